@@ -1,0 +1,44 @@
+// The provider error taxonomy: every failure a provider reports is a PsaError of one of these kinds.
+
+export type PsaErrorKind =
+	| 'authentication'
+	| 'permission'
+	| 'not-found'
+	| 'invalid-input'
+	| 'conflict'
+	| 'rate-limited'
+	| 'unavailable'
+	| 'version'
+	| 'configuration';
+
+export interface PsaErrorDetails {
+	/** HTTP status, when the error came from a response. */
+	status?: number;
+	/** The provider's own error code (ConnectWise `code`). */
+	providerCode?: string;
+	/** The provider's message, as sent (never contains credentials). */
+	providerMessage?: string;
+	/** The field the provider blamed, e.g. "status/id". */
+	field?: string;
+	/** "GET /service/tickets/12" — never the full URL with query secrets. */
+	request?: string;
+	/** What the user can do about it. */
+	hint?: string;
+	retryAfterMs?: number;
+}
+
+export class PsaError extends Error {
+	readonly kind: PsaErrorKind;
+	readonly details: PsaErrorDetails;
+
+	constructor(kind: PsaErrorKind, message: string, details: PsaErrorDetails = {}) {
+		super(message);
+		this.name = 'PsaError';
+		this.kind = kind;
+		this.details = details;
+	}
+}
+
+export function isPsaError(error: unknown, kind?: PsaErrorKind): error is PsaError {
+	return error instanceof PsaError && (kind === undefined || error.kind === kind);
+}

@@ -1,0 +1,26 @@
+// The HTTP interface adapters are given: nodes pass one over n8n's request helper, tests and benchmarks one over fetch.
+
+export interface HttpRequest {
+	method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+	/** Absolute URL including the query string. */
+	url: string;
+	headers: Record<string, string>;
+	/** JSON-serialisable body; sent as application/json. */
+	body?: unknown;
+	/** Abort after this many milliseconds. */
+	timeoutMs?: number;
+}
+
+export interface HttpResponse {
+	status: number;
+	/** Header names lower-cased. */
+	headers: Record<string, string>;
+	/** Parsed JSON when the response is JSON, else the text ('' when empty). */
+	body: unknown;
+}
+
+/**
+ * Sends one request and resolves with the response whatever its status.
+ * Rejects only when no response arrived (network error, timeout, connection dropped).
+ */
+export type HttpTransport = (request: HttpRequest) => Promise<HttpResponse>;

@@ -1,0 +1,176 @@
+// The state store's repository interface the services use; one implementation over Kysely serves SQLite and PostgreSQL.
+
+export type LinkState = 'pending' | 'linked' | 'closed';
+
+export interface TicketLink {
+	connectionId: string;
+	source: string;
+	externalId: string;
+	state: LinkState;
+	/** Set once linked. */
+	ticketId: number | null;
+	/** Who holds a pending claim (a random token per attempt). */
+	claimToken: string | null;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+export interface ClaimResult {
+	/** True when this caller inserted the pending row and must now create the ticket. */
+	claimed: boolean;
+	/** The row as it stands after the attempt (pending by someone else, or already linked). */
+	link: TicketLink;
+}
+
+export type NoteReceiptState = 'pending' | 'posted';
+
+export interface NoteReceipt {
+	connectionId: string;
+	dedupeKey: string;
+	state: NoteReceiptState;
+	ticketId: number;
+	noteId: number | null;
+	claimToken: string | null;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+export type MemberMapKind = 'manual' | 'auto';
+
+export interface MemberMapping {
+	connectionId: string;
+	source: string;
+	/** The external identity (email, chat id), unsealed. */
+	identity: string;
+	memberId: number;
+	memberIdentifier: string;
+	kind: MemberMapKind;
+	updatedAt: Date;
+}
+
+export interface StatusMapping {
+	connectionId: string;
+	boardId: number;
+	externalState: string;
+	statusId: number;
+	statusName: string;
+	updatedAt: Date;
+}
+
+export interface ConnectionRecord {
+	connectionId: string;
+	provider: string;
+	label: string;
+	createdAt: Date;
+	lastSeenAt: Date;
+}
+
+export interface ConnectionSummary extends ConnectionRecord {
+	links: number;
+	memberMappings: number;
+	noteReceipts: number;
+	statusMappings: number;
+}
+
+export interface AuditEvent {
+	connectionId: string;
+	action: string;
+	/** Free-form detail; sealed at rest. */
+	detail: Record<string, unknown>;
+	at: Date;
+}
+
+export interface ListPage {
+	limit?: number;
+	offset?: number;
+}
+
+export interface LinkRepository {
+	/** Inserts a pending link if none exists, atomically; never throws on a duplicate. */
+	claim(connectionId: string, source: string, externalId: string, claimToken: string): Promise<ClaimResult>;
+	/** Marks a pending claim linked to the ticket; false when the claim token no longer holds it. */
+	complete(connectionId: string, source: string, externalId: string, claimToken: string, ticketId: number): Promise<boolean>;
+	/** Links directly (Link Existing Ticket); replaces a closed or stale link, refuses to replace a live one unless forced. */
+	set(connectionId: string, source: string, externalId: string, ticketId: number, options?: { replace?: boolean }): Promise<TicketLink>;
+	find(connectionId: string, source: string, externalId: string): Promise<TicketLink | undefined>;
+	findByTicket(connectionId: string, ticketId: number): Promise<TicketLink[]>;
+	/** Deletes a pending claim older than the age (or held by the token) so another attempt can claim. */
+	releaseStale(connectionId: string, source: string, externalId: string, olderThanMs: number): Promise<boolean>;
+	release(connectionId: string, source: string, externalId: string, claimToken: string): Promise<boolean>;
+	setState(connectionId: string, source: string, externalId: string, state: LinkState): Promise<boolean>;
+	remove(connectionId: string, source: string, externalId: string): Promise<boolean>;
+	list(connectionId: string, filter?: ListPage & { source?: string; state?: LinkState }): Promise<TicketLink[]>;
+	count(connectionId: string): Promise<number>;
+}
+
+export interface NoteReceiptRepository {
+	/** Inserts a pending receipt if the key is new; otherwise returns the existing one with claimed=false. */
+	claim(connectionId: string, dedupeKey: string, ticketId: number, claimToken: string): Promise<{ claimed: boolean; receipt: NoteReceipt }>;
+	markPosted(connectionId: string, dedupeKey: string, claimToken: string, noteId: number): Promise<boolean>;
+	release(connectionId: string, dedupeKey: string, claimToken: string): Promise<boolean>;
+	releaseStale(connectionId: string, dedupeKey: string, olderThanMs: number): Promise<boolean>;
+	find(connectionId: string, dedupeKey: string): Promise<NoteReceipt | undefined>;
+}
+
+export interface MemberMapRepository {
+	/** Looks up by keyed hash of (source, identity); identity is sealed at rest. */
+	get(connectionId: string, source: string, identity: string): Promise<MemberMapping | undefined>;
+	/** Upserts; an auto mapping never replaces a manual one. Returns the stored row. */
+	set(mapping: Omit<MemberMapping, 'updatedAt'>): Promise<MemberMapping>;
+	remove(connectionId: string, source: string, identity: string): Promise<boolean>;
+	list(connectionId: string, filter?: ListPage & { source?: string; kind?: MemberMapKind }): Promise<MemberMapping[]>;
+	count(connectionId: string): Promise<number>;
+}
+
+export interface StatusMapRepository {
+	get(connectionId: string, boardId: number, externalState: string): Promise<StatusMapping | undefined>;
+	set(mapping: Omit<StatusMapping, 'updatedAt'>): Promise<StatusMapping>;
+	remove(connectionId: string, boardId: number, externalState: string): Promise<boolean>;
+	list(connectionId: string, boardId?: number): Promise<StatusMapping[]>;
+}
+
+export interface ConnectionRepository {
+	/** Records the connection (idempotent) and bumps lastSeenAt. */
+	touch(connectionId: string, provider: string, label: string): Promise<void>;
+	list(): Promise<ConnectionSummary[]>;
+	/** Deletes the connection and every row scoped to it; returns what was deleted. */
+	forget(connectionId: string): Promise<{ links: number; memberMappings: number; noteReceipts: number; statusMappings: number; auditEvents: number }>;
+}
+
+export interface AuditRepository {
+	record(connectionId: string, action: string, detail: Record<string, unknown>): Promise<void>;
+	list(connectionId: string, page?: ListPage): Promise<AuditEvent[]>;
+}
+
+export interface PsaStore {
+	readonly engine: 'sqlite' | 'postgres';
+	readonly connections: ConnectionRepository;
+	readonly links: LinkRepository;
+	readonly noteReceipts: NoteReceiptRepository;
+	readonly memberMap: MemberMapRepository;
+	readonly statusMap: StatusMapRepository;
+	readonly audit: AuditRepository;
+	close(): Promise<void>;
+}
+
+export interface SqliteStoreOptions {
+	engine: 'sqlite';
+	/** Database file; default <n8n user folder>/.n8n/psa-bridge/state.sqlite. */
+	filename?: string;
+	/** Fernet keys (urlsafe base64, 32 bytes): first encrypts, all decrypt. Default: the embedded key file. */
+	keys?: string[];
+}
+
+export interface PostgresStoreOptions {
+	engine: 'postgres';
+	host: string;
+	port: number;
+	database: string;
+	user: string;
+	password?: string;
+	ssl?: boolean | { rejectUnauthorized: boolean };
+	schema?: string;
+	keys: string[];
+}
+
+export type StoreOptions = SqliteStoreOptions | PostgresStoreOptions;
