@@ -150,18 +150,33 @@ export interface PsaStore {
 	readonly memberMap: MemberMapRepository;
 	readonly statusMap: StatusMapRepository;
 	readonly audit: AuditRepository;
+	/** Where the data lives, for messages (a file path, or database/schema/host; never a password). */
+	readonly location: string;
+	/** The migrations this open applied (empty when the store was already current, or another process applied them). */
+	readonly appliedMigrations: readonly string[];
+	/** Re-seals every sealed value still under an older key with the first key (after a rotation); returns how many changed. */
+	resealAll(): Promise<{ memberMappings: number; auditEvents: number; meta: number }>;
 	close(): Promise<void>;
 }
 
-export interface SqliteStoreOptions {
+export interface CommonStoreOptions {
+	/** Milliseconds since the epoch; injectable so claim ages can be tested without waiting. */
+	clock?: () => number;
+}
+
+export interface SqliteStoreOptions extends CommonStoreOptions {
 	engine: 'sqlite';
 	/** Database file; default <n8n user folder>/.n8n/psa-bridge/state.sqlite. */
 	filename?: string;
 	/** Fernet keys (urlsafe base64, 32 bytes): first encrypts, all decrypt. Default: the embedded key file. */
 	keys?: string[];
+	/** Key file used when no keys are given; default: next to the database, same name with .key (state.key). */
+	keyFile?: string;
+	/** How long a writer waits for another process's lock; default 5000 ms. */
+	busyTimeoutMs?: number;
 }
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends CommonStoreOptions {
 	engine: 'postgres';
 	host: string;
 	port: number;
@@ -169,8 +184,13 @@ export interface PostgresStoreOptions {
 	user: string;
 	password?: string;
 	ssl?: boolean | { rejectUnauthorized: boolean };
+	/** Created if absent; default psa_bridge. Letters, digits and underscores only. */
 	schema?: string;
 	keys: string[];
+	/** Pool size per process; default 10. */
+	poolSize?: number;
+	/** Connection attempt timeout; default 10000 ms. */
+	connectionTimeoutMs?: number;
 }
 
 export type StoreOptions = SqliteStoreOptions | PostgresStoreOptions;

@@ -1,0 +1,374 @@
+// Opens the state store: SQLite (default file, WAL, cross-process migration lock) or PostgreSQL (schema, pool), migrations, keys.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import { Pool } from 'pg';
+import { migrations as defaultMigrations, type StoreMigration } from '../../migrations';
+import { assertFernetKey, FernetError, FernetKeyError, FernetKeyring, generateFernetKey, InvalidFernetTokenError } from '../crypto/fernet';
+import { StoreError } from './errors';
+import {
+	createAuditRepository,
+	createConnectionRepository,
+	createLinkRepository,
+	createMemberMapRepository,
+	createNoteReceiptRepository,
+	createStatusMapRepository,
+	type RepositoryContext,
+} from './repositories';
+import type { StoreDatabase } from './schema';
+import type { PostgresStoreOptions, PsaStore, SqliteStoreOptions, StoreOptions } from './types';
+
+export const MIGRATION_TABLE = 'psa_migrations';
+export const MIGRATION_LOCK_TABLE = 'psa_migration_lock';
+export const DEFAULT_POSTGRES_SCHEMA = 'psa_bridge';
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** Another process may be migrating: wait this long for its write lock before giving up. */
+const MIGRATION_LOCK_WAIT_MS = 60000;
+const LOOKUP_KEY_ROW = 'lookup_key';
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Only for tests and upgrades: open with another migration list than the shipped one. */
+export interface OpenStoreInternals {
+	migrations?: Readonly<Record<string, StoreMigration>>;
+}
+
+/** `${N8N_USER_FOLDER or home}/.n8n/psa-bridge`, where n8n keeps its own data. */
+export function defaultStoreFolder(env: NodeJS.ProcessEnv = process.env): string {
+	const userFolder = env.N8N_USER_FOLDER && env.N8N_USER_FOLDER.trim() !== '' ? env.N8N_USER_FOLDER : os.homedir();
+	return path.join(userFolder, '.n8n', 'psa-bridge');
+}
+
+export function defaultStoreFile(env: NodeJS.ProcessEnv = process.env): string {
+	return path.join(defaultStoreFolder(env), 'state.sqlite');
+}
+
+/** state.sqlite -> state.key, in the same folder. */
+export function defaultKeyFileFor(databaseFile: string): string {
+	const parsed = path.parse(databaseFile);
+	return path.join(parsed.dir, `${parsed.name}.key`);
+}
+
+export async function openStore(options: StoreOptions = { engine: 'sqlite' }, internals: OpenStoreInternals = {}): Promise<PsaStore> {
+	if (!options || (options.engine !== 'sqlite' && options.engine !== 'postgres')) {
+		throw new StoreError('configuration', 'The state store engine must be "sqlite" or "postgres"');
+	}
+	const migrationList = internals.migrations ?? defaultMigrations;
+	return options.engine === 'sqlite' ? openSqlite(options, migrationList) : openPostgres(options, migrationList);
+}
+
+function keyringFrom(keys: string[]): FernetKeyring {
+	const usable = keys.map((key) => (typeof key === 'string' ? key.trim() : key)).filter((key) => key !== '');
+	if (usable.length === 0) throw new StoreError('key', 'The PSA State Store needs an encryption key');
+	try {
+		return new FernetKeyring(usable);
+	} catch (error) {
+		if (error instanceof FernetKeyError) throw new StoreError('key', `The PSA State Store encryption key is not usable: ${error.message}`);
+		throw error;
+	}
+}
+
+async function openSqlite(options: SqliteStoreOptions, migrationList: Readonly<Record<string, StoreMigration>>): Promise<PsaStore> {
+	const filename = path.resolve(options.filename && options.filename.trim() !== '' ? options.filename : defaultStoreFile());
+	const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+	const explicitKeys = options.keys?.filter((key) => typeof key === 'string' && key.trim() !== '') ?? [];
+	// Validate given keys before touching the disk: bad input changes nothing.
+	const givenKeyring = explicitKeys.length > 0 ? keyringFrom(explicitKeys) : undefined;
+
+	const folder = path.dirname(filename);
+	fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+	try {
+		// Create the file ourselves so it starts as 0600; SQLite gives -wal and -shm the database file's mode.
+		fs.closeSync(fs.openSync(filename, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600));
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+	}
+
+	const raw = new BetterSqlite3(filename, { timeout: busyTimeoutMs });
+	let db: Kysely<StoreDatabase> | undefined;
+	try {
+		raw.pragma('journal_mode = WAL');
+		raw.pragma('foreign_keys = ON');
+		db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: raw }) });
+
+		// Kysely's SQLite adapter takes no migration lock. BEGIN IMMEDIATE takes SQLite's write lock on this
+		// connection, so a second process waits here (busy timeout) and then finds the migrations applied.
+		raw.pragma(`busy_timeout = ${Math.max(busyTimeoutMs, MIGRATION_LOCK_WAIT_MS)}`);
+		let applied: string[];
+		try {
+			await sql`begin immediate`.execute(db);
+			try {
+				applied = await migrate(db, migrationList, {});
+				await sql`commit`.execute(db);
+			} catch (error) {
+				await sql`rollback`.execute(db);
+				throw error;
+			}
+		} finally {
+			raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
+		}
+
+		const location = filename;
+		let keyring = givenKeyring;
+		if (!keyring) {
+			const keyFile = path.resolve(options.keyFile ?? defaultKeyFileFor(filename));
+			const sealedDataExists = (await readLookupRow(db)) !== undefined;
+			keyring = keyringFrom([readOrCreateKeyFile(keyFile, sealedDataExists, location)]);
+		}
+		return await assemble(db, keyring, options.clock ?? Date.now, 'sqlite', location, applied);
+	} catch (error) {
+		if (db) await db.destroy();
+		else raw.close();
+		throw error;
+	}
+}
+
+/**
+ * Reads the embedded key file, or creates it when the store holds no sealed data yet. Creation is atomic: the key is
+ * written to a private temporary file and hard-linked into place, which fails if another process got there first
+ * (then its key is read), so two processes never end up with different keys and nobody reads a half-written file.
+ */
+function readOrCreateKeyFile(keyFile: string, sealedDataExists: boolean, location: string): string {
+	const read = (): string | undefined => {
+		try {
+			return fs.readFileSync(keyFile, 'utf8').trim();
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+			throw new StoreError('key', `Cannot read the PSA State Store key file ${keyFile}: ${(error as Error).message}`);
+		}
+	};
+	const validated = (key: string): string => {
+		try {
+			assertFernetKey(key);
+		} catch {
+			throw new StoreError('key', `The PSA State Store key file ${keyFile} does not hold a valid key (32 bytes, URL-safe base64); restore it from a backup`);
+		}
+		return key;
+	};
+
+	const existing = read();
+	if (existing !== undefined) return validated(existing);
+	if (sealedDataExists) {
+		throw new StoreError(
+			'key',
+			`The PSA State Store key file ${keyFile} is missing, but ${location} holds data sealed with it; restore the key file, or give its key in the PSA State Store credential`,
+		);
+	}
+	fs.mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+	const temporary = `${keyFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+	const descriptor = fs.openSync(temporary, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
+	try {
+		fs.writeSync(descriptor, `${generateFernetKey()}\n`);
+		fs.fsyncSync(descriptor);
+	} finally {
+		fs.closeSync(descriptor);
+	}
+	try {
+		fs.linkSync(temporary, keyFile);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+	} finally {
+		fs.rmSync(temporary, { force: true });
+	}
+	const created = read();
+	if (created === undefined) throw new StoreError('key', `The PSA State Store key file ${keyFile} vanished right after it was created`);
+	return validated(created);
+}
+
+async function openPostgres(options: PostgresStoreOptions, migrationList: Readonly<Record<string, StoreMigration>>): Promise<PsaStore> {
+	const schema = options.schema && options.schema.trim() !== '' ? options.schema.trim() : DEFAULT_POSTGRES_SCHEMA;
+	if (!SCHEMA_NAME.test(schema)) {
+		throw new StoreError('configuration', `The PostgreSQL schema name "${schema}" is not allowed: use letters, digits and underscores (at most 63)`);
+	}
+	for (const field of ['host', 'database', 'user'] as const) {
+		if (typeof options[field] !== 'string' || options[field].trim() === '') {
+			throw new StoreError('configuration', `The PostgreSQL ${field} is required`);
+		}
+	}
+	if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {
+		throw new StoreError('configuration', 'The PostgreSQL port must be an integer between 1 and 65535');
+	}
+	if (!Array.isArray(options.keys) || options.keys.filter((key) => typeof key === 'string' && key.trim() !== '').length === 0) {
+		throw new StoreError('key', 'The PSA State Store on PostgreSQL needs an encryption key: set "Encryption Key" in the PSA State Store credential');
+	}
+	const keyring = keyringFrom(options.keys);
+	const location = `PostgreSQL database "${options.database}" (schema "${schema}") on ${options.host}:${options.port}`;
+
+	const pool = new Pool({
+		host: options.host,
+		port: options.port,
+		database: options.database,
+		user: options.user,
+		password: options.password,
+		ssl: options.ssl,
+		max: options.poolSize ?? 10,
+		connectionTimeoutMillis: options.connectionTimeoutMs ?? 10000,
+		// Every pooled connection resolves unqualified names in the store's schema (validated above, so quoting is safe).
+		options: `-c search_path="${schema}"`,
+	});
+	const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
+	try {
+		await ensureSchema(db, schema);
+		const applied = await migrate(db, migrationList, { migrationTableSchema: schema });
+		return await assemble(db, keyring, options.clock ?? Date.now, 'postgres', location, applied);
+	} catch (error) {
+		await db.destroy();
+		throw error;
+	}
+}
+
+async function ensureSchema(db: Kysely<StoreDatabase>, schema: string): Promise<void> {
+	const exists = async () =>
+		(await sql<{ n: number }>`select 1 as n from information_schema.schemata where schema_name = ${schema}`.execute(db)).rows.length > 0;
+	if (await exists()) return;
+	try {
+		await db.schema.createSchema(schema).ifNotExists().execute();
+	} catch (error) {
+		// Two processes creating it at once: IF NOT EXISTS can still fail with a unique violation on PostgreSQL.
+		if (!(await exists())) throw error;
+	}
+}
+
+async function migrate(
+	db: Kysely<StoreDatabase>,
+	migrationList: Readonly<Record<string, StoreMigration>>,
+	extra: { migrationTableSchema?: string },
+): Promise<string[]> {
+	const migrator = new Migrator({
+		// eslint-disable-next-line @typescript-eslint/no-explicit-any
+		db: db as Kysely<any>,
+		provider: { getMigrations: async () => migrationList as Record<string, Migration> },
+		migrationTableName: MIGRATION_TABLE,
+		migrationLockTableName: MIGRATION_LOCK_TABLE,
+		...extra,
+	});
+	const { error, results } = await migrator.migrateToLatest();
+	if (error) {
+		const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+		const reason = error instanceof Error ? error.message : String(error);
+		throw new StoreError('migration', `The PSA State Store could not be migrated${failed ? ` (migration ${failed})` : ''}: ${reason}`, { cause: error });
+	}
+	return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+async function readLookupRow(db: Kysely<StoreDatabase>): Promise<string | undefined> {
+	const row = await db.selectFrom('psa_store_meta').select('value').where('name', '=', LOOKUP_KEY_ROW).executeTakeFirst();
+	return row?.value;
+}
+
+/**
+ * The lookup-hash key is random, made once per store and kept sealed in the meta table. Sealing keys can rotate
+ * without changing it (so hashes stay valid), and opening it proves the given keys belong to this store.
+ */
+async function loadLookupKey(db: Kysely<StoreDatabase>, keyring: FernetKeyring, clock: () => number, location: string): Promise<Buffer> {
+	let sealed = await readLookupRow(db);
+	if (sealed === undefined) {
+		await db
+			.insertInto('psa_store_meta')
+			.values({ name: LOOKUP_KEY_ROW, value: keyring.seal(randomBytes(32)), updated_at: clock() })
+			.onConflict((oc) => oc.column('name').doNothing())
+			.execute();
+		sealed = await readLookupRow(db);
+		if (sealed === undefined) throw new StoreError('key', `The PSA State Store in ${location} lost its key row while opening; try again`);
+	}
+	let index: number;
+	let lookupKey: Buffer;
+	try {
+		index = keyring.keyIndexOf(sealed);
+		lookupKey = keyring.openBytes(sealed);
+	} catch (error) {
+		if (error instanceof InvalidFernetTokenError && error.problem === 'signature') {
+			throw new StoreError(
+				'key',
+				`The PSA State Store encryption key does not match the data in ${location}; use the key it was created with (previous keys go in "Previous Keys")`,
+			);
+		}
+		if (error instanceof FernetError) throw new StoreError('key', `The PSA State Store key row in ${location} is damaged (${error.message})`);
+		throw error;
+	}
+	if (index > 0) {
+		// Opened with a previous key: move the row to the current key now, so the old key can be dropped sooner.
+		await db
+			.updateTable('psa_store_meta')
+			.set({ value: keyring.seal(lookupKey), updated_at: clock() })
+			.where('name', '=', LOOKUP_KEY_ROW)
+			.where('value', '=', sealed)
+			.execute();
+	}
+	return lookupKey;
+}
+
+async function assemble(
+	db: Kysely<StoreDatabase>,
+	keyring: FernetKeyring,
+	clock: () => number,
+	engine: 'sqlite' | 'postgres',
+	location: string,
+	appliedMigrations: string[],
+): Promise<PsaStore> {
+	const lookupKey = await loadLookupKey(db, keyring, clock, location);
+	const context: RepositoryContext = { db, keyring, lookupKey, clock };
+	let closed = false;
+	return {
+		engine,
+		location,
+		appliedMigrations: Object.freeze([...appliedMigrations]),
+		connections: createConnectionRepository(context),
+		links: createLinkRepository(context),
+		noteReceipts: createNoteReceiptRepository(context),
+		memberMap: createMemberMapRepository(context),
+		statusMap: createStatusMapRepository(context),
+		audit: createAuditRepository(context),
+		async resealAll() {
+			return resealAll(db, keyring, clock);
+		},
+		async close() {
+			if (closed) return;
+			closed = true;
+			await db.destroy();
+		},
+	};
+}
+
+async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, clock: () => number) {
+	const counts = { memberMappings: 0, auditEvents: 0, meta: 0 };
+	const stale = (token: string) => keyring.keyIndexOf(token) > 0;
+
+	for (const row of await db.selectFrom('psa_store_meta').select(['name', 'value']).where('name', '=', LOOKUP_KEY_ROW).execute()) {
+		if (!stale(row.value)) continue;
+		const result = await db
+			.updateTable('psa_store_meta')
+			.set({ value: keyring.reseal(row.value), updated_at: clock() })
+			.where('name', '=', row.name)
+			.where('value', '=', row.value)
+			.executeTakeFirst();
+		counts.meta += Number(result.numUpdatedRows);
+	}
+	for (const row of await db.selectFrom('psa_member_map').select(['connection_id', 'source', 'identity_hash', 'identity_sealed']).execute()) {
+		if (!stale(row.identity_sealed)) continue;
+		// Compare-and-set on the old token: a row rewritten meanwhile is already under the current key.
+		const result = await db
+			.updateTable('psa_member_map')
+			.set({ identity_sealed: keyring.reseal(row.identity_sealed) })
+			.where('connection_id', '=', row.connection_id)
+			.where('source', '=', row.source)
+			.where('identity_hash', '=', row.identity_hash)
+			.where('identity_sealed', '=', row.identity_sealed)
+			.executeTakeFirst();
+		counts.memberMappings += Number(result.numUpdatedRows);
+	}
+	for (const row of await db.selectFrom('psa_audit_events').select(['id', 'detail_sealed']).execute()) {
+		if (!stale(row.detail_sealed)) continue;
+		const result = await db
+			.updateTable('psa_audit_events')
+			.set({ detail_sealed: keyring.reseal(row.detail_sealed) })
+			.where('id', '=', row.id)
+			.where('detail_sealed', '=', row.detail_sealed)
+			.executeTakeFirst();
+		counts.auditEvents += Number(result.numUpdatedRows);
+	}
+	return counts;
+}

@@ -1,0 +1,650 @@
+// The repositories over Kysely: one implementation for SQLite and PostgreSQL, single-statement writes where atomicity matters.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { keyedHash, type FernetKeyring } from '../crypto/fernet';
+import { StoreError } from './errors';
+import type { StoreDatabase, TicketLinksTable, NoteReceiptsTable, MemberMapTable, StatusMapTable, ConnectionsTable } from './schema';
+import type {
+	AuditEvent,
+	AuditRepository,
+	ClaimResult,
+	ConnectionRepository,
+	ConnectionSummary,
+	LinkRepository,
+	LinkState,
+	ListPage,
+	MemberMapKind,
+	MemberMapping,
+	MemberMapRepository,
+	NoteReceipt,
+	NoteReceiptRepository,
+	StatusMapping,
+	StatusMapRepository,
+	TicketLink,
+} from './types';
+
+export interface RepositoryContext {
+	db: Kysely<StoreDatabase>;
+	keyring: FernetKeyring;
+	lookupKey: Buffer;
+	clock: () => number;
+}
+
+/** SQLite needs a LIMIT for an OFFSET; both engines accept this as "no limit". */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+/** A claim that vanishes between insert and read (released by someone else) is retried this many times. */
+const CLAIM_ATTEMPTS = 5;
+
+function toNumber(value: number | string | bigint): number {
+	return typeof value === 'number' ? value : Number(value);
+}
+
+function toNullableNumber(value: number | string | bigint | null): number | null {
+	return value === null ? null : toNumber(value);
+}
+
+function changed(result: { numInsertedOrUpdatedRows?: bigint; numUpdatedRows?: bigint; numDeletedRows?: bigint } | undefined): number {
+	if (!result) return 0;
+	return Number(result.numInsertedOrUpdatedRows ?? result.numUpdatedRows ?? result.numDeletedRows ?? 0n);
+}
+
+function requireText(name: string, value: unknown): string {
+	if (typeof value !== 'string' || value === '') {
+		throw new StoreError('invalid-input', `${name} must be a non-empty string`);
+	}
+	return value;
+}
+
+function requireId(name: string, value: unknown): number {
+	if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+		throw new StoreError('invalid-input', `${name} must be an integer; got ${typeof value === 'number' ? value : typeof value}`);
+	}
+	return value;
+}
+
+function applyPage<T extends { limit(n: number): T; offset(n: number): T }>(query: T, page: ListPage | undefined): T {
+	const limit = page?.limit;
+	const offset = page?.offset;
+	if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new StoreError('invalid-input', 'limit must be a non-negative integer');
+	if (offset !== undefined && (!Number.isInteger(offset) || offset < 0)) throw new StoreError('invalid-input', 'offset must be a non-negative integer');
+	let result = query;
+	if (limit !== undefined || offset !== undefined) result = result.limit(limit ?? NO_LIMIT);
+	if (offset !== undefined) result = result.offset(offset);
+	return result;
+}
+
+function toLink(row: Selectable<TicketLinksTable>): TicketLink {
+	return {
+		connectionId: row.connection_id,
+		source: row.source,
+		externalId: row.external_id,
+		state: row.state,
+		ticketId: toNullableNumber(row.ticket_id),
+		claimToken: row.claim_token,
+		createdAt: new Date(toNumber(row.created_at)),
+		updatedAt: new Date(toNumber(row.updated_at)),
+	};
+}
+
+function toReceipt(row: Selectable<NoteReceiptsTable>): NoteReceipt {
+	return {
+		connectionId: row.connection_id,
+		dedupeKey: row.dedupe_key,
+		state: row.state,
+		ticketId: toNumber(row.ticket_id),
+		noteId: toNullableNumber(row.note_id),
+		claimToken: row.claim_token,
+		createdAt: new Date(toNumber(row.created_at)),
+		updatedAt: new Date(toNumber(row.updated_at)),
+	};
+}
+
+function toStatusMapping(row: Selectable<StatusMapTable>): StatusMapping {
+	return {
+		connectionId: row.connection_id,
+		boardId: toNumber(row.board_id),
+		externalState: row.external_state,
+		statusId: toNumber(row.status_id),
+		statusName: row.status_name,
+		updatedAt: new Date(toNumber(row.updated_at)),
+	};
+}
+
+export function createLinkRepository({ db, clock }: RepositoryContext): LinkRepository {
+	const findRow = (connectionId: string, source: string, externalId: string) =>
+		db
+			.selectFrom('psa_ticket_links')
+			.selectAll()
+			.where('connection_id', '=', connectionId)
+			.where('source', '=', source)
+			.where('external_id', '=', externalId)
+			.executeTakeFirst();
+
+	const validateKey = (connectionId: string, source: string, externalId: string) => {
+		requireText('connectionId', connectionId);
+		requireText('source', source);
+		requireText('externalId', externalId);
+	};
+
+	return {
+		async claim(connectionId, source, externalId, claimToken): Promise<ClaimResult> {
+			validateKey(connectionId, source, externalId);
+			requireText('claimToken', claimToken);
+			for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+				const now = clock();
+				// ON CONFLICT DO NOTHING: the primary key decides the winner inside the engine, and a loser gets no error.
+				const inserted = await db
+					.insertInto('psa_ticket_links')
+					.values({
+						connection_id: connectionId,
+						source,
+						external_id: externalId,
+						state: 'pending',
+						ticket_id: null,
+						claim_token: claimToken,
+						created_at: now,
+						updated_at: now,
+					})
+					.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing())
+					.executeTakeFirst();
+				const row = await findRow(connectionId, source, externalId);
+				if (row) {
+					const claimed = changed(inserted) > 0 && row.state === 'pending' && row.claim_token === claimToken;
+					return { claimed, link: toLink(row) };
+				}
+			}
+			throw new StoreError('conflict', `The link ${source}/${externalId} kept being released while claiming it; try again`);
+		},
+
+		async complete(connectionId, source, externalId, claimToken, ticketId) {
+			validateKey(connectionId, source, externalId);
+			requireId('ticketId', ticketId);
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({ state: 'linked', ticket_id: ticketId, claim_token: null, updated_at: clock() })
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.where('state', '=', 'pending')
+				.where('claim_token', '=', claimToken)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		set: async function setLink(connectionId, source, externalId, ticketId, options = {}): Promise<TicketLink> {
+			validateKey(connectionId, source, externalId);
+			requireId('ticketId', ticketId);
+			const now = clock();
+			const inserted = await db
+				.insertInto('psa_ticket_links')
+				.values({
+					connection_id: connectionId,
+					source,
+					external_id: externalId,
+					state: 'linked',
+					ticket_id: ticketId,
+					claim_token: null,
+					created_at: now,
+					updated_at: now,
+				})
+				.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing())
+				.executeTakeFirst();
+			if (changed(inserted) === 0) {
+				// One conditional UPDATE, so a concurrent claim or link cannot slip between a check and the write.
+				let update = db
+					.updateTable('psa_ticket_links')
+					.set({ state: 'linked', ticket_id: ticketId, claim_token: null, updated_at: now })
+					.where('connection_id', '=', connectionId)
+					.where('source', '=', source)
+					.where('external_id', '=', externalId);
+				if (!options.replace) {
+					update = update.where((eb) =>
+						eb.or([eb('state', '=', 'closed'), eb.and([eb('state', '=', 'linked'), eb('ticket_id', '=', ticketId)])]),
+					);
+				}
+				const updated = await update.executeTakeFirst();
+				if (changed(updated) === 0) {
+					const current = await findRow(connectionId, source, externalId);
+					if (current) {
+						const what = current.state === 'pending' ? 'a ticket is being created for it right now' : `it is linked to ticket ${current.ticket_id}`;
+						throw new StoreError('conflict', `${source}/${externalId} is already linked: ${what}. Use "replace" to link it to ticket ${ticketId} anyway`);
+					}
+					// Removed in between: the insert path applies now.
+					return setLink(connectionId, source, externalId, ticketId, options);
+				}
+			}
+			const row = await findRow(connectionId, source, externalId);
+			if (!row) throw new StoreError('conflict', `${source}/${externalId} was removed while linking it; try again`);
+			return toLink(row);
+		},
+
+		async find(connectionId, source, externalId) {
+			const row = await findRow(connectionId, source, externalId);
+			return row ? toLink(row) : undefined;
+		},
+
+		async findByTicket(connectionId, ticketId) {
+			const rows = await db
+				.selectFrom('psa_ticket_links')
+				.selectAll()
+				.where('connection_id', '=', connectionId)
+				.where('ticket_id', '=', requireId('ticketId', ticketId))
+				.orderBy('source')
+				.orderBy('external_id')
+				.execute();
+			return rows.map(toLink);
+		},
+
+		async releaseStale(connectionId, source, externalId, olderThanMs) {
+			if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new StoreError('invalid-input', 'olderThanMs must be a non-negative number');
+			const result = await db
+				.deleteFrom('psa_ticket_links')
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.where('state', '=', 'pending')
+				.where('updated_at', '<', clock() - olderThanMs)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async release(connectionId, source, externalId, claimToken) {
+			const result = await db
+				.deleteFrom('psa_ticket_links')
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.where('state', '=', 'pending')
+				.where('claim_token', '=', claimToken)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async setState(connectionId, source, externalId, state: LinkState) {
+			if (state !== 'linked' && state !== 'closed') {
+				throw new StoreError('invalid-input', `A link's state can be set to "linked" or "closed", not "${state}" (pending is only set by claim)`);
+			}
+			// Only rows that have a ticket: a pending claim is finished by complete(), not by a state change.
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({ state, updated_at: clock() })
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.where('ticket_id', 'is not', null)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async remove(connectionId, source, externalId) {
+			const result = await db
+				.deleteFrom('psa_ticket_links')
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async list(connectionId, filter = {}) {
+			let query = db.selectFrom('psa_ticket_links').selectAll().where('connection_id', '=', connectionId);
+			if (filter.source !== undefined) query = query.where('source', '=', filter.source);
+			if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+			query = applyPage(query.orderBy('created_at').orderBy('source').orderBy('external_id'), filter);
+			return (await query.execute()).map(toLink);
+		},
+
+		async count(connectionId) {
+			const row = await db
+				.selectFrom('psa_ticket_links')
+				.select((eb) => eb.fn.countAll().as('n'))
+				.where('connection_id', '=', connectionId)
+				.executeTakeFirstOrThrow();
+			return toNumber(row.n as number | string);
+		},
+	};
+}
+
+export function createNoteReceiptRepository({ db, clock }: RepositoryContext): NoteReceiptRepository {
+	const findRow = (connectionId: string, dedupeKey: string) =>
+		db.selectFrom('psa_note_receipts').selectAll().where('connection_id', '=', connectionId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+
+	return {
+		async claim(connectionId, dedupeKey, ticketId, claimToken) {
+			requireText('connectionId', connectionId);
+			requireText('dedupeKey', dedupeKey);
+			requireId('ticketId', ticketId);
+			requireText('claimToken', claimToken);
+			for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+				const now = clock();
+				const inserted = await db
+					.insertInto('psa_note_receipts')
+					.values({
+						connection_id: connectionId,
+						dedupe_key: dedupeKey,
+						state: 'pending',
+						ticket_id: ticketId,
+						note_id: null,
+						claim_token: claimToken,
+						created_at: now,
+						updated_at: now,
+					})
+					.onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
+					.executeTakeFirst();
+				const row = await findRow(connectionId, dedupeKey);
+				if (row) {
+					const claimed = changed(inserted) > 0 && row.state === 'pending' && row.claim_token === claimToken;
+					return { claimed, receipt: toReceipt(row) };
+				}
+			}
+			throw new StoreError('conflict', `The note receipt ${dedupeKey} kept being released while claiming it; try again`);
+		},
+
+		async markPosted(connectionId, dedupeKey, claimToken, noteId) {
+			requireId('noteId', noteId);
+			const result = await db
+				.updateTable('psa_note_receipts')
+				.set({ state: 'posted', note_id: noteId, claim_token: null, updated_at: clock() })
+				.where('connection_id', '=', connectionId)
+				.where('dedupe_key', '=', dedupeKey)
+				.where('state', '=', 'pending')
+				.where('claim_token', '=', claimToken)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async release(connectionId, dedupeKey, claimToken) {
+			const result = await db
+				.deleteFrom('psa_note_receipts')
+				.where('connection_id', '=', connectionId)
+				.where('dedupe_key', '=', dedupeKey)
+				.where('state', '=', 'pending')
+				.where('claim_token', '=', claimToken)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async releaseStale(connectionId, dedupeKey, olderThanMs) {
+			if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new StoreError('invalid-input', 'olderThanMs must be a non-negative number');
+			const result = await db
+				.deleteFrom('psa_note_receipts')
+				.where('connection_id', '=', connectionId)
+				.where('dedupe_key', '=', dedupeKey)
+				.where('state', '=', 'pending')
+				.where('updated_at', '<', clock() - olderThanMs)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async find(connectionId, dedupeKey) {
+			const row = await findRow(connectionId, dedupeKey);
+			return row ? toReceipt(row) : undefined;
+		},
+	};
+}
+
+export function createMemberMapRepository({ db, keyring, lookupKey, clock }: RepositoryContext): MemberMapRepository {
+	const hashOf = (source: string, identity: string) => keyedHash(lookupKey, source, identity);
+	const toMapping = (row: Selectable<MemberMapTable>): MemberMapping => ({
+		connectionId: row.connection_id,
+		source: row.source,
+		identity: keyring.open(row.identity_sealed),
+		memberId: toNumber(row.member_id),
+		memberIdentifier: row.member_identifier,
+		kind: row.kind,
+		updatedAt: new Date(toNumber(row.updated_at)),
+	});
+	const findRow = (connectionId: string, source: string, identity: string) =>
+		db
+			.selectFrom('psa_member_map')
+			.selectAll()
+			.where('connection_id', '=', connectionId)
+			.where('source', '=', source)
+			.where('identity_hash', '=', hashOf(source, identity))
+			.executeTakeFirst();
+
+	return {
+		async get(connectionId, source, identity) {
+			const row = await findRow(connectionId, source, identity);
+			return row ? toMapping(row) : undefined;
+		},
+
+		async set(mapping) {
+			requireText('connectionId', mapping.connectionId);
+			requireText('source', mapping.source);
+			requireText('identity', mapping.identity);
+			requireId('memberId', mapping.memberId);
+			requireText('memberIdentifier', mapping.memberIdentifier);
+			if (mapping.kind !== 'manual' && mapping.kind !== 'auto') {
+				throw new StoreError('invalid-input', `kind must be "manual" or "auto"; got "${String(mapping.kind)}"`);
+			}
+			const values = {
+				connection_id: mapping.connectionId,
+				source: mapping.source,
+				identity_hash: hashOf(mapping.source, mapping.identity),
+				identity_sealed: keyring.seal(mapping.identity),
+				member_id: mapping.memberId,
+				member_identifier: mapping.memberIdentifier,
+				kind: mapping.kind as MemberMapKind,
+				updated_at: clock(),
+			};
+			// The WHERE on the upsert keeps a manual row when an automatic match arrives, in the same statement.
+			await db
+				.insertInto('psa_member_map')
+				.values(values)
+				.onConflict((oc) =>
+					oc
+						.columns(['connection_id', 'source', 'identity_hash'])
+						.doUpdateSet((eb) => ({
+							identity_sealed: eb.ref('excluded.identity_sealed'),
+							member_id: eb.ref('excluded.member_id'),
+							member_identifier: eb.ref('excluded.member_identifier'),
+							kind: eb.ref('excluded.kind'),
+							updated_at: eb.ref('excluded.updated_at'),
+						}))
+						.where((eb) => eb.or([eb('psa_member_map.kind', '=', 'auto'), eb('excluded.kind', '=', 'manual')])),
+				)
+				.execute();
+			const row = await findRow(mapping.connectionId, mapping.source, mapping.identity);
+			if (!row) throw new StoreError('conflict', 'The member mapping was removed while it was being set; try again');
+			return toMapping(row);
+		},
+
+		async remove(connectionId, source, identity) {
+			const result = await db
+				.deleteFrom('psa_member_map')
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('identity_hash', '=', hashOf(source, identity))
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async list(connectionId, filter = {}) {
+			let query = db.selectFrom('psa_member_map').selectAll().where('connection_id', '=', connectionId);
+			if (filter.source !== undefined) query = query.where('source', '=', filter.source);
+			if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+			query = applyPage(query.orderBy('source').orderBy('member_identifier').orderBy('identity_hash'), filter);
+			return (await query.execute()).map(toMapping);
+		},
+
+		async count(connectionId) {
+			const row = await db
+				.selectFrom('psa_member_map')
+				.select((eb) => eb.fn.countAll().as('n'))
+				.where('connection_id', '=', connectionId)
+				.executeTakeFirstOrThrow();
+			return toNumber(row.n as number | string);
+		},
+	};
+}
+
+export function createStatusMapRepository({ db, clock }: RepositoryContext): StatusMapRepository {
+	const findRow = (connectionId: string, boardId: number, externalState: string) =>
+		db
+			.selectFrom('psa_status_map')
+			.selectAll()
+			.where('connection_id', '=', connectionId)
+			.where('board_id', '=', boardId)
+			.where('external_state', '=', externalState)
+			.executeTakeFirst();
+
+	return {
+		async get(connectionId, boardId, externalState) {
+			const row = await findRow(connectionId, requireId('boardId', boardId), externalState);
+			return row ? toStatusMapping(row) : undefined;
+		},
+
+		async set(mapping) {
+			requireText('connectionId', mapping.connectionId);
+			requireId('boardId', mapping.boardId);
+			requireText('externalState', mapping.externalState);
+			requireId('statusId', mapping.statusId);
+			requireText('statusName', mapping.statusName);
+			await db
+				.insertInto('psa_status_map')
+				.values({
+					connection_id: mapping.connectionId,
+					board_id: mapping.boardId,
+					external_state: mapping.externalState,
+					status_id: mapping.statusId,
+					status_name: mapping.statusName,
+					updated_at: clock(),
+				})
+				.onConflict((oc) =>
+					oc.columns(['connection_id', 'board_id', 'external_state']).doUpdateSet((eb) => ({
+						status_id: eb.ref('excluded.status_id'),
+						status_name: eb.ref('excluded.status_name'),
+						updated_at: eb.ref('excluded.updated_at'),
+					})),
+				)
+				.execute();
+			const row = await findRow(mapping.connectionId, mapping.boardId, mapping.externalState);
+			if (!row) throw new StoreError('conflict', 'The status mapping was removed while it was being set; try again');
+			return toStatusMapping(row);
+		},
+
+		async remove(connectionId, boardId, externalState) {
+			const result = await db
+				.deleteFrom('psa_status_map')
+				.where('connection_id', '=', connectionId)
+				.where('board_id', '=', requireId('boardId', boardId))
+				.where('external_state', '=', externalState)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async list(connectionId, boardId) {
+			let query = db.selectFrom('psa_status_map').selectAll().where('connection_id', '=', connectionId);
+			if (boardId !== undefined) query = query.where('board_id', '=', requireId('boardId', boardId));
+			return (await query.orderBy('board_id').orderBy('external_state').execute()).map(toStatusMapping);
+		},
+	};
+}
+
+export function createConnectionRepository({ db, clock }: RepositoryContext): ConnectionRepository {
+	// Table names come from this fixed list, never from input, so sql.table() is safe here.
+	const countIn = (table: 'psa_ticket_links' | 'psa_member_map' | 'psa_note_receipts' | 'psa_status_map', alias: string) =>
+		sql<number | string>`(select count(*) from ${sql.table(table)} t where t.connection_id = psa_connections.connection_id)`.as(alias);
+
+	return {
+		async touch(connectionId, provider, label) {
+			requireText('connectionId', connectionId);
+			requireText('provider', provider);
+			const now = clock();
+			await db
+				.insertInto('psa_connections')
+				.values({ connection_id: connectionId, provider, label: label ?? '', created_at: now, last_seen_at: now })
+				.onConflict((oc) =>
+					oc.column('connection_id').doUpdateSet((eb) => ({
+						provider: eb.ref('excluded.provider'),
+						label: eb.ref('excluded.label'),
+						last_seen_at: eb.ref('excluded.last_seen_at'),
+					})),
+				)
+				.execute();
+		},
+
+		async list() {
+			const rows = await db
+				.selectFrom('psa_connections')
+				.selectAll('psa_connections')
+				.select([
+					countIn('psa_ticket_links', 'links'),
+					countIn('psa_member_map', 'member_mappings'),
+					countIn('psa_note_receipts', 'note_receipts'),
+					countIn('psa_status_map', 'status_mappings'),
+				])
+				.orderBy('psa_connections.created_at')
+				.orderBy('psa_connections.connection_id')
+				.execute();
+			return rows.map(
+				(row): ConnectionSummary => ({
+					...toConnection(row),
+					links: toNumber(row.links as number | string),
+					memberMappings: toNumber(row.member_mappings as number | string),
+					noteReceipts: toNumber(row.note_receipts as number | string),
+					statusMappings: toNumber(row.status_mappings as number | string),
+				}),
+			);
+		},
+
+		async forget(connectionId) {
+			requireText('connectionId', connectionId);
+			// One transaction: a concurrent writer sees the connection either whole or gone.
+			return db.transaction().execute(async (trx) => {
+				const remove = async (table: 'psa_ticket_links' | 'psa_member_map' | 'psa_note_receipts' | 'psa_status_map' | 'psa_audit_events' | 'psa_connections') =>
+					changed(await trx.deleteFrom(table).where('connection_id', '=', connectionId).executeTakeFirst());
+				const counts = {
+					links: await remove('psa_ticket_links'),
+					memberMappings: await remove('psa_member_map'),
+					noteReceipts: await remove('psa_note_receipts'),
+					statusMappings: await remove('psa_status_map'),
+					auditEvents: await remove('psa_audit_events'),
+				};
+				await remove('psa_connections');
+				return counts;
+			});
+		},
+	};
+}
+
+function toConnection(row: Selectable<ConnectionsTable>) {
+	return {
+		connectionId: row.connection_id,
+		provider: row.provider,
+		label: row.label,
+		createdAt: new Date(toNumber(row.created_at)),
+		lastSeenAt: new Date(toNumber(row.last_seen_at)),
+	};
+}
+
+export function createAuditRepository({ db, keyring, clock }: RepositoryContext): AuditRepository {
+	return {
+		async record(connectionId, action, detail) {
+			requireText('connectionId', connectionId);
+			requireText('action', action);
+			if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+				throw new StoreError('invalid-input', 'An audit detail must be an object');
+			}
+			await db
+				.insertInto('psa_audit_events')
+				.values({ connection_id: connectionId, action, detail_sealed: keyring.seal(JSON.stringify(detail)), at: clock() })
+				.execute();
+		},
+
+		async list(connectionId, page) {
+			const query = applyPage(
+				db.selectFrom('psa_audit_events').selectAll().where('connection_id', '=', connectionId).orderBy('at', 'desc').orderBy('id', 'desc'),
+				page,
+			);
+			return (await query.execute()).map(
+				(row): AuditEvent => ({
+					connectionId: row.connection_id,
+					action: row.action,
+					detail: JSON.parse(keyring.open(row.detail_sealed)) as Record<string, unknown>,
+					at: new Date(toNumber(row.at)),
+				}),
+			);
+		},
+	};
+}

@@ -1,0 +1,24 @@
+// The store's migrations, listed in code (in order) so bundling cannot lose them; never rename or reorder a shipped one.
+import type { Kysely } from 'kysely';
+import * as m001 from './001_connections';
+import * as m002 from './002_ticket_links';
+import * as m003 from './003_note_receipts';
+import * as m004 from './004_member_map';
+import * as m005 from './005_status_map';
+import * as m006 from './006_audit_events';
+
+export interface StoreMigration {
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	up(db: Kysely<any>): Promise<void>;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	down?(db: Kysely<any>): Promise<void>;
+}
+
+export const migrations: Readonly<Record<string, StoreMigration>> = Object.freeze({
+	'001_connections': m001,
+	'002_ticket_links': m002,
+	'003_note_receipts': m003,
+	'004_member_map': m004,
+	'005_status_map': m005,
+	'006_audit_events': m006,
+});
