@@ -25,6 +25,13 @@ export interface PsaErrorDetails {
 	/** What the user can do about it. */
 	hint?: string;
 	retryAfterMs?: number;
+	/**
+	 * True when no reliable answer arrived for a request that may have been performed anyway (a POST whose
+	 * response was lost or failed with 5xx): look the record up (e.g. by externalRef) before repeating it.
+	 */
+	outcomeUnknown?: boolean;
+	/** Attempts made before giving up (retries included). */
+	attempts?: number;
 }
 
 export class PsaError extends Error {

@@ -1,0 +1,125 @@
+// Callback signature verification: key_url only on the configured site, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { PsaError } from '../errors';
+import { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction } from '../types';
+import { ConnectWiseClient, isObject } from './client';
+import { readTicket } from './read';
+import { ConnectWiseSite, isLoopbackHostname } from './site';
+
+export const SIGNATURE_HEADER = 'x-content-signature';
+export const SIGNING_KEY_TTL_MS = 60 * 60 * 1000;
+
+export function signatureFor(rawBody: Buffer, signingKey: string): string {
+	const key = createHash('sha256').update(signingKey, 'utf8').digest();
+	return createHmac('sha256', key).update(rawBody).digest('base64');
+}
+
+function header(headers: PsaCallbackRequest['headers'], name: string): string | undefined {
+	for (const [key, value] of Object.entries(headers ?? {})) {
+		if (key.toLowerCase() !== name) continue;
+		const first = Array.isArray(value) ? value[0] : value;
+		if (typeof first === 'string' && first.trim()) return first.trim();
+	}
+	return undefined;
+}
+
+function forged(message: string): PsaError {
+	return new PsaError('authentication', message, { hint: 'Only ConnectWise callbacks signed with the key from your ConnectWise site are accepted' });
+}
+
+/** key_url must point at the configured site over https (plain http only for a loopback site, i.e. the sandbox). */
+export function checkKeyUrl(value: unknown, site: ConnectWiseSite): string {
+	if (typeof value !== 'string' || !value) throw forged('The callback has no Metadata.key_url to verify its signature with');
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		throw forged('The callback\'s Metadata.key_url is not a URL');
+	}
+	const httpAllowed = site.scheme === 'http' && site.isLoopback && isLoopbackHostname(url.hostname);
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
+		throw forged(`The callback's key_url uses ${url.protocol.replace(':', '')}, not https`);
+	}
+	if (url.host.toLowerCase() !== site.host || url.username || url.password) {
+		throw forged(`The callback's key_url is on ${url.host}, not on the configured site ${site.host}`);
+	}
+	return url.toString();
+}
+
+function readSigningKey(body: unknown): string {
+	if (isObject(body)) {
+		for (const name of ['signing_key', 'signingKey', 'SigningKey']) {
+			const value = body[name];
+			if (typeof value === 'string' && value) return value;
+		}
+	}
+	throw new PsaError('unavailable', 'ConnectWise\'s callback key answer has no signing_key');
+}
+
+function sameSignature(expected: string, given: string): boolean {
+	const a = Buffer.from(expected, 'utf8');
+	const b = Buffer.from(given, 'utf8');
+	if (a.length !== b.length) {
+		timingSafeEqual(a, a);
+		return false;
+	}
+	return timingSafeEqual(a, b);
+}
+
+const ACTIONS: Record<string, PsaEventAction> = { added: 'added', add: 'added', created: 'added', updated: 'updated', update: 'updated', deleted: 'deleted', delete: 'deleted' };
+
+export async function verifyCallback(client: ConnectWiseClient, request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
+	const raw = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
+	const signature = header(request.headers, SIGNATURE_HEADER);
+	if (!signature) throw forged(`The callback has no ${SIGNATURE_HEADER} header`);
+	let payload: unknown;
+	try {
+		payload = JSON.parse(raw.toString('utf8'));
+	} catch {
+		throw new PsaError('invalid-input', 'The callback body is not JSON');
+	}
+	if (!isObject(payload)) throw new PsaError('invalid-input', 'The callback body is not a JSON object');
+	const metadata = isObject(payload.Metadata) ? payload.Metadata : isObject(payload.metadata) ? payload.metadata : {};
+	const keyUrl = checkKeyUrl(metadata.key_url ?? metadata.keyUrl, client.config.site);
+
+	const { cache, connectionId } = client.config;
+	const cacheKey = `callback-key:${keyUrl}`;
+	const loadKey = async () => readSigningKey(await client.getAbsolute(keyUrl));
+	let signingKey = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
+	if (!sameSignature(signatureFor(raw, signingKey), signature)) {
+		// The key may have been rotated since it was cached: fetch it once more before calling the request forged.
+		cache.invalidate(connectionId, cacheKey);
+		signingKey = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
+		if (!sameSignature(signatureFor(raw, signingKey), signature)) throw forged('The callback signature does not match its body');
+	}
+	return readEvent(payload);
+}
+
+export function readEvent(payload: Record<string, unknown>): PsaCallbackEvent {
+	const action = ACTIONS[String(payload.Action ?? payload.action ?? '').toLowerCase()] ?? 'updated';
+	const type = String(payload.Type ?? payload.type ?? '').toLowerCase();
+	const rawEntity = payload.Entity ?? payload.entity;
+	let entity: Record<string, unknown> = {};
+	if (typeof rawEntity === 'string' && rawEntity.trim()) {
+		try {
+			const parsed: unknown = JSON.parse(rawEntity);
+			if (isObject(parsed)) entity = parsed;
+		} catch {
+			entity = {};
+		}
+	} else if (isObject(rawEntity)) {
+		entity = rawEntity;
+	}
+	const idValue = payload.ID ?? payload.Id ?? payload.id ?? entity.id;
+	const id = typeof idValue === 'number' ? idValue : Number(idValue);
+	if (!Number.isInteger(id)) throw new PsaError('invalid-input', 'The callback has no record ID');
+	const event: PsaCallbackEvent = { action, type, id, entity };
+	if (type === 'ticket' && Object.keys(entity).length) {
+		try {
+			event.ticket = readTicket(entity, 'callback Entity');
+		} catch {
+			// A partial entity (e.g. on delete) still yields an event; the ticket is just not attached.
+		}
+	}
+	return event;
+}

@@ -1,0 +1,473 @@
+// ConnectWise transport wrapper: URLs, auth and version headers, codebase discovery, retries, error mapping and version warnings.
+import { PsaCache } from '../../cache';
+import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
+import { HttpRequest, HttpResponse, HttpTransport } from '../http';
+import { PsaWarning } from '../types';
+import { ConnectWiseSite, parseCodebase } from './site';
+import {
+	EndpointVersion,
+	acceptHeader,
+	compareVersions,
+	endpointTemplate,
+	isApiVersion,
+	parseDeprecation,
+	parseHttpDate,
+	versionFor,
+} from './versions';
+
+export interface RetryPolicy {
+	/** Attempts in total, the first included. */
+	maxAttempts: number;
+	/** First backoff ceiling; doubles per attempt (full jitter picks a delay between 0 and the ceiling). */
+	baseDelayMs: number;
+	/** Largest backoff ceiling. */
+	maxDelayMs: number;
+	/** No retry starts when it would end later than this after the first attempt began. */
+	budgetMs: number;
+	/** Per-attempt timeout handed to the transport. */
+	requestTimeoutMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+	maxAttempts: 5,
+	baseDelayMs: 250,
+	maxDelayMs: 8000,
+	budgetMs: 30_000,
+	requestTimeoutMs: 30_000,
+};
+
+export interface ClientConfig {
+	site: ConnectWiseSite;
+	companyId: string;
+	publicKey: string;
+	privateKey: string;
+	clientId: string;
+	pin: string;
+	overrides: EndpointVersion[];
+	transportAuthenticates: boolean;
+	connectionId: string;
+	http: HttpTransport;
+	cache: PsaCache;
+	retry: RetryPolicy;
+	sleep: (ms: number) => Promise<void>;
+	now: () => number;
+	random: () => number;
+}
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface ApiRequest {
+	method: HttpRequest['method'];
+	/** Path after /apis/3.0, e.g. "/service/tickets/12". */
+	path: string;
+	query?: Record<string, QueryValue>;
+	body?: unknown;
+	headers?: Record<string, string>;
+	/** A POST is retried after a lost response or a 5xx only when this is true. */
+	retrySafe?: boolean;
+	/** Send once, whatever happens (permission probes). */
+	noRetry?: boolean;
+}
+
+export interface ApiResponse {
+	status: number;
+	headers: Record<string, string>;
+	body: unknown;
+	/** The API version the request asked for. */
+	version: string;
+}
+
+export const CODEBASE_TTL_MS = 60 * 60 * 1000;
+
+const UNSUPPORTED_VERSION = /does not support the API version/i;
+
+interface SendOutcome {
+	response: HttpResponse;
+	attempts: number;
+}
+
+export class ConnectWiseClient {
+	currentApiVersion?: string;
+	codebase?: string;
+	private readonly warnings: PsaWarning[] = [];
+	private readonly warned = new Set<string>();
+	private readonly secrets: string[];
+
+	constructor(readonly config: ClientConfig) {
+		const basic = Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey}`).toString('base64');
+		this.secrets = [config.privateKey, basic].filter((secret) => secret.length >= 4);
+	}
+
+	/** Absolute API base: https://{site}/{codebase}apis/3.0 */
+	async apiBase(): Promise<string> {
+		return `${this.config.site.origin}/${await this.resolveCodebase()}apis/3.0`;
+	}
+
+	versionFor(path: string): string {
+		return versionFor(path, this.config.pin, this.config.overrides);
+	}
+
+	/** The codebase ("v4_6_release/") from companyinfo, cached per site + company; `force` asks the site again. */
+	async resolveCodebase(force = false): Promise<string> {
+		if (!force && this.codebase) return this.codebase;
+		if (force) this.config.cache.invalidate(this.config.connectionId, 'codebase');
+		this.codebase = await this.config.cache.getOrLoad(this.config.connectionId, 'codebase', () => this.fetchCodebase(), CODEBASE_TTL_MS);
+		return this.codebase;
+	}
+
+	private async fetchCodebase(): Promise<string> {
+		const path = `/login/companyinfo/${encodeURIComponent(this.config.companyId)}`;
+		const label = `GET ${path}`;
+		const { response, attempts } = await this.send(
+			{ method: 'GET', url: `${this.config.site.origin}${path}`, headers: { Accept: 'application/json' } },
+			label,
+			{ idempotent: true },
+		);
+		if (response.status === 404 || (response.status === 200 && !isObject(response.body))) {
+			throw new PsaError('configuration', `${this.config.site.host} does not answer like a ConnectWise site (companyinfo: ${response.status})`, {
+				status: response.status,
+				request: label,
+				hint: 'Check the Site: the host of your ConnectWise server, e.g. api-na.myconnectwise.net',
+			});
+		}
+		if (response.status !== 200) throw this.mapError(response, label, '/login/companyinfo/{id}', '', attempts);
+		const body = response.body as Record<string, unknown>;
+		const codebase = parseCodebase(body.Codebase ?? body.codebase);
+		if (!codebase) {
+			throw new PsaError('configuration', `${this.config.site.host} does not know the company id '${this.config.companyId}'`, {
+				status: response.status,
+				request: label,
+				hint: 'Check the Company ID (the company you log in to ConnectWise with)',
+			});
+		}
+		return codebase;
+	}
+
+	/** One API call: version header, auth, retries, codebase re-resolution, error mapping, warnings. */
+	async request(request: ApiRequest): Promise<ApiResponse> {
+		const version = this.versionFor(request.path);
+		const template = endpointTemplate(request.path);
+		const label = `${request.method} ${request.path}`;
+		const headers: Record<string, string> = { Accept: acceptHeader(version), ...this.authHeaders(), ...(request.headers ?? {}) };
+		let reResolved = false;
+		for (;;) {
+			const codebase = await this.resolveCodebase();
+			const url = `${this.config.site.origin}/${codebase}apis/3.0${request.path}${queryString(request.query)}`;
+			const idempotent = request.method !== 'POST' || request.retrySafe === true;
+			const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body }, label, {
+				idempotent,
+				noRetry: request.noRetry,
+			});
+			this.observe(response, template, version);
+			if (response.status === 404 && isHtmlResponse(response) && !reResolved) {
+				// ConnectWise moved the company to another codebase (or the cached one is wrong): ask companyinfo once more.
+				reResolved = true;
+				const fresh = await this.resolveCodebase(true);
+				if (fresh !== codebase) continue;
+				throw new PsaError('configuration', `${this.config.site.host} answered ${label} with a page that is not the ConnectWise API`, {
+					status: 404,
+					request: label,
+					hint: 'Check the Site: it must be the host of your ConnectWise server, without a path',
+				});
+			}
+			if (response.status >= 400 || response.status < 200) throw this.mapError(response, label, template, version, attempts);
+			return { status: response.status, headers: response.headers, body: response.body, version };
+		}
+	}
+
+	/** GET of an absolute URL on the configured site (the callback key_url); auth is sent because the host is the site's. */
+	async getAbsolute(url: string): Promise<unknown> {
+		const parsed = new URL(url);
+		const label = `GET ${parsed.pathname}`;
+		const { response, attempts } = await this.send(
+			{ method: 'GET', url, headers: { Accept: 'application/json', ...this.authHeaders() } },
+			label,
+			{ idempotent: true },
+		);
+		if (response.status >= 300 || response.status < 200) {
+			throw this.mapError(response, label, endpointTemplate(parsed.pathname), '', attempts);
+		}
+		return response.body;
+	}
+
+	takeWarnings(): PsaWarning[] {
+		return this.warnings.splice(0, this.warnings.length);
+	}
+
+	/** Removes every credential from a text that is about to leave the adapter (error messages, warnings). */
+	redact(text: string): string {
+		let result = text;
+		for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
+		return result.replace(/Basic\s+[A-Za-z0-9+/=]{8,}/g, 'Basic [redacted]');
+	}
+
+	private authHeaders(): Record<string, string> {
+		if (this.config.transportAuthenticates) return {};
+		const token = Buffer.from(`${this.config.companyId}+${this.config.publicKey}:${this.config.privateKey}`).toString('base64');
+		return { Authorization: `Basic ${token}`, clientId: this.config.clientId };
+	}
+
+	private async send(
+		request: Omit<HttpRequest, 'timeoutMs'>,
+		label: string,
+		options: { idempotent: boolean; noRetry?: boolean },
+	): Promise<SendOutcome> {
+		const policy = this.config.retry;
+		const started = this.config.now();
+		for (let attempt = 1; ; attempt++) {
+			const remaining = policy.budgetMs - (this.config.now() - started);
+			const timeoutMs = Math.max(1, Math.min(policy.requestTimeoutMs, remaining > 0 ? remaining : policy.requestTimeoutMs));
+			let response: HttpResponse;
+			try {
+				response = await this.config.http({ ...request, timeoutMs });
+			} catch (error) {
+				const delay = this.backoff(attempt);
+				if (!options.noRetry && options.idempotent && this.canRetry(attempt, started, delay)) {
+					await this.config.sleep(delay);
+					continue;
+				}
+				throw this.networkError(error, label, attempt, options.idempotent);
+			}
+			if (options.noRetry) return { response, attempts: attempt };
+			if (response.status === 429) {
+				// A 429 was refused before any work was done, so even a POST may be sent again.
+				const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.config.now());
+				const delay = retryAfterMs ?? this.backoff(attempt);
+				if (this.canRetry(attempt, started, delay)) {
+					await this.config.sleep(delay);
+					continue;
+				}
+				return { response, attempts: attempt };
+			}
+			if (response.status >= 500 && options.idempotent) {
+				const delay = this.backoff(attempt);
+				if (this.canRetry(attempt, started, delay)) {
+					await this.config.sleep(delay);
+					continue;
+				}
+			}
+			return { response, attempts: attempt };
+		}
+	}
+
+	private canRetry(attempt: number, started: number, delayMs: number): boolean {
+		const policy = this.config.retry;
+		return attempt < policy.maxAttempts && this.config.now() - started + delayMs <= policy.budgetMs;
+	}
+
+	/** Capped exponential backoff with full jitter. */
+	private backoff(attempt: number): number {
+		const ceiling = Math.min(this.config.retry.maxDelayMs, this.config.retry.baseDelayMs * 2 ** (attempt - 1));
+		return Math.floor(this.config.random() * ceiling);
+	}
+
+	private networkError(error: unknown, label: string, attempts: number, idempotent: boolean): PsaError {
+		const reason = describeNetworkError(error);
+		const message = idempotent
+			? `No response from ConnectWise for ${label} after ${attempts} attempt(s): ${reason}`
+			: `No response from ConnectWise for ${label}: ${reason}. The request may or may not have been performed, so it was not repeated`;
+		return new PsaError('unavailable', this.redact(message), {
+			request: label,
+			attempts,
+			outcomeUnknown: !idempotent || undefined,
+			hint: idempotent
+				? `Check that ${this.config.site.host} is reachable from n8n`
+				: 'Look the record up before repeating the request (tickets: by their external reference)',
+		});
+	}
+
+	/** Reads api-current-version, Deprecation and Sunset from every response. */
+	private observe(response: HttpResponse, template: string, version: string): void {
+		const current = response.headers['api-current-version']?.trim();
+		if (isApiVersion(current)) {
+			this.currentApiVersion = current;
+			if (compareVersions(current, this.config.pin) > 0) {
+				this.warn('version-drift', undefined, `ConnectWise offers API version ${current}; this connection pins ${this.config.pin}. Test your workflows with ${current}, then set the credential's 'API Version' to it.`);
+			}
+		}
+		const links = parseLinkHeader(response.headers.link);
+		const deprecation = response.headers.deprecation;
+		if (deprecation !== undefined) {
+			const parsed = parseDeprecation(deprecation);
+			if (parsed.deprecated) {
+				const when = parsed.date ? (parsed.date.getTime() > this.config.now() ? ` from ${isoDate(parsed.date)}` : ` since ${isoDate(parsed.date)}`) : '';
+				const link = links.get('deprecation');
+				this.warn(
+					'deprecation',
+					template,
+					`ConnectWise marks ${template} at API version ${version} as deprecated${when}.${link ? ` Details: ${link}.` : ''} Move to a newer version (credential 'API Version', or 'Endpoint Versions' for this endpoint) before it is removed.`,
+				);
+			}
+		}
+		const sunset = response.headers.sunset;
+		if (sunset !== undefined) {
+			const date = parseHttpDate(sunset);
+			const link = links.get('sunset');
+			this.warn(
+				'sunset',
+				template,
+				`ConnectWise will stop serving ${template} at API version ${version}${date ? ` on ${isoDate(date)}` : ''}.${link ? ` Details: ${link}.` : ''} Pin a newer version (credential 'API Version', or 'Endpoint Versions' for this endpoint) before then.`,
+			);
+		}
+	}
+
+	private warn(kind: PsaWarning['kind'], endpoint: string | undefined, message: string): void {
+		const key = `${kind} ${endpoint ?? ''}`;
+		if (this.warned.has(key)) return;
+		this.warned.add(key);
+		this.warnings.push({ kind, ...(endpoint ? { endpoint } : {}), message: this.redact(message) });
+	}
+
+	mapError(response: HttpResponse, label: string, template: string, version: string, attempts: number): PsaError {
+		const status = response.status;
+		const body = isObject(response.body) ? response.body : {};
+		const errors = Array.isArray(body.errors) ? body.errors.filter(isObject) : [];
+		const providerCode = typeof body.code === 'string' ? body.code : undefined;
+		const rawMessage = typeof body.message === 'string' ? body.message : typeof response.body === 'string' ? response.body.slice(0, 300) : '';
+		const providerMessage = rawMessage ? this.redact(rawMessage) : undefined;
+		const firstError = errors[0];
+		const field = firstError && typeof firstError.field === 'string' ? firstError.field : undefined;
+		const fieldMessage = firstError && typeof firstError.message === 'string' ? this.redact(firstError.message) : undefined;
+		const details: PsaErrorDetails = {
+			status,
+			request: label,
+			attempts,
+			...(providerCode ? { providerCode } : {}),
+			...(providerMessage ? { providerMessage } : {}),
+			...(field ? { field } : {}),
+		};
+		const said = providerMessage ? `: ${providerMessage}` : '';
+		const make = (kind: PsaErrorKind, message: string, extra: Partial<PsaErrorDetails> = {}) =>
+			new PsaError(kind, this.redact(message), { ...details, ...extra });
+
+		if (status === 400 && UNSUPPORTED_VERSION.test(rawMessage)) {
+			const suggestion = this.suggestVersion(rawMessage, response.headers['api-current-version'], version);
+			return make(
+				'version',
+				`ConnectWise at ${this.config.site.host} does not support API version ${version} for ${template}${suggestion ? `; pin ${suggestion}` : ''}.`,
+				{
+					hint: `Set the credential's 'API Version' to ${suggestion ?? "a version the server supports (its api-current-version)"}, or only this endpoint's version in 'Endpoint Versions', e.g. {"${template}": "${suggestion ?? 'YYYY.N'}"}`,
+				},
+			);
+		}
+		if (status === 410) {
+			const newer = this.currentApiVersion && compareVersions(this.currentApiVersion, version) > 0 ? this.currentApiVersion : undefined;
+			return make('version', `ConnectWise no longer serves ${template} at API version ${version} (410 Gone)${said}`, {
+				hint: `Move the version forward${newer ? ` to ${newer}` : ''}: the credential's 'API Version', or 'Endpoint Versions' for ${template}`,
+			});
+		}
+		switch (status) {
+			case 401:
+				return make('authentication', `ConnectWise rejected the credentials for ${label} (401)${said}`, {
+					hint: 'Check the Company ID, Public Key, Private Key and Client ID; API keys belong to one API member and can be revoked',
+				});
+			case 403:
+				return make('permission', `The API member may not ${label} (403)${said}`, { hint: permissionHint(label.split(' ')[0], template) });
+			case 404:
+				return make('not-found', `ConnectWise found nothing at ${label} (404)${said}`);
+			case 409:
+				return make('conflict', `ConnectWise refused ${label} because of a conflict (409)${said}`);
+			case 429: {
+				const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.config.now());
+				return make('rate-limited', `ConnectWise is rate limiting requests (429) for ${label}; gave up after ${attempts} attempt(s)`, {
+					...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+					hint: 'Lower the concurrency or the rate of the workflow, or try again later',
+				});
+			}
+		}
+		if (status === 400 || status === 422) {
+			const blamed = field ? ` (field '${field}'${fieldMessage ? `: ${fieldMessage}` : ''})` : '';
+			return make('invalid-input', `ConnectWise rejected ${label}${blamed}${said}`);
+		}
+		if (status >= 500) {
+			return make('unavailable', `ConnectWise failed to answer ${label} (${status}) after ${attempts} attempt(s)${said}`, {
+				...(label.startsWith('POST ') ? { outcomeUnknown: true } : {}),
+				hint: 'ConnectWise or the network had a problem; try again later',
+			});
+		}
+		return make(status >= 400 ? 'invalid-input' : 'unavailable', `ConnectWise answered ${label} with an unexpected status ${status}${said}`);
+	}
+
+	private suggestVersion(message: string, headerCurrent: string | undefined, requested: string): string | undefined {
+		const current = isApiVersion(headerCurrent) ? headerCurrent.trim() : this.currentApiVersion;
+		const listed = (message.match(/\b\d{4}\.\d{1,2}\b/g) ?? []).filter((candidate) => candidate !== requested);
+		if (listed.length) {
+			// The nearest version the server lists: the newest one below the request, else the oldest above it.
+			const below = listed.filter((candidate) => compareVersions(candidate, requested) < 0).sort(compareVersions);
+			const above = listed.filter((candidate) => compareVersions(candidate, requested) > 0).sort(compareVersions);
+			return below.length ? below[below.length - 1] : above[0];
+		}
+		return current;
+	}
+}
+
+const PERMISSION_AREAS: Array<[RegExp, string]> = [
+	[/^\/service\/tickets/, 'Service Desk > Service Tickets'],
+	[/^\/service\/(boards|priorities)/, 'System > Table Setup (service boards, statuses and priorities)'],
+	[/^\/company\/companies/, 'Companies > Company Maintenance'],
+	[/^\/company\/contacts/, 'Companies > Contacts'],
+	[/^\/system\/members/, 'System > Member Maintenance'],
+	[/^\/system\/callbacks/, 'System > Table Setup (callbacks)'],
+	[/^\/system\/info/, 'System'],
+];
+
+const LEVEL_FOR_METHOD: Record<string, string> = { GET: 'Inquire', POST: 'Add', PATCH: 'Edit', PUT: 'Edit', DELETE: 'Delete' };
+
+function permissionHint(method: string, template: string): string {
+	const area = PERMISSION_AREAS.find(([pattern]) => pattern.test(template))?.[1] ?? template;
+	return `In ConnectWise (System > Security Roles), give the API member's security role '${LEVEL_FOR_METHOD[method] ?? method}' rights on ${area}`;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isHtmlResponse(response: HttpResponse): boolean {
+	const type = response.headers['content-type'] ?? '';
+	return /html/i.test(type) || (typeof response.body === 'string' && /^\s*</.test(response.body));
+}
+
+export function queryString(query: Record<string, QueryValue> | undefined): string {
+	if (!query) return '';
+	const parts = Object.entries(query)
+		.filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined && entry[1] !== '')
+		.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+	return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** Retry-After as delay seconds or an HTTP-date, in milliseconds from `now`. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+	if (value === undefined) return undefined;
+	const trimmed = value.trim();
+	if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+	const date = parseHttpDate(trimmed);
+	return date ? Math.max(0, date.getTime() - now) : undefined;
+}
+
+/** RFC 8288 Link header -> rel -> URL (first of each rel). */
+export function parseLinkHeader(value: string | undefined): Map<string, string> {
+	const links = new Map<string, string>();
+	if (!value) return links;
+	for (const match of value.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]+)*)/g)) {
+		const rel = /;\s*rel\s*=\s*"?([^";]+)"?/i.exec(match[2]);
+		if (!rel) continue;
+		for (const name of rel[1].trim().toLowerCase().split(/\s+/)) {
+			if (!links.has(name)) links.set(name, match[1]);
+		}
+	}
+	return links;
+}
+
+function describeNetworkError(error: unknown): string {
+	if (error instanceof Error) {
+		const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+		const code = (error as Error & { code?: string }).code ?? cause?.code;
+		if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'the request timed out';
+		return code ? `${error.message} (${code})` : error.message;
+	}
+	return String(error);
+}
+
+function isoDate(date: Date): string {
+	return date.toISOString().slice(0, 10);
+}
