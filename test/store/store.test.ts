@@ -1,0 +1,412 @@
+// The state store suite, run on SQLite and on a real PostgreSQL: migrations, every repository operation, sealing, keys.
+import type { Kysely } from 'kysely';
+import { generateFernetKey } from '../../lib/crypto/fernet';
+import { isStoreError, openStore, type PsaStore } from '../../lib/store';
+import { migrations } from '../../migrations';
+import { ENGINES, EngineHome, type StoreLocation } from './fixtures';
+
+const ALL_MIGRATIONS = Object.keys(migrations);
+
+describe.each(ENGINES)('state store on %s', (engine) => {
+	const home = new EngineHome(engine, 'store');
+	const opened: PsaStore[] = [];
+	let now = Date.parse('2026-01-01T00:00:00Z');
+	const clock = () => now;
+
+	beforeAll(() => home.setUp());
+	afterEach(async () => {
+		await Promise.all(opened.splice(0).map((store) => store.close()));
+	});
+	afterAll(() => home.tearDown());
+
+	async function open(location: StoreLocation, keys: string[], extra: Record<string, unknown> = {}, internals = {}): Promise<PsaStore> {
+		const store = await openStore(location.options(keys, { clock, ...extra }), internals);
+		opened.push(store);
+		return store;
+	}
+
+	async function fresh(): Promise<{ store: PsaStore; location: StoreLocation; keys: string[] }> {
+		const location = home.newLocation();
+		const keys = [generateFernetKey()];
+		return { store: await open(location, keys), location, keys };
+	}
+
+	describe('migrations', () => {
+		it('run on open, and opening again applies nothing and keeps the data', async () => {
+			const { store, location, keys } = await fresh();
+			expect(store.engine).toBe(engine);
+			expect(store.appliedMigrations).toEqual(ALL_MIGRATIONS);
+			await store.links.set('c', 'alert', 'a-1', 7);
+			await store.close();
+
+			const again = await open(location, keys);
+			expect(again.appliedMigrations).toEqual([]);
+			expect((await again.links.find('c', 'alert', 'a-1'))?.ticketId).toBe(7);
+			const recorded = await location.query<{ name: string }>('select name from psa_migrations order by name');
+			expect(recorded.map((row) => row.name)).toEqual(ALL_MIGRATIONS);
+		});
+
+		it('a migration added later applies cleanly to a populated store', async () => {
+			const location = home.newLocation();
+			const keys = [generateFernetKey()];
+			const firstFive = Object.fromEntries(Object.entries(migrations).slice(0, 5));
+			const old = await open(location, keys, {}, { migrations: firstFive });
+			expect(old.appliedMigrations).toEqual(ALL_MIGRATIONS.slice(0, 5));
+			await old.connections.touch('c', 'connectwise', 'prod');
+			await old.links.set('c', 'alert', 'a-1', 11);
+			await old.memberMap.set({ connectionId: 'c', source: 'email', identity: 'ann@example.com', memberId: 3, memberIdentifier: 'ann', kind: 'manual' });
+			await old.statusMap.set({ connectionId: 'c', boardId: 1, externalState: 'resolved', statusId: 9, statusName: 'Closed' });
+			await old.noteReceipts.claim('c', 'k-1', 11, 'tok');
+			await old.close();
+
+			// All six shipped migrations, plus a seventh that changes a populated table.
+			const seventh = {
+				// eslint-disable-next-line @typescript-eslint/no-explicit-any
+				async up(db: Kysely<any>) {
+					await db.schema.alterTable('psa_ticket_links').addColumn('note', 'text', (col) => col.notNull().defaultTo('none')).execute();
+				},
+			};
+			const upgraded = await open(location, keys, {}, { migrations: { ...migrations, '007_test_link_note': seventh } });
+			expect(upgraded.appliedMigrations).toEqual(['006_audit_events', '007_test_link_note']);
+			expect((await upgraded.links.find('c', 'alert', 'a-1'))?.ticketId).toBe(11);
+			expect((await upgraded.memberMap.get('c', 'email', 'ann@example.com'))?.memberId).toBe(3);
+			expect((await upgraded.statusMap.get('c', 1, 'resolved'))?.statusId).toBe(9);
+			expect((await upgraded.noteReceipts.find('c', 'k-1'))?.state).toBe('pending');
+			await upgraded.audit.record('c', 'upgraded', { to: 7 });
+			expect(await location.query('select note from psa_ticket_links')).toEqual([{ note: 'none' }]);
+			const [summary] = await upgraded.connections.list();
+			expect(summary).toMatchObject({ connectionId: 'c', links: 1, memberMappings: 1, noteReceipts: 1, statusMappings: 1 });
+		});
+
+		it('a failing migration is reported with its name and leaves the store usable at the previous version', async () => {
+			const { store, location, keys } = await fresh();
+			await store.links.set('c', 'alert', 'a-1', 5);
+			await store.close();
+			const broken = {
+				// eslint-disable-next-line @typescript-eslint/no-explicit-any
+				async up(db: Kysely<any>) {
+					await db.schema.createTable('psa_ticket_links').addColumn('x', 'text').execute();
+				},
+			};
+			await expect(openStore(location.options(keys), { migrations: { ...migrations, '007_broken': broken } })).rejects.toThrow(
+				/could not be migrated \(migration 007_broken\)/,
+			);
+			const reopened = await open(location, keys);
+			expect(reopened.appliedMigrations).toEqual([]);
+			expect((await reopened.links.find('c', 'alert', 'a-1'))?.ticketId).toBe(5);
+		});
+	});
+
+	describe('ticket links', () => {
+		it('claim inserts a pending link once; a second claim gets the existing row and no error', async () => {
+			const { store } = await fresh();
+			const first = await store.links.claim('c', 'alert', 'a-1', 'token-1');
+			expect(first.claimed).toBe(true);
+			expect(first.link).toMatchObject({ connectionId: 'c', source: 'alert', externalId: 'a-1', state: 'pending', ticketId: null, claimToken: 'token-1' });
+			expect(first.link.createdAt.getTime()).toBe(now);
+
+			const second = await store.links.claim('c', 'alert', 'a-1', 'token-2');
+			expect(second.claimed).toBe(false);
+			expect(second.link.claimToken).toBe('token-1');
+			// The same external id under another connection or source is a different link.
+			expect((await store.links.claim('other', 'alert', 'a-1', 'token-3')).claimed).toBe(true);
+			expect((await store.links.claim('c', 'incident', 'a-1', 'token-4')).claimed).toBe(true);
+		});
+
+		it('complete only succeeds for the claim token that still holds the claim', async () => {
+			const { store } = await fresh();
+			await store.links.claim('c', 'alert', 'a-1', 'token-1');
+			expect(await store.links.complete('c', 'alert', 'a-1', 'token-2', 100)).toBe(false);
+			now += 1000;
+			expect(await store.links.complete('c', 'alert', 'a-1', 'token-1', 100)).toBe(true);
+			const link = await store.links.find('c', 'alert', 'a-1');
+			expect(link).toMatchObject({ state: 'linked', ticketId: 100, claimToken: null });
+			expect(link!.updatedAt.getTime()).toBe(now);
+			expect(await store.links.complete('c', 'alert', 'a-1', 'token-1', 101)).toBe(false);
+			expect((await store.links.claim('c', 'alert', 'a-1', 'token-3')).link.ticketId).toBe(100);
+		});
+
+		it('releaseStale frees only a pending claim older than the age; release only for its token', async () => {
+			const { store } = await fresh();
+			await store.links.claim('c', 'alert', 'a-1', 'token-1');
+			now += 30_000;
+			expect(await store.links.releaseStale('c', 'alert', 'a-1', 60_000)).toBe(false);
+			now += 31_000;
+			expect(await store.links.releaseStale('c', 'alert', 'a-1', 60_000)).toBe(true);
+			expect(await store.links.complete('c', 'alert', 'a-1', 'token-1', 5)).toBe(false);
+			expect((await store.links.claim('c', 'alert', 'a-1', 'token-2')).claimed).toBe(true);
+
+			expect(await store.links.release('c', 'alert', 'a-1', 'token-1')).toBe(false);
+			expect(await store.links.release('c', 'alert', 'a-1', 'token-2')).toBe(true);
+			expect(await store.links.find('c', 'alert', 'a-1')).toBeUndefined();
+
+			await store.links.set('c', 'alert', 'a-2', 9);
+			now += 10 * 60_000;
+			expect(await store.links.releaseStale('c', 'alert', 'a-2', 0)).toBe(false);
+			expect((await store.links.find('c', 'alert', 'a-2'))?.state).toBe('linked');
+		});
+
+		it('set links directly, is idempotent, replaces a closed link, and refuses a live one unless replace', async () => {
+			const { store } = await fresh();
+			expect(await store.links.set('c', 'alert', 'a-1', 10)).toMatchObject({ state: 'linked', ticketId: 10 });
+			expect(await store.links.set('c', 'alert', 'a-1', 10)).toMatchObject({ state: 'linked', ticketId: 10 });
+
+			const refused = store.links.set('c', 'alert', 'a-1', 11);
+			await expect(refused).rejects.toThrow(/alert\/a-1 is already linked: it is linked to ticket 10/);
+			await expect(store.links.set('c', 'alert', 'a-1', 11)).rejects.toMatchObject({ kind: 'conflict' });
+			expect((await store.links.find('c', 'alert', 'a-1'))?.ticketId).toBe(10);
+
+			expect(await store.links.setState('c', 'alert', 'a-1', 'closed')).toBe(true);
+			expect(await store.links.set('c', 'alert', 'a-1', 12)).toMatchObject({ state: 'linked', ticketId: 12 });
+
+			await store.links.claim('c', 'alert', 'a-2', 'token');
+			await expect(store.links.set('c', 'alert', 'a-2', 13)).rejects.toThrow(/a ticket is being created for it right now/);
+			expect(await store.links.set('c', 'alert', 'a-2', 13, { replace: true })).toMatchObject({ state: 'linked', ticketId: 13, claimToken: null });
+			expect(await store.links.complete('c', 'alert', 'a-2', 'token', 14)).toBe(false);
+		});
+
+		it('findByTicket, setState, remove, list with filters and paging, count', async () => {
+			const { store } = await fresh();
+			await store.links.set('c', 'alert', 'a-1', 50);
+			now += 1;
+			await store.links.set('c', 'incident', 'i-1', 50);
+			now += 1;
+			await store.links.set('c', 'alert', 'a-2', 51);
+			now += 1;
+			await store.links.claim('c', 'alert', 'a-3', 'tok');
+			await store.links.set('other', 'alert', 'a-9', 50);
+
+			expect((await store.links.findByTicket('c', 50)).map((link) => link.externalId)).toEqual(['a-1', 'i-1']);
+			expect(await store.links.count('c')).toBe(4);
+			expect((await store.links.list('c')).map((link) => link.externalId)).toEqual(['a-1', 'i-1', 'a-2', 'a-3']);
+			expect((await store.links.list('c', { source: 'alert' })).map((link) => link.externalId)).toEqual(['a-1', 'a-2', 'a-3']);
+			expect((await store.links.list('c', { state: 'pending' })).map((link) => link.externalId)).toEqual(['a-3']);
+			expect((await store.links.list('c', { limit: 2, offset: 1 })).map((link) => link.externalId)).toEqual(['i-1', 'a-2']);
+			expect((await store.links.list('c', { offset: 3 })).map((link) => link.externalId)).toEqual(['a-3']);
+
+			expect(await store.links.setState('c', 'alert', 'a-1', 'closed')).toBe(true);
+			expect((await store.links.find('c', 'alert', 'a-1'))?.state).toBe('closed');
+			expect(await store.links.setState('c', 'alert', 'a-1', 'linked')).toBe(true);
+			// A pending claim has no ticket yet: it is finished by complete(), not by a state change.
+			expect(await store.links.setState('c', 'alert', 'a-3', 'linked')).toBe(false);
+			await expect(store.links.setState('c', 'alert', 'a-1', 'pending')).rejects.toThrow(/not "pending"/);
+
+			expect(await store.links.remove('c', 'alert', 'a-1')).toBe(true);
+			expect(await store.links.remove('c', 'alert', 'a-1')).toBe(false);
+			expect(await store.links.count('c')).toBe(3);
+			expect(await store.links.count('other')).toBe(1);
+		});
+
+		it('rejects bad input with a clear error and writes nothing', async () => {
+			const { store } = await fresh();
+			await expect(store.links.claim('c', 'alert', '', 'tok')).rejects.toThrow('externalId must be a non-empty string');
+			await expect(store.links.set('c', 'alert', 'a-1', 1.5)).rejects.toThrow('ticketId must be an integer');
+			await expect(store.links.list('c', { limit: -1 })).rejects.toThrow('limit must be a non-negative integer');
+			expect(await store.links.count('c')).toBe(0);
+		});
+	});
+
+	describe('note receipts', () => {
+		it('claim once per dedupe key, markPosted with the holding token, release, releaseStale, find', async () => {
+			const { store } = await fresh();
+			const first = await store.noteReceipts.claim('c', 'alert-1:resolved', 77, 'tok-1');
+			expect(first).toMatchObject({ claimed: true, receipt: { state: 'pending', ticketId: 77, noteId: null, claimToken: 'tok-1' } });
+			const second = await store.noteReceipts.claim('c', 'alert-1:resolved', 77, 'tok-2');
+			expect(second.claimed).toBe(false);
+			expect(second.receipt.claimToken).toBe('tok-1');
+
+			expect(await store.noteReceipts.markPosted('c', 'alert-1:resolved', 'tok-2', 900)).toBe(false);
+			expect(await store.noteReceipts.markPosted('c', 'alert-1:resolved', 'tok-1', 900)).toBe(true);
+			expect(await store.noteReceipts.find('c', 'alert-1:resolved')).toMatchObject({ state: 'posted', noteId: 900, claimToken: null });
+			expect(await store.noteReceipts.release('c', 'alert-1:resolved', 'tok-1')).toBe(false);
+			expect((await store.noteReceipts.claim('c', 'alert-1:resolved', 77, 'tok-3')).claimed).toBe(false);
+
+			await store.noteReceipts.claim('c', 'k-2', 78, 'tok-4');
+			expect(await store.noteReceipts.release('c', 'k-2', 'wrong')).toBe(false);
+			expect(await store.noteReceipts.release('c', 'k-2', 'tok-4')).toBe(true);
+			expect(await store.noteReceipts.find('c', 'k-2')).toBeUndefined();
+
+			await store.noteReceipts.claim('c', 'k-3', 79, 'tok-5');
+			now += 5_000;
+			expect(await store.noteReceipts.releaseStale('c', 'k-3', 10_000)).toBe(false);
+			now += 6_000;
+			expect(await store.noteReceipts.releaseStale('c', 'k-3', 10_000)).toBe(true);
+			expect((await store.noteReceipts.claim('c', 'k-3', 79, 'tok-6')).claimed).toBe(true);
+			expect(await store.noteReceipts.find('other', 'k-3')).toBeUndefined();
+		});
+	});
+
+	describe('member map', () => {
+		it('stores the identity sealed, finds it by keyed hash, and never prints it in the table', async () => {
+			const { store, location } = await fresh();
+			const identity = 'Jane.Doe@example.com';
+			const stored = await store.memberMap.set({ connectionId: 'c', source: 'email', identity, memberId: 42, memberIdentifier: 'jdoe', kind: 'manual' });
+			expect(stored).toMatchObject({ identity, memberId: 42, memberIdentifier: 'jdoe', kind: 'manual' });
+			expect(await store.memberMap.get('c', 'email', identity)).toMatchObject({ identity, memberId: 42 });
+			expect(await store.memberMap.get('c', 'email', 'jane.doe@example.com')).toBeUndefined();
+			expect(await store.memberMap.get('c', 'slack', identity)).toBeUndefined();
+			expect(await store.memberMap.get('other', 'email', identity)).toBeUndefined();
+
+			const rows = await location.query<Record<string, unknown>>('select * from psa_member_map');
+			expect(rows).toHaveLength(1);
+			const raw = JSON.stringify(rows);
+			expect(raw).not.toContain(identity);
+			expect(raw.toLowerCase()).not.toContain('jane');
+			expect(String(rows[0].identity_sealed)).toMatch(/^gAAAAA[A-Za-z0-9_-]+=*$/);
+			expect(String(rows[0].identity_hash)).toMatch(/^[0-9a-f]{64}$/);
+		});
+
+		it('an automatic match never replaces a manual mapping; manual replaces anything; remove, list, count', async () => {
+			const { store } = await fresh();
+			await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'a@x.io', memberId: 1, memberIdentifier: 'alice', kind: 'auto' });
+			expect(await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'a@x.io', memberId: 2, memberIdentifier: 'alice2', kind: 'auto' })).toMatchObject({ memberId: 2, kind: 'auto' });
+			expect(await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'a@x.io', memberId: 3, memberIdentifier: 'al', kind: 'manual' })).toMatchObject({ memberId: 3, kind: 'manual' });
+			now += 1000;
+			const kept = await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'a@x.io', memberId: 4, memberIdentifier: 'other', kind: 'auto' });
+			expect(kept).toMatchObject({ memberId: 3, memberIdentifier: 'al', kind: 'manual' });
+			expect(kept.updatedAt.getTime()).toBe(now - 1000);
+			expect(await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'a@x.io', memberId: 5, memberIdentifier: 'al5', kind: 'manual' })).toMatchObject({ memberId: 5 });
+
+			await store.memberMap.set({ connectionId: 'c', source: 'slack', identity: 'U123', memberId: 6, memberIdentifier: 'bob', kind: 'auto' });
+			await store.memberMap.set({ connectionId: 'other', source: 'slack', identity: 'U999', memberId: 7, memberIdentifier: 'eve', kind: 'auto' });
+			expect((await store.memberMap.list('c')).map((m) => m.identity)).toEqual(['a@x.io', 'U123']);
+			expect((await store.memberMap.list('c', { kind: 'auto' })).map((m) => m.identity)).toEqual(['U123']);
+			expect((await store.memberMap.list('c', { source: 'email' })).map((m) => m.memberIdentifier)).toEqual(['al5']);
+			expect(await store.memberMap.count('c')).toBe(2);
+			expect(await store.memberMap.remove('c', 'slack', 'U123')).toBe(true);
+			expect(await store.memberMap.remove('c', 'slack', 'U123')).toBe(false);
+			expect(await store.memberMap.count('c')).toBe(1);
+			await expect(
+				store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'b@x.io', memberId: 1, memberIdentifier: 'b', kind: 'guess' as 'auto' }),
+			).rejects.toThrow('kind must be "manual" or "auto"');
+			expect(await store.memberMap.count('c')).toBe(1);
+		});
+	});
+
+	describe('status map', () => {
+		it('set (upsert), get, list per board, remove', async () => {
+			const { store } = await fresh();
+			await store.statusMap.set({ connectionId: 'c', boardId: 1, externalState: 'resolved', statusId: 10, statusName: 'Resolved' });
+			await store.statusMap.set({ connectionId: 'c', boardId: 1, externalState: 'open', statusId: 11, statusName: 'New' });
+			await store.statusMap.set({ connectionId: 'c', boardId: 2, externalState: 'resolved', statusId: 20, statusName: 'Done' });
+			expect(await store.statusMap.set({ connectionId: 'c', boardId: 1, externalState: 'resolved', statusId: 12, statusName: 'Closed' })).toMatchObject({
+				statusId: 12,
+				statusName: 'Closed',
+			});
+			expect(await store.statusMap.get('c', 1, 'resolved')).toMatchObject({ boardId: 1, statusId: 12 });
+			expect(await store.statusMap.get('c', 3, 'resolved')).toBeUndefined();
+			expect((await store.statusMap.list('c', 1)).map((m) => m.externalState)).toEqual(['open', 'resolved']);
+			expect(await store.statusMap.list('c')).toHaveLength(3);
+			expect(await store.statusMap.remove('c', 1, 'open')).toBe(true);
+			expect(await store.statusMap.remove('c', 1, 'open')).toBe(false);
+			expect(await store.statusMap.list('c')).toHaveLength(2);
+		});
+	});
+
+	describe('connections and audit', () => {
+		it('touch records a connection once, list counts its rows, forget deletes only its rows and returns counts', async () => {
+			const { store, location } = await fresh();
+			await store.connections.touch('prod', 'connectwise', 'Production');
+			now += 5000;
+			await store.connections.touch('prod', 'connectwise', 'Production (renamed)');
+			await store.connections.touch('sandbox', 'connectwise', 'Sandbox');
+			for (const id of ['prod', 'sandbox']) {
+				await store.links.set(id, 'alert', 'a-1', 1);
+				await store.memberMap.set({ connectionId: id, source: 'email', identity: 'x@y.z', memberId: 1, memberIdentifier: 'x', kind: 'auto' });
+				await store.noteReceipts.claim(id, 'k', 1, 't');
+				await store.statusMap.set({ connectionId: id, boardId: 1, externalState: 'open', statusId: 1, statusName: 'New' });
+				await store.audit.record(id, 'linked', { ticketId: 1 });
+			}
+			await store.links.set('prod', 'alert', 'a-2', 2);
+
+			const list = await store.connections.list();
+			expect(list).toHaveLength(2);
+			expect(list[0]).toMatchObject({ connectionId: 'prod', label: 'Production (renamed)', links: 2, memberMappings: 1, noteReceipts: 1, statusMappings: 1 });
+			expect(list[0].lastSeenAt.getTime() - list[0].createdAt.getTime()).toBe(5000);
+			expect(list[1]).toMatchObject({ connectionId: 'sandbox', links: 1 });
+
+			expect(await store.connections.forget('prod')).toEqual({ links: 2, memberMappings: 1, noteReceipts: 1, statusMappings: 1, auditEvents: 1 });
+			expect((await store.connections.list()).map((c) => c.connectionId)).toEqual(['sandbox']);
+			for (const table of ['psa_ticket_links', 'psa_member_map', 'psa_note_receipts', 'psa_status_map', 'psa_audit_events', 'psa_connections']) {
+				expect(await location.query(`select * from ${table} where connection_id = ?`, ['prod'])).toHaveLength(0);
+				expect((await location.query(`select * from ${table} where connection_id = ?`, ['sandbox'])).length).toBeGreaterThan(0);
+			}
+			expect(await store.connections.forget('prod')).toEqual({ links: 0, memberMappings: 0, noteReceipts: 0, statusMappings: 0, auditEvents: 0 });
+		});
+
+		it('audit details are sealed at rest and listed newest first', async () => {
+			const { store, location } = await fresh();
+			await store.audit.record('c', 'link.created', { ticketId: 5, requester: 'secret-person@example.com' });
+			now += 10;
+			await store.audit.record('c', 'note.posted', { noteId: 8 });
+			const events = await store.audit.list('c');
+			expect(events.map((e) => e.action)).toEqual(['note.posted', 'link.created']);
+			expect(events[1].detail).toEqual({ ticketId: 5, requester: 'secret-person@example.com' });
+			expect(await store.audit.list('c', { limit: 1, offset: 1 })).toHaveLength(1);
+			const raw = JSON.stringify(await location.query('select * from psa_audit_events'));
+			expect(raw).not.toContain('secret-person');
+			await expect(store.audit.record('c', 'x', [] as unknown as Record<string, unknown>)).rejects.toThrow('An audit detail must be an object');
+		});
+	});
+
+	describe('keys', () => {
+		it('rotation: [new, old] reads data sealed with old; resealAll moves everything to new; then new alone works and old alone fails', async () => {
+			const location = home.newLocation();
+			const oldKey = generateFernetKey();
+			const newKey = generateFernetKey();
+			const first = await open(location, [oldKey]);
+			await first.memberMap.set({ connectionId: 'c', source: 'email', identity: 'r@x.io', memberId: 1, memberIdentifier: 'r', kind: 'manual' });
+			await first.audit.record('c', 'a', { n: 1 });
+			await first.close();
+
+			const rotated = await open(location, [newKey, oldKey]);
+			expect((await rotated.memberMap.get('c', 'email', 'r@x.io'))?.memberId).toBe(1);
+			expect((await rotated.audit.list('c'))[0].detail).toEqual({ n: 1 });
+			// Opening already moved the lookup key row; the rest moves with resealAll.
+			expect(await rotated.resealAll()).toEqual({ memberMappings: 1, auditEvents: 1, meta: 0 });
+			expect(await rotated.resealAll()).toEqual({ memberMappings: 0, auditEvents: 0, meta: 0 });
+			await rotated.close();
+
+			const newOnly = await open(location, [newKey]);
+			expect((await newOnly.memberMap.get('c', 'email', 'r@x.io'))?.identity).toBe('r@x.io');
+			expect((await newOnly.audit.list('c'))[0].detail).toEqual({ n: 1 });
+			await newOnly.close();
+			await expect(openStore(location.options([oldKey]))).rejects.toThrow(/encryption key does not match/);
+		});
+
+		it('a wrong key is a clear error that names the store, never the key, and leaves the data untouched', async () => {
+			const { store, location, keys } = await fresh();
+			await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'w@x.io', memberId: 1, memberIdentifier: 'w', kind: 'manual' });
+			await store.close();
+			const before = JSON.stringify(await location.query('select * from psa_member_map')) + JSON.stringify(await location.query('select * from psa_store_meta'));
+
+			const wrongKey = generateFernetKey();
+			const error = await openStore(location.options([wrongKey])).then(
+				() => undefined,
+				(caught: unknown) => caught,
+			);
+			expect(isStoreError(error, 'key')).toBe(true);
+			const message = (error as Error).message;
+			expect(message).toContain('The PSA State Store encryption key does not match the data in');
+			expect(message).toContain('use the key it was created with (previous keys go in "Previous Keys")');
+			expect(message).toContain(engine === 'sqlite' ? 'state-' : 'PostgreSQL database');
+			expect(message).not.toContain(wrongKey);
+			expect(message).not.toContain(keys[0]);
+			const after = JSON.stringify(await location.query('select * from psa_member_map')) + JSON.stringify(await location.query('select * from psa_store_meta'));
+			expect(after).toBe(before);
+			expect((await (await open(location, keys)).memberMap.get('c', 'email', 'w@x.io'))?.memberId).toBe(1);
+		});
+
+		it('a malformed key is refused before anything is created, without echoing it', async () => {
+			const location = home.newLocation();
+			const badKey = 'not-a-real-key-but-secret-looking-1234567890';
+			const error = await openStore(location.options([badKey])).then(
+				() => undefined,
+				(caught: unknown) => caught,
+			);
+			expect(isStoreError(error, 'key')).toBe(true);
+			expect((error as Error).message).toMatch(/encryption key is not usable: A Fernet key must decode to 32 bytes/);
+			expect((error as Error).message).not.toContain(badKey);
+		});
+	});
+});
