@@ -299,6 +299,11 @@ export function valuesAtPath(record: unknown, path: string): unknown[] {
 			if (item === null || typeof item !== 'object') continue;
 			const object = item as Record<string, unknown>;
 			let value = object[segment];
+			if (value === undefined) {
+				// Field names are case-insensitive in ConnectWise queries.
+				const key = Object.keys(object).find((candidate) => candidate.toLowerCase() === segment.toLowerCase());
+				if (key !== undefined) value = object[key];
+			}
 			if (value === undefined && position === 0 && object._info && typeof object._info === 'object') {
 				value = (object._info as Record<string, unknown>)[segment];
 			}

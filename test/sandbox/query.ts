@@ -31,8 +31,8 @@ export interface ListResult {
 }
 
 function checkField(path: string, knownFields: Set<string>, parameter: string): void {
-	const topLevel = path.split(/[/.]/)[0];
-	if (!knownFields.has(topLevel)) throw new QueryError(`Unknown field '${path}' in ${parameter}`, parameter);
+	const topLevel = path.split(/[/.]/)[0].toLowerCase();
+	if (![...knownFields].some((field) => field.toLowerCase() === topLevel)) throw new QueryError(`Unknown field '${path}' in ${parameter}`, parameter);
 }
 
 function parseInteger(value: string | undefined, parameter: string, minimum: number): number | undefined {

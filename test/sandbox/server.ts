@@ -5,6 +5,7 @@ import { CallbackDispatcher, type Delivery } from './callbacks';
 import { createSeed, cwTimestamp, type CwMember, type CwTicket, type SandboxDb } from './data';
 import { ApiError } from './errors';
 import { compareVersions, currentModel, MODEL_VERSIONS, type ModelVersion, parseVersion, resolveModel, versionFromAccept } from './models';
+import { QueryError } from './query';
 import { type HttpMethod, type Route, SandboxApi } from './resources';
 
 export const SANDBOX_CODEBASE = 'v4_6_release/';
@@ -523,15 +524,21 @@ export class Sandbox {
 		}
 		if (rawBody && typeof body === 'string') throw new ApiError(400, 'InvalidObject', 'The request body is not valid JSON');
 
-		const result = matched.route.handle({
-			params: matched.params,
-			query,
-			body,
-			model,
-			forwardOnly: String(request.headers['pagination-type'] ?? '').toLowerCase() === 'forward-only',
-			selfUrl: `${this.apiBaseUrl}${path}`,
-			actor: member,
-		});
+		let result;
+		try {
+			result = matched.route.handle({
+				params: matched.params,
+				query,
+				body,
+				model,
+				forwardOnly: String(request.headers['pagination-type'] ?? '').toLowerCase() === 'forward-only',
+				selfUrl: `${this.apiBaseUrl}${path}`,
+				actor: member,
+			});
+		} catch (error) {
+			if (!(error instanceof QueryError)) throw error;
+			throw new ApiError(400, 'InvalidObject', error.message, [{ code: 'InvalidObject', message: error.message, resource: 'query', field: error.field }]);
+		}
 		const combined = { ...headers, ...result.headers };
 		if (headers.link && result.headers?.link) combined.link = `${result.headers.link}, ${headers.link}`;
 		return { ...result, headers: combined };
