@@ -1,0 +1,115 @@
+// The PSA State Store credential: where the package keeps links, note receipts and maps, and the keys that seal them.
+import type { Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+export class PsaStateStore implements ICredentialType {
+	name = 'psaStateStore';
+
+	displayName = 'PSA State Store';
+
+	icon: Icon = 'file:psaStateStore.svg';
+
+	documentationUrl = 'https://github.com/psa-bridge/n8n-nodes-psa-bridge/blob/main/docs/nodes/psa-state-store-credential.md';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Engine',
+			name: 'engine',
+			type: 'options',
+			options: [
+				{
+					name: 'SQLite File',
+					value: 'sqlite',
+					description: 'One n8n process (the default without this credential)',
+				},
+				{
+					name: 'PostgreSQL',
+					value: 'postgres',
+					description: 'Several n8n workers (queue mode) sharing one state',
+				},
+			],
+			default: 'sqlite',
+		},
+		{
+			displayName: 'File Path',
+			name: 'filePath',
+			type: 'string',
+			default: '',
+			placeholder: '/home/node/.n8n/psa-bridge/state.sqlite',
+			description: 'Leave empty for the default file inside the n8n user folder',
+			displayOptions: { show: { engine: ['sqlite'] } },
+		},
+		{
+			displayName: 'Host',
+			name: 'host',
+			type: 'string',
+			default: 'localhost',
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'Port',
+			name: 'port',
+			type: 'number',
+			default: 5432,
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'Database',
+			name: 'database',
+			type: 'string',
+			default: 'n8n',
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'User',
+			name: 'user',
+			type: 'string',
+			default: '',
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'SSL',
+			name: 'ssl',
+			type: 'options',
+			options: [
+				{ name: 'Off', value: 'off' },
+				{ name: 'On, Verify Certificate', value: 'verify' },
+				{ name: 'On, Do Not Verify Certificate', value: 'noVerify' },
+			],
+			default: 'off',
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'Schema',
+			name: 'schema',
+			type: 'string',
+			default: 'psa_bridge',
+			description: 'The package creates its tables in this schema',
+			displayOptions: { show: { engine: ['postgres'] } },
+		},
+		{
+			displayName: 'Encryption Key',
+			name: 'encryptionKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Fernet key (32 bytes, URL-safe base64) that seals identities and note bodies at rest. Required for PostgreSQL; for SQLite, empty means the key file created next to the database.',
+		},
+		{
+			displayName: 'Previous Keys',
+			name: 'previousKeys',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Older keys, comma-separated, still accepted for reading after a key rotation',
+		},
+	];
+}

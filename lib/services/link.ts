@@ -1,0 +1,317 @@
+// Link: one external entity (source + external id) to exactly one ticket — find-or-create, safe under retries and concurrent workers.
+import { createHash, randomUUID } from 'node:crypto';
+import { PsaError, isPsaError } from '../providers/errors';
+import type { PsaTicket, PsaTicketCreate } from '../providers/types';
+import type { LinkState, TicketLink } from '../store/types';
+import { connectionOf, delay, type PsaServiceContext } from './context';
+import { resolveMember, type MemberIdentity } from './member-map';
+import { rememberTicket } from './ticket-state';
+import { optionalId, requireId, requireText } from './validation';
+
+export interface LinkTarget {
+	source: string;
+	externalId: string;
+}
+
+export interface TicketFields {
+	summary: string;
+	description?: string;
+	companyId: number;
+	boardId?: number;
+	statusId?: number;
+	priorityId?: number;
+	contactId?: number;
+	/** The owner as an external identity, resolved through the member map. */
+	owner?: MemberIdentity;
+	/** The owner as a member id (wins over `owner`). */
+	ownerId?: number;
+}
+
+export interface LinkOptions {
+	/** How long to wait for another worker's in-flight create (default 10 s). */
+	waitMs?: number;
+	/** A pending claim older than this is treated as abandoned (default 2 min). */
+	staleAfterMs?: number;
+}
+
+export interface LinkResult {
+	created: boolean;
+	source: string;
+	externalId: string;
+	linkKey: string;
+	ticketId: number;
+	state: LinkState;
+	ticketUrl: string;
+	/** True when a create whose response was lost was found again by its link key instead of created twice. */
+	recovered?: boolean;
+	ticket?: PsaTicket;
+}
+
+const MAX_LINK_KEY = 100;
+const DEFAULT_WAIT_MS = 10_000;
+const DEFAULT_STALE_MS = 120_000;
+
+/** The key written to the ticket (ConnectWise externalXRef): readable when short, a hash when too long. */
+export function linkKeyOf(source: string, externalId: string): string {
+	const key = `${source}:${externalId}`;
+	if (key.length <= MAX_LINK_KEY) return key;
+	const digest = createHash('sha256').update(`${source}\u0000${externalId}`).digest('hex');
+	return `${source.slice(0, MAX_LINK_KEY - digest.length - 2)}:#${digest}`;
+}
+
+function normaliseTarget(target: LinkTarget): LinkTarget {
+	return {
+		source: requireText(target.source, 'Source', 100),
+		externalId: requireText(target.externalId, 'External ID', 1000),
+	};
+}
+
+/** A failure after which the PSA may or may not have created the record (no response arrived). */
+export function isOutcomeUnknown(error: unknown): boolean {
+	if (isPsaError(error)) return error.details.outcomeUnknown === true || (error.kind === 'unavailable' && error.details.status === undefined);
+	return !(error instanceof PsaError);
+}
+
+/** Find-or-create. Existing link: 0 requests. New link: 1 request (the create). */
+export async function link(
+	ctx: PsaServiceContext,
+	targetInput: LinkTarget,
+	fields: TicketFields,
+	options: LinkOptions = {},
+): Promise<LinkResult> {
+	const target = normaliseTarget(targetInput);
+	const ticketInput = validateFields(fields);
+	const connectionId = await connectionOf(ctx);
+	const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
+	const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;
+	const deadline = ctx.now() + waitMs;
+	let mayAlreadyExist = false;
+	let pollMs = 50;
+
+	for (;;) {
+		const existing = await ctx.store.links.find(connectionId, target.source, target.externalId);
+		if (existing && existing.ticketId !== null && existing.state !== 'pending') {
+			return resultOf(ctx, existing, false);
+		}
+		if (!existing) {
+			const claimToken = randomUUID();
+			const claim = await ctx.store.links.claim(connectionId, target.source, target.externalId, claimToken);
+			if (claim.claimed) {
+				return createClaimed(ctx, connectionId, target, ticketInput, fields, claimToken, mayAlreadyExist);
+			}
+			if (claim.link.state !== 'pending' && claim.link.ticketId !== null) return resultOf(ctx, claim.link, false);
+			continue;
+		}
+		// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
+		const age = ctx.now() - existing.updatedAt.getTime();
+		if (age >= staleAfterMs) {
+			await ctx.store.links.releaseStale(connectionId, target.source, target.externalId, staleAfterMs);
+			// The abandoned attempt may have created the ticket before it died: look for it before creating.
+			mayAlreadyExist = true;
+			continue;
+		}
+		if (ctx.now() >= deadline) {
+			throw new PsaError(
+				'conflict',
+				`Another run is creating the ticket for ${target.source} "${target.externalId}" and has not finished within ${Math.round(waitMs / 1000)} s`,
+				{
+					hint: `Retry later. A claim that stays unfinished for ${Math.round(staleAfterMs / 1000)} s is taken over, and the ticket it may have created is found by its link key.`,
+				},
+			);
+		}
+		await delay(pollMs);
+		pollMs = Math.min(pollMs * 2, 500);
+	}
+}
+
+async function createClaimed(
+	ctx: PsaServiceContext,
+	connectionId: string,
+	target: LinkTarget,
+	ticketInput: Omit<PsaTicketCreate, 'externalRef' | 'ownerId'>,
+	fields: TicketFields,
+	claimToken: string,
+	mayAlreadyExist: boolean,
+): Promise<LinkResult> {
+	const externalRef = linkKeyOf(target.source, target.externalId);
+	let ticket: PsaTicket | undefined;
+	let recovered = false;
+	try {
+		if (mayAlreadyExist) {
+			ticket = await ctx.provider.findTicketByExternalRef(externalRef);
+			recovered = ticket !== undefined;
+		}
+		if (!ticket) {
+			const ownerId = fields.ownerId ?? (fields.owner ? (await resolveMember(ctx, fields.owner)).memberId : undefined);
+			try {
+				ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+			} catch (error) {
+				if (!isOutcomeUnknown(error)) throw error;
+				// The create may have committed before the response was lost: find it by its link key instead of creating twice.
+				ticket = await findAfterLostResponse(ctx, externalRef, error);
+				if (!ticket) throw error;
+				recovered = true;
+			}
+		}
+	} catch (error) {
+		if (!(error instanceof UnresolvedCreate)) {
+			await ctx.store.links.release(connectionId, target.source, target.externalId, claimToken);
+			throw error;
+		}
+		// Whether the ticket exists is unknown: keep the claim so nobody creates blindly; once stale, the next attempt searches first.
+		throw error.cause;
+	}
+
+	const completed = await ctx.store.links.complete(connectionId, target.source, target.externalId, claimToken, ticket.id);
+	if (!completed) {
+		// Our claim was taken over as stale while we worked; whatever is stored now wins.
+		const current = await ctx.store.links.find(connectionId, target.source, target.externalId);
+		if (current && current.ticketId !== null && current.ticketId !== ticket.id) {
+			await ctx.store.audit.record(connectionId, 'link.duplicate-ticket', { ticketId: ticket.id, keptTicketId: current.ticketId });
+			return resultOf(ctx, current, false);
+		}
+		await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id, { replace: true });
+	}
+	rememberTicket(ctx.cache, connectionId, ticket);
+	await ctx.store.audit.record(connectionId, recovered ? 'link.recovered' : 'link.created', { ticketId: ticket.id });
+	return {
+		created: true,
+		source: target.source,
+		externalId: target.externalId,
+		linkKey: externalRef,
+		ticketId: ticket.id,
+		state: 'linked',
+		ticketUrl: ctx.provider.ticketUrl(ticket.id),
+		...(recovered ? { recovered: true } : {}),
+		ticket,
+	};
+}
+
+class UnresolvedCreate extends Error {
+	constructor(readonly cause: unknown) {
+		super('create outcome unknown');
+	}
+}
+
+async function findAfterLostResponse(ctx: PsaServiceContext, externalRef: string, original: unknown): Promise<PsaTicket | undefined> {
+	try {
+		return await ctx.provider.findTicketByExternalRef(externalRef);
+	} catch {
+		throw new UnresolvedCreate(
+			isPsaError(original)
+				? new PsaError(original.kind, `${original.message}; the ticket may have been created`, {
+						...original.details,
+						hint: 'Retry later: the next attempt looks the ticket up by its link key before creating one.',
+					})
+				: original,
+		);
+	}
+}
+
+function validateFields(fields: TicketFields): Omit<PsaTicketCreate, 'externalRef' | 'ownerId'> {
+	// The provider cuts the summary to the PSA's limit and keeps the full text in the description.
+	return {
+		summary: requireText(fields.summary, 'Summary', 10_000),
+		description: typeof fields.description === 'string' && fields.description.trim() !== '' ? fields.description : undefined,
+		companyId: requireId(fields.companyId, 'Company ID'),
+		boardId: optionalId(fields.boardId, 'Board ID'),
+		statusId: optionalId(fields.statusId, 'Status ID'),
+		priorityId: optionalId(fields.priorityId, 'Priority ID'),
+		contactId: optionalId(fields.contactId, 'Contact ID'),
+	};
+}
+
+function resultOf(ctx: PsaServiceContext, stored: TicketLink, created: boolean): LinkResult {
+	const ticketId = stored.ticketId as number;
+	return {
+		created,
+		source: stored.source,
+		externalId: stored.externalId,
+		linkKey: linkKeyOf(stored.source, stored.externalId),
+		ticketId,
+		state: stored.state,
+		ticketUrl: ctx.provider.ticketUrl(ticketId),
+	};
+}
+
+/** Links an entity to a ticket that already exists (1 request: the ticket is read to prove it exists). */
+export async function linkExisting(
+	ctx: PsaServiceContext,
+	targetInput: LinkTarget,
+	ticketIdInput: number,
+	options: { replace?: boolean } = {},
+): Promise<LinkResult> {
+	const target = normaliseTarget(targetInput);
+	const ticketId = requireId(ticketIdInput, 'Ticket ID');
+	const connectionId = await connectionOf(ctx);
+	const existing = await ctx.store.links.find(connectionId, target.source, target.externalId);
+	if (existing && existing.ticketId !== null && existing.ticketId !== ticketId && existing.state !== 'closed' && !options.replace) {
+		throw new PsaError(
+			'conflict',
+			`${target.source} "${target.externalId}" is already linked to ticket ${existing.ticketId}`,
+			{ hint: 'Turn on "Replace Existing Link" to link it to the other ticket, or Unlink it first.' },
+		);
+	}
+	const ticket = await ctx.provider.getTicket(ticketId);
+	const stored = await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id, {
+		replace: options.replace || existing?.state === 'closed',
+	});
+	rememberTicket(ctx.cache, connectionId, ticket);
+	await ctx.store.audit.record(connectionId, 'link.set', { ticketId: ticket.id });
+	return { ...resultOf(ctx, stored, false), ticket };
+}
+
+/** The stored link (0 requests), with the ticket read from the PSA when asked (1 request). */
+export async function getLink(ctx: PsaServiceContext, targetInput: LinkTarget, options: { fetchTicket?: boolean } = {}): Promise<LinkResult> {
+	const target = normaliseTarget(targetInput);
+	const connectionId = await connectionOf(ctx);
+	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
+	if (!stored || stored.ticketId === null) {
+		throw new PsaError('not-found', `${target.source} "${target.externalId}" is not linked to a ticket`, {
+			hint:
+				stored?.state === 'pending'
+					? 'A ticket is being created for it right now; try again in a moment.'
+					: 'Check the source and external ID, or create the link with PSA Link > Link.',
+		});
+	}
+	const result = resultOf(ctx, stored, false);
+	if (options.fetchTicket) {
+		result.ticket = await ctx.provider.getTicket(result.ticketId);
+		rememberTicket(ctx.cache, connectionId, result.ticket);
+	}
+	return result;
+}
+
+/** The ticket id a target is linked to (0 requests); a clear error when it is not linked. */
+export async function linkedTicketId(ctx: PsaServiceContext, target: LinkTarget): Promise<number> {
+	return (await getLink(ctx, target)).ticketId;
+}
+
+/** Removes the link only; the ticket stays in the PSA. */
+export async function unlink(ctx: PsaServiceContext, targetInput: LinkTarget): Promise<{ source: string; externalId: string; removed: boolean; ticketId: number | null }> {
+	const target = normaliseTarget(targetInput);
+	const connectionId = await connectionOf(ctx);
+	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
+	const removed = await ctx.store.links.remove(connectionId, target.source, target.externalId);
+	if (removed) await ctx.store.audit.record(connectionId, 'link.remove', { ticketId: stored?.ticketId ?? null });
+	return { ...target, removed, ticketId: stored?.ticketId ?? null };
+}
+
+export async function listLinks(
+	ctx: PsaServiceContext,
+	filter: { source?: string; state?: LinkState; limit?: number; offset?: number } = {},
+): Promise<Array<Omit<LinkResult, 'created'>>> {
+	const connectionId = await connectionOf(ctx);
+	const source = filter.source?.trim() ? filter.source.trim() : undefined;
+	const links = await ctx.store.links.list(connectionId, { ...filter, source });
+	return links.map((stored) => ({
+		source: stored.source,
+		externalId: stored.externalId,
+		linkKey: linkKeyOf(stored.source, stored.externalId),
+		ticketId: stored.ticketId as number,
+		state: stored.state,
+		ticketUrl: stored.ticketId !== null ? ctx.provider.ticketUrl(stored.ticketId) : '',
+		createdAt: stored.createdAt.toISOString(),
+		updatedAt: stored.updatedAt.toISOString(),
+	}));
+}

@@ -1,0 +1,107 @@
+// Note: add a discussion / internal / resolution note to a ticket, optionally attributed to a mapped member, deduplicated by a key.
+import { randomUUID } from 'node:crypto';
+import { PsaError } from '../providers/errors';
+import type { PsaNote, PsaNoteType } from '../providers/types';
+import { connectionOf, delay, type PsaServiceContext } from './context';
+import { isOutcomeUnknown } from './link';
+import { resolveMember, type MemberIdentity } from './member-map';
+import { ticketIdOf, type TicketRef } from './ticket-ref';
+import { requireText } from './validation';
+
+export interface AddNoteInput {
+	ticket: TicketRef;
+	text: string;
+	type: PsaNoteType;
+	/** The author as an external identity, resolved through the member map. */
+	member?: MemberIdentity;
+	/** The same key never posts a second note on this connection. */
+	dedupeKey?: string;
+}
+
+export interface AddNoteResult {
+	ticketId: number;
+	noteId: number | null;
+	deduplicated: boolean;
+	type: PsaNoteType;
+	memberId?: number;
+	dedupeKey?: string;
+	/** True when a note whose response was lost was found on the ticket instead of posted again. */
+	recovered?: boolean;
+	note?: PsaNote;
+}
+
+const NOTE_TYPES: PsaNoteType[] = ['discussion', 'internal', 'resolution'];
+const WAIT_MS = 10_000;
+const STALE_AFTER_MS = 120_000;
+
+/** One request per new note (plus one member lookup the first time an identity is seen); 0 for a repeated dedupe key. */
+export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Promise<AddNoteResult> {
+	const text = requireText(input.text, 'Note text', 100_000);
+	if (!NOTE_TYPES.includes(input.type)) {
+		throw new PsaError('invalid-input', `Note type "${input.type}" is not one of ${NOTE_TYPES.join(', ')}`, {
+			hint: 'Choose Discussion, Internal or Resolution.',
+		});
+	}
+	const dedupeKey = input.dedupeKey?.trim() ? requireText(input.dedupeKey, 'Dedupe key', 500) : undefined;
+	const ticketId = await ticketIdOf(ctx, input.ticket);
+	const connectionId = await connectionOf(ctx);
+	const memberId = input.member ? (await resolveMember(ctx, input.member)).memberId : undefined;
+	const base = { ticketId, type: input.type, ...(memberId !== undefined ? { memberId } : {}) };
+
+	if (!dedupeKey) {
+		const note = await ctx.provider.addNote({ ticketId, text, type: input.type, memberId });
+		return { ...base, noteId: note.id, deduplicated: false, note };
+	}
+
+	const deadline = ctx.now() + WAIT_MS;
+	let pollMs = 50;
+	let mayAlreadyExist = false;
+	for (;;) {
+		const claimToken = randomUUID();
+		const { claimed, receipt } = await ctx.store.noteReceipts.claim(connectionId, dedupeKey, ticketId, claimToken);
+		if (!claimed && receipt.state === 'posted') {
+			return { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey };
+		}
+		if (claimed) {
+			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, memberId, ticketId, claimToken, mayAlreadyExist }, base);
+		}
+		if (ctx.now() - receipt.updatedAt.getTime() >= STALE_AFTER_MS) {
+			await ctx.store.noteReceipts.releaseStale(connectionId, dedupeKey, STALE_AFTER_MS);
+			mayAlreadyExist = true;
+			continue;
+		}
+		if (ctx.now() >= deadline) {
+			throw new PsaError('conflict', `Another run is posting the note with dedupe key "${dedupeKey}" and has not finished`, {
+				hint: 'Retry later; the same key never posts a second note.',
+			});
+		}
+		await delay(pollMs);
+		pollMs = Math.min(pollMs * 2, 500);
+	}
+}
+
+async function postClaimed(
+	ctx: PsaServiceContext,
+	connectionId: string,
+	input: { text: string; type: PsaNoteType; dedupeKey: string; memberId?: number; ticketId: number; claimToken: string; mayAlreadyExist: boolean },
+	base: { ticketId: number; type: PsaNoteType; memberId?: number },
+): Promise<AddNoteResult> {
+	let note: PsaNote | undefined;
+	let recovered = false;
+	try {
+		if (input.mayAlreadyExist) {
+			// An abandoned attempt may have posted it: the same text on the same ticket counts as posted.
+			const recent = await ctx.provider.listNotes(input.ticketId, { limit: 100 });
+			note = recent.find((candidate) => candidate.text === input.text);
+			recovered = note !== undefined;
+		}
+		note ??= await ctx.provider.addNote({ ticketId: input.ticketId, text: input.text, type: input.type, memberId: input.memberId });
+	} catch (error) {
+		// When no response arrived the note may exist: keep the receipt pending so it is not posted blindly again;
+		// once stale, the next attempt checks the ticket's notes first.
+		if (!isOutcomeUnknown(error)) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
+		throw error;
+	}
+	await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, note.id);
+	return { ...base, noteId: note.id, deduplicated: false, dedupeKey: input.dedupeKey, ...(recovered ? { recovered: true } : {}), note };
+}

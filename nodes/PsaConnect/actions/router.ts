@@ -1,0 +1,17 @@
+// PSA Connect's router: picks the operation; the shared item loop does the rest.
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import { serviceContextOf } from '../../shared/context';
+import { runItems, type OperationModule } from '../../shared/router';
+import * as checkPermissions from './checkPermissions.operation';
+import * as forget from './forget.operation';
+import * as listConnections from './listConnections.operation';
+import * as test from './test.operation';
+
+export const operations: Record<string, OperationModule> = { test, checkPermissions, listConnections, forget };
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const module = operations[operation];
+	if (!module) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`);
+	return runItems.call(this, module.execute, serviceContextOf);
+}

@@ -1,0 +1,128 @@
+// PSA Link > Link: find-or-create the ticket for an external entity.
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { link, type TicketFields } from '../../../lib/services/link';
+import type { PsaServiceContext } from '../../../lib/services/context';
+import { linkTargetProperties, plain, readLinkTarget } from '../../shared/descriptions';
+
+const show = { operation: ['link'] };
+
+export const description: INodeProperties[] = [
+	...linkTargetProperties({ show }),
+	{
+		displayName: 'Summary',
+		name: 'summary',
+		type: 'string',
+		default: '',
+		required: true,
+		description: 'Ticket title. Text over 100 characters is cut with an ellipsis; the full text is kept in the description.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Company',
+		name: 'company',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The customer company the ticket is for',
+		displayOptions: { show },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a company...',
+				typeOptions: { searchListMethod: 'searchCompanies', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 250',
+				validation: [{ type: 'regex', properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A company ID is a number' } }],
+			},
+		],
+	},
+	{
+		displayName: 'Board Name or ID',
+		name: 'boardId',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getBoards' },
+		default: '',
+		description:
+			'The service board; empty uses the PSA\'s default board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Contact Name or ID',
+				name: 'contactId',
+				type: 'options',
+				typeOptions: { loadOptionsMethod: 'getContacts', loadOptionsDependsOn: ['company.value'] },
+				default: '',
+				description: 'A contact of the company. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			},
+			{
+				displayName: 'Description',
+				name: 'description',
+				type: 'string',
+				typeOptions: { rows: 4 },
+				default: '',
+				description: 'The ticket\'s initial description',
+			},
+			{
+				displayName: 'Owner Identity',
+				name: 'ownerIdentity',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. alice@example.com',
+				description: 'The ticket owner as an external identity, resolved through the member map (emails are matched automatically)',
+			},
+			{
+				displayName: 'Owner Identity Source',
+				name: 'ownerIdentitySource',
+				type: 'string',
+				default: 'email',
+				description: 'The kind of Owner Identity, e.g. email, slack',
+			},
+			{
+				displayName: 'Priority Name or ID',
+				name: 'priorityId',
+				type: 'options',
+				typeOptions: { loadOptionsMethod: 'getPriorities' },
+				default: '',
+				description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+			},
+			{
+				displayName: 'Status Name or ID',
+				name: 'statusId',
+				type: 'options',
+				typeOptions: { loadOptionsMethod: 'getBoardStatuses', loadOptionsDependsOn: ['boardId'] },
+				default: '',
+				description: 'The initial status on the chosen board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			},
+		],
+	},
+];
+
+export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
+	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const ownerIdentity = typeof additional.ownerIdentity === 'string' ? additional.ownerIdentity.trim() : '';
+	const fields: TicketFields = {
+		summary: String(this.getNodeParameter('summary', itemIndex, '')),
+		description: additional.description as string | undefined,
+		companyId: Number(String(this.getNodeParameter('company', itemIndex, '', { extractValue: true })).trim()),
+		boardId: this.getNodeParameter('boardId', itemIndex, '') as number,
+		statusId: additional.statusId as number | undefined,
+		priorityId: additional.priorityId as number | undefined,
+		contactId: additional.contactId as number | undefined,
+		owner: ownerIdentity ? { source: String(additional.ownerIdentitySource || 'email'), identity: ownerIdentity } : undefined,
+	};
+	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields)) as IDataObject;
+}

@@ -1,0 +1,55 @@
+// PSA Link > List: the stored links of this connection, one output item per link.
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { listLinks } from '../../../lib/services/link';
+import type { PsaServiceContext } from '../../../lib/services/context';
+import type { LinkState } from '../../../lib/store/types';
+import { plain } from '../../shared/descriptions';
+
+const show = { operation: ['list'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Source',
+				name: 'source',
+				type: 'string',
+				default: '',
+				description: 'Only links from this source',
+			},
+			{
+				displayName: 'State',
+				name: 'state',
+				type: 'options',
+				options: [
+					{ name: 'Closed', value: 'closed' },
+					{ name: 'Linked', value: 'linked' },
+					{ name: 'Pending', value: 'pending', description: 'A ticket is being created' },
+				],
+				default: 'linked',
+			},
+		],
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show },
+	},
+];
+
+export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject[]> {
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: string; state?: LinkState };
+	const limit = this.getNodeParameter('limit', itemIndex, 50) as number;
+	const links = await listLinks(ctx, { source: filters.source, state: filters.state, limit });
+	return links.map((stored) => plain(stored) as IDataObject);
+}

@@ -1,0 +1,53 @@
+// PSA Member Map > List: the stored mappings of this connection, one output item per mapping.
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { PsaServiceContext } from '../../../lib/services/context';
+import { listMembers } from '../../../lib/services/member-map';
+import type { MemberMapKind } from '../../../lib/store/types';
+import { plain } from '../../shared/descriptions';
+
+const show = { operation: ['list'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Identity Source',
+				name: 'source',
+				type: 'string',
+				default: '',
+			},
+			{
+				displayName: 'Kind',
+				name: 'kind',
+				type: 'options',
+				options: [
+					{ name: 'Automatic (Email Match)', value: 'auto' },
+					{ name: 'Manual', value: 'manual' },
+				],
+				default: 'manual',
+			},
+		],
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show },
+	},
+];
+
+export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject[]> {
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: string; kind?: MemberMapKind };
+	const limit = this.getNodeParameter('limit', itemIndex, 50) as number;
+	const mappings = await listMembers(ctx, { ...filters, limit });
+	return mappings.map((mapping) => plain(mapping) as IDataObject);
+}

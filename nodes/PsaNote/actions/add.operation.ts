@@ -1,0 +1,80 @@
+// PSA Note > Add: post a note to a ticket given by id or by link, deduplicated by an optional key.
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { PsaNoteType } from '../../../lib/providers/types';
+import type { PsaServiceContext } from '../../../lib/services/context';
+import { addNote } from '../../../lib/services/note';
+import { plain, readTicketRef, ticketByProperties } from '../../shared/descriptions';
+
+const show = { operation: ['add'] };
+
+export const description: INodeProperties[] = [
+	...ticketByProperties({ show }),
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		description: 'The note text',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Note Type',
+		name: 'noteType',
+		type: 'options',
+		options: [
+			{ name: 'Discussion', value: 'discussion', description: 'Visible to the customer' },
+			{ name: 'Internal', value: 'internal', description: 'Visible to staff only' },
+			{ name: 'Resolution', value: 'resolution', description: 'How the issue was solved' },
+		],
+		default: 'internal',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Dedupe Key',
+				name: 'dedupeKey',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. {{ $json.event_id }}',
+				description: 'A note with a key that was already posted on this connection is not posted again; the output says deduplicated',
+			},
+			{
+				displayName: 'Author Identity',
+				name: 'memberIdentity',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. alice@example.com',
+				description: 'Attribute the note to the member mapped to this identity (emails are matched automatically)',
+			},
+			{
+				displayName: 'Author Identity Source',
+				name: 'memberIdentitySource',
+				type: 'string',
+				default: 'email',
+				description: 'The kind of Author Identity, e.g. email, slack',
+			},
+		],
+	},
+];
+
+export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
+	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const identity = typeof additional.memberIdentity === 'string' ? additional.memberIdentity.trim() : '';
+	const result = await addNote(ctx, {
+		ticket: readTicketRef(this, itemIndex, ctx.provider),
+		text: String(this.getNodeParameter('text', itemIndex, '')),
+		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
+		dedupeKey: typeof additional.dedupeKey === 'string' ? additional.dedupeKey : undefined,
+		member: identity ? { source: String(additional.memberIdentitySource || 'email'), identity } : undefined,
+	});
+	return plain(result) as IDataObject;
+}

@@ -1,0 +1,176 @@
+// Parameter descriptions shared by the PSA nodes: ticket locator, link target, member identity, Concurrency option.
+import type { IDisplayOptions, IExecuteFunctions, INodeParameterResourceLocator, INodeProperties } from 'n8n-workflow';
+import { PsaError } from '../../lib/providers/errors';
+import type { PsaProvider } from '../../lib/providers/types';
+import type { LinkTarget } from '../../lib/services/link';
+import type { MemberIdentity } from '../../lib/services/member-map';
+import type { TicketRef } from '../../lib/services/ticket-ref';
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from './router';
+
+export const concurrencyOption: INodeProperties = {
+	displayName: 'Concurrency',
+	name: 'concurrency',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
+	default: DEFAULT_CONCURRENCY,
+	description: 'How many items are sent to the PSA at the same time. The output keeps the input order.',
+};
+
+export const optionsCollection: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [concurrencyOption],
+};
+
+export function linkTargetProperties(displayOptions: IDisplayOptions, prefix = ''): INodeProperties[] {
+	return [
+		{
+			displayName: 'Source',
+			name: `${prefix}source`,
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. datadog',
+			description: 'Where the external entity comes from (monitoring tool, chat, inventory); together with the External ID it names one link',
+			displayOptions,
+		},
+		{
+			displayName: 'External ID',
+			name: `${prefix}externalId`,
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. {{ $json.alert_id }}',
+			description: 'The id of the alert, incident or device in the source',
+			displayOptions,
+		},
+	];
+}
+
+export function readLinkTarget(fns: IExecuteFunctions, itemIndex: number, prefix = ''): LinkTarget {
+	return {
+		source: String(fns.getNodeParameter(`${prefix}source`, itemIndex, '')),
+		externalId: String(fns.getNodeParameter(`${prefix}externalId`, itemIndex, '')),
+	};
+}
+
+export const TICKET_URL_EXAMPLE = 'https://na.myconnectwise.net/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=12345';
+
+export function ticketLocator(displayOptions: IDisplayOptions): INodeProperties {
+	return {
+		displayName: 'Ticket',
+		name: 'ticket',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The service ticket',
+		displayOptions,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a ticket...',
+				typeOptions: { searchListMethod: 'searchTickets', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 12345',
+				validation: [{ type: 'regex', properties: { regex: '^\\s*\\d+\\s*$', errorMessage: 'A ticket ID is a number' } }],
+			},
+			{
+				displayName: 'By URL',
+				name: 'url',
+				type: 'string',
+				placeholder: TICKET_URL_EXAMPLE,
+				validation: [{ type: 'regex', properties: { regex: '^https?://.+', errorMessage: 'Paste the ticket\'s URL from the PSA' } }],
+			},
+		],
+	};
+}
+
+/** The ticket id a locator names; URLs are parsed by the provider, which knows the PSA's URL shapes. */
+export function readTicketLocator(fns: IExecuteFunctions, itemIndex: number, provider: PsaProvider, name = 'ticket'): number {
+	const locator = fns.getNodeParameter(name, itemIndex, undefined, { extractValue: false }) as INodeParameterResourceLocator | string | number;
+	const mode = typeof locator === 'object' && locator !== null ? locator.mode : 'id';
+	const raw = typeof locator === 'object' && locator !== null ? locator.value : locator;
+	const text = String(raw ?? '').trim();
+	if (mode === 'url') {
+		const id = provider.parseTicketUrl(text);
+		if (id === undefined) {
+			throw new PsaError('invalid-input', `"${text}" is not a ticket URL of this PSA`, {
+				hint: `Paste the ticket's address from the PSA, e.g. ${TICKET_URL_EXAMPLE}, or choose the ticket By ID.`,
+			});
+		}
+		return id;
+	}
+	if (!/^\d+$/.test(text)) {
+		throw new PsaError('invalid-input', `Ticket "${text}" is not a ticket ID`, { hint: 'Choose a ticket from the list or give its numeric ID.' });
+	}
+	return Number(text);
+}
+
+export function ticketByProperties(displayOptions: IDisplayOptions): INodeProperties[] {
+	const show = displayOptions.show ?? {};
+	return [
+		{
+			displayName: 'Ticket By',
+			name: 'ticketBy',
+			type: 'options',
+			options: [
+				{ name: 'Link (Source + External ID)', value: 'link', description: 'The ticket linked to an external entity by PSA Link' },
+				{ name: 'Ticket', value: 'ticket', description: 'A ticket chosen by ID, URL or from the list' },
+			],
+			default: 'link',
+			displayOptions,
+		},
+		ticketLocator({ show: { ...show, ticketBy: ['ticket'] } }),
+		...linkTargetProperties({ show: { ...show, ticketBy: ['link'] } }),
+	];
+}
+
+export function readTicketRef(fns: IExecuteFunctions, itemIndex: number, provider: PsaProvider): TicketRef {
+	const by = fns.getNodeParameter('ticketBy', itemIndex, 'link') as string;
+	if (by === 'ticket') return { ticketId: readTicketLocator(fns, itemIndex, provider) };
+	return { link: readLinkTarget(fns, itemIndex) };
+}
+
+export function memberIdentityProperties(displayOptions: IDisplayOptions, names = { source: 'identitySource', identity: 'identity' }): INodeProperties[] {
+	return [
+		{
+			displayName: 'Identity Source',
+			name: names.source,
+			type: 'string',
+			default: 'email',
+			description: 'The kind of identity, e.g. email, slack, teams. Only email identities are matched automatically.',
+			displayOptions,
+		},
+		{
+			displayName: 'Identity',
+			name: names.identity,
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. alice@example.com',
+			description: 'The person in the external tool (an email, a chat user ID)',
+			displayOptions,
+		},
+	];
+}
+
+export function readMemberIdentity(fns: IExecuteFunctions, itemIndex: number, names = { source: 'identitySource', identity: 'identity' }): MemberIdentity {
+	return {
+		source: String(fns.getNodeParameter(names.source, itemIndex, 'email')),
+		identity: String(fns.getNodeParameter(names.identity, itemIndex, '')),
+	};
+}
+
+/** Dates become ISO strings so n8n shows them and expressions can use them. */
+export function plain<T>(value: T): Record<string, unknown> {
+	return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}

@@ -1,0 +1,76 @@
+// Turns service and provider failures into n8n errors whose message says what happened and whose description says what to do.
+import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+import { isPsaError, type PsaError, type PsaErrorKind } from '../../lib/providers/errors';
+import { isStoreError, type StoreErrorKind } from '../../lib/store/errors';
+
+const DEFAULT_HINTS: Record<PsaErrorKind, string> = {
+	authentication:
+		'Check the Company ID, Public Key, Private Key and Client ID in the ConnectWise PSA credential; the API member must be active.',
+	permission: "Give the API member's security role access to this area in the PSA (PSA Connect > Check Permissions lists what is missing).",
+	'not-found': 'Check the id or name; the record may have been deleted in the PSA.',
+	'invalid-input': 'Check the node parameters.',
+	conflict: 'Retry later.',
+	'rate-limited': "The PSA is throttling requests: lower the node's Concurrency option or run the workflow less often.",
+	unavailable: 'The PSA did not answer. Check the Site in the credential, then retry later.',
+	version: "Pin a supported version in the credential's API Version (PSA Connect > Test shows the server's versions).",
+	configuration: 'Check the credential and the node settings.',
+};
+
+const STORE_HINTS: Record<StoreErrorKind, string> = {
+	key: "Check the PSA State Store credential's Encryption Key and Previous Keys: the key that sealed the data must be among them.",
+	configuration: 'Check the PSA State Store credential (engine, file path or PostgreSQL settings).',
+	conflict: 'The state store already holds a different value; see the message.',
+	'invalid-input': 'Check the node parameters.',
+	migration: 'The state store could not be prepared; check the database and its permissions.',
+	unavailable: 'The state store database did not answer; check that it is running and reachable, then retry.',
+};
+
+export function hintOf(error: PsaError): string {
+	return error.details.hint ?? DEFAULT_HINTS[error.kind];
+}
+
+/** The safe, user-facing fields of a failure (no credentials, no full URLs). */
+export function errorSummary(error: unknown): { message: string; kind?: string; hint?: string; status?: number } {
+	if (isPsaError(error)) {
+		return {
+			message: error.message,
+			kind: error.kind,
+			hint: hintOf(error),
+			...(error.details.status !== undefined ? { status: error.details.status } : {}),
+		};
+	}
+	if (isStoreError(error)) return { message: error.message, kind: `store-${error.kind}`, hint: STORE_HINTS[error.kind] };
+	const message = error instanceof Error ? error.message : String(error);
+	const description = (error as { description?: unknown })?.description;
+	return { message, ...(typeof description === 'string' && description ? { hint: description } : {}) };
+}
+
+export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		if (itemIndex !== undefined && error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
+		return error;
+	}
+	if (isPsaError(error)) {
+		const description = hintOf(error);
+		if (error.details.status !== undefined) {
+			const response: JsonObject = {
+				kind: error.kind,
+				message: error.message,
+				status: error.details.status,
+				...(error.details.providerCode ? { code: error.details.providerCode } : {}),
+				...(error.details.providerMessage ? { providerMessage: error.details.providerMessage } : {}),
+				...(error.details.field ? { field: error.details.field } : {}),
+				...(error.details.request ? { request: error.details.request } : {}),
+			};
+			return new NodeApiError(node, response, {
+				message: error.message,
+				description,
+				httpCode: String(error.details.status),
+				itemIndex,
+			});
+		}
+		return new NodeOperationError(node, error.message, { description, itemIndex });
+	}
+	if (isStoreError(error)) return new NodeOperationError(node, error.message, { description: STORE_HINTS[error.kind], itemIndex });
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+}

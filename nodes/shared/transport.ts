@@ -1,0 +1,26 @@
+// The provider's HTTP transport over n8n's request helper, so n8n applies the credential (auth, proxy, logging).
+import type { IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
+
+export const PSA_CREDENTIAL_TYPE = 'connectWisePsaApi';
+
+export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions, credentialType = PSA_CREDENTIAL_TYPE): HttpTransport {
+	return async (request): Promise<HttpResponse> => {
+		const response = (await fns.helpers.httpRequestWithAuthentication.call(fns, credentialType, {
+			method: request.method as IHttpRequestMethods,
+			url: request.url,
+			headers: { ...request.headers },
+			body: request.body as never,
+			json: true,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: request.timeoutMs,
+		})) as IN8nHttpFullResponse;
+		const headers: Record<string, string> = {};
+		for (const [name, value] of Object.entries(response.headers ?? {})) {
+			if (value === undefined || value === null) continue;
+			headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+		}
+		return { status: response.statusCode, headers, body: response.body ?? '' };
+	};
+}

@@ -1,0 +1,248 @@
+// Runs editor-exported workflow JSON through n8n-core's WorkflowExecute with this package's nodes and credentials.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	ICredentialsHelper,
+	NodeHelpers,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type ICredentials,
+	type ICredentialType,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeProperties,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IVersionedNodeType,
+	type IWorkflowExecuteAdditionalData,
+	type IConnections,
+	type IPinData,
+	type IWorkflowSettings,
+} from 'n8n-workflow';
+import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
+import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
+import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
+import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
+import { PsaMemberMap } from '../../nodes/PsaMemberMap/PsaMemberMap.node';
+import { PsaNote } from '../../nodes/PsaNote/PsaNote.node';
+import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
+
+export const PACKAGE = 'n8n-nodes-psa-bridge';
+
+/** Stand-in for n8n-nodes-base's Manual Trigger (not installed here): emits one empty item, or the pinned ones. */
+class ManualTrigger implements INodeType {
+	description = {
+		displayName: 'Manual Trigger',
+		name: 'manualTrigger',
+		group: ['trigger'],
+		version: 1,
+		description: 'Runs the flow on clicking a button in n8n',
+		defaults: { name: 'When clicking "Execute workflow"' },
+		inputs: [],
+		outputs: ['main'],
+		properties: [] as INodeProperties[],
+	} as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return [[{ json: {} }]];
+	}
+}
+
+const NODE_TYPES: Record<string, INodeType | IVersionedNodeType> = {
+	'n8n-nodes-base.manualTrigger': new ManualTrigger(),
+	[`${PACKAGE}.psaConnect`]: new PsaConnect(),
+	[`${PACKAGE}.psaLink`]: new PsaLink(),
+	[`${PACKAGE}.psaNote`]: new PsaNote(),
+	[`${PACKAGE}.psaStatus`]: new PsaStatus(),
+	[`${PACKAGE}.psaMemberMap`]: new PsaMemberMap(),
+};
+
+const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
+	connectWisePsaApi: new ConnectWisePsaApi(),
+	psaStateStore: new PsaStateStore(),
+};
+
+export const nodeTypes: INodeTypes = {
+	getByName: (name) => {
+		const type = NODE_TYPES[name];
+		if (!type) throw new Error(`Unknown node type ${name}`);
+		return type;
+	},
+	getByNameAndVersion: (name, version) => NodeHelpers.getVersionedNodeType(nodeTypes.getByName(name), version),
+	getKnownTypes: () => Object.fromEntries(Object.keys(NODE_TYPES).map((name) => [name, { className: name, sourcePath: '' }])),
+};
+
+export interface StoredCredential {
+	id: string;
+	name: string;
+	type: string;
+	data: ICredentialDataDecryptedObject;
+}
+
+/** Holds credentials by id and applies a credential type's generic `authenticate` block, as n8n's server does. */
+class CredentialsHelper extends ICredentialsHelper {
+	constructor(private readonly credentials: Map<string, StoredCredential>) {
+		super();
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+		workflow?: Workflow,
+		node?: INode,
+	): Promise<IHttpRequestOptions> {
+		const type = CREDENTIAL_TYPES[typeName];
+		const authenticate = type?.authenticate;
+		if (!authenticate || typeof authenticate === 'function') return requestOptions;
+		const resolve = (value: unknown): unknown => {
+			if (typeof value !== 'string' || !value.startsWith('=')) return value;
+			if (workflow && node) {
+				return workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '');
+			}
+			return value.slice(1).replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, name: string) => String(credentials[name] ?? ''));
+		};
+		const options = requestOptions as unknown as Record<string, Record<string, unknown>>;
+		for (const [outerKey, values] of Object.entries(authenticate.properties)) {
+			options[outerKey] = { ...(options[outerKey] ?? {}) };
+			for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+				options[outerKey][key] = resolve(value);
+			}
+		}
+		return requestOptions;
+	}
+
+	async preAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async runPreAuthentication(): Promise<undefined> {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used by the engine tests');
+	}
+
+	async getDecrypted(_additionalData: IWorkflowExecuteAdditionalData, nodeCredentials: INodeCredentialsDetails, type: string): Promise<ICredentialDataDecryptedObject> {
+		const stored =
+			(nodeCredentials.id ? this.credentials.get(nodeCredentials.id) : undefined) ??
+			[...this.credentials.values()].find((candidate) => candidate.type === type && candidate.name === nodeCredentials.name);
+		if (!stored || stored.type !== type) throw new Error(`Credential ${nodeCredentials.name} (${type}) is not set up`);
+		return { ...stored.data };
+	}
+
+	async updateCredentials(): Promise<void> {}
+
+	async updateCredentialsOauthTokenData(): Promise<void> {}
+
+	getCredentialsProperties(type: string): INodeProperties[] {
+		return CREDENTIAL_TYPES[type]?.properties ?? [];
+	}
+}
+
+export interface WorkflowJson {
+	id?: string;
+	name?: string;
+	nodes: INode[];
+	connections: IConnections;
+	settings?: IWorkflowSettings;
+	pinData?: IPinData;
+}
+
+export interface EngineRun {
+	run: IRun;
+	/** The items a node output (first run, first output). */
+	output(nodeName: string): INodeExecutionData[];
+	/** The error the run stopped with, if any. */
+	error: Error | undefined;
+}
+
+export class Engine {
+	readonly credentials = new Map<string, StoredCredential>();
+	private executions = 0;
+
+	addCredential(credential: StoredCredential): void {
+		this.credentials.set(credential.id, credential);
+	}
+
+	async run(workflowJson: WorkflowJson): Promise<EngineRun> {
+		const executionId = `test-${++this.executions}`;
+		const workflow = new Workflow({
+			id: workflowJson.id ?? 'test-workflow',
+			name: workflowJson.name,
+			nodes: workflowJson.nodes,
+			connections: workflowJson.connections,
+			active: false,
+			settings: workflowJson.settings ?? {},
+			nodeTypes,
+			pinData: workflowJson.pinData,
+		});
+		const hooks = new ExecutionLifecycleHooks('manual', executionId, {
+			id: workflow.id,
+			name: workflowJson.name ?? 'test',
+			active: false,
+			activeVersionId: null,
+			isArchived: false,
+			createdAt: new Date(),
+			updatedAt: new Date(),
+			nodes: workflowJson.nodes,
+			connections: workflowJson.connections,
+		} as never);
+		const base = 'http://127.0.0.1:5678';
+		const additionalData = {
+			hooks,
+			credentialsHelper: new CredentialsHelper(this.credentials),
+			executionId,
+			variables: {},
+			currentNodeExecutionIndex: 0,
+			restApiUrl: `${base}/rest`,
+			instanceBaseUrl: `${base}/`,
+			formBaseUrl: `${base}/form`,
+			formWaitingBaseUrl: `${base}/form-waiting`,
+			formTestBaseUrl: `${base}/form-test`,
+			webhookBaseUrl: `${base}/webhook`,
+			webhookWaitingBaseUrl: `${base}/webhook-waiting`,
+			webhookTestBaseUrl: `${base}/webhook-test`,
+			mcpBaseUrl: `${base}/mcp`,
+			mcpTestBaseUrl: `${base}/mcp-test`,
+			executeWorkflow: async () => {
+				throw new Error('sub-workflows are not used here');
+			},
+			getRunExecutionData: async () => undefined,
+			getRuntimeCredential: async () => undefined,
+			userId: 'test-user',
+		} as unknown as IWorkflowExecuteAdditionalData;
+		const run = await new WorkflowExecute(additionalData, 'manual').run({ workflow, pinData: workflowJson.pinData });
+		return {
+			run,
+			error: run.data.resultData.error as Error | undefined,
+			output: (nodeName: string) => run.data.resultData.runData[nodeName]?.[0]?.data?.main?.[0] ?? [],
+		};
+	}
+}
+
+/** A temporary n8n user folder; the embedded store lives in it. Set before the first node runs. */
+export function useTempUserFolder(): { folder: string; remove(): void } {
+	const folder = mkdtempSync(join(tmpdir(), 'psa-bridge-engine-'));
+	process.env.N8N_USER_FOLDER = folder;
+	process.env.N8N_LOG_LEVEL = 'silent';
+	return { folder, remove: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+export type Json = IDataObject;

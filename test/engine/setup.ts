@@ -1,0 +1,89 @@
+// Shared set-up of the engine tests: a sandbox, a temp n8n user folder (embedded store), credentials, workflow builders.
+import type { INode, INodeParameters } from 'n8n-workflow';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { Engine, PACKAGE, useTempUserFolder, type WorkflowJson } from './harness';
+
+export const PSA_CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
+
+export interface EngineFixture {
+	sandbox: Sandbox;
+	engine: Engine;
+	userFolder: string;
+	close(): Promise<void>;
+}
+
+export async function startEngineFixture(): Promise<EngineFixture> {
+	const folder = useTempUserFolder();
+	const sandbox = await startSandbox({ port: 0 });
+	const engine = new Engine();
+	engine.addCredential({
+		...PSA_CREDENTIAL,
+		type: 'connectWisePsaApi',
+		data: { site: sandbox.site, ...sandbox.credentials, apiVersion: '2025.8', endpointVersions: {} },
+	});
+	return {
+		sandbox,
+		engine,
+		userFolder: folder.folder,
+		close: async () => {
+			// The node layer keeps stores open for the process's lifetime; tests close them.
+			const { closeAllStores } = await import('../../nodes/shared/context');
+			await closeAllStores();
+			await sandbox.stop();
+			folder.remove();
+		},
+	};
+}
+
+export interface NodeSpec {
+	name: string;
+	/** Node type without the package prefix, e.g. psaLink. */
+	type: string;
+	parameters: INodeParameters;
+	continueOnFail?: boolean;
+	credentials?: INode['credentials'];
+}
+
+/** A workflow as the editor exports it: Manual Trigger (with pinned input items) -> the given nodes in a chain. */
+export function chainWorkflow(nodes: NodeSpec[], inputItems?: Array<Record<string, unknown>>): WorkflowJson {
+	const trigger: INode = {
+		id: 'trigger',
+		name: 'Manual Trigger',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+	const psaNodes: INode[] = nodes.map((spec, index) => ({
+		id: `node-${index}`,
+		name: spec.name,
+		type: `${PACKAGE}.${spec.type}`,
+		typeVersion: 1,
+		position: [220 * (index + 1), 0],
+		parameters: spec.parameters,
+		credentials: spec.credentials ?? { connectWisePsaApi: PSA_CREDENTIAL },
+		...(spec.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	}));
+	const all = [trigger, ...psaNodes];
+	const connections: WorkflowJson['connections'] = {};
+	for (let i = 0; i < all.length - 1; i++) {
+		connections[all[i].name] = { main: [[{ node: all[i + 1].name, type: 'main', index: 0 }]] };
+	}
+	return {
+		id: 'engine-test',
+		name: 'engine test',
+		nodes: all,
+		connections,
+		settings: { executionOrder: 'v1' },
+		pinData: inputItems ? { 'Manual Trigger': inputItems.map((json) => ({ json: json as never })) } : undefined,
+	};
+}
+
+/** Requests the sandbox saw since the last reset, without the codebase lookup (made once per connection per cache TTL). */
+export function psaRequests(sandbox: Sandbox): Record<string, number> {
+	const counters = { ...sandbox.counters() };
+	const codebase = counters['GET /login/companyinfo/{companyId}'] ?? 0;
+	delete counters['GET /login/companyinfo/{companyId}'];
+	counters.total = (counters.total ?? 0) - codebase;
+	return counters;
+}

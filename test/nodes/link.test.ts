@@ -1,0 +1,208 @@
+// PSA Link through n8n's engine against the sandbox: find-or-create request counts, lost responses, every operation.
+import { startEngineFixture, chainWorkflow, psaRequests, type EngineFixture } from '../engine/setup';
+
+let fx: EngineFixture;
+
+beforeAll(async () => {
+	fx = await startEngineFixture();
+});
+
+afterAll(async () => {
+	await fx?.close();
+});
+
+const linkNode = (externalId: string, extra: Record<string, unknown> = {}) => ({
+	name: 'PSA Link',
+	type: 'psaLink',
+	parameters: {
+		operation: 'link',
+		source: 'monitor',
+		externalId,
+		summary: `Disk full on ${externalId}`,
+		company: { __rl: true, mode: 'id', value: '250' },
+		boardId: 1,
+		additionalFields: {},
+		...extra,
+	},
+});
+
+describe('PSA Link > Link', () => {
+	it('creates a ticket with exactly one request, then finds it with none', async () => {
+		// Warm the codebase lookup, so the counts below are the operation's own.
+		await fx.engine.run(chainWorkflow([{ name: 'PSA Connect', type: 'psaConnect', parameters: { operation: 'test' } }]));
+		fx.sandbox.resetLog();
+
+		const first = await fx.engine.run(chainWorkflow([linkNode('web01')]));
+		expect(first.error).toBeUndefined();
+		const [created] = first.output('PSA Link');
+		expect(created.json).toMatchObject({ created: true, source: 'monitor', externalId: 'web01', linkKey: 'monitor:web01', state: 'linked' });
+		expect(created.pairedItem).toEqual({ item: 0 });
+		expect(psaRequests(fx.sandbox)).toEqual({ 'POST /service/tickets': 1, total: 1 });
+		const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === created.json.ticketId);
+		expect(ticket?.externalXRef).toBe('monitor:web01');
+		expect(ticket?.company?.id).toBe(250);
+
+		fx.sandbox.resetLog();
+		const second = await fx.engine.run(chainWorkflow([linkNode('web01')]));
+		expect(second.output('PSA Link')[0].json).toMatchObject({ created: false, ticketId: created.json.ticketId });
+		expect(psaRequests(fx.sandbox).total).toBe(0);
+	});
+
+	it('keeps a long summary whole in the description', async () => {
+		const summary = 'CPU above 95% for 15 minutes on the primary database server in rack 12; failover did not start. '.repeat(2);
+		const run = await fx.engine.run(chainWorkflow([linkNode('db01', { summary })]));
+		const ticketId = run.output('PSA Link')[0].json.ticketId;
+		const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+		expect(ticket?.summary.length).toBeLessThanOrEqual(100);
+		const notes = fx.sandbox.db.notes.filter((note) => note.ticketId === ticketId);
+		expect(notes.map((note) => note.text).join('\n')).toContain(summary.trim());
+	});
+
+	it('yields exactly one ticket when the create response is lost after the PSA committed it', async () => {
+		fx.sandbox.resetLog();
+		fx.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit', times: 1 });
+		const run = await fx.engine.run(chainWorkflow([linkNode('lost01')]));
+		expect(run.error).toBeUndefined();
+		const out = run.output('PSA Link')[0].json;
+		expect(out).toMatchObject({ created: true, recovered: true });
+		const tickets = fx.sandbox.db.tickets.filter((candidate) => candidate.externalXRef === 'monitor:lost01');
+		expect(tickets).toHaveLength(1);
+		expect(tickets[0].id).toBe(out.ticketId);
+		expect(psaRequests(fx.sandbox)['POST /service/tickets']).toBe(1);
+
+		const again = await fx.engine.run(chainWorkflow([linkNode('lost01')]));
+		expect(again.output('PSA Link')[0].json).toMatchObject({ created: false, ticketId: out.ticketId });
+	});
+});
+
+describe('PSA Link > items', () => {
+	it('runs items with bounded concurrency and keeps their order and pairing', async () => {
+		const ids = Array.from({ length: 9 }, (_, i) => `batch-${i}`);
+		fx.sandbox.resetLog();
+		fx.sandbox.setLatency(20);
+		try {
+			const run = await fx.engine.run(
+				chainWorkflow(
+					[linkNode('={{ $json.id }}', { summary: '={{ "Alert " + $json.id }}', options: { concurrency: 3 } })],
+					ids.map((id) => ({ id })),
+				),
+			);
+			expect(run.error).toBeUndefined();
+			const out = run.output('PSA Link');
+			expect(out.map((item) => item.json.externalId)).toEqual(ids);
+			expect(out.map((item) => item.pairedItem)).toEqual(ids.map((_, item) => ({ item })));
+			expect(new Set(out.map((item) => item.json.ticketId)).size).toBe(ids.length);
+			expect(psaRequests(fx.sandbox)).toEqual({ 'POST /service/tickets': 9, total: 9 });
+		} finally {
+			fx.sandbox.setLatency(0);
+		}
+	});
+
+	it('continueOnFail: a bad item becomes an error item in place, the others still run', async () => {
+		const run = await fx.engine.run(
+			chainWorkflow(
+				[{ ...linkNode('={{ $json.id }}', { company: { __rl: true, mode: 'id', value: '={{ $json.company }}' } }), continueOnFail: true }],
+				[{ id: 'ok-1', company: '250' }, { id: 'bad-1', company: '999999' }, { id: 'ok-2', company: '251' }],
+			),
+		);
+		expect(run.error).toBeUndefined();
+		const out = run.output('PSA Link');
+		expect(out).toHaveLength(3);
+		expect(out[0].json.created).toBe(true);
+		expect(out[1].json.error).toEqual(expect.any(String));
+		expect(out[1].json.hint).toEqual(expect.any(String));
+		expect(out[1].pairedItem).toEqual({ item: 1 });
+		expect(out[2].json.created).toBe(true);
+		expect(JSON.stringify(out)).not.toContain(fx.sandbox.credentials.privateKey);
+		// The failed create released its claim: fixing the input links it.
+		const retry = await fx.engine.run(chainWorkflow([linkNode('bad-1')]));
+		expect(retry.output('PSA Link')[0].json.created).toBe(true);
+	});
+
+	it('without continueOnFail the run fails with an error that names the item and what to do', async () => {
+		const run = await fx.engine.run(chainWorkflow([linkNode('x', { company: { __rl: true, mode: 'id', value: '999999' } })]));
+		expect(run.error).toBeDefined();
+		expect(run.error?.message).toBeTruthy();
+		expect((run.error as { description?: string }).description).toBeTruthy();
+		expect(JSON.stringify(run.run.data.resultData)).not.toContain(fx.sandbox.credentials.privateKey);
+	});
+
+	it('rejects empty input before any request or write', async () => {
+		fx.sandbox.resetLog();
+		const run = await fx.engine.run(chainWorkflow([{ ...linkNode('={{ $json.id }}'), continueOnFail: true }], [{ id: '   ' }]));
+		expect(run.output('PSA Link')[0].json).toMatchObject({ kind: 'invalid-input', error: 'External ID is empty' });
+		expect(psaRequests(fx.sandbox).total).toBe(0);
+	});
+});
+
+describe('PSA Link > other operations', () => {
+	it('Link Existing Ticket verifies the ticket (1 request), Get reads the store (0), Unlink and List', async () => {
+		const existing = fx.sandbox.db.tickets[0];
+		fx.sandbox.resetLog();
+		const linked = await fx.engine.run(
+			chainWorkflow([
+				{
+					name: 'PSA Link',
+					type: 'psaLink',
+					parameters: { operation: 'linkExisting', source: 'chat', externalId: 'thread-7', ticket: { __rl: true, mode: 'id', value: String(existing.id) } },
+				},
+			]),
+		);
+		expect(linked.output('PSA Link')[0].json).toMatchObject({ created: false, ticketId: existing.id, source: 'chat', externalId: 'thread-7' });
+		expect(psaRequests(fx.sandbox)).toEqual({ 'GET /service/tickets/{id}': 1, total: 1 });
+
+		// Linking it elsewhere needs Replace.
+		const other = fx.sandbox.db.tickets[1];
+		const refused = await fx.engine.run(
+			chainWorkflow([
+				{
+					name: 'PSA Link',
+					type: 'psaLink',
+					parameters: { operation: 'linkExisting', source: 'chat', externalId: 'thread-7', ticket: { __rl: true, mode: 'id', value: String(other.id) } },
+					continueOnFail: true,
+				},
+			]),
+		);
+		expect(refused.output('PSA Link')[0].json).toMatchObject({ kind: 'conflict' });
+		const byUrl = await fx.engine.run(
+			chainWorkflow([
+				{
+					name: 'PSA Link',
+					type: 'psaLink',
+					parameters: {
+						operation: 'linkExisting',
+						source: 'chat',
+						externalId: 'thread-7',
+						replace: true,
+						ticket: { __rl: true, mode: 'url', value: `${fx.sandbox.site}/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=${other.id}&companyName=sandbox` },
+					},
+				},
+			]),
+		);
+		expect(byUrl.error).toBeUndefined();
+		expect(byUrl.output('PSA Link')[0].json.ticketId).toBe(other.id);
+
+		fx.sandbox.resetLog();
+		const got = await fx.engine.run(chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'get', source: 'chat', externalId: 'thread-7' } }]));
+		expect(got.output('PSA Link')[0].json).toMatchObject({ ticketId: other.id, state: 'linked' });
+		expect(psaRequests(fx.sandbox).total).toBe(0);
+		const withTicket = await fx.engine.run(
+			chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'get', source: 'chat', externalId: 'thread-7', fetchTicket: true } }]),
+		);
+		expect((withTicket.output('PSA Link')[0].json.ticket as { id: number }).id).toBe(other.id);
+
+		const listed = await fx.engine.run(
+			chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'list', filters: { source: 'chat' }, limit: 10 } }]),
+		);
+		expect(listed.output('PSA Link').map((item) => item.json.externalId)).toEqual(['thread-7']);
+
+		const unlinked = await fx.engine.run(chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'unlink', source: 'chat', externalId: 'thread-7' } }]));
+		expect(unlinked.output('PSA Link')[0].json).toMatchObject({ removed: true, ticketId: other.id });
+		const gone = await fx.engine.run(
+			chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'get', source: 'chat', externalId: 'thread-7' }, continueOnFail: true }]),
+		);
+		expect(gone.output('PSA Link')[0].json).toMatchObject({ kind: 'not-found' });
+		// The ticket itself stays in the PSA.
+		expect(fx.sandbox.db.tickets.some((ticket) => ticket.id === other.id)).toBe(true);
+	});
+});
