@@ -1,6 +1,6 @@
 // The state store's errors: one class, a kind that says what the caller can do about it.
 
-export type StoreErrorKind = 'key' | 'configuration' | 'conflict' | 'invalid-input' | 'migration';
+export type StoreErrorKind = 'key' | 'configuration' | 'conflict' | 'invalid-input' | 'migration' | 'unavailable';
 
 export class StoreError extends Error {
 	readonly kind: StoreErrorKind;

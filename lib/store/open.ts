@@ -211,7 +211,12 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Readon
 	});
 	const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
 	try {
-		await ensureSchema(db, schema);
+		try {
+			await ensureSchema(db, schema);
+		} catch (error) {
+			const failure = error as Error & { code?: string };
+			throw new StoreError('unavailable', `Cannot open the PSA State Store in ${location}: ${failure.message || failure.code || 'connection failed'}`, { cause: error });
+		}
 		const applied = await migrate(db, migrationList, { migrationTableSchema: schema });
 		return await assemble(db, keyring, options.clock ?? Date.now, 'postgres', location, applied);
 	} catch (error) {

@@ -1,0 +1,114 @@
+// SQLite specifics: default location under the n8n user folder, file modes, WAL, and the embedded key file.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { generateFernetKey } from '../../lib/crypto/fernet';
+import { defaultStoreFile, isStoreError, openStore } from '../../lib/store';
+
+describe('state store on SQLite: files and the embedded key', () => {
+	let userFolder: string;
+	const savedUserFolder = process.env.N8N_USER_FOLDER;
+
+	beforeEach(() => {
+		userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-n8n-user-'));
+		process.env.N8N_USER_FOLDER = userFolder;
+	});
+	afterEach(() => {
+		if (savedUserFolder === undefined) delete process.env.N8N_USER_FOLDER;
+		else process.env.N8N_USER_FOLDER = savedUserFolder;
+		fs.rmSync(userFolder, { recursive: true, force: true });
+	});
+
+	const mode = (file: string) => fs.statSync(file).mode & 0o777;
+
+	it('defaults to <N8N_USER_FOLDER>/.n8n/psa-bridge/state.sqlite with a state.key beside it, both 0600, in WAL mode', async () => {
+		const folder = path.join(userFolder, '.n8n', 'psa-bridge');
+		expect(defaultStoreFile()).toBe(path.join(folder, 'state.sqlite'));
+		const store = await openStore();
+		try {
+			expect(store.engine).toBe('sqlite');
+			expect(store.location).toBe(path.join(folder, 'state.sqlite'));
+			await store.links.set('c', 'alert', 'a-1', 1);
+		} finally {
+			await store.close();
+		}
+		expect(mode(path.join(folder, 'state.sqlite'))).toBe(0o600);
+		expect(mode(path.join(folder, 'state.key'))).toBe(0o600);
+		expect(mode(folder)).toBe(0o700);
+		expect(fs.readFileSync(path.join(folder, 'state.key'), 'utf8')).toMatch(/^[A-Za-z0-9_-]{43}=\n$/);
+		const raw = new BetterSqlite3(path.join(folder, 'state.sqlite'), { readonly: true });
+		try {
+			expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+		} finally {
+			raw.close();
+		}
+	});
+
+	it('falls back to the home folder when N8N_USER_FOLDER is not set', () => {
+		delete process.env.N8N_USER_FOLDER;
+		expect(defaultStoreFile()).toBe(path.join(os.homedir(), '.n8n', 'psa-bridge', 'state.sqlite'));
+	});
+
+	it('reuses the key file on the next open and reads the sealed data back', async () => {
+		const first = await openStore();
+		await first.memberMap.set({ connectionId: 'c', source: 'email', identity: 'k@x.io', memberId: 2, memberIdentifier: 'k', kind: 'manual' });
+		await first.close();
+		const keyFile = path.join(userFolder, '.n8n', 'psa-bridge', 'state.key');
+		const key = fs.readFileSync(keyFile, 'utf8');
+		const second = await openStore();
+		try {
+			expect((await second.memberMap.get('c', 'email', 'k@x.io'))?.memberId).toBe(2);
+		} finally {
+			await second.close();
+		}
+		expect(fs.readFileSync(keyFile, 'utf8')).toBe(key);
+		// The same key given explicitly (as the credential would) opens it too.
+		const explicit = await openStore({ engine: 'sqlite', keys: [key.trim()] });
+		await explicit.close();
+	});
+
+	it('a missing key file for a store with sealed data is a clear error and no new key is made', async () => {
+		const store = await openStore();
+		await store.memberMap.set({ connectionId: 'c', source: 'email', identity: 'm@x.io', memberId: 2, memberIdentifier: 'm', kind: 'manual' });
+		await store.close();
+		const keyFile = path.join(userFolder, '.n8n', 'psa-bridge', 'state.key');
+		fs.rmSync(keyFile);
+		const error = await openStore().then(
+			() => undefined,
+			(caught: unknown) => caught,
+		);
+		expect(isStoreError(error, 'key')).toBe(true);
+		expect((error as Error).message).toContain(`The PSA State Store key file ${keyFile} is missing`);
+		expect(fs.existsSync(keyFile)).toBe(false);
+	});
+
+	it('a damaged key file is a clear error that does not print its content', async () => {
+		await (await openStore()).close();
+		const keyFile = path.join(userFolder, '.n8n', 'psa-bridge', 'state.key');
+		fs.writeFileSync(keyFile, 'damaged-key-content-xyz\n');
+		const error = await openStore().then(
+			() => undefined,
+			(caught: unknown) => caught,
+		);
+		expect((error as Error).message).toContain(`The PSA State Store key file ${keyFile} does not hold a valid key`);
+		expect((error as Error).message).not.toContain('damaged-key-content');
+	});
+
+	it('a store made with the key file refuses another key, naming the file', async () => {
+		await (await openStore()).close();
+		const file = path.join(userFolder, '.n8n', 'psa-bridge', 'state.sqlite');
+		await expect(openStore({ engine: 'sqlite', keys: [generateFernetKey()] })).rejects.toThrow(
+			`The PSA State Store encryption key does not match the data in ${file}; use the key it was created with (previous keys go in "Previous Keys")`,
+		);
+	});
+
+	it('a custom file gets its own key file (<name>.key) and folder', async () => {
+		const file = path.join(userFolder, 'elsewhere', 'deep', 'links.db');
+		const store = await openStore({ engine: 'sqlite', filename: file });
+		await store.close();
+		expect(mode(file)).toBe(0o600);
+		expect(mode(path.join(userFolder, 'elsewhere', 'deep', 'links.key'))).toBe(0o600);
+		expect(fs.existsSync(path.join(userFolder, '.n8n'))).toBe(false);
+	});
+});
