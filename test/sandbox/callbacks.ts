@@ -140,6 +140,11 @@ export class CallbackDispatcher {
 		});
 	}
 
+	/** Deliveries dispatched and not yet finished. */
+	get inFlight(): number {
+		return this.pending.size;
+	}
+
 	clear(): void {
 		this.deliveries.length = 0;
 	}

@@ -204,6 +204,11 @@ export class Sandbox {
 		return this.dispatcher.deliveries;
 	}
 
+	/** Callback deliveries dispatched but not finished: 0 right after a change means it delivered nothing. */
+	get pendingDeliveries(): number {
+		return this.dispatcher.inFlight;
+	}
+
 	/** The secret callbacks are signed with (what GET key_url returns). */
 	get signingKey(): string {
 		return this.dispatcher.signingKey;
