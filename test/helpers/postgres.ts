@@ -148,10 +148,8 @@ export function testPostgresUrl(): string {
 	const url = process.env[PG_URL_ENV];
 	if (url) return url;
 	const reason = process.env[PG_ERROR_ENV];
-	throw new Error(
-		`No PostgreSQL server for the store tests: ${reason ?? 'global setup did not start one (run the tests through jest with jest.config.js)'}. ` +
-			`The PostgreSQL suite needs the server binaries: ${INSTALL_HINT}.`,
-	);
+	const why = reason ?? 'global setup did not start one (run the tests through jest with jest.config.js)';
+	throw new Error(`No PostgreSQL server for the store tests: ${why}${why.includes(INSTALL_HINT) ? '' : `. The PostgreSQL suite needs the server binaries: ${INSTALL_HINT}`}`);
 }
 
 export interface TestDatabase {
