@@ -50,7 +50,6 @@ export class ConnectWisePsaApi implements ICredentialType {
 			displayName: 'Client ID',
 			name: 'clientId',
 			type: 'string',
-			typeOptions: { password: true },
 			default: '',
 			required: true,
 			description: 'Your integration\'s client ID from the ConnectWise developer portal (developer.connectwise.com > Client ID)',

@@ -1,6 +1,5 @@
 // PSA Connect node: test a PSA connection, check the API member's permissions, list and forget connections' local state.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { credentialsOfPsaNode } from '../shared/credentials';
 import { connectWisePsaApiTest, psaStateStoreTest } from '../shared/credentialTest';
 import { optionsCollection } from '../shared/descriptions';
 import * as checkPermissions from './actions/checkPermissions.operation';
@@ -22,7 +21,11 @@ export class PsaConnect implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: credentialsOfPsaNode({ psa: 'connectWisePsaApiTest', store: 'psaStateStoreTest' }),
+		// The credential dialogs' Test buttons run these methods (codebase lookup and version check included).
+		credentials: [
+			{ name: 'connectWisePsaApi', required: true, testedBy: 'connectWisePsaApiTest' },
+			{ name: 'psaStateStore', required: false, testedBy: 'psaStateStoreTest' },
+		],
 		properties: [
 			{
 				displayName: 'Operation',

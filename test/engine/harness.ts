@@ -26,14 +26,6 @@ import {
 	type IPinData,
 	type IWorkflowSettings,
 } from 'n8n-workflow';
-import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
-import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
-import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
-import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
-import { PsaMemberMap } from '../../nodes/PsaMemberMap/PsaMemberMap.node';
-import { PsaNote } from '../../nodes/PsaNote/PsaNote.node';
-import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
-
 export const PACKAGE = 'n8n-nodes-psa-bridge';
 
 /** Stand-in for n8n-nodes-base's Manual Trigger (not installed here): emits one empty item, or the pinned ones. */
@@ -55,29 +47,27 @@ class ManualTrigger implements INodeType {
 	}
 }
 
-const NODE_TYPES: Record<string, INodeType | IVersionedNodeType> = {
-	'n8n-nodes-base.manualTrigger': new ManualTrigger(),
-	[`${PACKAGE}.psaConnect`]: new PsaConnect(),
-	[`${PACKAGE}.psaLink`]: new PsaLink(),
-	[`${PACKAGE}.psaNote`]: new PsaNote(),
-	[`${PACKAGE}.psaStatus`]: new PsaStatus(),
-	[`${PACKAGE}.psaMemberMap`]: new PsaMemberMap(),
-};
+export interface PackageTypes {
+	/** Node classes by node type name without the package prefix, e.g. psaLink. */
+	nodes: Record<string, INodeType | IVersionedNodeType>;
+	/** Credential classes by credential type name. */
+	credentials: Record<string, ICredentialType>;
+}
 
-const CREDENTIAL_TYPES: Record<string, ICredentialType> = {
-	connectWisePsaApi: new ConnectWisePsaApi(),
-	psaStateStore: new PsaStateStore(),
-};
-
-export const nodeTypes: INodeTypes = {
-	getByName: (name) => {
-		const type = NODE_TYPES[name];
-		if (!type) throw new Error(`Unknown node type ${name}`);
-		return type;
-	},
-	getByNameAndVersion: (name, version) => NodeHelpers.getVersionedNodeType(nodeTypes.getByName(name), version),
-	getKnownTypes: () => Object.fromEntries(Object.keys(NODE_TYPES).map((name) => [name, { className: name, sourcePath: '' }])),
-};
+export function nodeTypesOf(types: PackageTypes): INodeTypes {
+	const byName: Record<string, INodeType | IVersionedNodeType> = { 'n8n-nodes-base.manualTrigger': new ManualTrigger() };
+	for (const [name, type] of Object.entries(types.nodes)) byName[`${PACKAGE}.${name}`] = type;
+	const nodeTypes: INodeTypes = {
+		getByName: (name) => {
+			const type = byName[name];
+			if (!type) throw new Error(`Unknown node type ${name}`);
+			return type;
+		},
+		getByNameAndVersion: (name, version) => NodeHelpers.getVersionedNodeType(nodeTypes.getByName(name), version),
+		getKnownTypes: () => Object.fromEntries(Object.keys(byName).map((name) => [name, { className: name, sourcePath: '' }])),
+	};
+	return nodeTypes;
+}
 
 export interface StoredCredential {
 	id: string;
@@ -88,7 +78,10 @@ export interface StoredCredential {
 
 /** Holds credentials by id and applies a credential type's generic `authenticate` block, as n8n's server does. */
 class CredentialsHelper extends ICredentialsHelper {
-	constructor(private readonly credentials: Map<string, StoredCredential>) {
+	constructor(
+		private readonly credentials: Map<string, StoredCredential>,
+		private readonly credentialTypes: Record<string, ICredentialType>,
+	) {
 		super();
 	}
 
@@ -107,7 +100,7 @@ class CredentialsHelper extends ICredentialsHelper {
 		workflow?: Workflow,
 		node?: INode,
 	): Promise<IHttpRequestOptions> {
-		const type = CREDENTIAL_TYPES[typeName];
+		const type = this.credentialTypes[typeName];
 		const authenticate = type?.authenticate;
 		if (!authenticate || typeof authenticate === 'function') return requestOptions;
 		const resolve = (value: unknown): unknown => {
@@ -152,7 +145,7 @@ class CredentialsHelper extends ICredentialsHelper {
 	async updateCredentialsOauthTokenData(): Promise<void> {}
 
 	getCredentialsProperties(type: string): INodeProperties[] {
-		return CREDENTIAL_TYPES[type]?.properties ?? [];
+		return this.credentialTypes[type]?.properties ?? [];
 	}
 }
 
@@ -176,6 +169,12 @@ export interface EngineRun {
 export class Engine {
 	readonly credentials = new Map<string, StoredCredential>();
 	private executions = 0;
+	private readonly nodeTypes: INodeTypes;
+
+	/** Types from the TypeScript sources (tests) or from dist/ (the demo, which then runs what n8n would load). */
+	constructor(private readonly types: PackageTypes) {
+		this.nodeTypes = nodeTypesOf(types);
+	}
 
 	addCredential(credential: StoredCredential): void {
 		this.credentials.set(credential.id, credential);
@@ -190,7 +189,7 @@ export class Engine {
 			connections: workflowJson.connections,
 			active: false,
 			settings: workflowJson.settings ?? {},
-			nodeTypes,
+			nodeTypes: this.nodeTypes,
 			pinData: workflowJson.pinData,
 		});
 		const hooks = new ExecutionLifecycleHooks('manual', executionId, {
@@ -207,7 +206,7 @@ export class Engine {
 		const base = 'http://127.0.0.1:5678';
 		const additionalData = {
 			hooks,
-			credentialsHelper: new CredentialsHelper(this.credentials),
+			credentialsHelper: new CredentialsHelper(this.credentials, this.types.credentials),
 			executionId,
 			variables: {},
 			currentNodeExecutionIndex: 0,

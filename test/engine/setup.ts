@@ -1,7 +1,20 @@
 // Shared set-up of the engine tests: a sandbox, a temp n8n user folder (embedded store), credentials, workflow builders.
 import type { INode, INodeParameters } from 'n8n-workflow';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { Engine, PACKAGE, useTempUserFolder, type WorkflowJson } from './harness';
+import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
+import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
+import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
+import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
+import { PsaMemberMap } from '../../nodes/PsaMemberMap/PsaMemberMap.node';
+import { PsaNote } from '../../nodes/PsaNote/PsaNote.node';
+import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
+import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type WorkflowJson } from './harness';
+
+/** The package's types from the TypeScript sources. */
+export const sourceTypes: PackageTypes = {
+	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaMemberMap: new PsaMemberMap() },
+	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), psaStateStore: new PsaStateStore() },
+};
 
 export const PSA_CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
 
@@ -15,11 +28,11 @@ export interface EngineFixture {
 export async function startEngineFixture(): Promise<EngineFixture> {
 	const folder = useTempUserFolder();
 	const sandbox = await startSandbox({ port: 0 });
-	const engine = new Engine();
+	const engine = new Engine(sourceTypes);
 	engine.addCredential({
 		...PSA_CREDENTIAL,
 		type: 'connectWisePsaApi',
-		data: { site: sandbox.site, ...sandbox.credentials, apiVersion: '2025.8', endpointVersions: {} },
+		data: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2025.8', endpointVersions: {} },
 	});
 	return {
 		sandbox,
@@ -39,7 +52,7 @@ export interface NodeSpec {
 	name: string;
 	/** Node type without the package prefix, e.g. psaLink. */
 	type: string;
-	parameters: INodeParameters;
+	parameters: Record<string, unknown>;
 	continueOnFail?: boolean;
 	credentials?: INode['credentials'];
 }
@@ -60,7 +73,7 @@ export function chainWorkflow(nodes: NodeSpec[], inputItems?: Array<Record<strin
 		type: `${PACKAGE}.${spec.type}`,
 		typeVersion: 1,
 		position: [220 * (index + 1), 0],
-		parameters: spec.parameters,
+		parameters: spec.parameters as INodeParameters,
 		credentials: spec.credentials ?? { connectWisePsaApi: PSA_CREDENTIAL },
 		...(spec.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 	}));

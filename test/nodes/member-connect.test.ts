@@ -99,7 +99,7 @@ describe('PSA Connect', () => {
 	});
 
 	it('Test with wrong keys fails with an error that says to check the credential and leaks no secret', async () => {
-		fx.engine.addCredential({ id: 'cw-bad', name: 'bad keys', type: 'connectWisePsaApi', data: { site: fx.sandbox.site, ...fx.sandbox.credentials, privateKey: 'WrongSecret99' } });
+		fx.engine.addCredential({ id: 'cw-bad', name: 'bad keys', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site, privateKey: 'WrongSecret99' } });
 		const run = await fx.engine.run(chainWorkflow([connect({ operation: 'test' }, { connectWisePsaApi: { id: 'cw-bad', name: 'bad keys' } }, true)]));
 		const out = run.output('PSA Connect')[0].json;
 		expect(out.kind).toBe('authentication');
@@ -113,7 +113,7 @@ describe('PSA Connect', () => {
 		expect(checks.length).toBeGreaterThan(3);
 		expect(checks.every((item) => item.json.allowed === true && item.pairedItem !== undefined)).toBe(true);
 
-		fx.engine.addCredential({ id: 'cw-readonly', name: 'read only', type: 'connectWisePsaApi', data: { site: fx.sandbox.site, ...RESTRICTED_CREDENTIALS } });
+		fx.engine.addCredential({ id: 'cw-readonly', name: 'read only', type: 'connectWisePsaApi', data: { ...RESTRICTED_CREDENTIALS, site: fx.sandbox.site } });
 		const restricted = await fx.engine.run(chainWorkflow([connect({ operation: 'checkPermissions' }, { connectWisePsaApi: { id: 'cw-readonly', name: 'read only' } })]));
 		const denied = restricted.output('PSA Connect').filter((item) => item.json.allowed === false);
 		expect(denied.length).toBeGreaterThan(0);

@@ -1,0 +1,101 @@
+// The demo: runs docs/examples/*.json through n8n's engine against the ConnectWise sandbox on the embedded store, and shows what happened.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '..');
+// The demo owns this folder (the embedded store lives in it) and starts it afresh, like the sandbox it talks to.
+const defaultFolder = join(root, '.tmp', 'demo-n8n');
+if (!process.env.N8N_USER_FOLDER) {
+	rmSync(defaultFolder, { recursive: true, force: true });
+	mkdirSync(defaultFolder, { recursive: true });
+	process.env.N8N_USER_FOLDER = defaultFolder;
+}
+process.env.N8N_LOG_LEVEL ??= 'silent';
+
+const EXAMPLES = ['connection-test.json', 'alert-to-ticket.json', 'member-resolve.json'];
+
+async function main(): Promise<void> {
+	// Loaded after N8N_USER_FOLDER is set: the store resolves its default location from it.
+	/* eslint-disable @typescript-eslint/no-require-imports */
+	const { startSandbox } = require('../test/sandbox') as typeof import('../test/sandbox');
+	const { Engine } = require('../test/engine/harness') as typeof import('../test/engine/harness');
+	// The built package, as n8n loads it (npm start builds first).
+	const dist = (file: string) => {
+		const path = join(root, 'dist', file);
+		if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run build" first (npm start does).`);
+		return require(path);
+	};
+	const { closeAllStores } = dist('nodes/shared/context.js') as typeof import('../nodes/shared/context');
+	const types = {
+		nodes: {
+			psaConnect: new (dist('nodes/PsaConnect/PsaConnect.node.js').PsaConnect)(),
+			psaLink: new (dist('nodes/PsaLink/PsaLink.node.js').PsaLink)(),
+			psaNote: new (dist('nodes/PsaNote/PsaNote.node.js').PsaNote)(),
+			psaStatus: new (dist('nodes/PsaStatus/PsaStatus.node.js').PsaStatus)(),
+			psaMemberMap: new (dist('nodes/PsaMemberMap/PsaMemberMap.node.js').PsaMemberMap)(),
+		},
+		credentials: {
+			connectWisePsaApi: new (dist('credentials/ConnectWisePsaApi.credentials.js').ConnectWisePsaApi)(),
+			psaStateStore: new (dist('credentials/PsaStateStore.credentials.js').PsaStateStore)(),
+		},
+	};
+	/* eslint-enable @typescript-eslint/no-require-imports */
+
+	const sandbox = await startSandbox({ port: 0 });
+	const engine = new Engine(types);
+	engine.addCredential({
+		id: 'psaBridgeSandbox',
+		name: 'ConnectWise PSA sandbox',
+		type: 'connectWisePsaApi',
+		data: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2025.8', endpointVersions: {} },
+	});
+	console.log(`ConnectWise sandbox at ${sandbox.site}; state store in ${process.env.N8N_USER_FOLDER}/.n8n\n`);
+	let failed = false;
+	try {
+		const runs = [...EXAMPLES, 'alert-to-ticket.json'];
+		for (const [index, file] of runs.entries()) {
+			const workflow = JSON.parse(readFileSync(join(root, 'docs', 'examples', file), 'utf8'));
+			const again = index === runs.length - 1;
+			sandbox.resetLog();
+			const run = await engine.run(workflow);
+			console.log(`== ${workflow.name}${again ? ' (run again: nothing new should happen)' : ''}`);
+			for (const node of workflow.nodes.slice(1)) {
+				for (const item of run.output(node.name)) console.log(`  ${node.name}: ${summarise(item.json)}`);
+			}
+			if (run.error) {
+				failed = true;
+				console.log(`  FAILED: ${run.error.message}`);
+			}
+			const counts = Object.entries(sandbox.counters())
+				.filter(([key]) => key !== 'total')
+				.map(([key, count]) => `${key} x${count}`);
+			console.log(`  ConnectWise requests: ${sandbox.counters().total ?? 0}${counts.length ? ` (${counts.join(', ')})` : ''}\n`);
+		}
+		const ticket = sandbox.db.tickets.find((candidate) => candidate.externalXRef === 'demo-monitor:disk-full-web01');
+		if (ticket) {
+			console.log('== In the sandbox PSA');
+			console.log(`  ticket #${ticket.id} "${ticket.summary}" board ${ticket.board.name}, status ${ticket.status.name}, owner ${ticket.owner?.identifier ?? '-'}`);
+			for (const note of sandbox.db.notes.filter((candidate) => candidate.ticketId === ticket.id)) {
+				console.log(`  note #${note.id}: ${note.text.split('\n')[0]}`);
+			}
+			console.log(`  tickets carrying this alert's link key: ${sandbox.db.tickets.filter((candidate) => candidate.externalXRef === ticket.externalXRef).length}`);
+		}
+	} finally {
+		await closeAllStores();
+		await sandbox.stop();
+	}
+	if (failed) process.exitCode = 1;
+}
+
+function summarise(json: Record<string, unknown>): string {
+	const keys = ['error', 'hint', 'created', 'ticketId', 'deduplicated', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'codebase', 'pinnedApiVersion', 'currentApiVersion', 'latencyMs', 'purpose', 'allowed'];
+	return keys
+		.filter((key) => json[key] !== undefined)
+		.map((key) => `${key}=${typeof json[key] === 'object' ? JSON.stringify(json[key]) : String(json[key])}`)
+		.join(' ');
+}
+
+main().catch((error) => {
+	console.error(error instanceof Error ? error.message : error);
+	process.exitCode = 1;
+});
