@@ -1,0 +1,71 @@
+// The example workflows in docs/examples run as exported; the credential tests; a PSA State Store credential with its own SQLite file.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ICredentialTestFunctions } from 'n8n-workflow';
+import { connectWisePsaApiTest, psaStateStoreTest } from '../../nodes/shared/credentialTest';
+import { chainWorkflow, psaRequests, startEngineFixture, type EngineFixture } from '../engine/setup';
+
+let fx: EngineFixture;
+const example = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'examples', file), 'utf8'));
+const testFunctions = {} as ICredentialTestFunctions;
+
+beforeAll(async () => {
+	fx = await startEngineFixture();
+	fx.engine.addCredential({ id: 'psaBridgeSandbox', name: 'ConnectWise PSA sandbox', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site } });
+});
+
+afterAll(async () => {
+	await fx?.close();
+});
+
+it('alert -> link -> note -> status: one ticket, one note, In Progress; a second run makes no request', async () => {
+	const first = await fx.engine.run(example('alert-to-ticket.json'));
+	expect(first.error).toBeUndefined();
+	expect(first.output('Set status In Progress')[0].json).toMatchObject({ changed: true, status: { name: 'In Progress' } });
+	fx.sandbox.resetLog();
+	const second = await fx.engine.run(example('alert-to-ticket.json'));
+	expect(second.output('Link alert to ticket')[0].json.created).toBe(false);
+	expect(second.output('Add alert note')[0].json.deduplicated).toBe(true);
+	expect(second.output('Set status In Progress')[0].json.changed).toBe(false);
+	expect(psaRequests(fx.sandbox).total).toBe(0);
+	expect(fx.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'demo-monitor:disk-full-web01')).toHaveLength(1);
+});
+
+it('member resolve and connection test examples run', async () => {
+	const member = await fx.engine.run(example('member-resolve.json'));
+	expect(member.output('Resolve alice')[0].json).toMatchObject({ memberIdentifier: 'adoe' });
+	const connection = await fx.engine.run(example('connection-test.json'));
+	expect(connection.output('Test connection')[0].json).toMatchObject({ ok: true });
+	expect(connection.output('Check permissions').length).toBeGreaterThan(3);
+});
+
+it('credential tests: good keys pass with versions in the message, wrong keys fail without leaking them', async () => {
+	const ok = await connectWisePsaApiTest.call(testFunctions, { id: '1', name: 'cw', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site } });
+	expect(ok.status).toBe('OK');
+	expect(ok.message).toContain('v4_6_release/');
+	const bad = await connectWisePsaApiTest.call(testFunctions, { id: '1', name: 'cw', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site, privateKey: 'NotTheKey77' } });
+	expect(bad.status).toBe('Error');
+	expect(bad.message).not.toContain('NotTheKey77');
+	const store = await psaStateStoreTest.call(testFunctions, { id: '2', name: 'store', type: 'psaStateStore', data: { engine: 'sqlite', filePath: join(fx.userFolder, 'tested.sqlite') } });
+	expect(store).toMatchObject({ status: 'OK' });
+});
+
+it('a PSA State Store credential puts the state in its own SQLite file', async () => {
+	const filePath = join(fx.userFolder, 'custom', 'state.sqlite');
+	fx.engine.addCredential({ id: 'store-file', name: 'store file', type: 'psaStateStore', data: { engine: 'sqlite', filePath } });
+	const credentials = { connectWisePsaApi: { id: 'cw-sandbox', name: 'ConnectWise sandbox' }, psaStateStore: { id: 'store-file', name: 'store file' } };
+	const linkNode = {
+		name: 'PSA Link',
+		type: 'psaLink',
+		credentials,
+		parameters: { operation: 'link', source: 'custom-store', externalId: 'e1', summary: 'custom store', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {} },
+	};
+	const run = await fx.engine.run(chainWorkflow([linkNode]));
+	expect(run.output('PSA Link')[0].json.created).toBe(true);
+	expect(existsSync(filePath)).toBe(true);
+	// The embedded default store does not know this link.
+	const elsewhere = await fx.engine.run(
+		chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'get', source: 'custom-store', externalId: 'e1' }, continueOnFail: true }]),
+	);
+	expect(elsewhere.output('PSA Link')[0].json).toMatchObject({ kind: 'not-found' });
+});
