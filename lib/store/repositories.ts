@@ -1,8 +1,8 @@
 // The repositories over Kysely: one implementation for SQLite and PostgreSQL, single-statement writes where atomicity matters.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import { keyedHash, type FernetKeyring } from '../crypto/fernet';
 import { StoreError } from './errors';
-import type { StoreDatabase, TicketLinksTable, NoteReceiptsTable, MemberMapTable, StatusMapTable, ConnectionsTable } from './schema';
+import type { AuditEventsTable, StoreDatabase, TicketLinksTable, NoteReceiptsTable, MemberMapTable, StatusMapTable, ConnectionsTable } from './schema';
 import type {
 	AuditEvent,
 	AuditRepository,
@@ -637,14 +637,92 @@ export function createAuditRepository({ db, keyring, clock }: RepositoryContext)
 				db.selectFrom('psa_audit_events').selectAll().where('connection_id', '=', connectionId).orderBy('at', 'desc').orderBy('id', 'desc'),
 				page,
 			);
-			return (await query.execute()).map(
-				(row): AuditEvent => ({
-					connectionId: row.connection_id,
-					action: row.action,
-					detail: JSON.parse(keyring.open(row.detail_sealed)) as Record<string, unknown>,
-					at: new Date(toNumber(row.at)),
-				}),
-			);
+			return (await query.execute()).map(toAuditEvent);
+		},
+
+		async findRecent(connectionId, action, sinceMs) {
+			requireText('connectionId', connectionId);
+			requireText('action', action);
+			const since = requireTime('sinceMs', sinceMs);
+			const rows = await db
+				.selectFrom('psa_audit_events')
+				.selectAll()
+				.where('connection_id', '=', connectionId)
+				.where('action', '=', action)
+				.where('at', '>=', since)
+				.orderBy('at', 'desc')
+				.orderBy('id', 'desc')
+				.execute();
+			return rows.map(toAuditEvent);
+		},
+
+		async recordOnce(connectionId, action, detail, sinceMs) {
+			requireText('connectionId', connectionId);
+			requireText('action', action);
+			const since = requireTime('sinceMs', sinceMs);
+			if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+				throw new StoreError('invalid-input', 'An audit detail must be an object');
+			}
+			const row = { connection_id: connectionId, action, detail_sealed: keyring.seal(JSON.stringify(detail)), at: clock() };
+			if (db.getExecutor().adapter instanceof PostgresAdapter) {
+				// The table has no unique key on action: a transaction-scoped advisory lock on (connection, action)
+				// serialises the check and the insert across processes.
+				return db.transaction().execute(async (trx) => {
+					await sql`select pg_advisory_xact_lock(hashtextextended(${`${connectionId}|${action}`}, 0))`.execute(trx);
+					const earlier = await trx
+						.selectFrom('psa_audit_events')
+						.select('id')
+						.where('connection_id', '=', connectionId)
+						.where('action', '=', action)
+						.where('at', '>=', since)
+						.executeTakeFirst();
+					if (earlier) return false;
+					await trx.insertInto('psa_audit_events').values(row).execute();
+					return true;
+				});
+			}
+			// SQLite has one writer at a time, so row ids follow commit order: insert, then the lowest id in the window wins.
+			const inserted = await db.insertInto('psa_audit_events').values(row).returning('id').executeTakeFirstOrThrow();
+			const first = await db
+				.selectFrom('psa_audit_events')
+				.select('id')
+				.where('connection_id', '=', connectionId)
+				.where('action', '=', action)
+				.where('at', '>=', since)
+				.orderBy('id', 'asc')
+				.limit(1)
+				.executeTakeFirstOrThrow();
+			if (toNumber(first.id) === toNumber(inserted.id)) return true;
+			await db.deleteFrom('psa_audit_events').where('id', '=', inserted.id).execute();
+			return false;
+		},
+
+		async prune(connectionId, actionPrefix, beforeMs) {
+			requireText('connectionId', connectionId);
+			requireText('actionPrefix', actionPrefix);
+			const before = requireTime('beforeMs', beforeMs);
+			const escaped = actionPrefix.replace(/[\\%_]/g, (char) => `\\${char}`);
+			const result = await db
+				.deleteFrom('psa_audit_events')
+				.where('connection_id', '=', connectionId)
+				.where(sql<boolean>`action like ${`${escaped}%`} escape '\\'`)
+				.where('at', '<', before)
+				.executeTakeFirst();
+			return changed(result);
 		},
 	};
+
+	function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
+		return {
+			connectionId: row.connection_id,
+			action: row.action,
+			detail: JSON.parse(keyring.open(row.detail_sealed)) as Record<string, unknown>,
+			at: new Date(toNumber(row.at)),
+		};
+	}
+}
+
+function requireTime(name: string, value: unknown): number {
+	if (typeof value !== 'number' || !Number.isFinite(value)) throw new StoreError('invalid-input', `${name} must be a time in epoch milliseconds`);
+	return Math.floor(value);
 }

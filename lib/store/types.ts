@@ -140,6 +140,15 @@ export interface ConnectionRepository {
 export interface AuditRepository {
 	record(connectionId: string, action: string, detail: Record<string, unknown>): Promise<void>;
 	list(connectionId: string, page?: ListPage): Promise<AuditEvent[]>;
+	/** Events with exactly this action recorded at or after `sinceMs` (epoch milliseconds), newest first. */
+	findRecent(connectionId: string, action: string, sinceMs: number): Promise<AuditEvent[]>;
+	/**
+	 * Records the event unless one with the same action was recorded at or after `sinceMs`; true when this call
+	 * recorded the first one. Atomic across processes (concurrent callers: exactly one gets true).
+	 */
+	recordOnce(connectionId: string, action: string, detail: Record<string, unknown>, sinceMs: number): Promise<boolean>;
+	/** Deletes the events whose action starts with `actionPrefix` recorded before `beforeMs`; returns how many. */
+	prune(connectionId: string, actionPrefix: string, beforeMs: number): Promise<number>;
 }
 
 export interface PsaStore {
