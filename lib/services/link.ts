@@ -4,6 +4,7 @@ import { PsaError, isPsaError } from '../providers/errors';
 import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
+import { recordOwnChange } from './echo';
 import { resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
 import { optionalId, requireId, requireText } from './validation';
@@ -162,6 +163,8 @@ async function createClaimed(
 		throw error.cause;
 	}
 
+	// The ticket id is known only now; the trigger also recognises its 'added' callback by the link key on the ticket.
+	await recordOwnChange(ctx, ticket.id, { change: 'created' });
 	const completed = await ctx.store.links.complete(connectionId, target.source, target.externalId, claimToken, ticket.id);
 	if (!completed) {
 		// Our claim was taken over as stale while we worked; whatever is stored now wins.

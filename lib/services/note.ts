@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { PsaError } from '../providers/errors';
 import type { PsaNote, PsaNoteType } from '../providers/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
+import { recordOwnChange } from './echo';
 import { isOutcomeUnknown } from './link';
 import { resolveMember, type MemberIdentity } from './member-map';
 import { ticketIdOf, type TicketRef } from './ticket-ref';
@@ -49,6 +50,8 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 	const base = { ticketId, type: input.type, ...(memberId !== undefined ? { memberId } : {}) };
 
 	if (!dedupeKey) {
+		// Recorded first: the PSA's callback for the note may reach the trigger before the response reaches us.
+		await recordOwnChange(ctx, ticketId, { change: 'note' });
 		const note = await ctx.provider.addNote({ ticketId, text, type: input.type, memberId });
 		return { ...base, noteId: note.id, deduplicated: false, note };
 	}
@@ -95,7 +98,10 @@ async function postClaimed(
 			note = recent.find((candidate) => candidate.text === input.text);
 			recovered = note !== undefined;
 		}
-		note ??= await ctx.provider.addNote({ ticketId: input.ticketId, text: input.text, type: input.type, memberId: input.memberId });
+		if (!note) {
+			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
+			note = await ctx.provider.addNote({ ticketId: input.ticketId, text: input.text, type: input.type, memberId: input.memberId });
+		}
 	} catch (error) {
 		// When no response arrived the note may exist: keep the receipt pending so it is not posted blindly again;
 		// once stale, the next attempt checks the ticket's notes first.
