@@ -1,10 +1,13 @@
 // The provider's HTTP transport over n8n's request helper, so n8n applies the credential (auth, proxy, logging).
-import type { IExecuteFunctions, IHttpRequestMethods, ILoadOptionsFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
+import type { IExecuteFunctions, IHookFunctions, IHttpRequestMethods, ILoadOptionsFunctions, IN8nHttpFullResponse, IWebhookFunctions } from 'n8n-workflow';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
 export const PSA_CREDENTIAL_TYPE = 'connectWisePsaApi';
 
-export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions, credentialType = PSA_CREDENTIAL_TYPE): HttpTransport {
+export function n8nTransport(
+	fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions,
+	credentialType = PSA_CREDENTIAL_TYPE,
+): HttpTransport {
 	return async (request): Promise<HttpResponse> => {
 		const response = (await fns.helpers.httpRequestWithAuthentication.call(fns, credentialType, {
 			method: request.method as IHttpRequestMethods,
