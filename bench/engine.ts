@@ -1,0 +1,127 @@
+// Benchmark wiring: the engine tests' n8n harness plus n8n's own HTTP Request and If nodes (or a faithful stand-in) against the sandbox.
+import { existsSync, readdirSync } from 'node:fs';
+import Module from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { NodeHelpers, type INodeType, type INodeTypes, type IVersionedNodeType } from 'n8n-workflow';
+import { startSandbox, type Sandbox } from '../test/sandbox';
+import { Engine, PACKAGE, useTempUserFolder } from '../test/engine/harness';
+import { PSA_CREDENTIAL, sourceTypes } from '../test/engine/setup';
+import { EmulatedHttpRequest, EmulatedIf } from './naive-nodes';
+
+export const BASIC_CREDENTIAL = { id: 'cw-basic', name: 'ConnectWise basic auth' };
+
+export interface BaseNodes {
+	httpRequest: INodeType | IVersionedNodeType;
+	if: INodeType | IVersionedNodeType;
+	/** Where the nodes came from: a path to n8n-nodes-base, or the stand-in. */
+	origin: string;
+	real: boolean;
+}
+
+/** n8n-nodes-base is not a dependency (it is huge); use a copy on this machine when there is one. */
+export function findNodesBase(): string | undefined {
+	const candidates: string[] = [];
+	if (process.env.BENCH_N8N_NODES_BASE) candidates.push(process.env.BENCH_N8N_NODES_BASE);
+	try {
+		candidates.push(join(require.resolve('n8n-nodes-base/package.json'), '..'));
+	} catch {
+		// not installed next to the package
+	}
+	// The end-to-end suite's cached n8n install (test/e2e/n8n.ts), newest first.
+	const e2eCache = process.env.PSA_E2E_CACHE || join(homedir(), '.cache', 'psa-bridge-e2e');
+	if (existsSync(e2eCache)) {
+		for (const install of readdirSync(e2eCache).filter((name) => name.startsWith('n8n-')).sort().reverse()) {
+			candidates.push(join(e2eCache, install, 'node_modules', 'n8n-nodes-base'));
+		}
+	}
+	return candidates.find((candidate) => existsSync(join(candidate, 'dist', 'nodes', 'HttpRequest', 'HttpRequest.node.js')));
+}
+
+let baseNodes: BaseNodes | undefined;
+
+export function loadBaseNodes(): BaseNodes {
+	if (baseNodes) return baseNodes;
+	const root = process.env.BENCH_EMULATE_HTTP_NODE ? undefined : findNodesBase();
+	if (root) {
+		// One n8n-workflow in the process: the nodes resolve it (and n8n-core) from this package, like n8n's own loader does.
+		const moduleApi = Module as unknown as { _resolveFilename: (request: string, parent: unknown, ...rest: unknown[]) => string };
+		const original = moduleApi._resolveFilename;
+		moduleApi._resolveFilename = function (request: string, parent: unknown, ...rest: unknown[]) {
+			if (request === 'n8n-workflow' || request === 'n8n-core') return original.call(this, request, module, ...rest);
+			return original.call(this, request, parent, ...rest);
+		};
+		try {
+			const { HttpRequest } = require(join(root, 'dist', 'nodes', 'HttpRequest', 'HttpRequest.node.js'));
+			const { If } = require(join(root, 'dist', 'nodes', 'If', 'If.node.js'));
+			const version = (require(join(root, 'package.json')) as { version: string }).version;
+			baseNodes = { httpRequest: new HttpRequest(), if: new If(), origin: `n8n-nodes-base ${version} (${root})`, real: true };
+			return baseNodes;
+		} catch (error) {
+			console.log(`n8n-nodes-base at ${root} did not load (${(error as Error).message}); using the stand-in nodes`);
+		} finally {
+			moduleApi._resolveFilename = original;
+		}
+	}
+	baseNodes = { httpRequest: new EmulatedHttpRequest(), if: new EmulatedIf(), origin: 'bench/naive-nodes.ts (stand-in)', real: false };
+	return baseNodes;
+}
+
+function benchNodeTypes(): INodeTypes {
+	const base = loadBaseNodes();
+	const harnessProbe = new Engine(sourceTypes) as unknown as { nodeTypes?: INodeTypes };
+	if (!harnessProbe.nodeTypes) throw new Error('test/engine/harness.ts Engine no longer keeps its node types in `nodeTypes`; update bench/engine.ts');
+	const packageTypes = harnessProbe.nodeTypes;
+	const extra: Record<string, INodeType | IVersionedNodeType> = {
+		'n8n-nodes-base.httpRequest': base.httpRequest,
+		'n8n-nodes-base.if': base.if,
+	};
+	const nodeTypes: INodeTypes = {
+		getByName: (name) => extra[name] ?? packageTypes.getByName(name),
+		getByNameAndVersion: (name, version) => NodeHelpers.getVersionedNodeType(nodeTypes.getByName(name), version),
+		getKnownTypes: () => ({
+			...packageTypes.getKnownTypes(),
+			...Object.fromEntries(Object.keys(extra).map((name) => [name, { className: name, sourcePath: '' }])),
+		}),
+	};
+	return nodeTypes;
+}
+
+let userFolder: { folder: string; remove(): void } | undefined;
+
+/** One temp n8n user folder per process (the embedded store lives there); removed by closeBench(). */
+export function benchUserFolder(): string {
+	userFolder ??= useTempUserFolder();
+	return userFolder.folder;
+}
+
+export interface BenchFixture {
+	sandbox: Sandbox;
+	engine: Engine;
+	stop(): Promise<void>;
+}
+
+/** A fresh sandbox (own tickets, own connection id) and an engine whose credentials point at it. */
+export async function startBench(options: { latencyMs?: number; rateLimitPerSecond?: number } = {}): Promise<BenchFixture> {
+	benchUserFolder();
+	const sandbox = await startSandbox({ port: 0, latencyMs: options.latencyMs ?? 0, rateLimitPerSecond: options.rateLimitPerSecond ?? 0, recordResponses: false });
+	const engine = new Engine(sourceTypes);
+	(engine as unknown as { nodeTypes: INodeTypes }).nodeTypes = benchNodeTypes();
+	engine.addCredential({
+		...PSA_CREDENTIAL,
+		type: 'connectWisePsaApi',
+		data: { site: sandbox.site, ...sandbox.credentials, apiVersion: '2025.8', endpointVersions: {} },
+	});
+	const { companyId, publicKey, privateKey } = sandbox.credentials;
+	engine.addCredential({ ...BASIC_CREDENTIAL, type: 'httpBasicAuth', data: { user: `${companyId}+${publicKey}`, password: privateKey } });
+	return { sandbox, engine, stop: () => sandbox.stop() };
+}
+
+export async function closeBench(): Promise<void> {
+	const { closeAllStores } = await import('../nodes/shared/context');
+	await closeAllStores();
+	userFolder?.remove();
+	userFolder = undefined;
+}
+
+export { PACKAGE, PSA_CREDENTIAL };

@@ -1,0 +1,186 @@
+// The benchmarked workflows, as the editor would export them: this package's nodes, and the HTTP Request workflow users build today.
+import type { INode, IConnections } from 'n8n-workflow';
+import type { WorkflowJson } from '../test/engine/harness';
+import { chainWorkflow } from '../test/engine/setup';
+import { BASIC_CREDENTIAL } from './engine';
+
+export interface Alert {
+	alertId: string;
+	summary: string;
+	text: string;
+	/** The status the ticket should be in after this event. */
+	status: string;
+}
+
+export const BOARD_ID = 1;
+export const COMPANY_ID = 250;
+export const SOURCE = 'monitor';
+const TRIGGER = 'Manual Trigger';
+
+/** Distinct alerts; the second event of the same alerts moves them on ("Resolved"). */
+export function alerts(count: number, prefix: string, event: 'fired' | 'resolved'): Alert[] {
+	return Array.from({ length: count }, (_, index) => {
+		const alertId = `${prefix}-${index}`;
+		return {
+			alertId,
+			summary: `[${alertId}] Disk usage above 95% on host-${index % 97}`,
+			text: event === 'fired' ? `Alert ${alertId} fired: disk at 97%` : `Alert ${alertId} resolved: disk at 61%`,
+			status: event === 'fired' ? 'In Progress' : 'Resolved',
+		};
+	});
+}
+
+const fromTrigger = (field: keyof Alert) => `$('${TRIGGER}').item.json.${field}`;
+
+/** PSA Link -> PSA Note -> PSA Status (optionally without Status), Concurrency as given (the node default is 4). */
+export function packageWorkflow(items: Alert[], options: { concurrency?: number; withStatus?: boolean } = {}): WorkflowJson {
+	const nodeOptions = options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
+	const nodes = [
+		{
+			name: 'PSA Link',
+			type: 'psaLink',
+			parameters: {
+				operation: 'link',
+				source: SOURCE,
+				externalId: '={{ $json.alertId }}',
+				summary: '={{ $json.summary }}',
+				company: { __rl: true, mode: 'id', value: String(COMPANY_ID) },
+				boardId: BOARD_ID,
+				additionalFields: {},
+				options: nodeOptions,
+			},
+		},
+		{
+			name: 'PSA Note',
+			type: 'psaNote',
+			parameters: {
+				operation: 'add',
+				ticketBy: 'link',
+				source: SOURCE,
+				externalId: `={{ ${fromTrigger('alertId')} }}`,
+				text: `={{ ${fromTrigger('text')} }}`,
+				noteType: 'internal',
+				additionalFields: {},
+				options: nodeOptions,
+			},
+		},
+		{
+			name: 'PSA Status',
+			type: 'psaStatus',
+			parameters: {
+				operation: 'set',
+				ticketBy: 'link',
+				source: SOURCE,
+				externalId: `={{ ${fromTrigger('alertId')} }}`,
+				statusBy: 'name',
+				statusName: `={{ ${fromTrigger('status')} }}`,
+				options: nodeOptions,
+			},
+		},
+	];
+	return chainWorkflow(options.withStatus === false ? nodes.slice(0, 2) : nodes, items as unknown as Array<Record<string, unknown>>);
+}
+
+/**
+ * The workflow users build with n8n's HTTP Request node: search the ticket by conditions, IF, create; POST the note;
+ * GET the board's statuses, find the one by name, PATCH. Same credential data (Basic auth), same clientId and
+ * Accept (version) headers as the package sends; the codebase is typed into the URL, as users do.
+ */
+export function naiveWorkflow(items: Alert[], apiBaseUrl: string): WorkflowJson {
+	const headers = {
+		sendHeaders: true,
+		headerParameters: {
+			parameters: [
+				{ name: 'clientId', value: '3f7e9a52-5b1c-4d8e-9a40-2c6f0e5b7d11' },
+				{ name: 'Accept', value: 'application/vnd.connectwise.com+json; version=2025.8' },
+			],
+		},
+	};
+	const http = (name: string, position: number, parameters: Record<string, unknown>): INode => ({
+		id: name.toLowerCase().replace(/\W+/g, '-'),
+		name,
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position: [220 * position, 0],
+		parameters: { authentication: 'genericCredentialType', genericAuthType: 'httpBasicAuth', ...headers, ...parameters },
+		credentials: { httpBasicAuth: BASIC_CREDENTIAL },
+	});
+	const fullResponse = { response: { response: { fullResponse: true } } };
+	const nodes: INode[] = [
+		{ id: 'trigger', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+		http('Search ticket', 1, {
+			method: 'GET',
+			url: `${apiBaseUrl}/service/tickets`,
+			sendQuery: true,
+			queryParameters: {
+				parameters: [
+					{ name: 'conditions', value: '=summary like "%[{{ $json.alertId }}]%" and closedFlag = false' },
+					{ name: 'pageSize', value: '1' },
+				],
+			},
+			options: fullResponse,
+		}),
+		{
+			id: 'ticket-exists',
+			name: 'Ticket exists?',
+			type: 'n8n-nodes-base.if',
+			typeVersion: 2.2,
+			position: [440, 0],
+			parameters: {
+				conditions: {
+					options: { caseSensitive: true, leftValue: '', typeValidation: 'strict', version: 2 },
+					conditions: [{ id: 'found', leftValue: '={{ $json.body.length }}', rightValue: 0, operator: { type: 'number', operation: 'gt' } }],
+					combinator: 'and',
+				},
+				options: {},
+			},
+		},
+		http('Create ticket', 3, {
+			method: 'POST',
+			url: `${apiBaseUrl}/service/tickets`,
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: `={{ JSON.stringify({ summary: ${fromTrigger('summary')}, company: { id: ${COMPANY_ID} }, board: { id: ${BOARD_ID} } }) }}`,
+			options: {},
+		}),
+		http('Add note', 4, {
+			method: 'POST',
+			url: `=${apiBaseUrl}/service/tickets/{{ $json.id ?? $json.body[0].id }}/notes`,
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: `={{ JSON.stringify({ text: ${fromTrigger('text')}, internalAnalysisFlag: true }) }}`,
+			options: {},
+		}),
+		http('Get board statuses', 5, {
+			method: 'GET',
+			url: `${apiBaseUrl}/service/boards/${BOARD_ID}/statuses`,
+			options: fullResponse,
+		}),
+		http('Set status', 6, {
+			method: 'PATCH',
+			url: `=${apiBaseUrl}/service/tickets/{{ $('Add note').item.json.ticketId }}`,
+			sendBody: true,
+			specifyBody: 'json',
+			jsonBody: `={{ JSON.stringify([{ op: 'replace', path: 'status', value: { id: $json.body.find((status) => status.name === ${fromTrigger('status')}).id } }]) }}`,
+			options: {},
+		}),
+	];
+	const to = (node: string) => [{ node, type: 'main' as const, index: 0 }];
+	const connections: IConnections = {
+		[TRIGGER]: { main: [to('Search ticket')] },
+		'Search ticket': { main: [to('Ticket exists?')] },
+		// true: found -> straight to the note; false: create first.
+		'Ticket exists?': { main: [to('Add note'), to('Create ticket')] },
+		'Create ticket': { main: [to('Add note')] },
+		'Add note': { main: [to('Get board statuses')] },
+		'Get board statuses': { main: [to('Set status')] },
+	};
+	return {
+		id: 'naive',
+		name: 'ConnectWise with HTTP Request',
+		nodes,
+		connections,
+		settings: { executionOrder: 'v1' },
+		pinData: { [TRIGGER]: items.map((json) => ({ json: json as never })) },
+	};
+}
