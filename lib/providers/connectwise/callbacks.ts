@@ -8,6 +8,13 @@ import { ConnectWiseSite, isLoopbackHostname } from './site';
 
 export const SIGNATURE_HEADER = 'x-content-signature';
 export const SIGNING_KEY_TTL_MS = 60 * 60 * 1000;
+/** A mismatch refetches the key (it may have been rotated), but not more often than this, so forged floods do not hammer ConnectWise. */
+export const SIGNING_KEY_REFETCH_MS = 10 * 1000;
+
+interface CachedKey {
+	signingKey: string;
+	fetchedAt: number;
+}
 
 export function signatureFor(rawBody: Buffer, signingKey: string): string {
 	const key = createHash('sha256').update(signingKey, 'utf8').digest();
@@ -82,15 +89,16 @@ export async function verifyCallback(client: ConnectWiseClient, request: PsaCall
 	const metadata = isObject(payload.Metadata) ? payload.Metadata : isObject(payload.metadata) ? payload.metadata : {};
 	const keyUrl = checkKeyUrl(metadata.key_url ?? metadata.keyUrl, client.config.site);
 
-	const { cache, connectionId } = client.config;
+	const { cache, connectionId, now } = client.config;
 	const cacheKey = `callback-key:${keyUrl}`;
-	const loadKey = async () => readSigningKey(await client.getAbsolute(keyUrl));
-	let signingKey = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
-	if (!sameSignature(signatureFor(raw, signingKey), signature)) {
+	const loadKey = async (): Promise<CachedKey> => ({ signingKey: readSigningKey(await client.getAbsolute(keyUrl)), fetchedAt: now() });
+	let key = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
+	if (!sameSignature(signatureFor(raw, key.signingKey), signature)) {
 		// The key may have been rotated since it was cached: fetch it once more before calling the request forged.
+		if (now() - key.fetchedAt < SIGNING_KEY_REFETCH_MS) throw forged('The callback signature does not match its body');
 		cache.invalidate(connectionId, cacheKey);
-		signingKey = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
-		if (!sameSignature(signatureFor(raw, signingKey), signature)) throw forged('The callback signature does not match its body');
+		key = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
+		if (!sameSignature(signatureFor(raw, key.signingKey), signature)) throw forged('The callback signature does not match its body');
 	}
 	return readEvent(payload);
 }

@@ -50,8 +50,9 @@ export interface EndpointVersion {
 export function parseEndpointVersions(overrides: Record<string, string> | undefined): EndpointVersion[] {
 	const parsed: EndpointVersion[] = [];
 	for (const [rawPath, rawVersion] of Object.entries(overrides ?? {})) {
-		const path = endpointTemplate(rawPath.trim().replace(/^(?!\/)/, '/'));
-		if (!/^\/[a-z0-9_/{}-]+$/i.test(path) || path === '/') {
+		const trimmed = rawPath.trim();
+		const path = endpointTemplate(trimmed.replace(/^(?!\/)/, '/'));
+		if (!/^\/?[A-Za-z0-9_/{}-]+$/.test(trimmed) || path === '/') {
 			throw new PsaError('configuration', `Endpoint Versions: '${rawPath}' is not an API path`, {
 				hint: "Use a path after /apis/3.0, e.g. '/service/tickets'",
 			});
