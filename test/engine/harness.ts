@@ -77,7 +77,7 @@ export interface StoredCredential {
 }
 
 /** Holds credentials by id and applies a credential type's generic `authenticate` block, as n8n's server does. */
-class CredentialsHelper extends ICredentialsHelper {
+export class CredentialsHelper extends ICredentialsHelper {
 	constructor(
 		private readonly credentials: Map<string, StoredCredential>,
 		private readonly credentialTypes: Record<string, ICredentialType>,
