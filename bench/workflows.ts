@@ -33,11 +33,13 @@ export function alerts(count: number, prefix: string, event: 'fired' | 'resolved
 const fromTrigger = (field: keyof Alert) => `$('${TRIGGER}').item.json.${field}`;
 
 /** PSA Link -> PSA Note -> PSA Status (optionally without Status), Concurrency as given (the node default is 4). */
-export function packageWorkflow(items: Alert[], options: { concurrency?: number; withStatus?: boolean } = {}): WorkflowJson {
+export function packageWorkflow(items: Alert[], options: { concurrency?: number; withStatus?: boolean; continueOnFail?: boolean } = {}): WorkflowJson {
 	const nodeOptions = options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
+	const continueOnFail = options.continueOnFail ?? false;
 	const nodes = [
 		{
 			name: 'PSA Link',
+			continueOnFail,
 			type: 'psaLink',
 			parameters: {
 				operation: 'link',
@@ -52,6 +54,7 @@ export function packageWorkflow(items: Alert[], options: { concurrency?: number;
 		},
 		{
 			name: 'PSA Note',
+			continueOnFail,
 			type: 'psaNote',
 			parameters: {
 				operation: 'add',
@@ -66,6 +69,7 @@ export function packageWorkflow(items: Alert[], options: { concurrency?: number;
 		},
 		{
 			name: 'PSA Status',
+			continueOnFail,
 			type: 'psaStatus',
 			parameters: {
 				operation: 'set',
