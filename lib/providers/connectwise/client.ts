@@ -123,6 +123,13 @@ export class ConnectWiseClient {
 			label,
 			{ idempotent: true },
 		);
+		if (response.status === 404 && isObject(response.body)) {
+			throw new PsaError('configuration', `${this.config.site.host} does not know the company id '${this.config.companyId}'`, {
+				status: 404,
+				request: label,
+				hint: 'Check the Company ID (the company you log in to ConnectWise with)',
+			});
+		}
 		if (response.status === 404 || (response.status === 200 && !isObject(response.body))) {
 			throw new PsaError('configuration', `${this.config.site.host} does not answer like a ConnectWise site (companyinfo: ${response.status})`, {
 				status: response.status,

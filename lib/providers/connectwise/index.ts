@@ -29,7 +29,7 @@ import {
 import { verifyCallback } from './callbacks';
 import { ApiRequest, ConnectWiseClient, DEFAULT_RETRY_POLICY, RetryPolicy, isObject } from './client';
 import { allOf, cond } from './conditions';
-import { listAll } from './paging';
+import { ListOptions, listAll } from './paging';
 import {
 	FIELDS,
 	MODEL_2023_1,
@@ -81,6 +81,8 @@ export interface ProviderDeps {
 	random?: () => number;
 	/** Same as ConnectWiseSettings.transportAuthenticates, for callers that build settings from stored credentials. */
 	transportAuthenticates?: boolean;
+	/** Records per list page (1..1000, default 1000); smaller pages let tests and benchmarks cross page boundaries. */
+	pageSize?: number;
 }
 
 export const CACHE_TTL = {
@@ -102,6 +104,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	private readonly client: ConnectWiseClient;
 	private readonly site: ConnectWiseSite;
 	private readonly cache: PsaCache;
+	private readonly pageSize?: number;
 
 	constructor(settings: ConnectWiseSettings, deps: ProviderDeps) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'ConnectWiseProvider needs an HTTP transport');
@@ -114,6 +117,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		const pin = settings.apiVersion?.trim() ? assertApiVersion(settings.apiVersion, 'API Version') : DEFAULT_API_VERSION;
 		const connectionId = connectWiseConnectionId(this.site, companyId);
 		this.cache = deps.cache ?? new PsaCache();
+		this.pageSize = deps.pageSize;
 		this.connection = {
 			provider: 'connectwise',
 			connectionId,
@@ -266,8 +270,7 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	async findTicketByExternalRef(externalRef: string): Promise<PsaTicket | undefined> {
 		const xref = externalXRefFor(externalRef);
-		const [ticket] = await listAll(
-			this.client,
+		const [ticket] = await this.list(
 			'/service/tickets',
 			{ conditions: cond.eq('externalXRef', xref), fields: fieldsParam(FIELDS.ticket), orderBy: 'id asc', limit: 1 },
 			(value) => readTicket(value, 'GET /service/tickets'),
@@ -282,8 +285,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			query.openOnly ? cond.eq('closedFlag', false) : undefined,
 			searchText(query.search) ? cond.contains('summary', searchText(query.search)!) : undefined,
 		);
-		return listAll(
-			this.client,
+		return this.list(
 			'/service/tickets',
 			{ conditions, fields: fieldsParam(FIELDS.ticket), forwardOnly: true, limit: query.limit ?? DEFAULT_LIST_LIMIT },
 			(value) => readTicket(value, 'GET /service/tickets'),
@@ -350,8 +352,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		const id = positiveId(ticketId, 'ticket');
 		const path = `/service/tickets/${id}/notes`;
 		const search = searchText(query.search);
-		return listAll(
-			this.client,
+		return this.list(
 			path,
 			{
 				conditions: search ? cond.contains('text', search) : undefined,
@@ -367,7 +368,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		const boards = await this.cache.getOrLoad(
 			this.connection.connectionId,
 			'boards',
-			() => listAll(this.client, '/service/boards', { fields: fieldsParam(FIELDS.board), orderBy: 'name asc' }, (value) => readBoard(value, 'GET /service/boards')),
+			() => this.list('/service/boards', { fields: fieldsParam(FIELDS.board), orderBy: 'name asc' }, (value) => readBoard(value, 'GET /service/boards')),
 			CACHE_TTL.boards,
 		);
 		return filterLocally(boards, query, (board) => [board.name]);
@@ -380,7 +381,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			this.connection.connectionId,
 			`statuses:${id}`,
 			() =>
-				listAll(this.client, path, { fields: statusFields(this.client.versionFor(path)), orderBy: 'sortOrder asc' }, (value) =>
+				this.list(path, { fields: statusFields(this.client.versionFor(path)), orderBy: 'sortOrder asc' }, (value) =>
 					readStatus(value, `GET ${path}`, id),
 				),
 			CACHE_TTL.statuses,
@@ -393,7 +394,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			this.connection.connectionId,
 			'priorities',
 			() =>
-				listAll(this.client, '/service/priorities', { fields: fieldsParam(FIELDS.priority), orderBy: 'sortOrder asc' }, (value) =>
+				this.list('/service/priorities', { fields: fieldsParam(FIELDS.priority), orderBy: 'sortOrder asc' }, (value) =>
 					readPriority(value, 'GET /service/priorities'),
 				),
 			CACHE_TTL.priorities,
@@ -403,8 +404,7 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	async listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
 		const search = searchText(query.search);
-		return listAll(
-			this.client,
+		return this.list(
 			'/company/companies',
 			{
 				conditions: search ? cond.or(cond.contains('name', search), cond.contains('identifier', search)) : undefined,
@@ -422,8 +422,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			query.companyId !== undefined ? cond.eq('company/id', positiveId(query.companyId, 'company')) : undefined,
 			search ? cond.or(cond.contains('firstName', search), cond.contains('lastName', search)) : undefined,
 		);
-		return listAll(
-			this.client,
+		return this.list(
 			'/company/contacts',
 			{ conditions, fields: fieldsParam(FIELDS.contact), orderBy: 'lastName asc', limit: query.limit ?? DEFAULT_LIST_LIMIT },
 			(value) => readContact(value, 'GET /company/contacts'),
@@ -432,8 +431,7 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	async listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
 		const search = searchText(query.search);
-		return listAll(
-			this.client,
+		return this.list(
 			'/system/members',
 			{
 				conditions: search
@@ -464,7 +462,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			`members-by-email:${normalised}`,
 			async () => {
 				const search = (conditions: string) =>
-					listAll(this.client, '/system/members', { conditions, fields: this.memberFields(), forwardOnly: true, limit: 100 }, (value) =>
+					this.list('/system/members', { conditions, fields: this.memberFields(), forwardOnly: true, limit: 100 }, (value) =>
 						readMember(value, 'GET /system/members'),
 					);
 				let members: PsaMember[];
@@ -488,8 +486,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	async findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
 		const value = String(identifier ?? '').trim();
 		if (!value) throw new PsaError('invalid-input', 'A member identifier is empty', { field: 'identifier' });
-		const [member] = await listAll(
-			this.client,
+		const [member] = await this.list(
 			'/system/members',
 			{ conditions: cond.eq('identifier', value), fields: this.memberFields(), forwardOnly: true, limit: 1 },
 			(item) => readMember(item, 'GET /system/members'),
@@ -520,7 +517,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	}
 
 	async listCallbacks(): Promise<PsaCallbackRegistration[]> {
-		const entries = await listAll(this.client, '/system/callbacks', { fields: fieldsParam(FIELDS.callback), orderBy: 'id asc' }, (value) => value);
+		const entries = await this.list('/system/callbacks', { fields: fieldsParam(FIELDS.callback), orderBy: 'id asc' }, (value) => value);
 		return entries
 			.filter((entry) => !isObject(entry) || entry.type === undefined || String(entry.type).toLowerCase() === 'ticket')
 			.map((entry) => readCallback(entry, 'GET /system/callbacks'));
@@ -541,6 +538,10 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
+	}
+
+	private list<T>(path: string, options: ListOptions, read: (value: unknown) => T): Promise<T[]> {
+		return listAll(this.client, path, { pageSize: this.pageSize, ...options }, read);
 	}
 
 	private hasPrimaryEmail(): boolean {
