@@ -51,7 +51,7 @@ export interface OwnChangeCheck {
 /**
  * True when the ticket was changed by this package within the window and the event is consistent with that change.
  * A status change recorded to status S does not explain an event whose ticket is in another status (someone moved
- * it since); a ticket creation only explains an 'added' event.
+ * it since); a ticket creation only explains an 'added' event; a note explains any update inside the window.
  */
 export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number, check: OwnChangeCheck = {}): Promise<boolean> {
 	const connectionId = await connectionOf(ctx);
@@ -67,6 +67,7 @@ export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number
 			const statusId = record.detail.statusId;
 			return typeof statusId !== 'number' || event.ticket === undefined || event.ticket.status.id === statusId;
 		}
-		return change === 'note' || change === 'created';
+		// A note saves the ticket, which ConnectWise reports as an update; what else changed is not in the payload.
+		return change === 'note';
 	});
 }

@@ -1,0 +1,198 @@
+// PSA Trigger node: runs a workflow on ticket events (ConnectWise callbacks), registered on activation, verified, echo- and replay-safe.
+import type { IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { credentialsOfPsaNode } from '../shared/credentials';
+import { toNodeError } from '../shared/errors';
+import { listSearch, loadOptions } from '../shared/methods';
+import { callbackExists, createCallback, deleteCallbacks } from './registration';
+import { planCallback, readSettings } from './settings';
+import { handleCallback, triggerProvider } from './webhook';
+
+function webhookUrlOf(fns: IHookFunctions): string {
+	const url = fns.getNodeWebhookUrl('default');
+	if (!url) throw toNodeError(fns.getNode(), new Error('n8n did not give this trigger a webhook URL'));
+	return url;
+}
+
+export class PsaTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'PSA Trigger',
+		name: 'psaTrigger',
+		icon: 'file:psaTrigger.svg',
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ $parameter["events"].join(", ") }}',
+		description: 'Runs the workflow when a PSA ticket is added, updated or deleted (ConnectWise callbacks)',
+		defaults: { name: 'PSA Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: credentialsOfPsaNode(),
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				path: 'webhook',
+			},
+		],
+		properties: [
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				options: [
+					{ name: 'Ticket Added', value: 'added', description: 'A ticket was created' },
+					{ name: 'Ticket Deleted', value: 'deleted', description: 'A ticket was deleted' },
+					{ name: 'Ticket Updated', value: 'updated', description: 'A ticket was saved: status, fields or a new note' },
+				],
+				default: ['added', 'updated'],
+			},
+			{
+				displayName: 'Board',
+				name: 'boardId',
+				type: 'resourceLocator',
+				default: { mode: 'list', value: '' },
+				description: 'Only tickets on this board. Empty: every board. Setting a board registers a board-level callback, so the PSA sends only this board\'s tickets.',
+				modes: [
+					{
+						displayName: 'From List',
+						name: 'list',
+						type: 'list',
+						typeOptions: { searchListMethod: 'searchBoards', searchable: true },
+					},
+					{
+						displayName: 'By ID',
+						name: 'id',
+						type: 'string',
+						placeholder: 'e.g. 1',
+						validation: [{ type: 'regex', properties: { regex: '^\\d+$', errorMessage: 'A board ID is a whole number' } }],
+					},
+				],
+			},
+			{
+				displayName: 'Status Names or IDs',
+				name: 'statusIds',
+				type: 'multiOptions',
+				typeOptions: { loadOptionsMethod: 'getBoardStatuses', loadOptionsDependsOn: ['boardId'] },
+				default: [],
+				description:
+					'Only tickets in these statuses of the board (needs a board). Empty: any status. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			},
+			{
+				displayName: 'Company',
+				name: 'companyId',
+				type: 'resourceLocator',
+				default: { mode: 'list', value: '' },
+				description: 'Only tickets of this company. Empty: every company.',
+				modes: [
+					{
+						displayName: 'From List',
+						name: 'list',
+						type: 'list',
+						typeOptions: { searchListMethod: 'searchCompanies', searchable: true },
+					},
+					{
+						displayName: 'By ID',
+						name: 'id',
+						type: 'string',
+						placeholder: 'e.g. 250',
+						validation: [{ type: 'regex', properties: { regex: '^\\d+$', errorMessage: 'A company ID is a whole number' } }],
+					},
+				],
+			},
+			{
+				displayName: 'Ticket State',
+				name: 'ticketState',
+				type: 'options',
+				options: [
+					{ name: 'Any', value: 'any' },
+					{ name: 'Open', value: 'open', description: 'Only tickets in a status that is not closed' },
+					{ name: 'Closed', value: 'closed', description: 'Only tickets in a closed status (e.g. Resolved, Closed), on any board' },
+				],
+				default: 'any',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Echo Window (Seconds)',
+						name: 'echoWindowSeconds',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 120,
+						description: 'How long after a change made by this package\'s nodes an event for the same ticket counts as that change',
+					},
+					{
+						displayName: 'Ignore Own Changes',
+						name: 'ignoreOwnChanges',
+						type: 'boolean',
+						default: true,
+						description: 'Whether changes made by this package\'s nodes (PSA Link, Note, Status) are ignored, so a workflow that updates a ticket does not trigger itself',
+					},
+					{
+						displayName: 'Include Raw Entity',
+						name: 'includeEntity',
+						type: 'boolean',
+						default: false,
+						description: 'Whether the output holds the ticket exactly as the PSA sent it, with fields the node does not read',
+					},
+					{
+						displayName: 'Max Event Age (Minutes)',
+						name: 'maxEventAgeMinutes',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 15,
+						description: 'Ignore callbacks whose ticket was last saved longer ago than this (a replayed old payload). 0 turns the check off.',
+					},
+				],
+			},
+		],
+	};
+
+	methods = { loadOptions, listSearch };
+
+	webhookMethods = {
+		default: {
+			async checkExists(this: IHookFunctions): Promise<boolean> {
+				const provider = await triggerProvider(this);
+				try {
+					return await callbackExists(provider, webhookUrlOf(this), planCallback(readSettings(this)), this.getWorkflowStaticData('node'));
+				} catch (error) {
+					throw toNodeError(this.getNode(), error);
+				}
+			},
+
+			async create(this: IHookFunctions): Promise<boolean> {
+				const provider = await triggerProvider(this);
+				const settings = readSettings(this);
+				if (settings.events.length === 0) throw toNodeError(this.getNode(), new Error('Choose at least one event'));
+				const description = `n8n workflow ${String(this.getWorkflow().id ?? '')}: ${this.getNode().name}`.slice(0, 100);
+				try {
+					await createCallback(provider, webhookUrlOf(this), planCallback(settings), description, this.getWorkflowStaticData('node'));
+				} catch (error) {
+					throw toNodeError(this.getNode(), error);
+				}
+				return true;
+			},
+
+			async delete(this: IHookFunctions): Promise<boolean> {
+				const provider = await triggerProvider(this);
+				try {
+					await deleteCallbacks(provider, this.getNodeWebhookUrl('default'), this.getWorkflowStaticData('node'));
+				} catch (error) {
+					throw toNodeError(this.getNode(), error);
+				}
+				return true;
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return handleCallback(this);
+	}
+}

@@ -1,0 +1,49 @@
+// This workflow's ConnectWise callback: found again by its URL, created at the level the filters need, removed on deactivation.
+import type { IDataObject } from 'n8n-workflow';
+import type { PsaCallbackRegistration, PsaProvider } from '../../lib/providers/types';
+import type { CallbackPlan } from './settings';
+
+export interface CallbackState {
+	/** The registration's id, kept in the workflow's static data (node scope). */
+	callbackId?: number;
+}
+
+function ours(callbacks: PsaCallbackRegistration[], url: string): PsaCallbackRegistration[] {
+	return callbacks.filter((callback) => callback.url === url);
+}
+
+function fits(callback: PsaCallbackRegistration, plan: CallbackPlan): boolean {
+	return !callback.inactive && callback.level === plan.level && (plan.level === 'owner' || callback.objectId === plan.objectId);
+}
+
+/**
+ * True when an active callback to this URL at the wanted level exists in the PSA (its id is then kept). A callback
+ * removed or deactivated on the PSA side, or one left at another level by an earlier configuration, is not ours any more.
+ */
+export async function callbackExists(provider: PsaProvider, url: string, plan: CallbackPlan, state: IDataObject): Promise<boolean> {
+	const match = ours(await provider.listCallbacks(), url).find((callback) => fits(callback, plan));
+	if (!match) {
+		delete state.callbackId;
+		return false;
+	}
+	state.callbackId = match.id;
+	return true;
+}
+
+/** Replaces whatever this URL had (stale levels, deactivated entries) with one callback at the wanted level. */
+export async function createCallback(provider: PsaProvider, url: string, plan: CallbackPlan, description: string, state: IDataObject): Promise<PsaCallbackRegistration> {
+	for (const stale of ours(await provider.listCallbacks(), url)) await provider.removeCallback(stale.id);
+	const created = await provider.registerCallback({ url, description, level: plan.level, objectId: plan.objectId, selfSuppressed: true });
+	state.callbackId = created.id;
+	return created;
+}
+
+/** Removes every callback to this URL (and the one remembered, wherever it points); gone already counts as removed. */
+export async function deleteCallbacks(provider: PsaProvider, url: string | undefined, state: IDataObject): Promise<number[]> {
+	const ids = new Set<number>();
+	if (typeof state.callbackId === 'number') ids.add(state.callbackId);
+	if (url) for (const callback of ours(await provider.listCallbacks(), url)) ids.add(callback.id);
+	for (const id of ids) await provider.removeCallback(id);
+	delete state.callbackId;
+	return [...ids];
+}

@@ -1,0 +1,53 @@
+// Replay protection for verified callbacks: too-old entities are refused, and each delivery is accepted once, recorded in the shared store.
+import { createHash } from 'node:crypto';
+import type { PsaCallbackEvent } from '../../lib/providers/types';
+import type { PsaStore } from '../../lib/store/types';
+
+/**
+ * How long a delivery's record is kept. It must outlast the age limit (replays of entities inside it are caught by
+ * the record) and cover deletes, whose payload may carry no timestamp at all.
+ */
+export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** A clock ahead of ours by up to this much is skew, not a replay. */
+export const FUTURE_SKEW_MS = 5 * 60 * 1000;
+const DELIVERY_PREFIX = 'callback-delivery:';
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+const lastPruned = new Map<string, number>();
+
+/** When the entity was last saved in the PSA (ConnectWise _info.lastUpdated), if the payload says. */
+export function lastUpdatedOf(event: PsaCallbackEvent): number | undefined {
+	const info = event.entity._info;
+	const value = info !== null && typeof info === 'object' ? (info as Record<string, unknown>).lastUpdated : undefined;
+	const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+	return Number.isFinite(time) ? time : undefined;
+}
+
+/** Why the event is too old to be a fresh delivery, or undefined. A signed payload can be replayed forever: its age is the only clock in it. */
+export function staleReason(event: PsaCallbackEvent, now: number, maxAgeMs: number): string | undefined {
+	if (maxAgeMs <= 0) return undefined;
+	const updated = lastUpdatedOf(event);
+	if (updated === undefined) return undefined;
+	if (now - updated > maxAgeMs) return `the ticket change is ${Math.round((now - updated) / 1000)} s old (limit ${Math.round(maxAgeMs / 1000)} s)`;
+	return undefined;
+}
+
+/**
+ * Records the delivery and says whether it is the first time it was seen by this trigger node. The record lives in
+ * the state store, not in process memory: in queue mode n8n runs several webhook processes behind a load balancer,
+ * and a replay can land on another one than the original.
+ */
+export async function acceptDeliveryOnce(
+	store: PsaStore,
+	connectionId: string,
+	scope: { workflowId: string; nodeId: string },
+	rawBody: Buffer,
+	now: number,
+): Promise<boolean> {
+	const digest = createHash('sha256').update(`${scope.workflowId}\u0000${scope.nodeId}\u0000`).update(rawBody).digest('hex');
+	const accepted = await store.audit.recordOnce(connectionId, `${DELIVERY_PREFIX}${digest}`, { workflowId: scope.workflowId }, now - DELIVERY_RETENTION_MS);
+	if (now - (lastPruned.get(connectionId) ?? 0) >= PRUNE_EVERY_MS) {
+		lastPruned.set(connectionId, now);
+		await store.audit.prune(connectionId, DELIVERY_PREFIX, now - DELIVERY_RETENTION_MS);
+	}
+	return accepted;
+}

@@ -1,0 +1,369 @@
+// PSA Trigger against the sandbox: registration lifecycle, real signed callbacks into webhook(), the run that follows, forgeries, replays, echoes and links.
+import type { INodeParameters } from 'n8n-workflow';
+import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
+import { signCallbackBody } from '../sandbox';
+import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
+import { TriggerWorkflow, type Delivered, type IncomingCallback } from './harness';
+
+let fx: EngineFixture;
+let receiver: Receiver;
+const CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
+const HELP_DESK = 1;
+const STATUS = { new: 101, inProgress: 102, resolved: 104 };
+
+beforeAll(async () => {
+	fx = await startEngineFixture();
+	receiver = await startReceiver();
+});
+
+afterAll(async () => {
+	await receiver?.stop();
+	await fx?.close();
+});
+
+let workflows = 0;
+function triggerWorkflow(parameters: INodeParameters): TriggerWorkflow {
+	const stored = fx.engine.credentials.get(CREDENTIAL.id);
+	if (!stored) throw new Error('sandbox credential missing');
+	return new TriggerWorkflow({
+		id: `wf${++workflows}`,
+		webhookBaseUrl: `${receiver.url}/webhook`,
+		parameters: { events: ['added', 'updated'], ticketState: 'any', options: {}, ...parameters },
+		credentials: [stored],
+	});
+}
+
+const board = (id: number) => ({ __rl: true, mode: 'id', value: String(id) });
+
+function newTicket(summary: string, companyId = 250): number {
+	return fx.sandbox.addTicket({ summary, company: { id: companyId }, board: { id: HELP_DESK } }).id;
+}
+
+/** Runs the change, waits for the sandbox's deliveries, and returns what reached this trigger's URL. */
+async function captured(wf: TriggerWorkflow, change: () => unknown | Promise<unknown>, expected = 1): Promise<IncomingCallback[]> {
+	const before = fx.sandbox.deliveries.length;
+	const receivedBefore = receiver.received.length;
+	await change();
+	if (expected > 0) await fx.sandbox.waitForDeliveries(before + expected, 5000);
+	const path = new URL(wf.webhookUrl).pathname;
+	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path === path);
+}
+
+async function deliverOne(wf: TriggerWorkflow, change: () => unknown | Promise<unknown>): Promise<{ incoming: IncomingCallback; delivered: Delivered }> {
+	const requests = await captured(wf, change);
+	expect(requests).toHaveLength(1);
+	return { incoming: requests[0], delivered: await wf.deliver(requests[0]) };
+}
+
+function callbackOf(wf: TriggerWorkflow) {
+	return fx.sandbox.db.callbacks.filter((callback) => callback.url === wf.webhookUrl);
+}
+
+/** A payload the sandbox would send, with a chosen entity, signed with a chosen key. */
+function signedPayload(entity: Record<string, unknown>, options: { keyUrl?: string; signingKey?: string; action?: string } = {}): IncomingCallback {
+	const body = JSON.stringify({
+		MessageId: `m-${Math.random()}`,
+		FromUrl: fx.sandbox.url,
+		CompanyId: 'sandbox',
+		MemberId: 'jsmith',
+		Action: options.action ?? 'updated',
+		Type: 'ticket',
+		ID: entity.id,
+		CallbackObjectRecId: HELP_DESK,
+		Entity: JSON.stringify(entity),
+		Metadata: { key_url: options.keyUrl ?? fx.sandbox.keyUrl },
+	});
+	return {
+		body,
+		headers: { 'content-type': 'application/json', 'x-content-signature': signCallbackBody(options.signingKey ?? fx.sandbox.signingKey, body) },
+	};
+}
+
+function ticketEntity(id: number): Record<string, unknown> {
+	return JSON.parse(JSON.stringify(fx.sandbox.db.tickets.find((ticket) => ticket.id === id)));
+}
+
+describe('registration lifecycle (webhookMethods against the sandbox)', () => {
+	it('create, exists, re-create after removal on the PSA side, delete; one callback per workflow, self-suppressed, id in static data', async () => {
+		const wf = triggerWorkflow({ boardId: board(HELP_DESK) });
+		expect(await wf.checkExists()).toBe(false);
+		expect(await wf.activate()).toBe('created');
+		const [registered] = callbackOf(wf);
+		expect(callbackOf(wf)).toHaveLength(1);
+		expect(registered).toMatchObject({ type: 'ticket', level: 'board', objectId: HELP_DESK, isSelfSuppressedFlag: true });
+		expect(wf.webhookUrl).toBe(`${receiver.url}/webhook/${wf.node.webhookId}/webhook`);
+		expect(wf.staticData.callbackId).toBe(registered.id);
+
+		// Activating again finds it (by URL) and creates nothing.
+		expect(await wf.activate()).toBe('exists');
+		expect(callbackOf(wf)).toHaveLength(1);
+
+		// Removed in the PSA's UI: checkExists notices, forgets the id, and activation registers a new one.
+		fx.sandbox.db.callbacks.splice(fx.sandbox.db.callbacks.indexOf(registered), 1);
+		expect(await wf.checkExists()).toBe(false);
+		expect(wf.staticData.callbackId).toBeUndefined();
+		expect(await wf.activate()).toBe('created');
+		const [again] = callbackOf(wf);
+		expect(again.id).not.toBe(registered.id);
+		expect(wf.staticData.callbackId).toBe(again.id);
+
+		// Deactivated in the PSA (e.g. after failed deliveries): not ours any more; create replaces it.
+		again.inactiveFlag = true;
+		expect(await wf.activate()).toBe('created');
+		expect(callbackOf(wf)).toHaveLength(1);
+		expect(callbackOf(wf)[0].inactiveFlag).toBeFalsy();
+
+		expect(await wf.delete()).toBe(true);
+		expect(callbackOf(wf)).toHaveLength(0);
+		expect(wf.staticData.callbackId).toBeUndefined();
+		expect(await wf.checkExists()).toBe(false);
+		// Deleting what is already gone succeeds.
+		expect(await wf.delete()).toBe(true);
+	});
+
+	it('the callback level follows the filters: status, board, company, owner; a changed filter replaces the old registration', async () => {
+		const cases: Array<[INodeParameters, string, number]> = [
+			[{ boardId: board(HELP_DESK), statusIds: [STATUS.resolved] }, 'status', STATUS.resolved],
+			[{ boardId: board(HELP_DESK), statusIds: [STATUS.resolved, 105] }, 'board', HELP_DESK],
+			[{ companyId: { __rl: true, mode: 'list', value: '251' } }, 'company', 251],
+			[{}, 'owner', 0],
+		];
+		for (const [parameters, level, objectId] of cases) {
+			const wf = triggerWorkflow(parameters);
+			await wf.activate();
+			expect(callbackOf(wf).map((callback) => [callback.level.toLowerCase(), callback.objectId])).toEqual([[level, objectId]]);
+			await wf.delete();
+		}
+
+		const wf = triggerWorkflow({ boardId: board(HELP_DESK) });
+		await wf.activate();
+		wf.node.parameters.boardId = board(2);
+		expect(await wf.checkExists()).toBe(false);
+		expect(await wf.activate()).toBe('created');
+		expect(callbackOf(wf).map((callback) => callback.objectId)).toEqual([2]);
+		await wf.delete();
+	});
+
+	it('a registration the PSA refuses is an error, not a silent success', async () => {
+		const wf = triggerWorkflow({ boardId: board(HELP_DESK) });
+		fx.sandbox.addFault({ method: 'POST', path: '/system/callbacks', kind: 'status', status: 503, times: 10 });
+		try {
+			await expect(wf.create()).rejects.toThrow();
+		} finally {
+			fx.sandbox.clearFaults();
+		}
+		expect(callbackOf(wf)).toHaveLength(0);
+		expect(wf.staticData.callbackId).toBeUndefined();
+	});
+});
+
+describe('webhook(): real signed callbacks from the sandbox', () => {
+	let wf: TriggerWorkflow;
+
+	beforeAll(async () => {
+		wf = triggerWorkflow({ boardId: board(HELP_DESK) });
+		await wf.activate();
+	});
+
+	afterAll(async () => {
+		await wf.delete();
+	});
+
+	it('valid, unlinked ticket: one run, the item has the action, ticket fields and link null', async () => {
+		const id = newTicket('Printer jam on 3rd floor');
+		const { delivered } = await deliverOne(wf, () => fx.sandbox.changeTicket(id, { statusId: STATUS.inProgress }));
+		expect(delivered.response.statusCode).toBeUndefined();
+		expect(delivered.run).toBeDefined();
+		expect(delivered.run?.data.resultData.error).toBeUndefined();
+		expect(delivered.items).toHaveLength(1);
+		expect(delivered.items[0]).toMatchObject({
+			action: 'updated',
+			type: 'ticket',
+			ticketId: id,
+			ticket: { id, summary: 'Printer jam on 3rd floor', board: { id: HELP_DESK }, status: { id: STATUS.inProgress, name: 'In Progress' }, company: { id: 250 }, closed: false },
+			link: null,
+			updatedBy: 'jsmith',
+		});
+		expect(delivered.items[0].entity).toBeUndefined();
+		expect(delivered.output('Resolve alert')).toEqual(delivered.items);
+	});
+
+	it('linked ticket: the item carries the link (source + external id) so the workflow can resolve the alert', async () => {
+		const link = await fx.engine.run(
+			chainWorkflow([
+				{
+					name: 'PSA Link',
+					type: 'psaLink',
+					parameters: { operation: 'link', source: 'monitor', externalId: 'disk-web01', summary: 'Disk full on web01', company: { __rl: true, mode: 'id', value: '250' }, boardId: HELP_DESK, additionalFields: {} },
+				},
+			]),
+		);
+		expect(link.error).toBeUndefined();
+		const ticketId = link.output('PSA Link')[0].json.ticketId as number;
+		// The PSA's 'added' callback for our own create was suppressed by the PSA itself (isSelfSuppressedFlag, same API member).
+		expect(fx.sandbox.pendingDeliveries).toBe(0);
+		expect(fx.sandbox.deliveries.filter((delivery) => delivery.payload.ID === ticketId)).toHaveLength(0);
+
+		const { delivered } = await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { statusId: STATUS.resolved }));
+		expect(delivered.items[0]).toMatchObject({
+			action: 'updated',
+			ticketId,
+			ticket: { status: { name: 'Resolved' }, closed: true, externalRef: 'monitor:disk-web01' },
+			link: { source: 'monitor', externalId: 'disk-web01', state: 'linked' },
+		});
+	});
+
+	it('a bad signature, a tampered body or a missing signature gets 401 and starts no run', async () => {
+		const id = newTicket('Forgery target');
+		const [incoming] = await captured(wf, () => fx.sandbox.changeTicket(id, { summary: 'Forgery target (edited)' }));
+		const forged = [
+			{ ...incoming, headers: { ...incoming.headers, 'x-content-signature': signCallbackBody('not-the-key', incoming.body) } },
+			{ ...incoming, body: incoming.body.replace('Forgery target (edited)', 'Forgery target (tampered)') },
+			{ ...incoming, headers: { 'content-type': 'application/json' } },
+			{ ...incoming, headers: { ...incoming.headers, 'x-content-signature': '' } },
+		];
+		for (const request of forged) {
+			const delivered = await wf.deliver(request);
+			expect(delivered.response.statusCode).toBe(401);
+			expect(delivered.response.body).toEqual({ error: 'The callback signature could not be verified' });
+			expect(delivered.result).toEqual({ noWebhookResponse: true });
+			expect(delivered.run).toBeUndefined();
+		}
+		// The genuine one still runs (the forgeries did not consume it).
+		expect((await wf.deliver(incoming)).items).toHaveLength(1);
+	});
+
+	it('key_url on another host gets 401 and the key is never fetched from there', async () => {
+		const id = newTicket('Redirected key');
+		const attackerKeyUrl = `${receiver.url}/callback-keys/attacker`;
+		const request = signedPayload(ticketEntity(id), { keyUrl: attackerKeyUrl, signingKey: 'attacker-key' });
+		const receivedBefore = receiver.received.length;
+		const delivered = await wf.deliver(request);
+		expect(delivered.response.statusCode).toBe(401);
+		expect(delivered.run).toBeUndefined();
+		expect(receiver.received.slice(receivedBefore).filter((received) => received.path.startsWith('/callback-keys'))).toHaveLength(0);
+		// Same host but https-less to a non-loopback name, and an unparsable key_url: refused too.
+		for (const keyUrl of ['http://psa.example.com/callback-keys/x', 'not a url']) {
+			expect((await wf.deliver(signedPayload(ticketEntity(id), { keyUrl }))).response.statusCode).toBe(401);
+		}
+	});
+
+	it('a body that is not JSON gets 400 and starts no run', async () => {
+		const body = 'not json';
+		const delivered = await wf.deliver({ body, headers: { 'x-content-signature': signCallbackBody(fx.sandbox.signingKey, body) } });
+		expect(delivered.response.statusCode).toBe(400);
+		expect(delivered.run).toBeUndefined();
+	});
+
+	it('replays: the same delivery again starts no second run; a signed payload of an old change is ignored', async () => {
+		const id = newTicket('Replay target');
+		const { incoming, delivered } = await deliverOne(wf, () => fx.sandbox.changeTicket(id, { statusId: STATUS.inProgress }));
+		expect(delivered.items).toHaveLength(1);
+		const replayed = await wf.deliver(incoming);
+		expect(replayed.result).toEqual({ webhookResponse: { received: true, ignored: 'duplicate delivery' } });
+		expect(replayed.run).toBeUndefined();
+
+		// A genuinely signed payload whose ticket was last saved an hour ago (captured then, replayed now).
+		const entity = ticketEntity(id);
+		entity._info = { ...(entity._info as object), lastUpdated: new Date(Date.now() - 60 * 60 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+		const old = await wf.deliver(signedPayload(entity));
+		expect(old.result).toEqual({ webhookResponse: { received: true, ignored: 'stale' } });
+		expect(old.run).toBeUndefined();
+
+		// With the age check off, only the delivery record stands between a replay and a run.
+		const lenient = triggerWorkflow({ boardId: board(HELP_DESK), options: { maxEventAgeMinutes: 0 } });
+		const oldPayload = signedPayload(entity);
+		expect((await lenient.deliver(oldPayload)).items).toHaveLength(1);
+		expect((await lenient.deliver(oldPayload)).run).toBeUndefined();
+	});
+
+	it('filters the callback level cannot express are applied: events, ticket state, company', async () => {
+		const closedOnly = triggerWorkflow({ boardId: board(HELP_DESK), events: ['updated'], ticketState: 'closed', companyId: { __rl: true, mode: 'id', value: '250' } });
+		await closedOnly.activate();
+		try {
+			const acme = newTicket('Acme ticket', 250);
+			const globex = newTicket('Globex ticket', 251);
+			const open = await deliverOneOf(closedOnly, () => fx.sandbox.changeTicket(acme, { statusId: STATUS.inProgress }));
+			expect(open.result).toEqual({ webhookResponse: { received: true, ignored: 'ticket is not closed' } });
+			const otherCompany = await deliverOneOf(closedOnly, () => fx.sandbox.changeTicket(globex, { statusId: STATUS.resolved }));
+			expect(otherCompany.result).toEqual({ webhookResponse: { received: true, ignored: 'ticket belongs to another company' } });
+			const closed = await deliverOneOf(closedOnly, () => fx.sandbox.changeTicket(acme, { statusId: STATUS.resolved }));
+			expect(closed.items[0]).toMatchObject({ ticketId: acme, ticket: { closed: true } });
+			const added = await closedOnly.deliver(signedPayload(ticketEntity(acme), { action: 'added' }));
+			expect(added.result).toEqual({ webhookResponse: { received: true, ignored: 'ticket added events are not selected' } });
+		} finally {
+			await closedOnly.delete();
+		}
+	});
+});
+
+async function deliverOneOf(wf: TriggerWorkflow, change: () => unknown): Promise<Delivered> {
+	// Other registered triggers get their own deliveries: wait for all of them, then take this one's.
+	const before = fx.sandbox.deliveries.length;
+	const receivedBefore = receiver.received.length;
+	change();
+	const targets = fx.sandbox.pendingDeliveries;
+	await fx.sandbox.waitForDeliveries(before + targets, 5000);
+	const path = new URL(wf.webhookUrl).pathname;
+	const mine = receiver.received.slice(receivedBefore).filter((request) => request.path === path);
+	expect(mine).toHaveLength(1);
+	return wf.deliver(mine[0]);
+}
+
+describe('echo suppression: changes made by this package do not trigger the workflow again', () => {
+	let wf: TriggerWorkflow;
+	let ticketId: number;
+
+	beforeAll(async () => {
+		wf = triggerWorkflow({ boardId: board(HELP_DESK) });
+		await wf.activate();
+		// As if the trigger's credential belonged to another API member than the nodes': the PSA no longer
+		// suppresses our own changes, so only the package's own-change record can.
+		for (const callback of callbackOf(wf)) callback.isSelfSuppressedFlag = false;
+	});
+
+	afterAll(async () => {
+		await wf.delete();
+	});
+
+	const linkNode = (externalId: string) => ({
+		name: 'PSA Link',
+		type: 'psaLink',
+		parameters: { operation: 'link', source: 'echo-monitor', externalId, summary: `Echo ${externalId}`, company: { __rl: true, mode: 'id', value: '250' }, boardId: HELP_DESK, additionalFields: {} },
+	});
+
+	it("PSA Link's new ticket: the 'added' callback is recognised as ours", async () => {
+		const { delivered } = await deliverOne(wf, async () => {
+			const run = await fx.engine.run(chainWorkflow([linkNode('e-1')]));
+			ticketId = run.output('PSA Link')[0].json.ticketId as number;
+		});
+		expect(delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+		expect(delivered.run).toBeUndefined();
+	});
+
+	it('PSA Status and PSA Note changes are ignored; a change in the PSA UI to another status right after still runs', async () => {
+		const status = await deliverOne(wf, () =>
+			fx.engine.run(chainWorkflow([{ name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'set', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', statusBy: 'name', statusName: 'Waiting Customer' } }])),
+		);
+		expect(status.delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+
+		// A person moves the ticket on within the echo window: our record says 'Waiting Customer', the ticket is now Resolved.
+		const human = await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { statusId: STATUS.resolved }));
+		expect(human.delivered.items[0]).toMatchObject({ ticketId, updatedBy: 'jsmith', ticket: { status: { id: STATUS.resolved } }, link: { source: 'echo-monitor', externalId: 'e-1' } });
+
+		const note = await deliverOne(wf, () =>
+			fx.engine.run(chainWorkflow([{ name: 'PSA Note', type: 'psaNote', parameters: { operation: 'add', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', text: 'Checked', noteType: 'internal', additionalFields: {} } }])),
+		);
+		expect(note.delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+		expect(note.delivered.run).toBeUndefined();
+	});
+
+	it('with Ignore Own Changes off, our own change runs the workflow', async () => {
+		const replayOfNote = triggerWorkflow({ boardId: board(HELP_DESK), options: { ignoreOwnChanges: false } });
+		const { incoming } = await deliverOne(wf, () =>
+			fx.engine.run(chainWorkflow([{ name: 'PSA Note', type: 'psaNote', parameters: { operation: 'add', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', text: 'Again', noteType: 'internal', additionalFields: {} } }])),
+		);
+		expect((await wf.deliver(incoming)).result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+		expect((await replayOfNote.deliver(incoming)).items[0]).toMatchObject({ ticketId, updatedBy: 'api' });
+	});
+});
