@@ -142,6 +142,13 @@ export class PsaTrigger implements INodeType {
 						description: 'Whether the output holds the ticket exactly as the PSA sent it, with fields the node does not read',
 					},
 					{
+						displayName: 'Linked Tickets Only',
+						name: 'linkedOnly',
+						type: 'boolean',
+						default: false,
+						description: 'Whether only tickets linked to an external entity (by PSA Link) start the workflow',
+					},
+					{
 						displayName: 'Max Event Age (Minutes)',
 						name: 'maxEventAgeMinutes',
 						type: 'number',

@@ -15,6 +15,8 @@ export interface TriggerSettings {
 	/** 0 = no age limit. */
 	maxEventAgeMs: number;
 	includeEntity: boolean;
+	/** Only tickets linked to an external entity in the state store. */
+	linkedOnly: boolean;
 }
 
 export interface CallbackPlan {
@@ -53,6 +55,7 @@ export function readSettings(fns: IHookFunctions | IWebhookFunctions): TriggerSe
 		echoWindowMs: seconds(options.echoWindowSeconds, 120) * 1000,
 		maxEventAgeMs: seconds(options.maxEventAgeMinutes, 15) * 60 * 1000,
 		includeEntity: options.includeEntity === true,
+		linkedOnly: options.linkedOnly === true,
 	};
 }
 

@@ -112,5 +112,6 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 		return ignore('duplicate delivery');
 	}
 	const link = linkOf(await ctx.store.links.findByTicket(connectionId, event.id));
+	if (settings.linkedOnly && !link) return ignore('ticket is not linked');
 	return { workflowData: [fns.helpers.returnJsonArray([itemOf(event, link, provider, settings)])] };
 }

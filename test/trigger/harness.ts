@@ -39,15 +39,60 @@ class NoOp implements INodeType {
 	}
 }
 
+/**
+ * Stand-in for n8n-nodes-base's HTTP Request v4 (not installed here), for the parameters the examples use:
+ * method, url and a JSON body given as an expression; it sends the request for real.
+ */
+class HttpRequest implements INodeType {
+	description = {
+		displayName: 'HTTP Request',
+		name: 'httpRequest',
+		group: ['output'],
+		version: [4, 4.1, 4.2],
+		description: 'Makes an HTTP request',
+		defaults: { name: 'HTTP Request' },
+		inputs: ['main'],
+		outputs: ['main'],
+		// n8n keeps only declared parameters when it loads a workflow.
+		properties: [
+			{ displayName: 'Method', name: 'method', type: 'string', default: 'GET' },
+			{ displayName: 'URL', name: 'url', type: 'string', default: '' },
+			{ displayName: 'Send Body', name: 'sendBody', type: 'boolean', default: false },
+			{ displayName: 'Specify Body', name: 'specifyBody', type: 'string', default: 'json' },
+			{ displayName: 'JSON', name: 'jsonBody', type: 'string', default: '' },
+			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+		],
+	} as unknown as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const out: INodeExecutionData[] = [];
+		for (let index = 0; index < items.length; index++) {
+			const jsonBody = this.getNodeParameter('jsonBody', index, '') as string | object;
+			const response = (await this.helpers.httpRequest({
+				method: this.getNodeParameter('method', index, 'GET') as 'POST',
+				url: this.getNodeParameter('url', index) as string,
+				body: typeof jsonBody === 'string' && jsonBody ? JSON.parse(jsonBody) : jsonBody,
+				json: true,
+			})) as unknown;
+			out.push({ json: { response: response as IDataObject }, pairedItem: { item: index } });
+		}
+		return [out];
+	}
+}
+
 export const trigger = new PsaTrigger();
 
 function triggerNodeTypes(): INodeTypes {
 	const packageTypes = nodeTypesOf({ ...sourceTypes, nodes: { ...sourceTypes.nodes, psaTrigger: trigger } });
-	const noOp = new NoOp();
+	const base: Record<string, INodeType> = { 'n8n-nodes-base.noOp': new NoOp(), 'n8n-nodes-base.httpRequest': new HttpRequest() };
 	const nodeTypes: INodeTypes = {
-		getByName: (name) => (name === 'n8n-nodes-base.noOp' ? noOp : packageTypes.getByName(name)),
+		getByName: (name) => base[name] ?? packageTypes.getByName(name),
 		getByNameAndVersion: (name, version) => NodeHelpers.getVersionedNodeType(nodeTypes.getByName(name), version),
-		getKnownTypes: () => ({ ...packageTypes.getKnownTypes(), 'n8n-nodes-base.noOp': { className: 'NoOp', sourcePath: '' } }),
+		getKnownTypes: () => ({
+			...packageTypes.getKnownTypes(),
+			...Object.fromEntries(Object.keys(base).map((name) => [name, { className: name, sourcePath: '' }])),
+		}),
 	};
 	return nodeTypes;
 }
