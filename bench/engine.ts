@@ -101,20 +101,30 @@ export interface BenchFixture {
 	stop(): Promise<void>;
 }
 
-/** A fresh sandbox (own tickets, own connection id) and an engine whose credentials point at it. */
-export async function startBench(options: { latencyMs?: number; rateLimitPerSecond?: number } = {}): Promise<BenchFixture> {
+export interface SandboxAddress {
+	site: string;
+	credentials: Sandbox['credentials'];
+}
+
+/** An engine with this package's nodes, HTTP Request and If, and credentials for the sandbox at the address. */
+export function benchEngine(sandbox: SandboxAddress): Engine {
 	benchUserFolder();
-	const sandbox = await startSandbox({ port: 0, latencyMs: options.latencyMs ?? 0, rateLimitPerSecond: options.rateLimitPerSecond ?? 0, recordResponses: false });
 	const engine = new Engine(sourceTypes);
 	(engine as unknown as { nodeTypes: INodeTypes }).nodeTypes = benchNodeTypes();
 	engine.addCredential({
 		...PSA_CREDENTIAL,
 		type: 'connectWisePsaApi',
-		data: { site: sandbox.site, ...sandbox.credentials, apiVersion: '2025.8', endpointVersions: {} },
+		data: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2025.8', endpointVersions: {} },
 	});
 	const { companyId, publicKey, privateKey } = sandbox.credentials;
 	engine.addCredential({ ...BASIC_CREDENTIAL, type: 'httpBasicAuth', data: { user: `${companyId}+${publicKey}`, password: privateKey } });
-	return { sandbox, engine, stop: () => sandbox.stop() };
+	return engine;
+}
+
+/** A fresh sandbox (own tickets, own connection id) and an engine whose credentials point at it. */
+export async function startBench(options: { latencyMs?: number; rateLimitPerSecond?: number } = {}): Promise<BenchFixture> {
+	const sandbox = await startSandbox({ port: 0, latencyMs: options.latencyMs ?? 0, rateLimitPerSecond: options.rateLimitPerSecond ?? 0, recordResponses: false });
+	return { sandbox, engine: benchEngine(sandbox), stop: () => sandbox.stop() };
 }
 
 export async function closeBench(): Promise<void> {

@@ -1,0 +1,57 @@
+// Scenario 5, child process (run with --expose-gc): one execution of many items through PSA Link + PSA Note; prints RSS figures as JSON.
+import './preload';
+import { benchEngine, closeBench, type SandboxAddress } from './engine';
+import { alerts, packageWorkflow } from './workflows';
+
+const MB = 1024 * 1024;
+
+async function main(): Promise<void> {
+	const gc = (globalThis as { gc?: () => void }).gc;
+	if (!gc) throw new Error('run with node --expose-gc');
+	const sandbox = JSON.parse(process.env.BENCH_SANDBOX ?? '') as SandboxAddress;
+	const count = Number(process.env.BENCH_ITEMS);
+	const engine = benchEngine(sandbox);
+	// Warm-up: modules, store, caches, JIT — the steady state a running n8n is in.
+	const warm = await engine.run(packageWorkflow(alerts(200, 'warm', 'fired'), { withStatus: false }));
+	if (warm.error) throw warm.error;
+	gc();
+	gc();
+	const before = process.memoryUsage();
+	let peak = before.rss;
+	const sampler = setInterval(() => {
+		peak = Math.max(peak, process.memoryUsage().rss);
+	}, 20);
+	const start = Date.now();
+	let run: Awaited<ReturnType<typeof engine.run>> | undefined = await engine.run(packageWorkflow(alerts(count, 'mem', 'fired'), { withStatus: false }));
+	const wallMs = Date.now() - start;
+	clearInterval(sampler);
+	if (run.error) throw run.error;
+	const produced = run.output('PSA Note').length;
+	gc();
+	const held = process.memoryUsage();
+	peak = Math.max(peak, held.rss);
+	run = undefined;
+	gc();
+	gc();
+	const released = process.memoryUsage();
+	await closeBench();
+	const report = {
+		items: count,
+		produced,
+		wallMs,
+		rssBeforeMb: before.rss / MB,
+		rssPeakMb: peak / MB,
+		rssAfterHeldMb: held.rss / MB,
+		rssAfterReleasedMb: released.rss / MB,
+		heapBeforeMb: before.heapUsed / MB,
+		heapAfterHeldMb: held.heapUsed / MB,
+		heapAfterReleasedMb: released.heapUsed / MB,
+		maxRssMb: process.resourceUsage().maxRSS / 1024,
+	};
+	process.stdout.write(`BENCH_MEMORY ${JSON.stringify(report)}\n`);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exitCode = 1;
+});
