@@ -4,6 +4,7 @@ import { isPsaError } from '../../lib/providers/errors';
 import type { PsaCallbackEvent, PsaProvider } from '../../lib/providers/types';
 import { connectionOf, type PsaServiceContext } from '../../lib/services/context';
 import { isRecentOwnChange } from '../../lib/services/echo';
+import { forgetTicket } from '../../lib/services/ticket-state';
 import type { TicketLink } from '../../lib/store/types';
 import { buildProvider, sharedCache, STORE_CREDENTIAL_TYPE, storeFor, storeOptionsOf } from '../shared/context';
 import { toNodeError } from '../shared/errors';
@@ -92,6 +93,8 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 		if (isPsaError(error, 'invalid-input')) return refuse(fns, 400, error.message);
 		throw toNodeError(fns.getNode(), error);
 	}
+	// A verified event is fresher news of the ticket than what PSA Status remembered in this process.
+	forgetTicket(sharedCache, provider.connection.connectionId, event.id);
 
 	const settings = readSettings(fns);
 	const filtered = filteredOut(event, settings);

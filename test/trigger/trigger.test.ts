@@ -351,6 +351,14 @@ describe('echo suppression: changes made by this package do not trigger the work
 		const human = await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { statusId: STATUS.resolved }));
 		expect(human.delivered.items[0]).toMatchObject({ ticketId, updatedBy: 'jsmith', ticket: { status: { id: STATUS.resolved } }, link: { source: 'echo-monitor', externalId: 'e-1' } });
 
+		// That verified news reached this process: PSA Status must not skip 'Waiting Customer' as unchanged on the strength of what it wrote before.
+		const setAgain = await deliverOne(wf, async () => {
+			const run = await fx.engine.run(chainWorkflow([{ name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'set', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', statusBy: 'name', statusName: 'Waiting Customer' } }]));
+			expect(run.output('PSA Status')[0].json).toMatchObject({ changed: true });
+		});
+		expect(setAgain.delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+		expect(fx.sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status?.name).toBe('Waiting Customer');
+
 		const note = await deliverOne(wf, () =>
 			fx.engine.run(chainWorkflow([{ name: 'PSA Note', type: 'psaNote', parameters: { operation: 'add', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', text: 'Checked', noteType: 'internal', additionalFields: {} } }])),
 		);
