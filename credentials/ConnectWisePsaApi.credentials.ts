@@ -6,7 +6,7 @@ export class ConnectWisePsaApi implements ICredentialType {
 
 	displayName = 'ConnectWise PSA API';
 
-	icon: Icon = 'file:connectWisePsa.svg';
+	icon: Icon = { light: 'file:connectWisePsa.svg', dark: 'file:connectWisePsa.dark.svg' };
 
 	documentationUrl = 'https://github.com/psa-bridge/n8n-nodes-psa-bridge/blob/main/docs/nodes/connectwise-psa-api-credential.md';
 

@@ -6,7 +6,7 @@ export class PsaStateStore implements ICredentialType {
 
 	displayName = 'PSA State Store';
 
-	icon: Icon = 'file:psaStateStore.svg';
+	icon: Icon = { light: 'file:psaStateStore.svg', dark: 'file:psaStateStore.dark.svg' };
 
 	documentationUrl = 'https://github.com/psa-bridge/n8n-nodes-psa-bridge/blob/main/docs/nodes/psa-state-store-credential.md';
 
@@ -94,6 +94,8 @@ export class PsaStateStore implements ICredentialType {
 			description: 'The package creates its tables in this schema',
 			displayOptions: { show: { engine: ['postgres'] } },
 		},
+		// A Fernet key is a secret: the rule's list of sensitive names does not know 'encryptionKey'.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Encryption Key',
 			name: 'encryptionKey',
@@ -103,6 +105,8 @@ export class PsaStateStore implements ICredentialType {
 			description:
 				'Fernet key (32 bytes, URL-safe base64) that seals identities and note bodies at rest. Required for PostgreSQL; for SQLite, empty means the key file created next to the database.',
 		},
+		// A Fernet key is a secret: the rule's list of sensitive names does not know 'previousKeys'.
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password
 		{
 			displayName: 'Previous Keys',
 			name: 'previousKeys',

@@ -12,7 +12,7 @@ export class PsaConnect implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PSA Connect',
 		name: 'psaConnect',
-		icon: 'file:psaConnect.svg',
+		icon: { light: 'file:psaConnect.svg', dark: 'file:psaConnect.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',

@@ -14,7 +14,7 @@ export class PsaLink implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PSA Link',
 		name: 'psaLink',
-		icon: 'file:psaLink.svg',
+		icon: { light: 'file:psaLink.svg', dark: 'file:psaLink.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',

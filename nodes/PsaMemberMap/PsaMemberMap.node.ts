@@ -13,7 +13,7 @@ export class PsaMemberMap implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PSA Member Map',
 		name: 'psaMemberMap',
-		icon: 'file:psaMemberMap.svg',
+		icon: { light: 'file:psaMemberMap.svg', dark: 'file:psaMemberMap.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',

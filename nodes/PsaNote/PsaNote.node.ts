@@ -10,7 +10,7 @@ export class PsaNote implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PSA Note',
 		name: 'psaNote',
-		icon: 'file:psaNote.svg',
+		icon: { light: 'file:psaNote.svg', dark: 'file:psaNote.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["noteType"] }}',

@@ -14,7 +14,7 @@ export class PsaStatus implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PSA Status',
 		name: 'psaStatus',
-		icon: 'file:psaStatus.svg',
+		icon: { light: 'file:psaStatus.svg', dark: 'file:psaStatus.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',

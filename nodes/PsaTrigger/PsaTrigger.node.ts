@@ -18,7 +18,7 @@ export class PsaTrigger implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'PSA Trigger',
 		name: 'psaTrigger',
-		icon: 'file:psaTrigger.svg',
+		icon: { light: 'file:psaTrigger.svg', dark: 'file:psaTrigger.dark.svg' },
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
