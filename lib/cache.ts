@@ -20,11 +20,9 @@ const DEFAULT_TTL_MS = 5 * 60 * 1000;
 
 export class PsaCache {
 	private readonly entries: TTLCache<string, CacheEntry>;
-	private readonly pending = new Map<string, Promise<unknown>>();
+	private readonly pending = new Map<string, { promise: Promise<unknown> }>();
 	private readonly ttlMs: number;
 	private readonly now: () => number;
-	/** Bumped on invalidation so a load that started before it does not store a stale value after it. */
-	private generation = 0;
 
 	constructor(options: PsaCacheOptions = {}) {
 		this.ttlMs = positiveTtl(options.ttlMs ?? DEFAULT_TTL_MS);
@@ -59,27 +57,33 @@ export class PsaCache {
 		if (cached !== undefined) return cached;
 		const fullKey = cacheKey(connectionId, key);
 		const inFlight = this.pending.get(fullKey);
-		if (inFlight) return inFlight as Promise<T>;
-		const startedGeneration = this.generation;
-		const promise = (async () => {
+		if (inFlight) return inFlight.promise as Promise<T>;
+		// An invalidation covering this key removes the load from `pending`: then its value, read before the
+		// invalidation, is returned to its callers but not stored. Loads of other keys and connections are unaffected.
+		let loading: Promise<T>;
+		try {
+			loading = Promise.resolve(load());
+		} catch (error) {
+			loading = Promise.reject(error);
+		}
+		// Settles only after `pending` holds it, even when `load` throws synchronously.
+		const inFlightLoad: { promise: Promise<T> } = { promise: loading };
+		inFlightLoad.promise = (async () => {
 			try {
-				const value = await load();
-				if (startedGeneration === this.generation && value !== undefined) {
-					this.set(connectionId, key, value, ttlMs);
-				}
+				const value = await loading;
+				if (this.pending.get(fullKey) === inFlightLoad && value !== undefined) this.set(connectionId, key, value, ttlMs);
 				return value;
 			} finally {
-				this.pending.delete(fullKey);
+				if (this.pending.get(fullKey) === inFlightLoad) this.pending.delete(fullKey);
 			}
 		})();
-		this.pending.set(fullKey, promise);
-		return promise;
+		this.pending.set(fullKey, inFlightLoad);
+		return inFlightLoad.promise;
 	}
 
 	/** Drops every entry of the connection whose key starts with `keyPrefix` (all of the connection's entries when absent). */
 	invalidate(connectionId: string, keyPrefix = ''): void {
 		const prefix = cacheKey(connectionId, keyPrefix);
-		this.generation++;
 		for (const key of [...this.entries.keys()]) {
 			if (key.startsWith(prefix)) this.entries.delete(key);
 		}
@@ -94,7 +98,6 @@ export class PsaCache {
 	}
 
 	clear(): void {
-		this.generation++;
 		this.entries.clear();
 		this.pending.clear();
 	}

@@ -109,6 +109,44 @@ describe('PsaCache', () => {
 		expect(cache.get('c', 'statuses:1')).toBeUndefined();
 	});
 
+	test('an invalidation spoils only the in-flight loads it covers, not those of other keys or connections', async () => {
+		const cache = new PsaCache();
+		const releases: Array<() => void> = [];
+		const slowLoad = (value: string) => () => new Promise<string>((resolve) => releases.push(() => resolve(value)));
+		const otherConnection = cache.getOrLoad('conn-b', 'statuses:1', slowLoad('b-statuses'));
+		const otherKey = cache.getOrLoad('conn-a', 'boards', slowLoad('a-boards'));
+		const covered = cache.getOrLoad('conn-a', 'ticket-state:12/', slowLoad('stale state'));
+		cache.invalidate('conn-a', 'ticket-state:12/');
+		for (const release of releases) release();
+		await Promise.all([otherConnection, otherKey, covered]);
+		expect(cache.get('conn-b', 'statuses:1')).toBe('b-statuses');
+		expect(cache.get('conn-a', 'boards')).toBe('a-boards');
+		expect(cache.get('conn-a', 'ticket-state:12/')).toBeUndefined();
+	});
+
+	test('a load started after an invalidation is cached even when an older load of the same key finishes later', async () => {
+		const cache = new PsaCache();
+		let releaseOld: (value: string) => void = () => undefined;
+		const old = cache.getOrLoad('c', 'k', () => new Promise<string>((resolve) => (releaseOld = resolve)));
+		cache.invalidate('c', 'k');
+		let releaseNew: (value: string) => void = () => undefined;
+		const fresh = cache.getOrLoad('c', 'k', () => new Promise<string>((resolve) => (releaseNew = resolve)));
+		releaseNew('fresh');
+		expect(await fresh).toBe('fresh');
+		releaseOld('stale');
+		expect(await old).toBe('stale');
+		expect(cache.get('c', 'k')).toBe('fresh');
+	});
+
+	test('a load that throws before returning a promise is not left in flight', async () => {
+		const cache = new PsaCache();
+		const throwsAtOnce = (): Promise<number> => {
+			throw new Error('bad request built');
+		};
+		await expect(cache.getOrLoad('c', 'k', throwsAtOnce)).rejects.toThrow('bad request built');
+		expect(await cache.getOrLoad('c', 'k', async () => 7)).toBe(7);
+	});
+
 	test('a non-positive TTL is a clear error', () => {
 		expect(() => new PsaCache({ ttlMs: 0 })).toThrow(/positive/);
 		const cache = new PsaCache();
