@@ -209,6 +209,10 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Readon
 		// Every pooled connection resolves unqualified names in the store's schema (validated above, so quoting is safe).
 		options: `-c search_path="${schema}"`,
 	});
+	// An idle pooled connection that dies (server restart, pg_terminate_backend, a network drop) is reported as an
+	// 'error' event on the pool; unheard, Node turns it into an uncaught exception and n8n exits. The pool has already
+	// dropped that client, and the next query opens a new connection (or fails with its own, reported error).
+	pool.on('error', () => undefined);
 	const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
 	try {
 		try {

@@ -82,6 +82,36 @@ describe('state store on PostgreSQL: schema and settings', () => {
 		await expect(openStore(options({ host: '' }))).rejects.toThrow('The PostgreSQL host is required');
 	});
 
+	it('survives its pooled connections being terminated by the server (no unhandled pool error) and answers again', async () => {
+		const store = await openStore(options({ poolSize: 3, schema: 'psa_terminated' }));
+		const admin = new Client({ host: database.host, port: database.port, user: database.user, database: database.database });
+		await admin.connect();
+		try {
+			// Several idle pooled connections, as a busy worker leaves them.
+			await Promise.all([store.links.set('c', 'alert', 'pg-1', 1), store.links.find('c', 'alert', 'x'), store.connections.list()]);
+			const terminated = await admin.query(
+				'select pg_terminate_backend(pid) as done from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+			);
+			expect(terminated.rowCount).toBeGreaterThan(0);
+			// Wait (bounded) until the server has dropped them, so the pool's idle clients see the termination.
+			const deadline = Date.now() + 10000;
+			for (;;) {
+				const left = await admin.query('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+				if (left.rows[0].n === 0) break;
+				if (Date.now() > deadline) throw new Error(`the store's backends were still there after 10 s: ${left.rows[0].n}`);
+				await new Promise((resolve) => setTimeout(resolve, 20));
+			}
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			// Without an 'error' listener on the pool, the terminated idle clients crash the process before this line.
+			expect((await store.links.find('c', 'alert', 'pg-1'))?.ticketId).toBe(1);
+			await store.links.set('c', 'alert', 'pg-2', 2);
+			expect((await store.links.find('c', 'alert', 'pg-2'))?.ticketId).toBe(2);
+		} finally {
+			await admin.end();
+			await store.close();
+		}
+	});
+
 	it('an unreachable server is an error within the connection timeout, not a hang, and does not print the password', async () => {
 		const error = await openStore(options({ port: 1, password: 'pw-should-not-appear', connectionTimeoutMs: 2000 })).then(
 			() => undefined,
