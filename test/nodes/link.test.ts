@@ -136,6 +136,22 @@ describe('PSA Link > items', () => {
 });
 
 describe('PSA Link > other operations', () => {
+	it('text fields that expressions turn into numbers are used as text (description, list filter)', async () => {
+		const run = await fx.engine.run(chainWorkflow([linkNode('numeric-desc', { additionalFields: { description: '={{ 4711 }}' } })]));
+		expect(run.error).toBeUndefined();
+		const ticketId = run.output('PSA Link')[0].json.ticketId as number;
+		const notes = fx.sandbox.db.notes.filter((note) => note.ticketId === ticketId);
+		expect(notes.map((note) => note.text)).toContain('4711');
+
+		const numericSource = await fx.engine.run(chainWorkflow([linkNode('7', { source: '={{ 42 }}' })]));
+		expect(numericSource.error).toBeUndefined();
+		const listed = await fx.engine.run(
+			chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'list', filters: { source: '={{ 42 }}' }, limit: 10 } }]),
+		);
+		expect(listed.error).toBeUndefined();
+		expect(listed.output('PSA Link').map((item) => item.json)).toEqual([expect.objectContaining({ source: '42', externalId: '7' })]);
+	});
+
 	it('Link Existing Ticket verifies the ticket (1 request), Get reads the store (0), Unlink and List', async () => {
 		const existing = fx.sandbox.db.tickets[0];
 		fx.sandbox.resetLog();

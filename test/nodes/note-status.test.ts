@@ -50,6 +50,19 @@ describe('PSA Note > Add', () => {
 		expect(psaRequests(fx.sandbox).total).toBe(0);
 	});
 
+	it('a dedupe key that an expression turns into a number still deduplicates', async () => {
+		const numericKey = note({ text: 'Alert 90210 fired', additionalFields: { dedupeKey: '={{ 90210 }}' } });
+		fx.sandbox.resetLog();
+		const first = await fx.engine.run(chainWorkflow([numericKey]));
+		expect(first.error).toBeUndefined();
+		expect(first.output('PSA Note')[0].json).toMatchObject({ deduplicated: false, dedupeKey: '90210' });
+		fx.sandbox.resetLog();
+		const again = await fx.engine.run(chainWorkflow([numericKey]));
+		expect(again.output('PSA Note')[0].json).toMatchObject({ deduplicated: true, dedupeKey: '90210' });
+		expect(psaRequests(fx.sandbox).total).toBe(0);
+		expect(fx.sandbox.db.notes.filter((stored) => stored.text === 'Alert 90210 fired')).toHaveLength(1);
+	});
+
 	it('posts by ticket id, as discussion and resolution, attributed to a member found by email', async () => {
 		fx.sandbox.resetLog();
 		const run = await fx.engine.run(

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { link, type TicketFields } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { linkTargetProperties, plain, readLinkTarget } from '../../shared/descriptions';
+import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['link'] };
 
@@ -113,16 +114,16 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const ownerIdentity = typeof additional.ownerIdentity === 'string' ? additional.ownerIdentity.trim() : '';
+	const ownerIdentity = optionalText(additional.ownerIdentity, 'Owner Identity');
 	const fields: TicketFields = {
 		summary: String(this.getNodeParameter('summary', itemIndex, '')),
-		description: additional.description as string | undefined,
+		description: optionalText(additional.description, 'Description'),
 		companyId: Number(String(this.getNodeParameter('company', itemIndex, '', { extractValue: true })).trim()),
 		boardId: this.getNodeParameter('boardId', itemIndex, '') as number,
 		statusId: additional.statusId as number | undefined,
 		priorityId: additional.priorityId as number | undefined,
 		contactId: additional.contactId as number | undefined,
-		owner: ownerIdentity ? { source: String(additional.ownerIdentitySource || 'email'), identity: ownerIdentity } : undefined,
+		owner: ownerIdentity ? { source: optionalText(additional.ownerIdentitySource, 'Owner Identity Source') ?? 'email', identity: ownerIdentity } : undefined,
 	};
 	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields)) as IDataObject;
 }

@@ -4,6 +4,7 @@ import { listLinks } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import type { LinkState } from '../../../lib/store/types';
 import { plain } from '../../shared/descriptions';
+import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['list'] };
 
@@ -48,8 +49,8 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject[]> {
-	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: string; state?: LinkState };
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: unknown; state?: LinkState };
 	const limit = this.getNodeParameter('limit', itemIndex, 50) as number;
-	const links = await listLinks(ctx, { source: filters.source, state: filters.state, limit });
+	const links = await listLinks(ctx, { source: optionalText(filters.source, 'Source'), state: filters.state, limit });
 	return links.map((stored) => plain(stored) as IDataObject);
 }

@@ -4,6 +4,7 @@ import type { PsaServiceContext } from '../../../lib/services/context';
 import { listMembers } from '../../../lib/services/member-map';
 import type { MemberMapKind } from '../../../lib/store/types';
 import { plain } from '../../shared/descriptions';
+import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['list'] };
 
@@ -46,8 +47,8 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject[]> {
-	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: string; kind?: MemberMapKind };
+	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: unknown; kind?: MemberMapKind };
 	const limit = this.getNodeParameter('limit', itemIndex, 50) as number;
-	const mappings = await listMembers(ctx, { ...filters, limit });
+	const mappings = await listMembers(ctx, { source: optionalText(filters.source, 'Source'), kind: filters.kind, limit });
 	return mappings.map((mapping) => plain(mapping) as IDataObject);
 }

@@ -4,6 +4,7 @@ import type { PsaNoteType } from '../../../lib/providers/types';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { addNote } from '../../../lib/services/note';
 import { plain, readTicketRef, ticketByProperties } from '../../shared/descriptions';
+import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['add'] };
 
@@ -68,13 +69,13 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const identity = typeof additional.memberIdentity === 'string' ? additional.memberIdentity.trim() : '';
+	const identity = optionalText(additional.memberIdentity, 'Author Identity');
 	const result = await addNote(ctx, {
 		ticket: readTicketRef(this, itemIndex, ctx.provider),
 		text: String(this.getNodeParameter('text', itemIndex, '')),
 		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
-		dedupeKey: typeof additional.dedupeKey === 'string' ? additional.dedupeKey : undefined,
-		member: identity ? { source: String(additional.memberIdentitySource || 'email'), identity } : undefined,
+		dedupeKey: optionalText(additional.dedupeKey, 'Dedupe Key'),
+		member: identity ? { source: optionalText(additional.memberIdentitySource, 'Author Identity Source') ?? 'email', identity } : undefined,
 	});
 	return plain(result) as IDataObject;
 }
