@@ -42,7 +42,10 @@ type Chooser = (statuses: PsaStatus[], board: { id: number; name: string }, conn
 
 const normaliseState = (state: string): string => requireText(state, 'External state', 100).toLowerCase();
 
-/** Sets the status: 1 request (the PATCH) when the ticket's board is known here, plus 1 per board per cache TTL for its statuses. */
+/**
+ * Sets the status: 1 request (the PATCH) when the ticket's board is known here, plus 1 per board per cache TTL for its
+ * statuses; a status that is already set according to memory costs 1 GET (to confirm it) and no PATCH.
+ */
 export async function setStatus(ctx: PsaServiceContext, ticket: TicketRef, choice: StatusChoice, options: StatusOptions = {}): Promise<StatusResult> {
 	let chooser: Chooser;
 	if (choice.by === 'name') {
@@ -159,7 +162,15 @@ async function apply(ctx: PsaServiceContext, ticket: TicketRef, choose: Chooser,
 			chosenBy,
 			currentStatusFrom: fromPsa,
 		};
-		if (status.id === current.statusId) return { ...result, changed: false };
+		if (status.id === current.statusId) {
+			// Memory may be stale (a technician moved the ticket, or another process saw the change): "no change" is
+			// confirmed by the PSA before nothing is sent. A real change needs no read: the PATCH is checked by the PSA.
+			if (fromPsa === 'cache') {
+				readFromPsa = true;
+				continue;
+			}
+			return { ...result, changed: false };
+		}
 		try {
 			// Recorded first: the PSA's callback for this change may reach the trigger before the response reaches us.
 			await recordOwnChange(ctx, ticketId, { change: 'status', statusId: status.id });

@@ -113,15 +113,29 @@ describe('PSA Status', () => {
 		expect(fx.sandbox.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1);
 		expect(fx.sandbox.db.tickets.find((ticket) => ticket.id === statusTicket)?.status.name).toBe('In Progress');
 
+		// Unchanged according to memory: one GET confirms it before answering "no change"; no PATCH.
 		fx.sandbox.resetLog();
 		const same = await fx.engine.run(chainWorkflow([status({ operation: 'set', statusBy: 'name', statusName: 'in progress' })]));
-		expect(same.output('PSA Status')[0].json).toMatchObject({ changed: false });
-		expect(psaRequests(fx.sandbox).total).toBe(0);
+		expect(same.output('PSA Status')[0].json).toMatchObject({ changed: false, currentStatusFrom: 'psa' });
+		expect(psaRequests(fx.sandbox)).toEqual({ 'GET /service/tickets/{id}': 1, total: 1 });
 
 		fx.sandbox.resetLog();
 		const waiting = await fx.engine.run(chainWorkflow([status({ operation: 'set', statusBy: 'name', statusName: 'Waiting Customer' })]));
 		expect(waiting.output('PSA Status')[0].json).toMatchObject({ changed: true });
 		expect(psaRequests(fx.sandbox).total).toBe(1);
+	});
+
+	it('a status remembered as already set but changed by a technician in the PSA is set again', async () => {
+		const set = await fx.engine.run(chainWorkflow([status({ operation: 'set', statusBy: 'name', statusName: 'In Progress' })]));
+		expect(set.error).toBeUndefined();
+		const waiting = fx.sandbox.db.statuses.find((candidate) => candidate.board.id === 1 && candidate.name === 'Waiting Customer');
+		fx.sandbox.changeTicket(statusTicket, { statusId: waiting!.id });
+
+		fx.sandbox.resetLog();
+		const again = await fx.engine.run(chainWorkflow([status({ operation: 'set', statusBy: 'name', statusName: 'In Progress' })]));
+		expect(again.output('PSA Status')[0].json).toMatchObject({ changed: true, previousStatus: { name: 'Waiting Customer' }, currentStatusFrom: 'psa' });
+		expect(psaRequests(fx.sandbox)).toEqual({ 'GET /service/tickets/{id}': 1, 'PATCH /service/tickets/{id}': 1, total: 2 });
+		expect(fx.sandbox.db.tickets.find((ticket) => ticket.id === statusTicket)?.status.name).toBe('In Progress');
 	});
 
 	it('a status that is not on the ticket\'s board is an error listing the valid ones, with no PATCH', async () => {
