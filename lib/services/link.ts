@@ -31,7 +31,10 @@ export interface TicketFields {
 export interface LinkOptions {
 	/** How long to wait for another worker's in-flight create (default 10 s). */
 	waitMs?: number;
-	/** A pending claim older than this is treated as abandoned (default 2 min). */
+	/**
+	 * A pending claim not refreshed for this long is treated as abandoned (default 2 min). The holder refreshes it before
+	 * every PSA step, and one step (a request with its retries) ends within about a minute, so a live claim never ages this far.
+	 */
 	staleAfterMs?: number;
 }
 
@@ -86,7 +89,6 @@ export async function link(
 	const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
 	const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;
 	const deadline = ctx.now() + waitMs;
-	let mayAlreadyExist = false;
 	let pollMs = 50;
 
 	for (;;) {
@@ -98,7 +100,7 @@ export async function link(
 			const claimToken = randomUUID();
 			const claim = await ctx.store.links.claim(connectionId, target.source, target.externalId, claimToken);
 			if (claim.claimed) {
-				return createClaimed(ctx, connectionId, target, ticketInput, fields, claimToken, mayAlreadyExist);
+				return createClaimed(ctx, connectionId, target, ticketInput, fields, claimToken, false);
 			}
 			if (claim.link.state !== 'pending' && claim.link.ticketId !== null) return resultOf(ctx, claim.link, false);
 			continue;
@@ -106,9 +108,13 @@ export async function link(
 		// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
 		const age = ctx.now() - existing.updatedAt.getTime();
 		if (age >= staleAfterMs) {
-			await ctx.store.links.releaseStale(connectionId, target.source, target.externalId, staleAfterMs);
-			// The abandoned attempt may have created the ticket before it died: look for it before creating.
-			mayAlreadyExist = true;
+			// Taken over in place: the row stays pending and marked, so whoever holds it searches before creating (the
+			// abandoned attempt may have created the ticket), and nobody can claim it fresh in between.
+			const claimToken = randomUUID();
+			const takeover = await ctx.store.links.takeOver(connectionId, target.source, target.externalId, claimToken, staleAfterMs);
+			if (takeover.claimed) {
+				return createClaimed(ctx, connectionId, target, ticketInput, fields, claimToken, true);
+			}
 			continue;
 		}
 		if (ctx.now() >= deadline) {
@@ -132,22 +138,34 @@ async function createClaimed(
 	ticketInput: Omit<PsaTicketCreate, 'externalRef' | 'ownerId'>,
 	fields: TicketFields,
 	claimToken: string,
-	mayAlreadyExist: boolean,
+	searchFirst: boolean,
 ): Promise<LinkResult> {
 	const externalRef = linkKeyOf(target.source, target.externalId);
+	const refreshClaim = () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken);
 	let ticket: PsaTicket | undefined;
 	let recovered = false;
 	try {
-		if (mayAlreadyExist) {
-			ticket = await ctx.provider.findTicketByExternalRef(externalRef);
+		if (searchFirst) {
+			try {
+				ticket = await ctx.provider.findTicketByExternalRef(externalRef);
+			} catch (error) {
+				// Whether the abandoned attempt created the ticket is still unknown: keep the claim (pending, marked) so
+				// that no attempt creates blindly; once stale, the next one takes it over and searches again.
+				await refreshClaim();
+				throw new UnresolvedCreate(searchFailed(error, 'The ticket for this entity may already exist (an earlier attempt was abandoned)'));
+			}
 			recovered = ticket !== undefined;
 		}
 		if (!ticket) {
+			if (searchFirst) await holdClaim(refreshClaim, target);
 			const ownerId = fields.ownerId ?? (fields.owner ? (await resolveMember(ctx, fields.owner)).memberId : undefined);
+			// Refreshed before each PSA step: a claim stays fresh while its holder works, however slow the steps before were.
+			await holdClaim(refreshClaim, target);
 			try {
 				ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
 			} catch (error) {
 				if (!isOutcomeUnknown(error)) throw error;
+				await refreshClaim();
 				// The create may have committed before the response was lost: find it by its link key instead of creating twice.
 				ticket = await findAfterLostResponse(ctx, externalRef, error);
 				if (!ticket) throw error;
@@ -194,6 +212,24 @@ class UnresolvedCreate extends Error {
 	constructor(readonly cause: unknown) {
 		super('create outcome unknown');
 	}
+}
+
+/** Refreshes the claim before a create; when another run has taken it over meanwhile, creating now could duplicate its ticket. */
+async function holdClaim(refreshClaim: () => Promise<boolean>, target: LinkTarget): Promise<void> {
+	if (await refreshClaim()) return;
+	throw new UnresolvedCreate(
+		new PsaError('conflict', `Another run took over creating the ticket for ${target.source} "${target.externalId}" while this one was slow`, {
+			hint: 'Retry: the link is returned once the other run has finished.',
+		}),
+	);
+}
+
+function searchFailed(error: unknown, what: string): unknown {
+	if (!isPsaError(error)) return error;
+	return new PsaError(error.kind, `${what}, and looking it up by its link key failed: ${error.message}`, {
+		...error.details,
+		hint: 'Retry later: the next attempt looks the ticket up by its link key again before creating one.',
+	});
 }
 
 async function findAfterLostResponse(ctx: PsaServiceContext, externalRef: string, original: unknown): Promise<PsaTicket | undefined> {

@@ -33,6 +33,7 @@ export interface AddNoteResult {
 
 const NOTE_TYPES: PsaNoteType[] = ['discussion', 'internal', 'resolution'];
 const WAIT_MS = 10_000;
+/** A pending receipt not refreshed for this long is abandoned; its holder refreshes it before each PSA request. */
 const STALE_AFTER_MS = 120_000;
 
 /** One request per new note (plus one member lookup the first time an identity is seen); 0 for a repeated dedupe key. */
@@ -58,7 +59,6 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 
 	const deadline = ctx.now() + WAIT_MS;
 	let pollMs = 50;
-	let mayAlreadyExist = false;
 	for (;;) {
 		const claimToken = randomUUID();
 		const { claimed, receipt } = await ctx.store.noteReceipts.claim(connectionId, dedupeKey, ticketId, claimToken);
@@ -66,11 +66,15 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 			return { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey };
 		}
 		if (claimed) {
-			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, memberId, ticketId, claimToken, mayAlreadyExist }, base);
+			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, memberId, ticketId, claimToken, searchFirst: false }, base);
 		}
 		if (ctx.now() - receipt.updatedAt.getTime() >= STALE_AFTER_MS) {
-			await ctx.store.noteReceipts.releaseStale(connectionId, dedupeKey, STALE_AFTER_MS);
-			mayAlreadyExist = true;
+			// Taken over in place and marked: the abandoned attempt may have posted the note, so its holder looks first,
+			// and the receipt never disappears for another attempt to post blindly.
+			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, STALE_AFTER_MS);
+			if (takeover.claimed) {
+				return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, memberId, ticketId, claimToken, searchFirst: true }, base);
+			}
 			continue;
 		}
 		if (ctx.now() >= deadline) {
@@ -86,26 +90,47 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 async function postClaimed(
 	ctx: PsaServiceContext,
 	connectionId: string,
-	input: { text: string; type: PsaNoteType; dedupeKey: string; memberId?: number; ticketId: number; claimToken: string; mayAlreadyExist: boolean },
+	input: { text: string; type: PsaNoteType; dedupeKey: string; memberId?: number; ticketId: number; claimToken: string; searchFirst: boolean },
 	base: { ticketId: number; type: PsaNoteType; memberId?: number },
 ): Promise<AddNoteResult> {
+	const refreshReceipt = () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
 	let note: PsaNote | undefined;
 	let recovered = false;
+	let keepReceipt = false;
 	try {
-		if (input.mayAlreadyExist) {
+		if (input.searchFirst) {
 			// An abandoned attempt may have posted it: the same text on the same ticket counts as posted.
-			const recent = await ctx.provider.listNotes(input.ticketId, { limit: 100 });
+			let recent: PsaNote[];
+			try {
+				recent = await ctx.provider.listNotes(input.ticketId, { limit: 100 });
+			} catch (error) {
+				// Still unknown whether the note exists: keep the receipt (pending, marked) so no attempt posts blindly.
+				keepReceipt = true;
+				await refreshReceipt();
+				if (!(error instanceof PsaError)) throw error;
+				throw new PsaError(
+					error.kind,
+					`The note with dedupe key "${input.dedupeKey}" may already be on ticket ${input.ticketId} (an earlier attempt was abandoned), and reading the ticket's notes failed: ${error.message}`,
+					{ ...error.details, hint: 'Retry later: the next attempt reads the notes again before posting; the same key never posts a second note.' },
+				);
+			}
 			note = recent.find((candidate) => candidate.text === input.text);
 			recovered = note !== undefined;
 		}
 		if (!note) {
+			if (!(await refreshReceipt())) {
+				keepReceipt = true;
+				throw new PsaError('conflict', `Another run took over posting the note with dedupe key "${input.dedupeKey}" while this one was slow`, {
+					hint: 'Retry: the same key never posts a second note.',
+				});
+			}
 			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
 			note = await ctx.provider.addNote({ ticketId: input.ticketId, text: input.text, type: input.type, memberId: input.memberId });
 		}
 	} catch (error) {
 		// When no response arrived the note may exist: keep the receipt pending so it is not posted blindly again;
-		// once stale, the next attempt checks the ticket's notes first.
-		if (!isOutcomeUnknown(error)) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
+		// once stale, the next attempt takes it over and checks the ticket's notes first.
+		if (!keepReceipt && !isOutcomeUnknown(error)) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
 		throw error;
 	}
 	await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, note.id);

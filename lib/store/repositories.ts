@@ -33,6 +33,27 @@ export interface RepositoryContext {
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 /** A claim that vanishes between insert and read (released by someone else) is retried this many times. */
 const CLAIM_ATTEMPTS = 5;
+/**
+ * A claim taken over from an abandoned attempt stores the new holder's token behind this prefix, so the row itself says
+ * that the abandoned attempt may have created the record and a search must come before a create, whoever holds it.
+ */
+const TAKEOVER_PREFIX = 'takeover:';
+
+/** The stored tokens that mean "held by this caller": its token as given, or as marked by a takeover. */
+function heldBy(claimToken: string): string[] {
+	return [claimToken, `${TAKEOVER_PREFIX}${claimToken}`];
+}
+
+function isTakenOver(claimToken: string | null): boolean {
+	return claimToken !== null && claimToken.startsWith(TAKEOVER_PREFIX);
+}
+
+function requireAge(olderThanMs: unknown): number {
+	if (typeof olderThanMs !== 'number' || !Number.isFinite(olderThanMs) || olderThanMs < 0) {
+		throw new StoreError('invalid-input', 'olderThanMs must be a non-negative number');
+	}
+	return olderThanMs;
+}
 
 function toNumber(value: number | string | bigint): number {
 	return typeof value === 'number' ? value : Number(value);
@@ -80,6 +101,7 @@ function toLink(row: Selectable<TicketLinksTable>): TicketLink {
 		state: row.state,
 		ticketId: toNullableNumber(row.ticket_id),
 		claimToken: row.claim_token,
+		searchFirst: row.state === 'pending' && isTakenOver(row.claim_token),
 		createdAt: new Date(toNumber(row.created_at)),
 		updatedAt: new Date(toNumber(row.updated_at)),
 	};
@@ -93,6 +115,7 @@ function toReceipt(row: Selectable<NoteReceiptsTable>): NoteReceipt {
 		ticketId: toNumber(row.ticket_id),
 		noteId: toNullableNumber(row.note_id),
 		claimToken: row.claim_token,
+		searchFirst: row.state === 'pending' && isTakenOver(row.claim_token),
 		createdAt: new Date(toNumber(row.created_at)),
 		updatedAt: new Date(toNumber(row.updated_at)),
 	};
@@ -165,7 +188,7 @@ export function createLinkRepository({ db, clock }: RepositoryContext): LinkRepo
 				.where('source', '=', source)
 				.where('external_id', '=', externalId)
 				.where('state', '=', 'pending')
-				.where('claim_token', '=', claimToken)
+				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
 			return changed(result) > 0;
 		},
@@ -234,8 +257,44 @@ export function createLinkRepository({ db, clock }: RepositoryContext): LinkRepo
 			return rows.map(toLink);
 		},
 
+		async takeOver(connectionId, source, externalId, claimToken, olderThanMs) {
+			validateKey(connectionId, source, externalId);
+			requireText('claimToken', claimToken);
+			requireAge(olderThanMs);
+			const now = clock();
+			const marked = `${TAKEOVER_PREFIX}${claimToken}`;
+			// One conditional UPDATE: the row never disappears, so no worker can claim it fresh (and skip the search) in
+			// between, and of several takers the first moves updated_at forward and the others' condition fails.
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({ claim_token: marked, updated_at: now })
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.where('state', '=', 'pending')
+				.where('updated_at', '<', now - olderThanMs)
+				.executeTakeFirst();
+			const row = await findRow(connectionId, source, externalId);
+			return { claimed: changed(result) > 0 && row?.state === 'pending' && row.claim_token === marked, row: row ? toLink(row) : undefined };
+		},
+
+		async refresh(connectionId, source, externalId, claimToken) {
+			validateKey(connectionId, source, externalId);
+			requireText('claimToken', claimToken);
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({ updated_at: clock() })
+				.where('connection_id', '=', connectionId)
+				.where('source', '=', source)
+				.where('external_id', '=', externalId)
+				.where('state', '=', 'pending')
+				.where('claim_token', 'in', heldBy(claimToken))
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
 		async releaseStale(connectionId, source, externalId, olderThanMs) {
-			if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new StoreError('invalid-input', 'olderThanMs must be a non-negative number');
+			requireAge(olderThanMs);
 			const result = await db
 				.deleteFrom('psa_ticket_links')
 				.where('connection_id', '=', connectionId)
@@ -254,7 +313,7 @@ export function createLinkRepository({ db, clock }: RepositoryContext): LinkRepo
 				.where('source', '=', source)
 				.where('external_id', '=', externalId)
 				.where('state', '=', 'pending')
-				.where('claim_token', '=', claimToken)
+				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
 			return changed(result) > 0;
 		},
@@ -347,7 +406,7 @@ export function createNoteReceiptRepository({ db, clock }: RepositoryContext): N
 				.where('connection_id', '=', connectionId)
 				.where('dedupe_key', '=', dedupeKey)
 				.where('state', '=', 'pending')
-				.where('claim_token', '=', claimToken)
+				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
 			return changed(result) > 0;
 		},
@@ -358,13 +417,48 @@ export function createNoteReceiptRepository({ db, clock }: RepositoryContext): N
 				.where('connection_id', '=', connectionId)
 				.where('dedupe_key', '=', dedupeKey)
 				.where('state', '=', 'pending')
-				.where('claim_token', '=', claimToken)
+				.where('claim_token', 'in', heldBy(claimToken))
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async takeOver(connectionId, dedupeKey, claimToken, olderThanMs) {
+			requireText('connectionId', connectionId);
+			requireText('dedupeKey', dedupeKey);
+			requireText('claimToken', claimToken);
+			requireAge(olderThanMs);
+			const now = clock();
+			const marked = `${TAKEOVER_PREFIX}${claimToken}`;
+			// In place, like the link takeover: the receipt never disappears, so nobody posts without looking first.
+			const result = await db
+				.updateTable('psa_note_receipts')
+				.set({ claim_token: marked, updated_at: now })
+				.where('connection_id', '=', connectionId)
+				.where('dedupe_key', '=', dedupeKey)
+				.where('state', '=', 'pending')
+				.where('updated_at', '<', now - olderThanMs)
+				.executeTakeFirst();
+			const row = await findRow(connectionId, dedupeKey);
+			return { claimed: changed(result) > 0 && row?.state === 'pending' && row.claim_token === marked, row: row ? toReceipt(row) : undefined };
+		},
+
+		async refresh(connectionId, dedupeKey, claimToken) {
+			requireText('connectionId', connectionId);
+			requireText('dedupeKey', dedupeKey);
+			requireText('claimToken', claimToken);
+			const result = await db
+				.updateTable('psa_note_receipts')
+				.set({ updated_at: clock() })
+				.where('connection_id', '=', connectionId)
+				.where('dedupe_key', '=', dedupeKey)
+				.where('state', '=', 'pending')
+				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
 			return changed(result) > 0;
 		},
 
 		async releaseStale(connectionId, dedupeKey, olderThanMs) {
-			if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new StoreError('invalid-input', 'olderThanMs must be a non-negative number');
+			requireAge(olderThanMs);
 			const result = await db
 				.deleteFrom('psa_note_receipts')
 				.where('connection_id', '=', connectionId)

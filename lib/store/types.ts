@@ -11,6 +11,11 @@ export interface TicketLink {
 	ticketId: number | null;
 	/** Who holds a pending claim (a random token per attempt). */
 	claimToken: string | null;
+	/**
+	 * True when the pending claim was taken over from an abandoned attempt (see LinkRepository.takeOver): that attempt
+	 * may have created the ticket, so the holder must search for it before creating one. Always set by the store.
+	 */
+	searchFirst?: boolean;
 	createdAt: Date;
 	updatedAt: Date;
 }
@@ -31,6 +36,8 @@ export interface NoteReceipt {
 	ticketId: number;
 	noteId: number | null;
 	claimToken: string | null;
+	/** True when the pending receipt was taken over from an abandoned attempt: look for its note before posting. */
+	searchFirst?: boolean;
 	createdAt: Date;
 	updatedAt: Date;
 }
@@ -85,6 +92,13 @@ export interface ListPage {
 	offset?: number;
 }
 
+export interface TakeOverResult<T> {
+	/** True when this caller now holds the claim (under its own token, marked search-first). */
+	claimed: boolean;
+	/** The row as it stands after the attempt; undefined when it was removed meanwhile. */
+	row: T | undefined;
+}
+
 export interface LinkRepository {
 	/** Inserts a pending link if none exists, atomically; never throws on a duplicate. */
 	claim(connectionId: string, source: string, externalId: string, claimToken: string): Promise<ClaimResult>;
@@ -94,7 +108,15 @@ export interface LinkRepository {
 	set(connectionId: string, source: string, externalId: string, ticketId: number, options?: { replace?: boolean }): Promise<TicketLink>;
 	find(connectionId: string, source: string, externalId: string): Promise<TicketLink | undefined>;
 	findByTicket(connectionId: string, ticketId: number): Promise<TicketLink[]>;
-	/** Deletes a pending claim older than the age (or held by the token) so another attempt can claim. */
+	/**
+	 * Takes over a pending claim not refreshed for `olderThanMs`, in place and atomically: the row stays pending (nobody
+	 * can claim it fresh in between), gets the caller's token and is marked `searchFirst`. Complete, release and refresh
+	 * it with the same token. Of several callers at once, one gets claimed=true.
+	 */
+	takeOver(connectionId: string, source: string, externalId: string, claimToken: string, olderThanMs: number): Promise<TakeOverResult<TicketLink>>;
+	/** Bumps a pending claim's updatedAt (it is alive); false when the token no longer holds it. */
+	refresh(connectionId: string, source: string, externalId: string, claimToken: string): Promise<boolean>;
+	/** Deletes a pending claim older than the age (or held by the token) so another attempt can claim. Prefer takeOver: the row forgets that a ticket may exist. */
 	releaseStale(connectionId: string, source: string, externalId: string, olderThanMs: number): Promise<boolean>;
 	release(connectionId: string, source: string, externalId: string, claimToken: string): Promise<boolean>;
 	setState(connectionId: string, source: string, externalId: string, state: LinkState): Promise<boolean>;
@@ -108,6 +130,11 @@ export interface NoteReceiptRepository {
 	claim(connectionId: string, dedupeKey: string, ticketId: number, claimToken: string): Promise<{ claimed: boolean; receipt: NoteReceipt }>;
 	markPosted(connectionId: string, dedupeKey: string, claimToken: string, noteId: number): Promise<boolean>;
 	release(connectionId: string, dedupeKey: string, claimToken: string): Promise<boolean>;
+	/** Takes over a pending receipt not refreshed for `olderThanMs`, in place and atomically, marked `searchFirst` (as LinkRepository.takeOver). */
+	takeOver(connectionId: string, dedupeKey: string, claimToken: string, olderThanMs: number): Promise<TakeOverResult<NoteReceipt>>;
+	/** Bumps a pending receipt's updatedAt; false when the token no longer holds it. */
+	refresh(connectionId: string, dedupeKey: string, claimToken: string): Promise<boolean>;
+	/** Prefer takeOver: deleting the row forgets that the note may have been posted. */
 	releaseStale(connectionId: string, dedupeKey: string, olderThanMs: number): Promise<boolean>;
 	find(connectionId: string, dedupeKey: string): Promise<NoteReceipt | undefined>;
 }

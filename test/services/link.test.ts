@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PsaCache } from '../../lib/cache';
+import { PsaError } from '../../lib/providers/errors';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { createProvider } from '../../lib/providers/registry';
 import { link, linkKeyOf, type PsaServiceContext } from '../../lib/services';
@@ -55,6 +56,103 @@ it('an abandoned claim is taken over after it goes stale and the ticket it creat
 	const result = await link(ctx, { source: 'crash', externalId: 'c1' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
 	expect(result).toMatchObject({ created: true, recovered: true, ticketId: orphan.id });
 	expect(sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'crash:c1')).toHaveLength(1);
+});
+
+/** A store and contexts on one fake clock (the store's and the service's), for claims that age without waiting. */
+async function clocked(name: string) {
+	const clock = { t: Date.now() };
+	const own = await openStore({ engine: 'sqlite', filename: join(folder, `${name}.sqlite`), clock: () => clock.t });
+	const make = (now: () => number = () => clock.t): PsaServiceContext => {
+		const cache = new PsaCache();
+		const provider = createProvider('connectWisePsaApi', { ...sandbox.credentials, site: sandbox.site }, { http: createFetchTransport({ timeoutMs: 5000 }), cache });
+		return { provider, store: own, cache, now };
+	};
+	return { clock, store: own, make };
+}
+
+const ticketsWithRef = (ref: string) => sandbox.db.tickets.filter((ticket) => ticket.externalXRef === ref);
+
+it('a takeover whose search fails keeps the claim (marked search-first), so the next attempt adopts the orphan instead of creating a second ticket', async () => {
+	const ctx = context();
+	const connectionId = ctx.provider.connection.connectionId;
+	await store.links.claim(connectionId, 'crash', 'c2', 'dead-worker');
+	const orphan = await ctx.provider.createTicket({ summary: 'orphan', companyId: 250, externalRef: linkKeyOf('crash', 'c2') });
+	const realFind = ctx.provider.findTicketByExternalRef.bind(ctx.provider);
+	let failures = 1;
+	ctx.provider.findTicketByExternalRef = async (ref: string) => {
+		if (failures-- > 0) throw new PsaError('unavailable', 'ConnectWise failed (503)', { status: 503 });
+		return realFind(ref);
+	};
+	await expect(link(ctx, { source: 'crash', externalId: 'c2' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 })).rejects.toThrow(/503/);
+	expect(await store.links.find(connectionId, 'crash', 'c2')).toMatchObject({ state: 'pending', searchFirst: true });
+	const second = await link(ctx, { source: 'crash', externalId: 'c2' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
+	expect(second).toMatchObject({ created: true, recovered: true, ticketId: orphan.id });
+	expect(ticketsWithRef('crash:c2')).toHaveLength(1);
+});
+
+it('a worker arriving while an abandoned claim is being taken over never creates without searching', async () => {
+	const ctx = context();
+	const connectionId = ctx.provider.connection.connectionId;
+	await store.links.claim(connectionId, 'crash', 'c3', 'dead-worker');
+	const orphan = await ctx.provider.createTicket({ summary: 'orphan', companyId: 250, externalRef: linkKeyOf('crash', 'c3') });
+	// Right after the first worker frees or takes over the abandoned claim, a second worker runs the whole link.
+	let late: Promise<unknown> | undefined;
+	const lateWorker = () => {
+		late ??= link(context(), { source: 'crash', externalId: 'c3' }, { summary: 'orphan', companyId: 250 }, { waitMs: 300 }).then(
+			(result) => result,
+			(error: unknown) => error,
+		);
+		return late;
+	};
+	const hooked = Object.create(store.links) as typeof store.links;
+	hooked.releaseStale = async (...args) => {
+		const released = await store.links.releaseStale(...args);
+		await lateWorker();
+		return released;
+	};
+	hooked.takeOver = async (...args) => {
+		const taken = await store.links.takeOver(...args);
+		await lateWorker();
+		return taken;
+	};
+	const first = await link({ ...ctx, store: { ...store, links: hooked } }, { source: 'crash', externalId: 'c3' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
+	expect(first).toMatchObject({ recovered: true, ticketId: orphan.id });
+	// The late worker found the claim held and waited for it (a conflict after its 300 ms), or returned the adopted ticket.
+	expect(ticketsWithRef('crash:c3')).toHaveLength(1);
+	const lateOutcome = await late;
+	if (lateOutcome instanceof PsaError) expect(lateOutcome.kind).toBe('conflict');
+	else expect(lateOutcome).toMatchObject({ ticketId: orphan.id });
+});
+
+it('the claim is refreshed before the create, so a slow member lookup does not let another worker take it over and create a second ticket', async () => {
+	const { clock, store: own, make } = await clocked('heartbeat');
+	try {
+		const a = make();
+		const realLookup = a.provider.findMembersByEmail.bind(a.provider);
+		a.provider.findMembersByEmail = async (email: string) => {
+			clock.t += 100_000; // the lookup took 100 s (retries and timeouts)
+			return realLookup(email);
+		};
+		const realCreate = a.provider.createTicket.bind(a.provider);
+		let other: unknown;
+		a.provider.createTicket = async (...args) => {
+			clock.t += 50_000; // 150 s after the claim, 50 s after the last refresh
+			const started = Date.now();
+			other = await link(make(() => clock.t + (Date.now() - started)), { source: 'slow', externalId: 's1' }, { summary: 'slow', companyId: 250 }, { waitMs: 300 }).then(
+				(result) => result,
+				(error: unknown) => error,
+			);
+			return realCreate(...args);
+		};
+		const result = await link(a, { source: 'slow', externalId: 's1' }, { summary: 'slow', companyId: 250, owner: { source: 'email', identity: 'john.smith@acme.example' } });
+		expect(result).toMatchObject({ created: true });
+		expect(other).toBeInstanceOf(PsaError);
+		expect(other).toMatchObject({ kind: 'conflict' });
+		expect(ticketsWithRef('slow:s1')).toHaveLength(1);
+		expect(await own.links.find(a.provider.connection.connectionId, 'slow', 's1')).toMatchObject({ state: 'linked', ticketId: result.ticketId });
+	} finally {
+		await own.close();
+	}
 });
 
 it('long keys are hashed to at most 100 characters', () => {

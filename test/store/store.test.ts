@@ -146,6 +146,43 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect((await store.links.find('c', 'alert', 'a-2'))?.state).toBe('linked');
 		});
 
+		it('takeOver moves a stale claim to a new holder in place, marked search-first; refresh keeps a claim alive', async () => {
+			const { store } = await fresh();
+			await store.links.claim('c', 'alert', 'a-1', 'dead');
+			now += 30_000;
+			expect(await store.links.refresh('c', 'alert', 'a-1', 'dead')).toBe(true);
+			now += 50_000;
+			// 50 s since the refresh: not stale for a 60 s window, although the claim is 80 s old.
+			expect(await store.links.takeOver('c', 'alert', 'a-1', 'new', 60_000)).toMatchObject({ claimed: false, row: { claimToken: 'dead', searchFirst: false } });
+			now += 11_000;
+			const taken = await store.links.takeOver('c', 'alert', 'a-1', 'new', 60_000);
+			expect(taken).toMatchObject({ claimed: true, row: { state: 'pending', searchFirst: true } });
+			expect(taken.row!.updatedAt.getTime()).toBe(now);
+			expect(await store.links.find('c', 'alert', 'a-1')).toMatchObject({ state: 'pending', searchFirst: true });
+			// The old holder lost it; a second taker at the same moment does not get it; a fresh claim does not either.
+			expect(await store.links.refresh('c', 'alert', 'a-1', 'dead')).toBe(false);
+			expect(await store.links.complete('c', 'alert', 'a-1', 'dead', 5)).toBe(false);
+			expect((await store.links.takeOver('c', 'alert', 'a-1', 'other', 60_000)).claimed).toBe(false);
+			expect((await store.links.claim('c', 'alert', 'a-1', 'fresh')).claimed).toBe(false);
+			// Still flagged after it goes stale again and is taken over once more; the holder's own token completes it.
+			now += 61_000;
+			expect((await store.links.takeOver('c', 'alert', 'a-1', 'third', 60_000)).claimed).toBe(true);
+			expect(await store.links.refresh('c', 'alert', 'a-1', 'new')).toBe(false);
+			expect(await store.links.refresh('c', 'alert', 'a-1', 'third')).toBe(true);
+			expect(await store.links.complete('c', 'alert', 'a-1', 'third', 6)).toBe(true);
+			expect(await store.links.find('c', 'alert', 'a-1')).toMatchObject({ state: 'linked', ticketId: 6, claimToken: null, searchFirst: false });
+			// Linked rows and missing rows are never taken over.
+			now += 10 * 60_000;
+			expect(await store.links.takeOver('c', 'alert', 'a-1', 'late', 0)).toMatchObject({ claimed: false, row: { state: 'linked', ticketId: 6 } });
+			expect(await store.links.takeOver('c', 'alert', 'nope', 'late', 0)).toEqual({ claimed: false, row: undefined });
+			await expect(store.links.takeOver('c', 'alert', 'a-1', 'late', -1)).rejects.toThrow('olderThanMs must be a non-negative number');
+			// A taken-over claim is released with the holder's token, too.
+			await store.links.claim('c', 'alert', 'a-2', 'dead');
+			now += 1;
+			expect((await store.links.takeOver('c', 'alert', 'a-2', 'mine', 0)).claimed).toBe(true);
+			expect(await store.links.release('c', 'alert', 'a-2', 'mine')).toBe(true);
+		});
+
 		it('set links directly, is idempotent, replaces a closed link, and refuses a live one unless replace', async () => {
 			const { store } = await fresh();
 			expect(await store.links.set('c', 'alert', 'a-1', 10)).toMatchObject({ state: 'linked', ticketId: 10 });
@@ -233,6 +270,29 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect(await store.noteReceipts.releaseStale('c', 'k-3', 10_000)).toBe(true);
 			expect((await store.noteReceipts.claim('c', 'k-3', 79, 'tok-6')).claimed).toBe(true);
 			expect(await store.noteReceipts.find('other', 'k-3')).toBeUndefined();
+		});
+
+		it('takeOver keeps a stale receipt in place, marked search-first, for one new holder; refresh keeps it alive', async () => {
+			const { store } = await fresh();
+			await store.noteReceipts.claim('c', 'k-1', 80, 'dead');
+			const createdAt = now;
+			now += 10_000;
+			expect(await store.noteReceipts.refresh('c', 'k-1', 'dead')).toBe(true);
+			now += 5_000;
+			expect((await store.noteReceipts.takeOver('c', 'k-1', 'new', 10_000)).claimed).toBe(false);
+			now += 6_000;
+			const taken = await store.noteReceipts.takeOver('c', 'k-1', 'new', 10_000);
+			expect(taken).toMatchObject({ claimed: true, row: { state: 'pending', ticketId: 80, searchFirst: true } });
+			// The receipt keeps its creation time: the search looks at notes posted since then.
+			expect(taken.row!.createdAt.getTime()).toBe(createdAt);
+			expect((await store.noteReceipts.takeOver('c', 'k-1', 'other', 10_000)).claimed).toBe(false);
+			expect((await store.noteReceipts.claim('c', 'k-1', 80, 'fresh')).claimed).toBe(false);
+			expect(await store.noteReceipts.markPosted('c', 'k-1', 'dead', 1)).toBe(false);
+			expect(await store.noteReceipts.refresh('c', 'k-1', 'new')).toBe(true);
+			expect(await store.noteReceipts.markPosted('c', 'k-1', 'new', 901)).toBe(true);
+			expect(await store.noteReceipts.find('c', 'k-1')).toMatchObject({ state: 'posted', noteId: 901, searchFirst: false });
+			now += 60_000;
+			expect((await store.noteReceipts.takeOver('c', 'k-1', 'late', 0)).claimed).toBe(false);
 		});
 	});
 
