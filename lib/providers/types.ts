@@ -92,6 +92,8 @@ export interface PsaTicket {
 	externalRef?: string;
 	closed: boolean;
 	updatedAt?: string;
+	/** Who last changed the ticket (ConnectWise _info.updatedBy: a member identifier; the API member for API changes). */
+	updatedBy?: string;
 }
 
 export interface PsaTicketCreate {
@@ -130,6 +132,11 @@ export interface PsaListQuery {
 	search?: string;
 	/** Maximum records to return (the adapter pages until it has them). */
 	limit?: number;
+}
+
+export interface PsaNoteListQuery extends PsaListQuery {
+	/** Newest notes first (default: oldest first), so a limit keeps the latest ones. */
+	newestFirst?: boolean;
 }
 
 export interface PsaTicketListQuery extends PsaListQuery {
@@ -225,7 +232,7 @@ export interface PsaProvider {
 	parseTicketUrl(url: string): number | undefined;
 
 	addNote(input: PsaNoteCreate): Promise<PsaNote>;
-	listNotes(ticketId: number, query?: PsaListQuery): Promise<PsaNote[]>;
+	listNotes(ticketId: number, query?: PsaNoteListQuery): Promise<PsaNote[]>;
 
 	listBoards(query?: PsaListQuery): Promise<PsaBoard[]>;
 	listStatuses(boardId: number): Promise<PsaStatus[]>;

@@ -1,6 +1,7 @@
 // Echo suppression: a short-lived record, in the shared store, of the ticket changes this package made, so the trigger can ignore their callbacks.
 import type { PsaCallbackEvent } from '../providers/types';
 import { connectionOf, type PsaServiceContext } from './context';
+import { knownTicket } from './ticket-state';
 
 export type OwnChangeKind = 'created' | 'status' | 'note';
 
@@ -8,6 +9,11 @@ export interface OwnChange {
 	change: OwnChangeKind;
 	/** For a status change: the status the ticket was moved to. */
 	statusId?: number;
+	/**
+	 * The member the PSA records our changes as (ConnectWise: the API member's identifier, as in _info.updatedBy).
+	 * Defaults to the identity last learned for the connection in this process (see learnOwnIdentity).
+	 */
+	by?: string;
 }
 
 /** How long a recorded change counts as ours: callbacks normally arrive within seconds, but ConnectWise queues them under load. */
@@ -16,6 +22,9 @@ export const DEFAULT_ECHO_WINDOW_MS = 2 * 60 * 1000;
 export const OWN_CHANGE_RETENTION_MS = 60 * 60 * 1000;
 const OWN_CHANGE_PREFIX = 'own-change:ticket:';
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
+// The API member of a connection rarely changes; an hour bounds how long a rotated credential's old identity is used.
+const OWN_IDENTITY_KEY = 'own-identity/';
+const OWN_IDENTITY_TTL_MS = 60 * 60 * 1000;
 
 // Pruning is housekeeping: once per connection per process per interval keeps it off the hot path.
 const lastPruned = new Map<string, number>();
@@ -33,6 +42,11 @@ export async function recordOwnChange(ctx: PsaServiceContext, ticketId: number, 
 	const connectionId = await connectionOf(ctx);
 	const detail: Record<string, unknown> = { change: change.change };
 	if (change.statusId !== undefined) detail.statusId = change.statusId;
+	const by = normaliseIdentity(change.by) ?? ctx.cache.get<string>(connectionId, OWN_IDENTITY_KEY);
+	if (by) detail.by = by;
+	// The status the ticket had as far as we knew: a note record must not explain an event showing another status.
+	const known = change.change === 'note' ? knownTicket(ctx.cache, connectionId, ticketId) : undefined;
+	if (known) detail.knownStatusId = known.statusId;
 	await ctx.store.audit.record(connectionId, actionFor(ticketId), detail);
 	const now = ctx.now();
 	if (now - (lastPruned.get(connectionId) ?? 0) >= PRUNE_EVERY_MS) {
@@ -41,33 +55,89 @@ export async function recordOwnChange(ctx: PsaServiceContext, ticketId: number, 
 	}
 }
 
+/**
+ * Remembers (in this process) the member the PSA records this connection's API changes as, taken from the PSA's
+ * answer to a change we made (or from an event certainly caused by us), so later records carry it.
+ */
+export function learnOwnIdentity(ctx: PsaServiceContext, connectionId: string, identity: string | undefined): void {
+	const normalised = normaliseIdentity(identity);
+	if (normalised) ctx.cache.set(connectionId, OWN_IDENTITY_KEY, normalised, OWN_IDENTITY_TTL_MS);
+}
+
+/**
+ * After the PSA answered a change recorded with recordOwnChange: learns who the PSA says made it and, when the record
+ * made before the request did not know that yet (first change in this process), records the change again with it.
+ */
+export async function confirmOwnChange(ctx: PsaServiceContext, ticketId: number, change: OwnChange, updatedBy: string | undefined): Promise<void> {
+	const identity = normaliseIdentity(updatedBy);
+	if (!identity) return;
+	const connectionId = await connectionOf(ctx);
+	const recordedAs = normaliseIdentity(change.by) ?? ctx.cache.get<string>(connectionId, OWN_IDENTITY_KEY);
+	learnOwnIdentity(ctx, connectionId, identity);
+	if (recordedAs !== identity) await recordOwnChange(ctx, ticketId, { ...change, by: identity });
+}
+
+function normaliseIdentity(identity: string | undefined): string | undefined {
+	const trimmed = typeof identity === 'string' ? identity.trim().toLowerCase() : '';
+	return trimmed === '' ? undefined : trimmed;
+}
+
+/** Who the PSA says made the change the event reports (ConnectWise: the entity's _info.updatedBy). */
+export function eventUpdatedBy(event: Pick<PsaCallbackEvent, 'ticket' | 'entity'>): string | undefined {
+	if (event.ticket?.updatedBy) return normaliseIdentity(event.ticket.updatedBy);
+	const info = event.entity?._info;
+	const updatedBy = info !== null && typeof info === 'object' ? (info as Record<string, unknown>).updatedBy : undefined;
+	return typeof updatedBy === 'string' ? normaliseIdentity(updatedBy) : undefined;
+}
+
 export interface OwnChangeCheck {
 	/** Default DEFAULT_ECHO_WINDOW_MS. */
 	withinMs?: number;
 	/** The callback event, so a status record only matches a ticket that is still in that status. */
-	event?: Pick<PsaCallbackEvent, 'action' | 'ticket'>;
+	event?: Pick<PsaCallbackEvent, 'action' | 'ticket'> & Partial<Pick<PsaCallbackEvent, 'entity'>>;
 }
 
 /**
  * True when the ticket was changed by this package within the window and the event is consistent with that change.
- * A status change recorded to status S does not explain an event whose ticket is in another status (someone moved
- * it since); a ticket creation only explains an 'added' event; a note explains any update inside the window.
+ * - Who: when the event says who made the change (updatedBy) and the records say who we make changes as, it must be
+ *   that member: a technician's change right after ours is never taken for ours.
+ * - What: a ticket creation only explains an 'added' event; a status change recorded to status S does not explain an
+ *   event whose ticket is in another status (someone moved it since); a note explains an update made by our member,
+ *   and, when who made it is unknown, only an update that leaves the ticket in the status we last recorded or knew.
  */
 export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number, check: OwnChangeCheck = {}): Promise<boolean> {
 	const connectionId = await connectionOf(ctx);
 	const withinMs = check.withinMs ?? DEFAULT_ECHO_WINDOW_MS;
 	const records = await ctx.store.audit.findRecent(connectionId, actionFor(ticketId), ctx.now() - withinMs);
 	const event = check.event;
-	return records.some((record) => {
-		const change = record.detail.change;
-		if (!event) return true;
+	if (!event) return records.length > 0;
+	const details = records.map((record) => record.detail);
+	const updatedBy = eventUpdatedBy({ ticket: event.ticket, entity: event.entity ?? {} });
+	// Records made before the PSA first told this process who we are carry no identity; the others say it.
+	const ourMembers = new Set(details.map((detail) => detail.by).filter((by): by is string => typeof by === 'string'));
+	const whoKnown = updatedBy !== undefined && ourMembers.size > 0;
+	if (whoKnown && !ourMembers.has(updatedBy)) return false;
+	const lastKnownStatus = lastKnownStatusOf(details);
+	return details.some((detail) => {
+		const change = detail.change;
 		if (event.action === 'added') return change === 'created';
 		if (event.action === 'deleted') return false;
 		if (change === 'status') {
-			const statusId = record.detail.statusId;
+			const statusId = detail.statusId;
 			return typeof statusId !== 'number' || event.ticket === undefined || event.ticket.status.id === statusId;
 		}
+		if (change !== 'note') return false;
 		// A note saves the ticket, which ConnectWise reports as an update; what else changed is not in the payload.
-		return change === 'note';
+		if (whoKnown) return true;
+		return lastKnownStatus === undefined || event.ticket === undefined || event.ticket.status.id === lastKnownStatus;
 	});
+}
+
+/** The newest status we set or knew for the ticket among the records (newest first). */
+function lastKnownStatusOf(details: Array<Record<string, unknown>>): number | undefined {
+	for (const detail of details) {
+		if (detail.change === 'status' && typeof detail.statusId === 'number') return detail.statusId;
+		if (detail.change === 'note' && typeof detail.knownStatusId === 'number') return detail.knownStatusId;
+	}
+	return undefined;
 }

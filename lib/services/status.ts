@@ -3,7 +3,7 @@ import { PsaError, isPsaError } from '../providers/errors';
 import type { PsaStatus, PsaTicket } from '../providers/types';
 import type { StatusMapping } from '../store/types';
 import { connectionOf, type PsaServiceContext } from './context';
-import { recordOwnChange } from './echo';
+import { confirmOwnChange, recordOwnChange } from './echo';
 import { forgetTicket, knownTicket, rememberTicket, type KnownTicketState } from './ticket-state';
 import { ticketIdOf, type TicketRef } from './ticket-ref';
 import { requireId, requireText } from './validation';
@@ -173,8 +173,10 @@ async function apply(ctx: PsaServiceContext, ticket: TicketRef, choose: Chooser,
 		}
 		try {
 			// Recorded first: the PSA's callback for this change may reach the trigger before the response reaches us.
-			await recordOwnChange(ctx, ticketId, { change: 'status', statusId: status.id });
+			const ownChange = { change: 'status' as const, statusId: status.id };
+			await recordOwnChange(ctx, ticketId, ownChange);
 			const updated = await ctx.provider.updateTicketStatus(ticketId, status.id);
+			await confirmOwnChange(ctx, ticketId, ownChange, updated.updatedBy);
 			rememberTicket(ctx.cache, connectionId, updated);
 			await ctx.store.audit.record(connectionId, 'status.set', { ticketId, statusId: status.id, previousStatusId: current.statusId });
 			return { ...result, changed: true };

@@ -3,7 +3,7 @@ import type { IDataObject, IHookFunctions, IWebhookFunctions, IWebhookResponseDa
 import { isPsaError } from '../../lib/providers/errors';
 import type { PsaCallbackEvent, PsaProvider } from '../../lib/providers/types';
 import { connectionOf, type PsaServiceContext } from '../../lib/services/context';
-import { isRecentOwnChange } from '../../lib/services/echo';
+import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from '../../lib/services/echo';
 import { forgetTicket } from '../../lib/services/ticket-state';
 import type { TicketLink } from '../../lib/store/types';
 import { buildProvider, sharedCache, STORE_CREDENTIAL_TYPE, storeFor, storeOptionsOf } from '../shared/context';
@@ -59,7 +59,11 @@ async function createdByPsaLink(ctx: PsaServiceContext, connectionId: string, ev
 }
 
 async function isOwnChange(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent, settings: TriggerSettings): Promise<boolean> {
-	if (event.action === 'added' && (await createdByPsaLink(ctx, connectionId, event))) return true;
+	if (event.action === 'added' && (await createdByPsaLink(ctx, connectionId, event))) {
+		// Certainly ours, so whoever the PSA says created it is the member our changes are made as.
+		learnOwnIdentity(ctx, connectionId, eventUpdatedBy(event));
+		return true;
+	}
 	return isRecentOwnChange(ctx, event.id, { withinMs: settings.echoWindowMs, event });
 }
 

@@ -366,6 +366,35 @@ describe('echo suppression: changes made by this package do not trigger the work
 		expect(note.delivered.run).toBeUndefined();
 	});
 
+	const noteNode = (text: string) => ({
+		name: 'PSA Note',
+		type: 'psaNote',
+		parameters: { operation: 'add', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', text, noteType: 'internal', additionalFields: {} },
+	});
+
+	it('our note, then a technician closes the ticket within the echo window: the close runs the workflow', async () => {
+		const note = await deliverOne(wf, () => fx.engine.run(chainWorkflow([noteNode('Escalated to the vendor')])));
+		expect(note.delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+
+		const closed = fx.sandbox.db.statuses.find((status) => status.board.id === HELP_DESK && status.closedStatus && !status.inactive);
+		const human = await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { statusId: closed!.id }));
+		expect(human.delivered.items).toHaveLength(1);
+		expect(human.delivered.items[0]).toMatchObject({ ticketId, updatedBy: 'jsmith', ticket: { status: { id: closed!.id }, closed: true } });
+	});
+
+	it('a technician\'s change that keeps the status, right after our note or status change, runs the workflow', async () => {
+		await deliverOne(wf, () => fx.engine.run(chainWorkflow([noteNode('Vendor called back')])));
+		const afterNote = await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { summary: 'Echo e-1 (vendor case 4411)' }));
+		expect(afterNote.delivered.items[0]).toMatchObject({ ticketId, updatedBy: 'jsmith', ticket: { summary: 'Echo e-1 (vendor case 4411)' } });
+
+		const ours = await deliverOne(wf, () =>
+			fx.engine.run(chainWorkflow([{ name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'set', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', statusBy: 'name', statusName: 'In Progress' } }])),
+		);
+		expect(ours.delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+		const afterStatus = await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { summary: 'Echo e-1 (vendor on site)' }));
+		expect(afterStatus.delivered.items[0]).toMatchObject({ ticketId, updatedBy: 'jsmith', ticket: { status: { id: STATUS.inProgress } } });
+	});
+
 	it('with Ignore Own Changes off, our own change runs the workflow', async () => {
 		const replayOfNote = triggerWorkflow({ boardId: board(HELP_DESK), options: { ignoreOwnChanges: false } });
 		const { incoming } = await deliverOne(wf, () =>

@@ -122,6 +122,8 @@ export function readTicket(value: unknown, endpoint: string): PsaTicket {
 	if (externalRef) ticket.externalRef = externalRef;
 	const updatedAt = optionalString(info.lastUpdated);
 	if (updatedAt) ticket.updatedAt = updatedAt;
+	const updatedBy = optionalString(info.updatedBy);
+	if (updatedBy) ticket.updatedBy = updatedBy;
 	return ticket;
 }
 
