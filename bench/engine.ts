@@ -52,9 +52,10 @@ export function loadBaseNodes(): BaseNodes {
 			return original.call(this, request, parent, ...rest);
 		};
 		try {
-			const { HttpRequest } = require(join(root, 'dist', 'nodes', 'HttpRequest', 'HttpRequest.node.js'));
-			const { If } = require(join(root, 'dist', 'nodes', 'If', 'If.node.js'));
-			const version = (require(join(root, 'package.json')) as { version: string }).version;
+			const load = Module.createRequire(__filename);
+			const { HttpRequest } = load(join(root, 'dist', 'nodes', 'HttpRequest', 'HttpRequest.node.js'));
+			const { If } = load(join(root, 'dist', 'nodes', 'If', 'If.node.js'));
+			const version = (load(join(root, 'package.json')) as { version: string }).version;
 			baseNodes = { httpRequest: new HttpRequest(), if: new If(), origin: `n8n-nodes-base ${version} (${root})`, real: true };
 			return baseNodes;
 		} catch (error) {

@@ -72,6 +72,32 @@ async function measureAt(engine: 'sqlite' | 'postgres', store: PsaStore, links: 
 	return rows;
 }
 
+/**
+ * Why writes cost what they cost: every ticket change writes sealed audit rows, each its own transaction; in WAL mode
+ * with synchronous=FULL (SQLite's default, which the store keeps) every commit waits for an fsync of the WAL.
+ */
+async function writeCosts(store: PsaStore, links: number, count: number): Promise<Latencies[]> {
+	const rows: Latencies[] = [];
+	const audit = await latencies((index) => store.audit.record(CONNECTION, 'bench.write', { ticketId: index }), count);
+	rows.push({ engine: 'sqlite', links, operation: 'audit.record (one sealed insert, as each ticket change writes)', ...audit });
+	for (const synchronous of ['FULL', 'NORMAL']) {
+		const folder = mkdtempSync(join(tmpdir(), 'psa-bench-sync-'));
+		const db = new Database(join(folder, 'sync.sqlite'));
+		try {
+			db.pragma('journal_mode = WAL');
+			db.pragma(`synchronous = ${synchronous}`);
+			db.exec('create table t (id integer primary key, detail text not null)');
+			const insert = db.prepare('insert into t (detail) values (?)');
+			const result = await latencies(async () => insert.run('x'.repeat(160)), count);
+			rows.push({ engine: 'sqlite', links, operation: `raw autocommit insert, WAL, synchronous=${synchronous} (reference)`, ...result });
+		} finally {
+			db.close();
+			rmSync(folder, { recursive: true, force: true });
+		}
+	}
+	return rows;
+}
+
 async function benchSqlite(sizes: number[], operations: number): Promise<{ latencies: Latencies[]; sizes: Size[] }> {
 	const folder = mkdtempSync(join(tmpdir(), 'psa-bench-store-'));
 	const filename = join(folder, 'state.sqlite');
@@ -105,6 +131,7 @@ async function benchSqlite(sizes: number[], operations: number): Promise<{ laten
 			raw.pragma('wal_checkpoint(TRUNCATE)');
 			log(`sqlite: ${links} links loaded (${loadMs.toFixed(0)} ms)`);
 			results.push(...(await measureAt('sqlite', store, links, operations, links, (index) => findRaw.get(CONNECTION, SOURCE, externalIdOf(index)))));
+			if (links === sizes[0]) results.push(...(await writeCosts(store, links, Math.min(operations, 500))));
 			raw.pragma('wal_checkpoint(TRUNCATE)');
 			const { pageSize, pages } = { pageSize: raw.pragma('page_size', { simple: true }) as number, pages: raw.pragma('page_count', { simple: true }) as number };
 			let bytes = pageSize * pages;
