@@ -35,6 +35,13 @@ const NOTE_TYPES: PsaNoteType[] = ['discussion', 'internal', 'resolution'];
 const WAIT_MS = 10_000;
 /** A pending receipt not refreshed for this long is abandoned; its holder refreshes it before each PSA request. */
 const STALE_AFTER_MS = 120_000;
+/** Notes read (newest first) when looking for the note of an abandoned attempt. */
+const RECOVERY_NOTES = 1000;
+/**
+ * An abandoned attempt posted its note after it claimed the key; a note older than the claim by more than this (room for
+ * the clock difference between n8n and the PSA) is an earlier note with the same text, not the one to adopt.
+ */
+const RECOVERY_CLOCK_MARGIN_MS = 5 * 60_000;
 
 /** One request per new note (plus one member lookup the first time an identity is seen); 0 for a repeated dedupe key. */
 export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Promise<AddNoteResult> {
@@ -73,7 +80,12 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 			// and the receipt never disappears for another attempt to post blindly.
 			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, STALE_AFTER_MS);
 			if (takeover.claimed) {
-				return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, memberId, ticketId, claimToken, searchFirst: true }, base);
+				return postClaimed(
+				ctx,
+				connectionId,
+				{ ...input, text, dedupeKey, memberId, ticketId, claimToken, searchFirst: true, claimedAt: takeover.row?.createdAt ?? receipt.createdAt },
+				base,
+			);
 			}
 			continue;
 		}
@@ -90,7 +102,7 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 async function postClaimed(
 	ctx: PsaServiceContext,
 	connectionId: string,
-	input: { text: string; type: PsaNoteType; dedupeKey: string; memberId?: number; ticketId: number; claimToken: string; searchFirst: boolean },
+	input: { text: string; type: PsaNoteType; dedupeKey: string; memberId?: number; ticketId: number; claimToken: string; searchFirst: boolean; claimedAt?: Date },
 	base: { ticketId: number; type: PsaNoteType; memberId?: number },
 ): Promise<AddNoteResult> {
 	const refreshReceipt = () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
@@ -102,7 +114,8 @@ async function postClaimed(
 			// An abandoned attempt may have posted it: the same text on the same ticket counts as posted.
 			let recent: PsaNote[];
 			try {
-				recent = await ctx.provider.listNotes(input.ticketId, { limit: 100 });
+				// Newest first: on a busy ticket the note sits among the latest, not the oldest.
+				recent = await ctx.provider.listNotes(input.ticketId, { newestFirst: true, limit: RECOVERY_NOTES });
 			} catch (error) {
 				// Still unknown whether the note exists: keep the receipt (pending, marked) so no attempt posts blindly.
 				keepReceipt = true;
@@ -114,7 +127,8 @@ async function postClaimed(
 					{ ...error.details, hint: 'Retry later: the next attempt reads the notes again before posting; the same key never posts a second note.' },
 				);
 			}
-			note = recent.find((candidate) => candidate.text === input.text);
+			const since = (input.claimedAt?.getTime() ?? 0) - RECOVERY_CLOCK_MARGIN_MS;
+			note = recent.find((candidate) => candidate.text === input.text && postedSince(candidate, since));
 			recovered = note !== undefined;
 		}
 		if (!note) {
@@ -135,4 +149,10 @@ async function postClaimed(
 	}
 	await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, note.id);
 	return { ...base, noteId: note.id, deduplicated: false, dedupeKey: input.dedupeKey, ...(recovered ? { recovered: true } : {}), note };
+}
+
+/** A note without a readable creation time counts as recent: adopting it is safer than posting a duplicate. */
+function postedSince(note: PsaNote, sinceMs: number): boolean {
+	const created = note.createdAt ? Date.parse(note.createdAt) : Number.NaN;
+	return Number.isNaN(created) || created >= sinceMs;
 }

@@ -372,6 +372,18 @@ describe('notes', () => {
 			.reply(200, [{ id: 1, text: 'a', internalAnalysisFlag: true }]);
 		expect(await make().provider.listNotes(1001)).toEqual([{ id: 1, ticketId: 1001, text: 'a', type: 'internal' }]);
 	});
+
+	test('listNotes newestFirst: orderBy id desc, so a limit keeps the latest notes', async () => {
+		companyInfo();
+		api()
+			.get(`${BASE}/service/tickets/1001/notes`)
+			.query({ fields: NOTE_FIELDS, orderBy: 'id desc', page: '1', pageSize: '2' })
+			.reply(200, [
+				{ id: 9, text: 'latest', internalAnalysisFlag: true },
+				{ id: 8, text: 'before', internalAnalysisFlag: true },
+			]);
+		expect((await make().provider.listNotes(1001, { newestFirst: true, limit: 2 })).map((note) => note.id)).toEqual([9, 8]);
+	});
 });
 
 describe('boards, statuses, priorities, companies, contacts', () => {

@@ -32,6 +32,10 @@ beforeAll(async () => {
 	store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite'), clock: () => clock.t });
 });
 
+beforeEach(() => {
+	clock.t = Date.now();
+});
+
 afterAll(async () => {
 	await store?.close();
 	await sandbox?.stop();
@@ -68,4 +72,35 @@ it('a takeover whose note search fails keeps the receipt (marked search-first), 
 	expect(second).toMatchObject({ recovered: true, noteId: posted.id, deduplicated: false });
 	expect(notesWithText(ticketId, 'Alert resolved')).toHaveLength(1);
 	expect(await addNote(ctx, input)).toMatchObject({ deduplicated: true, noteId: posted.id });
+});
+
+it('on a busy ticket (more than 100 notes) the lost note is found among the newest notes and not posted again', async () => {
+	const ctx = context();
+	const connectionId = ctx.provider.connection.connectionId;
+	const ticketId = await newTicket(ctx, 'busy');
+	for (let i = 0; i < 120; i++) await ctx.provider.addNote({ ticketId, text: `monitor ping ${i}`, type: 'internal' });
+	await store.noteReceipts.claim(connectionId, 'k-busy', ticketId, 'dead-worker');
+	const posted = await ctx.provider.addNote({ ticketId, text: 'Alert resolved', type: 'internal' });
+	clock.t += STALE_AFTER_MS + 1000;
+
+	const result = await addNote(ctx, { ticket: { ticketId }, text: 'Alert resolved', type: 'internal', dedupeKey: 'k-busy' });
+	expect(result).toMatchObject({ recovered: true, noteId: posted.id });
+	expect(notesWithText(ticketId, 'Alert resolved')).toHaveLength(1);
+	expect(sandbox.db.notes.filter((note) => note.ticketId === ticketId)).toHaveLength(121);
+});
+
+it('an identical note posted well before the receipt was claimed is not adopted: the note is posted', async () => {
+	const ctx = context();
+	const connectionId = ctx.provider.connection.connectionId;
+	const ticketId = await newTicket(ctx, 'old-identical');
+	// The same text from an earlier alert cycle, 30 minutes before this dedupe key was first claimed.
+	const earlier = await ctx.provider.addNote({ ticketId, text: 'Alert resolved', type: 'internal' });
+	clock.t += 30 * 60_000;
+	await store.noteReceipts.claim(connectionId, 'k-old', ticketId, 'dead-worker');
+	clock.t += STALE_AFTER_MS + 1000;
+
+	const result = await addNote(ctx, { ticket: { ticketId }, text: 'Alert resolved', type: 'internal', dedupeKey: 'k-old' });
+	expect(result.recovered).toBeUndefined();
+	expect(result.noteId).not.toBe(earlier.id);
+	expect(notesWithText(ticketId, 'Alert resolved')).toHaveLength(2);
 });

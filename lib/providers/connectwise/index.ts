@@ -16,6 +16,7 @@ import {
 	PsaMember,
 	PsaNote,
 	PsaNoteCreate,
+	PsaNoteListQuery,
 	PsaPermissionCheck,
 	PsaPriority,
 	PsaProvider,
@@ -348,7 +349,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		}
 	}
 
-	async listNotes(ticketId: number, query: PsaListQuery = {}): Promise<PsaNote[]> {
+	async listNotes(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaNote[]> {
 		const id = positiveId(ticketId, 'ticket');
 		const path = `/service/tickets/${id}/notes`;
 		const search = searchText(query.search);
@@ -357,7 +358,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			{
 				conditions: search ? cond.contains('text', search) : undefined,
 				fields: fieldsParam(FIELDS.note),
-				orderBy: 'id asc',
+				orderBy: query.newestFirst ? 'id desc' : 'id asc',
 				limit: query.limit ?? DEFAULT_LIST_LIMIT,
 			},
 			(value) => readNote(value, `GET ${path}`, id),
