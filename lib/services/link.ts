@@ -5,7 +5,7 @@ import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
 import { recordOwnChange } from './echo';
-import { resolveMember, type MemberIdentity } from './member-map';
+import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
 import { optionalId, requireId, requireText } from './validation';
 
@@ -158,11 +158,24 @@ async function createClaimed(
 		}
 		if (!ticket) {
 			if (searchFirst) await holdClaim(refreshClaim, target);
-			const ownerId = fields.ownerId ?? (fields.owner ? (await resolveMember(ctx, fields.owner)).memberId : undefined);
+			// An owner id given as such wins; an identity goes through the member map.
+			const ownerIdentity = fields.ownerId === undefined ? fields.owner : undefined;
+			let owner = ownerIdentity ? await resolveMember(ctx, ownerIdentity) : undefined;
+			let ownerId = fields.ownerId ?? owner?.memberId;
 			// Refreshed before each PSA step: a claim stays fresh while its holder works, however slow the steps before were.
 			await holdClaim(refreshClaim, target);
 			try {
-				ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+				try {
+					ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+				} catch (error) {
+					// A member deactivated since it was auto-mapped: a 400 created nothing, so create once more with the
+					// member the identity resolves to now (a manual mapping is reported instead).
+					if (!ownerIdentity || !owner || !isMemberRefused(error, 'owner')) throw error;
+					owner = await resolveAfterRefusal(ctx, ownerIdentity, owner, error);
+					ownerId = owner.memberId;
+					await holdClaim(refreshClaim, target);
+					ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+				}
 			} catch (error) {
 				if (!isOutcomeUnknown(error)) throw error;
 				await refreshClaim();

@@ -1,5 +1,5 @@
 // Member map: external identities (email, chat id) to PSA members — the stored map first, then email auto-match.
-import { PsaError } from '../providers/errors';
+import { PsaError, isPsaError } from '../providers/errors';
 import type { PsaMember } from '../providers/types';
 import type { MemberMapKind, MemberMapping } from '../store/types';
 import { connectionOf, type PsaServiceContext } from './context';
@@ -81,6 +81,46 @@ export async function resolveMember(ctx: PsaServiceContext, input: MemberIdentit
 	});
 	// The store keeps a manual mapping over an auto one; report what it holds.
 	return fromMapping(mapping, mapping.kind === 'auto' ? 'email-match' : 'map');
+}
+
+/**
+ * True when the PSA refused the member set on a record (ConnectWise: 400 naming the field `member` on notes, `owner` on
+ * tickets), which is what happens once a mapped member was deactivated or deleted.
+ */
+export function isMemberRefused(error: unknown, field: 'member' | 'owner'): error is PsaError {
+	if (!isPsaError(error, 'invalid-input')) return false;
+	const blamed = (error.details.field ?? '').toLowerCase();
+	return blamed === field || blamed.startsWith(`${field}/`);
+}
+
+/**
+ * After the PSA refused a resolved member: automatic mappings to that member are dropped (for every identity, so the
+ * next ones need no second failure) and the identity is resolved again; a manual mapping is an error saying to update it.
+ * Throws the PSA's error when resolving again gives the same member.
+ */
+export async function resolveAfterRefusal(
+	ctx: PsaServiceContext,
+	input: MemberIdentity,
+	refused: ResolvedMember,
+	error: PsaError,
+): Promise<ResolvedMember> {
+	const connectionId = await connectionOf(ctx);
+	if (refused.kind === 'manual') {
+		throw new PsaError(
+			'invalid-input',
+			`The PSA refused member ${refused.memberIdentifier} (id ${refused.memberId}), mapped by hand to ${refused.source} identity "${refused.identity}": ${error.message}`,
+			{
+				...error.details,
+				hint: 'The member is probably inactive now. Map the identity to an active member with PSA Member Map > Set, or remove the mapping to match by email again.',
+			},
+		);
+	}
+	const removed = await ctx.store.memberMap.removeByMember(connectionId, refused.memberId, 'auto');
+	ctx.cache.invalidate(connectionId, 'members-by-email:');
+	if (removed > 0) await ctx.store.audit.record(connectionId, 'member-map.auto-removed', { memberId: refused.memberId, mappings: removed });
+	const again = await resolveMember(ctx, input);
+	if (again.memberId === refused.memberId) throw error;
+	return again;
 }
 
 /** Maps an identity to a member by hand after checking the member exists and is active (1 request). */

@@ -5,7 +5,7 @@ import type { PsaNote, PsaNoteType } from '../providers/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
 import { recordOwnChange } from './echo';
 import { isOutcomeUnknown } from './link';
-import { resolveMember, type MemberIdentity } from './member-map';
+import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity, type ResolvedMember } from './member-map';
 import { ticketIdOf, type TicketRef } from './ticket-ref';
 import { requireText } from './validation';
 
@@ -54,14 +54,15 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 	const dedupeKey = input.dedupeKey?.trim() ? requireText(input.dedupeKey, 'Dedupe key', 500) : undefined;
 	const ticketId = await ticketIdOf(ctx, input.ticket);
 	const connectionId = await connectionOf(ctx);
-	const memberId = input.member ? (await resolveMember(ctx, input.member)).memberId : undefined;
+	const author: Author | undefined = input.member ? { identity: input.member, resolved: await resolveMember(ctx, input.member) } : undefined;
+	const memberId = author?.resolved.memberId;
 	const base = { ticketId, type: input.type, ...(memberId !== undefined ? { memberId } : {}) };
 
 	if (!dedupeKey) {
 		// Recorded first: the PSA's callback for the note may reach the trigger before the response reaches us.
 		await recordOwnChange(ctx, ticketId, { change: 'note' });
-		const note = await ctx.provider.addNote({ ticketId, text, type: input.type, memberId });
-		return { ...base, noteId: note.id, deduplicated: false, note };
+		const posted = await postNote(ctx, { ticketId, text, type: input.type }, author, async () => undefined);
+		return { ...base, ...memberOf(posted.memberId), noteId: posted.note.id, deduplicated: false, note: posted.note };
 	}
 
 	const deadline = ctx.now() + WAIT_MS;
@@ -73,7 +74,7 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 			return { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey };
 		}
 		if (claimed) {
-			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, memberId, ticketId, claimToken, searchFirst: false }, base);
+			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: false }, base);
 		}
 		if (ctx.now() - receipt.updatedAt.getTime() >= STALE_AFTER_MS) {
 			// Taken over in place and marked: the abandoned attempt may have posted the note, so its holder looks first,
@@ -83,7 +84,7 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 				return postClaimed(
 				ctx,
 				connectionId,
-				{ ...input, text, dedupeKey, memberId, ticketId, claimToken, searchFirst: true, claimedAt: takeover.row?.createdAt ?? receipt.createdAt },
+				{ ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: true, claimedAt: takeover.row?.createdAt ?? receipt.createdAt },
 				base,
 			);
 			}
@@ -102,13 +103,21 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 async function postClaimed(
 	ctx: PsaServiceContext,
 	connectionId: string,
-	input: { text: string; type: PsaNoteType; dedupeKey: string; memberId?: number; ticketId: number; claimToken: string; searchFirst: boolean; claimedAt?: Date },
+	input: { text: string; type: PsaNoteType; dedupeKey: string; author?: Author; ticketId: number; claimToken: string; searchFirst: boolean; claimedAt?: Date },
 	base: { ticketId: number; type: PsaNoteType; memberId?: number },
 ): Promise<AddNoteResult> {
 	const refreshReceipt = () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
 	let note: PsaNote | undefined;
+	let memberId = input.author?.resolved.memberId;
 	let recovered = false;
 	let keepReceipt = false;
+	const holdReceipt = async () => {
+		if (await refreshReceipt()) return;
+		keepReceipt = true;
+		throw new PsaError('conflict', `Another run took over posting the note with dedupe key "${input.dedupeKey}" while this one was slow`, {
+			hint: 'Retry: the same key never posts a second note.',
+		});
+	};
 	try {
 		if (input.searchFirst) {
 			// An abandoned attempt may have posted it: the same text on the same ticket counts as posted.
@@ -132,14 +141,11 @@ async function postClaimed(
 			recovered = note !== undefined;
 		}
 		if (!note) {
-			if (!(await refreshReceipt())) {
-				keepReceipt = true;
-				throw new PsaError('conflict', `Another run took over posting the note with dedupe key "${input.dedupeKey}" while this one was slow`, {
-					hint: 'Retry: the same key never posts a second note.',
-				});
-			}
+			await holdReceipt();
 			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
-			note = await ctx.provider.addNote({ ticketId: input.ticketId, text: input.text, type: input.type, memberId: input.memberId });
+			const posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, holdReceipt);
+			note = posted.note;
+			memberId = posted.memberId;
 		}
 	} catch (error) {
 		// When no response arrived the note may exist: keep the receipt pending so it is not posted blindly again;
@@ -148,7 +154,39 @@ async function postClaimed(
 		throw error;
 	}
 	await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, note.id);
-	return { ...base, noteId: note.id, deduplicated: false, dedupeKey: input.dedupeKey, ...(recovered ? { recovered: true } : {}), note };
+	return { ...base, ...memberOf(memberId), noteId: note.id, deduplicated: false, dedupeKey: input.dedupeKey, ...(recovered ? { recovered: true } : {}), note };
+}
+
+/** The author as given (an identity) and as resolved through the member map. */
+interface Author {
+	identity: MemberIdentity;
+	resolved: ResolvedMember;
+}
+
+function memberOf(memberId: number | undefined): { memberId?: number } {
+	return memberId !== undefined ? { memberId } : {};
+}
+
+/**
+ * Posts the note. When the PSA refuses the author resolved from the member map (deactivated since it was mapped), the
+ * automatic mapping is dropped and the note is posted once more with the member the identity resolves to now.
+ */
+async function postNote(
+	ctx: PsaServiceContext,
+	fields: { ticketId: number; text: string; type: PsaNoteType },
+	author: Author | undefined,
+	beforeRetry: () => Promise<void>,
+): Promise<{ note: PsaNote; memberId?: number }> {
+	const memberId = author?.resolved.memberId;
+	try {
+		return { note: await ctx.provider.addNote({ ...fields, memberId }), memberId };
+	} catch (error) {
+		// A 400 is a definite answer: nothing was posted, so posting again cannot duplicate the note.
+		if (!author || !isMemberRefused(error, 'member')) throw error;
+		const again = await resolveAfterRefusal(ctx, author.identity, author.resolved, error);
+		await beforeRetry();
+		return { note: await ctx.provider.addNote({ ...fields, memberId: again.memberId }), memberId: again.memberId };
+	}
 }
 
 /** A note without a readable creation time counts as recent: adopting it is safer than posting a duplicate. */

@@ -553,6 +553,17 @@ export function createMemberMapRepository({ db, keyring, lookupKey, clock }: Rep
 			return changed(result) > 0;
 		},
 
+		async removeByMember(connectionId, memberId, kind) {
+			requireText('connectionId', connectionId);
+			requireId('memberId', memberId);
+			if (kind !== undefined && kind !== 'manual' && kind !== 'auto') {
+				throw new StoreError('invalid-input', `kind must be "manual" or "auto"; got "${String(kind)}"`);
+			}
+			let query = db.deleteFrom('psa_member_map').where('connection_id', '=', connectionId).where('member_id', '=', memberId);
+			if (kind !== undefined) query = query.where('kind', '=', kind);
+			return changed(await query.executeTakeFirst());
+		},
+
 		async list(connectionId, filter = {}) {
 			let query = db.selectFrom('psa_member_map').selectAll().where('connection_id', '=', connectionId);
 			if (filter.source !== undefined) query = query.where('source', '=', filter.source);

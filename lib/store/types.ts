@@ -145,6 +145,8 @@ export interface MemberMapRepository {
 	/** Upserts; an auto mapping never replaces a manual one. Returns the stored row. */
 	set(mapping: Omit<MemberMapping, 'updatedAt'>): Promise<MemberMapping>;
 	remove(connectionId: string, source: string, identity: string): Promise<boolean>;
+	/** Deletes every mapping to the member (of the kind, when given), e.g. after the PSA refused the member; returns how many. */
+	removeByMember(connectionId: string, memberId: number, kind?: MemberMapKind): Promise<number>;
 	list(connectionId: string, filter?: ListPage & { source?: string; kind?: MemberMapKind }): Promise<MemberMapping[]>;
 	count(connectionId: string): Promise<number>;
 }

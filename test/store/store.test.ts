@@ -343,6 +343,30 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 		});
 	});
 
+	describe('member map: removeByMember', () => {
+		it('deletes the mappings to one member (only the automatic ones when asked), on this connection only', async () => {
+			const { store } = await fresh();
+			const map = (source: string, identity: string, memberId: number, kind: 'auto' | 'manual', connectionId = 'c') =>
+				store.memberMap.set({ connectionId, source, identity, memberId, memberIdentifier: `m${memberId}`, kind });
+			await map('email', 'gone@example.com', 7, 'auto');
+			await map('slack', 'U-GONE', 7, 'auto');
+			await map('teams', 'gone-teams', 7, 'manual');
+			await map('email', 'stays@example.com', 8, 'auto');
+			await map('email', 'gone@example.com', 7, 'auto', 'other');
+
+			expect(await store.memberMap.removeByMember('c', 7, 'auto')).toBe(2);
+			expect(await store.memberMap.get('c', 'email', 'gone@example.com')).toBeUndefined();
+			expect(await store.memberMap.get('c', 'slack', 'U-GONE')).toBeUndefined();
+			expect(await store.memberMap.get('c', 'teams', 'gone-teams')).toMatchObject({ memberId: 7, kind: 'manual' });
+			expect(await store.memberMap.get('c', 'email', 'stays@example.com')).toMatchObject({ memberId: 8 });
+			expect(await store.memberMap.get('other', 'email', 'gone@example.com')).toMatchObject({ memberId: 7 });
+			expect(await store.memberMap.removeByMember('c', 7)).toBe(1);
+			expect(await store.memberMap.count('c')).toBe(1);
+			await expect(store.memberMap.removeByMember('c', 7.5)).rejects.toThrow('memberId must be an integer');
+			await expect(store.memberMap.removeByMember('c', 7, 'robot' as 'auto')).rejects.toThrow('kind must be "manual" or "auto"');
+		});
+	});
+
 	describe('status map', () => {
 		it('set (upsert), get, list per board, remove', async () => {
 			const { store } = await fresh();
