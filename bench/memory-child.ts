@@ -18,8 +18,13 @@ async function main(): Promise<void> {
 	gc();
 	const before = process.memoryUsage();
 	let peak = before.rss;
+	let atPeak = before;
 	const sampler = setInterval(() => {
-		peak = Math.max(peak, process.memoryUsage().rss);
+		const usage = process.memoryUsage();
+		if (usage.rss > peak) {
+			peak = usage.rss;
+			atPeak = usage;
+		}
 	}, 20);
 	const start = Date.now();
 	let run: Awaited<ReturnType<typeof engine.run>> | undefined = await engine.run(packageWorkflow(alerts(count, 'mem', 'fired'), { withStatus: false }));
@@ -47,6 +52,10 @@ async function main(): Promise<void> {
 		heapAfterHeldMb: held.heapUsed / MB,
 		heapAfterReleasedMb: released.heapUsed / MB,
 		maxRssMb: process.resourceUsage().maxRSS / 1024,
+		heapTotalBeforeMb: before.heapTotal / MB,
+		atPeakMb: { heapUsed: atPeak.heapUsed / MB, heapTotal: atPeak.heapTotal / MB, external: atPeak.external / MB, arrayBuffers: atPeak.arrayBuffers / MB },
+		heapTotalAfterReleasedMb: released.heapTotal / MB,
+		externalAfterReleasedMb: released.external / MB,
 	};
 	process.stdout.write(`BENCH_MEMORY ${JSON.stringify(report)}\n`);
 }

@@ -19,6 +19,10 @@ interface MemoryReport {
 	heapAfterHeldMb: number;
 	heapAfterReleasedMb: number;
 	maxRssMb: number;
+	heapTotalBeforeMb: number;
+	atPeakMb: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+	heapTotalAfterReleasedMb: number;
+	externalAfterReleasedMb: number;
 }
 
 function runChild(env: NodeJS.ProcessEnv): Promise<MemoryReport> {
@@ -70,6 +74,9 @@ export async function run(): Promise<Section> {
 		['RSS after, execution data still held (as n8n holds it until saved), after GC', mb(report.rssAfterHeldMb)],
 		['RSS after the execution data is released, after GC', mb(report.rssAfterReleasedMb)],
 		['JS heap used: before / held / released', `${mb(report.heapBeforeMb)} / ${mb(report.heapAfterHeldMb)} / ${mb(report.heapAfterReleasedMb)}`],
+		['JS heap retained per item while the execution data is held', `${fixed(((report.heapAfterHeldMb - report.heapBeforeMb) * 1024) / count, 1)} KB`],
+		['At the RSS peak: heap used / heap committed / external', `${mb(report.atPeakMb.heapUsed)} / ${mb(report.atPeakMb.heapTotal)} / ${mb(report.atPeakMb.external)}`],
+		['Heap committed: before / after release and GC', `${mb(report.heapTotalBeforeMb)} / ${mb(report.heapTotalAfterReleasedMb)}`],
 		['Peak RSS growth', mb(growth)],
 		['Wall time', ms(report.wallMs)],
 	];

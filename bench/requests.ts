@@ -74,11 +74,13 @@ export async function run(): Promise<Section> {
 	const full = scaled(1000, 40);
 	// One item at a time at 50 ms costs ~250 ms per alert; fewer alerts keep the whole benchmark within 15 minutes.
 	const sequentialSlow = scaled(150, 10);
+	// One execution per alert is not one of the issue's scenarios: fewer alerts keep the run within budget.
+	const sequentialFast = scaled(300, 40);
 	const plan: Array<[Flow, number, number]> = [
 		['package', 0, full],
 		['naive-burst', 0, full],
-		['package-sequential', 0, full],
-		['naive-sequential', 0, full],
+		['package-sequential', 0, sequentialFast],
+		['naive-sequential', 0, sequentialFast],
 		['package', 50, full],
 		['naive-burst', 50, full],
 		['package-sequential', 50, sequentialSlow],
@@ -177,7 +179,7 @@ export async function run(): Promise<Section> {
 		'',
 		'The naive workflow: Search ticket (GET /service/tickets, `conditions=summary like "%[alert]%" and closedFlag = false`) → If found → else Create ticket (POST) → Add note (POST .../notes) → Get board statuses (GET /service/boards/1/statuses) → Set status (PATCH, the status found by name). Same Basic credential, `clientId` and versioned `Accept` headers as the package; the codebase is typed into the URL.',
 		'The package workflow: PSA Link (Link) → PSA Note (Add, by link) → PSA Status (Set by name, by link). Pass 1: new alerts, status "In Progress"; pass 2: the same alerts again, resolved (note + status "Resolved").',
-		`${SMALL ? 'BENCH_SCALE=small. ' : ''}"One execution per alert" is what a webhook-triggered workflow does (one alert per execution); at 50 ms it runs ${sequentialSlow} alerts instead of ${full} to stay within the time budget, so compare per-item figures.`,
+		`${SMALL ? 'BENCH_SCALE=small. ' : ''}"One execution per alert" is what a webhook-triggered workflow does (one alert per execution); at 50 ms it runs ${sequentialSlow} alerts instead of ${full} to stay within the time budget (and ${sequentialFast} at 0 ms), so compare per-item figures.`,
 		'',
 		table(['flow', 'latency', 'pass', 'items', 'requests', 'requests/item', 'wall time', 'time/item'], rows),
 		'',

@@ -10,7 +10,7 @@ import * as concurrency from './concurrency';
 import * as overhead from './overhead';
 import * as store from './store';
 import * as memory from './memory';
-import { ANALYSIS } from './analysis';
+import { analysis } from './analysis';
 
 const SCENARIOS: Array<{ name: string; run: () => Promise<Section> }> = [
 	{ name: 'requests', run: requests.run },
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 		'',
 		...(notes.length > 0 ? ['Notes:', '', ...notes, ''] : []),
 		...sections.flatMap((section) => [`## ${section.title}`, '', section.markdown, '']),
-		ANALYSIS,
+		analysis(targets),
 		'',
 	].join('\n');
 	const path = join(__dirname, '..', 'docs', 'benchmarks.md');

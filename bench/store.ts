@@ -125,9 +125,11 @@ async function benchSqlite(sizes: number[], operations: number): Promise<{ laten
 		};
 		const findRaw = raw.prepare('select * from psa_ticket_links where connection_id = ? and source = ? and external_id = ?');
 		let loaded = 0;
+		let claimed = 0;
 		for (const links of sizes) {
 			const { ms: loadMs } = await timedMs(() => load(loaded, links));
 			loaded = links;
+			claimed += operations;
 			raw.pragma('wal_checkpoint(TRUNCATE)');
 			log(`sqlite: ${links} links loaded (${loadMs.toFixed(0)} ms)`);
 			results.push(...(await measureAt('sqlite', store, links, operations, links, (index) => findRaw.get(CONNECTION, SOURCE, externalIdOf(index)))));
@@ -148,7 +150,7 @@ async function benchSqlite(sizes: number[], operations: number): Promise<{ laten
 			} catch {
 				// dbstat not compiled in: the whole file (the other tables are a few pages).
 			}
-			sizeRows.push({ engine: 'sqlite', links: links + operations, bytes, method });
+			sizeRows.push({ engine: 'sqlite', links: links + claimed, bytes, method });
 			log(`sqlite: file ${statSync(filename).size} bytes at ${links} links`);
 		}
 	} finally {
@@ -197,13 +199,15 @@ async function benchPostgres(sizes: number[], operations: number): Promise<{ lat
 			await client.query(`analyze ${table}`);
 		};
 		let loaded = 0;
+		let claimed = 0;
 		for (const links of sizes) {
 			const { ms: loadMs } = await timedMs(() => load(loaded, links));
 			loaded = links;
+			claimed += operations;
 			log(`postgres: ${links} links loaded (${loadMs.toFixed(0)} ms)`);
 			results.push(...(await measureAt('postgres', store, links, operations, links)));
 			const { rows } = await client.query<{ bytes: string }>(`select pg_total_relation_size('${table}') as bytes`);
-			sizeRows.push({ engine: 'postgres', links: links + operations, bytes: Number(rows[0].bytes), method: 'pg_total_relation_size (table, indexes, TOAST)' });
+			sizeRows.push({ engine: 'postgres', links: links + claimed, bytes: Number(rows[0].bytes), method: 'pg_total_relation_size (table, indexes, TOAST)' });
 		}
 	} finally {
 		await client.end().catch(() => undefined);
