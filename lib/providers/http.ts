@@ -9,6 +9,13 @@ export interface HttpRequest {
 	body?: unknown;
 	/** Abort after this many milliseconds. */
 	timeoutMs?: number;
+	/**
+	 * Send without the credential: no Authorization or clientId header, even from a transport that adds them itself
+	 * (n8n's httpRequestWithAuthentication). For public resources such as ConnectWise's callback signing keys.
+	 */
+	anonymous?: boolean;
+	/** false: answer a 3xx as it is instead of following it (the fetch transport never follows redirects). */
+	followRedirects?: boolean;
 }
 
 export interface HttpResponse {

@@ -1,5 +1,13 @@
 // The provider's HTTP transport over n8n's request helper, so n8n applies the credential (auth, proxy, logging).
-import type { IExecuteFunctions, IHookFunctions, IHttpRequestMethods, ILoadOptionsFunctions, IN8nHttpFullResponse, IWebhookFunctions } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	IHookFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IN8nHttpFullResponse,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
 export const PSA_CREDENTIAL_TYPE = 'connectWisePsaApi';
@@ -9,7 +17,7 @@ export function n8nTransport(
 	credentialType = PSA_CREDENTIAL_TYPE,
 ): HttpTransport {
 	return async (request): Promise<HttpResponse> => {
-		const response = (await fns.helpers.httpRequestWithAuthentication.call(fns, credentialType, {
+		const options: IHttpRequestOptions = {
 			method: request.method as IHttpRequestMethods,
 			url: request.url,
 			headers: { ...request.headers },
@@ -18,7 +26,14 @@ export function n8nTransport(
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: request.timeoutMs,
-		})) as IN8nHttpFullResponse;
+			...(request.followRedirects === false ? { disableFollowRedirect: true } : {}),
+		};
+		// The plain helper applies no credential: nothing secret leaves n8n for a request that needs none.
+		const response = (
+			request.anonymous
+				? await fns.helpers.httpRequest(options)
+				: await fns.helpers.httpRequestWithAuthentication.call(fns, credentialType, options)
+		) as IN8nHttpFullResponse;
 		const headers: Record<string, string> = {};
 		for (const [name, value] of Object.entries(response.headers ?? {})) {
 			if (value === undefined || value === null) continue;

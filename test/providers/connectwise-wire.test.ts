@@ -536,8 +536,8 @@ describe('callbacks', () => {
 		});
 	}
 
-	/** key_url answers JSON with the signing key; it is fetched with the API credentials (same host as the site). */
-	const keyApi = () => nock(ORIGIN, { reqheaders: { accept: 'application/json', authorization: AUTH, clientid: 'client-uuid-1' } });
+	/** key_url answers JSON with the signing key; it is fetched without the API credentials (it comes from an unverified request). */
+	const keyApi = () => nock(ORIGIN, { reqheaders: { accept: 'application/json' }, badheaders: ['authorization', 'clientid'] });
 
 	test('verifyCallback: a valid signature yields the event; the key is fetched once and cached', async () => {
 		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/abc').reply(200, { signing_key: 'k3y' });
@@ -569,6 +569,35 @@ describe('callbacks', () => {
 		// A flood of forgeries right after the key was fetched does not fetch it again (one interceptor only).
 		for (let i = 0; i < 5; i++) {
 			expect((await rejection(provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': `forged${i}` } }))).kind).toBe('authentication');
+		}
+	});
+
+	test('verifyCallback: a key fetch that fails (5xx, redirect, not found) is a 401-kind error after one request, remembered briefly', async () => {
+		const { provider, advance } = make();
+		const attempt = async (keyPath: string) => {
+			const body = callbackBody(`${ORIGIN}${keyPath}`);
+			return rejection(provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'guess') } }));
+		};
+		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/down').reply(503, { code: 'Unavailable', message: 'down' });
+		const down = await attempt('/v4_6_release/apis/3.0/system/callbackkey/down');
+		expect(down.kind).toBe('authentication');
+		// No retry was made (one interceptor), and the same URL is not asked again within the failure TTL.
+		expect((await attempt('/v4_6_release/apis/3.0/system/callbackkey/down')).kind).toBe('authentication');
+		// Nor is any other new key URL during the backoff.
+		expect((await attempt('/v4_6_release/apis/3.0/system/callbackkey/other')).kind).toBe('authentication');
+
+		advance(11_000);
+		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/moved').reply(302, '', { Location: 'https://attacker.example.net/key' });
+		expect((await attempt('/v4_6_release/apis/3.0/system/callbackkey/moved')).kind).toBe('authentication');
+		advance(11_000);
+		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/gone').reply(404, { code: 'NotFound', message: 'no key' });
+		expect((await attempt('/v4_6_release/apis/3.0/system/callbackkey/gone')).kind).toBe('authentication');
+		// Paths that are not a callback key address, or carry a query, are refused without a request (no interceptor).
+		for (const keyPath of ['/v4_6_release/apis/3.0/service/tickets', '/anything?x=1', '/v4_6_release/apis/3.0/system/callbackkey/abc?x=1']) {
+			advance(11_000);
+			const refused = await attempt(keyPath);
+			expect(refused.kind).toBe('authentication');
+			expect(refused.message).toContain('not a ConnectWise callback key address');
 		}
 	});
 

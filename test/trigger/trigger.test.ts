@@ -248,6 +248,38 @@ describe('webhook(): real signed callbacks from the sandbox', () => {
 		}
 	});
 
+	it('key_url on the site but not a callback-key path gets 401 and is never requested', async () => {
+		const id = newTicket('Forged key path');
+		const forgedUrls = [`${fx.sandbox.url}/anything?x=1`, `${fx.sandbox.url}/v4_6_release/apis/3.0/service/tickets`, `${fx.sandbox.keyUrl}?x=2`];
+		fx.sandbox.resetLog();
+		for (const keyUrl of forgedUrls) {
+			const delivered = await wf.deliver(signedPayload(ticketEntity(id), { keyUrl, signingKey: 'attacker-key' }));
+			expect(delivered.response.statusCode).toBe(401);
+			expect(delivered.run).toBeUndefined();
+		}
+		expect(fx.sandbox.requests).toEqual([]);
+	});
+
+	it('a flood of forged callbacks with ever-new key URLs: 401 each, no credentialed request, at most one key fetch', async () => {
+		const id = newTicket('Forged key flood');
+		fx.sandbox.resetLog();
+		for (let i = 0; i < 20; i++) {
+			const keyUrl = `${fx.sandbox.url}/callback-keys/forged-${i}`;
+			const delivered = await wf.deliver(signedPayload(ticketEntity(id), { keyUrl, signingKey: 'attacker-key' }));
+			expect(delivered.response.statusCode).toBe(401);
+			expect(delivered.run).toBeUndefined();
+		}
+		expect(fx.sandbox.requests.length).toBeLessThanOrEqual(1);
+		for (const request of fx.sandbox.requests) {
+			expect(request.path).toMatch(/^\/callback-keys\/forged-/);
+			expect(request.headers.authorization).toBeUndefined();
+			expect(request.headers.clientid).toBeUndefined();
+		}
+		// Genuine callbacks, whose key is known, still run meanwhile.
+		const [genuine] = await captured(wf, () => fx.sandbox.changeTicket(id, { summary: 'Forged key flood (edited)' }));
+		expect((await wf.deliver(genuine)).items).toHaveLength(1);
+	});
+
 	it('a body that is not JSON gets 400 and starts no run', async () => {
 		const body = 'not json';
 		const delivered = await wf.deliver({ body, headers: { 'x-content-signature': signCallbackBody(fx.sandbox.signingKey, body) } });

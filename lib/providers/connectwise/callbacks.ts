@@ -1,4 +1,4 @@
-// Callback signature verification: key_url only on the configured site, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
+// Callback signature verification: key_url only on the configured site and key path, fetched anonymously, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { PsaError } from '../errors';
 import { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction } from '../types';
@@ -10,6 +10,17 @@ export const SIGNATURE_HEADER = 'x-content-signature';
 export const SIGNING_KEY_TTL_MS = 60 * 60 * 1000;
 /** A mismatch refetches the key (it may have been rotated), but not more often than this, so forged floods do not hammer ConnectWise. */
 export const SIGNING_KEY_REFETCH_MS = 10 * 1000;
+/** The key answer is small and ConnectWise answers it at once; a slow one is not worth holding the webhook for. */
+export const SIGNING_KEY_TIMEOUT_MS = 5 * 1000;
+/** A key_url whose fetch failed is not asked again for this long. */
+export const SIGNING_KEY_FAILURE_TTL_MS = 60 * 1000;
+/**
+ * After any key fetch failed, no key_url that is not already cached is fetched for this long: forged callbacks with
+ * ever-new key URLs cost the site at most one request per interval. Genuine callbacks whose key is cached are unaffected.
+ */
+export const SIGNING_KEY_FAILURE_BACKOFF_MS = SIGNING_KEY_REFETCH_MS;
+const KEY_FAILED_PREFIX = 'callback-key-failed:';
+const KEY_BACKOFF = 'callback-key-backoff';
 
 interface CachedKey {
 	signingKey: string;
@@ -34,7 +45,17 @@ function forged(message: string): PsaError {
 	return new PsaError('authentication', message, { hint: 'Only ConnectWise callbacks signed with the key from your ConnectWise site are accepted' });
 }
 
-/** key_url must point at the configured site over https (plain http only for a loopback site, i.e. the sandbox). */
+/**
+ * A callback key path: ConnectWise serves signing keys under a path naming both the callback and the key (e.g.
+ * /v4_6_release/apis/3.0/system/callbackkey/{id}; the sandbox: /callback-keys/{id}). Anything else on the site (an
+ * API resource, a page) is never fetched on behalf of an unverified request.
+ */
+export function isCallbackKeyPath(pathname: string): boolean {
+	const path = pathname.toLowerCase();
+	return path.includes('callback') && path.includes('key') && !path.includes('%') && path.length <= 300;
+}
+
+/** key_url must point at a callback key path on the configured site over https (plain http only for a loopback site, i.e. the sandbox). */
 export function checkKeyUrl(value: unknown, site: ConnectWiseSite): string {
 	if (typeof value !== 'string' || !value) throw forged('The callback has no Metadata.key_url to verify its signature with');
 	let url: URL;
@@ -50,6 +71,9 @@ export function checkKeyUrl(value: unknown, site: ConnectWiseSite): string {
 	if (url.host.toLowerCase() !== site.host || url.username || url.password) {
 		throw forged(`The callback's key_url is on ${url.host}, not on the configured site ${site.host}`);
 	}
+	if (url.search || url.hash || !isCallbackKeyPath(url.pathname)) {
+		throw forged('The callback\'s key_url is not a ConnectWise callback key address');
+	}
 	return url.toString();
 }
 
@@ -60,7 +84,7 @@ function readSigningKey(body: unknown): string {
 			if (typeof value === 'string' && value) return value;
 		}
 	}
-	throw new PsaError('unavailable', 'ConnectWise\'s callback key answer has no signing_key');
+	throw forged('The answer from key_url has no signing_key');
 }
 
 function sameSignature(expected: string, given: string): boolean {
@@ -91,7 +115,25 @@ export async function verifyCallback(client: ConnectWiseClient, request: PsaCall
 
 	const { cache, connectionId, now } = client.config;
 	const cacheKey = `callback-key:${keyUrl}`;
-	const loadKey = async (): Promise<CachedKey> => ({ signingKey: readSigningKey(await client.getAbsolute(keyUrl)), fetchedAt: now() });
+	// Failure times are checked against the client's clock too, as fetchedAt is: the cache TTL only bounds memory.
+	const failedWithin = (key: string, windowMs: number): boolean => {
+		const failedAt = cache.get<number>(connectionId, key);
+		return failedAt !== undefined && now() - failedAt < windowMs;
+	};
+	const loadKey = async (): Promise<CachedKey> => {
+		if (failedWithin(`${KEY_FAILED_PREFIX}${keyUrl}`, SIGNING_KEY_FAILURE_TTL_MS) || failedWithin(KEY_BACKOFF, SIGNING_KEY_FAILURE_BACKOFF_MS)) {
+			throw forged('The signing key was not fetched: a key fetch failed moments ago');
+		}
+		try {
+			return { signingKey: readSigningKey(await client.getCallbackKey(keyUrl, SIGNING_KEY_TIMEOUT_MS)), fetchedAt: now() };
+		} catch (error) {
+			cache.set(connectionId, `${KEY_FAILED_PREFIX}${keyUrl}`, now(), SIGNING_KEY_FAILURE_TTL_MS);
+			cache.set(connectionId, KEY_BACKOFF, now(), SIGNING_KEY_FAILURE_BACKOFF_MS);
+			// Whatever went wrong (not found, site down, not JSON), the request is unverified: 401, never a 5xx.
+			const reason = error instanceof Error ? error.message : String(error);
+			throw forged(`The signing key could not be fetched from key_url: ${reason}`);
+		}
+	};
 	let key = await cache.getOrLoad(connectionId, cacheKey, loadKey, SIGNING_KEY_TTL_MS);
 	if (!sameSignature(signatureFor(raw, key.signingKey), signature)) {
 		// The key may have been rotated since it was cached: fetch it once more before calling the request forged.

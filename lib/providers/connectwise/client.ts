@@ -182,14 +182,17 @@ export class ConnectWiseClient {
 		}
 	}
 
-	/** GET of an absolute URL on the configured site (the callback key_url); auth is sent because the host is the site's. */
-	async getAbsolute(url: string): Promise<unknown> {
+	/**
+	 * GET of a callback signing key (key_url, already checked to be on the site). The URL comes from an unverified
+	 * request, so it is fetched like a stranger would: without credentials, once (no retry), no redirects, short timeout.
+	 */
+	async getCallbackKey(url: string, timeoutMs: number): Promise<unknown> {
 		const parsed = new URL(url);
 		const label = `GET ${parsed.pathname}`;
 		const { response, attempts } = await this.send(
-			{ method: 'GET', url, headers: { Accept: 'application/json', ...this.authHeaders() } },
+			{ method: 'GET', url, headers: { Accept: 'application/json' }, anonymous: true, followRedirects: false },
 			label,
-			{ idempotent: true },
+			{ idempotent: true, noRetry: true, timeoutMs },
 		);
 		if (response.status >= 300 || response.status < 200) {
 			throw this.mapError(response, label, endpointTemplate(parsed.pathname), '', attempts);
@@ -217,13 +220,14 @@ export class ConnectWiseClient {
 	private async send(
 		request: Omit<HttpRequest, 'timeoutMs'>,
 		label: string,
-		options: { idempotent: boolean; noRetry?: boolean },
+		options: { idempotent: boolean; noRetry?: boolean; timeoutMs?: number },
 	): Promise<SendOutcome> {
 		const policy = this.config.retry;
 		const started = this.config.now();
+		const requestTimeoutMs = Math.min(policy.requestTimeoutMs, options.timeoutMs ?? policy.requestTimeoutMs);
 		for (let attempt = 1; ; attempt++) {
 			const remaining = policy.budgetMs - (this.config.now() - started);
-			const timeoutMs = Math.max(1, Math.min(policy.requestTimeoutMs, remaining > 0 ? remaining : policy.requestTimeoutMs));
+			const timeoutMs = Math.max(1, Math.min(requestTimeoutMs, remaining > 0 ? remaining : requestTimeoutMs));
 			let response: HttpResponse;
 			try {
 				response = await this.config.http({ ...request, timeoutMs });
