@@ -63,11 +63,20 @@ export function linkKeyOf(source: string, externalId: string): string {
 	return `${source.slice(0, MAX_LINK_KEY - digest.length - 2)}:#${digest}`;
 }
 
-function normaliseTarget(target: LinkTarget): LinkTarget {
-	return {
-		source: requireText(target.source, 'Source', 100),
-		externalId: requireText(target.externalId, 'External ID', 1000),
-	};
+/**
+ * Checks and trims a target. New links refuse a ":" in the source: the link key is `source:externalId`, so ("a:b", "c")
+ * and ("a", "b:c") would share one key on the ticket (and the trigger reads the source up to the first ":"). Reading and
+ * removing still accept such a source, for links stored before this rule.
+ */
+function normaliseTarget(target: LinkTarget, options: { creating?: boolean } = {}): LinkTarget {
+	const source = requireText(target.source, 'Source', 100);
+	if (options.creating && source.includes(':')) {
+		throw new PsaError('invalid-input', `Source "${source}" contains ":"`, {
+			field: 'source',
+			hint: 'Use a short name such as "zabbix" or "pagerduty" for the source, without ":"; the external ID may contain ":".',
+		});
+	}
+	return { source, externalId: requireText(target.externalId, 'External ID', 1000) };
 }
 
 /** A failure after which the PSA may or may not have created the record (no response arrived). */
@@ -83,7 +92,7 @@ export async function link(
 	fields: TicketFields,
 	options: LinkOptions = {},
 ): Promise<LinkResult> {
-	const target = normaliseTarget(targetInput);
+	const target = normaliseTarget(targetInput, { creating: true });
 	const ticketInput = validateFields(fields);
 	const connectionId = await connectionOf(ctx);
 	const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
@@ -293,7 +302,7 @@ export async function linkExisting(
 	ticketIdInput: number,
 	options: { replace?: boolean } = {},
 ): Promise<LinkResult> {
-	const target = normaliseTarget(targetInput);
+	const target = normaliseTarget(targetInput, { creating: true });
 	const ticketId = requireId(ticketIdInput, 'Ticket ID');
 	const connectionId = await connectionOf(ctx);
 	const existing = await ctx.store.links.find(connectionId, target.source, target.externalId);

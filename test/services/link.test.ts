@@ -6,7 +6,7 @@ import { PsaCache } from '../../lib/cache';
 import { PsaError } from '../../lib/providers/errors';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { createProvider } from '../../lib/providers/registry';
-import { link, linkKeyOf, type PsaServiceContext } from '../../lib/services';
+import { link, linkExisting, linkKeyOf, type PsaServiceContext } from '../../lib/services';
 import { openStore } from '../../lib/store';
 import type { PsaStore } from '../../lib/store/types';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -160,4 +160,25 @@ it('long keys are hashed to at most 100 characters', () => {
 	expect(key.length).toBeLessThanOrEqual(100);
 	expect(key).toBe(linkKeyOf('monitor', 'x'.repeat(200)));
 	expect(key).not.toBe(linkKeyOf('monitor', 'x'.repeat(201)));
+});
+
+it('a source containing ":" is refused before anything is written, so two entities can never share a link key', async () => {
+	const ctx = context();
+	const connectionId = ctx.provider.connection.connectionId;
+	// ("a:b", "c") and ("a", "b:c") would both be "a:b:c" on the ticket, and recovery could adopt the other's ticket.
+	const ticketsBefore = sandbox.db.tickets.length;
+	const refused = await link(ctx, { source: 'zabbix:prod', externalId: '42' }, { summary: 'colon', companyId: 250 }).then(
+		() => undefined,
+		(caught: unknown) => caught as PsaError,
+	);
+	expect(refused).toBeInstanceOf(PsaError);
+	expect(refused?.kind).toBe('invalid-input');
+	expect(refused?.message).toBe('Source "zabbix:prod" contains ":"');
+	expect(refused?.details).toMatchObject({ field: 'source', hint: expect.stringMatching(/short name such as "zabbix"/) });
+	await expect(linkExisting(ctx, { source: 'zabbix:prod', externalId: '42' }, 1001)).rejects.toThrow('Source "zabbix:prod" contains ":"');
+	expect(sandbox.db.tickets.length).toBe(ticketsBefore);
+	expect(await store.links.find(connectionId, 'zabbix:prod', '42')).toBeUndefined();
+	// A ":" in the external id is fine: the source ends at the first ":".
+	const ok = await link(ctx, { source: 'zabbix', externalId: 'prod:42' }, { summary: 'colon in id', companyId: 250 });
+	expect(ok).toMatchObject({ created: true, linkKey: 'zabbix:prod:42' });
 });
