@@ -250,8 +250,11 @@ export async function startN8nServer(
 			}
 			const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
 			if (!health.ok) return undefined;
+			// While starting, n8n answers every path with 200 "n8n is starting up"; the settings JSON means it is ready.
 			const settings = await fetch(`${url}/rest/settings`, { signal: AbortSignal.timeout(5000) });
-			return settings.ok ? true : undefined;
+			if (!settings.ok || !(settings.headers.get('content-type') ?? '').includes('application/json')) return undefined;
+			const body = (await settings.json()) as { data?: { userManagement?: unknown } };
+			return body.data?.userManagement ? true : undefined;
 		}, 500);
 	} catch (error) {
 		await stop();
@@ -294,8 +297,13 @@ export class N8nRest {
 		if (auth) this.cookie = auth;
 		const text = await response.text();
 		if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${tail(text, 1000)}`);
-		const parsed = text ? JSON.parse(text) : undefined;
-		return (parsed && typeof parsed === 'object' && 'data' in parsed ? parsed.data : parsed) as T;
+		let parsed: unknown;
+		try {
+			parsed = text ? JSON.parse(text) : undefined;
+		} catch {
+			throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${tail(text, 300)}`);
+		}
+		return (parsed && typeof parsed === 'object' && 'data' in parsed ? (parsed as { data: unknown }).data : parsed) as T;
 	}
 
 	/** Creates the instance owner (only possible once per user folder). */

@@ -206,6 +206,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
 		try {
 			const value = await probe();
 			if (value !== undefined) return value;
+			lastError = undefined;
 		} catch (error) {
 			lastError = error;
 		}

@@ -1,0 +1,228 @@
+// Drives n8n's editor: adds each PSA node from the nodes panel, opens its dropdowns (loaded from the sandbox) and saves screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { Page, Response } from 'playwright-core';
+
+import { REPO_ROOT } from './package-install';
+
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'images');
+
+export interface DropdownSpec {
+	/** The parameter's name (n8n renders it as data-test-id="parameter-input-<name>"). */
+	parameter: string;
+	kind: 'options' | 'locator';
+	/** An entry the sandbox's data must put in the list. */
+	expect: RegExp;
+	/** Choose that entry (so dependent dropdowns can load). */
+	select?: boolean;
+	/** For a parameter inside a collection: the collection's "Add" label and the field's display name. */
+	addFrom?: { collection: string; field: string };
+}
+
+export interface EditorNodeSpec {
+	displayName: string;
+	/** Triggers are added as the first step of an empty workflow (the panel after a trigger lists actions). */
+	trigger?: boolean;
+	/** The action to pick in the nodes panel; triggers without operations open directly. */
+	action?: string;
+	dropdowns: DropdownSpec[];
+	/** docs/images/<screenshot>.png */
+	screenshot: string;
+}
+
+export const EDITOR_NODES: EditorNodeSpec[] = [
+	{ displayName: 'PSA Connect', action: 'Test the connection', dropdowns: [], screenshot: 'psa-connect' },
+	{
+		displayName: 'PSA Link',
+		action: 'Find or create the linked ticket',
+		dropdowns: [
+			{ parameter: 'company', kind: 'locator', expect: /Acme Corp/, select: true },
+			{ parameter: 'boardId', kind: 'options', expect: /^Help Desk$/, select: true },
+			{ parameter: 'priorityId', kind: 'options', expect: /Priority 3 - Normal/, select: true, addFrom: { collection: 'additionalFields', field: 'Priority Name or ID' } },
+			{ parameter: 'statusId', kind: 'options', expect: /^In Progress$/, addFrom: { collection: 'additionalFields', field: 'Status Name or ID' } },
+		],
+		screenshot: 'psa-link',
+	},
+	{
+		displayName: 'PSA Note',
+		action: 'Add a note to a ticket',
+		dropdowns: [
+			{ parameter: 'ticketBy', kind: 'options', expect: /^Ticket$/, select: true },
+			{ parameter: 'ticket', kind: 'locator', expect: /^#\d+ / },
+		],
+		screenshot: 'psa-note',
+	},
+	{
+		displayName: 'PSA Status',
+		action: 'Map an external state to a status',
+		dropdowns: [
+			{ parameter: 'boardId', kind: 'options', expect: /^Help Desk$/, select: true },
+			{ parameter: 'statusId', kind: 'options', expect: /^Resolved/ },
+		],
+		screenshot: 'psa-status',
+	},
+	{
+		displayName: 'PSA Member Map',
+		action: 'Set a member mapping',
+		dropdowns: [{ parameter: 'member', kind: 'locator', expect: /John Smith/ }],
+		screenshot: 'psa-member-map',
+	},
+	{
+		displayName: 'PSA Trigger',
+		trigger: true,
+		action: 'On ticket updated',
+		dropdowns: [
+			{ parameter: 'companyId', kind: 'locator', expect: /Acme Corp/, select: true },
+			{ parameter: 'boardId', kind: 'locator', expect: /^Help Desk$/, select: true },
+			{ parameter: 'statusIds', kind: 'options', expect: /^In Progress$/ },
+		],
+		screenshot: 'psa-trigger',
+	},
+];
+
+export interface DynamicOptionsCall {
+	url: string;
+	status: number;
+	method?: string;
+	count?: number;
+	error?: string;
+}
+
+/** Records every dropdown request the editor makes to n8n (options and resource-locator lists) and how it went. */
+export function watchDynamicOptions(page: Page): DynamicOptionsCall[] {
+	const calls: DynamicOptionsCall[] = [];
+	page.on('response', (response: Response) => {
+		const url = response.url();
+		if (!url.includes('/rest/dynamic-node-parameters/')) return;
+		void (async () => {
+			const call: DynamicOptionsCall = { url, status: response.status() };
+			try {
+				const request = response.request().postDataJSON() as { methodName?: string } | null;
+				call.method = request?.methodName;
+			} catch {
+				// not JSON: keep the URL
+			}
+			try {
+				const body = (await response.json()) as { data?: unknown; message?: string };
+				const data = body.data as { results?: unknown[] } | unknown[] | undefined;
+				if (Array.isArray(data)) call.count = data.length;
+				else if (data && Array.isArray(data.results)) call.count = data.results.length;
+				if (response.status() >= 400) call.error = body.message ?? JSON.stringify(body).slice(0, 300);
+			} catch (error) {
+				call.error = `unreadable answer: ${(error as Error).message}`;
+			}
+			calls.push(call);
+		})();
+	});
+	return calls;
+}
+
+/** Opens a workflow (one with a Manual Trigger, so action nodes can follow it), or a new empty one. */
+export async function openWorkflow(page: Page, baseUrl: string, workflowId: string | 'new'): Promise<void> {
+	await page.goto(`${baseUrl}/workflow/${workflowId}`);
+	await page.getByTestId('canvas').waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/** Adds a node through the nodes panel; fails with a clear message when the panel does not list it. */
+export async function addNodeFromPanel(page: Page, spec: EditorNodeSpec): Promise<void> {
+	if (spec.trigger) await page.getByTestId('canvas-add-button').click();
+	else await page.getByTestId('node-creator-plus-button').click();
+	const search = page.getByTestId('node-creator-search-bar');
+	await search.waitFor({ state: 'visible' });
+	await search.fill(spec.displayName);
+	// The panel lists a trigger under its app's name: n8n drops the trailing " Trigger" ("PSA Trigger" -> "PSA").
+	const listedAs = spec.trigger ? spec.displayName.replace(/ Trigger$/, '') : spec.displayName;
+	const item = page.getByTestId('node-creator-item-name').getByText(listedAs, { exact: true });
+	try {
+		await item.first().waitFor({ state: 'visible', timeout: 15_000 });
+	} catch {
+		throw new Error(`the nodes panel does not list "${spec.displayName}" (searched for it by name, looked for "${listedAs}")`);
+	}
+	await item.first().click();
+	if (spec.action) {
+		const action = page.getByTestId('node-creator').getByText(spec.action, { exact: true });
+		try {
+			await action.first().waitFor({ state: 'visible', timeout: 10_000 });
+		} catch {
+			throw new Error(`the nodes panel shows no action "${spec.action}" for "${spec.displayName}"`);
+		}
+		await action.first().click();
+	}
+	await page.getByTestId('ndv').waitFor({ state: 'visible', timeout: 20_000 });
+	await page.getByTestId('node-parameters').waitFor({ state: 'visible' });
+}
+
+// Closed n8n lists stay in the DOM, hidden; only the open one is visible.
+function entryLocator(page: Page, kind: DropdownSpec['kind']) {
+	return page.locator(kind === 'locator' ? '[data-test-id="rlc-item"]:visible' : '.el-select-dropdown__item:visible');
+}
+
+async function listEntries(page: Page, kind: DropdownSpec['kind']): Promise<string[]> {
+	const texts = await entryLocator(page, kind).allInnerTexts();
+	return texts.map((text) => text.trim().split('\n')[0].trim()).filter((text) => text !== '');
+}
+
+/**
+ * Opens one dropdown and waits until it lists an entry matching `expect`; a dropdown that shows n8n's load
+ * error, or stays empty, fails the step with what it showed. Returns the entries it listed.
+ */
+export async function openDropdown(page: Page, spec: DropdownSpec): Promise<string[]> {
+	const ndv = page.getByTestId('ndv');
+	if (spec.addFrom) {
+		await ndv.locator(`[data-test-id="${spec.addFrom.collection}"] [data-test-id="collection-parameter-add"], [data-test-id="collection-parameter-add"]`).first().click();
+		await page.locator('.el-select-dropdown:visible .el-select-dropdown__item').getByText(spec.addFrom.field, { exact: true }).first().click();
+	}
+	const container = ndv.getByTestId(`parameter-input-${spec.parameter}`).first();
+	await container.waitFor({ state: 'visible' });
+	await container.scrollIntoViewIfNeeded();
+	if (spec.kind === 'locator') await container.getByTestId('rlc-input').click();
+	else await container.click();
+	const deadline = Date.now() + 20_000;
+	let entries: string[] = [];
+	for (;;) {
+		entries = await listEntries(page, spec.kind).catch(() => []);
+		if (entries.some((entry) => spec.expect.test(entry))) break;
+		const problem = await dropdownError(page, container);
+		if (problem) throw new Error(`the "${spec.parameter}" dropdown failed to load: ${problem}`);
+		if (Date.now() > deadline) {
+			throw new Error(`the "${spec.parameter}" dropdown listed no entry matching ${spec.expect} within 20 s; it showed: ${JSON.stringify(entries)}`);
+		}
+		await page.waitForTimeout(250);
+	}
+	if (spec.select) {
+		const all = await entryLocator(page, spec.kind).allInnerTexts();
+		const index = all.findIndex((text) => spec.expect.test(text.trim().split('\n')[0].trim()));
+		await entryLocator(page, spec.kind).nth(index).click();
+		await page.waitForTimeout(300);
+	}
+	return entries;
+}
+
+// n8n shows a failed options load as an issue on the parameter or as an error line in the list.
+async function dropdownError(page: Page, container: ReturnType<Page['locator']>): Promise<string | undefined> {
+	const listError = page.locator('[data-test-id="rlc-error-container"]:visible, .el-select-dropdown__empty:visible');
+	for (const text of await listError.allInnerTexts().catch(() => [] as string[])) {
+		if (/error|could not|problem|failed/i.test(text)) return text.trim();
+	}
+	const issues = await container.locator('..').locator('[data-test-id="parameter-issues"]').allInnerTexts().catch(() => [] as string[]);
+	const issue = issues.find((text) => /error|could not|problem|failed/i.test(text));
+	if (issue) return issue.trim();
+	const titled = await container.locator('[title*="problem loading" i], [title*="Error" i]').count().catch(() => 0);
+	return titled > 0 ? 'n8n marked the parameter with a load error' : undefined;
+}
+
+export async function screenshotNdv(page: Page, name: string): Promise<string> {
+	mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	const file = join(SCREENSHOT_DIR, `${name}.png`);
+	await page.screenshot({ path: file });
+	return file;
+}
+
+export async function closeNdv(page: Page): Promise<void> {
+	await page.keyboard.press('Escape');
+	await page.keyboard.press('Escape');
+	const close = page.getByTestId('ndv-close-button');
+	if (await close.isVisible().catch(() => false)) await close.click();
+	await page.getByTestId('ndv').waitFor({ state: 'hidden', timeout: 10_000 });
+}

@@ -1,0 +1,364 @@
+// The end-to-end suite (`npm run test:e2e`): the packed package inside a real n8n 2.30 server, against the ConnectWise sandbox.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+
+import { connectionIdFor } from '../../lib/providers/registry';
+import { openStore } from '../../lib/store';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { launchBrowser, signIn } from './browser';
+import { addNodeFromPanel, closeNdv, EDITOR_NODES, openDropdown, openWorkflow, screenshotNdv, watchDynamicOptions } from './editor';
+import {
+	createUserFolder,
+	ensureN8n,
+	N8nRest,
+	runN8nCliChecked,
+	startN8nServer,
+	type N8nInstall,
+	type N8nServer,
+} from './n8n';
+import { checkBetterSqlite, installPackage, packPackage, PACKAGE_NAME } from './package-install';
+import { onCleanup, runCleanups, waitFor } from './processes';
+import { check, Steps } from './steps';
+import {
+	API_CREDENTIAL,
+	EDITOR_CANVAS_WORKFLOW,
+	ensureOpenTicket,
+	exampleWorkflows,
+	importSandboxCredential,
+	importWorkflows,
+	type WorkflowFile,
+} from './workspace';
+
+const NODE_TYPES = ['psaConnect', 'psaLink', 'psaNote', 'psaStatus', 'psaMemberMap', 'psaTrigger'].map((name) => `${PACKAGE_NAME}.${name}`);
+const TRIGGER_EXAMPLE = 'ticket-closed-resolve-alert.json';
+const MONITORING_ORIGIN = 'https://monitoring.example.com';
+
+interface ExecutionOutput {
+	error?: { message?: string };
+	output(node: string): Array<Record<string, unknown>>;
+}
+
+/** `n8n execute --id <id> --rawOutput`: the run as n8n stored it, with each node's first output. */
+async function executeWorkflow(install: N8nInstall, userFolder: string, id: string): Promise<ExecutionOutput> {
+	// The command prints the run through n8n's logger at level info, pretty-printed between a "{" and a "}" line.
+	const result = await runN8nCliChecked(install, ['execute', `--id=${id}`, '--rawOutput'], { userFolder, logLevel: 'info', timeoutMs: 120_000 });
+	const lines = result.stdout.split('\n');
+	const start = lines.indexOf('{');
+	const end = lines.lastIndexOf('}');
+	check(start >= 0 && end > start, `n8n execute printed no run data:\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
+	const run = JSON.parse(lines.slice(start, end + 1).join('\n')) as {
+		data: { resultData: { error?: { message?: string }; runData: Record<string, Array<{ data?: { main?: Array<Array<{ json: Record<string, unknown> }>> } }>> } };
+	};
+	const { runData, error } = run.data.resultData;
+	return {
+		error,
+		output: (node) => {
+			const items = runData[node]?.[0]?.data?.main?.[0];
+			check(items, `n8n's run has no output for node "${node}" (nodes that ran: ${Object.keys(runData).join(', ')})`);
+			return items.map((item) => item.json);
+		},
+	};
+}
+
+async function exportedNodeTypes(install: N8nInstall, userFolder: string): Promise<string[]> {
+	const file = join(userFolder, 'nodes-export.json');
+	await runN8nCliChecked(install, ['export:nodes', `--output=${file}`], { userFolder, logLevel: 'error' });
+	const { readFileSync } = await import('node:fs');
+	const nodes = JSON.parse(readFileSync(file, 'utf8')) as Array<{ name: string }>;
+	return nodes.map((node) => node.name);
+}
+
+interface Monitoring {
+	url: string;
+	received: Array<{ path: string; body: string }>;
+	server: Server;
+}
+
+/** The example trigger workflow resolves an alert in a monitoring system; this loopback server plays it. */
+async function startMonitoring(): Promise<Monitoring> {
+	const received: Monitoring['received'] = [];
+	const server = createServer((request: IncomingMessage, response) => {
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => {
+			received.push({ path: request.url ?? '/', body: Buffer.concat(chunks).toString('utf8') });
+			response.writeHead(200, { 'content-type': 'application/json' }).end('{"resolved":true}');
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = (server.address() as { port: number }).port;
+	const monitoring = { url: `http://127.0.0.1:${port}`, received, server };
+	onCleanup('stop the monitoring receiver', () => new Promise<void>((resolve) => server.close(() => resolve())));
+	return monitoring;
+}
+
+function statusId(sandbox: Sandbox, boardId: number, name: string): number {
+	const status = sandbox.db.statuses.find((candidate) => candidate.board?.id === boardId && candidate.name === name);
+	check(status, `the sandbox has no status "${name}" on board ${boardId}`);
+	return status.id;
+}
+
+interface ExecutionSummary {
+	id: string;
+	status: string;
+	mode: string;
+}
+
+async function executionsOf(rest: N8nRest, workflowId: string): Promise<ExecutionSummary[]> {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+	const page = await rest.request<{ results: ExecutionSummary[] }>('GET', `/rest/executions?filter=${filter}`);
+	return page.results;
+}
+
+async function main(): Promise<number> {
+	const steps = new Steps();
+	let install!: N8nInstall;
+	let tarball!: string;
+	let folderA!: string;
+	let sandbox!: Sandbox;
+	let examples: WorkflowFile[] = [];
+	let server!: N8nServer;
+	let rest!: N8nRest;
+	let linkedTicketId = 0;
+
+	await steps.run(`n8n 2.30.0 installed in the cache (first run installs it: ~3-6 min)`, async (log) => {
+		install = await ensureN8n(log);
+		log(`n8n ${install.version} at ${install.dir}`);
+	});
+
+	await steps.run('npm pack (builds dist/)', async (log) => {
+		tarball = await packPackage();
+		log(tarball);
+	});
+
+	await steps.run("install as n8n's UI does (--ignore-scripts) into user folder A; better-sqlite3's bundled binary loads", async (log) => {
+		folderA = createUserFolder('ui');
+		const installed = await installPackage(folderA, tarball, 'ui');
+		const native = await checkBetterSqlite(installed);
+		log(`better-sqlite3 loaded ${native.binary} (SQLite ${native.sqliteVersion})`);
+		check(/better-sqlite3\/prebuilds\/[^/]+\.node$/.test(native.binary), `better-sqlite3 did not load a bundled prebuilt binary: ${native.binary}`);
+		check(!native.compiled, 'better-sqlite3 has a build/ folder although install scripts did not run');
+	});
+
+	await steps.run('n8n loads the six nodes from user folder A', async (log) => {
+		const types = await exportedNodeTypes(install, folderA);
+		const missing = NODE_TYPES.filter((type) => !types.includes(type));
+		check(missing.length === 0, `n8n did not load ${missing.join(', ')} (it knows ${types.filter((type) => type.startsWith(PACKAGE_NAME)).join(', ') || 'no node of the package'})`);
+		log(`${NODE_TYPES.length} node types of ${PACKAGE_NAME} among ${types.length}`);
+	});
+
+	await steps.run('start the sandbox; import its credential and the example workflows with the n8n CLI', async (log) => {
+		sandbox = await startSandbox({ port: 0 });
+		onCleanup('stop the sandbox', () => sandbox.stop());
+		await importSandboxCredential(install, folderA, sandbox.credentials);
+		examples = exampleWorkflows();
+		check(examples.length >= 4, `docs/examples holds ${examples.length} workflows; expected at least 4`);
+		await importWorkflows(install, folderA, [...examples, EDITOR_CANVAS_WORKFLOW]);
+		log(`sandbox ${sandbox.url}; imported ${examples.map((example) => example.file).join(', ')}`);
+		// list:workflow prints through n8n's logger, at level info.
+		const listed = await runN8nCliChecked(install, ['list:workflow'], { userFolder: folderA, logLevel: 'info' });
+		for (const example of examples) check(listed.stdout.includes(example.id), `n8n list:workflow does not show ${example.file} (${example.id})`);
+	});
+
+	const example = (file: string): WorkflowFile => {
+		const found = examples.find((candidate) => candidate.file === file);
+		check(found, `docs/examples/${file} is missing`);
+		return found;
+	};
+
+	await steps.run('n8n execute connection-test.json: the connection works and permissions are listed', async (log) => {
+		const run = await executeWorkflow(install, folderA, example('connection-test.json').id);
+		check(!run.error, `the run failed: ${run.error?.message}`);
+		const [test] = run.output('Test connection');
+		check(test.ok === true, `Test connection answered ${JSON.stringify(test)}`);
+		const permissions = run.output('Check permissions');
+		check(permissions.length > 3, `Check permissions listed ${permissions.length} endpoints`);
+		log(`test: ${JSON.stringify(test).slice(0, 200)}`);
+		const sandboxJson = JSON.stringify(run.output('Test connection'));
+		check(!sandboxJson.includes(sandbox.credentials.privateKey), 'the private key appears in the node output');
+	});
+
+	await steps.run('n8n execute alert-to-ticket.json twice: one ticket, one note, In Progress; the store links it', async (log) => {
+		const { id } = example('alert-to-ticket.json');
+		const first = await executeWorkflow(install, folderA, id);
+		check(!first.error, `the first run failed: ${first.error?.message}`);
+		const [link] = first.output('Link alert to ticket');
+		check(link.created === true && typeof link.ticketId === 'number', `Link answered ${JSON.stringify(link)}`);
+		linkedTicketId = link.ticketId as number;
+		const [status] = first.output('Set status In Progress');
+		check(status.changed === true, `Set status answered ${JSON.stringify(status)}`);
+
+		const second = await executeWorkflow(install, folderA, id);
+		check(!second.error, `the second run failed: ${second.error?.message}`);
+		check(second.output('Link alert to ticket')[0].created === false, 'the second run created another ticket');
+		check(second.output('Add alert note')[0].deduplicated === true, 'the second run posted the note again');
+		check(second.output('Set status In Progress')[0].changed === false, 'the second run changed the status again');
+
+		const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'demo-monitor:disk-full-web01');
+		check(tickets.length === 1 && tickets[0].id === linkedTicketId, `the sandbox holds ${tickets.length} tickets for the alert`);
+		check(tickets[0].status?.id === statusId(sandbox, 1, 'In Progress'), `the ticket's status is ${JSON.stringify(tickets[0].status)}`);
+		// ConnectWise keeps the ticket's description as its first note; the workflow's note comes on top, once.
+		const notes = sandbox.db.notes.filter((note) => note.ticketId === linkedTicketId && note.text.includes('Log rotation started'));
+		check(notes.length === 1, `the ticket has ${notes.length} alert notes; expected 1`);
+		check(notes[0].internalAnalysisFlag, 'the alert note is not internal');
+		log(`ticket #${linkedTicketId}, status In Progress, one internal alert note`);
+
+		const store = await openStore({ engine: 'sqlite', filename: join(folderA, '.n8n', 'psa-bridge', 'state.sqlite') });
+		try {
+			const connectionId = connectionIdFor(API_CREDENTIAL.type, { ...sandbox.credentials });
+			const stored = await store.links.find(connectionId, 'demo-monitor', 'disk-full-web01');
+			check(stored?.state === 'linked' && stored.ticketId === linkedTicketId, `the store holds ${JSON.stringify(stored)} for the alert`);
+			const receipt = await store.noteReceipts.find(connectionId, 'disk-full-web01:first-alert');
+			check(receipt?.state === 'posted', `the note receipt is ${JSON.stringify(receipt)}`);
+			log(`store: link ${stored.source}/${stored.externalId} -> #${stored.ticketId}, note receipt posted`);
+		} finally {
+			await store.close();
+		}
+	});
+
+	await steps.run('n8n execute member-resolve.json: alice@acme.example is adoe, remembered in the member map', async (log) => {
+		const run = await executeWorkflow(install, folderA, example('member-resolve.json').id);
+		check(!run.error, `the run failed: ${run.error?.message}`);
+		const [resolved] = run.output('Resolve alice');
+		check(resolved.memberIdentifier === 'adoe', `Resolve answered ${JSON.stringify(resolved)}`);
+		const store = await openStore({ engine: 'sqlite', filename: join(folderA, '.n8n', 'psa-bridge', 'state.sqlite') });
+		try {
+			const connectionId = connectionIdFor(API_CREDENTIAL.type, { ...sandbox.credentials });
+			const mapping = await store.memberMap.get(connectionId, 'email', 'alice@acme.example');
+			check(mapping?.memberIdentifier === 'adoe', `the member map holds ${JSON.stringify(mapping)}`);
+			log(`member map: email alice@acme.example -> ${mapping.memberIdentifier} (${mapping.kind})`);
+		} finally {
+			await store.close();
+		}
+	});
+
+	await steps.run('manual install (npm install <tarball>, scripts allowed) into user folder B runs connection-test.json', async (log) => {
+		const folderB = createUserFolder('manual');
+		const installed = await installPackage(folderB, tarball, 'manual');
+		const native = await checkBetterSqlite(installed);
+		log(`better-sqlite3 loaded ${native.binary}`);
+		await importSandboxCredential(install, folderB, sandbox.credentials);
+		const { id, json } = example('connection-test.json');
+		await importWorkflows(install, folderB, [{ id, json }]);
+		const run = await executeWorkflow(install, folderB, id);
+		check(!run.error, `the run failed: ${run.error?.message}`);
+		check(run.output('Test connection')[0].ok === true, 'Test connection did not answer ok in folder B');
+	});
+
+	let monitoring!: Monitoring;
+	let trigger!: WorkflowFile;
+	let callbackUrl = '';
+
+	await steps.run('n8n start on a loopback port; owner set up over REST; the trigger workflow activated', async (log) => {
+		monitoring = await startMonitoring();
+		// The example resolves the alert in a monitoring system; point it at the loopback receiver.
+		const original = example(TRIGGER_EXAMPLE);
+		const text = JSON.stringify(original.json);
+		check(text.includes(MONITORING_ORIGIN), `${TRIGGER_EXAMPLE} no longer calls ${MONITORING_ORIGIN}`);
+		trigger = { ...original, json: JSON.parse(text.split(MONITORING_ORIGIN).join(monitoring.url)) };
+		await importWorkflows(install, folderA, [trigger]);
+
+		server = await startN8nServer(install, { userFolder: folderA });
+		log(`n8n at ${server.url} (log: ${server.logFile})`);
+		rest = new N8nRest(server.url);
+		await rest.setupOwner();
+		const workflow = await rest.request<{ versionId: string; active: boolean }>('GET', `/rest/workflows/${trigger.id}`);
+		const callbacksBefore = sandbox.db.callbacks.length;
+		const activated = await rest.request<{ active: boolean }>('POST', `/rest/workflows/${trigger.id}/activate`, { versionId: workflow.versionId });
+		check(activated.active === true, `n8n did not activate the trigger workflow: ${JSON.stringify(activated).slice(0, 300)}`);
+		const registered = sandbox.db.callbacks.slice(callbacksBefore);
+		check(registered.length === 1, `activation registered ${registered.length} callbacks in the PSA; expected 1`);
+		callbackUrl = registered[0].url;
+		check(callbackUrl.startsWith(`${server.url}/webhook/`), `the callback points at ${callbackUrl}, not at this n8n`);
+		log(`callback registered: ${registered[0].level} ${registered[0].objectId} -> ${callbackUrl}`);
+	});
+
+	await steps.run('a ticket closed in the sandbox: its signed callback runs the workflow in n8n, which resolves the alert', async (log) => {
+		const deliveriesBefore = sandbox.deliveries.length;
+		sandbox.changeTicket(linkedTicketId, { statusId: statusId(sandbox, 1, 'Resolved') }, { byMember: 'jsmith' });
+		const [delivery] = (await sandbox.waitForDeliveries(deliveriesBefore + 1, 15_000)).slice(deliveriesBefore);
+		check(delivery.status === 200, `n8n answered the callback with ${delivery.status}`);
+		const executions = await waitFor('the execution of the trigger workflow', 30_000, async () => {
+			const found = await executionsOf(rest, trigger.id);
+			return found.length > 0 && found.every((execution) => execution.status !== 'running' && execution.status !== 'new') ? found : undefined;
+		});
+		check(executions.length === 1, `n8n ran the trigger workflow ${executions.length} times; expected 1`);
+		check(executions[0].status === 'success' && executions[0].mode === 'webhook', `the execution is ${JSON.stringify(executions[0])}`);
+		check(monitoring.received.length === 1, `the monitoring system received ${monitoring.received.length} calls; expected 1`);
+		const call = monitoring.received[0];
+		check(call.path === '/api/alerts/disk-full-web01/resolve', `the monitoring call went to ${call.path}`);
+		const body = JSON.parse(call.body) as Record<string, unknown>;
+		check(body.source === 'demo-monitor' && body.alertId === 'disk-full-web01' && body.ticketId === linkedTicketId, `the monitoring call carried ${call.body}`);
+		log(`execution ${executions[0].id} ${executions[0].status}; monitoring got ${call.body}`);
+	});
+
+	await steps.run('a forged callback (bad signature) is refused and starts nothing', async (log) => {
+		const genuine = sandbox.deliveries[sandbox.deliveries.length - 1];
+		const executionsBefore = (await executionsOf(rest, trigger.id)).length;
+		const monitoringBefore = monitoring.received.length;
+		const body = typeof genuine.body === 'string' ? genuine.body : JSON.stringify(genuine.body);
+		const forged = await fetch(callbackUrl, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-content-signature': Buffer.from('not the signature').toString('base64') },
+			body,
+			signal: AbortSignal.timeout(15_000),
+		});
+		const unsigned = await fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(15_000) });
+		log(`forged -> ${forged.status}, unsigned -> ${unsigned.status}`);
+		check(forged.status === 401 && unsigned.status === 401, `n8n answered the forged callbacks with ${forged.status} and ${unsigned.status}; expected 401`);
+		// An execution would be saved within a moment; give it the time a genuine one took, then count.
+		await new Promise((resolve) => setTimeout(resolve, 3000));
+		const executionsAfter = (await executionsOf(rest, trigger.id)).length;
+		check(executionsAfter === executionsBefore, `n8n has ${executionsAfter - executionsBefore} new executions after the forged callbacks`);
+		check(monitoring.received.length === monitoringBefore, 'the monitoring system was called by a forged callback');
+	});
+
+	await steps.run('editor: the six nodes from the nodes panel, their dropdowns filled from the sandbox; screenshots in docs/images', async (log) => {
+		await ensureOpenTicket(sandbox);
+		const context = await launchBrowser();
+		const page = await context.newPage();
+		const calls = watchDynamicOptions(page);
+		await signIn(page, server.url);
+		for (const spec of EDITOR_NODES) {
+			const begin = Date.now();
+			await openWorkflow(page, server.url, spec.trigger ? 'new' : EDITOR_CANVAS_WORKFLOW.id);
+			await addNodeFromPanel(page, spec);
+			const shown: string[] = [];
+			for (const dropdown of spec.dropdowns) {
+				const entries = await openDropdown(page, dropdown);
+				shown.push(`${dropdown.parameter}: ${entries.length}`);
+			}
+			await page.waitForTimeout(400);
+			const file = await screenshotNdv(page, spec.screenshot);
+			await closeNdv(page);
+			log(`${spec.displayName}: ${shown.join(', ') || 'no dropdowns'} -> ${file.slice(file.indexOf('docs/'))} (${Date.now() - begin} ms)`);
+		}
+		await page.waitForTimeout(500);
+		const failed = calls.filter((call) => call.status >= 400 || call.error);
+		check(failed.length === 0, `dropdown requests failed: ${JSON.stringify(failed)}`);
+		const methods = new Set(calls.filter((call) => (call.count ?? 0) > 0).map((call) => call.method));
+		const expected = ['getBoards', 'getBoardStatuses', 'getPriorities', 'searchCompanies', 'searchTickets', 'searchMembers', 'searchBoards'];
+		const unseen = expected.filter((method) => !methods.has(method));
+		check(unseen.length === 0, `no dropdown was filled by ${unseen.join(', ')}`);
+		log(`${calls.length} dropdown requests, none failed: ${[...methods].join(', ')}`);
+	});
+
+	await steps.run('n8n stops cleanly', async () => {
+		await server?.stop();
+		check(server.process.exitStatus !== undefined, 'n8n did not exit');
+	});
+
+	console.log(steps.summary());
+	return steps.failed ? 1 : 0;
+}
+
+main()
+	.then(async (code) => {
+		await runCleanups();
+		process.exit(code);
+	})
+	.catch(async (error: unknown) => {
+		console.error(error);
+		await runCleanups();
+		process.exit(1);
+	});
