@@ -1,0 +1,89 @@
+// `npm run editor`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the sandbox, its credential and the example workflows.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { startSandbox } from '../test/sandbox';
+import { ensureN8n, N8nRest, OWNER, startN8nServer } from '../test/e2e/n8n';
+import { installPackage, packPackage, REPO_ROOT } from '../test/e2e/package-install';
+import { freePort, onCleanup, runCleanups } from '../test/e2e/processes';
+import { EDITOR_CANVAS_WORKFLOW, ensureOpenTicket, exampleWorkflows, importSandboxCredential, importWorkflows } from '../test/e2e/workspace';
+
+// Recreated at every start: the sandbox lives in memory, so state from an earlier start would point at tickets that are gone.
+const USER_FOLDER = process.env.PSA_EDITOR_HOME || join(REPO_ROOT, '.tmp', 'editor');
+
+async function portToUse(): Promise<number> {
+	if (process.env.PSA_EDITOR_PORT) return Number(process.env.PSA_EDITOR_PORT);
+	// n8n's usual port when it is free, so bookmarks keep working.
+	const { createServer } = await import('node:net');
+	const free = await new Promise<boolean>((resolve) => {
+		const probe = createServer();
+		probe.once('error', () => resolve(false));
+		probe.listen(5678, '127.0.0.1', () => probe.close(() => resolve(true)));
+	});
+	return free ? 5678 : freePort();
+}
+
+async function main(): Promise<void> {
+	const started = Date.now();
+	const step = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+
+	const install = await ensureN8n(step);
+	step(`n8n ${install.version} ready (${install.dir})`);
+
+	rmSync(USER_FOLDER, { recursive: true, force: true });
+	mkdirSync(join(USER_FOLDER, '.n8n'), { recursive: true });
+	onCleanup(`remove ${USER_FOLDER}`, () => {
+		if (process.env.PSA_EDITOR_KEEP !== '1') rmSync(USER_FOLDER, { recursive: true, force: true });
+	});
+	const tarball = await packPackage();
+	await installPackage(USER_FOLDER, tarball, 'ui');
+	step(`package packed and installed into ${join(USER_FOLDER, '.n8n', 'nodes')}`);
+
+	const sandbox = await startSandbox({ port: Number(process.env.PSA_SANDBOX_PORT ?? 0) });
+	onCleanup('stop the sandbox', () => sandbox.stop());
+	await ensureOpenTicket(sandbox);
+	step(`ConnectWise sandbox on ${sandbox.url}`);
+
+	await importSandboxCredential(install, USER_FOLDER, sandbox.credentials);
+	const examples = exampleWorkflows();
+	await importWorkflows(install, USER_FOLDER, [...examples, EDITOR_CANVAS_WORKFLOW]);
+	step(`credential "ConnectWise PSA sandbox" and ${examples.length} example workflows imported`);
+
+	const server = await startN8nServer(install, { userFolder: USER_FOLDER, port: await portToUse(), logLevel: 'warn' });
+	await new N8nRest(server.url).setupOwner();
+	step('n8n started');
+
+	console.log(
+		[
+			'',
+			`  n8n editor   ${server.url}`,
+			`  email        ${OWNER.email}`,
+			`  password     ${OWNER.password}`,
+			`  workflows    ${examples.map((example) => example.name).join('\n               ')}`,
+			`  sandbox      ${sandbox.url} (site for a new credential: ${sandbox.site}, company ${sandbox.credentials.companyId})`,
+			`  n8n log      ${server.logFile}`,
+			`  user folder  ${USER_FOLDER} (recreated at every start)`,
+			'',
+			'  Ctrl+C stops n8n and the sandbox.',
+			'',
+		].join('\n'),
+	);
+	// Keep running until a signal: processes.ts stops n8n and the sandbox, then exits.
+	await new Promise<void>((resolve) => {
+		const poll = setInterval(() => {
+			if (server.process.exitStatus) {
+				clearInterval(poll);
+				console.error(`n8n exited (${JSON.stringify(server.process.exitStatus)}); see ${server.logFile}`);
+				resolve();
+			}
+		}, 1000);
+	});
+	process.exitCode = 1;
+}
+
+main()
+	.catch((error: unknown) => {
+		console.error(error instanceof Error ? error.message : error);
+		process.exitCode = 1;
+	})
+	.finally(() => runCleanups());
