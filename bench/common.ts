@@ -85,3 +85,17 @@ export function assertRan(run: EngineRun, label: string, lastNode: string, expec
 export function log(message: string): void {
 	console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
+
+/** Runs a scenario on its own when its file is the entry point (`npx tsx bench/<scenario>.ts`): prints its table and targets. */
+export function runAlone(entry: NodeJS.Module, run: () => Promise<Section>): void {
+	if (require.main !== entry) return;
+	run()
+		.then((section) => {
+			console.log(section.markdown);
+			console.table(section.targets);
+		})
+		.catch((error) => {
+			console.error(error);
+			process.exitCode = 1;
+		});
+}

@@ -3,7 +3,7 @@ import './preload';
 import type { IRun } from 'n8n-workflow';
 import { closeBench, startBench } from './engine';
 import { alerts, naiveWorkflow, packageWorkflow } from './workflows';
-import { SMALL, fixed, log, ms, requestCounts, scaled, table, timed, type Section, type TargetResult } from './common';
+import { SMALL, fixed, log, ms, requestCounts, scaled, table, timed, runAlone, type Section, type TargetResult } from './common';
 
 export const LATENCY_MS = 50;
 /** Requests per second the sandbox accepts (429 with Retry-After: 1 above it). */
@@ -102,14 +102,4 @@ export async function run(): Promise<Section> {
 	return { title: '2. Concurrency under a rate limit', markdown, targets };
 }
 
-if (require.main === module) {
-	run()
-		.then((section) => {
-			console.log(section.markdown);
-			console.table(section.targets);
-		})
-		.catch((error) => {
-			console.error(error);
-			process.exitCode = 1;
-		});
-}
+runAlone(module, run);

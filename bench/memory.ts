@@ -3,7 +3,7 @@ import './preload';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startSandbox } from '../test/sandbox';
-import { SMALL, fixed, log, ms, scaled, table, type Section, type TargetResult } from './common';
+import { SMALL, fixed, log, ms, scaled, table, runAlone, type Section, type TargetResult } from './common';
 
 const TIMEOUT_MS = 6 * 60 * 1000;
 
@@ -91,14 +91,4 @@ export async function run(): Promise<Section> {
 	return { title: '5. Memory', markdown, targets };
 }
 
-if (require.main === module) {
-	run()
-		.then((section) => {
-			console.log(section.markdown);
-			console.table(section.targets);
-		})
-		.catch((error) => {
-			console.error(error);
-			process.exitCode = 1;
-		});
-}
+runAlone(module, run);

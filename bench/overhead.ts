@@ -16,7 +16,7 @@ import type { PsaStore } from '../lib/store/types';
 import { startSandbox, type Sandbox } from '../test/sandbox';
 import { closeBench, startBench } from './engine';
 import { alerts, packageWorkflow } from './workflows';
-import { SMALL, fixed, log, ms, scaled, table, timed, type Section, type TargetResult } from './common';
+import { SMALL, fixed, log, ms, scaled, table, timed, runAlone, type Section, type TargetResult } from './common';
 
 interface LoggedRequest {
 	method: string;
@@ -232,14 +232,4 @@ export async function run(): Promise<Section> {
 	return { title: '3. Overhead per item', markdown, targets };
 }
 
-if (require.main === module) {
-	run()
-		.then((section) => {
-			console.log(section.markdown);
-			console.table(section.targets);
-		})
-		.catch((error) => {
-			console.error(error);
-			process.exitCode = 1;
-		});
-}
+runAlone(module, run);

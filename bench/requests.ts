@@ -3,7 +3,7 @@ import './preload';
 import type { IRun } from 'n8n-workflow';
 import { closeBench, loadBaseNodes, startBench, type BenchFixture } from './engine';
 import { alerts, naiveWorkflow, packageWorkflow, type Alert } from './workflows';
-import { SMALL, fixed, log, ms, ratio, requestCounts, scaled, table, timed, type Section, type TargetResult } from './common';
+import { SMALL, fixed, log, ms, ratio, requestCounts, scaled, table, timed, runAlone, type Section, type TargetResult } from './common';
 
 type Flow = 'package' | 'naive-burst' | 'naive-sequential' | 'package-sequential';
 
@@ -194,14 +194,4 @@ export async function run(): Promise<Section> {
 	return { title: '1. Requests and wall time against the HTTP Request workflow', markdown, targets };
 }
 
-if (require.main === module) {
-	run()
-		.then((section) => {
-			console.log(section.markdown);
-			console.table(section.targets);
-		})
-		.catch((error) => {
-			console.error(error);
-			process.exitCode = 1;
-		});
-}
+runAlone(module, run);

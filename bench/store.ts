@@ -9,7 +9,7 @@ import { generateFernetKey } from '../lib/crypto/fernet';
 import { openStore, DEFAULT_POSTGRES_SCHEMA } from '../lib/store';
 import type { PsaStore } from '../lib/store/types';
 import { startPostgres, type RunningPostgres } from '../test/helpers/postgres';
-import { SMALL, fixed, log, percentile, scaled, table, type Section, type TargetResult } from './common';
+import { SMALL, fixed, log, percentile, scaled, table, runAlone, type Section, type TargetResult } from './common';
 
 const CONNECTION = 'bench-connection';
 const SOURCE = 'monitor';
@@ -260,14 +260,4 @@ export async function run(): Promise<Section> {
 	return { title: '4. Store: lookup and claim latency, bytes per link', markdown, targets };
 }
 
-if (require.main === module) {
-	run()
-		.then((section) => {
-			console.log(section.markdown);
-			console.table(section.targets);
-		})
-		.catch((error) => {
-			console.error(error);
-			process.exitCode = 1;
-		});
-}
+runAlone(module, run);
