@@ -1,5 +1,6 @@
 // The end-to-end suite (`npm run test:e2e`): the packed package inside a real n8n 2.30 server, against the ConnectWise sandbox.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { connectionIdFor } from '../../lib/providers/registry';
@@ -321,12 +322,19 @@ async function main(): Promise<number> {
 		await signIn(page, server.url);
 		for (const spec of EDITOR_NODES) {
 			const begin = Date.now();
-			await openWorkflow(page, server.url, spec.trigger ? 'new' : EDITOR_CANVAS_WORKFLOW.id);
-			await addNodeFromPanel(page, spec);
 			const shown: string[] = [];
-			for (const dropdown of spec.dropdowns) {
-				const entries = await openDropdown(page, dropdown);
-				shown.push(`${dropdown.parameter}: ${entries.length}`);
+			try {
+				await openWorkflow(page, server.url, spec.trigger ? 'new' : EDITOR_CANVAS_WORKFLOW.id);
+				await addNodeFromPanel(page, spec);
+				for (const dropdown of spec.dropdowns) {
+					const entries = await openDropdown(page, dropdown);
+					shown.push(`${dropdown.parameter}: ${entries.length}`);
+				}
+			} catch (error) {
+				// What the editor showed goes next to the temporary folders, not into docs/images.
+				const evidence = join(tmpdir(), `psa-e2e-failed-${spec.screenshot}.png`);
+				await page.screenshot({ path: evidence }).catch(() => undefined);
+				throw new Error(`${spec.displayName}: ${(error as Error).message} (screenshot: ${evidence})`);
 			}
 			await page.waitForTimeout(400);
 			const file = await screenshotNdv(page, spec.screenshot);
