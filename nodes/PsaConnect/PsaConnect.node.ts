@@ -1,6 +1,7 @@
 // PSA Connect node: test a PSA connection, check the API member's permissions, list and forget connections' local state.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
 import { connectWisePsaApiTest, psaStateStoreTest } from '../shared/credentialTest';
+import { credentialsOfPsaNode } from '../shared/credentials';
 import { optionsCollection } from '../shared/descriptions';
 import * as checkPermissions from './actions/checkPermissions.operation';
 import * as forget from './actions/forget.operation';
@@ -22,10 +23,7 @@ export class PsaConnect implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		// The credential dialogs' Test buttons run these methods (codebase lookup and version check included).
-		credentials: [
-			{ name: 'connectWisePsaApi', required: true, testedBy: 'connectWisePsaApiTest' },
-			{ name: 'psaStateStore', required: false, testedBy: 'psaStateStoreTest' },
-		],
+		credentials: credentialsOfPsaNode({ withTests: true }),
 		properties: [
 			{
 				displayName: 'Operation',

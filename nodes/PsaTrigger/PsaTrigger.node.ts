@@ -74,7 +74,8 @@ export class PsaTrigger implements INodeType {
 				displayName: 'Status Names or IDs',
 				name: 'statusIds',
 				type: 'multiOptions',
-				typeOptions: { loadOptionsMethod: 'getBoardStatuses', loadOptionsDependsOn: ['boardId'] },
+				// Board is a resource locator: the editor reloads statuses only when a dependency names its value.
+				typeOptions: { loadOptionsMethod: 'getBoardStatuses', loadOptionsDependsOn: ['boardId.value'] },
 				default: [],
 				description:
 					'Only tickets in these statuses of the board (needs a board). Empty: any status. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
