@@ -19,10 +19,10 @@ async function main(): Promise<void> {
 	/* eslint-disable @typescript-eslint/no-require-imports */
 	const { startSandbox } = require('../test/sandbox') as typeof import('../test/sandbox');
 	const { Engine } = require('../test/engine/harness') as typeof import('../test/engine/harness');
-	// The built package, as n8n loads it (npm start builds first).
+	// The built package, as n8n loads it (npm run demo builds first).
 	const dist = (file: string) => {
 		const path = join(root, 'dist', file);
-		if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run build" first (npm start does).`);
+		if (!existsSync(path)) throw new Error(`${path} is missing: run "npm run build" first (npm run demo does).`);
 		return require(path);
 	};
 	const { closeAllStores } = dist('nodes/shared/context.js') as typeof import('../nodes/shared/context');

@@ -1,4 +1,4 @@
-// `npm run editor`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the sandbox, its credential and the example workflows.
+// `npm start`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the sandbox, its credential and the example workflows.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,7 +1,7 @@
 // A real n8n 2.30 for the end-to-end suite: installed once into a cache outside the clone, run with throwaway user folders.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { BackgroundProcess, freePort, onCleanup, runChecked, runCommand, sleep, tail, waitFor, type RunResult } from './processes';
 
@@ -27,6 +27,16 @@ export interface N8nInstall {
 
 function installSpec(): string {
 	return JSON.stringify({ n8n: N8N_VERSION, overrides: N8N_OVERRIDES, node: process.versions.node.split('.')[0] });
+}
+
+/**
+ * n8n's sqlite3 dependency compiles from source here (its prebuilt download is unreachable), and node-gyp would
+ * download Node's headers unless told where they are: point it at the running Node's own include folder.
+ */
+function nativeBuildEnv(): Record<string, string> {
+	if (process.env.npm_config_nodedir) return {};
+	const prefix = dirname(dirname(process.execPath));
+	return existsSync(join(prefix, 'include', 'node', 'node.h')) ? { npm_config_nodedir: prefix } : {};
 }
 
 /**
@@ -57,7 +67,7 @@ export async function ensureN8n(log: (line: string) => void = () => {}): Promise
 		await runChecked('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
 			cwd: dir,
 			timeoutMs: INSTALL_TIMEOUT_MS,
-			env: { ...process.env, npm_config_update_notifier: 'false' },
+			env: { ...process.env, ...nativeBuildEnv(), npm_config_update_notifier: 'false' },
 		});
 		log(`installed n8n in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 		const version = await n8nVersion(bin);
