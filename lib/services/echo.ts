@@ -1,4 +1,4 @@
-// Echo suppression: a short-lived record, in the shared store, of the ticket changes this package made, so the trigger can ignore their callbacks.
+// Echo suppression: the record, in the shared store, of each ticket change this package made; the trigger ignores their callbacks by it, and it is the change's audit event.
 import type { PsaCallbackEvent } from '../providers/types';
 import { connectionOf, type PsaServiceContext } from './context';
 import { knownTicket } from './ticket-state';
@@ -9,6 +9,10 @@ export interface OwnChange {
 	change: OwnChangeKind;
 	/** For a status change: the status the ticket was moved to. */
 	statusId?: number;
+	/** For a status change: the status it had before (audit detail; echo suppression does not use it). */
+	previousStatusId?: number;
+	/** For a creation: the ticket was found again by its link key after a lost response, not created by this call. */
+	recovered?: boolean;
 	/**
 	 * The member the PSA records our changes as (ConnectWise: the API member's identifier, as in _info.updatedBy).
 	 * Defaults to the identity last learned for the connection in this process (see learnOwnIdentity).
@@ -16,43 +20,51 @@ export interface OwnChange {
 	by?: string;
 }
 
+/** An audit event as the store writes it: the action names the ticket, the detail says what changed and who made it. */
+export interface OwnChangeRecord {
+	action: string;
+	detail: Record<string, unknown>;
+}
+
 /** How long a recorded change counts as ours: callbacks normally arrive within seconds, but ConnectWise queues them under load. */
 export const DEFAULT_ECHO_WINDOW_MS = 2 * 60 * 1000;
-/** Records older than this are deleted (they only matter for the echo window). */
-export const OWN_CHANGE_RETENTION_MS = 60 * 60 * 1000;
 const OWN_CHANGE_PREFIX = 'own-change:ticket:';
-const PRUNE_EVERY_MS = 10 * 60 * 1000;
 // The API member of a connection rarely changes; an hour bounds how long a rotated credential's old identity is used.
 const OWN_IDENTITY_KEY = 'own-identity/';
 const OWN_IDENTITY_TTL_MS = 60 * 60 * 1000;
-
-// Pruning is housekeeping: once per connection per process per interval keeps it off the hot path.
-const lastPruned = new Map<string, number>();
 
 function actionFor(ticketId: number): string {
 	return `${OWN_CHANGE_PREFIX}${ticketId}`;
 }
 
 /**
- * Records that this package is about to change (or just created) the ticket. Call it BEFORE the request that
- * changes the ticket: ConnectWise may deliver the callback before the response arrives. The store is shared by
- * every n8n process (main, webhook, workers), so the trigger sees the record wherever the webhook lands.
+ * The record of one ticket change, for callers that write it together with other state in one transaction (PSA Link
+ * completes its claim and records the creation at once). One row per change serves both the trigger and the audit trail.
  */
-export async function recordOwnChange(ctx: PsaServiceContext, ticketId: number, change: OwnChange): Promise<void> {
-	const connectionId = await connectionOf(ctx);
+export function ownChangeRecord(ctx: PsaServiceContext, connectionId: string, ticketId: number, change: OwnChange): OwnChangeRecord {
 	const detail: Record<string, unknown> = { change: change.change };
 	if (change.statusId !== undefined) detail.statusId = change.statusId;
+	if (change.previousStatusId !== undefined) detail.previousStatusId = change.previousStatusId;
+	if (change.recovered) detail.recovered = true;
 	const by = normaliseIdentity(change.by) ?? ctx.cache.get<string>(connectionId, OWN_IDENTITY_KEY);
 	if (by) detail.by = by;
 	// The status the ticket had as far as we knew: a note record must not explain an event showing another status.
 	const known = change.change === 'note' ? knownTicket(ctx.cache, connectionId, ticketId) : undefined;
 	if (known) detail.knownStatusId = known.statusId;
-	await ctx.store.audit.record(connectionId, actionFor(ticketId), detail);
-	const now = ctx.now();
-	if (now - (lastPruned.get(connectionId) ?? 0) >= PRUNE_EVERY_MS) {
-		lastPruned.set(connectionId, now);
-		await ctx.store.audit.prune(connectionId, OWN_CHANGE_PREFIX, now - OWN_CHANGE_RETENTION_MS);
-	}
+	return { action: actionFor(ticketId), detail };
+}
+
+/**
+ * Records that this package is about to change (or just created) the ticket. Call it BEFORE the request that
+ * changes the ticket: ConnectWise may deliver the callback before the response arrives. The store is shared by
+ * every n8n process (main, webhook, workers), so the trigger sees the record wherever the webhook lands. The record
+ * is also the change's audit event (kept like every audit event, until the connection is forgotten); it is written
+ * before the request, so a request the PSA refused leaves one too.
+ */
+export async function recordOwnChange(ctx: PsaServiceContext, ticketId: number, change: OwnChange): Promise<void> {
+	const connectionId = await connectionOf(ctx);
+	const { action, detail } = ownChangeRecord(ctx, connectionId, ticketId, change);
+	await ctx.store.audit.record(connectionId, action, detail);
 }
 
 /**

@@ -4,7 +4,7 @@ import { PsaError, isPsaError } from '../providers/errors';
 import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
-import { recordOwnChange } from './echo';
+import { ownChangeRecord } from './echo';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
 import { optionalId, requireId, requireText } from './validation';
@@ -172,7 +172,8 @@ async function createClaimed(
 			let owner = ownerIdentity ? await resolveMember(ctx, ownerIdentity) : undefined;
 			let ownerId = fields.ownerId ?? owner?.memberId;
 			// Refreshed before each PSA step: a claim stays fresh while its holder works, however slow the steps before were.
-			await holdClaim(refreshClaim, target);
+			// Without a member lookup nothing ran since the claim's insert (or the refresh above) set its time.
+			if (ownerIdentity) await holdClaim(refreshClaim, target);
 			try {
 				try {
 					ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
@@ -204,8 +205,9 @@ async function createClaimed(
 	}
 
 	// The ticket id is known only now; the trigger also recognises its 'added' callback by the link key on the ticket.
-	await recordOwnChange(ctx, ticket.id, { change: 'created' });
-	const completed = await ctx.store.links.complete(connectionId, target.source, target.externalId, claimToken, ticket.id);
+	// The record of the creation (for the trigger and the audit trail) is written in the same transaction as the link.
+	const created = ownChangeRecord(ctx, connectionId, ticket.id, { change: 'created', recovered });
+	const completed = await ctx.store.links.complete(connectionId, target.source, target.externalId, claimToken, ticket.id, created);
 	if (!completed) {
 		// Our claim was taken over as stale while we worked; whatever is stored now wins.
 		const current = await ctx.store.links.find(connectionId, target.source, target.externalId);
@@ -216,7 +218,6 @@ async function createClaimed(
 		await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id, { replace: true });
 	}
 	rememberTicket(ctx.cache, connectionId, ticket);
-	await ctx.store.audit.record(connectionId, recovered ? 'link.recovered' : 'link.created', { ticketId: ticket.id });
 	return {
 		created: true,
 		source: target.source,

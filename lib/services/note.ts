@@ -141,7 +141,8 @@ async function postClaimed(
 			recovered = note !== undefined;
 		}
 		if (!note) {
-			await holdReceipt();
+			// A fresh claim's insert has just set its time; after a search (takeover) it is refreshed and checked first.
+			if (input.searchFirst) await holdReceipt();
 			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
 			const posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, holdReceipt);
 			note = posted.note;

@@ -173,12 +173,12 @@ async function apply(ctx: PsaServiceContext, ticket: TicketRef, choose: Chooser,
 		}
 		try {
 			// Recorded first: the PSA's callback for this change may reach the trigger before the response reaches us.
-			const ownChange = { change: 'status' as const, statusId: status.id };
+			// The record is also the change's audit event (one row per change).
+			const ownChange = { change: 'status' as const, statusId: status.id, previousStatusId: current.statusId };
 			await recordOwnChange(ctx, ticketId, ownChange);
 			const updated = await ctx.provider.updateTicketStatus(ticketId, status.id);
 			await confirmOwnChange(ctx, ticketId, ownChange, updated.updatedBy);
 			rememberTicket(ctx.cache, connectionId, updated);
-			await ctx.store.audit.record(connectionId, 'status.set', { ticketId, statusId: status.id, previousStatusId: current.statusId });
 			return { ...result, changed: true };
 		} catch (error) {
 			// The PSA refusing a status chosen from what this process remembered means the ticket moved (e.g. to another board): read it and choose again.

@@ -132,7 +132,7 @@ function toStatusMapping(row: Selectable<StatusMapTable>): StatusMapping {
 	};
 }
 
-export function createLinkRepository({ db, clock }: RepositoryContext): LinkRepository {
+export function createLinkRepository({ db, keyring, clock }: RepositoryContext): LinkRepository {
 	const findRow = (connectionId: string, source: string, externalId: string) =>
 		db
 			.selectFrom('psa_ticket_links')
@@ -178,19 +178,29 @@ export function createLinkRepository({ db, clock }: RepositoryContext): LinkRepo
 			throw new StoreError('conflict', `The link ${source}/${externalId} kept being released while claiming it; try again`);
 		},
 
-		async complete(connectionId, source, externalId, claimToken, ticketId) {
+		async complete(connectionId, source, externalId, claimToken, ticketId, event) {
 			validateKey(connectionId, source, externalId);
 			requireId('ticketId', ticketId);
-			const result = await db
-				.updateTable('psa_ticket_links')
-				.set({ state: 'linked', ticket_id: ticketId, claim_token: null, updated_at: clock() })
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
-				.where('state', '=', 'pending')
-				.where('claim_token', 'in', heldBy(claimToken))
-				.executeTakeFirst();
-			return changed(result) > 0;
+			const auditRow = event ? auditRowOf(keyring, clock, connectionId, event.action, event.detail) : undefined;
+			const completeIn = async (executor: Kysely<StoreDatabase>) =>
+				changed(
+					await executor
+						.updateTable('psa_ticket_links')
+						.set({ state: 'linked', ticket_id: ticketId, claim_token: null, updated_at: clock() })
+						.where('connection_id', '=', connectionId)
+						.where('source', '=', source)
+						.where('external_id', '=', externalId)
+						.where('state', '=', 'pending')
+						.where('claim_token', 'in', heldBy(claimToken))
+						.executeTakeFirst(),
+				) > 0;
+			if (!auditRow) return completeIn(db);
+			// One commit for both: the link and the record of the change that made it are written (or lost) together.
+			return db.transaction().execute(async (trx) => {
+				const completed = await completeIn(trx);
+				await trx.insertInto('psa_audit_events').values(auditRow).execute();
+				return completed;
+			});
 		},
 
 		set: async function setLink(connectionId, source, externalId, ticketId, options = {}): Promise<TicketLink> {
@@ -723,18 +733,20 @@ function toConnection(row: Selectable<ConnectionsTable>) {
 	};
 }
 
+/** A checked, sealed audit row ready to insert. */
+function auditRowOf(keyring: FernetKeyring, clock: () => number, connectionId: string, action: string, detail: Record<string, unknown>) {
+	requireText('connectionId', connectionId);
+	requireText('action', action);
+	if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+		throw new StoreError('invalid-input', 'An audit detail must be an object');
+	}
+	return { connection_id: connectionId, action, detail_sealed: keyring.seal(JSON.stringify(detail)), at: clock() };
+}
+
 export function createAuditRepository({ db, keyring, clock }: RepositoryContext): AuditRepository {
 	return {
 		async record(connectionId, action, detail) {
-			requireText('connectionId', connectionId);
-			requireText('action', action);
-			if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
-				throw new StoreError('invalid-input', 'An audit detail must be an object');
-			}
-			await db
-				.insertInto('psa_audit_events')
-				.values({ connection_id: connectionId, action, detail_sealed: keyring.seal(JSON.stringify(detail)), at: clock() })
-				.execute();
+			await db.insertInto('psa_audit_events').values(auditRowOf(keyring, clock, connectionId, action, detail)).execute();
 		},
 
 		async list(connectionId, page) {

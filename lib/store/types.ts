@@ -102,8 +102,18 @@ export interface TakeOverResult<T> {
 export interface LinkRepository {
 	/** Inserts a pending link if none exists, atomically; never throws on a duplicate. */
 	claim(connectionId: string, source: string, externalId: string, claimToken: string): Promise<ClaimResult>;
-	/** Marks a pending claim linked to the ticket; false when the claim token no longer holds it. */
-	complete(connectionId: string, source: string, externalId: string, claimToken: string, ticketId: number): Promise<boolean>;
+	/**
+	 * Marks a pending claim linked to the ticket; false when the claim token no longer holds it. With `event`, the audit
+	 * event is recorded in the same transaction, whether or not the claim still held (the ticket exists either way).
+	 */
+	complete(
+		connectionId: string,
+		source: string,
+		externalId: string,
+		claimToken: string,
+		ticketId: number,
+		event?: { action: string; detail: Record<string, unknown> },
+	): Promise<boolean>;
 	/** Links directly (Link Existing Ticket); replaces a closed or stale link, refuses to replace a live one unless forced. */
 	set(connectionId: string, source: string, externalId: string, ticketId: number, options?: { replace?: boolean }): Promise<TicketLink>;
 	find(connectionId: string, source: string, externalId: string): Promise<TicketLink | undefined>;
