@@ -1,10 +1,10 @@
-// Opens the state store: SQLite (default file, WAL, cross-process migration lock) or PostgreSQL (schema, pool), migrations, keys.
+// Opens the state store: SQLite (default file, WAL, durable claims, cross-process migration lock) or PostgreSQL (schema, pool), migrations, keys.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import { Pool } from 'pg';
 import { migrations as defaultMigrations, type StoreMigration } from '../../migrations';
@@ -34,6 +34,38 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 /** Only for tests and upgrades: open with another migration list than the shipped one. */
 export interface OpenStoreInternals {
 	migrations?: Readonly<Record<string, StoreMigration>>;
+	/** SQLite only: called before each statement runs, with its SQL and the connection's `synchronous` level (1 NORMAL, 2 FULL). */
+	onStatement?: (sql: string, synchronous: number) => void;
+}
+
+/**
+ * The better-sqlite3 database as Kysely's SQLite dialect sees it (prepare + close). With a tracer, every statement
+ * reports its SQL and the connection's synchronous level when it runs, so tests can see which commits are durable.
+ */
+function sqliteDatabaseFor(raw: BetterSqlite3.Database, onStatement: OpenStoreInternals['onStatement']): SqliteDatabase {
+	if (!onStatement) return raw;
+	const level = () => Number(raw.pragma('synchronous', { simple: true }));
+	return {
+		close: () => raw.close(),
+		prepare(text: string): SqliteStatement {
+			const statement = raw.prepare(text);
+			return {
+				reader: statement.reader,
+				all(parameters) {
+					onStatement(text, level());
+					return statement.all(parameters);
+				},
+				run(parameters) {
+					onStatement(text, level());
+					return statement.run(parameters);
+				},
+				iterate(parameters) {
+					onStatement(text, level());
+					return statement.iterate(parameters);
+				},
+			};
+		},
+	};
 }
 
 /** `${N8N_USER_FOLDER or home}/.n8n/psa-bridge`, where n8n keeps its own data. */
@@ -57,7 +89,7 @@ export async function openStore(options: StoreOptions = { engine: 'sqlite' }, in
 		throw new StoreError('configuration', 'The state store engine must be "sqlite" or "postgres"');
 	}
 	const migrationList = internals.migrations ?? defaultMigrations;
-	return options.engine === 'sqlite' ? openSqlite(options, migrationList) : openPostgres(options, migrationList);
+	return options.engine === 'sqlite' ? openSqlite(options, migrationList, internals) : openPostgres(options, migrationList);
 }
 
 function keyringFrom(keys: string[]): FernetKeyring {
@@ -71,7 +103,11 @@ function keyringFrom(keys: string[]): FernetKeyring {
 	}
 }
 
-async function openSqlite(options: SqliteStoreOptions, migrationList: Readonly<Record<string, StoreMigration>>): Promise<PsaStore> {
+async function openSqlite(
+	options: SqliteStoreOptions,
+	migrationList: Readonly<Record<string, StoreMigration>>,
+	internals: OpenStoreInternals,
+): Promise<PsaStore> {
 	const filename = path.resolve(options.filename && options.filename.trim() !== '' ? options.filename : defaultStoreFile());
 	const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 	const explicitKeys = options.keys?.filter((key) => typeof key === 'string' && key.trim() !== '') ?? [];
@@ -91,8 +127,12 @@ async function openSqlite(options: SqliteStoreOptions, migrationList: Readonly<R
 	let db: Kysely<StoreDatabase> | undefined;
 	try {
 		raw.pragma('journal_mode = WAL');
+		// NORMAL in WAL mode: a commit is not synced to disk; the WAL is synced at checkpoints. This never corrupts the
+		// database, and a process crash loses nothing; an OS crash or power loss can lose the last commits. The commits
+		// exactly-once depends on (claims) switch to FULL for themselves (see durably below and docs/state-store.md).
+		raw.pragma('synchronous = NORMAL');
 		raw.pragma('foreign_keys = ON');
-		db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: raw }) });
+		db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: sqliteDatabaseFor(raw, internals.onStatement) }) });
 
 		// Kysely's SQLite adapter takes no migration lock. BEGIN IMMEDIATE takes SQLite's write lock on this
 		// connection, so a second process waits here (busy timeout) and then finds the migrations applied.
@@ -118,7 +158,7 @@ async function openSqlite(options: SqliteStoreOptions, migrationList: Readonly<R
 			const sealedDataExists = (await readLookupRow(db)) !== undefined;
 			keyring = keyringFrom([readOrCreateKeyFile(keyFile, sealedDataExists, location)]);
 		}
-		return await assemble(db, keyring, options.clock ?? Date.now, 'sqlite', location, applied);
+		return await assemble(db, keyring, options.clock ?? Date.now, 'sqlite', location, applied, sqliteDurably(db, raw));
 	} catch (error) {
 		if (db) await db.destroy();
 		else raw.close();
@@ -222,7 +262,7 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Readon
 			throw new StoreError('unavailable', `Cannot open the PSA State Store in ${location}: ${failure.message || failure.code || 'connection failed'}`, { cause: error });
 		}
 		const applied = await migrate(db, migrationList, { migrationTableSchema: schema });
-		return await assemble(db, keyring, options.clock ?? Date.now, 'postgres', location, applied);
+		return await assemble(db, keyring, options.clock ?? Date.now, 'postgres', location, applied, (write) => write(db));
 	} catch (error) {
 		await db.destroy();
 		throw error;
@@ -317,9 +357,10 @@ async function assemble(
 	engine: 'sqlite' | 'postgres',
 	location: string,
 	appliedMigrations: string[],
+	durably: RepositoryContext['durably'],
 ): Promise<PsaStore> {
 	const lookupKey = await loadLookupKey(db, keyring, clock, location);
-	const context: RepositoryContext = { db, keyring, lookupKey, clock };
+	const context: RepositoryContext = { db, keyring, lookupKey, clock, durably };
 	let closed = false;
 	return {
 		engine,
@@ -340,6 +381,25 @@ async function assemble(
 			await db.destroy();
 		},
 	};
+}
+
+/**
+ * Runs writes whose commits must survive an OS crash or power loss on the store's one SQLite connection, reserved (no
+ * other query runs in between), with synchronous=FULL: each commit waits for the WAL to be synced, and in WAL mode that
+ * sync also covers every earlier commit made under NORMAL. Back to NORMAL afterwards, also when the write fails.
+ */
+function sqliteDurably(db: Kysely<StoreDatabase>, raw: BetterSqlite3.Database): RepositoryContext['durably'] {
+	// raw.pragma prepares the statement on every call: SQLite applies some pragmas when they are prepared, so a prepared
+	// pragma statement run again does not reliably set the level. The connection is reserved, so nothing runs in between.
+	return (write) =>
+		db.connection().execute(async (connection) => {
+			raw.pragma('synchronous = FULL');
+			try {
+				return await write(connection);
+			} finally {
+				raw.pragma('synchronous = NORMAL');
+			}
+		});
 }
 
 async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, clock: () => number) {

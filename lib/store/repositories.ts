@@ -27,6 +27,11 @@ export interface RepositoryContext {
 	keyring: FernetKeyring;
 	lookupKey: Buffer;
 	clock: () => number;
+	/**
+	 * Runs writes whose commits must be on disk when they return (claims: a claim lost in a power failure after the PSA
+	 * create would let a retry create twice). SQLite: synchronous=FULL for these commits only; PostgreSQL: as is.
+	 */
+	durably<T>(write: (executor: Kysely<StoreDatabase>) => Promise<T>): Promise<T>;
 }
 
 /** SQLite needs a LIMIT for an OFFSET; both engines accept this as "no limit". */
@@ -132,9 +137,9 @@ function toStatusMapping(row: Selectable<StatusMapTable>): StatusMapping {
 	};
 }
 
-export function createLinkRepository({ db, keyring, clock }: RepositoryContext): LinkRepository {
-	const findRow = (connectionId: string, source: string, externalId: string) =>
-		db
+export function createLinkRepository({ db, keyring, clock, durably }: RepositoryContext): LinkRepository {
+	const findRow = (connectionId: string, source: string, externalId: string, executor: Kysely<StoreDatabase> = db) =>
+		executor
 			.selectFrom('psa_ticket_links')
 			.selectAll()
 			.where('connection_id', '=', connectionId)
@@ -155,21 +160,24 @@ export function createLinkRepository({ db, keyring, clock }: RepositoryContext):
 			for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 				const now = clock();
 				// ON CONFLICT DO NOTHING: the primary key decides the winner inside the engine, and a loser gets no error.
-				const inserted = await db
-					.insertInto('psa_ticket_links')
-					.values({
-						connection_id: connectionId,
-						source,
-						external_id: externalId,
-						state: 'pending',
-						ticket_id: null,
-						claim_token: claimToken,
-						created_at: now,
-						updated_at: now,
-					})
-					.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing())
-					.executeTakeFirst();
-				const row = await findRow(connectionId, source, externalId);
+				// Durable: the PSA create follows, and a retry must find this pending row to search instead of creating again.
+				const { inserted, row } = await durably(async (executor) => ({
+					inserted: await executor
+						.insertInto('psa_ticket_links')
+						.values({
+							connection_id: connectionId,
+							source,
+							external_id: externalId,
+							state: 'pending',
+							ticket_id: null,
+							claim_token: claimToken,
+							created_at: now,
+							updated_at: now,
+						})
+						.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing())
+						.executeTakeFirst(),
+					row: await findRow(connectionId, source, externalId, executor),
+				}));
 				if (row) {
 					const claimed = changed(inserted) > 0 && row.state === 'pending' && row.claim_token === claimToken;
 					return { claimed, link: toLink(row) };
@@ -373,9 +381,14 @@ export function createLinkRepository({ db, keyring, clock }: RepositoryContext):
 	};
 }
 
-export function createNoteReceiptRepository({ db, clock }: RepositoryContext): NoteReceiptRepository {
-	const findRow = (connectionId: string, dedupeKey: string) =>
-		db.selectFrom('psa_note_receipts').selectAll().where('connection_id', '=', connectionId).where('dedupe_key', '=', dedupeKey).executeTakeFirst();
+export function createNoteReceiptRepository({ db, clock, durably }: RepositoryContext): NoteReceiptRepository {
+	const findRow = (connectionId: string, dedupeKey: string, executor: Kysely<StoreDatabase> = db) =>
+		executor
+			.selectFrom('psa_note_receipts')
+			.selectAll()
+			.where('connection_id', '=', connectionId)
+			.where('dedupe_key', '=', dedupeKey)
+			.executeTakeFirst();
 
 	return {
 		async claim(connectionId, dedupeKey, ticketId, claimToken) {
@@ -385,21 +398,24 @@ export function createNoteReceiptRepository({ db, clock }: RepositoryContext): N
 			requireText('claimToken', claimToken);
 			for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
 				const now = clock();
-				const inserted = await db
-					.insertInto('psa_note_receipts')
-					.values({
-						connection_id: connectionId,
-						dedupe_key: dedupeKey,
-						state: 'pending',
-						ticket_id: ticketId,
-						note_id: null,
-						claim_token: claimToken,
-						created_at: now,
-						updated_at: now,
-					})
-					.onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
-					.executeTakeFirst();
-				const row = await findRow(connectionId, dedupeKey);
+				// Durable, as a link claim: the note is posted next, and a retry must find this receipt.
+				const { inserted, row } = await durably(async (executor) => ({
+					inserted: await executor
+						.insertInto('psa_note_receipts')
+						.values({
+							connection_id: connectionId,
+							dedupe_key: dedupeKey,
+							state: 'pending',
+							ticket_id: ticketId,
+							note_id: null,
+							claim_token: claimToken,
+							created_at: now,
+							updated_at: now,
+						})
+						.onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
+						.executeTakeFirst(),
+					row: await findRow(connectionId, dedupeKey, executor),
+				}));
 				if (row) {
 					const claimed = changed(inserted) > 0 && row.state === 'pending' && row.claim_token === claimToken;
 					return { claimed, receipt: toReceipt(row) };
@@ -743,7 +759,7 @@ function auditRowOf(keyring: FernetKeyring, clock: () => number, connectionId: s
 	return { connection_id: connectionId, action, detail_sealed: keyring.seal(JSON.stringify(detail)), at: clock() };
 }
 
-export function createAuditRepository({ db, keyring, clock }: RepositoryContext): AuditRepository {
+export function createAuditRepository({ db, keyring, clock, durably }: RepositoryContext): AuditRepository {
 	return {
 		async record(connectionId, action, detail) {
 			await db.insertInto('psa_audit_events').values(auditRowOf(keyring, clock, connectionId, action, detail)).execute();
@@ -799,19 +815,22 @@ export function createAuditRepository({ db, keyring, clock }: RepositoryContext)
 				});
 			}
 			// SQLite has one writer at a time, so row ids follow commit order: insert, then the lowest id in the window wins.
-			const inserted = await db.insertInto('psa_audit_events').values(row).returning('id').executeTakeFirstOrThrow();
-			const first = await db
-				.selectFrom('psa_audit_events')
-				.select('id')
-				.where('connection_id', '=', connectionId)
-				.where('action', '=', action)
-				.where('at', '>=', since)
-				.orderBy('id', 'asc')
-				.limit(1)
-				.executeTakeFirstOrThrow();
-			if (toNumber(first.id) === toNumber(inserted.id)) return true;
-			await db.deleteFrom('psa_audit_events').where('id', '=', inserted.id).execute();
-			return false;
+			// Durable: a delivery accepted here must still be known after a power failure, or its redelivery would run again.
+			return durably(async (executor) => {
+				const inserted = await executor.insertInto('psa_audit_events').values(row).returning('id').executeTakeFirstOrThrow();
+				const first = await executor
+					.selectFrom('psa_audit_events')
+					.select('id')
+					.where('connection_id', '=', connectionId)
+					.where('action', '=', action)
+					.where('at', '>=', since)
+					.orderBy('id', 'asc')
+					.limit(1)
+					.executeTakeFirstOrThrow();
+				if (toNumber(first.id) === toNumber(inserted.id)) return true;
+				await executor.deleteFrom('psa_audit_events').where('id', '=', inserted.id).execute();
+				return false;
+			});
 		},
 
 		async prune(connectionId, actionPrefix, beforeMs) {
