@@ -38,17 +38,38 @@ export interface OpenStoreInternals {
 	onStatement?: (sql: string, synchronous: number) => void;
 }
 
+/** Distinct statements kept prepared; the store's queries have a few dozen shapes, so this only bounds odd cases. */
+const STATEMENT_CACHE_SIZE = 200;
+
 /**
- * The better-sqlite3 database as Kysely's SQLite dialect sees it (prepare + close). With a tracer, every statement
- * reports its SQL and the connection's synchronous level when it runs, so tests can see which commits are durable.
+ * The better-sqlite3 database as Kysely's SQLite dialect sees it (prepare + close). Kysely asks for a new prepared
+ * statement on every query, and preparing costs more than running a point lookup: statements are kept, keyed by their
+ * SQL (Kysely binds every value as a parameter, so the SQL text is the query's shape). Pragmas are never kept: SQLite
+ * applies some of them when they are prepared, not when they run again. With a tracer, every statement reports its SQL
+ * and the connection's synchronous level when it runs, so tests can see which commits are durable.
  */
 function sqliteDatabaseFor(raw: BetterSqlite3.Database, onStatement: OpenStoreInternals['onStatement']): SqliteDatabase {
-	if (!onStatement) return raw;
+	const statements = new Map<string, BetterSqlite3.Statement>();
+	const prepared = (text: string): BetterSqlite3.Statement => {
+		const kept = statements.get(text);
+		// A statement still iterating (a stream) cannot run again: such a query gets a statement of its own.
+		if (kept && !kept.busy) return kept;
+		const statement = raw.prepare(text);
+		if (!kept && !/^\s*pragma\b/i.test(text)) {
+			if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+			statements.set(text, statement);
+		}
+		return statement;
+	};
 	const level = () => Number(raw.pragma('synchronous', { simple: true }));
 	return {
-		close: () => raw.close(),
+		close: () => {
+			statements.clear();
+			raw.close();
+		},
 		prepare(text: string): SqliteStatement {
-			const statement = raw.prepare(text);
+			const statement = prepared(text);
+			if (!onStatement) return statement;
 			return {
 				reader: statement.reader,
 				all(parameters) {

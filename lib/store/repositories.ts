@@ -1,5 +1,5 @@
 // The repositories over Kysely: one implementation for SQLite and PostgreSQL, single-statement writes where atomicity matters.
-import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Compilable, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import { keyedHash, type FernetKeyring } from '../crypto/fernet';
 import { StoreError } from './errors';
 import type { AuditEventsTable, StoreDatabase, TicketLinksTable, NoteReceiptsTable, MemberMapTable, StatusMapTable, ConnectionsTable } from './schema';
@@ -32,6 +32,22 @@ export interface RepositoryContext {
 	 * create would let a retry create twice). SQLite: synchronous=FULL for these commits only; PostgreSQL: as is.
 	 */
 	durably<T>(write: (executor: Kysely<StoreDatabase>) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A query built and compiled once, for the hot paths: Kysely compiles with marker values in place of the arguments,
+ * and each call runs the compiled SQL with the arguments in the markers' places (values that are part of the query,
+ * such as a state name, stay as compiled). Saves building and compiling the query on every call.
+ */
+function precompiled<R>(arity: number, build: (...markers: string[]) => Compilable<R>) {
+	const markers = Array.from({ length: arity }, (_, index) => `\u0000psa-argument-${index}`);
+	const compiled = build(...markers).compile();
+	const slots = compiled.parameters.map((parameter) => markers.indexOf(parameter as string));
+	return (executor: Kysely<StoreDatabase>, ...args: unknown[]): Promise<QueryResult<R>> =>
+		executor.executeQuery<R>({
+			...compiled,
+			parameters: slots.map((slot, index) => (slot >= 0 ? args[slot] : compiled.parameters[index])),
+		});
 }
 
 /** SQLite needs a LIMIT for an OFFSET; both engines accept this as "no limit". */
@@ -138,14 +154,42 @@ function toStatusMapping(row: Selectable<StatusMapTable>): StatusMapping {
 }
 
 export function createLinkRepository({ db, keyring, clock, durably }: RepositoryContext): LinkRepository {
-	const findRow = (connectionId: string, source: string, externalId: string, executor: Kysely<StoreDatabase> = db) =>
-		executor
+	const selectRow = precompiled(3, (connectionId, source, externalId) =>
+		db
 			.selectFrom('psa_ticket_links')
 			.selectAll()
 			.where('connection_id', '=', connectionId)
 			.where('source', '=', source)
+			.where('external_id', '=', externalId),
+	);
+	const findRow = async (connectionId: string, source: string, externalId: string, executor: Kysely<StoreDatabase> = db) =>
+		(await selectRow(executor, connectionId, source, externalId)).rows[0];
+	const insertEvent = auditInsert(db);
+	const updateComplete = precompiled(7, (ticketId, now, connectionId, source, externalId, token, takenOverToken) =>
+		db
+			.updateTable('psa_ticket_links')
+			.set({ state: 'linked', ticket_id: ticketId as unknown as number, claim_token: null, updated_at: now as unknown as number })
+			.where('connection_id', '=', connectionId)
+			.where('source', '=', source)
 			.where('external_id', '=', externalId)
-			.executeTakeFirst();
+			.where('state', '=', 'pending')
+			.where('claim_token', 'in', [token, takenOverToken]),
+	);
+	const insertClaim = precompiled(5, (connectionId, source, externalId, claimToken, now) =>
+		db
+			.insertInto('psa_ticket_links')
+			.values({
+				connection_id: connectionId,
+				source,
+				external_id: externalId,
+				state: 'pending',
+				ticket_id: null,
+				claim_token: claimToken,
+				created_at: now as unknown as number,
+				updated_at: now as unknown as number,
+			})
+			.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing()),
+	);
 
 	const validateKey = (connectionId: string, source: string, externalId: string) => {
 		requireText('connectionId', connectionId);
@@ -162,24 +206,11 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 				// ON CONFLICT DO NOTHING: the primary key decides the winner inside the engine, and a loser gets no error.
 				// Durable: the PSA create follows, and a retry must find this pending row to search instead of creating again.
 				const { inserted, row } = await durably(async (executor) => ({
-					inserted: await executor
-						.insertInto('psa_ticket_links')
-						.values({
-							connection_id: connectionId,
-							source,
-							external_id: externalId,
-							state: 'pending',
-							ticket_id: null,
-							claim_token: claimToken,
-							created_at: now,
-							updated_at: now,
-						})
-						.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing())
-						.executeTakeFirst(),
+					inserted: await insertClaim(executor, connectionId, source, externalId, claimToken, now),
 					row: await findRow(connectionId, source, externalId, executor),
 				}));
 				if (row) {
-					const claimed = changed(inserted) > 0 && row.state === 'pending' && row.claim_token === claimToken;
+					const claimed = Number(inserted.numAffectedRows ?? 0n) > 0 && row.state === 'pending' && row.claim_token === claimToken;
 					return { claimed, link: toLink(row) };
 				}
 			}
@@ -191,22 +222,12 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			requireId('ticketId', ticketId);
 			const auditRow = event ? auditRowOf(keyring, clock, connectionId, event.action, event.detail) : undefined;
 			const completeIn = async (executor: Kysely<StoreDatabase>) =>
-				changed(
-					await executor
-						.updateTable('psa_ticket_links')
-						.set({ state: 'linked', ticket_id: ticketId, claim_token: null, updated_at: clock() })
-						.where('connection_id', '=', connectionId)
-						.where('source', '=', source)
-						.where('external_id', '=', externalId)
-						.where('state', '=', 'pending')
-						.where('claim_token', 'in', heldBy(claimToken))
-						.executeTakeFirst(),
-				) > 0;
+				Number((await updateComplete(executor, ticketId, clock(), connectionId, source, externalId, ...heldBy(claimToken))).numAffectedRows ?? 0n) > 0;
 			if (!auditRow) return completeIn(db);
 			// One commit for both: the link and the record of the change that made it are written (or lost) together.
 			return db.transaction().execute(async (trx) => {
 				const completed = await completeIn(trx);
-				await trx.insertInto('psa_audit_events').values(auditRow).execute();
+				await insertEvent(trx, auditRow);
 				return completed;
 			});
 		},
@@ -382,13 +403,26 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 }
 
 export function createNoteReceiptRepository({ db, clock, durably }: RepositoryContext): NoteReceiptRepository {
-	const findRow = (connectionId: string, dedupeKey: string, executor: Kysely<StoreDatabase> = db) =>
-		executor
-			.selectFrom('psa_note_receipts')
-			.selectAll()
-			.where('connection_id', '=', connectionId)
-			.where('dedupe_key', '=', dedupeKey)
-			.executeTakeFirst();
+	const selectRow = precompiled(2, (connectionId, dedupeKey) =>
+		db.selectFrom('psa_note_receipts').selectAll().where('connection_id', '=', connectionId).where('dedupe_key', '=', dedupeKey),
+	);
+	const findRow = async (connectionId: string, dedupeKey: string, executor: Kysely<StoreDatabase> = db) =>
+		(await selectRow(executor, connectionId, dedupeKey)).rows[0];
+	const insertClaim = precompiled(5, (connectionId, dedupeKey, ticketId, claimToken, now) =>
+		db
+			.insertInto('psa_note_receipts')
+			.values({
+				connection_id: connectionId,
+				dedupe_key: dedupeKey,
+				state: 'pending',
+				ticket_id: ticketId as unknown as number,
+				note_id: null,
+				claim_token: claimToken,
+				created_at: now as unknown as number,
+				updated_at: now as unknown as number,
+			})
+			.onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing()),
+	);
 
 	return {
 		async claim(connectionId, dedupeKey, ticketId, claimToken) {
@@ -400,24 +434,11 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 				const now = clock();
 				// Durable, as a link claim: the note is posted next, and a retry must find this receipt.
 				const { inserted, row } = await durably(async (executor) => ({
-					inserted: await executor
-						.insertInto('psa_note_receipts')
-						.values({
-							connection_id: connectionId,
-							dedupe_key: dedupeKey,
-							state: 'pending',
-							ticket_id: ticketId,
-							note_id: null,
-							claim_token: claimToken,
-							created_at: now,
-							updated_at: now,
-						})
-						.onConflict((oc) => oc.columns(['connection_id', 'dedupe_key']).doNothing())
-						.executeTakeFirst(),
+					inserted: await insertClaim(executor, connectionId, dedupeKey, ticketId, claimToken, now),
 					row: await findRow(connectionId, dedupeKey, executor),
 				}));
 				if (row) {
-					const claimed = changed(inserted) > 0 && row.state === 'pending' && row.claim_token === claimToken;
+					const claimed = Number(inserted.numAffectedRows ?? 0n) > 0 && row.state === 'pending' && row.claim_token === claimToken;
 					return { claimed, receipt: toReceipt(row) };
 				}
 			}
@@ -513,14 +534,16 @@ export function createMemberMapRepository({ db, keyring, lookupKey, clock }: Rep
 		kind: row.kind,
 		updatedAt: new Date(toNumber(row.updated_at)),
 	});
-	const findRow = (connectionId: string, source: string, identity: string) =>
+	const selectRow = precompiled(3, (connectionId, source, identityHash) =>
 		db
 			.selectFrom('psa_member_map')
 			.selectAll()
 			.where('connection_id', '=', connectionId)
 			.where('source', '=', source)
-			.where('identity_hash', '=', hashOf(source, identity))
-			.executeTakeFirst();
+			.where('identity_hash', '=', identityHash),
+	);
+	const findRow = async (connectionId: string, source: string, identity: string) =>
+		(await selectRow(db, connectionId, source, hashOf(source, identity))).rows[0];
 
 	return {
 		async get(connectionId, source, identity) {
@@ -749,6 +772,14 @@ function toConnection(row: Selectable<ConnectionsTable>) {
 	};
 }
 
+/** The audit insert, compiled once (every ticket change writes one). */
+function auditInsert(db: Kysely<StoreDatabase>) {
+	const insert = precompiled(4, (connectionId, action, detailSealed, at) =>
+		db.insertInto('psa_audit_events').values({ connection_id: connectionId, action, detail_sealed: detailSealed, at: at as unknown as number }),
+	);
+	return (executor: Kysely<StoreDatabase>, row: ReturnType<typeof auditRowOf>) => insert(executor, row.connection_id, row.action, row.detail_sealed, row.at);
+}
+
 /** A checked, sealed audit row ready to insert. */
 function auditRowOf(keyring: FernetKeyring, clock: () => number, connectionId: string, action: string, detail: Record<string, unknown>) {
 	requireText('connectionId', connectionId);
@@ -760,9 +791,10 @@ function auditRowOf(keyring: FernetKeyring, clock: () => number, connectionId: s
 }
 
 export function createAuditRepository({ db, keyring, clock, durably }: RepositoryContext): AuditRepository {
+	const insertEvent = auditInsert(db);
 	return {
 		async record(connectionId, action, detail) {
-			await db.insertInto('psa_audit_events').values(auditRowOf(keyring, clock, connectionId, action, detail)).execute();
+			await insertEvent(db, auditRowOf(keyring, clock, connectionId, action, detail));
 		},
 
 		async list(connectionId, page) {
