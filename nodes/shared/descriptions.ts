@@ -170,7 +170,32 @@ export function readMemberIdentity(fns: IExecuteFunctions, itemIndex: number, na
 	};
 }
 
-/** Dates become ISO strings so n8n shows them and expressions can use them. */
+/**
+ * The output item's JSON: what a JSON round trip would give (Dates become ISO strings so n8n shows them and
+ * expressions can use them; undefined and functions are dropped), built in one pass, without the intermediate string
+ * a round trip allocates for every item.
+ */
 export function plain<T>(value: T): Record<string, unknown> {
-	return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+	return toJsonData(value) as Record<string, unknown>;
+}
+
+function toJsonData(value: unknown): unknown {
+	if (value === null || typeof value !== 'object') {
+		if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+		return typeof value === 'bigint' ? value.toString() : value;
+	}
+	const withToJson = value as { toJSON?: () => unknown };
+	if (typeof withToJson.toJSON === 'function') return toJsonData(withToJson.toJSON());
+	if (Array.isArray(value)) {
+		return value.map((entry) => {
+			const converted = toJsonData(entry);
+			return converted === undefined || typeof converted === 'function' || typeof converted === 'symbol' ? null : converted;
+		});
+	}
+	const result: Record<string, unknown> = {};
+	for (const key of Object.keys(value)) {
+		const converted = toJsonData((value as Record<string, unknown>)[key]);
+		if (converted !== undefined && typeof converted !== 'function' && typeof converted !== 'symbol') result[key] = converted;
+	}
+	return result;
 }
