@@ -5,10 +5,11 @@ import { closeBench, loadBaseNodes, startBench, type BenchFixture } from './engi
 import { alerts, naiveWorkflow, packageWorkflow, type Alert } from './workflows';
 import { SMALL, fixed, log, ms, ratio, requestCounts, scaled, table, timed, runAlone, type Section, type TargetResult } from './common';
 
-type Flow = 'package' | 'naive-burst' | 'naive-sequential' | 'package-sequential';
+type Flow = 'package' | 'package-c8' | 'naive-burst' | 'naive-sequential' | 'package-sequential';
 
 const FLOW_LABEL: Record<Flow, string> = {
 	package: 'PSA nodes, all items in one execution (Concurrency 4, the default)',
+	'package-c8': 'PSA nodes, all items in one execution, Concurrency 8 (Options > Concurrency)',
 	'package-sequential': 'PSA nodes, one execution per alert',
 	'naive-burst': 'HTTP Request workflow, all items in one execution (node defaults)',
 	'naive-sequential': 'HTTP Request workflow, one execution per alert (one item at a time)',
@@ -30,7 +31,8 @@ function totalOutputItems(run: IRun, node: string): number {
 
 async function runFlow(fx: BenchFixture, flow: Flow, items: Alert[]): Promise<void> {
 	const lastNode = flow.startsWith('package') ? 'PSA Status' : 'Set status';
-	const build = (batch: Alert[]) => (flow.startsWith('package') ? packageWorkflow(batch) : naiveWorkflow(batch, fx.sandbox.apiBaseUrl));
+	const build = (batch: Alert[]) =>
+		flow.startsWith('package') ? packageWorkflow(batch, flow === 'package-c8' ? { concurrency: 8 } : {}) : naiveWorkflow(batch, fx.sandbox.apiBaseUrl);
 	const batches = flow.endsWith('sequential') ? items.map((item) => [item]) : [items];
 	for (const batch of batches) {
 		const { run, error } = await fx.engine.run(build(batch));
@@ -82,6 +84,7 @@ export async function run(): Promise<Section> {
 		['package-sequential', 0, sequentialFast],
 		['naive-sequential', 0, sequentialFast],
 		['package', 50, full],
+		['package-c8', 50, full],
 		['naive-burst', 50, full],
 		['package-sequential', 50, sequentialSlow],
 		['naive-sequential', 50, sequentialSlow],
@@ -156,15 +159,21 @@ export async function run(): Promise<Section> {
 		note:
 			combined >= 2.5
 				? undefined
-				: 'Bounded by the minimum itself: a new alert needs create + note + status (3) where the naive flow makes 5; a known alert whose status changes needs note + status (2) where it makes 4. 2.5x is reached only when the status does not change (PSA Status is then a no-op: 1 vs 4).',
+				: 'Unreachable by construction at the issue\'s own minima: a new alert needs create + note + status (3) where the naive flow makes 5 (5/3 = 1.67x); a known alert whose status changes needs note + status (2) where it makes 4 (4/2 = 2x); both passes 9/5 = 1.8x. 2.5x is reached only when the status does not change (PSA Status is then a no-op: 1 vs 4).',
 	});
 	const ours50 = (pass: 'new' | 'existing') => msPerItem(find('package', 50, pass));
 	const seq50 = (pass: 'new' | 'existing') => msPerItem(find('naive-sequential', 50, pass));
 	const speedup = (seq50('new') + seq50('existing')) / (ours50('new') + ours50('existing'));
+	const c850 = (pass: 'new' | 'existing') => msPerItem(find('package-c8', 50, pass));
+	const speedupC8 = (seq50('new') + seq50('existing')) / (c850('new') + c850('existing'));
 	targets.push({
 		target: '>= 8x faster at 50 ms than the naive workflow one item at a time',
-		measured: `new ${ratio(seq50('new') / ours50('new'))}, again ${ratio(seq50('existing') / ours50('existing'))}, both passes ${ratio(speedup)} (PSA nodes at their default Concurrency 4)`,
+		measured: `new ${ratio(seq50('new') / ours50('new'))}, again ${ratio(seq50('existing') / ours50('existing'))}, both passes ${ratio(speedup)} (PSA nodes at their default Concurrency 4); at Concurrency 8: new ${ratio(seq50('new') / c850('new'))}, again ${ratio(seq50('existing') / c850('existing'))}, both passes ${ratio(speedupC8)}`,
 		met: speedup >= 8,
+		note:
+			speedup >= 8
+				? undefined
+				: 'Unreachable at the default Concurrency 4 by round trips alone: one at a time the naive flow waits 5 (new) and 4 (known) round trips per alert; the PSA nodes make 3 and 2, 4 at a time, so the ceiling is 4 x 5/3 = 6.7x (new), 4 x 4/2 = 8x (known) and 4 x 9/5 = 7.2x over both passes, before any CPU time. Concurrency 8 (an option users can set) doubles the ceilings.',
 	});
 	const burst50 = (msPerItem(find('naive-burst', 50, 'new')) + msPerItem(find('naive-burst', 50, 'existing'))) / (ours50('new') + ours50('existing'));
 	targets.push({
@@ -186,6 +195,12 @@ export async function run(): Promise<Section> {
 		'Ratios (naive / package; above 1x the package is better):',
 		'',
 		table(['latency', 'pass', 'requests: naive one-at-a-time / package', 'time: naive one-at-a-time / package batch', 'time: naive burst / package batch', 'time: naive / package, both one execution per alert'], ratios),
+		'',
+		'At 50 ms with the PSA nodes at Concurrency 8 (time: naive one item at a time / package batch): ' +
+			(['new', 'existing'] as const)
+				.map((pass) => `${pass === 'new' ? 'new alerts' : 'same alerts again'} ${ratio(msPerItem(find('naive-sequential', 50, pass)) / msPerItem(find('package-c8', 50, pass)))}`)
+				.join(', ') +
+			'.',
 		'',
 		'Requests by endpoint at 0 ms:',
 		'',
