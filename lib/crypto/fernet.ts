@@ -1,5 +1,5 @@
 // Fernet (https://github.com/fernet/spec) over node:crypto: sealing of values at rest, key rings for rotation, keyed lookup hashes.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 const VERSION = 0x80;
 const HEADER_LENGTH = 1 + 8 + 16;
@@ -121,8 +121,9 @@ function decodeToken(token: string): Buffer {
 
 /** One Fernet key. Most callers want FernetKeyring, which adds rotation. */
 export class Fernet {
-	readonly #signingKey: Buffer;
-	readonly #encryptionKey: Buffer;
+	// Key objects made once: handing raw bytes to every cipher/HMAC re-imports the key each call (~4x slower per seal).
+	readonly #signingKey: KeyObject;
+	readonly #encryptionKey: KeyObject;
 	readonly #now: () => number;
 	readonly #iv: () => Buffer;
 	readonly #ttlSeconds: number | undefined;
@@ -130,8 +131,8 @@ export class Fernet {
 
 	constructor(key: string | Buffer, options: FernetOptions = {}) {
 		const bytes = decodeKey(key);
-		this.#signingKey = bytes.subarray(0, 16);
-		this.#encryptionKey = bytes.subarray(16, 32);
+		this.#signingKey = createSecretKey(bytes.subarray(0, 16));
+		this.#encryptionKey = createSecretKey(bytes.subarray(16, 32));
 		this.#now = options.now ?? Date.now;
 		this.#iv = options.iv ?? (() => randomBytes(16));
 		this.#ttlSeconds = options.ttlSeconds;
