@@ -14,14 +14,8 @@ export interface LinkTarget {
 	externalId: string;
 }
 
-export interface TicketFields {
-	summary: string;
-	description?: string;
-	companyId: number;
-	boardId?: number;
-	statusId?: number;
-	priorityId?: number;
-	contactId?: number;
+/** The provider's create fields without the link key (the link service writes it), with the owner also as an identity. */
+export interface TicketFields extends Omit<PsaTicketCreate, 'externalRef'> {
 	/** The owner as an external identity, resolved through the member map. */
 	owner?: MemberIdentity;
 	/** The owner as a member id (wins over `owner`). */
