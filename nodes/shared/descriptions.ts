@@ -1,10 +1,11 @@
-// Parameter descriptions shared by the PSA nodes: ticket locator, link target, member identity, Concurrency option.
-import type { IDisplayOptions, IExecuteFunctions, INodeParameterResourceLocator, INodeProperties } from 'n8n-workflow';
+// Parameter descriptions shared by the PSA nodes and their reading: ticket locator, link target, member identity, list filters and limit, Concurrency option.
+import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeParameterResourceLocator, INodeProperties } from 'n8n-workflow';
 import { PsaError } from '../../lib/providers/errors';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { LinkTarget } from '../../lib/services/link';
 import type { MemberIdentity } from '../../lib/services/member-map';
 import type { TicketRef } from '../../lib/services/ticket-ref';
+import { optionalText } from './parameters';
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from './router';
 
 export const concurrencyOption: INodeProperties = {
@@ -168,6 +169,68 @@ export function readMemberIdentity(fns: IExecuteFunctions, itemIndex: number, na
 		source: String(fns.getNodeParameter(names.source, itemIndex, 'email')),
 		identity: String(fns.getNodeParameter(names.identity, itemIndex, '')),
 	};
+}
+
+/**
+ * An optional identity among a collection's fields, for a member resolved through the member map: the identity
+ * (`name`) and its kind (`<name>Source`, default email). Read with readOptionalIdentity.
+ */
+export function optionalIdentityFields(name: string, displayName: string, description: string): INodeProperties[] {
+	return [
+		{
+			displayName,
+			name,
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. alice@example.com',
+			description,
+		},
+		{
+			displayName: `${displayName} Source`,
+			name: `${name}Source`,
+			type: 'string',
+			default: 'email',
+			description: `The kind of ${displayName}, e.g. email, slack`,
+		},
+	];
+}
+
+/** The identity of optionalIdentityFields(name, displayName) in a collection's values, or undefined when it is empty. */
+export function readOptionalIdentity(fields: IDataObject, name: string, displayName: string): MemberIdentity | undefined {
+	const identity = optionalText(fields[name], displayName);
+	return identity ? { source: optionalText(fields[`${name}Source`], `${displayName} Source`) ?? 'email', identity } : undefined;
+}
+
+/** The Filters collection of a List operation. */
+export function filtersCollection(displayOptions: IDisplayOptions, options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions,
+		options,
+	};
+}
+
+const DEFAULT_LIMIT = 50;
+
+/** The Limit parameter of a List operation. Read with readLimit. */
+export function limitProperty(displayOptions: IDisplayOptions): INodeProperties {
+	return {
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_LIMIT,
+		description: 'Max number of results to return',
+		displayOptions,
+	};
+}
+
+export function readLimit(fns: IExecuteFunctions, itemIndex: number): number {
+	return fns.getNodeParameter('limit', itemIndex, DEFAULT_LIMIT) as number;
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { link, type TicketFields } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
-import { linkTargetProperties, plain, readLinkTarget } from '../../shared/descriptions';
+import { linkTargetProperties, optionalIdentityFields, plain, readLinkTarget, readOptionalIdentity } from '../../shared/descriptions';
 import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['link'] };
@@ -77,21 +77,11 @@ export const description: INodeProperties[] = [
 				default: '',
 				description: 'The ticket\'s initial description',
 			},
-			{
-				displayName: 'Owner Identity',
-				name: 'ownerIdentity',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. alice@example.com',
-				description: 'The ticket owner as an external identity, resolved through the member map (emails are matched automatically)',
-			},
-			{
-				displayName: 'Owner Identity Source',
-				name: 'ownerIdentitySource',
-				type: 'string',
-				default: 'email',
-				description: 'The kind of Owner Identity, e.g. email, slack',
-			},
+			...optionalIdentityFields(
+				'ownerIdentity',
+				'Owner Identity',
+				'The ticket owner as an external identity, resolved through the member map (emails are matched automatically)',
+			),
 			{
 				displayName: 'Priority Name or ID',
 				name: 'priorityId',
@@ -114,7 +104,7 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const ownerIdentity = optionalText(additional.ownerIdentity, 'Owner Identity');
+	const owner = readOptionalIdentity(additional, 'ownerIdentity', 'Owner Identity');
 	const fields: TicketFields = {
 		summary: String(this.getNodeParameter('summary', itemIndex, '')),
 		description: optionalText(additional.description, 'Description'),
@@ -123,7 +113,7 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 		statusId: additional.statusId as number | undefined,
 		priorityId: additional.priorityId as number | undefined,
 		contactId: additional.contactId as number | undefined,
-		owner: ownerIdentity ? { source: optionalText(additional.ownerIdentitySource, 'Owner Identity Source') ?? 'email', identity: ownerIdentity } : undefined,
+		owner,
 	};
 	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields)) as IDataObject;
 }

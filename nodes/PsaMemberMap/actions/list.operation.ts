@@ -3,52 +3,36 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { listMembers } from '../../../lib/services/member-map';
 import type { MemberMapKind } from '../../../lib/store/types';
-import { plain } from '../../shared/descriptions';
+import { filtersCollection, limitProperty, plain, readLimit } from '../../shared/descriptions';
 import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['list'] };
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Filters',
-		name: 'filters',
-		type: 'collection',
-		placeholder: 'Add Filter',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Identity Source',
-				name: 'source',
-				type: 'string',
-				default: '',
-			},
-			{
-				displayName: 'Kind',
-				name: 'kind',
-				type: 'options',
-				options: [
-					{ name: 'Automatic (Email Match)', value: 'auto' },
-					{ name: 'Manual', value: 'manual' },
-				],
-				default: 'manual',
-			},
-		],
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show },
-	},
+	filtersCollection({ show }, [
+		{
+			displayName: 'Identity Source',
+			name: 'source',
+			type: 'string',
+			default: '',
+		},
+		{
+			displayName: 'Kind',
+			name: 'kind',
+			type: 'options',
+			options: [
+				{ name: 'Automatic (Email Match)', value: 'auto' },
+				{ name: 'Manual', value: 'manual' },
+			],
+			default: 'manual',
+		},
+	]),
+	limitProperty({ show }),
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject[]> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: unknown; kind?: MemberMapKind };
-	const limit = this.getNodeParameter('limit', itemIndex, 50) as number;
+	const limit = readLimit(this, itemIndex);
 	const mappings = await listMembers(ctx, { source: optionalText(filters.source, 'Source'), kind: filters.kind, limit });
 	return mappings.map((mapping) => plain(mapping) as IDataObject);
 }

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { PsaNoteType } from '../../../lib/providers/types';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { addNote } from '../../../lib/services/note';
-import { plain, readTicketRef, ticketByProperties } from '../../shared/descriptions';
+import { optionalIdentityFields, plain, readOptionalIdentity, readTicketRef, ticketByProperties } from '../../shared/descriptions';
 import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['add'] };
@@ -48,34 +48,24 @@ export const description: INodeProperties[] = [
 				placeholder: 'e.g. {{ $json.event_id }}',
 				description: 'A note with a key that was already posted on this connection is not posted again; the output says deduplicated',
 			},
-			{
-				displayName: 'Author Identity',
-				name: 'memberIdentity',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. alice@example.com',
-				description: 'Attribute the note to the member mapped to this identity (emails are matched automatically)',
-			},
-			{
-				displayName: 'Author Identity Source',
-				name: 'memberIdentitySource',
-				type: 'string',
-				default: 'email',
-				description: 'The kind of Author Identity, e.g. email, slack',
-			},
+			...optionalIdentityFields(
+				'memberIdentity',
+				'Author Identity',
+				'Attribute the note to the member mapped to this identity (emails are matched automatically)',
+			),
 		],
 	},
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const identity = optionalText(additional.memberIdentity, 'Author Identity');
+	const member = readOptionalIdentity(additional, 'memberIdentity', 'Author Identity');
 	const result = await addNote(ctx, {
 		ticket: readTicketRef(this, itemIndex, ctx.provider),
 		text: String(this.getNodeParameter('text', itemIndex, '')),
 		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
 		dedupeKey: optionalText(additional.dedupeKey, 'Dedupe Key'),
-		member: identity ? { source: optionalText(additional.memberIdentitySource, 'Author Identity Source') ?? 'email', identity } : undefined,
+		member,
 	});
 	return plain(result) as IDataObject;
 }
