@@ -1,81 +1,51 @@
 // The link service on a real SQLite store and the sandbox: concurrent workers and abandoned claims still give one ticket.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PsaCache } from '../../lib/cache';
 import { PsaError } from '../../lib/providers/errors';
-import { createFetchTransport } from '../../lib/providers/fetch-transport';
-import { createProvider } from '../../lib/providers/registry';
 import { link, linkExisting, linkKeyOf, type PsaServiceContext } from '../../lib/services';
 import { openStore } from '../../lib/store';
-import type { PsaStore } from '../../lib/store/types';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { useServiceFixture } from '../helpers/services';
 
-let sandbox: Sandbox;
-let store: PsaStore;
-let folder: string;
-
-function context(): PsaServiceContext {
-	const cache = new PsaCache();
-	const provider = createProvider('connectWisePsaApi', { ...sandbox.credentials, site: sandbox.site }, { http: createFetchTransport({ timeoutMs: 5000 }), cache });
-	return { provider, store, cache, now: Date.now };
-}
-
-beforeAll(async () => {
-	folder = mkdtempSync(join(tmpdir(), 'psa-link-service-'));
-	sandbox = await startSandbox({ port: 0 });
-	store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite') });
-});
-
-afterAll(async () => {
-	await store?.close();
-	await sandbox?.stop();
-	rmSync(folder, { recursive: true, force: true });
-});
+const fixture = useServiceFixture('psa-link-service-');
 
 it('five workers (separate caches, one store) linking the same entity at once create one ticket', async () => {
-	sandbox.setLatency(30);
+	fixture.sandbox.setLatency(30);
 	try {
 		const results = await Promise.all(
-			Array.from({ length: 5 }, () => link(context(), { source: 'race', externalId: 'r1' }, { summary: 'race', companyId: 250, boardId: 1 })),
+			Array.from({ length: 5 }, () => link(fixture.context(), { source: 'race', externalId: 'r1' }, { summary: 'race', companyId: 250, boardId: 1 })),
 		);
 		expect(new Set(results.map((result) => result.ticketId)).size).toBe(1);
 		expect(results.filter((result) => result.created)).toHaveLength(1);
-		expect(sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'race:r1')).toHaveLength(1);
+		expect(fixture.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'race:r1')).toHaveLength(1);
 	} finally {
-		sandbox.setLatency(0);
+		fixture.sandbox.setLatency(0);
 	}
 });
 
 it('an abandoned claim is taken over after it goes stale and the ticket it created is adopted, not duplicated', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
 	// A worker claimed, created the ticket, and died before completing.
-	await store.links.claim(connectionId, 'crash', 'c1', 'dead-worker');
+	await fixture.store.links.claim(connectionId, 'crash', 'c1', 'dead-worker');
 	const orphan = await ctx.provider.createTicket({ summary: 'orphan', companyId: 250, externalRef: linkKeyOf('crash', 'c1') });
 	const result = await link(ctx, { source: 'crash', externalId: 'c1' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
 	expect(result).toMatchObject({ created: true, recovered: true, ticketId: orphan.id });
-	expect(sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'crash:c1')).toHaveLength(1);
+	expect(fixture.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'crash:c1')).toHaveLength(1);
 });
 
 /** A store and contexts on one fake clock (the store's and the service's), for claims that age without waiting. */
 async function clocked(name: string) {
 	const clock = { t: Date.now() };
-	const own = await openStore({ engine: 'sqlite', filename: join(folder, `${name}.sqlite`), clock: () => clock.t });
-	const make = (now: () => number = () => clock.t): PsaServiceContext => {
-		const cache = new PsaCache();
-		const provider = createProvider('connectWisePsaApi', { ...sandbox.credentials, site: sandbox.site }, { http: createFetchTransport({ timeoutMs: 5000 }), cache });
-		return { provider, store: own, cache, now };
-	};
+	const own = await openStore({ engine: 'sqlite', filename: join(fixture.folder, `${name}.sqlite`), clock: () => clock.t });
+	const make = (now: () => number = () => clock.t): PsaServiceContext => fixture.context({ store: own, now });
 	return { clock, store: own, make };
 }
 
-const ticketsWithRef = (ref: string) => sandbox.db.tickets.filter((ticket) => ticket.externalXRef === ref);
+const ticketsWithRef = (ref: string) => fixture.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === ref);
 
 it('a takeover whose search fails keeps the claim (marked search-first), so the next attempt adopts the orphan instead of creating a second ticket', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
-	await store.links.claim(connectionId, 'crash', 'c2', 'dead-worker');
+	await fixture.store.links.claim(connectionId, 'crash', 'c2', 'dead-worker');
 	const orphan = await ctx.provider.createTicket({ summary: 'orphan', companyId: 250, externalRef: linkKeyOf('crash', 'c2') });
 	const realFind = ctx.provider.findTicketByExternalRef.bind(ctx.provider);
 	let failures = 1;
@@ -84,38 +54,38 @@ it('a takeover whose search fails keeps the claim (marked search-first), so the 
 		return realFind(ref);
 	};
 	await expect(link(ctx, { source: 'crash', externalId: 'c2' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 })).rejects.toThrow(/503/);
-	expect(await store.links.find(connectionId, 'crash', 'c2')).toMatchObject({ state: 'pending', searchFirst: true });
+	expect(await fixture.store.links.find(connectionId, 'crash', 'c2')).toMatchObject({ state: 'pending', searchFirst: true });
 	const second = await link(ctx, { source: 'crash', externalId: 'c2' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
 	expect(second).toMatchObject({ created: true, recovered: true, ticketId: orphan.id });
 	expect(ticketsWithRef('crash:c2')).toHaveLength(1);
 });
 
 it('a worker arriving while an abandoned claim is being taken over never creates without searching', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
-	await store.links.claim(connectionId, 'crash', 'c3', 'dead-worker');
+	await fixture.store.links.claim(connectionId, 'crash', 'c3', 'dead-worker');
 	const orphan = await ctx.provider.createTicket({ summary: 'orphan', companyId: 250, externalRef: linkKeyOf('crash', 'c3') });
 	// Right after the first worker frees or takes over the abandoned claim, a second worker runs the whole link.
 	let late: Promise<unknown> | undefined;
 	const lateWorker = () => {
-		late ??= link(context(), { source: 'crash', externalId: 'c3' }, { summary: 'orphan', companyId: 250 }, { waitMs: 300 }).then(
+		late ??= link(fixture.context(), { source: 'crash', externalId: 'c3' }, { summary: 'orphan', companyId: 250 }, { waitMs: 300 }).then(
 			(result) => result,
 			(error: unknown) => error,
 		);
 		return late;
 	};
-	const hooked = Object.create(store.links) as typeof store.links;
+	const hooked = Object.create(fixture.store.links) as typeof fixture.store.links;
 	hooked.releaseStale = async (...args) => {
-		const released = await store.links.releaseStale(...args);
+		const released = await fixture.store.links.releaseStale(...args);
 		await lateWorker();
 		return released;
 	};
 	hooked.takeOver = async (...args) => {
-		const taken = await store.links.takeOver(...args);
+		const taken = await fixture.store.links.takeOver(...args);
 		await lateWorker();
 		return taken;
 	};
-	const first = await link({ ...ctx, store: { ...store, links: hooked } }, { source: 'crash', externalId: 'c3' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
+	const first = await link({ ...ctx, store: { ...fixture.store, links: hooked } }, { source: 'crash', externalId: 'c3' }, { summary: 'orphan', companyId: 250 }, { staleAfterMs: 0 });
 	expect(first).toMatchObject({ recovered: true, ticketId: orphan.id });
 	// The late worker found the claim held and waited for it (a conflict after its 300 ms), or returned the adopted ticket.
 	expect(ticketsWithRef('crash:c3')).toHaveLength(1);
@@ -163,10 +133,10 @@ it('long keys are hashed to at most 100 characters', () => {
 });
 
 it('a source containing ":" is refused before anything is written, so two entities can never share a link key', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
 	// ("a:b", "c") and ("a", "b:c") would both be "a:b:c" on the ticket, and recovery could adopt the other's ticket.
-	const ticketsBefore = sandbox.db.tickets.length;
+	const ticketsBefore = fixture.sandbox.db.tickets.length;
 	const refused = await link(ctx, { source: 'zabbix:prod', externalId: '42' }, { summary: 'colon', companyId: 250 }).then(
 		() => undefined,
 		(caught: unknown) => caught as PsaError,
@@ -176,8 +146,8 @@ it('a source containing ":" is refused before anything is written, so two entiti
 	expect(refused?.message).toBe('Source "zabbix:prod" contains ":"');
 	expect(refused?.details).toMatchObject({ field: 'source', hint: expect.stringMatching(/short name such as "zabbix"/) });
 	await expect(linkExisting(ctx, { source: 'zabbix:prod', externalId: '42' }, 1001)).rejects.toThrow('Source "zabbix:prod" contains ":"');
-	expect(sandbox.db.tickets.length).toBe(ticketsBefore);
-	expect(await store.links.find(connectionId, 'zabbix:prod', '42')).toBeUndefined();
+	expect(fixture.sandbox.db.tickets.length).toBe(ticketsBefore);
+	expect(await fixture.store.links.find(connectionId, 'zabbix:prod', '42')).toBeUndefined();
 	// A ":" in the external id is fine: the source ends at the first ":".
 	const ok = await link(ctx, { source: 'zabbix', externalId: 'prod:42' }, { summary: 'colon in id', companyId: 250 });
 	expect(ok).toMatchObject({ created: true, linkKey: 'zabbix:prod:42' });

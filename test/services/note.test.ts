@@ -1,59 +1,31 @@
 // The note service on a real SQLite store and the sandbox: dedupe keys survive abandoned attempts, failed searches and busy tickets.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PsaCache } from '../../lib/cache';
 import { PsaError } from '../../lib/providers/errors';
-import { createFetchTransport } from '../../lib/providers/fetch-transport';
-import { createProvider } from '../../lib/providers/registry';
 import { addNote, type PsaServiceContext } from '../../lib/services';
-import { openStore } from '../../lib/store';
-import type { PsaStore } from '../../lib/store/types';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { useServiceFixture } from '../helpers/services';
 
 /** The note service treats a pending receipt as abandoned after this long (lib/services/note.ts). */
 const STALE_AFTER_MS = 120_000;
 
-let sandbox: Sandbox;
-let store: PsaStore;
-let folder: string;
 // One fake clock for the store and the service: receipts age without waiting.
 const clock = { t: Date.now() };
-
-function context(): PsaServiceContext {
-	const cache = new PsaCache();
-	const provider = createProvider('connectWisePsaApi', { ...sandbox.credentials, site: sandbox.site }, { http: createFetchTransport({ timeoutMs: 5000 }), cache });
-	return { provider, store, cache, now: () => clock.t };
-}
-
-beforeAll(async () => {
-	folder = mkdtempSync(join(tmpdir(), 'psa-note-service-'));
-	sandbox = await startSandbox({ port: 0 });
-	store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite'), clock: () => clock.t });
-});
+const fixture = useServiceFixture('psa-note-service-', { clock: () => clock.t });
 
 beforeEach(() => {
 	clock.t = Date.now();
-});
-
-afterAll(async () => {
-	await store?.close();
-	await sandbox?.stop();
-	rmSync(folder, { recursive: true, force: true });
 });
 
 async function newTicket(ctx: PsaServiceContext, summary: string): Promise<number> {
 	return (await ctx.provider.createTicket({ summary, companyId: 250, externalRef: `note-test:${summary}` })).id;
 }
 
-const notesWithText = (ticketId: number, text: string) => sandbox.db.notes.filter((note) => note.ticketId === ticketId && note.text === text);
+const notesWithText = (ticketId: number, text: string) => fixture.sandbox.db.notes.filter((note) => note.ticketId === ticketId && note.text === text);
 
 it('a takeover whose note search fails keeps the receipt (marked search-first), so the next attempt adopts the note instead of posting it again', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
 	const ticketId = await newTicket(ctx, 'search-fails');
 	// A worker claimed the key, posted the note and died before marking it posted.
-	await store.noteReceipts.claim(connectionId, 'k-search', ticketId, 'dead-worker');
+	await fixture.store.noteReceipts.claim(connectionId, 'k-search', ticketId, 'dead-worker');
 	const posted = await ctx.provider.addNote({ ticketId, text: 'Alert resolved', type: 'internal' });
 	clock.t += STALE_AFTER_MS + 1000;
 
@@ -65,7 +37,7 @@ it('a takeover whose note search fails keeps the receipt (marked search-first), 
 	};
 	const input = { ticket: { ticketId }, text: 'Alert resolved', type: 'internal' as const, dedupeKey: 'k-search' };
 	await expect(addNote(ctx, input)).rejects.toThrow(/may already be on ticket \d+ \(an earlier attempt was abandoned\), and reading the ticket's notes failed: .*503/);
-	expect(await store.noteReceipts.find(connectionId, 'k-search')).toMatchObject({ state: 'pending', searchFirst: true });
+	expect(await fixture.store.noteReceipts.find(connectionId, 'k-search')).toMatchObject({ state: 'pending', searchFirst: true });
 
 	clock.t += STALE_AFTER_MS + 1000;
 	const second = await addNote(ctx, input);
@@ -75,28 +47,28 @@ it('a takeover whose note search fails keeps the receipt (marked search-first), 
 });
 
 it('on a busy ticket (more than 100 notes) the lost note is found among the newest notes and not posted again', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
 	const ticketId = await newTicket(ctx, 'busy');
 	for (let i = 0; i < 120; i++) await ctx.provider.addNote({ ticketId, text: `monitor ping ${i}`, type: 'internal' });
-	await store.noteReceipts.claim(connectionId, 'k-busy', ticketId, 'dead-worker');
+	await fixture.store.noteReceipts.claim(connectionId, 'k-busy', ticketId, 'dead-worker');
 	const posted = await ctx.provider.addNote({ ticketId, text: 'Alert resolved', type: 'internal' });
 	clock.t += STALE_AFTER_MS + 1000;
 
 	const result = await addNote(ctx, { ticket: { ticketId }, text: 'Alert resolved', type: 'internal', dedupeKey: 'k-busy' });
 	expect(result).toMatchObject({ recovered: true, noteId: posted.id });
 	expect(notesWithText(ticketId, 'Alert resolved')).toHaveLength(1);
-	expect(sandbox.db.notes.filter((note) => note.ticketId === ticketId)).toHaveLength(121);
+	expect(fixture.sandbox.db.notes.filter((note) => note.ticketId === ticketId)).toHaveLength(121);
 });
 
 it('an identical note posted well before the receipt was claimed is not adopted: the note is posted', async () => {
-	const ctx = context();
+	const ctx = fixture.context();
 	const connectionId = ctx.provider.connection.connectionId;
 	const ticketId = await newTicket(ctx, 'old-identical');
 	// The same text from an earlier alert cycle, 30 minutes before this dedupe key was first claimed.
 	const earlier = await ctx.provider.addNote({ ticketId, text: 'Alert resolved', type: 'internal' });
 	clock.t += 30 * 60_000;
-	await store.noteReceipts.claim(connectionId, 'k-old', ticketId, 'dead-worker');
+	await fixture.store.noteReceipts.claim(connectionId, 'k-old', ticketId, 'dead-worker');
 	clock.t += STALE_AFTER_MS + 1000;
 
 	const result = await addNote(ctx, { ticket: { ticketId }, text: 'Alert resolved', type: 'internal', dedupeKey: 'k-old' });
