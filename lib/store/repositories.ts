@@ -1,5 +1,5 @@
 // The repositories over Kysely: one implementation for SQLite and PostgreSQL, single-statement writes where atomicity matters.
-import { PostgresAdapter, sql, type Compilable, type Kysely, type QueryResult, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Compilable, type ExpressionBuilder, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import { keyedHash, type FernetKeyring } from '../crypto/fernet';
 import { StoreError } from './errors';
 import type { AuditEventsTable, StoreDatabase, TicketLinksTable, NoteReceiptsTable, MemberMapTable, StatusMapTable, ConnectionsTable } from './schema';
@@ -101,6 +101,27 @@ function requireId(name: string, value: unknown): number {
 		throw new StoreError('invalid-input', `${name} must be an integer; got ${typeof value === 'number' ? value : typeof value}`);
 	}
 	return value;
+}
+
+/** How many rows a connection has in a table. */
+async function countOf(db: Kysely<StoreDatabase>, table: 'psa_ticket_links' | 'psa_member_map', connectionId: string): Promise<number> {
+	const row = await db
+		.selectFrom(table)
+		.select((eb) => eb.fn.countAll().as('n'))
+		.where('connection_id', '=', connectionId)
+		.executeTakeFirstOrThrow();
+	return toNumber(row.n as number | string);
+}
+
+/** One link's row. */
+function linkKey(connectionId: string, source: string, externalId: string) {
+	return (eb: ExpressionBuilder<StoreDatabase, 'psa_ticket_links'>) =>
+		eb.and([eb('connection_id', '=', connectionId), eb('source', '=', source), eb('external_id', '=', externalId)]);
+}
+
+/** One note receipt's row. */
+function receiptKey(connectionId: string, dedupeKey: string) {
+	return (eb: ExpressionBuilder<StoreDatabase, 'psa_note_receipts'>) => eb.and([eb('connection_id', '=', connectionId), eb('dedupe_key', '=', dedupeKey)]);
 }
 
 function applyPage<T extends { limit(n: number): T; offset(n: number): T }>(query: T, page: ListPage | undefined): T {
@@ -255,9 +276,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 				let update = db
 					.updateTable('psa_ticket_links')
 					.set({ state: 'linked', ticket_id: ticketId, claim_token: null, updated_at: now })
-					.where('connection_id', '=', connectionId)
-					.where('source', '=', source)
-					.where('external_id', '=', externalId);
+					.where(linkKey(connectionId, source, externalId));
 				if (!options.replace) {
 					update = update.where((eb) =>
 						eb.or([eb('state', '=', 'closed'), eb.and([eb('state', '=', 'linked'), eb('ticket_id', '=', ticketId)])]),
@@ -307,9 +326,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			const result = await db
 				.updateTable('psa_ticket_links')
 				.set({ claim_token: marked, updated_at: now })
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
+				.where(linkKey(connectionId, source, externalId))
 				.where('state', '=', 'pending')
 				.where('updated_at', '<', now - olderThanMs)
 				.executeTakeFirst();
@@ -323,9 +340,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			const result = await db
 				.updateTable('psa_ticket_links')
 				.set({ updated_at: clock() })
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
+				.where(linkKey(connectionId, source, externalId))
 				.where('state', '=', 'pending')
 				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
@@ -336,9 +351,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			requireAge(olderThanMs);
 			const result = await db
 				.deleteFrom('psa_ticket_links')
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
+				.where(linkKey(connectionId, source, externalId))
 				.where('state', '=', 'pending')
 				.where('updated_at', '<', clock() - olderThanMs)
 				.executeTakeFirst();
@@ -348,9 +361,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 		async release(connectionId, source, externalId, claimToken) {
 			const result = await db
 				.deleteFrom('psa_ticket_links')
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
+				.where(linkKey(connectionId, source, externalId))
 				.where('state', '=', 'pending')
 				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
@@ -365,9 +376,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			const result = await db
 				.updateTable('psa_ticket_links')
 				.set({ state, updated_at: clock() })
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
+				.where(linkKey(connectionId, source, externalId))
 				.where('ticket_id', 'is not', null)
 				.executeTakeFirst();
 			return changed(result) > 0;
@@ -376,9 +385,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 		async remove(connectionId, source, externalId) {
 			const result = await db
 				.deleteFrom('psa_ticket_links')
-				.where('connection_id', '=', connectionId)
-				.where('source', '=', source)
-				.where('external_id', '=', externalId)
+				.where(linkKey(connectionId, source, externalId))
 				.executeTakeFirst();
 			return changed(result) > 0;
 		},
@@ -391,14 +398,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			return (await query.execute()).map(toLink);
 		},
 
-		async count(connectionId) {
-			const row = await db
-				.selectFrom('psa_ticket_links')
-				.select((eb) => eb.fn.countAll().as('n'))
-				.where('connection_id', '=', connectionId)
-				.executeTakeFirstOrThrow();
-			return toNumber(row.n as number | string);
-		},
+		count: (connectionId) => countOf(db, 'psa_ticket_links', connectionId),
 	};
 }
 
@@ -450,8 +450,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 			const result = await db
 				.updateTable('psa_note_receipts')
 				.set({ state: 'posted', note_id: noteId, claim_token: null, updated_at: clock() })
-				.where('connection_id', '=', connectionId)
-				.where('dedupe_key', '=', dedupeKey)
+				.where(receiptKey(connectionId, dedupeKey))
 				.where('state', '=', 'pending')
 				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
@@ -461,8 +460,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 		async release(connectionId, dedupeKey, claimToken) {
 			const result = await db
 				.deleteFrom('psa_note_receipts')
-				.where('connection_id', '=', connectionId)
-				.where('dedupe_key', '=', dedupeKey)
+				.where(receiptKey(connectionId, dedupeKey))
 				.where('state', '=', 'pending')
 				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
@@ -480,8 +478,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 			const result = await db
 				.updateTable('psa_note_receipts')
 				.set({ claim_token: marked, updated_at: now })
-				.where('connection_id', '=', connectionId)
-				.where('dedupe_key', '=', dedupeKey)
+				.where(receiptKey(connectionId, dedupeKey))
 				.where('state', '=', 'pending')
 				.where('updated_at', '<', now - olderThanMs)
 				.executeTakeFirst();
@@ -496,8 +493,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 			const result = await db
 				.updateTable('psa_note_receipts')
 				.set({ updated_at: clock() })
-				.where('connection_id', '=', connectionId)
-				.where('dedupe_key', '=', dedupeKey)
+				.where(receiptKey(connectionId, dedupeKey))
 				.where('state', '=', 'pending')
 				.where('claim_token', 'in', heldBy(claimToken))
 				.executeTakeFirst();
@@ -508,8 +504,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 			requireAge(olderThanMs);
 			const result = await db
 				.deleteFrom('psa_note_receipts')
-				.where('connection_id', '=', connectionId)
-				.where('dedupe_key', '=', dedupeKey)
+				.where(receiptKey(connectionId, dedupeKey))
 				.where('state', '=', 'pending')
 				.where('updated_at', '<', clock() - olderThanMs)
 				.executeTakeFirst();
@@ -621,14 +616,7 @@ export function createMemberMapRepository({ db, keyring, lookupKey, clock }: Rep
 			return (await query.execute()).map(toMapping);
 		},
 
-		async count(connectionId) {
-			const row = await db
-				.selectFrom('psa_member_map')
-				.select((eb) => eb.fn.countAll().as('n'))
-				.where('connection_id', '=', connectionId)
-				.executeTakeFirstOrThrow();
-			return toNumber(row.n as number | string);
-		},
+		count: (connectionId) => countOf(db, 'psa_member_map', connectionId),
 	};
 }
 
