@@ -7,8 +7,8 @@ import { ConnectWiseProvider, ConnectWiseSettings, ProviderDeps } from '../../li
 import { createProvider } from '../../lib/providers/registry';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { PsaCache } from '../../lib/cache';
-import { PsaError } from '../../lib/providers/errors';
 import { signatureFor } from '../../lib/providers/connectwise/callbacks';
+import { rejection } from '../helpers/rejection';
 
 let sandbox: Sandbox;
 /** Every request any test here made, for the contract check at the end. */
@@ -67,16 +67,6 @@ function make(settings: Partial<ConnectWiseSettings> = {}, deps: Partial<Provide
 		},
 	);
 	return { provider, sleeps };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PsaError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof PsaError) return error;
-		throw error;
-	}
-	throw new Error('expected the call to fail');
 }
 
 let refCounter = 0;

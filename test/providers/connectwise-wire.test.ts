@@ -2,11 +2,11 @@
 import nock from 'nock';
 import { ConnectWiseProvider, ConnectWiseSettings, ProviderDeps } from '../../lib/providers/connectwise';
 import { PsaCache } from '../../lib/cache';
-import { PsaError } from '../../lib/providers/errors';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { signatureFor } from '../../lib/providers/connectwise/callbacks';
 import { externalXRefFor } from '../../lib/providers/connectwise/tickets';
 import { HttpRequest, HttpTransport } from '../../lib/providers/http';
+import { rejection } from '../helpers/rejection';
 
 const ORIGIN = 'https://cw.example.com';
 const BASE = '/v2025_1/apis/3.0';
@@ -97,16 +97,6 @@ function dropping(match: (request: HttpRequest) => boolean, times = 1): { http: 
 		return inner(request);
 	};
 	return { http, dropped };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PsaError> {
-	try {
-		await promise;
-	} catch (error) {
-		if (error instanceof PsaError) return error;
-		throw error;
-	}
-	throw new Error('expected the call to fail');
 }
 
 beforeAll(() => nock.disableNetConnect());
