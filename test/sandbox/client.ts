@@ -1,5 +1,5 @@
-// A small fetch client for the sandbox's own tests: sends ConnectWise-authenticated requests and parses the answer.
-import type { Sandbox, SandboxKeyPair } from './server';
+// A small fetch client for the sandbox's own tests: sends ConnectWise-authenticated requests and parses the answer; useSandbox starts a sandbox around a suite.
+import { startSandbox, type Sandbox, type SandboxKeyPair } from './server';
 
 export interface ClientResponse<T = unknown> {
 	status: number;
@@ -42,5 +42,33 @@ export function sandboxClient(sandbox: Sandbox) {
 		});
 		const text = await response.text();
 		return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+	};
+}
+
+export type SandboxRequest = ReturnType<typeof sandboxClient>;
+
+/**
+ * Starts a sandbox before the enclosing suite's tests (hooks registered after this call run after the start) and stops
+ * it after them. The fields are valid inside tests and hooks.
+ */
+export function useSandbox(): { readonly sandbox: Sandbox; request: SandboxRequest } {
+	let sandbox: Sandbox | undefined;
+	let client: SandboxRequest | undefined;
+	beforeAll(async () => {
+		sandbox = await startSandbox({ port: 0 });
+		client = sandboxClient(sandbox);
+	});
+	afterAll(async () => {
+		await sandbox?.stop();
+	});
+	const started = () => {
+		if (!sandbox || !client) throw new Error('The sandbox is not started (use it inside a test or hook)');
+		return { sandbox, client };
+	};
+	return {
+		get sandbox() {
+			return started().sandbox;
+		},
+		request: (method, path, options) => started().client(method, path, options),
 	};
 }

@@ -1,38 +1,29 @@
 // Injected faults: status codes with Retry-After, dropped connections (before and after commit), latency, rate limit, control endpoint.
-import { sandboxClient } from './client';
-import { startSandbox, type Sandbox } from './index';
+import { sandboxClient, useSandbox } from './client';
+import { startSandbox } from './index';
 
 type Row = Record<string, unknown>;
 
 describe('sandbox faults', () => {
-	let sandbox: Sandbox;
-	let request: ReturnType<typeof sandboxClient>;
-
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-		request = sandboxClient(sandbox);
-	});
-
-	afterAll(async () => {
-		await sandbox.stop();
-	});
+	const fixture = useSandbox();
+	const { request } = fixture;
 
 	beforeEach(() => {
-		sandbox.clearFaults();
-		sandbox.setRateLimit(0);
-		sandbox.setLatency(0);
-		sandbox.resetLog();
+		fixture.sandbox.clearFaults();
+		fixture.sandbox.setRateLimit(0);
+		fixture.sandbox.setLatency(0);
+		fixture.sandbox.resetLog();
 	});
 
 	it('answers 429 with Retry-After the given number of times, then normally', async () => {
-		sandbox.addFault({ kind: 'status', status: 429, retryAfterSeconds: 7, times: 2 });
+		fixture.sandbox.addFault({ kind: 'status', status: 429, retryAfterSeconds: 7, times: 2 });
 		const first = await request('GET', '/service/boards');
 		expect(first.status).toBe(429);
 		expect(first.headers.get('retry-after')).toBe('7');
 		expect(first.body).toMatchObject({ code: 'TooManyRequests' });
 		expect((await request('GET', '/service/boards')).status).toBe(429);
 		expect((await request('GET', '/service/boards')).status).toBe(200);
-		expect(sandbox.requests.map((entry) => [entry.status, entry.fault])).toEqual([
+		expect(fixture.sandbox.requests.map((entry) => [entry.status, entry.fault])).toEqual([
 			[429, 'status'],
 			[429, 'status'],
 			[200, undefined],
@@ -40,66 +31,66 @@ describe('sandbox faults', () => {
 	});
 
 	it.each([500, 502, 503] as const)('answers %i once by default, only for the matching method and path', async (status) => {
-		sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status });
+		fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status });
 		expect((await request('GET', '/service/tickets')).status).toBe(200);
-		const before = sandbox.db.tickets.length;
+		const before = fixture.sandbox.db.tickets.length;
 		const failed = await request('POST', '/service/tickets', { body: { summary: 'x', company: { id: 250 } } });
 		expect(failed.status).toBe(status);
 		expect(failed.headers.get('retry-after')).toBeNull();
-		expect(sandbox.db.tickets.length).toBe(before);
+		expect(fixture.sandbox.db.tickets.length).toBe(before);
 		expect((await request('POST', '/service/tickets', { body: { summary: 'x', company: { id: 250 } } })).status).toBe(201);
 	});
 
 	it('matches templated paths and regular expressions', async () => {
-		const ticket = sandbox.addTicket({ summary: 'fault target', company: { id: 250 } });
-		sandbox.addFault({ path: '/service/tickets/{id}', kind: 'status', status: 503 });
-		sandbox.addFault({ path: /\/notes$/, kind: 'status', status: 502 });
+		const ticket = fixture.sandbox.addTicket({ summary: 'fault target', company: { id: 250 } });
+		fixture.sandbox.addFault({ path: '/service/tickets/{id}', kind: 'status', status: 503 });
+		fixture.sandbox.addFault({ path: /\/notes$/, kind: 'status', status: 502 });
 		expect((await request('GET', `/service/tickets/${ticket.id}/notes`)).status).toBe(502);
 		expect((await request('GET', `/service/tickets/${ticket.id}`)).status).toBe(503);
 		expect((await request('GET', `/service/tickets/${ticket.id}`)).status).toBe(200);
 	});
 
 	it('drops the connection without performing the request', async () => {
-		const before = sandbox.db.tickets.length;
-		sandbox.addFault({ method: 'POST', kind: 'drop' });
+		const before = fixture.sandbox.db.tickets.length;
+		fixture.sandbox.addFault({ method: 'POST', kind: 'drop' });
 		await expect(request('POST', '/service/tickets', { body: { summary: 'never', company: { id: 250 }, externalXRef: 'drop:1' } })).rejects.toThrow();
-		expect(sandbox.db.tickets.length).toBe(before);
-		expect(sandbox.requests[0]).toMatchObject({ method: 'POST', status: 0, fault: 'drop' });
+		expect(fixture.sandbox.db.tickets.length).toBe(before);
+		expect(fixture.sandbox.requests[0]).toMatchObject({ method: 'POST', status: 0, fault: 'drop' });
 	});
 
 	it('drops the connection after committing: the ticket exists though the client saw no response', async () => {
-		sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit' });
+		fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit' });
 		await expect(
 			request('POST', '/service/tickets', { body: { summary: 'lost response', company: { id: 250 }, externalXRef: 'alert:lost-1' } }),
 		).rejects.toThrow();
 		const found = await request<Row[]>('GET', '/service/tickets', { query: { conditions: 'externalXRef = "alert:lost-1"' } });
 		expect(found.body).toHaveLength(1);
 		expect(found.body[0]).toMatchObject({ summary: 'lost response' });
-		expect(sandbox.requests[0]).toMatchObject({ status: 0, fault: 'drop-after-commit' });
-		expect(sandbox.counters()['POST /service/tickets']).toBe(1);
+		expect(fixture.sandbox.requests[0]).toMatchObject({ status: 0, fault: 'drop-after-commit' });
+		expect(fixture.sandbox.counters()['POST /service/tickets']).toBe(1);
 	});
 
 	it('delays by a latency fault or global latency and still answers', async () => {
-		sandbox.addFault({ kind: 'latency', ms: 30 });
+		fixture.sandbox.addFault({ kind: 'latency', ms: 30 });
 		expect((await request('GET', '/system/info')).status).toBe(200);
-		sandbox.setLatency(5);
+		fixture.sandbox.setLatency(5);
 		expect((await request('GET', '/system/info')).status).toBe(200);
-		expect(sandbox.requests.map((entry) => entry.fault)).toEqual(['latency', undefined]);
-		expect(() => sandbox.setLatency(-1)).toThrow(/latency/);
+		expect(fixture.sandbox.requests.map((entry) => entry.fault)).toEqual(['latency', undefined]);
+		expect(() => fixture.sandbox.setLatency(-1)).toThrow(/latency/);
 	});
 
 	it('limits requests per second with 429 and Retry-After', async () => {
-		sandbox.setRateLimit(2);
+		fixture.sandbox.setRateLimit(2);
 		const responses = await Promise.all(Array.from({ length: 10 }, () => request('GET', '/service/priorities')));
 		const limited = responses.filter((response) => response.status === 429);
 		expect(limited.length).toBeGreaterThan(0);
 		expect(responses.filter((response) => response.status === 200).length).toBeGreaterThanOrEqual(1);
 		expect(limited[0].headers.get('retry-after')).toBe('1');
 		expect(limited[0].body).toMatchObject({ code: 'TooManyRequests' });
-		expect(sandbox.requests.filter((entry) => entry.fault === 'rate-limit')).toHaveLength(limited.length);
-		sandbox.setRateLimit(0);
+		expect(fixture.sandbox.requests.filter((entry) => entry.fault === 'rate-limit')).toHaveLength(limited.length);
+		fixture.sandbox.setRateLimit(0);
 		expect((await request('GET', '/service/priorities')).status).toBe(200);
-		expect(() => sandbox.setRateLimit(1.5)).toThrow(/rate limit/);
+		expect(() => fixture.sandbox.setRateLimit(1.5)).toThrow(/rate limit/);
 	});
 
 	it('takes rate limit and latency as start options', async () => {
@@ -114,15 +105,15 @@ describe('sandbox faults', () => {
 	});
 
 	it('rejects malformed faults', () => {
-		expect(() => sandbox.addFault({ kind: 'explode' } as never)).toThrow(/fault.kind/);
-		expect(() => sandbox.addFault({ kind: 'status', status: 418 } as never)).toThrow(/fault.status/);
-		expect(() => sandbox.addFault({ kind: 'drop', times: 0 })).toThrow(/fault.times/);
-		expect(() => sandbox.addFault({ kind: 'latency', ms: Number.NaN })).toThrow(/fault.ms/);
+		expect(() => fixture.sandbox.addFault({ kind: 'explode' } as never)).toThrow(/fault.kind/);
+		expect(() => fixture.sandbox.addFault({ kind: 'status', status: 418 } as never)).toThrow(/fault.status/);
+		expect(() => fixture.sandbox.addFault({ kind: 'drop', times: 0 })).toThrow(/fault.times/);
+		expect(() => fixture.sandbox.addFault({ kind: 'latency', ms: Number.NaN })).toThrow(/fault.ms/);
 	});
 
 	it('takes faults, latency, rate limit, version policies and UI changes over the control endpoint', async () => {
 		const control = (method: string, path: string, body?: unknown) =>
-			fetch(`${sandbox.url}/__sandbox/${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+			fetch(`${fixture.sandbox.url}/__sandbox/${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
 		expect((await control('POST', 'faults', { kind: 'status', status: 503, pathPattern: '^/service/boards$', times: 5 })).status).toBe(200);
 		expect((await request('GET', '/service/boards')).status).toBe(503);
 		expect((await request('GET', '/service/priorities')).status).toBe(200);
@@ -139,12 +130,12 @@ describe('sandbox faults', () => {
 		expect((await control('DELETE', 'version-policies')).status).toBe(200);
 		expect((await request('GET', '/system/info')).status).toBe(200);
 
-		const ticket = sandbox.addTicket({ summary: 'over http', company: { id: 250 } });
+		const ticket = fixture.sandbox.addTicket({ summary: 'over http', company: { id: 250 } });
 		const changed = await control('POST', `tickets/${ticket.id}/change`, { statusId: 102, byMember: 'adoe' });
 		expect(await changed.json()).toMatchObject({ status: { id: 102 }, _info: { updatedBy: 'adoe' } });
 		expect((await control('POST', `tickets/${ticket.id}/change`, { statusId: 999 })).status).toBe(400);
 		expect((await control('GET', 'nothing')).status).toBe(404);
 		expect((await control('DELETE', 'requests')).status).toBe(200);
-		expect(sandbox.requests).toEqual([]);
+		expect(fixture.sandbox.requests).toEqual([]);
 	});
 });

@@ -1,6 +1,5 @@
 // List queries over HTTP: conditions, orderBy, fields, page/pageSize with the Link header, and forward-only paging.
-import { sandboxClient } from './client';
-import { startSandbox, type Sandbox } from './index';
+import { useSandbox } from './client';
 
 type Row = Record<string, unknown>;
 
@@ -14,24 +13,18 @@ function parseLink(header: string | null): Record<string, URL> {
 }
 
 describe('sandbox list queries', () => {
-	let sandbox: Sandbox;
-	let request: ReturnType<typeof sandboxClient>;
+	const fixture = useSandbox();
+	const { request } = fixture;
 
 	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-		request = sandboxClient(sandbox);
 		for (let index = 1; index <= 57; index++) {
-			sandbox.addTicket({
+			fixture.sandbox.addTicket({
 				summary: index === 7 ? 'Quote "inside" summary' : `Alert ${String(index).padStart(2, '0')}`,
 				company: { id: [250, 251, 252][index % 3] },
 				board: { id: index % 2 ? 1 : 2 },
 				externalXRef: `zabbix:${index}`,
 			});
 		}
-	});
-
-	afterAll(async () => {
-		await sandbox.stop();
 	});
 
 	it('filters tickets with nested paths, like, and/or, parentheses and escaped quotes', async () => {
@@ -105,10 +98,10 @@ describe('sandbox list queries', () => {
 		expect(firstLinks.next.searchParams.get('page')).toBe('2');
 		expect(firstLinks.next.searchParams.get('conditions')).toBe('closedFlag = false');
 		expect(firstLinks.last.searchParams.get('page')).toBe('3');
-		expect(firstLinks.next.toString().startsWith(`${sandbox.apiBaseUrl}/service/tickets?`)).toBe(true);
+		expect(firstLinks.next.toString().startsWith(`${fixture.sandbox.apiBaseUrl}/service/tickets?`)).toBe(true);
 
 		const seen: number[] = [];
-		let next: URL | undefined = new URL(`${sandbox.apiBaseUrl}/service/tickets?pageSize=20`);
+		let next: URL | undefined = new URL(`${fixture.sandbox.apiBaseUrl}/service/tickets?pageSize=20`);
 		let middleLinks: Record<string, URL> = {};
 		for (let page = 1; next && page <= 5; page++) {
 			const response = await request<Row[]>('GET', next.pathname.replace('/v4_6_release/apis/3.0', ''), { query: Object.fromEntries(next.searchParams) });
@@ -132,13 +125,13 @@ describe('sandbox list queries', () => {
 		expect((await request<Row[]>('GET', '/service/tickets')).body).toHaveLength(25);
 		const huge = await request<Row[]>('GET', '/service/tickets', { query: { pageSize: 5000 } });
 		expect(huge.body).toHaveLength(57);
-		for (let index = 0; index < 1000; index++) sandbox.addTicket({ summary: `bulk ${index}`, company: { id: 19 } });
+		for (let index = 0; index < 1000; index++) fixture.sandbox.addTicket({ summary: `bulk ${index}`, company: { id: 19 } });
 		try {
 			const capped = await request<Row[]>('GET', '/service/tickets', { query: { pageSize: 5000 } });
 			expect(capped.body).toHaveLength(1000);
 			expect(parseLink(capped.headers.get('link')).next.searchParams.get('pageSize')).toBe('1000');
 		} finally {
-			sandbox.db.tickets.splice(57);
+			fixture.sandbox.db.tickets.splice(57);
 		}
 	});
 

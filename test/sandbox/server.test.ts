@@ -1,43 +1,34 @@
 // The sandbox's transport behaviour: codebase discovery, auth, clientId, permissions, versions, version policies, logging.
-import { basicAuth, sandboxClient } from './client';
-import { RESTRICTED_CREDENTIALS, SANDBOX_CREDENTIALS, startSandbox, type Sandbox } from './index';
+import { basicAuth, sandboxClient, useSandbox } from './client';
+import { RESTRICTED_CREDENTIALS, SANDBOX_CREDENTIALS, startSandbox } from './index';
 
 describe('sandbox server', () => {
-	let sandbox: Sandbox;
-	let request: ReturnType<typeof sandboxClient>;
-
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-		request = sandboxClient(sandbox);
-	});
-
-	afterAll(async () => {
-		await sandbox.stop();
-	});
+	const fixture = useSandbox();
+	const { request } = fixture;
 
 	beforeEach(() => {
-		sandbox.resetLog();
-		sandbox.clearVersionPolicies();
+		fixture.sandbox.resetLog();
+		fixture.sandbox.clearVersionPolicies();
 	});
 
 	it('describes itself as the interface promises', () => {
-		expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-		expect(sandbox.site).toBe(sandbox.url);
-		expect(sandbox.codebase).toBe('v4_6_release/');
-		expect(sandbox.apiBaseUrl).toBe(`${sandbox.url}/v4_6_release/apis/3.0`);
-		expect(sandbox.credentials).toEqual({ site: sandbox.url, ...SANDBOX_CREDENTIALS });
-		expect(sandbox.restrictedCredentials).toEqual({ site: sandbox.url, ...RESTRICTED_CREDENTIALS });
-		expect(sandbox.versions).toEqual({ supported: ['2020.1', '2023.1', '2025.8'], current: '2025.8' });
+		expect(fixture.sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+		expect(fixture.sandbox.site).toBe(fixture.sandbox.url);
+		expect(fixture.sandbox.codebase).toBe('v4_6_release/');
+		expect(fixture.sandbox.apiBaseUrl).toBe(`${fixture.sandbox.url}/v4_6_release/apis/3.0`);
+		expect(fixture.sandbox.credentials).toEqual({ site: fixture.sandbox.url, ...SANDBOX_CREDENTIALS });
+		expect(fixture.sandbox.restrictedCredentials).toEqual({ site: fixture.sandbox.url, ...RESTRICTED_CREDENTIALS });
+		expect(fixture.sandbox.versions).toEqual({ supported: ['2020.1', '2023.1', '2025.8'], current: '2025.8' });
 	});
 
 	it('serves the codebase without auth, case-insensitively by company, and 404s unknown companies', async () => {
-		const response = await fetch(`${sandbox.url}/login/companyinfo/SANDBOX`);
+		const response = await fetch(`${fixture.sandbox.url}/login/companyinfo/SANDBOX`);
 		expect(response.status).toBe(200);
 		expect(await response.json()).toMatchObject({ Codebase: 'v4_6_release/', CompanyID: 'sandbox', VersionCode: 'v2025.8' });
-		const unknown = await fetch(`${sandbox.url}/login/companyinfo/nobody`);
+		const unknown = await fetch(`${fixture.sandbox.url}/login/companyinfo/nobody`);
 		expect(unknown.status).toBe(404);
 		expect(await unknown.json()).toMatchObject({ code: 'NotFound' });
-		expect(sandbox.counters()['GET /login/companyinfo/{companyId}']).toBe(2);
+		expect(fixture.sandbox.counters()['GET /login/companyinfo/{companyId}']).toBe(2);
 	});
 
 	it('answers 401 in ConnectWise shape without auth or with wrong keys, and never 200', async () => {
@@ -49,7 +40,7 @@ describe('sandbox server', () => {
 		expect(wrongKey.status).toBe(401);
 		const wrongCompany = await request('GET', '/system/info', { credentials: { ...SANDBOX_CREDENTIALS, companyId: 'other' } });
 		expect(wrongCompany.status).toBe(401);
-		const malformed = await fetch(`${sandbox.apiBaseUrl}/system/info`, {
+		const malformed = await fetch(`${fixture.sandbox.apiBaseUrl}/system/info`, {
 			headers: { authorization: `Basic ${Buffer.from('no-plus-sign').toString('base64')}`, clientid: 'x' },
 		});
 		expect(malformed.status).toBe(401);
@@ -63,17 +54,17 @@ describe('sandbox server', () => {
 	});
 
 	it('lets the read-only keys read, and answers 403 to their writes and to /system/callbacks', async () => {
-		const readonly = { credentials: sandbox.restrictedCredentials };
+		const readonly = { credentials: fixture.sandbox.restrictedCredentials };
 		expect((await request('GET', '/service/boards', readonly)).status).toBe(200);
 		const post = await request('POST', '/service/tickets', { ...readonly, body: { summary: 'x', company: { id: 250 } } });
 		expect(post.status).toBe(403);
 		expect(post.body).toMatchObject({ code: 'Forbidden' });
 		expect((await request('GET', '/system/callbacks', readonly)).status).toBe(403);
-		const created = sandbox.addTicket({ summary: 'for patch', company: { id: 250 } });
+		const created = fixture.sandbox.addTicket({ summary: 'for patch', company: { id: 250 } });
 		const patch = await request('PATCH', `/service/tickets/${created.id}`, { ...readonly, body: [{ op: 'replace', path: 'summary', value: 'changed' }] });
 		expect(patch.status).toBe(403);
-		expect(sandbox.db.tickets.find((ticket) => ticket.id === created.id)?.summary).toBe('for patch');
-		expect(sandbox.db.tickets.length).toBe(1);
+		expect(fixture.sandbox.db.tickets.find((ticket) => ticket.id === created.id)?.summary).toBe('for patch');
+		expect(fixture.sandbox.db.tickets.length).toBe(1);
 	});
 
 	describe('versions', () => {
@@ -81,8 +72,8 @@ describe('sandbox server', () => {
 			const response = await request<Array<Record<string, unknown>>>('GET', '/service/boards/1/statuses');
 			expect(response.headers.get('api-current-version')).toBe('2025.8');
 			expect(response.body[0]).toHaveProperty('closedStatus');
-			expect(sandbox.requests[0]).toMatchObject({ modelVersion: '2025.8' });
-			expect(sandbox.requests[0].version).toBeUndefined();
+			expect(fixture.sandbox.requests[0]).toMatchObject({ modelVersion: '2025.8' });
+			expect(fixture.sandbox.requests[0].version).toBeUndefined();
 		});
 
 		it('renames BoardStatus.closedStatus to closedFlag in 2020.1, in responses and in conditions', async () => {
@@ -104,7 +95,7 @@ describe('sandbox server', () => {
 			expect(members2020.body).not.toHaveProperty('primaryEmail');
 			const members2023 = await request<Record<string, unknown>>('GET', '/system/members/151', { version: '2023.1' });
 			expect(members2023.body).toHaveProperty('primaryEmail', 'alice@acme.example');
-			const ticket = sandbox.addTicket({ summary: 'versions', company: { id: 251 }, initialDescription: 'hello' });
+			const ticket = fixture.sandbox.addTicket({ summary: 'versions', company: { id: 251 }, initialDescription: 'hello' });
 			const old = await request<Record<string, unknown>>('GET', `/service/tickets/${ticket.id}`, { version: '2023.1' });
 			expect(old.body).not.toHaveProperty('customerUpdatedFlag');
 			const current = await request<Record<string, unknown>>('GET', `/service/tickets/${ticket.id}`, { version: '2025.8' });
@@ -122,7 +113,7 @@ describe('sandbox server', () => {
 			const response = await request<Record<string, unknown>>('GET', '/system/members/151', { version: '2024.2' });
 			expect(response.status).toBe(200);
 			expect(response.body).toHaveProperty('primaryEmail');
-			expect(sandbox.requests[0]).toMatchObject({ version: '2024.2', modelVersion: '2023.1' });
+			expect(fixture.sandbox.requests[0]).toMatchObject({ version: '2024.2', modelVersion: '2023.1' });
 			const between = await request<Array<Record<string, unknown>>>('GET', '/service/boards/1/statuses', { version: '2022.2' });
 			expect(between.body[0]).toHaveProperty('closedFlag');
 		});
@@ -155,19 +146,19 @@ describe('sandbox server', () => {
 		});
 
 		it('answers 410 Gone for a removed version of one endpoint only', async () => {
-			sandbox.setVersionPolicy({ path: '/service/tickets', version: '2020.1', gone: true });
+			fixture.sandbox.setVersionPolicy({ path: '/service/tickets', version: '2020.1', gone: true });
 			const gone = await request('GET', '/service/tickets', { version: '2020.1' });
 			expect(gone.status).toBe(410);
 			expect(gone.body).toMatchObject({ code: 'Gone', message: expect.stringMatching(/2020\.1/) });
 			expect((await request('GET', '/service/tickets', { version: '2021.1' })).status).toBe(410);
 			expect((await request('GET', '/service/tickets', { version: '2023.1' })).status).toBe(200);
 			expect((await request('GET', '/service/boards', { version: '2020.1' })).status).toBe(200);
-			sandbox.clearVersionPolicies();
+			fixture.sandbox.clearVersionPolicies();
 			expect((await request('GET', '/service/tickets', { version: '2020.1' })).status).toBe(200);
 		});
 
 		it('adds Deprecation, Sunset and Link headers, next to the paging Link', async () => {
-			sandbox.setVersionPolicy({
+			fixture.sandbox.setVersionPolicy({
 				path: '/service/boards/{parentId}/statuses',
 				deprecation: '@1767225600',
 				sunset: 'Wed, 30 Jun 2027 23:59:59 GMT',
@@ -188,8 +179,8 @@ describe('sandbox server', () => {
 			await request('GET', '/service/tickets', { query: { conditions: 'id > 0', pageSize: 5 }, version: '2025.8' });
 			await request('POST', '/service/tickets', { body: { summary: 'logged', company: { id: 252 } } });
 			await request('GET', '/system/info', { credentials: { ...SANDBOX_CREDENTIALS, privateKey: 'WrongSecret123' } });
-			expect(sandbox.requests).toHaveLength(3);
-			expect(sandbox.requests[0]).toMatchObject({
+			expect(fixture.sandbox.requests).toHaveLength(3);
+			expect(fixture.sandbox.requests[0]).toMatchObject({
 				method: 'GET',
 				path: '/service/tickets',
 				template: '/service/tickets',
@@ -198,36 +189,36 @@ describe('sandbox server', () => {
 				version: '2025.8',
 				modelVersion: '2025.8',
 			});
-			expect(sandbox.requests[0].at).toMatch(/^\d{4}-\d\d-\d\dT/);
-			expect(sandbox.requests[1]).toMatchObject({ method: 'POST', status: 201, body: { summary: 'logged', company: { id: 252 } } });
-			expect(sandbox.requests[1].response).toMatchObject({ summary: 'logged' });
-			expect(sandbox.requests[2].status).toBe(401);
-			for (const entry of sandbox.requests) expect(entry.headers.authorization).toBe('[REDACTED]');
-			const everything = JSON.stringify(sandbox.requests);
+			expect(fixture.sandbox.requests[0].at).toMatch(/^\d{4}-\d\d-\d\dT/);
+			expect(fixture.sandbox.requests[1]).toMatchObject({ method: 'POST', status: 201, body: { summary: 'logged', company: { id: 252 } } });
+			expect(fixture.sandbox.requests[1].response).toMatchObject({ summary: 'logged' });
+			expect(fixture.sandbox.requests[2].status).toBe(401);
+			for (const entry of fixture.sandbox.requests) expect(entry.headers.authorization).toBe('[REDACTED]');
+			const everything = JSON.stringify(fixture.sandbox.requests);
 			for (const secret of [SANDBOX_CREDENTIALS.privateKey, 'WrongSecret123', basicAuth(SANDBOX_CREDENTIALS).slice(6)]) {
 				expect(everything).not.toContain(secret);
 			}
-			const overHttp = await (await fetch(`${sandbox.url}/__sandbox/requests`)).text();
+			const overHttp = await (await fetch(`${fixture.sandbox.url}/__sandbox/requests`)).text();
 			expect(overHttp).not.toContain(SANDBOX_CREDENTIALS.privateKey);
 			expect(overHttp).toContain('[REDACTED]');
 		});
 
 		it('counts per templated endpoint and resets', async () => {
-			const ticket = sandbox.addTicket({ summary: 'counted', company: { id: 250 } });
+			const ticket = fixture.sandbox.addTicket({ summary: 'counted', company: { id: 250 } });
 			await request('GET', `/service/tickets/${ticket.id}`);
 			await request('GET', `/service/tickets/${ticket.id}`);
 			await request('GET', `/service/tickets/${ticket.id}/notes`);
 			await request('GET', '/no/such/thing');
-			expect(sandbox.counters()).toEqual({
+			expect(fixture.sandbox.counters()).toEqual({
 				'GET /service/tickets/{id}': 2,
 				'GET /service/tickets/{parentId}/notes': 1,
 				'GET /no/such/thing': 1,
 				total: 4,
 			});
-			expect(await (await fetch(`${sandbox.url}/__sandbox/counters`)).json()).toEqual(sandbox.counters());
-			sandbox.resetLog();
-			expect(sandbox.counters()).toEqual({});
-			expect(sandbox.requests).toEqual([]);
+			expect(await (await fetch(`${fixture.sandbox.url}/__sandbox/counters`)).json()).toEqual(fixture.sandbox.counters());
+			fixture.sandbox.resetLog();
+			expect(fixture.sandbox.counters()).toEqual({});
+			expect(fixture.sandbox.requests).toEqual([]);
 		});
 
 		it('answers 404 and 405 in ConnectWise shape', async () => {

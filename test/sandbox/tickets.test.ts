@@ -1,21 +1,11 @@
 // Tickets and notes: create with validation, get, JSON Patch with board-aware statuses, notes with their flags.
-import { sandboxClient } from './client';
-import { startSandbox, type Sandbox } from './index';
+import { useSandbox } from './client';
 
 type Row = Record<string, unknown>;
 
 describe('sandbox tickets and notes', () => {
-	let sandbox: Sandbox;
-	let request: ReturnType<typeof sandboxClient>;
-
-	beforeAll(async () => {
-		sandbox = await startSandbox({ port: 0 });
-		request = sandboxClient(sandbox);
-	});
-
-	afterAll(async () => {
-		await sandbox.stop();
-	});
+	const fixture = useSandbox();
+	const { request } = fixture;
 
 	it('creates a ticket with references by id or name, defaults, and initial notes', async () => {
 		const created = await request<Row>('POST', '/service/tickets', {
@@ -67,7 +57,7 @@ describe('sandbox tickets and notes', () => {
 	});
 
 	it('accepts a 100-character summary and rejects 101 with field summary, creating nothing', async () => {
-		const before = sandbox.db.tickets.length;
+		const before = fixture.sandbox.db.tickets.length;
 		expect((await request('POST', '/service/tickets', { body: { summary: 'x'.repeat(100), company: { id: 250 } } })).status).toBe(201);
 		const tooLong = await request('POST', '/service/tickets', { body: { summary: 'x'.repeat(101), company: { id: 250 } } });
 		expect(tooLong.status).toBe(400);
@@ -76,7 +66,7 @@ describe('sandbox tickets and notes', () => {
 			message: 'ticket object is invalid',
 			errors: [{ code: 'InvalidField', message: 'The summary field is limited to 100 characters.', resource: 'ticket', field: 'summary' }],
 		});
-		expect(sandbox.db.tickets.length).toBe(before + 1);
+		expect(fixture.sandbox.db.tickets.length).toBe(before + 1);
 	});
 
 	it('lists every invalid field of a create at once', async () => {
@@ -104,9 +94,9 @@ describe('sandbox tickets and notes', () => {
 		expect(wrongStatus.body).toMatchObject({ errors: [{ code: 'InvalidObject', field: 'status/id' }] });
 		const inactiveStatus = await request('POST', '/service/tickets', { body: { summary: 'ok', company: { id: 250 }, status: { name: 'Old Queue' } } });
 		expect(inactiveStatus.body).toMatchObject({ errors: [{ field: 'status/id', message: expect.stringMatching(/inactive/) }] });
-		const notJson = await fetch(`${sandbox.apiBaseUrl}/service/tickets`, {
+		const notJson = await fetch(`${fixture.sandbox.apiBaseUrl}/service/tickets`, {
 			method: 'POST',
-			headers: { authorization: `Basic ${Buffer.from(`sandbox+${sandbox.credentials.publicKey}:${sandbox.credentials.privateKey}`).toString('base64')}`, clientid: 'x' },
+			headers: { authorization: `Basic ${Buffer.from(`sandbox+${fixture.sandbox.credentials.publicKey}:${fixture.sandbox.credentials.privateKey}`).toString('base64')}`, clientid: 'x' },
 			body: '{not json',
 		});
 		expect(notJson.status).toBe(400);
@@ -116,7 +106,7 @@ describe('sandbox tickets and notes', () => {
 		let id: number;
 
 		beforeEach(() => {
-			id = sandbox.addTicket({ summary: 'Patch me', company: { id: 250 } }).id;
+			id = fixture.sandbox.addTicket({ summary: 'Patch me', company: { id: 250 } }).id;
 		});
 
 		const patch = (operations: unknown, ticketId = id) => request<Row>('PATCH', `/service/tickets/${ticketId}`, { body: operations });
@@ -133,7 +123,7 @@ describe('sandbox tickets and notes', () => {
 			expect((await patch([{ op: 'replace', path: '/status/id', value: 103 }])).body).toMatchObject({ status: { id: 103 } });
 			expect((await patch([{ op: 'remove', path: 'owner' }])).body).not.toHaveProperty('owner');
 			expect((await patch([{ op: 'replace', path: 'customerUpdatedFlag', value: true }])).body).toMatchObject({ customerUpdatedFlag: true });
-			const stored = sandbox.db.tickets.find((ticket) => ticket.id === id);
+			const stored = fixture.sandbox.db.tickets.find((ticket) => ticket.id === id);
 			expect(stored).toMatchObject({ summary: 'Patched', status: { id: 103 }, customerUpdatedFlag: true });
 		});
 
@@ -148,7 +138,7 @@ describe('sandbox tickets and notes', () => {
 				message: 'ticket object is invalid',
 				errors: [{ code: 'InvalidObject', message: "The status id 203 is not valid for board 'Help Desk'.", resource: 'ticket', field: 'status/id' }],
 			});
-			expect(sandbox.db.tickets.find((ticket) => ticket.id === id)).toMatchObject({ summary: 'Patch me', status: { id: 101 } });
+			expect(fixture.sandbox.db.tickets.find((ticket) => ticket.id === id)).toMatchObject({ summary: 'Patch me', status: { id: 101 } });
 			expect((await patch([{ op: 'replace', path: 'status', value: { name: 'Monitoring' } }])).body).toMatchObject({ errors: [{ field: 'status/id' }] });
 			expect((await patch([{ op: 'replace', path: 'status/id', value: 999 }])).status).toBe(400);
 		});
@@ -181,7 +171,7 @@ describe('sandbox tickets and notes', () => {
 			expect((await patch([{ op: 'move', path: 'summary', from: 'x' }])).status).toBe(400);
 			expect((await patch({ op: 'replace', path: 'summary', value: 'x' })).status).toBe(400);
 			expect((await patch([{ op: 'replace', path: 'summary', value: 'x' }], 999999)).status).toBe(404);
-			expect(sandbox.db.tickets.find((ticket) => ticket.id === id)?.summary).toBe('Patch me');
+			expect(fixture.sandbox.db.tickets.find((ticket) => ticket.id === id)?.summary).toBe('Patch me');
 		});
 	});
 
@@ -189,7 +179,7 @@ describe('sandbox tickets and notes', () => {
 		let id: number;
 
 		beforeAll(() => {
-			id = sandbox.addTicket({ summary: 'Notes here', company: { id: 252 } }).id;
+			id = fixture.sandbox.addTicket({ summary: 'Notes here', company: { id: 252 } }).id;
 		});
 
 		it('posts discussion, internal and resolution notes with their flags and an attributed member', async () => {
@@ -223,7 +213,7 @@ describe('sandbox tickets and notes', () => {
 		});
 
 		it('needs one of the three type flags, text, and an active member; creates nothing otherwise', async () => {
-			const before = sandbox.db.notes.length;
+			const before = fixture.sandbox.db.notes.length;
 			const noFlag = await request('POST', `/service/tickets/${id}/notes`, { body: { text: 'Flagless', internalFlag: true } });
 			expect(noFlag.status).toBe(400);
 			expect(noFlag.body).toMatchObject({
@@ -236,15 +226,15 @@ describe('sandbox tickets and notes', () => {
 			});
 			expect((await request('POST', `/service/tickets/${id}/notes`, { body: { text: 'x', detailDescriptionFlag: 'yes' } })).status).toBe(400);
 			expect((await request('POST', '/service/tickets/999999/notes', { body: { text: 'x', detailDescriptionFlag: true } })).status).toBe(404);
-			expect(sandbox.db.notes.length).toBe(before);
+			expect(fixture.sandbox.db.notes.length).toBe(before);
 		});
 	});
 
 	it('deletes a ticket with its notes', async () => {
-		const id = sandbox.addTicket({ summary: 'Delete me', company: { id: 250 }, initialDescription: 'bye' }).id;
+		const id = fixture.sandbox.addTicket({ summary: 'Delete me', company: { id: 250 }, initialDescription: 'bye' }).id;
 		expect((await request('DELETE', `/service/tickets/${id}`)).status).toBe(204);
 		expect((await request('GET', `/service/tickets/${id}`)).status).toBe(404);
-		expect(sandbox.db.notes.some((note) => note.ticketId === id)).toBe(false);
+		expect(fixture.sandbox.db.notes.some((note) => note.ticketId === id)).toBe(false);
 	});
 
 	it('serves boards, statuses, priorities, companies and contacts by id', async () => {
