@@ -1,4 +1,4 @@
-// Parameter descriptions shared by the PSA nodes and their reading: ticket locator, link target, member identity, list filters and limit, Concurrency option.
+// Parameter descriptions shared by the PSA nodes and their reading: ticket locator, link target, member identity, Additional Fields, list filters and limit, Concurrency option.
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeParameterResourceLocator, INodeProperties } from 'n8n-workflow';
 import { PsaError } from '../../lib/providers/errors';
 import type { PsaProvider } from '../../lib/providers/types';
@@ -199,6 +199,19 @@ export function optionalIdentityFields(name: string, displayName: string, descri
 export function readOptionalIdentity(fields: IDataObject, name: string, displayName: string): MemberIdentity | undefined {
 	const identity = optionalText(fields[name], displayName);
 	return identity ? { source: optionalText(fields[`${name}Source`], `${displayName} Source`) ?? 'email', identity } : undefined;
+}
+
+/** The Additional Fields collection of an operation: its optional parameters. */
+export function additionalFieldsCollection(displayOptions: IDisplayOptions, options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions,
+		options,
+	};
 }
 
 /** The Filters collection of a List operation. */

@@ -2,7 +2,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { link, type TicketFields } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
-import { linkTargetProperties, optionalIdentityFields, plain, readLinkTarget, readOptionalIdentity } from '../../shared/descriptions';
+import { additionalFieldsCollection, linkTargetProperties, optionalIdentityFields, plain, readLinkTarget, readOptionalIdentity } from '../../shared/descriptions';
 import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['link'] };
@@ -53,53 +53,45 @@ export const description: INodeProperties[] = [
 			'The service board; empty uses the PSA\'s default board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: { show },
 	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Contact Name or ID',
-				name: 'contactId',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getContacts', loadOptionsDependsOn: ['company.value'] },
-				default: '',
-				description: 'A contact of the company. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
-			{
-				displayName: 'Description',
-				name: 'description',
-				type: 'string',
-				typeOptions: { rows: 4 },
-				default: '',
-				description: 'The ticket\'s initial description',
-			},
-			...optionalIdentityFields(
-				'ownerIdentity',
-				'Owner Identity',
-				'The ticket owner as an external identity, resolved through the member map (emails are matched automatically)',
-			),
-			{
-				displayName: 'Priority Name or ID',
-				name: 'priorityId',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getPriorities' },
-				default: '',
-				description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
-			},
-			{
-				displayName: 'Status Name or ID',
-				name: 'statusId',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getBoardStatuses', loadOptionsDependsOn: ['boardId'] },
-				default: '',
-				description: 'The initial status on the chosen board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
-		],
-	},
+	additionalFieldsCollection({ show }, [
+		{
+			displayName: 'Contact Name or ID',
+			name: 'contactId',
+			type: 'options',
+			typeOptions: { loadOptionsMethod: 'getContacts', loadOptionsDependsOn: ['company.value'] },
+			default: '',
+			description: 'A contact of the company. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		},
+		{
+			displayName: 'Description',
+			name: 'description',
+			type: 'string',
+			typeOptions: { rows: 4 },
+			default: '',
+			description: 'The ticket\'s initial description',
+		},
+		...optionalIdentityFields(
+			'ownerIdentity',
+			'Owner Identity',
+			'The ticket owner as an external identity, resolved through the member map (emails are matched automatically)',
+		),
+		{
+			displayName: 'Priority Name or ID',
+			name: 'priorityId',
+			type: 'options',
+			typeOptions: { loadOptionsMethod: 'getPriorities' },
+			default: '',
+			description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		},
+		{
+			displayName: 'Status Name or ID',
+			name: 'statusId',
+			type: 'options',
+			typeOptions: { loadOptionsMethod: 'getBoardStatuses', loadOptionsDependsOn: ['boardId'] },
+			default: '',
+			description: 'The initial status on the chosen board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		},
+	]),
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { PsaNoteType } from '../../../lib/providers/types';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { addNote } from '../../../lib/services/note';
-import { optionalIdentityFields, plain, readOptionalIdentity, readTicketRef, ticketByProperties } from '../../shared/descriptions';
+import { additionalFieldsCollection, optionalIdentityFields, plain, readOptionalIdentity, readTicketRef, ticketByProperties } from '../../shared/descriptions';
 import { optionalText } from '../../shared/parameters';
 
 const show = { operation: ['add'] };
@@ -32,29 +32,21 @@ export const description: INodeProperties[] = [
 		default: 'internal',
 		displayOptions: { show },
 	},
-	{
-		displayName: 'Additional Fields',
-		name: 'additionalFields',
-		type: 'collection',
-		placeholder: 'Add Field',
-		default: {},
-		displayOptions: { show },
-		options: [
-			{
-				displayName: 'Dedupe Key',
-				name: 'dedupeKey',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. {{ $json.event_id }}',
-				description: 'A note with a key that was already posted on this connection is not posted again; the output says deduplicated',
-			},
-			...optionalIdentityFields(
-				'memberIdentity',
-				'Author Identity',
-				'Attribute the note to the member mapped to this identity (emails are matched automatically)',
-			),
-		],
-	},
+	additionalFieldsCollection({ show }, [
+		{
+			displayName: 'Dedupe Key',
+			name: 'dedupeKey',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. {{ $json.event_id }}',
+			description: 'A note with a key that was already posted on this connection is not posted again; the output says deduplicated',
+		},
+		...optionalIdentityFields(
+			'memberIdentity',
+			'Author Identity',
+			'Attribute the note to the member mapped to this identity (emails are matched automatically)',
+		),
+	]),
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
