@@ -1,4 +1,5 @@
-// SQLite specifics: default location under the n8n user folder, file modes, WAL, and the embedded key file.
+// SQLite specifics: default location under the n8n user folder, file modes, WAL, the embedded key file and the busy timeout.
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -110,5 +111,71 @@ describe('state store on SQLite: files and the embedded key', () => {
 		expect(mode(file)).toBe(0o600);
 		expect(mode(path.join(userFolder, 'elsewhere', 'deep', 'links.key'))).toBe(0o600);
 		expect(fs.existsSync(path.join(userFolder, '.n8n'))).toBe(false);
+	});
+
+	describe('busy timeout: a write waits for another process holding the write lock', () => {
+		const children: ChildProcess[] = [];
+		afterEach(() => {
+			for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+		});
+
+		/** Another process takes SQLite's write lock on the file, says "locked", and commits after holdMs. */
+		function holdWriteLock(file: string, holdMs: number): Promise<ChildProcess> {
+			const script = `
+				const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+				const db = new Database(${JSON.stringify(file)});
+				db.exec('begin immediate');
+				process.stdout.write('locked\\n');
+				setTimeout(() => { db.exec('commit'); db.close(); process.exit(0); }, ${holdMs});
+			`;
+			const env = { ...process.env };
+			delete env.NODE_OPTIONS;
+			const child = spawn(process.execPath, ['-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+			children.push(child);
+			return new Promise((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error('the lock holder did not start within 10 s')), 10000);
+				let stderr = '';
+				child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+				child.stdout?.on('data', (chunk: Buffer) => {
+					if (!chunk.toString().includes('locked')) return;
+					clearTimeout(timer);
+					resolve(child);
+				});
+				child.on('exit', (code) => {
+					clearTimeout(timer);
+					reject(new Error(`the lock holder exited (${code}) before locking: ${stderr}`));
+				});
+			});
+		}
+
+		it('with the default timeout, a write made while another process holds the lock waits and then succeeds', async () => {
+			const file = path.join(userFolder, 'busy.sqlite');
+			const store = await openStore({ engine: 'sqlite', filename: file });
+			try {
+				const holdMs = 800;
+				await holdWriteLock(file, holdMs);
+				const started = Date.now();
+				await store.links.set('c', 'alert', 'busy-1', 7);
+				const waited = Date.now() - started;
+				// Without a busy timeout SQLite answers SQLITE_BUSY at once; here the write went through after the lock was released.
+				expect(waited).toBeGreaterThanOrEqual(holdMs - 300);
+				expect(await store.links.find('c', 'alert', 'busy-1')).toMatchObject({ ticketId: 7 });
+			} finally {
+				await store.close();
+			}
+		});
+
+		it('gives up after busyTimeoutMs with an error when the lock is held longer', async () => {
+			const file = path.join(userFolder, 'busy-short.sqlite');
+			const store = await openStore({ engine: 'sqlite', filename: file, busyTimeoutMs: 400 });
+			try {
+				await holdWriteLock(file, 30000);
+				const started = Date.now();
+				await expect(store.links.set('c', 'alert', 'busy-2', 8)).rejects.toThrow(/busy|locked/i);
+				expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+			} finally {
+				await store.close();
+			}
+		});
 	});
 });

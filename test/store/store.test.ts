@@ -1,4 +1,5 @@
 // The state store suite, run on SQLite and on a real PostgreSQL: migrations, every repository operation, sealing, keys.
+import * as fs from 'node:fs';
 import type { Kysely } from 'kysely';
 import { generateFernetKey } from '../../lib/crypto/fernet';
 import { isStoreError, openStore, type PsaStore } from '../../lib/store';
@@ -491,6 +492,14 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect(isStoreError(error, 'key')).toBe(true);
 			expect((error as Error).message).toMatch(/encryption key is not usable: A Fernet key must decode to 32 bytes/);
 			expect((error as Error).message).not.toContain(badKey);
+			const created = async () =>
+				location.engine === 'sqlite'
+					? fs.existsSync((location.where as { filename: string }).filename)
+					: (await location.query('select schema_name from information_schema.schemata where schema_name = ?', [(location.where as { schema: string }).schema])).length > 0;
+			expect(await created()).toBe(false);
+			// The same location with a usable key is created: the check above looks at the right place.
+			await (await openStore(location.options([generateFernetKey()]))).close();
+			expect(await created()).toBe(true);
 		});
 	});
 });
