@@ -4,6 +4,16 @@ import { startSandbox } from './index';
 
 type Row = Record<string, unknown>;
 
+/** How long a call took, in ms; the sandbox's delays are lower bounds on it. */
+async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number }> {
+	const started = performance.now();
+	const result = await call();
+	return { result, ms: performance.now() - started };
+}
+
+// Timers may fire up to a millisecond early; the margin keeps the lower bounds exact in spirit.
+const TIMER_MARGIN_MS = 5;
+
 describe('sandbox faults', () => {
 	const fixture = useSandbox();
 	const { request } = fixture;
@@ -71,10 +81,14 @@ describe('sandbox faults', () => {
 	});
 
 	it('delays by a latency fault or global latency and still answers', async () => {
-		fixture.sandbox.addFault({ kind: 'latency', ms: 30 });
-		expect((await request('GET', '/system/info')).status).toBe(200);
-		fixture.sandbox.setLatency(5);
-		expect((await request('GET', '/system/info')).status).toBe(200);
+		fixture.sandbox.addFault({ kind: 'latency', ms: 150 });
+		const faulted = await timed(() => request('GET', '/system/info'));
+		expect(faulted.result.status).toBe(200);
+		expect(faulted.ms).toBeGreaterThanOrEqual(150 - TIMER_MARGIN_MS);
+		fixture.sandbox.setLatency(100);
+		const global = await timed(() => request('GET', '/system/info'));
+		expect(global.result.status).toBe(200);
+		expect(global.ms).toBeGreaterThanOrEqual(100 - TIMER_MARGIN_MS);
 		expect(fixture.sandbox.requests.map((entry) => entry.fault)).toEqual(['latency', undefined]);
 		expect(() => fixture.sandbox.setLatency(-1)).toThrow(/latency/);
 	});
@@ -94,9 +108,12 @@ describe('sandbox faults', () => {
 	});
 
 	it('takes rate limit and latency as start options', async () => {
-		const limited = await startSandbox({ port: 0, rateLimitPerSecond: 1, latencyMs: 1 });
+		const limited = await startSandbox({ port: 0, rateLimitPerSecond: 1, latencyMs: 120 });
 		try {
 			const client = sandboxClient(limited);
+			const first = await timed(() => client('GET', '/system/info'));
+			expect(first.result.status).toBe(200);
+			expect(first.ms).toBeGreaterThanOrEqual(120 - TIMER_MARGIN_MS);
 			const statuses = (await Promise.all([client('GET', '/system/info'), client('GET', '/system/info'), client('GET', '/system/info')])).map((response) => response.status);
 			expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
 		} finally {
@@ -123,8 +140,19 @@ describe('sandbox faults', () => {
 		expect(bad.status).toBe(400);
 		expect(await bad.json()).toEqual({ error: 'fault.status must be 429, 500, 502 or 503' });
 
-		expect((await control('POST', 'rate-limit', { perSecond: 0 })).status).toBe(200);
+		expect((await control('POST', 'latency', { ms: 50 })).status).toBe(200);
+		const slowed = await timed(() => request('GET', '/service/priorities'));
+		expect(slowed.result.status).toBe(200);
+		expect(slowed.ms).toBeGreaterThanOrEqual(50 - TIMER_MARGIN_MS);
 		expect((await control('POST', 'latency', { ms: 0 })).status).toBe(200);
+		expect((await control('POST', 'latency', { ms: -1 })).status).toBe(400);
+
+		expect((await control('POST', 'rate-limit', { perSecond: 1 })).status).toBe(200);
+		const burst = await Promise.all(Array.from({ length: 4 }, () => request('GET', '/service/priorities')));
+		expect(burst.filter((response) => response.status === 429).length).toBeGreaterThanOrEqual(1);
+		expect((await control('POST', 'rate-limit', { perSecond: 0 })).status).toBe(200);
+		const afterReset = await Promise.all(Array.from({ length: 4 }, () => request('GET', '/service/priorities')));
+		expect(afterReset.map((response) => response.status)).toEqual([200, 200, 200, 200]);
 		expect((await control('POST', 'version-policies', { path: '/system/info', gone: true })).status).toBe(200);
 		expect((await request('GET', '/system/info')).status).toBe(410);
 		expect((await control('DELETE', 'version-policies')).status).toBe(200);
