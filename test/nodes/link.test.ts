@@ -1,5 +1,6 @@
 // PSA Link through n8n's engine against the sandbox: find-or-create request counts, lost responses, every operation.
 import { startEngineFixture, chainWorkflow, psaRequests, type EngineFixture } from '../engine/setup';
+import type { RequestLogEntry } from '../sandbox';
 
 let fx: EngineFixture;
 
@@ -75,27 +76,111 @@ describe('PSA Link > Link', () => {
 	});
 });
 
+describe('PSA Link > Link: additional fields and warnings', () => {
+	it('sets the priority, status and contact from Additional Fields on the new ticket', async () => {
+		const run = await fx.engine.run(chainWorkflow([linkNode('fields01', { additionalFields: { priorityId: 2, statusId: 102, contactId: 301 } })]));
+		expect(run.error).toBeUndefined();
+		const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === run.output('PSA Link')[0].json.ticketId);
+		// Seeded: priority 2 "Priority 2 - High", Help Desk status 102 "In Progress", Acme contact 301 Lee Jones.
+		expect(ticket?.priority.id).toBe(2);
+		expect(ticket?.status.id).toBe(102);
+		expect(ticket?.contact?.id).toBe(301);
+	});
+
+	it('puts a deprecation the PSA announces under warnings on the output item', async () => {
+		fx.sandbox.setVersionPolicy({ path: '/service/tickets', deprecation: '@1767225600' });
+		try {
+			const run = await fx.engine.run(chainWorkflow([linkNode('deprecated01')]));
+			expect(run.error).toBeUndefined();
+			const out = run.output('PSA Link')[0].json;
+			expect(out.created).toBe(true);
+			expect(out.warnings).toEqual([
+				expect.objectContaining({ kind: 'deprecation', endpoint: '/service/tickets', message: expect.stringContaining('since 2026-01-01') }),
+			]);
+		} finally {
+			fx.sandbox.clearVersionPolicies();
+		}
+		// Without the policy there is nothing to warn about.
+		const plain = await fx.engine.run(chainWorkflow([linkNode('deprecated02')]));
+		expect(plain.output('PSA Link')[0].json).not.toHaveProperty('warnings');
+	});
+
+	it('continueOnFail: a warning collected from the failing response is kept on the error item', async () => {
+		// A connection pinned below the server's current version is warned about version drift by every response, the 400 included.
+		fx.engine.addCredential({
+			id: 'cw-pinned-2023',
+			name: 'pinned 2023.1',
+			type: 'connectWisePsaApi',
+			data: { ...fx.sandbox.credentials, site: fx.sandbox.site, apiVersion: '2023.1', endpointVersions: {} },
+		});
+		const run = await fx.engine.run(
+			chainWorkflow([
+				{
+					...linkNode('drift-bad', { company: { __rl: true, mode: 'id', value: '999999' } }),
+					credentials: { connectWisePsaApi: { id: 'cw-pinned-2023', name: 'pinned 2023.1' } },
+					continueOnFail: true,
+				},
+			]),
+		);
+		expect(run.error).toBeUndefined();
+		const out = run.output('PSA Link')[0].json;
+		expect(out.error).toEqual(expect.stringContaining('999999'));
+		expect(out.warnings).toEqual([expect.objectContaining({ kind: 'version-drift', message: expect.stringContaining('2025.8') })]);
+		expect(JSON.stringify(out)).not.toContain(fx.sandbox.credentials.privateKey);
+	});
+});
+
 describe('PSA Link > items', () => {
-	it('runs items with bounded concurrency and keeps their order and pairing', async () => {
-		const ids = Array.from({ length: 9 }, (_, i) => `batch-${i}`);
+	/**
+	 * Runs 9 link items under a sandbox latency and returns the most ticket creates the sandbox held at once.
+	 * The sandbox logs a request (status 0) when it arrives and sets its status when it answers, so the entries still
+	 * at 0 when another arrives are the ones in flight.
+	 */
+	async function maxCreatesInFlight(ids: string[], options: Record<string, unknown> | undefined) {
+		const isCreate = (entry: RequestLogEntry) => entry.method === 'POST' && entry.template === '/service/tickets';
+		let maxInFlight = 0;
+		const log = fx.sandbox.requests;
+		log.push = (...entries: RequestLogEntry[]) => {
+			const length = Array.prototype.push.apply(log, entries);
+			if (entries.some(isCreate)) maxInFlight = Math.max(maxInFlight, log.filter((entry) => isCreate(entry) && entry.status === 0).length);
+			return length;
+		};
 		fx.sandbox.resetLog();
-		fx.sandbox.setLatency(20);
+		fx.sandbox.setLatency(50);
 		try {
 			const run = await fx.engine.run(
 				chainWorkflow(
-					[linkNode('={{ $json.id }}', { summary: '={{ "Alert " + $json.id }}', options: { concurrency: 3 } })],
+					[linkNode('={{ $json.id }}', { summary: '={{ "Alert " + $json.id }}', ...(options ? { options } : {}) })],
 					ids.map((id) => ({ id })),
 				),
 			);
-			expect(run.error).toBeUndefined();
-			const out = run.output('PSA Link');
-			expect(out.map((item) => item.json.externalId)).toEqual(ids);
-			expect(out.map((item) => item.pairedItem)).toEqual(ids.map((_, item) => ({ item })));
-			expect(new Set(out.map((item) => item.json.ticketId)).size).toBe(ids.length);
-			expect(psaRequests(fx.sandbox)).toEqual({ 'POST /service/tickets': 9, total: 9 });
+			return { run, maxInFlight };
 		} finally {
 			fx.sandbox.setLatency(0);
+			delete (log as { push?: unknown }).push;
 		}
+	}
+
+	it('runs items with bounded concurrency and keeps their order and pairing', async () => {
+		const ids = Array.from({ length: 9 }, (_, i) => `batch-${i}`);
+		const { run, maxInFlight } = await maxCreatesInFlight(ids, { concurrency: 3 });
+		expect(run.error).toBeUndefined();
+		const out = run.output('PSA Link');
+		expect(out.map((item) => item.json.externalId)).toEqual(ids);
+		expect(out.map((item) => item.pairedItem)).toEqual(ids.map((_, item) => ({ item })));
+		expect(new Set(out.map((item) => item.json.ticketId)).size).toBe(ids.length);
+		expect(psaRequests(fx.sandbox)).toEqual({ 'POST /service/tickets': 9, total: 9 });
+		expect(maxInFlight).toBeLessThanOrEqual(3);
+		expect(maxInFlight).toBeGreaterThanOrEqual(2);
+	});
+
+	it('runs at most 4 items at once by default', async () => {
+		const ids = Array.from({ length: 9 }, (_, i) => `default-batch-${i}`);
+		const { run, maxInFlight } = await maxCreatesInFlight(ids, undefined);
+		expect(run.error).toBeUndefined();
+		expect(run.output('PSA Link').map((item) => item.json.externalId)).toEqual(ids);
+		expect(maxInFlight).toBeLessThanOrEqual(4);
+		expect(maxInFlight).toBeGreaterThanOrEqual(2);
 	});
 
 	it('continueOnFail: a bad item becomes an error item in place, the others still run', async () => {
@@ -120,10 +205,17 @@ describe('PSA Link > items', () => {
 	});
 
 	it('without continueOnFail the run fails with an error that names the item and what to do', async () => {
-		const run = await fx.engine.run(chainWorkflow([linkNode('x', { company: { __rl: true, mode: 'id', value: '999999' } })]));
-		expect(run.error).toBeDefined();
-		expect(run.error?.message).toBeTruthy();
-		expect((run.error as { description?: string }).description).toBeTruthy();
+		const run = await fx.engine.run(
+			chainWorkflow(
+				[linkNode('={{ $json.id }}', { company: { __rl: true, mode: 'id', value: '={{ $json.company }}' } })],
+				[{ id: 'x-ok', company: '250' }, { id: 'x', company: '999999' }],
+			),
+		);
+		const error = run.error as (Error & { description?: string; context?: { itemIndex?: number } }) | undefined;
+		expect(error?.message).toBe("ConnectWise rejected POST /service/tickets (field 'company': Company id 999999 was not found.): ticket object is invalid");
+		expect(error?.description).toBe('Check the node parameters.');
+		expect(error?.context?.itemIndex).toBe(1);
+		expect(run.output('PSA Link')).toEqual([]);
 		expect(JSON.stringify(run.run.data.resultData)).not.toContain(fx.sandbox.credentials.privateKey);
 	});
 
