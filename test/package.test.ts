@@ -22,6 +22,18 @@ describe('package.json', () => {
 		expect(pkg.dependencies['better-sqlite3']).toMatch(/\^13/);
 	});
 
+	it('registers exactly the two credentials and the six nodes', () => {
+		expect([...pkg.n8n.credentials].sort()).toEqual(['dist/credentials/ConnectWisePsaApi.credentials.js', 'dist/credentials/PsaStateStore.credentials.js']);
+		expect([...pkg.n8n.nodes].sort()).toEqual([
+			'dist/nodes/PsaConnect/PsaConnect.node.js',
+			'dist/nodes/PsaLink/PsaLink.node.js',
+			'dist/nodes/PsaMemberMap/PsaMemberMap.node.js',
+			'dist/nodes/PsaNote/PsaNote.node.js',
+			'dist/nodes/PsaStatus/PsaStatus.node.js',
+			'dist/nodes/PsaTrigger/PsaTrigger.node.js',
+		]);
+	});
+
 	it('registers only built files whose TypeScript source exists', () => {
 		const entries: string[] = [...pkg.n8n.credentials, ...pkg.n8n.nodes];
 		for (const entry of entries) {

@@ -22,6 +22,9 @@ it('alert -> link -> note -> status: one ticket, one note, In Progress; a second
 	const first = await fx.engine.run(example('alert-to-ticket.json'));
 	expect(first.error).toBeUndefined();
 	expect(first.output('Set status In Progress')[0].json).toMatchObject({ changed: true, status: { name: 'In Progress' } });
+	// Owner Identity alice@acme.example is the primary email of member adoe.
+	const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === first.output('Link alert to ticket')[0].json.ticketId);
+	expect(ticket?.owner?.identifier).toBe('adoe');
 	fx.sandbox.resetLog();
 	const second = await fx.engine.run(example('alert-to-ticket.json'));
 	expect(second.output('Link alert to ticket')[0].json.created).toBe(false);
