@@ -1,4 +1,5 @@
 // Callbacks: registration, delivery by level, ConnectWise's payload and signature, self-suppression and skipCallback.
+import { checkSuiteAgainstContract } from '../contract/suite-check';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { sandboxClient } from './client';
 import { startSandbox, type Delivery, type Sandbox } from './index';
@@ -11,6 +12,7 @@ describe('sandbox callbacks', () => {
 	let receiver: Receiver;
 	let request: ReturnType<typeof sandboxClient>;
 	const ids: Record<string, number> = {};
+	checkSuiteAgainstContract('callbacks.test.ts', () => sandbox);
 
 	beforeAll(async () => {
 		sandbox = await startSandbox({ port: 0 });

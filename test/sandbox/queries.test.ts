@@ -1,4 +1,5 @@
 // List queries over HTTP: conditions, orderBy, fields, page/pageSize with the Link header, and forward-only paging.
+import { checkSuiteAgainstContract } from '../contract/suite-check';
 import { useSandbox } from './client';
 
 type Row = Record<string, unknown>;
@@ -15,6 +16,7 @@ function parseLink(header: string | null): Record<string, URL> {
 describe('sandbox list queries', () => {
 	const fixture = useSandbox();
 	const { request } = fixture;
+	checkSuiteAgainstContract('queries.test.ts', () => fixture.sandbox);
 
 	beforeAll(async () => {
 		for (let index = 1; index <= 57; index++) {

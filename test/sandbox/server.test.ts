@@ -1,10 +1,12 @@
 // The sandbox's transport behaviour: codebase discovery, auth, clientId, permissions, versions, version policies, logging.
+import { checkSuiteAgainstContract } from '../contract/suite-check';
 import { basicAuth, sandboxClient, useSandbox } from './client';
 import { RESTRICTED_CREDENTIALS, SANDBOX_CREDENTIALS, startSandbox } from './index';
 
 describe('sandbox server', () => {
 	const fixture = useSandbox();
 	const { request } = fixture;
+	checkSuiteAgainstContract('server.test.ts', () => fixture.sandbox);
 
 	beforeEach(() => {
 		fixture.sandbox.resetLog();
