@@ -129,22 +129,29 @@ async function openSqlite(
 	migrationList: Readonly<Record<string, StoreMigration>>,
 	internals: OpenStoreInternals,
 ): Promise<PsaStore> {
-	const filename = path.resolve(options.filename && options.filename.trim() !== '' ? options.filename : defaultStoreFile());
+	const filename = options.filename !== undefined && options.filename.trim() !== '' ? checkedStorePath(options.filename, 'file path') : defaultStoreFile();
+	if (options.keyFile !== undefined) checkedStorePath(options.keyFile, 'key file path');
 	const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 	const explicitKeys = options.keys?.filter((key) => typeof key === 'string' && key.trim() !== '') ?? [];
 	// Validate given keys before touching the disk: bad input changes nothing.
 	const givenKeyring = explicitKeys.length > 0 ? keyringFrom(explicitKeys) : undefined;
+	// A file that is not a database (or a folder) is refused before SQLite opens it: SQLite would add -wal and -shm files next to it.
+	checkExistingStoreFile(filename);
 
-	const folder = path.dirname(filename);
-	fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
 	try {
+		fs.mkdirSync(path.dirname(filename), { recursive: true, mode: 0o700 });
 		// Create the file ourselves so it starts as 0600; SQLite gives -wal and -shm the database file's mode.
 		fs.closeSync(fs.openSync(filename, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600));
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileFailure(filename, 'cannot be created', error);
 	}
 
-	const raw = new BetterSqlite3(filename, { timeout: busyTimeoutMs });
+	let raw: BetterSqlite3.Database;
+	try {
+		raw = new BetterSqlite3(filename, { timeout: busyTimeoutMs });
+	} catch (error) {
+		throw fileFailure(filename, 'cannot be opened', error);
+	}
 	let db: Kysely<StoreDatabase> | undefined;
 	try {
 		raw.pragma('journal_mode = WAL');
@@ -183,8 +190,98 @@ async function openSqlite(
 	} catch (error) {
 		if (db) await db.destroy();
 		else raw.close();
-		throw error;
+		throw sqliteFailure(filename, error);
 	}
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * A store path as given in the credential: absolute, without control characters. Relative paths are refused rather
+ * than resolved: they would depend on the folder n8n happened to start in, and `../..` could point anywhere.
+ */
+function checkedStorePath(value: string, what: string): string {
+	if (typeof value !== 'string') throw new StoreError('configuration', `The PSA State Store ${what} must be text`);
+	const trimmed = value.trim();
+	// eslint-disable-next-line no-control-regex
+	if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+		throw new StoreError('configuration', `The PSA State Store ${what} ${JSON.stringify(trimmed)} contains control characters; enter a plain absolute path`);
+	}
+	if (!path.isAbsolute(trimmed)) {
+		throw new StoreError(
+			'configuration',
+			`The PSA State Store ${what} '${trimmed}' is relative; enter an absolute path (e.g. ${defaultStoreFile()}), or leave File Path empty for the default file in the n8n user folder`,
+		);
+	}
+	return path.resolve(trimmed);
+}
+
+/** Refuses, without changing it, an existing path that is a folder or a file that is not an SQLite database. */
+function checkExistingStoreFile(filename: string): void {
+	let stat: fs.Stats;
+	try {
+		stat = fs.statSync(filename);
+	} catch {
+		return;
+	}
+	if (stat.isDirectory()) {
+		throw new StoreError(
+			'configuration',
+			`The PSA State Store file ${filename} is a folder, not a database file; set File Path to a file inside it (e.g. ${path.join(filename, 'state.sqlite')})`,
+		);
+	}
+	if (!stat.isFile()) throw new StoreError('configuration', `The PSA State Store file ${filename} is not a regular file; set File Path to a database file`);
+	if (stat.size === 0) return;
+	const header = Buffer.alloc(SQLITE_HEADER.length);
+	let read = 0;
+	try {
+		const descriptor = fs.openSync(filename, 'r');
+		try {
+			read = fs.readSync(descriptor, header, 0, header.length, 0);
+		} finally {
+			fs.closeSync(descriptor);
+		}
+	} catch (error) {
+		throw fileFailure(filename, 'cannot be read', error);
+	}
+	if (read < header.length || !header.equals(SQLITE_HEADER)) {
+		throw new StoreError(
+			'configuration',
+			`The PSA State Store file ${filename} is not an SQLite database (it holds other data), so it was left unchanged; set File Path to the store's database, or to a file that does not exist yet`,
+		);
+	}
+}
+
+function fileFailure(filename: string, what: string, error: unknown): StoreError {
+	const failure = error as NodeJS.ErrnoException;
+	const reason =
+		failure.code === 'EACCES' || failure.code === 'EPERM'
+			? 'permission denied; give the user n8n runs as access to it, or choose another File Path'
+			: failure.code === 'ENOTDIR'
+				? 'a part of the path is a file, not a folder; choose another File Path'
+				: failure.code === 'EROFS'
+					? 'the file system is read-only; choose another File Path'
+					: `${failure.code ?? failure.message}; check the File Path`;
+	return new StoreError('configuration', `The PSA State Store file ${filename} ${what}: ${reason}`, { cause: error });
+}
+
+/** SQLite's own errors while opening name no file and no next step: say which file and what to do. */
+function sqliteFailure(filename: string, error: unknown): unknown {
+	const code = (error as { code?: unknown })?.code;
+	if (error instanceof StoreError || typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+	if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+		return new StoreError(
+			'configuration',
+			`The PSA State Store file ${filename} is not a usable SQLite database (${(error as Error).message}); restore it from a backup, or set File Path to a file that does not exist yet`,
+			{ cause: error },
+		);
+	}
+	if (code.startsWith('SQLITE_BUSY')) {
+		return new StoreError('unavailable', `The PSA State Store file ${filename} is locked by another process; retry, or check for a stuck n8n process`, { cause: error });
+	}
+	return new StoreError('configuration', `The PSA State Store file ${filename} cannot be used (${(error as Error).message}); check the file and its folder's permissions`, {
+		cause: error,
+	});
 }
 
 /**
@@ -279,8 +376,7 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Readon
 		try {
 			await ensureSchema(db, schema);
 		} catch (error) {
-			const failure = error as Error & { code?: string };
-			throw new StoreError('unavailable', `Cannot open the PSA State Store in ${location}: ${failure.message || failure.code || 'connection failed'}`, { cause: error });
+			throw new StoreError('unavailable', `Cannot reach the PSA State Store: ${location}: ${postgresReason(error)}`, { cause: error });
 		}
 		const applied = await migrate(db, migrationList, { migrationTableSchema: schema });
 		return await assemble(db, keyring, options.clock ?? Date.now, 'postgres', location, applied, (write) => write(db));
@@ -288,6 +384,35 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Readon
 		await db.destroy();
 		throw error;
 	}
+}
+
+/**
+ * Why PostgreSQL could not be reached, in words. Raw codes (ECONNREFUSED, ETIMEDOUT...) are kept out of the message:
+ * n8n replaces a node error message containing one with a generic sentence that no longer names the state store.
+ */
+function postgresReason(error: unknown): string {
+	const failure = error as Error & { code?: string };
+	switch (failure.code) {
+		case 'ECONNREFUSED':
+			return 'the server refused the connection (is PostgreSQL running and listening on that host and port?)';
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return 'the host name does not resolve (check Host)';
+		case 'ETIMEDOUT':
+		case 'ECONNRESET':
+		case 'EHOSTUNREACH':
+		case 'ENETUNREACH':
+			return 'the server could not be reached over the network (check Host, Port and firewalls)';
+		case '28P01':
+		case '28000':
+			return 'the server refused the user or password (check User and Password)';
+		case '3D000':
+			return 'the database does not exist (check Database)';
+		default:
+			break;
+	}
+	if (/timeout/i.test(failure.message ?? '')) return 'the connection timed out (check Host, Port and firewalls)';
+	return failure.message || failure.code || 'connection failed';
 }
 
 async function ensureSchema(db: Kysely<StoreDatabase>, schema: string): Promise<void> {

@@ -45,6 +45,16 @@ export function errorSummary(error: unknown): { message: string; kind?: string; 
 	return { message, ...(typeof description === 'string' && description ? { hint: description } : {}) };
 }
 
+/**
+ * n8n replaces a message that contains a network error code (ECONNREFUSED, ETIMEDOUT...) with a generic sentence
+ * ("The service refused the connection - perhaps it is offline") that no longer says which service: our messages
+ * already say what failed and where, so they are put back.
+ */
+function keepMessage(error: NodeOperationError, message: string): NodeOperationError {
+	error.message = message;
+	return error;
+}
+
 export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		if (itemIndex !== undefined && error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
@@ -69,8 +79,8 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 				itemIndex,
 			});
 		}
-		return new NodeOperationError(node, error.message, { description, itemIndex });
+		return keepMessage(new NodeOperationError(node, error.message, { description, itemIndex }), error.message);
 	}
-	if (isStoreError(error)) return new NodeOperationError(node, error.message, { description: STORE_HINTS[error.kind], itemIndex });
+	if (isStoreError(error)) return keepMessage(new NodeOperationError(node, error.message, { description: STORE_HINTS[error.kind], itemIndex }), error.message);
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

@@ -118,7 +118,9 @@ describe('state store on PostgreSQL: schema and settings', () => {
 			(caught: unknown) => caught,
 		);
 		expect(isStoreError(error, 'unavailable')).toBe(true);
-		expect((error as Error).message).toMatch(/^Cannot open the PSA State Store in PostgreSQL database "psa_pgspecific_[0-9a-f]+" \(schema "psa_bridge"\) on 127\.0\.0\.1:1: /);
+		expect((error as Error).message).toMatch(
+			/^Cannot reach the PSA State Store: PostgreSQL database "psa_pgspecific_[0-9a-f]+" \(schema "psa_bridge"\) on 127\.0\.0\.1:1: the server refused the connection \(is PostgreSQL running and listening on that host and port\?\)$/,
+		);
 		expect((error as Error).message).not.toContain('pw-should-not-appear');
 	});
 });

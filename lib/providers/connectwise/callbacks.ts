@@ -4,7 +4,7 @@ import { PsaError } from '../errors';
 import { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction } from '../types';
 import { ConnectWiseClient, isObject } from './client';
 import { readTicket } from './read';
-import { ConnectWiseSite, isLoopbackHostname } from './site';
+import { ConnectWiseSite, isLoopbackHostname, refusedHostReason } from './site';
 
 export const SIGNATURE_HEADER = 'x-content-signature';
 export const SIGNING_KEY_TTL_MS = 60 * 60 * 1000;
@@ -68,6 +68,9 @@ export function checkKeyUrl(value: unknown, site: ConnectWiseSite): string {
 	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
 		throw forged(`The callback's key_url uses ${url.protocol.replace(':', '')}, not https`);
 	}
+	// The site itself passed this check; checked again so no later change to the host comparison can open the way.
+	const refused = refusedHostReason(url.hostname);
+	if (refused) throw forged(`The callback's key_url is refused: ${refused}`);
 	if (url.host.toLowerCase() !== site.host || url.username || url.password) {
 		throw forged(`The callback's key_url is on ${url.host}, not on the configured site ${site.host}`);
 	}
