@@ -1,5 +1,6 @@
 // Echo suppression: the record, in the shared store, of each ticket change this package made; the trigger ignores their callbacks by it, and it is the change's audit event.
 import type { PsaCallbackEvent } from '../providers/types';
+import type { DamagedRowReporter } from '../store/errors';
 import { connectionOf, type PsaServiceContext } from './context';
 import { knownTicket } from './ticket-state';
 
@@ -107,6 +108,8 @@ export interface OwnChangeCheck {
 	withinMs?: number;
 	/** The callback event, so a status record only matches a ticket that is still in that status. */
 	event?: Pick<PsaCallbackEvent, 'action' | 'ticket'> & Partial<Pick<PsaCallbackEvent, 'entity'>>;
+	/** Receives own-change records that could not be read (damaged); they are left out of the decision. */
+	onDamaged?: DamagedRowReporter;
 }
 
 /**
@@ -120,7 +123,7 @@ export interface OwnChangeCheck {
 export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number, check: OwnChangeCheck = {}): Promise<boolean> {
 	const connectionId = await connectionOf(ctx);
 	const withinMs = check.withinMs ?? DEFAULT_ECHO_WINDOW_MS;
-	const records = await ctx.store.audit.findRecent(connectionId, actionFor(ticketId), ctx.now() - withinMs);
+	const records = await ctx.store.audit.findRecent(connectionId, actionFor(ticketId), ctx.now() - withinMs, check.onDamaged);
 	const event = check.event;
 	if (!event) return records.length > 0;
 	const details = records.map((record) => record.detail);

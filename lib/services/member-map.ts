@@ -2,6 +2,7 @@
 import { PsaError, isPsaError } from '../providers/errors';
 import type { PsaMember } from '../providers/types';
 import type { MemberMapKind, MemberMapping } from '../store/types';
+import type { DamagedRowReporter } from '../store/errors';
 import { connectionOf, type PsaServiceContext } from './context';
 import { requireId, requireText } from './validation';
 
@@ -158,7 +159,7 @@ export async function removeMember(ctx: PsaServiceContext, input: MemberIdentity
 
 export async function listMembers(
 	ctx: PsaServiceContext,
-	filter: { source?: string; kind?: MemberMapKind; limit?: number; offset?: number } = {},
+	filter: { source?: string; kind?: MemberMapKind; limit?: number; offset?: number; onDamaged?: DamagedRowReporter } = {},
 ): Promise<MemberMapping[]> {
 	const connectionId = await connectionOf(ctx);
 	const source = filter.source?.trim() ? filter.source.trim().toLowerCase() : undefined;

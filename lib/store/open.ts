@@ -9,7 +9,7 @@ import { Migrator, type Migration } from 'kysely/migration';
 import { Pool } from 'pg';
 import { migrations as defaultMigrations, type StoreMigration } from '../../migrations';
 import { assertFernetKey, FernetError, FernetKeyError, FernetKeyring, generateFernetKey, InvalidFernetTokenError } from '../crypto/fernet';
-import { StoreError } from './errors';
+import { StoreError, type DamagedRow } from './errors';
 import {
 	createAuditRepository,
 	createConnectionRepository,
@@ -17,6 +17,8 @@ import {
 	createMemberMapRepository,
 	createNoteReceiptRepository,
 	createStatusMapRepository,
+	damagedAuditRow,
+	damagedMemberRow,
 	type RepositoryContext,
 } from './repositories';
 import type { StoreDatabase } from './schema';
@@ -203,7 +205,6 @@ const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 function checkedStorePath(value: string, what: string): string {
 	if (typeof value !== 'string') throw new StoreError('configuration', `The PSA State Store ${what} must be text`);
 	const trimmed = value.trim();
-	// eslint-disable-next-line no-control-regex
 	if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
 		throw new StoreError('configuration', `The PSA State Store ${what} ${JSON.stringify(trimmed)} contains control characters; enter a plain absolute path`);
 	}
@@ -549,7 +550,17 @@ function sqliteDurably(db: Kysely<StoreDatabase>, raw: BetterSqlite3.Database): 
 }
 
 async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, clock: () => number) {
-	const counts = { memberMappings: 0, auditEvents: 0, meta: 0 };
+	const counts = { memberMappings: 0, auditEvents: 0, meta: 0, damaged: [] as DamagedRow[] };
+	/** True when under an older key; a token no key opens is reported and skipped, so one damaged row stops nothing. */
+	const staleOr = (token: string, report: (error: unknown) => DamagedRow) => {
+		try {
+			return keyring.keyIndexOf(token) > 0;
+		} catch (error) {
+			if (!(error instanceof FernetError)) throw error;
+			counts.damaged.push(report(error));
+			return false;
+		}
+	};
 	const stale = (token: string) => keyring.keyIndexOf(token) > 0;
 
 	for (const row of await db.selectFrom('psa_store_meta').select(['name', 'value']).where('name', '=', LOOKUP_KEY_ROW).execute()) {
@@ -562,8 +573,8 @@ async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, cloc
 			.executeTakeFirst();
 		counts.meta += Number(result.numUpdatedRows);
 	}
-	for (const row of await db.selectFrom('psa_member_map').select(['connection_id', 'source', 'identity_hash', 'identity_sealed']).execute()) {
-		if (!stale(row.identity_sealed)) continue;
+	for (const row of await db.selectFrom('psa_member_map').select(['connection_id', 'source', 'identity_hash', 'identity_sealed', 'member_identifier']).execute()) {
+		if (!staleOr(row.identity_sealed, (error) => damagedMemberRow(row, error))) continue;
 		// Compare-and-set on the old token: a row rewritten meanwhile is already under the current key.
 		const result = await db
 			.updateTable('psa_member_map')
@@ -575,8 +586,8 @@ async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, cloc
 			.executeTakeFirst();
 		counts.memberMappings += Number(result.numUpdatedRows);
 	}
-	for (const row of await db.selectFrom('psa_audit_events').select(['id', 'detail_sealed']).execute()) {
-		if (!stale(row.detail_sealed)) continue;
+	for (const row of await db.selectFrom('psa_audit_events').select(['id', 'action', 'detail_sealed']).execute()) {
+		if (!staleOr(row.detail_sealed, (error) => damagedAuditRow(row, error))) continue;
 		const result = await db
 			.updateTable('psa_audit_events')
 			.set({ detail_sealed: keyring.reseal(row.detail_sealed) })

@@ -1,7 +1,7 @@
 // The repositories over Kysely: one implementation for SQLite and PostgreSQL, single-statement writes where atomicity matters.
 import { PostgresAdapter, sql, type Compilable, type ExpressionBuilder, type Kysely, type QueryResult, type Selectable } from 'kysely';
 import { keyedHash, type FernetKeyring } from '../crypto/fernet';
-import { StoreError } from './errors';
+import { damagedRow, StoreError, type DamagedRowReporter } from './errors';
 import type { AuditEventsTable, StoreDatabase, TicketLinksTable, NoteReceiptsTable, MemberMapTable, StatusMapTable, ConnectionsTable } from './schema';
 import type {
 	AuditEvent,
@@ -523,12 +523,23 @@ export function createMemberMapRepository({ db, keyring, lookupKey, clock }: Rep
 	const toMapping = (row: Selectable<MemberMapTable>): MemberMapping => ({
 		connectionId: row.connection_id,
 		source: row.source,
-		identity: keyring.open(row.identity_sealed),
+		identity: openMemberIdentity(keyring, row),
 		memberId: toNumber(row.member_id),
 		memberIdentifier: row.member_identifier,
 		kind: row.kind,
 		updatedAt: new Date(toNumber(row.updated_at)),
 	});
+	/** A damaged row is skipped and reported, so one row never hides the others. */
+	const toMappings = (rows: Array<Selectable<MemberMapTable>>, onDamaged: DamagedRowReporter | undefined): MemberMapping[] =>
+		rows.flatMap((row) => {
+			try {
+				return [toMapping(row)];
+			} catch (error) {
+				if (!(error instanceof StoreError && error.kind === 'damaged')) throw error;
+				onDamaged?.(damagedMemberRow(row, (error as StoreError & { cause?: unknown }).cause));
+				return [];
+			}
+		});
 	const selectRow = precompiled(3, (connectionId, source, identityHash) =>
 		db
 			.selectFrom('psa_member_map')
@@ -613,11 +624,31 @@ export function createMemberMapRepository({ db, keyring, lookupKey, clock }: Rep
 			if (filter.source !== undefined) query = query.where('source', '=', filter.source);
 			if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
 			query = applyPage(query.orderBy('source').orderBy('member_identifier').orderBy('identity_hash'), filter);
-			return (await query.execute()).map(toMapping);
+			return toMappings(await query.execute(), filter.onDamaged);
 		},
 
 		count: (connectionId) => countOf(db, 'psa_member_map', connectionId),
 	};
+}
+
+const MEMBER_MAP_ACTION =
+	'Set the mapping again (PSA Member Map > Set) or remove it (PSA Member Map > Remove); if the store\'s Encryption Key was changed, put the old key in Previous Keys';
+
+function memberRowName(row: Pick<Selectable<MemberMapTable>, 'source' | 'identity_hash' | 'member_identifier'>): string {
+	return `source ${JSON.stringify(row.source)}, identity hash ${row.identity_hash.slice(0, 16)} (member ${JSON.stringify(row.member_identifier)})`;
+}
+
+export function damagedMemberRow(row: Pick<Selectable<MemberMapTable>, 'source' | 'identity_hash' | 'member_identifier'>, cause: unknown) {
+	return damagedRow('psa_member_map', memberRowName(row), cause, MEMBER_MAP_ACTION);
+}
+
+/** The row's identity, or a 'damaged' StoreError naming the table and row (never the bare Fernet message). */
+function openMemberIdentity(keyring: FernetKeyring, row: Selectable<MemberMapTable>): string {
+	try {
+		return keyring.open(row.identity_sealed);
+	} catch (error) {
+		throw new StoreError('damaged', damagedMemberRow(row, error).message, { cause: error });
+	}
 }
 
 export function createStatusMapRepository({ db, clock }: RepositoryContext): StatusMapRepository {
@@ -785,15 +816,15 @@ export function createAuditRepository({ db, keyring, clock, durably }: Repositor
 			await insertEvent(db, auditRowOf(keyring, clock, connectionId, action, detail));
 		},
 
-		async list(connectionId, page) {
+		async list(connectionId, page, onDamaged) {
 			const query = applyPage(
 				db.selectFrom('psa_audit_events').selectAll().where('connection_id', '=', connectionId).orderBy('at', 'desc').orderBy('id', 'desc'),
 				page,
 			);
-			return (await query.execute()).map(toAuditEvent);
+			return toAuditEvents(await query.execute(), onDamaged);
 		},
 
-		async findRecent(connectionId, action, sinceMs) {
+		async findRecent(connectionId, action, sinceMs, onDamaged) {
 			requireText('connectionId', connectionId);
 			requireText('action', action);
 			const since = requireTime('sinceMs', sinceMs);
@@ -806,7 +837,7 @@ export function createAuditRepository({ db, keyring, clock, durably }: Repositor
 				.orderBy('at', 'desc')
 				.orderBy('id', 'desc')
 				.execute();
-			return rows.map(toAuditEvent);
+			return toAuditEvents(rows, onDamaged);
 		},
 
 		async recordOnce(connectionId, action, detail, sinceMs) {
@@ -868,14 +899,32 @@ export function createAuditRepository({ db, keyring, clock, durably }: Repositor
 		},
 	};
 
-	function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
-		return {
-			connectionId: row.connection_id,
-			action: row.action,
-			detail: JSON.parse(keyring.open(row.detail_sealed)) as Record<string, unknown>,
-			at: new Date(toNumber(row.at)),
-		};
+	/** Events whose sealed detail does not open (or is not a JSON object) are skipped and reported, one row each. */
+	function toAuditEvents(rows: Array<Selectable<AuditEventsTable>>, onDamaged: DamagedRowReporter | undefined): AuditEvent[] {
+		return rows.flatMap((row) => {
+			let detail: unknown;
+			try {
+				detail = JSON.parse(keyring.open(row.detail_sealed));
+			} catch (error) {
+				onDamaged?.(damagedAuditRow(row, error));
+				return [];
+			}
+			if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+				onDamaged?.(damagedAuditRow(row, new Error('its detail is not an object')));
+				return [];
+			}
+			return [{ connectionId: row.connection_id, action: row.action, detail: detail as Record<string, unknown>, at: new Date(toNumber(row.at)) }];
+		});
 	}
+}
+
+export function damagedAuditRow(row: Pick<Selectable<AuditEventsTable>, 'id' | 'action'>, cause: unknown) {
+	return damagedRow(
+		'psa_audit_events',
+		`id ${String(row.id)} (${row.action})`,
+		cause,
+		`The event is left out; if the store's Encryption Key was changed, put the old key in Previous Keys, otherwise delete the row (id ${String(row.id)}) from psa_audit_events`,
+	);
 }
 
 function requireTime(name: string, value: unknown): number {

@@ -1,4 +1,5 @@
 // The state store's repository interface the services use; one implementation over Kysely serves SQLite and PostgreSQL.
+import type { DamagedRow, DamagedRowReporter } from './errors';
 
 export type LinkState = 'pending' | 'linked' | 'closed';
 
@@ -157,7 +158,8 @@ export interface MemberMapRepository {
 	remove(connectionId: string, source: string, identity: string): Promise<boolean>;
 	/** Deletes every mapping to the member (of the kind, when given), e.g. after the PSA refused the member; returns how many. */
 	removeByMember(connectionId: string, memberId: number, kind?: MemberMapKind): Promise<number>;
-	list(connectionId: string, filter?: ListPage & { source?: string; kind?: MemberMapKind }): Promise<MemberMapping[]>;
+	/** A row whose sealed identity does not open is left out and given to onDamaged (table, row, what to do). */
+	list(connectionId: string, filter?: ListPage & { source?: string; kind?: MemberMapKind; onDamaged?: DamagedRowReporter }): Promise<MemberMapping[]>;
 	count(connectionId: string): Promise<number>;
 }
 
@@ -178,9 +180,10 @@ export interface ConnectionRepository {
 
 export interface AuditRepository {
 	record(connectionId: string, action: string, detail: Record<string, unknown>): Promise<void>;
-	list(connectionId: string, page?: ListPage): Promise<AuditEvent[]>;
-	/** Events with exactly this action recorded at or after `sinceMs` (epoch milliseconds), newest first. */
-	findRecent(connectionId: string, action: string, sinceMs: number): Promise<AuditEvent[]>;
+	/** Events whose sealed detail does not open are left out and given to onDamaged (as in findRecent). */
+	list(connectionId: string, page?: ListPage, onDamaged?: DamagedRowReporter): Promise<AuditEvent[]>;
+	/** Events with exactly this action recorded at or after `sinceMs` (epoch milliseconds), newest first; damaged ones left out and reported. */
+	findRecent(connectionId: string, action: string, sinceMs: number, onDamaged?: DamagedRowReporter): Promise<AuditEvent[]>;
 	/**
 	 * Records the event unless one with the same action was recorded at or after `sinceMs`; true when this call
 	 * recorded the first one. Atomic across processes (concurrent callers: exactly one gets true).
@@ -202,8 +205,11 @@ export interface PsaStore {
 	readonly location: string;
 	/** The migrations this open applied (empty when the store was already current, or another process applied them). */
 	readonly appliedMigrations: readonly string[];
-	/** Re-seals every sealed value still under an older key with the first key (after a rotation); returns how many changed. */
-	resealAll(): Promise<{ memberMappings: number; auditEvents: number; meta: number }>;
+	/**
+	 * Re-seals every sealed value still under an older key with the first key (after a rotation); returns how many
+	 * changed, and the rows it skipped because they do not open with any key (damaged), each named.
+	 */
+	resealAll(): Promise<{ memberMappings: number; auditEvents: number; meta: number; damaged: DamagedRow[] }>;
 	close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import type { PsaCallbackEvent, PsaProvider } from '../../lib/providers/types';
 import { connectionOf, type PsaServiceContext } from '../../lib/services/context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from '../../lib/services/echo';
 import { forgetTicket } from '../../lib/services/ticket-state';
+import type { DamagedRowReporter } from '../../lib/store/errors';
 import type { TicketLink } from '../../lib/store/types';
 import { buildProvider, sharedCache, STORE_CREDENTIAL_TYPE, storeFor, storeOptionsOf } from '../shared/context';
 import { toNodeError } from '../shared/errors';
@@ -58,13 +59,19 @@ async function createdByPsaLink(ctx: PsaServiceContext, connectionId: string, ev
 	return link !== undefined && (link.ticketId === null || link.ticketId === event.id);
 }
 
-async function isOwnChange(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent, settings: TriggerSettings): Promise<boolean> {
+async function isOwnChange(
+	ctx: PsaServiceContext,
+	connectionId: string,
+	event: PsaCallbackEvent,
+	settings: TriggerSettings,
+	onDamaged: DamagedRowReporter,
+): Promise<boolean> {
 	if (event.action === 'added' && (await createdByPsaLink(ctx, connectionId, event))) {
 		// Certainly ours, so whoever the PSA says created it is the member our changes are made as.
 		learnOwnIdentity(ctx, connectionId, eventUpdatedBy(event));
 		return true;
 	}
-	return isRecentOwnChange(ctx, event.id, { withinMs: settings.echoWindowMs, event });
+	return isRecentOwnChange(ctx, event.id, { withinMs: settings.echoWindowMs, event, onDamaged });
 }
 
 function itemOf(event: PsaCallbackEvent, link: IDataObject | null, provider: PsaProvider, settings: TriggerSettings): IDataObject {
@@ -112,7 +119,10 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 
 	const ctx = await serviceContext(fns, provider);
 	const connectionId = await connectionOf(ctx);
-	if (settings.ignoreOwnChanges && (await isOwnChange(ctx, connectionId, event, settings))) return ignore('own change');
+	// A damaged own-change record is left out of the decision (the callback is answered and may run the workflow) and logged.
+	const onDamaged: DamagedRowReporter = (row) =>
+		fns.logger.warn(`PSA Trigger skipped a damaged own-change record for ticket ${event.id}: ${row.message}`, { node: fns.getNode().name });
+	if (settings.ignoreOwnChanges && (await isOwnChange(ctx, connectionId, event, settings, onDamaged))) return ignore('own change');
 	const scope = { workflowId: String(fns.getWorkflow().id ?? ''), nodeId: fns.getNode().id ?? fns.getNode().name };
 	if (!(await acceptDeliveryOnce(ctx.store, connectionId, scope, rawBody, now))) {
 		fns.logger.warn(`PSA Trigger ignored a repeated delivery for ticket ${event.id}`, { node: fns.getNode().name });

@@ -23,6 +23,7 @@ const STORE_HINTS: Record<StoreErrorKind, string> = {
 	'invalid-input': 'Check the node parameters.',
 	migration: 'The state store could not be prepared; check the database and its permissions.',
 	unavailable: 'The state store database did not answer; check that it is running and reachable, then retry.',
+	damaged: 'Only the row named in the message is affected; the message says what to do with it.',
 };
 
 export function hintOf(error: PsaError): string {

@@ -448,8 +448,8 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect((await rotated.memberMap.get('c', 'email', 'r@x.io'))?.memberId).toBe(1);
 			expect((await rotated.audit.list('c'))[0].detail).toEqual({ n: 1 });
 			// Opening already moved the lookup key row; the rest moves with resealAll.
-			expect(await rotated.resealAll()).toEqual({ memberMappings: 1, auditEvents: 1, meta: 0 });
-			expect(await rotated.resealAll()).toEqual({ memberMappings: 0, auditEvents: 0, meta: 0 });
+			expect(await rotated.resealAll()).toEqual({ memberMappings: 1, auditEvents: 1, meta: 0, damaged: [] });
+			expect(await rotated.resealAll()).toEqual({ memberMappings: 0, auditEvents: 0, meta: 0, damaged: [] });
 			await rotated.close();
 
 			const newOnly = await open(location, [newKey]);

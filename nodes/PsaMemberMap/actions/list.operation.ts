@@ -1,7 +1,8 @@
-// PSA Member Map > List: the stored mappings of this connection, one output item per mapping.
+// PSA Member Map > List: the stored mappings of this connection, one output item per mapping (and per damaged row, flagged).
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { listMembers } from '../../../lib/services/member-map';
+import type { DamagedRow } from '../../../lib/store/errors';
 import type { MemberMapKind } from '../../../lib/store/types';
 import { filtersCollection, limitProperty, plain, readLimit } from '../../shared/descriptions';
 import { optionalText } from '../../shared/parameters';
@@ -33,6 +34,8 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject[]> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as { source?: unknown; kind?: MemberMapKind };
 	const limit = readLimit(this, itemIndex);
-	const mappings = await listMembers(ctx, { source: optionalText(filters.source, 'Source'), kind: filters.kind, limit });
-	return mappings.map((mapping) => plain(mapping) as IDataObject);
+	const damaged: DamagedRow[] = [];
+	const mappings = await listMembers(ctx, { source: optionalText(filters.source, 'Source'), kind: filters.kind, limit, onDamaged: (row) => damaged.push(row) });
+	// A damaged row is one item of its own, flagged, after the intact ones: visible in the editor, easy to filter out.
+	return [...mappings.map((mapping) => plain(mapping) as IDataObject), ...damaged.map((row) => ({ damaged: true, ...row }) as IDataObject)];
 }
