@@ -2,6 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { checkNodeVersion } from './node-version';
+
 const root = resolve(__dirname, '..');
 // The demo owns this folder (the embedded store lives in it) and starts it afresh, like the sandbox it talks to.
 const defaultFolder = join(root, '.tmp', 'demo-n8n');
@@ -15,6 +17,10 @@ process.env.N8N_LOG_LEVEL ??= 'silent';
 const EXAMPLES = ['connection-test.json', 'alert-to-ticket.json', 'member-resolve.json'];
 
 async function main(): Promise<void> {
+	if (!checkNodeVersion()) {
+		process.exitCode = 1;
+		return;
+	}
 	// Loaded after N8N_USER_FOLDER is set: the store resolves its default location from it.
 	/* eslint-disable @typescript-eslint/no-require-imports */
 	const { startSandbox } = require('../test/sandbox') as typeof import('../test/sandbox');
@@ -60,7 +66,9 @@ async function main(): Promise<void> {
 			const run = await engine.run(workflow);
 			console.log(`== ${workflow.name}${again ? ' (run again: nothing new should happen)' : ''}`);
 			for (const node of workflow.nodes.slice(1)) {
-				for (const item of run.output(node.name)) console.log(`  ${node.name}: ${summarise(item.json)}`);
+				const items = run.output(node.name);
+				if (items.some((item) => isPermissionCheck(item.json))) console.log(PERMISSIONS_LEGEND);
+				for (const item of items) console.log(`  ${node.name}: ${isPermissionCheck(item.json) ? describePermission(item.json) : summarise(item.json)}`);
 			}
 			if (run.error) {
 				failed = true;
@@ -87,8 +95,34 @@ async function main(): Promise<void> {
 	if (failed) process.exitCode = 1;
 }
 
+// PSA Connect > Check Permissions probes writes with requests ConnectWise must refuse after its permission check
+// (an invalid body, record id 0), so nothing is changed; the demo says so before the first row.
+const PERMISSIONS_LEGEND = [
+	'  (Check permissions sends one harmless request per endpoint the package uses; writes go to record 0 or carry an',
+	'   invalid body. ConnectWise checks permissions first, so 400/404/409/422 mean "allowed", 403 "denied", 401 "wrong keys".)',
+].join('\n');
+
+interface PermissionRow {
+	purpose: string;
+	method: string;
+	endpoint: string;
+	allowed: boolean;
+	status: number;
+	message?: string;
+}
+
+function isPermissionCheck(json: Record<string, unknown>): json is Record<string, unknown> & PermissionRow {
+	return typeof json.purpose === 'string' && typeof json.allowed === 'boolean' && typeof json.status === 'number';
+}
+
+function describePermission(row: PermissionRow): string {
+	const answer = `${row.method} ${row.endpoint} answered ${row.status}`;
+	const why = row.status >= 200 && row.status < 300 ? '' : row.allowed ? ', refused only after the permission check' : '';
+	return `${row.purpose}: ${row.allowed ? 'allowed' : 'DENIED'} (${answer}${why})${row.message ? ` ${row.message}` : ''}`;
+}
+
 function summarise(json: Record<string, unknown>): string {
-	const keys = ['error', 'hint', 'created', 'ticketId', 'deduplicated', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'codebase', 'pinnedApiVersion', 'currentApiVersion', 'latencyMs', 'purpose', 'allowed'];
+	const keys = ['error', 'hint', 'created', 'ticketId', 'deduplicated', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'codebase', 'pinnedApiVersion', 'currentApiVersion', 'latencyMs'];
 	return keys
 		.filter((key) => json[key] !== undefined)
 		.map((key) => `${key}=${typeof json[key] === 'object' ? JSON.stringify(json[key]) : String(json[key])}`)
