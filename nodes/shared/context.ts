@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
 import { PsaCache } from '../../lib/cache';
+import { PsaError } from '../../lib/providers/errors';
 import { createProvider } from '../../lib/providers/registry';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { HttpTransport } from '../../lib/providers/http';
@@ -32,11 +33,34 @@ export function providerSettingsOf(credentials: ICredentialDataDecryptedObject):
 	return settings;
 }
 
+/** The ConnectWise credential's key fields: n8n applies them to each request, so the adapter never sees them missing. */
+const REQUIRED_KEY_FIELDS: Array<[string, string]> = [
+	['publicKey', 'Public Key'],
+	['privateKey', 'Private Key'],
+	['clientId', 'Client ID'],
+];
+
+/** Refuses, before any request, a credential whose keys are empty or hold a line break (a paste gone wrong). */
+function checkKeyFields(credentials: ICredentialDataDecryptedObject): void {
+	for (const [field, label] of REQUIRED_KEY_FIELDS) {
+		const value = credentials[field];
+		if (typeof value !== 'string' || value.trim() === '') {
+			throw new PsaError('configuration', `The ConnectWise credential's ${label} is empty`, { hint: `Fill in ${label} in the credential` });
+		}
+		if (/[\u0000-\u001f\u007f]/.test(value)) {
+			throw new PsaError('configuration', `The ConnectWise credential's ${label} contains a line break or another control character`, {
+				hint: `Paste the ${label} into the credential again, as one line`,
+			});
+		}
+	}
+}
+
 export function buildProvider(
 	credentials: ICredentialDataDecryptedObject,
 	http: HttpTransport,
 	transportAuthenticates: boolean,
 ): PsaProvider {
+	if (transportAuthenticates) checkKeyFields(credentials);
 	return createProvider(PSA_CREDENTIAL_TYPE, { ...providerSettingsOf(credentials), transportAuthenticates }, { http, cache: sharedCache });
 }
 

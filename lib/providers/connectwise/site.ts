@@ -118,7 +118,7 @@ export function normaliseSite(input: string): ConnectWiseSite {
 	let port: string | undefined = hostPort[2];
 	if (port !== undefined) {
 		const portNumber = Number(port);
-		if (portNumber < 1 || portNumber > 65535) throw configuration(`The port in the ConnectWise site '${raw}' is out of range`);
+		if (portNumber < 1 || portNumber > 65535) throw configuration(`The port in the ConnectWise site '${raw}' is out of range`, 'Use a port between 1 and 65535, or leave it out for 443');
 		port = String(portNumber);
 		if ((effectiveScheme === 'https' && portNumber === 443) || (effectiveScheme === 'http' && portNumber === 80)) port = undefined;
 	}

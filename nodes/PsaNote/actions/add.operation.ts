@@ -1,4 +1,5 @@
 // PSA Note > Add: post a note to a ticket given by id or by link, deduplicated by an optional key.
+import { PsaError } from '../../../lib/providers/errors';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { PsaNoteType } from '../../../lib/providers/types';
 import type { PsaServiceContext } from '../../../lib/services/context';
@@ -54,10 +55,19 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 	const member = readOptionalIdentity(additional, 'memberIdentity', 'Author Identity');
 	const result = await addNote(ctx, {
 		ticket: readTicketRef(this, itemIndex, ctx.provider),
-		text: String(this.getNodeParameter('text', itemIndex, '')),
+		text: noteText(this.getNodeParameter('text', itemIndex, '') as unknown, itemIndex),
 		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
 		dedupeKey: optionalText(additional.dedupeKey, 'Dedupe Key'),
 		member,
 	});
 	return plain(result) as IDataObject;
+}
+
+/** The note text; an expression that resolved to null, nothing or an object is refused rather than posted as "null" or "[object Object]". */
+function noteText(value: unknown, itemIndex: number): string {
+	if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+	const got = value === null ? 'null' : value === undefined ? 'nothing' : Array.isArray(value) ? 'a list' : 'an object';
+	throw new PsaError('invalid-input', `Text resolved to ${got} in item ${itemIndex}`, {
+		hint: 'Give the note text, or make the expression resolve to text (pick one field of the object).',
+	});
 }
