@@ -8,11 +8,14 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { generateFernetKey } from '../../lib/crypto/fernet';
 import { defaultStoreFile } from '../../lib/store';
 import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
+import { signCallbackBody } from '../sandbox';
+import { TriggerWorkflow } from '../trigger/harness';
 import { BAD_PSA_CREDENTIALS, BAD_STORE_CREDENTIALS, ROWS, type Row } from './rows';
 
 const PRINT = process.env.BAD_INPUT_PRINT === '1';
 let fx: EngineFixture;
 let scratch: string;
+let seedTicket: number;
 const substitutions: Record<string, string> = {};
 const printed: unknown[] = [];
 
@@ -30,6 +33,12 @@ function snapshot(): Record<string, string> {
 	}
 	for (const relative of ['../../etc/psa-bridge-bad-input-x', 'state.sqlite', '~']) state[`cwd/${relative}`] = String(fs.existsSync(path.resolve(relative)));
 	return state;
+}
+
+/** One character changed in the middle of a sealed token: still base64, its signature no longer verifies. */
+function altered(token: string): string {
+	const at = Math.floor(token.length / 2);
+	return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
 }
 
 function fill(value: unknown): unknown {
@@ -63,13 +72,12 @@ beforeAll(async () => {
 		]),
 	);
 	expect(seeded.error).toBeUndefined();
+	seedTicket = Number(seeded.output('PSA Link')[0].json.ticketId);
 	const db = new BetterSqlite3(defaultStoreFile());
 	try {
 		const rows = db.prepare('select identity_hash, identity_sealed from psa_member_map where member_id = 151').all() as Array<{ identity_hash: string; identity_sealed: string }>;
 		expect(rows).toHaveLength(1);
-		const token = rows[0].identity_sealed;
-		const at = Math.floor(token.length / 2);
-		db.prepare('update psa_member_map set identity_sealed = ? where identity_hash = ?').run(`${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`, rows[0].identity_hash);
+		db.prepare('update psa_member_map set identity_sealed = ? where identity_hash = ?').run(altered(rows[0].identity_sealed), rows[0].identity_hash);
 	} finally {
 		db.close();
 	}
@@ -133,11 +141,65 @@ describe.each(ROWS.map((row) => [row.title, row] as [string, Row]))('%s', (_titl
 });
 
 describe('the table', () => {
-	it('has at least 80 inputs across all six nodes and both credentials, and the process still serves a valid run after it', async () => {
+	it('has at least 80 inputs across the five action nodes and both credentials (PSA Trigger rows below), and the process still serves a valid run after it', async () => {
 		expect(ROWS.length).toBeGreaterThanOrEqual(80);
 		expect(new Set(ROWS.map((row) => row.node.type))).toEqual(new Set(['psaLink', 'psaNote', 'psaStatus', 'psaMemberMap', 'psaConnect']));
 		const run = await fx.engine.run(chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: { operation: 'get', source: 'monitor', externalId: 'seed-1' } }]));
 		expect(run.error).toBeUndefined();
 		expect(run.output('PSA Link')[0].json).toMatchObject({ externalId: 'seed-1', state: 'linked' });
+	});
+});
+
+/** PSA Trigger rows: callbacks as n8n's webhook server hands them over (the trigger answers the request; Continue On Fail plays no part). */
+describe('PSA Trigger', () => {
+	let wf: TriggerWorkflow;
+	let calls = 0;
+	beforeAll(() => {
+		const stored = fx.engine.credentials.get('cw-sandbox');
+		if (!stored) throw new Error('sandbox credential missing');
+		wf = new TriggerWorkflow({ id: 'bad-input-trigger', webhookBaseUrl: 'http://127.0.0.1:5678/webhook', parameters: { events: ['added', 'updated'], ticketState: 'any', options: {} }, credentials: [stored] });
+	});
+
+	function signed(payload: Record<string, unknown>, keyUrl = fx.sandbox.keyUrl) {
+		const body = JSON.stringify({ MessageId: `bad-${++calls}`, Action: 'updated', Type: 'ticket', ID: seedTicket, Entity: JSON.stringify(fx.sandbox.db.tickets.find((ticket) => ticket.id === seedTicket)), Metadata: { key_url: keyUrl }, ...payload });
+		return { body, headers: { 'content-type': 'application/json', 'x-content-signature': signCallbackBody(fx.sandbox.signingKey, body) } };
+	}
+
+	const refusals: Array<[string, () => { body: string; headers: Record<string, string> }, number, string]> = [
+		['key_url on the metadata address', () => signed({}, 'http://169.254.169.254/callback-keys/1'), 401, 'The callback signature could not be verified'],
+		['key_url on a metadata host name', () => signed({}, 'https://metadata.google.internal/callback-keys/1'), 401, 'The callback signature could not be verified'],
+		['key_url on another host', () => signed({}, 'https://evil.example/callback-keys/1'), 401, 'The callback signature could not be verified'],
+		['a body that is not JSON', () => ({ body: '{"Action": ', headers: { 'x-content-signature': 'c2ln' } }), 400, 'The callback body is not JSON'],
+		['no signature header', () => ({ body: signed({}).body, headers: {} }), 401, 'The callback signature could not be verified'],
+	];
+
+	it.each(refusals)('refuses a callback with %s: answered, no request to the PSA, store unchanged', async (_name, incoming, status, error) => {
+		fx.sandbox.resetLog();
+		const before = snapshot();
+		const delivered = await wf.deliver(incoming());
+		expect(delivered.response.statusCode).toBe(status);
+		expect(delivered.response.body).toEqual({ error });
+		expect(delivered.run).toBeUndefined();
+		expect(fx.sandbox.requests).toEqual([]);
+		expect(snapshot()).toEqual(before);
+	});
+
+	it('a damaged own-change record: the trigger answers, skips that record (the change is no longer recognised as its own) and runs once', async () => {
+		const set = await fx.engine.run(chainWorkflow([{ name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'set', ticketBy: 'link', source: 'monitor', externalId: 'seed-1', statusBy: 'name', statusName: 'Waiting Customer' } }]));
+		expect(set.error).toBeUndefined();
+		const echo = await wf.deliver(signed({}));
+		expect(echo.result.webhookResponse).toEqual({ received: true, ignored: 'own change' });
+		const db = new BetterSqlite3(defaultStoreFile());
+		try {
+			for (const row of db.prepare("select id, detail_sealed from psa_audit_events where action = ?").all(`own-change:ticket:${seedTicket}`) as Array<{ id: number; detail_sealed: string }>) {
+				db.prepare('update psa_audit_events set detail_sealed = ? where id = ?').run(altered(row.detail_sealed), row.id);
+			}
+		} finally {
+			db.close();
+		}
+		const delivered = await wf.deliver(signed({}));
+		expect(delivered.response.statusCode).toBeUndefined();
+		expect(delivered.items).toHaveLength(1);
+		expect(delivered.items[0]).toMatchObject({ action: 'updated', ticketId: seedTicket, link: { source: 'monitor', externalId: 'seed-1' } });
 	});
 });
