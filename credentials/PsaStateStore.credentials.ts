@@ -12,6 +12,13 @@ export class PsaStateStore implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{
+			displayName:
+				'Optional. A PSA node without this credential uses the embedded SQLite file psa-bridge/state.sqlite in the n8n user folder (~/.n8n). Create one to put that file elsewhere or to share state between workers through PostgreSQL.',
+			name: 'optionalNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
 			displayName: 'Engine',
 			name: 'engine',
 			type: 'options',
@@ -35,7 +42,8 @@ export class PsaStateStore implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: '/home/node/.n8n/psa-bridge/state.sqlite',
-			description: 'Leave empty for the default file inside the n8n user folder',
+			description:
+				'Absolute path of the SQLite database file (created if absent). Leave empty for the default file inside the n8n user folder. A relative path (e.g. ../state.sqlite or ~/state.sqlite) is refused, not resolved: it would depend on the folder n8n was started from.',
 			displayOptions: { show: { engine: ['sqlite'] } },
 		},
 		{
