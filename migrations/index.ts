@@ -6,6 +6,7 @@ import * as m003 from './003_note_receipts';
 import * as m004 from './004_member_map';
 import * as m005 from './005_status_map';
 import * as m006 from './006_audit_events';
+import * as m007 from './007_note_receipt_owner';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'004_member_map': m004,
 	'005_status_map': m005,
 	'006_audit_events': m006,
+	'007_note_receipt_owner': m007,
 });

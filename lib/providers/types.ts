@@ -217,6 +217,12 @@ export interface PsaCreateOptions {
 /** What every PSA provider offers. Implementations live in lib/providers/<provider>/. */
 export interface PsaProvider {
 	readonly connection: PsaConnectionInfo;
+	/**
+	 * How long after the last claim refresh before a create or note whose outcome is unknown the PSA may still commit it:
+	 * the client's retry budget (a 429 delays the real send) plus the longest the PSA keeps working on a request. A
+	 * search for the record proves its absence only after this window; claims are taken over no sooner.
+	 */
+	readonly outcomeSettleMs: number;
 
 	info(): Promise<PsaServerInfo>;
 	checkPermissions(): Promise<PsaPermissionCheck[]>;
@@ -224,6 +230,8 @@ export interface PsaProvider {
 	createTicket(input: PsaTicketCreate, options?: PsaCreateOptions): Promise<PsaTicket>;
 	getTicket(id: number): Promise<PsaTicket>;
 	findTicketByExternalRef(externalRef: string): Promise<PsaTicket | undefined>;
+	/** What the ticket's external-reference field holds for a link key (the key, or its hash when too long for the field). */
+	externalReferenceOf(linkKey: string): string;
 	listTickets(query?: PsaTicketListQuery): Promise<PsaTicket[]>;
 	updateTicketStatus(id: number, statusId: number): Promise<PsaTicket>;
 	/** The ticket's page in the PSA's web UI. */

@@ -8,6 +8,8 @@ export interface PsaServiceContext {
 	store: PsaStore;
 	cache: PsaCache;
 	now(): number;
+	/** Waits between polls of another run's claim; a timer when absent (tests run on virtual time through it). */
+	delay?(ms: number): Promise<void>;
 }
 
 // Recording a connection is one write; doing it once per process per store keeps the hot paths free of it.
@@ -33,6 +35,8 @@ export function forgetRecordedConnection(store: PsaStore, connectionId: string):
 	recordedConnections.get(store)?.delete(connectionId);
 }
 
-export function delay(ms: number): Promise<void> {
+/** Waits `ms` on the context's clock (a timer unless the context brings its own delay). */
+export function delay(ctx: PsaServiceContext, ms: number): Promise<void> {
+	if (ctx.delay) return ctx.delay(ms);
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }

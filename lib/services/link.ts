@@ -1,6 +1,7 @@
 // Link: one external entity (source + external id) to exactly one ticket — find-or-create, safe under retries and concurrent workers.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { PsaError, isPsaError } from '../providers/errors';
+import { linkKeyOf } from '../providers/link-key';
 import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
@@ -26,8 +27,9 @@ export interface LinkOptions {
 	/** How long to wait for another worker's in-flight create (default 10 s). */
 	waitMs?: number;
 	/**
-	 * A pending claim not refreshed for this long is treated as abandoned (default 2 min). The holder refreshes it before
-	 * every PSA step, and one step (a request with its retries) ends within about a minute, so a live claim never ages this far.
+	 * A pending claim not refreshed for this long is treated as abandoned and taken over (default: the provider's
+	 * outcomeSettleMs). The holder refreshes it before every PSA step, so a live claim never ages this far; and a create
+	 * the abandoned attempt sent has committed by then, so the taker's search by link key proves whether it exists.
 	 */
 	staleAfterMs?: number;
 }
@@ -45,17 +47,9 @@ export interface LinkResult {
 	ticket?: PsaTicket;
 }
 
-const MAX_LINK_KEY = 100;
 const DEFAULT_WAIT_MS = 10_000;
-const DEFAULT_STALE_MS = 120_000;
 
-/** The key written to the ticket (ConnectWise externalXRef): readable when short, a hash when too long. */
-export function linkKeyOf(source: string, externalId: string): string {
-	const key = `${source}:${externalId}`;
-	if (key.length <= MAX_LINK_KEY) return key;
-	const digest = createHash('sha256').update(`${source}\u0000${externalId}`).digest('hex');
-	return `${source.slice(0, MAX_LINK_KEY - digest.length - 2)}:#${digest}`;
-}
+export { linkKeyOf };
 
 /**
  * Checks and trims a target. New links refuse a ":" in the source: the link key is `source:externalId`, so ("a:b", "c")
@@ -75,7 +69,7 @@ function normaliseTarget(target: LinkTarget, options: { creating?: boolean } = {
 
 /** A failure after which the PSA may or may not have created the record (no response arrived). */
 export function isOutcomeUnknown(error: unknown): boolean {
-	if (isPsaError(error)) return error.details.outcomeUnknown === true || (error.kind === 'unavailable' && error.details.status === undefined);
+	if (isPsaError(error)) return error.details.outcomeUnknown === true;
 	return !(error instanceof PsaError);
 }
 
@@ -90,7 +84,7 @@ export async function link(
 	const ticketInput = validateFields(fields);
 	const connectionId = await connectionOf(ctx);
 	const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
-	const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;
+	const staleAfterMs = options.staleAfterMs ?? ctx.provider.outcomeSettleMs;
 	const deadline = ctx.now() + waitMs;
 	let pollMs = 50;
 
@@ -103,7 +97,7 @@ export async function link(
 			const claimToken = randomUUID();
 			const claim = await ctx.store.links.claim(connectionId, target.source, target.externalId, claimToken);
 			if (claim.claimed) {
-				return createClaimed(ctx, connectionId, target, ticketInput, fields, claimToken, false);
+				return createClaimed(ctx, connectionId, target, ticketInput, fields, { claimToken, searchFirst: false, staleAfterMs });
 			}
 			if (claim.link.state !== 'pending' && claim.link.ticketId !== null) return resultOf(ctx, claim.link, false);
 			continue;
@@ -116,20 +110,21 @@ export async function link(
 			const claimToken = randomUUID();
 			const takeover = await ctx.store.links.takeOver(connectionId, target.source, target.externalId, claimToken, staleAfterMs);
 			if (takeover.claimed) {
-				return createClaimed(ctx, connectionId, target, ticketInput, fields, claimToken, true);
+				return createClaimed(ctx, connectionId, target, ticketInput, fields, { claimToken, searchFirst: true, staleAfterMs });
 			}
 			continue;
 		}
 		if (ctx.now() >= deadline) {
+			const resolvedBy = new Date(existing.updatedAt.getTime() + staleAfterMs).toISOString();
 			throw new PsaError(
 				'conflict',
-				`Another run is creating the ticket for ${target.source} "${target.externalId}" and has not finished within ${Math.round(waitMs / 1000)} s`,
+				`Another run is creating the ticket for ${target.source} "${target.externalId}", or its create has no answer yet; not finished within ${Math.round(waitMs / 1000)} s`,
 				{
-					hint: `Retry later. A claim that stays unfinished for ${Math.round(staleAfterMs / 1000)} s is taken over, and the ticket it may have created is found by its link key.`,
+					hint: `Retry after ${resolvedBy}: by then the other run has finished, or its claim is taken over and the ticket it may have created is looked up by its link key before any new one is created.`,
 				},
 			);
 		}
-		await delay(pollMs);
+		await delay(ctx, pollMs);
 		pollMs = Math.min(pollMs * 2, 500);
 	}
 }
@@ -140,9 +135,9 @@ async function createClaimed(
 	target: LinkTarget,
 	ticketInput: Omit<PsaTicketCreate, 'externalRef' | 'ownerId'>,
 	fields: TicketFields,
-	claimToken: string,
-	searchFirst: boolean,
+	claim: { claimToken: string; searchFirst: boolean; staleAfterMs: number },
 ): Promise<LinkResult> {
+	const { claimToken, searchFirst } = claim;
 	const externalRef = linkKeyOf(target.source, target.externalId);
 	const refreshClaim = () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken);
 	let ticket: PsaTicket | undefined;
@@ -185,7 +180,11 @@ async function createClaimed(
 				await refreshClaim();
 				// The create may have committed before the response was lost: find it by its link key instead of creating twice.
 				ticket = await findAfterLostResponse(ctx, externalRef, error);
-				if (!ticket) throw error;
+				if (!ticket) {
+					// Not found yet proves nothing: the PSA may still commit it. Keep the claim until the settle window
+					// has passed; the attempt that takes it over then searches again before creating.
+					throw new UnresolvedCreate(outcomeUnknown(ctx, target, error, claim.staleAfterMs));
+				}
 				recovered = true;
 			}
 		}
@@ -238,6 +237,21 @@ async function holdClaim(refreshClaim: () => Promise<boolean>, target: LinkTarge
 		new PsaError('conflict', `Another run took over creating the ticket for ${target.source} "${target.externalId}" while this one was slow`, {
 			hint: 'Retry: the link is returned once the other run has finished.',
 		}),
+	);
+}
+
+/** The error for a create whose outcome is unknown and whose ticket a search did not find (yet). */
+function outcomeUnknown(ctx: PsaServiceContext, target: LinkTarget, error: unknown, staleAfterMs: number): unknown {
+	if (!isPsaError(error)) return error;
+	const resolvedBy = new Date(ctx.now() + staleAfterMs).toISOString();
+	return new PsaError(
+		error.kind,
+		`${error.message}. The ticket for ${target.source} "${target.externalId}" may still be created: the link stays pending until ${resolvedBy}`,
+		{
+			...error.details,
+			outcomeUnknown: true,
+			hint: `Retry after ${resolvedBy}: the next attempt then looks the ticket up by its link key and creates one only if the PSA has none. Earlier attempts wait for this one and report it.`,
+		},
 	);
 }
 

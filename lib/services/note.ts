@@ -17,6 +17,8 @@ export interface AddNoteInput {
 	member?: MemberIdentity;
 	/** The same key never posts a second note on this connection. */
 	dedupeKey?: string;
+	/** A pending receipt not refreshed for this long is taken over (default: the provider's outcomeSettleMs). */
+	staleAfterMs?: number;
 }
 
 export interface AddNoteResult {
@@ -33,15 +35,15 @@ export interface AddNoteResult {
 
 const NOTE_TYPES: PsaNoteType[] = ['discussion', 'internal', 'resolution'];
 const WAIT_MS = 10_000;
-/** A pending receipt not refreshed for this long is abandoned; its holder refreshes it before each PSA request. */
-const STALE_AFTER_MS = 120_000;
+/** A posted note adopted by another key with the same text is posted again at most this often. */
+const MAX_POSTS = 3;
 /** Notes read (newest first) when looking for the note of an abandoned attempt. */
 const RECOVERY_NOTES = 1000;
 /**
  * An abandoned attempt posted its note after it claimed the key; a note older than the claim by more than this (room for
  * the clock difference between n8n and the PSA) is an earlier note with the same text, not the one to adopt.
  */
-const RECOVERY_CLOCK_MARGIN_MS = 5 * 60_000;
+const RECOVERY_CLOCK_MARGIN_MS = 2 * 60_000;
 
 /** One request per new note (plus one member lookup the first time an identity is seen); 0 for a repeated dedupe key. */
 export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Promise<AddNoteResult> {
@@ -65,6 +67,7 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 		return { ...base, ...memberOf(posted.memberId), noteId: posted.note.id, deduplicated: false, note: posted.note };
 	}
 
+	const staleAfterMs = input.staleAfterMs ?? ctx.provider.outcomeSettleMs;
 	const deadline = ctx.now() + WAIT_MS;
 	let pollMs = 50;
 	for (;;) {
@@ -74,28 +77,25 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 			return { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey };
 		}
 		if (claimed) {
-			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: false }, base);
+			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: false, staleAfterMs }, base);
 		}
-		if (ctx.now() - receipt.updatedAt.getTime() >= STALE_AFTER_MS) {
+		if (ctx.now() - receipt.updatedAt.getTime() >= staleAfterMs) {
 			// Taken over in place and marked: the abandoned attempt may have posted the note, so its holder looks first,
 			// and the receipt never disappears for another attempt to post blindly.
-			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, STALE_AFTER_MS);
+			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, staleAfterMs);
 			if (takeover.claimed) {
-				return postClaimed(
-				ctx,
-				connectionId,
-				{ ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: true, claimedAt: takeover.row?.createdAt ?? receipt.createdAt },
-				base,
-			);
+				const claimedAt = takeover.row?.createdAt ?? receipt.createdAt;
+				return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: true, claimedAt, staleAfterMs }, base);
 			}
 			continue;
 		}
 		if (ctx.now() >= deadline) {
-			throw new PsaError('conflict', `Another run is posting the note with dedupe key "${dedupeKey}" and has not finished`, {
-				hint: 'Retry later; the same key never posts a second note.',
+			const resolvedBy = new Date(receipt.updatedAt.getTime() + staleAfterMs).toISOString();
+			throw new PsaError('conflict', `Another run is posting the note with dedupe key "${dedupeKey}", or its post has no answer yet; not finished within ${WAIT_MS / 1000} s`, {
+				hint: `Retry after ${resolvedBy}; the same key never posts a second note.`,
 			});
 		}
-		await delay(pollMs);
+		await delay(ctx, pollMs);
 		pollMs = Math.min(pollMs * 2, 500);
 	}
 }
@@ -103,50 +103,65 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 async function postClaimed(
 	ctx: PsaServiceContext,
 	connectionId: string,
-	input: { text: string; type: PsaNoteType; dedupeKey: string; author?: Author; ticketId: number; claimToken: string; searchFirst: boolean; claimedAt?: Date },
+	input: PostInput,
 	base: { ticketId: number; type: PsaNoteType; memberId?: number },
 ): Promise<AddNoteResult> {
 	const refreshReceipt = () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
-	let note: PsaNote | undefined;
-	let memberId = input.author?.resolved.memberId;
-	let recovered = false;
 	let keepReceipt = false;
 	const holdReceipt = async () => {
 		if (await refreshReceipt()) return;
 		keepReceipt = true;
-		throw new PsaError('conflict', `Another run took over posting the note with dedupe key "${input.dedupeKey}" while this one was slow`, {
-			hint: 'Retry: the same key never posts a second note.',
-		});
+		throw takenOver(input.dedupeKey);
 	};
+	const done = (note: PsaNote, memberId: number | undefined, recovered: boolean): AddNoteResult => ({
+		...base,
+		...memberOf(memberId),
+		noteId: note.id,
+		deduplicated: false,
+		dedupeKey: input.dedupeKey,
+		...(recovered ? { recovered: true } : {}),
+		note,
+	});
 	try {
 		if (input.searchFirst) {
-			// An abandoned attempt may have posted it: the same text on the same ticket counts as posted.
-			let recent: PsaNote[];
+			// An abandoned attempt may have posted it. The receipt was taken over only after the settle window, so a
+			// note it sent is on the ticket by now: not finding one proves it absent.
+			const adopted = await adoptUnowned(ctx, connectionId, input, () => {
+				keepReceipt = true;
+			});
+			if (adopted) return done(adopted, input.author?.resolved.memberId, true);
+			await holdReceipt();
+		}
+		for (let attempt = 1; ; attempt++) {
+			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
+			let posted: { note: PsaNote; memberId?: number };
 			try {
-				// Newest first: on a busy ticket the note sits among the latest, not the oldest.
-				recent = await ctx.provider.listNotes(input.ticketId, { newestFirst: true, limit: RECOVERY_NOTES });
+				posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, holdReceipt);
 			} catch (error) {
-				// Still unknown whether the note exists: keep the receipt (pending, marked) so no attempt posts blindly.
+				if (!isOutcomeUnknown(error)) throw error;
+				// The note may still be posted: keep the receipt pending, so nothing posts it again before the settle window.
 				keepReceipt = true;
 				await refreshReceipt();
-				if (!(error instanceof PsaError)) throw error;
-				throw new PsaError(
-					error.kind,
-					`The note with dedupe key "${input.dedupeKey}" may already be on ticket ${input.ticketId} (an earlier attempt was abandoned), and reading the ticket's notes failed: ${error.message}`,
-					{ ...error.details, hint: 'Retry later: the next attempt reads the notes again before posting; the same key never posts a second note.' },
-				);
+				throw noteOutcomeUnknown(ctx, input, error);
 			}
-			const since = (input.claimedAt?.getTime() ?? 0) - RECOVERY_CLOCK_MARGIN_MS;
-			note = recent.find((candidate) => candidate.text === input.text && postedSince(candidate, since));
-			recovered = note !== undefined;
-		}
-		if (!note) {
-			// A fresh claim's insert has just set its time; after a search (takeover) it is refreshed and checked first.
-			if (input.searchFirst) await holdReceipt();
-			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
-			const posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, holdReceipt);
-			note = posted.note;
-			memberId = posted.memberId;
+			const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, posted.note.id);
+			if (outcome === 'posted') return done(posted.note, posted.memberId, false);
+			if (outcome === 'lost') {
+				// Taken over while this run was slow; the taker finds this note unowned on the ticket and adopts it.
+				keepReceipt = true;
+				throw takenOver(input.dedupeKey);
+			}
+			// Another key's recovery adopted this note (same text, same ticket): this key's note is still to be had.
+			const other = await adoptUnowned(ctx, connectionId, input, () => {
+				keepReceipt = true;
+			});
+			if (other) return done(other, posted.memberId, true);
+			if (attempt >= MAX_POSTS) {
+				throw new PsaError('conflict', `The note with dedupe key "${input.dedupeKey}" was posted ${attempt} times and each was claimed by another key with the same text`, {
+					hint: 'Give notes with the same text on the same ticket distinct dedupe keys only when both notes are wanted; retry later.',
+				});
+			}
+			await holdReceipt();
 		}
 	} catch (error) {
 		// When no response arrived the note may exist: keep the receipt pending so it is not posted blindly again;
@@ -154,8 +169,72 @@ async function postClaimed(
 		if (!keepReceipt && !isOutcomeUnknown(error)) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
 		throw error;
 	}
-	await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, note.id);
-	return { ...base, ...memberOf(memberId), noteId: note.id, deduplicated: false, dedupeKey: input.dedupeKey, ...(recovered ? { recovered: true } : {}), note };
+}
+
+interface PostInput {
+	text: string;
+	type: PsaNoteType;
+	dedupeKey: string;
+	author?: Author;
+	ticketId: number;
+	claimToken: string;
+	searchFirst: boolean;
+	/** When the receipt was first claimed: a note of an abandoned attempt was posted after this. */
+	claimedAt?: Date;
+	staleAfterMs: number;
+}
+
+/**
+ * Adopts a note on the ticket with the same text, posted inside the receipt's window and owned by no other key (the
+ * store refuses a note another receipt names, atomically). Undefined when there is none.
+ */
+async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input: PostInput, keepReceipt: () => void): Promise<PsaNote | undefined> {
+	let recent: PsaNote[];
+	try {
+		// Newest first: on a busy ticket the note sits among the latest, not the oldest.
+		recent = await ctx.provider.listNotes(input.ticketId, { newestFirst: true, limit: RECOVERY_NOTES });
+	} catch (error) {
+		// Still unknown whether the note exists: keep the receipt (pending, marked) so no attempt posts blindly.
+		keepReceipt();
+		await ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
+		if (!(error instanceof PsaError)) throw error;
+		throw new PsaError(
+			error.kind,
+			`The note with dedupe key "${input.dedupeKey}" may already be on ticket ${input.ticketId}${input.searchFirst ? ' (an earlier attempt was abandoned)' : ''}, and reading the ticket's notes failed: ${error.message}`,
+			{ ...error.details, hint: 'Retry later: the next attempt reads the notes again before posting; the same key never posts a second note.' },
+		);
+	}
+	const since = (input.claimedAt?.getTime() ?? ctx.now()) - RECOVERY_CLOCK_MARGIN_MS;
+	for (const candidate of recent) {
+		if (candidate.text !== input.text || !postedSince(candidate, since)) continue;
+		const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, candidate.id);
+		if (outcome === 'posted') return candidate;
+		if (outcome === 'lost') {
+			keepReceipt();
+			throw takenOver(input.dedupeKey);
+		}
+	}
+	return undefined;
+}
+
+function takenOver(dedupeKey: string): PsaError {
+	return new PsaError('conflict', `Another run took over posting the note with dedupe key "${dedupeKey}" while this one was slow`, {
+		hint: 'Retry: the same key never posts a second note.',
+	});
+}
+
+function noteOutcomeUnknown(ctx: PsaServiceContext, input: PostInput, error: unknown): unknown {
+	if (!(error instanceof PsaError)) return error;
+	const resolvedBy = new Date(ctx.now() + input.staleAfterMs).toISOString();
+	return new PsaError(
+		error.kind,
+		`${error.message}. The note with dedupe key "${input.dedupeKey}" may still be posted to ticket ${input.ticketId}: its receipt stays pending until ${resolvedBy}`,
+		{
+			...error.details,
+			outcomeUnknown: true,
+			hint: `Retry after ${resolvedBy}: the next attempt then looks for the note on the ticket and posts it only if it is not there.`,
+		},
+	);
 }
 
 /** The author as given (an identity) and as resolved through the member map. */

@@ -76,6 +76,12 @@ function requireAge(olderThanMs: unknown): number {
 	return olderThanMs;
 }
 
+/** SQLite's and PostgreSQL's answer to a write that breaks a unique index. */
+function isUniqueViolation(error: unknown): boolean {
+	const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+	return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || (typeof message === 'string' && /UNIQUE constraint failed/.test(message));
+}
+
 function toNumber(value: number | string | bigint): number {
 	return typeof value === 'number' ? value : Number(value);
 }
@@ -447,14 +453,20 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 
 		async markPosted(connectionId, dedupeKey, claimToken, noteId) {
 			requireId('noteId', noteId);
-			const result = await db
-				.updateTable('psa_note_receipts')
-				.set({ state: 'posted', note_id: noteId, claim_token: null, updated_at: clock() })
-				.where(receiptKey(connectionId, dedupeKey))
-				.where('state', '=', 'pending')
-				.where('claim_token', 'in', heldBy(claimToken))
-				.executeTakeFirst();
-			return changed(result) > 0;
+			try {
+				const result = await db
+					.updateTable('psa_note_receipts')
+					.set({ state: 'posted', note_id: noteId, claim_token: null, updated_at: clock() })
+					.where(receiptKey(connectionId, dedupeKey))
+					.where('state', '=', 'pending')
+					.where('claim_token', 'in', heldBy(claimToken))
+					.executeTakeFirst();
+				return changed(result) > 0 ? 'posted' : 'lost';
+			} catch (error) {
+				// The unique index on (connection, note id): another key's receipt names this note.
+				if (isUniqueViolation(error)) return 'owned';
+				throw error;
+			}
 		},
 
 		async release(connectionId, dedupeKey, claimToken) {

@@ -139,7 +139,11 @@ export interface LinkRepository {
 export interface NoteReceiptRepository {
 	/** Inserts a pending receipt if the key is new; otherwise returns the existing one with claimed=false. */
 	claim(connectionId: string, dedupeKey: string, ticketId: number, claimToken: string): Promise<{ claimed: boolean; receipt: NoteReceipt }>;
-	markPosted(connectionId: string, dedupeKey: string, claimToken: string, noteId: number): Promise<boolean>;
+	/**
+	 * Records the note as the key's, atomically: 'posted' when done, 'lost' when the token no longer holds the receipt,
+	 * 'owned' when another key's receipt already names this note (a note belongs to one key).
+	 */
+	markPosted(connectionId: string, dedupeKey: string, claimToken: string, noteId: number): Promise<'posted' | 'lost' | 'owned'>;
 	release(connectionId: string, dedupeKey: string, claimToken: string): Promise<boolean>;
 	/** Takes over a pending receipt not refreshed for `olderThanMs`, in place and atomically, marked `searchFirst` (as LinkRepository.takeOver). */
 	takeOver(connectionId: string, dedupeKey: string, claimToken: string, olderThanMs: number): Promise<TakeOverResult<NoteReceipt>>;

@@ -1,6 +1,7 @@
 // The trigger's request handling: verify the signature, drop what the filters, the age limit, the replay record and the echo record rule out, emit one item.
 import type { IDataObject, IHookFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { isPsaError } from '../../lib/providers/errors';
+import { linkKeyOf } from '../../lib/providers/link-key';
 import type { PsaCallbackEvent, PsaProvider } from '../../lib/providers/types';
 import { connectionOf, type PsaServiceContext } from '../../lib/services/context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from '../../lib/services/echo';
@@ -50,13 +51,20 @@ function linkOf(links: TicketLink[]): IDataObject | null {
 	return link ? { source: link.source, externalId: link.externalId, state: link.state } : null;
 }
 
-/** A ticket PSA Link created carries its link key (source:externalId) while the link row exists from before the create. */
+/**
+ * A ticket PSA Link created carries the PSA-side reference of its link key, and its link row exists from before the
+ * create: pending until the create's answer arrives (the callback may come first), then linked to this ticket.
+ */
 async function createdByPsaLink(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent): Promise<boolean> {
-	const key = event.ticket?.externalRef;
-	const separator = key?.indexOf(':') ?? -1;
-	if (!key || separator <= 0) return false;
-	const link = await ctx.store.links.find(connectionId, key.slice(0, separator), key.slice(separator + 1));
-	return link !== undefined && (link.ticketId === null || link.ticketId === event.id);
+	const reference = event.ticket?.externalRef;
+	if (!reference) return false;
+	const candidates = [
+		...(await ctx.store.links.findByTicket(connectionId, event.id)),
+		...(await ctx.store.links.list(connectionId, { state: 'pending', limit: 1000 })),
+	];
+	return candidates.some(
+		(link) => (link.ticketId === null || link.ticketId === event.id) && ctx.provider.externalReferenceOf(linkKeyOf(link.source, link.externalId)) === reference,
+	);
 }
 
 async function isOwnChange(

@@ -125,11 +125,19 @@ it('the claim is refreshed before the create, so a slow member lookup does not l
 	}
 });
 
-it('long keys are hashed to at most 100 characters', () => {
+it('a long link key is kept whole; the PSA-side reference is its hash, within 100 UTF-16 code units, and names one key', () => {
+	const { provider } = fixture.context();
 	const key = linkKeyOf('monitor', 'x'.repeat(200));
-	expect(key.length).toBeLessThanOrEqual(100);
-	expect(key).toBe(linkKeyOf('monitor', 'x'.repeat(200)));
-	expect(key).not.toBe(linkKeyOf('monitor', 'x'.repeat(201)));
+	expect(key).toBe(`monitor:${'x'.repeat(200)}`);
+	const reference = provider.externalReferenceOf(key);
+	expect(reference).toMatch(/^psa-sha256:[0-9a-f]{64}$/);
+	expect(provider.externalReferenceOf(linkKeyOf('monitor', 'x'.repeat(200)))).toBe(reference);
+	expect(provider.externalReferenceOf(linkKeyOf('monitor', 'x'.repeat(201)))).not.toBe(reference);
+	// 46 emoji are 92 code points but 92 + 8 = 100 UTF-16 units with the source: still fits; one more does not.
+	expect(provider.externalReferenceOf(linkKeyOf('monitor', '\u{1F525}'.repeat(46)))).toBe(`monitor:${'\u{1F525}'.repeat(46)}`);
+	expect(provider.externalReferenceOf(linkKeyOf('monitor', '\u{1F525}'.repeat(47)))).toMatch(/^psa-sha256:/);
+	// A key that looks like a hashed reference is hashed itself, so it cannot pose as another key's reference.
+	expect(provider.externalReferenceOf(reference)).not.toBe(reference);
 });
 
 it('a source containing ":" is refused before anything is written, so two entities can never share a link key', async () => {

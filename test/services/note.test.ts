@@ -1,10 +1,11 @@
 // The note service on a real SQLite store and the sandbox: dedupe keys survive abandoned attempts, failed searches and busy tickets.
 import { PsaError } from '../../lib/providers/errors';
+import { CONNECTWISE_OUTCOME_SETTLE_MS } from '../../lib/providers/connectwise';
 import { addNote, type PsaServiceContext } from '../../lib/services';
 import { useServiceFixture } from '../helpers/services';
 
-/** The note service treats a pending receipt as abandoned after this long (lib/services/note.ts). */
-const STALE_AFTER_MS = 120_000;
+/** The note service treats a pending receipt as abandoned after the provider's settle window. */
+const STALE_AFTER_MS = CONNECTWISE_OUTCOME_SETTLE_MS;
 
 // One fake clock for the store and the service: receipts age without waiting.
 const clock = { t: Date.now() };

@@ -60,15 +60,15 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			await old.noteReceipts.claim('c', 'k-1', 11, 'tok');
 			await old.close();
 
-			// All six shipped migrations, plus a seventh that changes a populated table.
+			// The shipped migrations after the first five, plus a later one that changes a populated table.
 			const seventh = {
 				// eslint-disable-next-line @typescript-eslint/no-explicit-any
 				async up(db: Kysely<any>) {
 					await db.schema.alterTable('psa_ticket_links').addColumn('note', 'text', (col) => col.notNull().defaultTo('none')).execute();
 				},
 			};
-			const upgraded = await open(location, keys, {}, { migrations: { ...migrations, '007_test_link_note': seventh } });
-			expect(upgraded.appliedMigrations).toEqual(['006_audit_events', '007_test_link_note']);
+			const upgraded = await open(location, keys, {}, { migrations: { ...migrations, '999_test_link_note': seventh } });
+			expect(upgraded.appliedMigrations).toEqual([...ALL_MIGRATIONS.slice(5), '999_test_link_note']);
 			expect((await upgraded.links.find('c', 'alert', 'a-1'))?.ticketId).toBe(11);
 			expect((await upgraded.memberMap.get('c', 'email', 'ann@example.com'))?.memberId).toBe(3);
 			expect((await upgraded.statusMap.get('c', 1, 'resolved'))?.statusId).toBe(9);
@@ -89,8 +89,8 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 					await db.schema.createTable('psa_ticket_links').addColumn('x', 'text').execute();
 				},
 			};
-			await expect(openStore(location.options(keys), { migrations: { ...migrations, '007_broken': broken } })).rejects.toThrow(
-				/could not be migrated \(migration 007_broken\)/,
+			await expect(openStore(location.options(keys), { migrations: { ...migrations, '999_broken': broken } })).rejects.toThrow(
+				/could not be migrated \(migration 999_broken\)/,
 			);
 			const reopened = await open(location, keys);
 			expect(reopened.appliedMigrations).toEqual([]);
@@ -253,8 +253,8 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect(second.claimed).toBe(false);
 			expect(second.receipt.claimToken).toBe('tok-1');
 
-			expect(await store.noteReceipts.markPosted('c', 'alert-1:resolved', 'tok-2', 900)).toBe(false);
-			expect(await store.noteReceipts.markPosted('c', 'alert-1:resolved', 'tok-1', 900)).toBe(true);
+			expect(await store.noteReceipts.markPosted('c', 'alert-1:resolved', 'tok-2', 900)).toBe('lost');
+			expect(await store.noteReceipts.markPosted('c', 'alert-1:resolved', 'tok-1', 900)).toBe('posted');
 			expect(await store.noteReceipts.find('c', 'alert-1:resolved')).toMatchObject({ state: 'posted', noteId: 900, claimToken: null });
 			expect(await store.noteReceipts.release('c', 'alert-1:resolved', 'tok-1')).toBe(false);
 			expect((await store.noteReceipts.claim('c', 'alert-1:resolved', 77, 'tok-3')).claimed).toBe(false);
@@ -288,12 +288,48 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect(taken.row!.createdAt.getTime()).toBe(createdAt);
 			expect((await store.noteReceipts.takeOver('c', 'k-1', 'other', 10_000)).claimed).toBe(false);
 			expect((await store.noteReceipts.claim('c', 'k-1', 80, 'fresh')).claimed).toBe(false);
-			expect(await store.noteReceipts.markPosted('c', 'k-1', 'dead', 1)).toBe(false);
+			expect(await store.noteReceipts.markPosted('c', 'k-1', 'dead', 1)).toBe('lost');
 			expect(await store.noteReceipts.refresh('c', 'k-1', 'new')).toBe(true);
-			expect(await store.noteReceipts.markPosted('c', 'k-1', 'new', 901)).toBe(true);
+			expect(await store.noteReceipts.markPosted('c', 'k-1', 'new', 901)).toBe('posted');
 			expect(await store.noteReceipts.find('c', 'k-1')).toMatchObject({ state: 'posted', noteId: 901, searchFirst: false });
 			now += 60_000;
 			expect((await store.noteReceipts.takeOver('c', 'k-1', 'late', 0)).claimed).toBe(false);
+		});
+
+		it('a note belongs to one key: markPosted answers "owned" for a note another receipt names, per connection', async () => {
+			const { store } = await fresh();
+			await store.noteReceipts.claim('c', 'k-a', 80, 'a');
+			await store.noteReceipts.claim('c', 'k-b', 80, 'b');
+			await store.noteReceipts.claim('other', 'k-c', 80, 'c');
+			expect(await store.noteReceipts.markPosted('c', 'k-a', 'a', 500)).toBe('posted');
+			expect(await store.noteReceipts.markPosted('c', 'k-b', 'b', 500)).toBe('owned');
+			expect(await store.noteReceipts.find('c', 'k-b')).toMatchObject({ state: 'pending', noteId: null, claimToken: 'b' });
+			expect(await store.noteReceipts.markPosted('c', 'k-b', 'b', 501)).toBe('posted');
+			expect(await store.noteReceipts.markPosted('other', 'k-c', 'c', 500)).toBe('posted');
+		});
+
+		it('migration 007 gives a note shared by two receipts to the earliest; the other goes back to abandoned pending', async () => {
+			const location = home.newLocation();
+			const keys = [generateFernetKey()];
+			const beforeOwner = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '007'));
+			const old = await open(location, keys, {}, { migrations: beforeOwner });
+			await old.noteReceipts.claim('c', 'k-first', 80, 'a');
+			now += 1000;
+			await old.noteReceipts.claim('c', 'k-second', 80, 'b');
+			await old.noteReceipts.claim('c', 'k-own', 80, 'c');
+			expect(await old.noteReceipts.markPosted('c', 'k-first', 'a', 700)).toBe('posted');
+			expect(await old.noteReceipts.markPosted('c', 'k-second', 'b', 700)).toBe('posted');
+			expect(await old.noteReceipts.markPosted('c', 'k-own', 'c', 701)).toBe('posted');
+			await old.close();
+
+			const upgraded = await open(location, keys);
+			expect(upgraded.appliedMigrations).toContain('007_note_receipt_owner');
+			expect(await upgraded.noteReceipts.find('c', 'k-first')).toMatchObject({ state: 'posted', noteId: 700 });
+			expect(await upgraded.noteReceipts.find('c', 'k-own')).toMatchObject({ state: 'posted', noteId: 701 });
+			expect(await upgraded.noteReceipts.find('c', 'k-second')).toMatchObject({ state: 'pending', noteId: null, claimToken: null });
+			// Abandoned: the next attempt takes it over (and searches before posting).
+			now += 60_000;
+			expect((await upgraded.noteReceipts.takeOver('c', 'k-second', 'next', 30_000)).claimed).toBe(true);
 		});
 	});
 

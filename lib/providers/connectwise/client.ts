@@ -280,7 +280,7 @@ export class ConnectWiseClient {
 		return new PsaError('unavailable', this.redact(message), {
 			request: label,
 			attempts,
-			outcomeUnknown: !idempotent || undefined,
+			outcomeUnknown: (!idempotent && !neverSent(error)) || undefined,
 			hint: idempotent
 				? `Check that ${this.config.site.host} is reachable from n8n`
 				: 'Look the record up before repeating the request (tickets: by their external reference)',
@@ -467,6 +467,13 @@ export function parseLinkHeader(value: string | undefined): Map<string, string> 
 		}
 	}
 	return links;
+}
+
+/** A connection that was never made (refused, host unknown): the request cannot have reached the PSA. */
+function neverSent(error: unknown): boolean {
+	const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+	const code = (error as { code?: string } | undefined)?.code ?? cause?.code;
+	return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
 function describeNetworkError(error: unknown): string {

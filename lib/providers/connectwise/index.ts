@@ -84,6 +84,8 @@ export interface ProviderDeps {
 	transportAuthenticates?: boolean;
 	/** Records per list page (1..1000, default 1000); smaller pages let tests and benchmarks cross page boundaries. */
 	pageSize?: number;
+	/** Overrides the settle window (see PsaProvider.outcomeSettleMs), for a PSA or a test with other limits. */
+	outcomeSettleMs?: number;
 }
 
 export const CACHE_TTL = {
@@ -100,8 +102,15 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * ConnectWise publishes no server-side request limit. It runs on ASP.NET under IIS, whose default execution timeout is
+ * 110 s; the client's retry budget is 30 s (a 429 can hold the real send back that long); 10 s of margin on top.
+ */
+export const CONNECTWISE_OUTCOME_SETTLE_MS = 150_000;
+
 export class ConnectWiseProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
+	readonly outcomeSettleMs: number;
 	private readonly client: ConnectWiseClient;
 	private readonly site: ConnectWiseSite;
 	private readonly cache: PsaCache;
@@ -119,6 +128,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		const connectionId = connectWiseConnectionId(this.site, companyId);
 		this.cache = deps.cache ?? new PsaCache();
 		this.pageSize = deps.pageSize;
+		this.outcomeSettleMs = deps.outcomeSettleMs ?? CONNECTWISE_OUTCOME_SETTLE_MS;
 		this.connection = {
 			provider: 'connectwise',
 			connectionId,
@@ -277,6 +287,10 @@ export class ConnectWiseProvider implements PsaProvider {
 			(value) => readTicket(value, 'GET /service/tickets'),
 		);
 		return ticket ? this.withExternalRef(ticket, externalRef) : undefined;
+	}
+
+	externalReferenceOf(linkKey: string): string {
+		return externalXRefFor(linkKey);
 	}
 
 	async listTickets(query: PsaTicketListQuery = {}): Promise<PsaTicket[]> {

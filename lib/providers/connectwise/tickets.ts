@@ -1,18 +1,24 @@
 // Ticket rules ConnectWise imposes: 100-character summaries, 100-character externalXRef, and the web UI's ticket URLs.
-import { createHash } from 'node:crypto';
 import { PsaError } from '../errors';
+import { psaReferenceOf } from '../link-key';
 
 export const SUMMARY_MAX = 100;
 export const EXTERNAL_XREF_MAX = 100;
-export const HASHED_XREF_PREFIX = 'psa-sha256:';
 
-/** A summary ConnectWise accepts: one line, at most 100 characters (99 + "…" when cut), and whether it was cut. */
+/**
+ * A summary ConnectWise accepts: one line, at most 100 UTF-16 code units (ConnectWise counts them, so an emoji takes
+ * two), cut at a character boundary with "…" appended when longer, and whether it was cut.
+ */
 export function ticketSummary(summary: string): { summary: string; truncated: boolean } {
 	const oneLine = summary.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 	if (!oneLine) throw new PsaError('invalid-input', 'A ticket needs a summary', { field: 'summary' });
-	const characters = Array.from(oneLine);
-	if (characters.length <= SUMMARY_MAX) return { summary: oneLine, truncated: false };
-	return { summary: `${characters.slice(0, SUMMARY_MAX - 1).join('')}\u2026`, truncated: true };
+	if (oneLine.length <= SUMMARY_MAX) return { summary: oneLine, truncated: false };
+	let cut = '';
+	for (const character of oneLine) {
+		if (cut.length + character.length > SUMMARY_MAX - 1) break;
+		cut += character;
+	}
+	return { summary: `${cut}\u2026`, truncated: true };
 }
 
 /** The description written to initialDescription: the full summary first when the summary had to be cut. */
@@ -22,10 +28,7 @@ export function ticketDescription(fullSummary: string, description: string | und
 	return description?.trim() ? `${full}\n\n${description}` : full;
 }
 
-/**
- * The externalXRef stored for a link key. Keys up to 100 characters are stored as they are; longer ones as
- * "psa-sha256:" + the SHA-256 hex of the key (75 characters), stable so the key can always be found again.
- */
+/** The externalXRef stored for a link key: the key up to 100 code units, else its hash (see psaReferenceOf). */
 export function externalXRefFor(externalRef: string): string {
 	if (typeof externalRef !== 'string' || !externalRef.trim()) {
 		throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field: 'externalXRef' });
@@ -33,8 +36,7 @@ export function externalXRefFor(externalRef: string): string {
 	if (/[\u0000-\u001f\u007f]/.test(externalRef)) {
 		throw new PsaError('invalid-input', 'The external reference contains control characters', { field: 'externalXRef' });
 	}
-	if (externalRef.length <= EXTERNAL_XREF_MAX && !externalRef.startsWith(HASHED_XREF_PREFIX)) return externalRef;
-	return HASHED_XREF_PREFIX + createHash('sha256').update(externalRef, 'utf8').digest('hex');
+	return psaReferenceOf(externalRef, EXTERNAL_XREF_MAX);
 }
 
 /** The ticket's page in ConnectWise's web UI (the "open record" deep link). */
