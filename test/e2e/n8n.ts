@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+import { InstallProgress } from './install-progress';
 import { BackgroundProcess, freePort, onCleanup, runChecked, runCommand, sleep, tail, waitFor, type RunResult } from './processes';
 
 export const N8N_VERSION = '2.30.0';
@@ -13,6 +14,9 @@ export const N8N_OVERRIDES = { xlsx: '0.18.5', linkedom: '0.18.12' };
 export const E2E_ENCRYPTION_KEY = 'psa-bridge-e2e-encryption-key-not-secret';
 
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
+const PROGRESS_EVERY_MS = 10_000;
+// Measured on a 2-core machine with an empty npm cache (docs/getting-started.md); keep both in step.
+const INSTALL_ESTIMATE = 'about 5 min and 3.1 GB';
 
 export function e2eCacheRoot(): string {
 	return process.env.PSA_E2E_CACHE || join(homedir(), '.cache', 'psa-bridge-e2e');
@@ -62,19 +66,36 @@ export async function ensureN8n(log: (line: string) => void = () => {}): Promise
 				'\t',
 			) + '\n',
 		);
-		log(`installing n8n ${N8N_VERSION} into ${dir} (first run only: ~3 min, ~2.9 GB)`);
+		log(`installing n8n ${N8N_VERSION} into ${dir}: first run only, ${INSTALL_ESTIMATE}; progress every ${PROGRESS_EVERY_MS / 1000} s`);
 		const started = Date.now();
-		await runChecked('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
-			cwd: dir,
-			timeoutMs: INSTALL_TIMEOUT_MS,
-			env: { ...process.env, ...nativeBuildEnv(), npm_config_update_notifier: 'false' },
-		});
-		log(`installed n8n in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+		const progress = new InstallProgress();
+		const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
+		const ticker = setInterval(() => log(`installing n8n, ${seconds()} s so far: ${progress.describe()}`), PROGRESS_EVERY_MS);
+		try {
+			// --loglevel=info makes npm name each fetch and install script, which is what the progress lines report.
+			await runChecked('npm', ['install', '--no-audit', '--no-fund', '--loglevel=info'], {
+				cwd: dir,
+				timeoutMs: INSTALL_TIMEOUT_MS,
+				env: { ...process.env, ...nativeBuildEnv(), npm_config_update_notifier: 'false' },
+				onOutput: (chunk) => progress.write(chunk),
+			});
+		} finally {
+			clearInterval(ticker);
+		}
+		log(`installed n8n in ${seconds()} s (${await diskUsage(dir)})`);
 		const version = await n8nVersion(bin);
 		if (version !== N8N_VERSION) throw new Error(`n8n --version printed ${version}, expected ${N8N_VERSION}`);
 		writeFileSync(marker, installSpec());
 	});
 	return { dir, bin, version: await n8nVersion(bin) };
+}
+
+/** The folder's size for the log, e.g. "3.1 GB" ("size unknown" when du is missing). */
+async function diskUsage(dir: string): Promise<string> {
+	const result = await runCommand('du', ['-sk', dir], { timeoutMs: 120_000 }).catch(() => undefined);
+	const kb = Number(result?.stdout.split(/\s/)[0]);
+	// Rounded up to a tenth, as `du -sh` shows it.
+	return Number.isFinite(kb) && kb > 0 ? `${(Math.ceil((kb / 1024 / 1024) * 10) / 10).toFixed(1)} GB` : 'size unknown';
 }
 
 async function n8nVersion(bin: string): Promise<string> {

@@ -67,6 +67,8 @@ export interface RunOptions {
 	env?: NodeJS.ProcessEnv;
 	timeoutMs: number;
 	input?: string;
+	/** Called with each chunk of stdout and stderr as it arrives (for progress reports). */
+	onOutput?: (chunk: string) => void;
 }
 
 /** Runs a command to completion in its own process group; on timeout the whole group is killed and `timedOut` is set. */
@@ -88,8 +90,14 @@ export function runCommand(command: string, args: string[], options: RunOptions)
 		let stdout = '';
 		let stderr = '';
 		let timedOut = false;
-		child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.stdout!.on('data', (chunk: Buffer) => {
+			stdout += chunk.toString();
+			options.onOutput?.(chunk.toString());
+		});
+		child.stderr!.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString();
+			options.onOutput?.(chunk.toString());
+		});
 		if (options.input !== undefined) child.stdin!.end(options.input);
 		const timer = setTimeout(() => {
 			timedOut = true;
