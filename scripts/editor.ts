@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startSandbox } from '../test/sandbox';
+import { checkNodeVersion } from './node-version';
 import { ensureN8n, N8nRest, OWNER, startN8nServer } from '../test/e2e/n8n';
 import { installPackage, packPackage, REPO_ROOT } from '../test/e2e/package-install';
 import { freePort, onCleanup, runCleanups } from '../test/e2e/processes';
@@ -24,6 +25,10 @@ async function portToUse(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+	if (!checkNodeVersion()) {
+		process.exitCode = 1;
+		return;
+	}
 	const started = Date.now();
 	const step = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
 	await importSandboxCredential(install, USER_FOLDER, sandbox.credentials);
 	const examples = exampleWorkflows();
 	await importWorkflows(install, USER_FOLDER, [...examples, EDITOR_CANVAS_WORKFLOW]);
-	step(`credential "ConnectWise PSA sandbox" and ${examples.length} example workflows imported`);
+	step(`credential "ConnectWise PSA sandbox", ${examples.length} example workflows and an empty canvas imported`);
 
 	const server = await startN8nServer(install, { userFolder: USER_FOLDER, port: await portToUse(), logLevel: 'warn' });
 	await new N8nRest(server.url).setupOwner();
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
 			`  n8n editor   ${server.url}`,
 			`  email        ${OWNER.email}`,
 			`  password     ${OWNER.password}`,
-			`  workflows    ${examples.map((example) => example.name).join('\n               ')}`,
+			`  workflows    ${[...examples.map((example) => example.name), `${EDITOR_CANVAS_WORKFLOW.json.name} (empty, to add nodes to)`].join('\n               ')}`,
 			`  sandbox      ${sandbox.url} (site for a new credential: ${sandbox.site}, company ${sandbox.credentials.companyId})`,
 			`  n8n log      ${server.logFile}`,
 			`  user folder  ${USER_FOLDER} (recreated at every start)`,

@@ -15,7 +15,7 @@ export const E2E_ENCRYPTION_KEY = 'psa-bridge-e2e-encryption-key-not-secret';
 
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
 const PROGRESS_EVERY_MS = 10_000;
-// Measured on a 2-core machine with an empty npm cache (docs/getting-started.md); keep both in step.
+// Measured on a 2-core machine (docs/getting-started.md); keep both in step.
 const INSTALL_ESTIMATE = 'about 5 min and 3.1 GB';
 
 export function e2eCacheRoot(): string {
