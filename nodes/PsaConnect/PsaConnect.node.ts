@@ -25,7 +25,7 @@ export class PsaConnect implements INodeType {
 		// Written out (not from credentialsOfPsaNode) because n8n's lint reads testedBy from the literal; labels as in the other nodes.
 		credentials: [
 			{ name: 'connectWisePsaApi', required: true, displayName: 'PSA Connection (ConnectWise)', testedBy: 'connectWisePsaApiTest' },
-			{ name: 'psaStateStore', required: false, displayName: 'State Store (Optional, Default: Embedded SQLite)', testedBy: 'psaStateStoreTest' },
+			{ name: 'psaStateStore', required: false, displayName: 'State Store (Optional; Leave Empty to Use the Embedded SQLite File)', testedBy: 'psaStateStoreTest' },
 		],
 		properties: [
 			{

@@ -5,7 +5,8 @@ import type { INodeCredentialDescription } from 'n8n-workflow';
 export function credentialsOfPsaNode(): INodeCredentialDescription[] {
 	return [
 		{ name: 'connectWisePsaApi', required: true, displayName: 'PSA Connection (ConnectWise)' },
-		// Labelled so the editor does not show two fields both called "Credential".
-		{ name: 'psaStateStore', required: false, displayName: 'State Store (Optional, Default: Embedded SQLite)' },
+		// Labelled so the editor does not show two fields both called "Credential", and so that its empty state
+		// ("No credentials yet / Set up credential") reads as the default in use rather than as something missing.
+		{ name: 'psaStateStore', required: false, displayName: 'State Store (Optional; Leave Empty to Use the Embedded SQLite File)' },
 	];
 }
