@@ -64,7 +64,12 @@ const NPM_CLI = ['/usr/lib/node_modules/npm/bin/npm-cli.js', '/usr/local/lib/nod
 				cwd: dir,
 				encoding: 'utf8',
 				timeout: 60_000,
-				env: { ...process.env, PATH: `${join(OLD_NODE!, '..')}:${process.env.PATH}`, npm_config_update_notifier: 'false' },
+				// A newcomer's shell: none of the npm_config_* variables that `npm test` exported to this process.
+				env: {
+					...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key))),
+					PATH: `${join(OLD_NODE!, '..')}:${process.env.PATH}`,
+					npm_config_update_notifier: 'false',
+				},
 			});
 			const seconds = (Date.now() - started) / 1000;
 			expect(run.status).not.toBe(0);

@@ -1,12 +1,15 @@
 // Drives n8n's editor: adds each PSA node from the nodes panel, opens its dropdowns (loaded from the sandbox) and saves screenshots.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 import type { Page, Response } from 'playwright-core';
 
-import { REPO_ROOT } from './package-install';
-
-export const SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'images');
+/**
+ * Outside the clone by default, so a run leaves `git status` clean; `PSA_E2E_SCREENSHOTS=docs/images` refreshes
+ * the documentation's images.
+ */
+export const SCREENSHOT_DIR = process.env.PSA_E2E_SCREENSHOTS ? resolve(process.env.PSA_E2E_SCREENSHOTS) : join(tmpdir(), 'psa-bridge-e2e-screenshots');
 
 export interface DropdownSpec {
 	/** The parameter's name (n8n renders it as data-test-id="parameter-input-<name>"). */
@@ -27,7 +30,7 @@ export interface EditorNodeSpec {
 	/** The action to pick in the nodes panel; triggers without operations open directly. */
 	action?: string;
 	dropdowns: DropdownSpec[];
-	/** docs/images/<screenshot>.png */
+	/** <SCREENSHOT_DIR>/<screenshot>.png (docs/images holds the published ones) */
 	screenshot: string;
 }
 

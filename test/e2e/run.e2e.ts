@@ -5,9 +5,10 @@ import { join } from 'node:path';
 
 import { connectionIdFor } from '../../lib/providers/registry';
 import { openStore } from '../../lib/store';
+import { checkNodeVersion } from '../../scripts/node-version';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { launchBrowser, signIn } from './browser';
-import { addNodeFromPanel, closeNdv, EDITOR_NODES, openDropdown, openWorkflow, screenshotNdv, watchDynamicOptions } from './editor';
+import { addNodeFromPanel, closeNdv, EDITOR_NODES, openDropdown, openWorkflow, SCREENSHOT_DIR, screenshotNdv, watchDynamicOptions } from './editor';
 import {
 	createUserFolder,
 	ensureN8n,
@@ -112,6 +113,7 @@ async function executionsOf(rest: N8nRest, workflowId: string): Promise<Executio
 }
 
 async function main(): Promise<number> {
+	if (!checkNodeVersion()) return 1;
 	const steps = new Steps();
 	let install!: N8nInstall;
 	let tarball!: string;
@@ -122,7 +124,7 @@ async function main(): Promise<number> {
 	let rest!: N8nRest;
 	let linkedTicketId = 0;
 
-	await steps.run(`n8n 2.30.0 installed in the cache (first run installs it: ~3-6 min)`, async (log) => {
+	await steps.run(`n8n 2.30.0 installed in the cache (the first run installs it: about 5 min, progress every 10 s)`, async (log) => {
 		install = await ensureN8n(log);
 		log(`n8n ${install.version} at ${install.dir}`);
 	});
@@ -314,7 +316,7 @@ async function main(): Promise<number> {
 		check(monitoring.received.length === monitoringBefore, 'the monitoring system was called by a forged callback');
 	});
 
-	await steps.run('editor: the six nodes from the nodes panel, their dropdowns filled from the sandbox; screenshots in docs/images', async (log) => {
+	await steps.run(`editor: the six nodes from the nodes panel, their dropdowns filled from the sandbox; screenshots in ${SCREENSHOT_DIR}`, async (log) => {
 		await ensureOpenTicket(sandbox);
 		const context = await launchBrowser();
 		const page = await context.newPage();
@@ -339,7 +341,7 @@ async function main(): Promise<number> {
 			await page.waitForTimeout(400);
 			const file = await screenshotNdv(page, spec.screenshot);
 			await closeNdv(page);
-			log(`${spec.displayName}: ${shown.join(', ') || 'no dropdowns'} -> ${file.slice(file.indexOf('docs/'))} (${Date.now() - begin} ms)`);
+			log(`${spec.displayName}: ${shown.join(', ') || 'no dropdowns'} -> ${file} (${Date.now() - begin} ms)`);
 		}
 		await page.waitForTimeout(500);
 		const failed = calls.filter((call) => call.status >= 400 || call.error);
