@@ -155,10 +155,12 @@ export const CREDENTIAL_ANSWERS: Record<string, [string | RegExp, RegExp]> = {
 	'pg-no-key': ["The PSA State Store on PostgreSQL needs an encryption key: set \"Encryption Key\" in the PSA State Store credential", /^Check the PSA State Store credential's Encryption Key and Pr/],
 };
 
+// Four rows below accept two wordings: the one at the time of writing and the one the record-parameter change brings
+// ("<Parameter> of item N is empty"); drop the old one once that change has landed.
 export const ROWS: Row[] = [
 	// --- PSA Link: sources, ids, expressions, oversize, control characters ---
 	{ title: 'Link: source empty', cls: 'sources', node: link({ source: '' }), message: "The 'PSA Link' node has issues:\n- Parameter \"Source\" is required.", hint: /^refused by n8n before the run/ },
-	{ title: 'Link: source blank', cls: 'sources', node: link({ source: '   ' }), message: "Source is empty", hint: /^Give a source\./ },
+	{ title: 'Link: source blank', cls: 'sources', node: link({ source: '   ' }), message: /^Source (of item 0 )?is empty$/, hint: /^Give (a source\.|Source for every item: )/ },
 	{ title: 'Link: source undefined (expression)', cls: 'expressions', node: link({ source: '={{ $json.missing }}' }), message: /^Source\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
 	{ title: 'Link: external ID empty', cls: 'ids', node: link({ externalId: '' }), message: "The 'PSA Link' node has issues:\n- Parameter \"External ID\" is required.", hint: /^refused by n8n before the run/ },
 	{ title: 'Link: external ID null (expression)', cls: 'expressions', node: link({ externalId: '={{ null }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
@@ -182,7 +184,7 @@ export const ROWS: Row[] = [
 	{ title: 'Get: SQL-looking external ID', cls: 'conditions injection', node: get({ externalId: "seed-1' OR '1'='1" }), message: "monitor \"seed-1' OR '1'='1\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
 	{ title: 'Get: unicode external ID (not linked)', cls: 'unicode', node: get({ externalId: 'ünïcødé-😀-警报' }), message: "monitor \"ünïcødé-😀-警报\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
 	{ title: 'Get: right-to-left override in the source', cls: 'unicode', node: get({ source: 'mon\u202Eitor' }), message: "mon‮itor \"seed-1\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
-	{ title: 'Unlink: external ID blank', cls: 'ids', node: { name: 'PSA Link', type: 'psaLink', parameters: { operation: 'unlink', source: 'monitor', externalId: ' ' } }, message: "External ID is empty", hint: /^Give a external id\./ },
+	{ title: 'Unlink: external ID blank', cls: 'ids', node: { name: 'PSA Link', type: 'psaLink', parameters: { operation: 'unlink', source: 'monitor', externalId: ' ' } }, message: /^External ID (of item 0 )?is empty$/, hint: /^Give (a external id\.|External ID for every item: )/ },
 	{ title: 'Link Existing: ticket ID "abc"', cls: 'ids', node: { name: 'PSA Link', type: 'psaLink', parameters: { operation: 'linkExisting', source: 'chat', externalId: 't1', ticket: { __rl: true, mode: 'id', value: 'abc' } } }, message: "The 'PSA Link' node has issues:\n- A ticket ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Link Existing: ticket ID -1', cls: 'ids', node: { name: 'PSA Link', type: 'psaLink', parameters: { operation: 'linkExisting', source: 'chat', externalId: 't1', ticket: { __rl: true, mode: 'id', value: '-1' } } }, message: "The 'PSA Link' node has issues:\n- A ticket ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Link Existing: ticket URL on another host', cls: 'site URLs', node: { name: 'PSA Link', type: 'psaLink', parameters: { operation: 'linkExisting', source: 'chat', externalId: 't1', ticket: { __rl: true, mode: 'url', value: 'https://evil.example/ticket?id=1' } } }, message: "\"https://evil.example/ticket?id=1\" is not a ticket URL of this PSA", hint: /^Paste the ticket's address from the PSA, e\.g\. https:\/\/na\.myc/ },
@@ -199,7 +201,7 @@ export const ROWS: Row[] = [
 	{ title: 'Note: link source empty', cls: 'sources', node: note({ source: '' }), message: "The 'PSA Note' node has issues:\n- Parameter \"Source\" is required.", hint: /^refused by n8n before the run/ },
 	{ title: 'Note: link external ID array (expression)', cls: 'expressions', node: note({ externalId: '={{ ["a"] }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
 	{ title: 'Note: not-linked unicode external ID', cls: 'unicode', node: note({ externalId: 'ünïcødé-😀' }), message: "monitor \"ünïcødé-😀\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
-	{ title: 'Note: dedupe key object (expression)', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: '={{ { "k": 1 } }}' } }), message: "Dedupe Key must be text, got an object", hint: /^Give Dedupe Key as text, or pick one field of the object in / },
+	{ title: 'Note: dedupe key object (expression)', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: '={{ { "k": 1 } }}' } }), message: /^Dedupe Key (must be text, got an object|of item 0 is an object, not text)$/, hint: /^Give Dedupe Key (as text, or pick one field of the object in |for every item: )/ },
 	{ title: 'Note: dedupe key of 5000 characters', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: long(5000) } }), message: "Dedupe key is longer than 500 characters", hint: /^Shorten the dedupe key\./ },
 	{ title: 'Note: dedupe key with control characters', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: 'k\u0007\u0000' } }), message: /^Dedupe Key\b.*control characters/, hint: /./, pending: PENDING_DEDUPE_KEY },
 	{ title: 'Note: note type "bogus"', cls: 'ids', node: note({ noteType: 'bogus' }), message: "Note type \"bogus\" is not one of discussion, internal, resolution", hint: /^Choose Discussion, Internal or Resolution\./ },
@@ -223,7 +225,7 @@ export const ROWS: Row[] = [
 	{ title: 'Member Map: email with a newline', cls: 'control characters', node: members({ identity: 'alice@acme.example\nbcc: x@y' }), message: "No member is mapped to email identity \"alice@acme.example\nbcc: x@y\"", hint: /^Only emails are matched automatically\. Map this identity wit/ },
 	{ title: 'Member Map: email of 5000 characters', cls: 'oversize', node: members({ identity: `${long(5000)}@acme.example` }), message: "Identity is longer than 320 characters", hint: /^Shorten the identity\./ },
 	{ title: 'Member Map: identity object (expression)', cls: 'expressions', node: members({ identity: '={{ { "email": "a@b.c" } }}' }), message: /^Identity\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
-	{ title: 'Member Map: identity source blank', cls: 'sources', node: members({ identitySource: ' ' }), message: "Identity source is empty", hint: /^Give a identity source\./ },
+	{ title: 'Member Map: identity source blank', cls: 'sources', node: members({ identitySource: ' ' }), message: /^Identity [Ss]ource (of item 0 )?is empty$/, hint: /^Give (a identity source\.|Identity Source for every item: )/ },
 	{ title: 'Member Map: email with conditions injection', cls: 'conditions injection', node: members({ identity: 'x"or"1"="1@acme.example' }), message: "No active member has the email x\"or\"1\"=\"1@acme.example", hint: /^Check the email, or map the identity with PSA Member Map > S/, noRequest: false },
 	{ title: 'Member Map: unicode email', cls: 'unicode', node: members({ identity: 'ålice@äcme.example' }), message: "No active member has the email ålice@äcme.example", hint: /^Check the email, or map the identity with PSA Member Map > S/, noRequest: false },
 	{ title: 'Member Map: Set with identity empty', cls: 'emails', node: members({ operation: 'set', identity: '', member: { __rl: true, mode: 'id', value: '151' } }), message: "The 'PSA Member Map' node has issues:\n- Parameter \"Identity\" is required.", hint: /^refused by n8n before the run/ },
