@@ -8,7 +8,7 @@ import { connectionOf, delay, type PsaServiceContext } from './context';
 import { ownChangeRecord } from './echo';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
-import { optionalId, requireId, requireText } from './validation';
+import { optionalId, requireId, requireKeyText, requireText } from './validation';
 
 export interface LinkTarget {
 	source: string;
@@ -57,14 +57,14 @@ export { linkKeyOf };
  * removing still accept such a source, for links stored before this rule.
  */
 function normaliseTarget(target: LinkTarget, options: { creating?: boolean } = {}): LinkTarget {
-	const source = requireText(target.source, 'Source', 100);
+	const source = requireKeyText(target.source, 'Source', 100);
 	if (options.creating && source.includes(':')) {
 		throw new PsaError('invalid-input', `Source "${source}" contains ":"`, {
 			field: 'source',
 			hint: 'Use a short name such as "zabbix" or "pagerduty" for the source, without ":"; the external ID may contain ":".',
 		});
 	}
-	return { source, externalId: requireText(target.externalId, 'External ID', 1000) };
+	return { source, externalId: requireKeyText(target.externalId, 'External ID', 1000) };
 }
 
 /** A failure after which the PSA may or may not have created the record (no response arrived). */

@@ -7,7 +7,7 @@ import { recordOwnChange } from './echo';
 import { isOutcomeUnknown } from './link';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity, type ResolvedMember } from './member-map';
 import { ticketIdOf, type TicketRef } from './ticket-ref';
-import { requireText } from './validation';
+import { requireKeyText, requireText } from './validation';
 
 export interface AddNoteInput {
 	ticket: TicketRef;
@@ -53,7 +53,7 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 			hint: 'Choose Discussion, Internal or Resolution.',
 		});
 	}
-	const dedupeKey = input.dedupeKey?.trim() ? requireText(input.dedupeKey, 'Dedupe key', 500) : undefined;
+	const dedupeKey = input.dedupeKey?.trim() ? requireKeyText(input.dedupeKey, 'Dedupe Key', 500) : undefined;
 	const ticketId = await ticketIdOf(ctx, input.ticket);
 	const connectionId = await connectionOf(ctx);
 	const author: Author | undefined = input.member ? { identity: input.member, resolved: await resolveMember(ctx, input.member) } : undefined;

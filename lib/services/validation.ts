@@ -14,6 +14,17 @@ export function requireText(value: unknown, what: string, maxLength = 1000): str
 	return text;
 }
 
+/** A text that names a record (source, external id, dedupe key): no control characters, which no PSA field stores as given. */
+export function requireKeyText(value: unknown, what: string, maxLength = 1000): string {
+	const text = requireText(value, what, maxLength);
+	if (/[\u0000-\u001f\u007f]/.test(text)) {
+		throw new PsaError('invalid-input', `${what} contains control characters (a line break, tab or NUL)`, {
+			hint: `Remove the control characters from the ${what.toLowerCase()}, e.g. with {{ $json.id.trim() }} or .replace(/\\s+/g, ' ').`,
+		});
+	}
+	return text;
+}
+
 export function requireId(value: unknown, what: string): number {
 	const id = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value;
 	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {

@@ -5,7 +5,7 @@ import type { PsaProvider } from '../../lib/providers/types';
 import type { LinkTarget } from '../../lib/services/link';
 import type { MemberIdentity } from '../../lib/services/member-map';
 import type { TicketRef } from '../../lib/services/ticket-ref';
-import { optionalText } from './parameters';
+import { addedText, requiredText } from './parameters';
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from './router';
 
 export const concurrencyOption: INodeProperties = {
@@ -53,8 +53,8 @@ export function linkTargetProperties(displayOptions: IDisplayOptions, prefix = '
 
 export function readLinkTarget(fns: IExecuteFunctions, itemIndex: number, prefix = ''): LinkTarget {
 	return {
-		source: String(fns.getNodeParameter(`${prefix}source`, itemIndex, '')),
-		externalId: String(fns.getNodeParameter(`${prefix}externalId`, itemIndex, '')),
+		source: requiredText(fns.getNodeParameter(`${prefix}source`, itemIndex, undefined), 'Source', itemIndex),
+		externalId: requiredText(fns.getNodeParameter(`${prefix}externalId`, itemIndex, undefined), 'External ID', itemIndex),
 	};
 }
 
@@ -166,8 +166,8 @@ export function memberIdentityProperties(displayOptions: IDisplayOptions, names 
 
 export function readMemberIdentity(fns: IExecuteFunctions, itemIndex: number, names = { source: 'identitySource', identity: 'identity' }): MemberIdentity {
 	return {
-		source: String(fns.getNodeParameter(names.source, itemIndex, 'email')),
-		identity: String(fns.getNodeParameter(names.identity, itemIndex, '')),
+		source: requiredText(fns.getNodeParameter(names.source, itemIndex, 'email'), 'Identity Source', itemIndex),
+		identity: requiredText(fns.getNodeParameter(names.identity, itemIndex, undefined), 'Identity', itemIndex),
 	};
 }
 
@@ -196,9 +196,9 @@ export function optionalIdentityFields(name: string, displayName: string, descri
 }
 
 /** The identity of optionalIdentityFields(name, displayName) in a collection's values, or undefined when it is empty. */
-export function readOptionalIdentity(fields: IDataObject, name: string, displayName: string): MemberIdentity | undefined {
-	const identity = optionalText(fields[name], displayName);
-	return identity ? { source: optionalText(fields[`${name}Source`], `${displayName} Source`) ?? 'email', identity } : undefined;
+export function readOptionalIdentity(fields: IDataObject, name: string, displayName: string, itemIndex: number): MemberIdentity | undefined {
+	const identity = addedText(fields, name, displayName, itemIndex);
+	return identity ? { source: addedText(fields, `${name}Source`, `${displayName} Source`, itemIndex) ?? 'email', identity } : undefined;
 }
 
 /** The Additional Fields collection of an operation: its optional parameters. */

@@ -31,8 +31,6 @@ export interface Row {
 	noRequest?: boolean;
 	/** For an input that is valid but hostile (an injection, an unknown id): no error, and the first output item matches this. */
 	answer?: Record<string, unknown>;
-	/** Set when the row waits for a change another engineer is making; the row is then reported, not asserted. */
-	pending?: string;
 }
 
 export const LINK = { operation: 'link', source: 'monitor', externalId: 'bad-1', summary: 'Bad input', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {} };
@@ -59,10 +57,6 @@ const withStore = (storeCredential: string): Row['node'] => ({
 	credentials: { connectWisePsaApi: { id: 'cw-sandbox', name: 'ConnectWise sandbox' }, psaStateStore: { id: storeCredential, name: storeCredential } },
 });
 
-const PENDING_TEXT_PARAMETERS = 'waits for the change making record-naming text parameters refuse undefined/null/objects/arrays/blank with the parameter and item named';
-const PENDING_LINK_KEY =
-	'the link key is checked for control characters only after the pending link row is written (lib/services/link.ts, being changed for exactly-once): the answer is right but the store file changes';
-const PENDING_DEDUPE_KEY = 'dedupe keys are not checked for control characters (lib/services/note.ts, being changed for exactly-once): the note is posted';
 const long = (n: number) => 'x'.repeat(n);
 
 /** ConnectWise credentials the table adds (id -> fields over the sandbox credential). */
@@ -161,15 +155,15 @@ export const ROWS: Row[] = [
 	// --- PSA Link: sources, ids, expressions, oversize, control characters ---
 	{ title: 'Link: source empty', cls: 'sources', node: link({ source: '' }), message: "The 'PSA Link' node has issues:\n- Parameter \"Source\" is required.", hint: /^refused by n8n before the run/ },
 	{ title: 'Link: source blank', cls: 'sources', node: link({ source: '   ' }), message: /^Source (of item 0 )?is empty$/, hint: /^Give (a source\.|Source for every item: )/ },
-	{ title: 'Link: source undefined (expression)', cls: 'expressions', node: link({ source: '={{ $json.missing }}' }), message: /^Source\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Link: source undefined (expression)', cls: 'expressions', node: link({ source: '={{ $json.missing }}' }), message: /^Source\b.*item 0/, hint: /./ },
 	{ title: 'Link: external ID empty', cls: 'ids', node: link({ externalId: '' }), message: "The 'PSA Link' node has issues:\n- Parameter \"External ID\" is required.", hint: /^refused by n8n before the run/ },
-	{ title: 'Link: external ID null (expression)', cls: 'expressions', node: link({ externalId: '={{ null }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
-	{ title: 'Link: external ID object (expression)', cls: 'expressions', node: link({ externalId: '={{ { "id": 7 } }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
-	{ title: 'Link: external ID array (expression)', cls: 'expressions', node: link({ externalId: '={{ [1, 2] }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Link: external ID null (expression)', cls: 'expressions', node: link({ externalId: '={{ null }}' }), message: /^External ID\b.*item 0/, hint: /./ },
+	{ title: 'Link: external ID object (expression)', cls: 'expressions', node: link({ externalId: '={{ { "id": 7 } }}' }), message: /^External ID\b.*item 0/, hint: /./ },
+	{ title: 'Link: external ID array (expression)', cls: 'expressions', node: link({ externalId: '={{ [1, 2] }}' }), message: /^External ID\b.*item 0/, hint: /./ },
 	{ title: 'Link: external ID of 5000 characters', cls: 'oversize', node: link({ externalId: long(5000) }), message: "External ID is longer than 1000 characters", hint: /^Shorten the external id\./ },
 	{ title: 'Link: source of 5000 characters', cls: 'oversize', node: link({ source: long(5000) }), message: "Source is longer than 100 characters", hint: /^Shorten the source\./ },
-	{ title: 'Link: external ID with a NUL', cls: 'control characters', pending: PENDING_LINK_KEY, node: link({ externalId: 'a\u0000b' }), message: "The external reference contains control characters", hint: /^Check the node parameters\./ },
-	{ title: 'Link: source with a newline', cls: 'control characters', pending: PENDING_LINK_KEY, node: link({ source: 'mon\nitor' }), message: "The external reference contains control characters", hint: /^Check the node parameters\./ },
+	{ title: 'Link: external ID with a NUL', cls: 'control characters', node: link({ externalId: 'a\u0000b' }), message: 'External ID contains control characters (a line break, tab or NUL)', hint: /^Remove the control characters from the external id/ },
+	{ title: 'Link: source with a newline', cls: 'control characters', node: link({ source: 'mon\nitor' }), message: 'Source contains control characters (a line break, tab or NUL)', hint: /^Remove the control characters from the source/ },
 	{ title: 'Link: summary empty', cls: 'oversize', node: link({ summary: '' }), message: "The 'PSA Link' node has issues:\n- Parameter \"Summary\" is required.", hint: /^refused by n8n before the run/ },
 	{ title: 'Link: summary of 200000 characters', cls: 'oversize', node: link({ summary: long(200000) }), message: "Summary is longer than 10000 characters", hint: /^Shorten the summary\./ },
 	{ title: 'Link: company ID "abc"', cls: 'ids', node: link({ company: { __rl: true, mode: 'id', value: 'abc' } }), message: "The 'PSA Link' node has issues:\n- A company ID is a number", hint: /^refused by n8n before the run/ },
@@ -178,8 +172,8 @@ export const ROWS: Row[] = [
 	{ title: 'Link: company ID 1e400', cls: 'ids', node: link({ company: { __rl: true, mode: 'id', value: '1e400' } }), message: "The 'PSA Link' node has issues:\n- A company ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Link: board ID 1.5', cls: 'ids', node: link({ boardId: 1.5 }), message: "Board ID must be a positive whole number, got 1.5", hint: /^Give the numeric board id\./ },
 	{ title: 'Link: board ID -1', cls: 'ids', node: link({ boardId: -1 }), message: "Board ID must be a positive whole number, got -1", hint: /^Give the numeric board id\./ },
-	{ title: 'Get: source null (expression)', cls: 'expressions', node: get({ source: '={{ null }}' }), message: /^Source\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
-	{ title: 'Get: external ID object (expression)', cls: 'expressions', node: get({ externalId: '={{ $json }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Get: source null (expression)', cls: 'expressions', node: get({ source: '={{ null }}' }), message: /^Source\b.*item 0/, hint: /./ },
+	{ title: 'Get: external ID object (expression)', cls: 'expressions', node: get({ externalId: '={{ $json }}' }), message: /^External ID\b.*item 0/, hint: /./ },
 	{ title: 'Get: conditions injection in the external ID', cls: 'conditions injection', node: get({ externalId: 'x" or id > 0 or summary = "' }), message: "monitor \"x\" or id > 0 or summary = \"\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
 	{ title: 'Get: SQL-looking external ID', cls: 'conditions injection', node: get({ externalId: "seed-1' OR '1'='1" }), message: "monitor \"seed-1' OR '1'='1\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
 	{ title: 'Get: unicode external ID (not linked)', cls: 'unicode', node: get({ externalId: 'ünïcødé-😀-警报' }), message: "monitor \"ünïcødé-😀-警报\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
@@ -199,11 +193,11 @@ export const ROWS: Row[] = [
 	{ title: 'Note: ticket ID 0', cls: 'ids', node: note({ ticketBy: 'ticket', ticket: { __rl: true, mode: 'id', value: '0' } }), message: "Ticket ID must be a positive whole number, got 0", hint: /^Give the numeric ticket id\./ },
 	{ title: 'Note: ticket URL javascript:', cls: 'site URLs', node: note({ ticketBy: 'ticket', ticket: { __rl: true, mode: 'url', value: 'javascript:alert(1)' } }), message: "The 'PSA Note' node has issues:\n- Paste the ticket's URL from the PSA", hint: /^refused by n8n before the run/ },
 	{ title: 'Note: link source empty', cls: 'sources', node: note({ source: '' }), message: "The 'PSA Note' node has issues:\n- Parameter \"Source\" is required.", hint: /^refused by n8n before the run/ },
-	{ title: 'Note: link external ID array (expression)', cls: 'expressions', node: note({ externalId: '={{ ["a"] }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Note: link external ID array (expression)', cls: 'expressions', node: note({ externalId: '={{ ["a"] }}' }), message: /^External ID\b.*item 0/, hint: /./ },
 	{ title: 'Note: not-linked unicode external ID', cls: 'unicode', node: note({ externalId: 'ünïcødé-😀' }), message: "monitor \"ünïcødé-😀\" is not linked to a ticket", hint: /^Check the source and external ID, or create the link with PS/ },
 	{ title: 'Note: dedupe key object (expression)', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: '={{ { "k": 1 } }}' } }), message: /^Dedupe Key (must be text, got an object|of item 0 is an object, not text)$/, hint: /^Give Dedupe Key (as text, or pick one field of the object in |for every item: )/ },
-	{ title: 'Note: dedupe key of 5000 characters', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: long(5000) } }), message: "Dedupe key is longer than 500 characters", hint: /^Shorten the dedupe key\./ },
-	{ title: 'Note: dedupe key with control characters', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: 'k\u0007\u0000' } }), message: /^Dedupe Key\b.*control characters/, hint: /./, pending: PENDING_DEDUPE_KEY },
+	{ title: 'Note: dedupe key of 5000 characters', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: long(5000) } }), message: "Dedupe Key is longer than 500 characters", hint: /^Shorten the dedupe key\./ },
+	{ title: 'Note: dedupe key with control characters', cls: 'dedupe keys', node: note({ additionalFields: { dedupeKey: 'k\u0007\u0000' } }), message: /^Dedupe Key\b.*control characters/, hint: /./ },
 	{ title: 'Note: note type "bogus"', cls: 'ids', node: note({ noteType: 'bogus' }), message: "Note type \"bogus\" is not one of discussion, internal, resolution", hint: /^Choose Discussion, Internal or Resolution\./ },
 
 	// --- PSA Status ---
@@ -213,7 +207,7 @@ export const ROWS: Row[] = [
 	{ title: 'Status: external state empty', cls: 'ids', node: status({ statusBy: 'external', externalState: '' }), message: "The 'PSA Status' node has issues:\n- Parameter \"External State\" is required.", hint: /^refused by n8n before the run/ },
 	{ title: 'Status: ticket ID "abc"', cls: 'ids', node: status({ ticketBy: 'ticket', ticket: { __rl: true, mode: 'id', value: 'abc' } }), message: "The 'PSA Status' node has issues:\n- A ticket ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Status: status name with conditions injection', cls: 'conditions injection', node: status({ statusName: 'New" or name like "%' }), message: "Status \"New\" or name like \"%\" is not an active status of board \"Help Desk\"", hint: /^Valid statuses on this board: "New" \(101\), "In Progress" \(10/, noRequest: false },
-	{ title: 'Status: Close with external ID null (expression)', cls: 'expressions', node: status({ operation: 'close', externalId: '={{ null }}' }), message: /^External ID\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Status: Close with external ID null (expression)', cls: 'expressions', node: status({ operation: 'close', externalId: '={{ null }}' }), message: /^External ID\b.*item 0/, hint: /./ },
 	{ title: 'Status: Reopen with ticket ID 1.5', cls: 'ids', node: status({ operation: 'reopen', ticketBy: 'ticket', ticket: { __rl: true, mode: 'id', value: '1.5' } }), message: "The 'PSA Status' node has issues:\n- A ticket ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Status: Map External State with board ID 0', cls: 'ids', node: { name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'mapExternalState', boardId: 0, externalState: 'Acknowledged', statusId: 102 } }, message: "Board ID must be a positive whole number, got 0", hint: /^Give the numeric board id\./ },
 	{ title: 'Status: Map External State with state empty', cls: 'ids', node: { name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'mapExternalState', boardId: 1, externalState: '', statusId: 102 } }, message: "The 'PSA Status' node has issues:\n- Parameter \"External State\" is required.", hint: /^refused by n8n before the run/ },
@@ -224,7 +218,7 @@ export const ROWS: Row[] = [
 	{ title: 'Member Map: email without @', cls: 'emails', node: members({ identity: 'not-an-email' }), message: "No member is mapped to email identity \"not-an-email\"", hint: /^Only emails are matched automatically\. Map this identity wit/ },
 	{ title: 'Member Map: email with a newline', cls: 'control characters', node: members({ identity: 'alice@acme.example\nbcc: x@y' }), message: "No member is mapped to email identity \"alice@acme.example\nbcc: x@y\"", hint: /^Only emails are matched automatically\. Map this identity wit/ },
 	{ title: 'Member Map: email of 5000 characters', cls: 'oversize', node: members({ identity: `${long(5000)}@acme.example` }), message: "Identity is longer than 320 characters", hint: /^Shorten the identity\./ },
-	{ title: 'Member Map: identity object (expression)', cls: 'expressions', node: members({ identity: '={{ { "email": "a@b.c" } }}' }), message: /^Identity\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Member Map: identity object (expression)', cls: 'expressions', node: members({ identity: '={{ { "email": "a@b.c" } }}' }), message: /^Identity\b.*item 0/, hint: /./ },
 	{ title: 'Member Map: identity source blank', cls: 'sources', node: members({ identitySource: ' ' }), message: /^Identity [Ss]ource (of item 0 )?is empty$/, hint: /^Give (a identity source\.|Identity Source for every item: )/ },
 	{ title: 'Member Map: email with conditions injection', cls: 'conditions injection', node: members({ identity: 'x"or"1"="1@acme.example' }), message: "No active member has the email x\"or\"1\"=\"1@acme.example", hint: /^Check the email, or map the identity with PSA Member Map > S/, noRequest: false },
 	{ title: 'Member Map: unicode email', cls: 'unicode', node: members({ identity: 'ålice@äcme.example' }), message: "No active member has the email ålice@äcme.example", hint: /^Check the email, or map the identity with PSA Member Map > S/, noRequest: false },
@@ -232,7 +226,7 @@ export const ROWS: Row[] = [
 	{ title: 'Member Map: Set with member ID "abc"', cls: 'ids', node: members({ operation: 'set', member: { __rl: true, mode: 'id', value: 'abc' } }), message: "The 'PSA Member Map' node has issues:\n- A member ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Member Map: Set with member ID -1', cls: 'ids', node: members({ operation: 'set', member: { __rl: true, mode: 'id', value: '-1' } }), message: "The 'PSA Member Map' node has issues:\n- A member ID is a number", hint: /^refused by n8n before the run/ },
 	{ title: 'Member Map: Set with identifier injection', cls: 'conditions injection', node: members({ operation: 'set', member: { __rl: true, mode: 'identifier', value: 'x" or identifier like "%' } }), message: "No member has the identifier \"x\" or identifier like \"%\"", hint: /^Check the identifier \(the member's login name in the PSA\) or/, noRequest: false },
-	{ title: 'Member Map: Remove with identity null (expression)', cls: 'expressions', node: members({ operation: 'remove', identity: '={{ null }}' }), message: /^Identity\b.*item 0/, hint: /./, pending: PENDING_TEXT_PARAMETERS },
+	{ title: 'Member Map: Remove with identity null (expression)', cls: 'expressions', node: members({ operation: 'remove', identity: '={{ null }}' }), message: /^Identity\b.*item 0/, hint: /./ },
 	{ title: 'Member Map: damaged row, List returns the intact mapping and reports the damaged one', cls: 'damaged rows', node: members({ operation: 'list', filters: {} }), message: null, hint: /./, answer: { identity: 'intact@acme.example' } },
 	{ title: 'Member Map: damaged row, Resolve of its identity', cls: 'damaged rows', node: members({ identity: 'damaged@acme.example' }), message: /^The row source \"email\", identity hash [0-9a-f]{16} \(member \"adoe\"\) of psa_member_map is damaged: its sealed value does not open with the store's keys \(it was sealed under another key, or altered\)\. Set the mapping again \(PSA Member Map > Set\) or remove it \(PSA Member Map > Remove\); if the store's Encryption Key was changed, put the old key in Previous Keys$/, hint: /^Only the row named in the message is affected; the message s/ },
 

@@ -122,15 +122,6 @@ describe.each(ROWS.map((row) => [row.title, row] as [string, Row]))('%s', (_titl
 			if (row.noRequest !== false) expect(requests).toEqual([]);
 			expect(after).toEqual(before);
 		};
-		if (row.pending) {
-			// Reported, not asserted, until the change it waits for lands; then it is asserted like every other row.
-			try {
-				assertAnswer();
-			} catch {
-				console.warn(`bad-input row "${row.title}" not asserted yet: ${row.pending}; it answered ${JSON.stringify(message)}`);
-			}
-			return;
-		}
 		assertAnswer();
 		if (row.answer) {
 			if (row.noRequest !== false) expect(requests).toEqual([]);

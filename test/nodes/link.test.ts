@@ -222,8 +222,40 @@ describe('PSA Link > items', () => {
 	it('rejects empty input before any request or write', async () => {
 		fx.sandbox.resetLog();
 		const run = await fx.engine.run(chainWorkflow([{ ...linkNode('={{ $json.id }}'), continueOnFail: true }], [{ id: '   ' }]));
-		expect(run.output('PSA Link')[0].json).toMatchObject({ kind: 'invalid-input', error: 'External ID is empty' });
+		expect(run.output('PSA Link')[0].json).toMatchObject({ kind: 'invalid-input', error: 'External ID of item 0 is empty' });
 		expect(psaRequests(fx.sandbox).total).toBe(0);
+	});
+
+	it('an External ID that resolves to undefined, null, an object or a list is refused per item, never linked as "undefined"', async () => {
+		fx.sandbox.resetLog();
+		const ticketsBefore = fx.sandbox.db.tickets.length;
+		const items = [{ id: 'nothing-missing-1' }, {}, { id: null }, { id: { nested: 1 } }, { id: [1, 2] }, { id: 4711 }, {}];
+		const run = await fx.engine.run(chainWorkflow([{ ...linkNode('={{ $json.id }}'), continueOnFail: true }], items));
+		const outputs = run.output('PSA Link').map((item) => item.json);
+		expect(outputs.map((json) => json.error ?? json.externalId)).toEqual([
+			'nothing-missing-1',
+			'External ID of item 1 is empty (its expression resolved to undefined: does every item have that field?)',
+			'External ID of item 2 is empty (its expression resolved to null)',
+			'External ID of item 3 is an object, not text',
+			'External ID of item 4 is a list, not text',
+			'4711',
+			'External ID of item 6 is empty (its expression resolved to undefined: does every item have that field?)',
+		]);
+		expect(run.output('PSA Link').map((item) => item.pairedItem)).toEqual(items.map((_, item) => ({ item })));
+		// Two tickets for the two usable ids; nothing named "undefined", "null" or "[object Object]".
+		expect(fx.sandbox.db.tickets.length - ticketsBefore).toBe(2);
+		expect(fx.sandbox.db.tickets.filter((ticket) => /undefined|null|object/.test(ticket.externalXRef ?? ''))).toEqual([]);
+	});
+
+	it('a 200-character external id keeps its whole link key; the ticket carries its hash; a second run finds the link', async () => {
+		const externalId = `alert-${'z'.repeat(194)}`;
+		const first = await fx.engine.run(chainWorkflow([linkNode(externalId, { summary: 'long id' })]));
+		const created = first.output('PSA Link')[0].json;
+		expect(created).toMatchObject({ created: true, externalId, linkKey: `monitor:${externalId}` });
+		const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === created.ticketId);
+		expect(ticket?.externalXRef).toMatch(/^psa-sha256:[0-9a-f]{64}$/);
+		const again = await fx.engine.run(chainWorkflow([linkNode(externalId, { summary: 'long id' })]));
+		expect(again.output('PSA Link')[0].json).toMatchObject({ created: false, ticketId: created.ticketId });
 	});
 });
 

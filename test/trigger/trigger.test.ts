@@ -373,6 +373,18 @@ describe('echo suppression: changes made by this package do not trigger the work
 		expect(delivered.run).toBeUndefined();
 	});
 
+	it("a 200-character external id: the 'added' callback (ticket carrying the hashed reference) is recognised as ours too", async () => {
+		const externalId = `e-long-${'q'.repeat(193)}`;
+		let created: number | undefined;
+		const { delivered } = await deliverOne(wf, async () => {
+			const run = await fx.engine.run(chainWorkflow([linkNode(externalId)]));
+			created = run.output('PSA Link')[0].json.ticketId as number;
+		});
+		expect(fx.sandbox.db.tickets.find((ticket) => ticket.id === created)?.externalXRef).toMatch(/^psa-sha256:/);
+		expect(delivered.result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
+		expect(delivered.run).toBeUndefined();
+	});
+
 	it('PSA Status and PSA Note changes are ignored; a change in the PSA UI to another status right after still runs', async () => {
 		const status = await deliverOne(wf, () =>
 			fx.engine.run(chainWorkflow([{ name: 'PSA Status', type: 'psaStatus', parameters: { operation: 'set', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', statusBy: 'name', statusName: 'Waiting Customer' } }])),

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { link, type TicketFields } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { additionalFieldsCollection, linkTargetProperties, optionalIdentityFields, plain, readLinkTarget, readOptionalIdentity } from '../../shared/descriptions';
-import { optionalText } from '../../shared/parameters';
+import { optionalText, requiredText } from '../../shared/parameters';
 
 const show = { operation: ['link'] };
 
@@ -96,9 +96,9 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const owner = readOptionalIdentity(additional, 'ownerIdentity', 'Owner Identity');
+	const owner = readOptionalIdentity(additional, 'ownerIdentity', 'Owner Identity', itemIndex);
 	const fields: TicketFields = {
-		summary: String(this.getNodeParameter('summary', itemIndex, '')),
+		summary: requiredText(this.getNodeParameter('summary', itemIndex, undefined), 'Summary', itemIndex),
 		description: optionalText(additional.description, 'Description'),
 		companyId: Number(String(this.getNodeParameter('company', itemIndex, '', { extractValue: true })).trim()),
 		boardId: this.getNodeParameter('boardId', itemIndex, '') as number,

@@ -5,7 +5,7 @@ import type { PsaNoteType } from '../../../lib/providers/types';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { addNote } from '../../../lib/services/note';
 import { additionalFieldsCollection, optionalIdentityFields, plain, readOptionalIdentity, readTicketRef, ticketByProperties } from '../../shared/descriptions';
-import { optionalText } from '../../shared/parameters';
+import { addedText } from '../../shared/parameters';
 
 const show = { operation: ['add'] };
 
@@ -52,12 +52,12 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const member = readOptionalIdentity(additional, 'memberIdentity', 'Author Identity');
+	const member = readOptionalIdentity(additional, 'memberIdentity', 'Author Identity', itemIndex);
 	const result = await addNote(ctx, {
 		ticket: readTicketRef(this, itemIndex, ctx.provider),
 		text: noteText(this.getNodeParameter('text', itemIndex, '') as unknown, itemIndex),
 		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
-		dedupeKey: optionalText(additional.dedupeKey, 'Dedupe Key'),
+		dedupeKey: addedText(additional, 'dedupeKey', 'Dedupe Key', itemIndex),
 		member,
 	});
 	return plain(result) as IDataObject;

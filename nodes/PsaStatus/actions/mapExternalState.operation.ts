@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { mapExternalState } from '../../../lib/services/status';
 import { plain } from '../../shared/descriptions';
+import { requiredText } from '../../shared/parameters';
 
 const show = { operation: ['mapExternalState'] };
 
@@ -42,7 +43,7 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
 	const mapping = await mapExternalState(ctx, {
 		boardId: Number(this.getNodeParameter('boardId', itemIndex, 0)),
-		externalState: String(this.getNodeParameter('externalState', itemIndex, '')),
+		externalState: requiredText(this.getNodeParameter('externalState', itemIndex, undefined), 'External State', itemIndex),
 		status: { by: 'id', statusId: Number(this.getNodeParameter('statusId', itemIndex, 0)) },
 	});
 	return plain(mapping) as IDataObject;

@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { setStatus, type StatusChoice } from '../../../lib/services/status';
 import { plain, readTicketRef, ticketByProperties } from '../../shared/descriptions';
+import { requiredText } from '../../shared/parameters';
 import { statusOptionsOf } from './common';
 
 const show = { operation: ['set'] };
@@ -58,7 +59,7 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 	const by = this.getNodeParameter('statusBy', itemIndex, 'name') as string;
 	let choice: StatusChoice;
 	if (by === 'id') choice = { by: 'id', statusId: this.getNodeParameter('statusId', itemIndex, 0) as number };
-	else if (by === 'external') choice = { by: 'external', externalState: String(this.getNodeParameter('externalState', itemIndex, '')) };
-	else choice = { by: 'name', name: String(this.getNodeParameter('statusName', itemIndex, '')) };
+	else if (by === 'external') choice = { by: 'external', externalState: requiredText(this.getNodeParameter('externalState', itemIndex, undefined), 'External State', itemIndex) };
+	else choice = { by: 'name', name: requiredText(this.getNodeParameter('statusName', itemIndex, undefined), 'Status Name', itemIndex) };
 	return plain(await setStatus(ctx, readTicketRef(this, itemIndex, ctx.provider), choice, statusOptionsOf(this, itemIndex))) as IDataObject;
 }
