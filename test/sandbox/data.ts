@@ -161,8 +161,15 @@ export interface SandboxDb {
 /** The fixed timestamp seeded records carry, so runs are reproducible. */
 export const SEED_TIME = '2024-01-15T09:00:00Z';
 
+let clock: () => number = Date.now;
+
+/** Sets the clock the sandbox stamps records with (a virtual clock in the fault suite); Date.now when absent. */
+export function setSandboxClock(now: (() => number) | undefined): void {
+	clock = now ?? Date.now;
+}
+
 /** ConnectWise writes timestamps as ISO 8601 UTC without milliseconds. */
-export function cwTimestamp(date = new Date()): string {
+export function cwTimestamp(date = new Date(clock())): string {
 	return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

@@ -8,6 +8,7 @@ export {
 	startSandbox,
 	type Fault,
 	type RequestLogEntry,
+	type SandboxClock,
 	type SandboxCredentials,
 	type SandboxKeyPair,
 	type SandboxOptions,

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallbackDispatcher, type Delivery } from './callbacks';
-import { createSeed, cwTimestamp, type CwMember, type CwTicket, type SandboxDb } from './data';
+import { createSeed, cwTimestamp, setSandboxClock, type CwMember, type CwTicket, type SandboxDb } from './data';
 import { ApiError } from './errors';
 import { compareVersions, currentModel, MODEL_VERSIONS, type ModelVersion, parseVersion, resolveModel, versionFromAccept } from './models';
 import { QueryError } from './query';
@@ -47,13 +47,30 @@ export interface SandboxOptions {
 	callbackTimeoutMs?: number;
 	/** Keep response bodies in the request log (the contract check needs them); default true. */
 	recordResponses?: boolean;
+	/**
+	 * The clock records are stamped with and late commits are scheduled on (the fault suite's virtual time); real time
+	 * when absent.
+	 */
+	clock?: SandboxClock;
 }
+
+export interface SandboxClock {
+	now(): number;
+	setTimeout(run: () => void, ms: number): void;
+}
+
+const REAL_CLOCK: SandboxClock = { now: Date.now, setTimeout: (run, ms) => void setTimeout(run, ms) };
 
 export type Fault =
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'status'; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number; times?: number }
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'drop-after-commit'; times?: number }
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'drop'; times?: number }
-	| { method?: HttpMethod; path?: string | RegExp; kind: 'latency'; ms: number; times?: number };
+	| { method?: HttpMethod; path?: string | RegExp; kind: 'latency'; ms: number; times?: number }
+	/**
+	 * The PSA commits the request `ms` after receiving it, later than the client waits: with respond 'hold' (default) the
+	 * answer comes after the commit, if the client is still there; with 'drop' the connection is closed at once.
+	 */
+	| { method?: HttpMethod; path?: string | RegExp; kind: 'late-commit'; ms: number; respond?: 'hold' | 'drop'; times?: number };
 
 export interface VersionPolicy {
 	/** Path after /apis/3.0, concrete ('/service/tickets/5') or templated ('/service/tickets/{id}'). */
@@ -109,12 +126,13 @@ function compileTemplate(template: string): { regex: RegExp; names: string[] } {
 }
 
 function validateFault(fault: Fault): Fault {
-	const kinds = ['status', 'drop-after-commit', 'drop', 'latency'];
+	const kinds = ['status', 'drop-after-commit', 'drop', 'latency', 'late-commit'];
 	if (!fault || typeof fault !== 'object' || !kinds.includes(fault.kind)) {
 		throw new Error(`fault.kind must be one of ${kinds.join(', ')}`);
 	}
 	if (fault.kind === 'status' && ![429, 500, 502, 503].includes(fault.status)) throw new Error('fault.status must be 429, 500, 502 or 503');
-	if (fault.kind === 'latency' && !(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
+	if ((fault.kind === 'latency' || fault.kind === 'late-commit') && !(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
+	if (fault.kind === 'late-commit' && fault.respond !== undefined && !['hold', 'drop'].includes(fault.respond)) throw new Error("fault.respond must be 'hold' or 'drop'");
 	if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new Error('fault.times must be a positive integer');
 	if (fault.method !== undefined && !['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(fault.method)) {
 		throw new Error('fault.method must be GET, POST, PATCH, PUT or DELETE');
@@ -138,6 +156,9 @@ export class Sandbox {
 	private rateLimitPerSecond: number;
 	private recentRequests: number[] = [];
 	private readonly recordResponses: boolean;
+	private readonly clock: SandboxClock;
+	/** Late commits scheduled and not yet applied. */
+	private lateCommits = 0;
 	private port = 0;
 
 	constructor(options: SandboxOptions = {}) {
@@ -152,6 +173,8 @@ export class Sandbox {
 		this.latencyMs = options.latencyMs ?? 0;
 		this.rateLimitPerSecond = options.rateLimitPerSecond ?? 0;
 		this.recordResponses = options.recordResponses ?? true;
+		this.clock = options.clock ?? REAL_CLOCK;
+		if (options.clock) setSandboxClock(() => this.clock.now());
 		this.db = createSeed();
 		this.dispatcher = new CallbackDispatcher(options.callbackTimeoutMs ?? 5000);
 		this.api = new SandboxApi(this.db, this.dispatcher, {
@@ -219,7 +242,19 @@ export class Sandbox {
 		return `${this.url}/callback-keys/${this.dispatcher.keyId}`;
 	}
 
+	/** Late commits scheduled and not yet applied. */
+	get pendingLateCommits(): number {
+		return this.lateCommits;
+	}
+
+	/** Forgets every ticket and note (ids keep counting up, so none is reused); reference data stays. */
+	clearTickets(): void {
+		this.db.tickets.length = 0;
+		this.db.notes.length = 0;
+	}
+
 	async stop(): Promise<void> {
+		setSandboxClock(undefined);
 		await this.dispatcher.close();
 		await new Promise<void>((resolve) => {
 			this.server.close(() => resolve());
@@ -439,13 +474,26 @@ export class Sandbox {
 			return;
 		}
 
-		let result: { status: number; body?: unknown; headers?: Record<string, string> };
-		try {
-			result = this.dispatch(method, path, query, body, rawBody, request, matched, entry);
-		} catch (error) {
-			if (!(error instanceof ApiError)) throw error;
-			result = { status: error.status, body: error.body, headers: error.headers };
+		const perform = (): { status: number; body?: unknown; headers?: Record<string, string> } => {
+			try {
+				return this.dispatch(method, path, query, body, rawBody, request, matched, entry);
+			} catch (error) {
+				if (!(error instanceof ApiError)) throw error;
+				return { status: error.status, body: error.body, headers: error.headers };
+			}
+		};
+		if (fault?.kind === 'late-commit') {
+			// The work happens later than the client waits; the client learns nothing now.
+			this.lateCommits++;
+			if (fault.respond === 'drop') request.socket.destroy();
+			this.clock.setTimeout(() => {
+				this.lateCommits--;
+				const late = perform();
+				if (fault.respond !== 'drop' && !request.socket.destroyed) reply(late.status, late.body, late.headers);
+			}, fault.ms);
+			return;
 		}
+		const result = perform();
 		if (fault?.kind === 'drop-after-commit') {
 			// The work is done; the client never learns it.
 			entry.status = 0;

@@ -1,0 +1,143 @@
+// One deterministic test per fault class of docs/reliability.md, on real time against the sandbox and a real SQLite store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PsaCache } from '../../lib/cache';
+import { isPsaError } from '../../lib/providers/errors';
+import { createFetchTransport } from '../../lib/providers/fetch-transport';
+import { linkKeyOf } from '../../lib/providers/link-key';
+import { createProvider } from '../../lib/providers/registry';
+import { addNote, link, type PsaServiceContext } from '../../lib/services';
+import { openStore } from '../../lib/store';
+import type { PsaStore } from '../../lib/store/types';
+import { startSandbox, type Sandbox } from '../sandbox';
+
+/** The client gives up on a request after this long; the sandbox commits the slow create later. */
+const CLIENT_TIMEOUT_MS = 600;
+const LATE_COMMIT_MS = 1000;
+/** Longer than the late commit: the test's PSA never commits later than this after the last claim refresh. */
+const SETTLE_MS = 1500;
+
+let sandbox: Sandbox;
+let store: PsaStore;
+let folder: string;
+
+beforeAll(async () => {
+	folder = mkdtempSync(join(tmpdir(), 'psa-fault-regressions-'));
+	sandbox = await startSandbox({ port: 0, recordResponses: false });
+	store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite') });
+});
+
+afterAll(async () => {
+	await store?.close();
+	await sandbox?.stop();
+	rmSync(folder, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+	sandbox.clearFaults();
+	sandbox.resetLog();
+});
+
+/** One n8n worker's view: its own provider and cache, the shared store, a client timeout shorter than the PSA's slowest commit. */
+function worker(): PsaServiceContext {
+	const cache = new PsaCache();
+	const provider = createProvider(
+		'connectWisePsaApi',
+		{ ...sandbox.credentials, site: sandbox.site },
+		{ http: createFetchTransport(), cache, retry: { requestTimeoutMs: CLIENT_TIMEOUT_MS, budgetMs: CLIENT_TIMEOUT_MS }, outcomeSettleMs: SETTLE_MS },
+	);
+	return { provider, store, cache, now: Date.now };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ticketsFor = (source: string, externalId: string) => sandbox.db.tickets.filter((ticket) => ticket.externalXRef === linkKeyOf(source, externalId));
+const failureOf = (promise: Promise<unknown>) =>
+	promise.then(
+		() => {
+			throw new Error('expected a failure');
+		},
+		(error: unknown) => error,
+	);
+
+it('slow commit: a create committed after the client gave up is found after the settle window, never created twice', async () => {
+	sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'late-commit', ms: LATE_COMMIT_MS });
+	const fields = { summary: 'Slow commit', companyId: 250 };
+
+	const first = await failureOf(link(worker(), { source: 'slow', externalId: 'c-1' }, fields));
+	expect(isPsaError(first) && first.details.outcomeUnknown).toBe(true);
+	expect((first as Error).message).toMatch(/may still be created: the link stays pending until \d{4}-/);
+	expect(ticketsFor('slow', 'c-1')).toHaveLength(0);
+	// A retry at once (n8n's Retry On Fail) waits for the pending claim and says why; it creates nothing.
+	const retried = await failureOf(link(worker(), { source: 'slow', externalId: 'c-1' }, fields, { waitMs: 200 }));
+	expect(retried).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/or its create has no answer yet/) });
+
+	await sleep(SETTLE_MS + 100);
+	expect(sandbox.pendingLateCommits).toBe(0);
+	expect(ticketsFor('slow', 'c-1')).toHaveLength(1);
+	const settled = await link(worker(), { source: 'slow', externalId: 'c-1' }, fields);
+	expect(settled).toMatchObject({ created: true, recovered: true, ticketId: ticketsFor('slow', 'c-1')[0].id });
+	expect(ticketsFor('slow', 'c-1')).toHaveLength(1);
+	expect((await link(worker(), { source: 'slow', externalId: 'c-1' }, fields)).ticketId).toBe(settled.ticketId);
+});
+
+it('slow commit that never lands (the PSA dropped it): after the settle window the search proves absence and one ticket is created', async () => {
+	sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop' });
+	const fields = { summary: 'Lost request', companyId: 250 };
+	const first = await failureOf(link(worker(), { source: 'slow', externalId: 'c-2' }, fields));
+	expect(isPsaError(first) && first.details.outcomeUnknown).toBe(true);
+	await sleep(SETTLE_MS + 100);
+	const settled = await link(worker(), { source: 'slow', externalId: 'c-2' }, fields);
+	expect(settled).toMatchObject({ created: true });
+	expect(settled.recovered).toBeUndefined();
+	expect(ticketsFor('slow', 'c-2')).toHaveLength(1);
+});
+
+it('response lost after commit: the search right after finds the ticket; one request more, no second ticket', async () => {
+	sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit' });
+	const result = await link(worker(), { source: 'lost', externalId: 'r-1' }, { summary: 'Lost response', companyId: 250 });
+	expect(result).toMatchObject({ created: true, recovered: true });
+	expect(ticketsFor('lost', 'r-1')).toHaveLength(1);
+	expect(sandbox.counters()).toMatchObject({ 'POST /service/tickets': 1, 'GET /service/tickets': 1 });
+});
+
+it("note recovery never adopts another key's note: A's post answered 503, B posts the same text, A's retry posts its own", async () => {
+	const ctx = worker();
+	const { ticketId } = await link(ctx, { source: 'notes', externalId: 'n-1' }, { summary: 'Note owner', companyId: 250 });
+	const onTicket = () => sandbox.db.notes.filter((note) => note.ticketId === ticketId && note.text === 'Disk full again');
+	sandbox.addFault({ method: 'POST', path: '/service/tickets/{parentId}/notes', kind: 'status', status: 503 });
+	const a = await failureOf(addNote(ctx, { ticket: { ticketId }, text: 'Disk full again', type: 'internal', dedupeKey: 'key-a' }));
+	expect(isPsaError(a) && a.details.outcomeUnknown).toBe(true);
+	const b = await addNote(worker(), { ticket: { ticketId }, text: 'Disk full again', type: 'internal', dedupeKey: 'key-b' });
+	expect(onTicket()).toHaveLength(1);
+
+	await sleep(SETTLE_MS + 100);
+	const retried = await addNote(worker(), { ticket: { ticketId }, text: 'Disk full again', type: 'internal', dedupeKey: 'key-a' });
+	expect(retried.recovered).toBeUndefined();
+	expect(retried.noteId).not.toBe(b.noteId);
+	expect(onTicket()).toHaveLength(2);
+	const connectionId = ctx.provider.connection.connectionId;
+	const receipts = await Promise.all(['key-a', 'key-b'].map((key) => store.noteReceipts.find(connectionId, key)));
+	expect(new Set(receipts.map((receipt) => receipt?.noteId)).size).toBe(2);
+});
+
+it('a note whose post committed late is adopted by the retry after the settle window, not posted again', async () => {
+	const ctx = worker();
+	const { ticketId } = await link(ctx, { source: 'notes', externalId: 'n-2' }, { summary: 'Late note', companyId: 250 });
+	sandbox.addFault({ method: 'POST', path: '/service/tickets/{parentId}/notes', kind: 'late-commit', ms: LATE_COMMIT_MS });
+	const input = { ticket: { ticketId }, text: 'Backup failed', type: 'internal' as const, dedupeKey: 'late-1' };
+	const first = await failureOf(addNote(ctx, input));
+	expect((first as Error).message).toMatch(/may still be posted to ticket \d+: its receipt stays pending until/);
+	await sleep(SETTLE_MS + 100);
+	const settled = await addNote(worker(), input);
+	expect(settled).toMatchObject({ recovered: true });
+	expect(sandbox.db.notes.filter((note) => note.ticketId === ticketId && note.text === 'Backup failed')).toHaveLength(1);
+});
+
+it('a 429 on the create is retried after Retry-After (nothing was done), and creates exactly one ticket', async () => {
+	sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status: 429, retryAfterSeconds: 0 });
+	const result = await link(worker(), { source: 'busy', externalId: 'b-1' }, { summary: 'Rate limited', companyId: 250 });
+	expect(result.created).toBe(true);
+	expect(ticketsFor('busy', 'b-1')).toHaveLength(1);
+	expect(sandbox.counters()['POST /service/tickets']).toBe(2);
+});
