@@ -55,7 +55,7 @@ export async function ensureN8n(log: (line: string) => void = () => {}): Promise
 		return { dir, bin, version: await n8nVersion(bin) };
 	}
 	mkdirSync(dir, { recursive: true });
-	await withInstallLock(dir, async () => {
+	await withInstallLock(dir, log, async () => {
 		if (existsSync(marker) && readFileSync(marker, 'utf8') === installSpec() && existsSync(bin)) return;
 		rmSync(marker, { force: true });
 		writeFileSync(
@@ -110,9 +110,11 @@ async function n8nVersion(bin: string): Promise<string> {
 
 // Two runs installing into the same cache at once would corrupt it; the lock is a directory (atomic mkdir)
 // holding the owner's pid, taken over when that process is gone.
-async function withInstallLock(dir: string, work: () => Promise<void>): Promise<void> {
+async function withInstallLock(dir: string, log: (line: string) => void, work: () => Promise<void>): Promise<void> {
 	const lock = join(dir, '.install-lock');
-	const deadline = Date.now() + INSTALL_TIMEOUT_MS;
+	const started = Date.now();
+	const deadline = started + INSTALL_TIMEOUT_MS;
+	let reported = 0;
 	for (;;) {
 		try {
 			mkdirSync(lock);
@@ -125,6 +127,11 @@ async function withInstallLock(dir: string, work: () => Promise<void>): Promise<
 				continue;
 			}
 			if (Date.now() > deadline) throw new Error(`n8n install lock ${lock} held by pid ${owner} for too long`);
+			// Another start or e2e run is installing n8n into the same cache: say so as often as the install's own progress.
+			if (Date.now() - reported >= PROGRESS_EVERY_MS) {
+				reported = Date.now();
+				log(`waiting for another process (pid ${owner}) installing n8n into ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s so far`);
+			}
 			await sleep(2000);
 		}
 	}
