@@ -27,7 +27,9 @@ if [ -x "$old" ] && [ "$("$old" -p 'process.versions.node.split(".")[0]')" -lt 2
 	git clone -q "$repo" "$work/old"
 	started=$SECONDS
 	(cd "$work/old" && PATH="$(dirname "$old"):$PATH" timeout 120 npm install) >"$work/old-node.log" 2>&1
-	echo "npm install on $("$old" -v): exit $? in $((SECONDS - started)) s, $(wc -l <"$work/old-node.log") lines ($work/old-node.log)"
+	rc=$?
+	echo "npm install on $("$old" -v): exit $rc in $((SECONDS - started)) s, $(wc -l <"$work/old-node.log") lines ($work/old-node.log)"
+	[ $rc -ne 0 ] || fail "npm install on $("$old" -v) succeeded"
 	grep -q 'Required: {"node":">=24"}' "$work/old-node.log" || fail "npm install on $("$old" -v) did not name the Node.js version required"
 	[ ! -e "$work/old/node_modules" ] || fail "npm install on $("$old" -v) created node_modules"
 fi
