@@ -142,6 +142,19 @@ async function createClaimed(
 	const refreshClaim = () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken);
 	let ticket: PsaTicket | undefined;
 	let recovered = false;
+	// Whether a ticket for this link may exist in the PSA: then the claim is never released on a failure (a release would
+	// let the next attempt create without searching). True after a takeover until a search proves absence, and from
+	// the moment a create is sent until the PSA refuses it.
+	let mayExist = searchFirst;
+	const create = async (ownerId: number | undefined): Promise<PsaTicket> => {
+		mayExist = true;
+		try {
+			return await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+		} catch (error) {
+			if (!isOutcomeUnknown(error)) mayExist = false;
+			throw error;
+		}
+	};
 	try {
 		if (searchFirst) {
 			try {
@@ -153,6 +166,7 @@ async function createClaimed(
 				throw new UnresolvedCreate(searchFailed(error, 'The ticket for this entity may already exist (an earlier attempt was abandoned)'));
 			}
 			recovered = ticket !== undefined;
+			mayExist = recovered;
 		}
 		if (!ticket) {
 			if (searchFirst) await holdClaim(refreshClaim, target);
@@ -165,7 +179,7 @@ async function createClaimed(
 			if (ownerIdentity) await holdClaim(refreshClaim, target);
 			try {
 				try {
-					ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+					ticket = await create(ownerId);
 				} catch (error) {
 					// A member deactivated since it was auto-mapped: a 400 created nothing, so create once more with the
 					// member the identity resolves to now (a manual mapping is reported instead).
@@ -173,7 +187,7 @@ async function createClaimed(
 					owner = await resolveAfterRefusal(ctx, ownerIdentity, owner, error);
 					ownerId = owner.memberId;
 					await holdClaim(refreshClaim, target);
-					ticket = await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+					ticket = await create(ownerId);
 				}
 			} catch (error) {
 				if (!isOutcomeUnknown(error)) throw error;
@@ -189,12 +203,10 @@ async function createClaimed(
 			}
 		}
 	} catch (error) {
-		if (!(error instanceof UnresolvedCreate)) {
-			await ctx.store.links.release(connectionId, target.source, target.externalId, claimToken);
-			throw error;
-		}
 		// Whether the ticket exists is unknown: keep the claim so nobody creates blindly; once stale, the next attempt searches first.
-		throw error.cause;
+		if (error instanceof UnresolvedCreate) throw error.cause;
+		if (!mayExist) await ctx.store.links.release(connectionId, target.source, target.externalId, claimToken);
+		throw error;
 	}
 
 	// The ticket id is known only now; the trigger also recognises its 'added' callback by the link key on the ticket.

@@ -107,7 +107,9 @@ async function postClaimed(
 	base: { ticketId: number; type: PsaNoteType; memberId?: number },
 ): Promise<AddNoteResult> {
 	const refreshReceipt = () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
-	let keepReceipt = false;
+	// Set once a note for this key may exist (a post was sent, or an abandoned attempt's may have been): from then on a
+	// failure keeps the receipt pending, so nothing posts again without looking first.
+	let keepReceipt = input.searchFirst;
 	const holdReceipt = async () => {
 		if (await refreshReceipt()) return;
 		keepReceipt = true;
@@ -130,15 +132,22 @@ async function postClaimed(
 				keepReceipt = true;
 			});
 			if (adopted) return done(adopted, input.author?.resolved.memberId, true);
+			// Absence proven: the abandoned attempt's note is not on the ticket.
+			keepReceipt = false;
 			await holdReceipt();
 		}
 		for (let attempt = 1; ; attempt++) {
 			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
 			let posted: { note: PsaNote; memberId?: number };
+			keepReceipt = true;
 			try {
 				posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, holdReceipt);
 			} catch (error) {
-				if (!isOutcomeUnknown(error)) throw error;
+				// A refusal (4xx) posted nothing; anything else may have.
+				if (!isOutcomeUnknown(error)) {
+					keepReceipt = false;
+					throw error;
+				}
 				// The note may still be posted: keep the receipt pending, so nothing posts it again before the settle window.
 				keepReceipt = true;
 				await refreshReceipt();
@@ -164,9 +173,9 @@ async function postClaimed(
 			await holdReceipt();
 		}
 	} catch (error) {
-		// When no response arrived the note may exist: keep the receipt pending so it is not posted blindly again;
-		// once stale, the next attempt takes it over and checks the ticket's notes first.
-		if (!keepReceipt && !isOutcomeUnknown(error)) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
+		// Released only when no note can exist; otherwise it stays pending and, once stale, the next attempt takes it over
+		// and checks the ticket's notes first.
+		if (!keepReceipt) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
 		throw error;
 	}
 }
@@ -205,7 +214,10 @@ async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input:
 		);
 	}
 	const since = (input.claimedAt?.getTime() ?? ctx.now()) - RECOVERY_CLOCK_MARGIN_MS;
-	for (const candidate of recent) {
+	// Oldest first: every key's window runs from its claim to now, so the oldest note in this key's window is the one
+	// no key that claimed later could use; taking it leaves the newer notes to those keys (newest first, a key could take
+	// a later key's note and leave its own outside that key's window: two keys, three notes).
+	for (const candidate of [...recent].reverse()) {
 		if (candidate.text !== input.text || !postedSince(candidate, since)) continue;
 		const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, candidate.id);
 		if (outcome === 'posted') return candidate;

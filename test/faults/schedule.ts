@@ -1,0 +1,267 @@
+// Random schedules of Link / Note / Status calls from several workers under injected faults, and the invariants checked against the sandbox.
+import fc from 'fast-check';
+import { isPsaError } from '../../lib/providers/errors';
+import { linkKeyOf } from '../../lib/providers/link-key';
+import { addNote, closeTicket, link, reopenTicket, type PsaServiceContext } from '../../lib/services';
+import { isStoreError } from '../../lib/store';
+import type { Fault } from '../sandbox';
+import { HangError } from './virtual-time';
+import { Killed, MAX_WORKERS, TIMING, WorkerRun, type KillPoint, type World } from './world';
+
+export type Op = { kind: 'link'; entity: number } | { kind: 'note'; key: number } | { kind: 'status'; entity: number; close: boolean };
+
+export interface WorkerPlan {
+	startMs: number;
+	ops: Array<{ op: Op; gapMs: number }>;
+	kill?: KillPoint;
+	storeFailures: number[];
+}
+
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch';
+export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | '429' | '5xx';
+
+export interface FaultPlan {
+	target: FaultTarget;
+	kind: FaultClass;
+	/** Late commit delay, or Retry-After, in ms. */
+	ms: number;
+	times: number;
+}
+
+export interface Schedule {
+	entities: number;
+	keys: number;
+	workers: WorkerPlan[];
+	faults: FaultPlan[];
+}
+
+/** Keys share texts two by two, so recovery meets identical notes of other keys on the same ticket. */
+export const entityOfKey = (schedule: Schedule, key: number): number => key % schedule.entities;
+export const textOfKey = (key: number): string => `Alert fired again (${key % 2 === 0 ? 'disk' : 'cpu'})`;
+
+const opArb = (entities: number, keys: number): fc.Arbitrary<Op> =>
+	fc.oneof(
+		{ weight: 4, arbitrary: fc.record({ kind: fc.constant('link' as const), entity: fc.nat(entities - 1) }) },
+		{ weight: 4, arbitrary: fc.record({ kind: fc.constant('note' as const), key: fc.nat(keys - 1) }) },
+		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('status' as const), entity: fc.nat(entities - 1), close: fc.boolean() }) },
+	);
+
+const workerArb = (entities: number, keys: number): fc.Arbitrary<WorkerPlan> =>
+	fc.record(
+		{
+			startMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 * TIMING.settleMs })),
+			ops: fc.array(fc.record({ op: opArb(entities, keys), gapMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2 * TIMING.settleMs })) }), {
+				minLength: 1,
+				maxLength: 5,
+			}),
+			kill: fc.option(fc.record({ call: fc.integer({ min: 1, max: 30 }), after: fc.boolean() }), { nil: undefined, freq: 3 }),
+			storeFailures: fc.uniqueArray(fc.integer({ min: 1, max: 30 }), { maxLength: 2 }),
+		},
+		{ requiredKeys: ['startMs', 'ops', 'storeFailures'] },
+	);
+
+const faultArb: fc.Arbitrary<FaultPlan> = fc.record({
+	target: fc.constantFrom<FaultTarget>('create', 'create', 'note', 'note', 'search', 'notes-list', 'patch'),
+	kind: fc.constantFrom<FaultClass>('request-lost', 'response-lost', 'late-commit', 'late-commit', '429', '5xx'),
+	ms: fc.integer({ min: 0, max: TIMING.maxCommitDelayMs }),
+	times: fc.integer({ min: 1, max: 3 }),
+});
+
+export const scheduleArb: fc.Arbitrary<Schedule> = fc
+	.record({ entities: fc.integer({ min: 1, max: 3 }), keys: fc.integer({ min: 1, max: 4 }), workerCount: fc.integer({ min: 2, max: MAX_WORKERS }) })
+	.chain(({ entities, keys, workerCount }) =>
+		fc.record({
+			entities: fc.constant(entities),
+			keys: fc.constant(keys),
+			workers: fc.array(workerArb(entities, keys), { minLength: workerCount, maxLength: workerCount }),
+			faults: fc.array(faultArb, { maxLength: 6 }),
+		}),
+	);
+
+const TARGETS: Record<FaultTarget, { method: 'GET' | 'POST' | 'PATCH'; path: string }> = {
+	create: { method: 'POST', path: '/service/tickets' },
+	search: { method: 'GET', path: '/service/tickets' },
+	note: { method: 'POST', path: '/service/tickets/{parentId}/notes' },
+	'notes-list': { method: 'GET', path: '/service/tickets/{parentId}/notes' },
+	patch: { method: 'PATCH', path: '/service/tickets/{id}' },
+};
+
+function sandboxFault(plan: FaultPlan): Fault {
+	const { method, path } = TARGETS[plan.target];
+	const where = { method, path, times: plan.times };
+	switch (plan.kind) {
+		case 'request-lost':
+			return { ...where, kind: 'drop' };
+		case 'response-lost':
+			return { ...where, kind: 'drop-after-commit' };
+		case 'late-commit':
+			return { ...where, kind: 'late-commit', ms: plan.ms, respond: 'drop' };
+		case '429':
+			return { ...where, kind: 'status', status: 429, retryAfterSeconds: Math.round((plan.ms % TIMING.maxRetryAfterMs) / 1000) };
+		case '5xx':
+			return { ...where, kind: 'status', status: plan.ms % 2 ? 503 : 500 };
+	}
+}
+
+/** Figures over many schedules: what ran, what was injected, what broke. */
+export class SoakStats {
+	schedules = 0;
+	calls = 0;
+	succeeded = 0;
+	failedClearly = 0;
+	faultsByClass: Record<string, number> = {};
+	violations: string[] = [];
+
+	count(name: string, by = 1): void {
+		this.faultsByClass[name] = (this.faultsByClass[name] ?? 0) + by;
+	}
+
+	merge(other: SoakStats): void {
+		this.schedules += other.schedules;
+		this.calls += other.calls;
+		this.succeeded += other.succeeded;
+		this.failedClearly += other.failedClearly;
+		for (const [name, count] of Object.entries(other.faultsByClass)) this.count(name, count);
+		this.violations.push(...other.violations);
+	}
+}
+
+const SANDBOX_FAULT_CLASS: Record<string, string> = {
+	drop: 'request lost before the PSA',
+	'drop-after-commit': 'response lost after commit',
+	'late-commit': 'commit later than the client waits',
+	status: '429 / 5xx',
+};
+
+/** An error a user can act on: the package's own error kinds with a message, not a crash. */
+function isClearError(error: unknown): boolean {
+	if (isPsaError(error) || isStoreError(error)) return typeof error.message === 'string' && error.message.length > 10;
+	return false;
+}
+
+let scheduleCounter = 0;
+
+/**
+ * Runs one schedule, then lets the settle window pass with faults off, repeats every entity's link and every key's note
+ * once (as a monitoring tool re-fires), and checks the PSA's records. Throws with the violations (fast-check shrinks it).
+ */
+export async function runSchedule(world: World, schedule: Schedule, stats: SoakStats): Promise<void> {
+	const run = ++scheduleCounter;
+	const source = `s${run}-${world.engine}`;
+	const target = (entity: number) => ({ source, externalId: `alert-${entity}` });
+	const keyName = (key: number) => `${source}:note-${key}`;
+	world.sandbox.clearFaults();
+	world.sandbox.clearTickets();
+	world.sandbox.resetLog();
+	for (const fault of schedule.faults) world.sandbox.addFault(sandboxFault(fault));
+
+	const call = async (ctx: PsaServiceContext, op: Op): Promise<void> => {
+		if (op.kind === 'link') await link(ctx, target(op.entity), { summary: `Alert ${op.entity}`, companyId: 250, boardId: 1 });
+		else if (op.kind === 'note') {
+			const entity = entityOfKey(schedule, op.key);
+			await addNote(ctx, { ticket: { link: target(entity) }, text: textOfKey(op.key), type: 'internal', dedupeKey: keyName(op.key) });
+		} else if (op.close) await closeTicket(ctx, { link: target(op.entity) });
+		else await reopenTicket(ctx, { link: target(op.entity) });
+	};
+
+	const violations: string[] = [];
+	// FAULT_TRACE=1 prints every call's outcome and the PSA's request log: for reading a replayed failure.
+	const trace = process.env.FAULT_TRACE ? (line: string) => console.log(`[t=${world.scheduler.now() % 10_000_000}] ${line}`) : undefined;
+	const runs = schedule.workers.map((plan) => new WorkerRun(world.scheduler, plan.kill, new Set(plan.storeFailures)));
+	const workers = schedule.workers.map(async (plan, slot) => {
+		const ctx = world.context(slot, runs[slot]);
+		await world.scheduler.sleep(plan.startMs);
+		for (const { op, gapMs } of plan.ops) {
+			if (gapMs) await world.scheduler.sleep(gapMs);
+			stats.calls++;
+			try {
+				trace?.(`worker ${slot} starts ${JSON.stringify(op)}`);
+				await call(ctx, op);
+				trace?.(`worker ${slot} ok ${JSON.stringify(op)}`);
+				stats.succeeded++;
+			} catch (error) {
+				trace?.(`worker ${slot} failed ${JSON.stringify(op)}: ${String(error)}`);
+				if (error instanceof Killed) return;
+				if (!isClearError(error)) violations.push(`worker ${slot} ${JSON.stringify(op)} failed unclearly: ${String(error)}`);
+				else stats.failedClearly++;
+			}
+		}
+	});
+	const maxVirtualMs = 2 * 60 * 60 * 1000;
+	try {
+		await world.scheduler.drive(Promise.all(workers), maxVirtualMs);
+	} catch (error) {
+		if (error instanceof HangError) violations.push(`a call hung: ${error.message}`);
+		else throw error;
+	}
+
+	for (const entry of world.sandbox.requests) if (entry.fault) stats.count(SANDBOX_FAULT_CLASS[entry.fault] ?? entry.fault);
+	for (const workerRun of runs) {
+		if (workerRun.events.killed) stats.count('worker killed between steps');
+		if (workerRun.events.storeFailures) stats.count('store unavailable mid-step', workerRun.events.storeFailures);
+	}
+	const duplicates = schedule.workers.flatMap((plan) => plan.ops).length - new Set(schedule.workers.flatMap((plan) => plan.ops.map(({ op }) => JSON.stringify(op)))).size;
+	if (duplicates) stats.count('same item delivered twice', duplicates);
+
+	// The re-fire: after the settle window, with the PSA healthy, each entity and each key once more. All must succeed.
+	world.sandbox.clearFaults();
+	await world.scheduler.advance(TIMING.settleMs + 1000);
+	if (world.sandbox.pendingLateCommits) violations.push(`${world.sandbox.pendingLateCommits} late commits still pending after the settle window`);
+	const repair = world.context(0, new WorkerRun(world.scheduler, undefined, new Set()));
+	const usedKeys = [...new Set(schedule.workers.flatMap((plan) => plan.ops.flatMap(({ op }) => (op.kind === 'note' ? [op.key] : []))))];
+	const usedEntities = [...new Set([...schedule.workers.flatMap((plan) => plan.ops.map(({ op }) => (op.kind === 'note' ? entityOfKey(schedule, op.key) : op.entity))), ...usedKeys.map((key) => entityOfKey(schedule, key))])];
+	const repairs = (async () => {
+		for (const entity of usedEntities) await call(repair, { kind: 'link', entity });
+		for (const key of usedKeys) await call(repair, { kind: 'note', key });
+	})();
+	try {
+		await world.scheduler.drive(repairs, maxVirtualMs);
+	} catch (error) {
+		violations.push(`the re-fire after the settle window failed: ${error instanceof Error ? error.message : String(error)}`);
+	}
+
+	// Invariants, read from the PSA's own records.
+	const connectionId = repair.provider.connection.connectionId;
+	const ticketOf = new Map<number, number>();
+	for (const entity of usedEntities) {
+		const reference = repair.provider.externalReferenceOf(linkKeyOf(source, `alert-${entity}`));
+		const tickets = world.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
+		if (tickets.length !== 1) violations.push(`entity ${entity} has ${tickets.length} tickets in the PSA (ids ${tickets.map((ticket) => ticket.id).join(', ')})`);
+		const stored = await world.stores[0].links.find(connectionId, source, `alert-${entity}`);
+		if (tickets.length === 1 && stored?.ticketId !== tickets[0].id) violations.push(`entity ${entity}: the store points at ticket ${stored?.ticketId}, the PSA has ${tickets[0].id}`);
+		if (tickets.length) ticketOf.set(entity, tickets[0].id);
+	}
+	const ownerOfNote = new Map<number, number>();
+	for (const key of usedKeys) {
+		const receipt = await world.stores[0].noteReceipts.find(connectionId, keyName(key));
+		const ticketId = ticketOf.get(entityOfKey(schedule, key));
+		const note = world.sandbox.db.notes.find((candidate) => candidate.id === receipt?.noteId);
+		if (!receipt || receipt.state !== 'posted' || !note) violations.push(`key ${key}: receipt ${JSON.stringify(receipt?.state)} names note ${receipt?.noteId}, which the PSA does not have`);
+		else if (note.ticketId !== ticketId || note.text !== textOfKey(key)) violations.push(`key ${key}: its note ${note.id} is on ticket ${note.ticketId} with other text`);
+		if (receipt?.noteId) {
+			const owner = ownerOfNote.get(receipt.noteId);
+			if (owner !== undefined) violations.push(`note ${receipt.noteId} is owned by keys ${owner} and ${key}`);
+			ownerOfNote.set(receipt.noteId, key);
+		}
+	}
+	const groups = new Map<string, number>();
+	for (const key of usedKeys) {
+		const group = `${ticketOf.get(entityOfKey(schedule, key))}|${textOfKey(key)}`;
+		groups.set(group, (groups.get(group) ?? 0) + 1);
+	}
+	for (const [group, keys] of groups) {
+		const [ticketId, text] = group.split('|');
+		const notes = world.sandbox.db.notes.filter((note) => String(note.ticketId) === ticketId && note.text === text).length;
+		if (notes !== keys) violations.push(`ticket ${ticketId} has ${notes} notes "${text}" for ${keys} dedupe keys`);
+	}
+
+	stats.schedules++;
+	if (trace) {
+		for (const entry of world.sandbox.requests) trace(`${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`);
+		trace(JSON.stringify(world.sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text }))));
+	}
+	if (violations.length) {
+		stats.violations.push(...violations.map((violation) => `[${world.engine} schedule ${run}] ${violation}`));
+		throw new Error(`${violations.length} violation(s):\n${violations.join('\n')}`);
+	}
+}
