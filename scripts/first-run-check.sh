@@ -19,6 +19,7 @@ run() { # run <name> <timeout s> <command...>
 	clean "$name"
 }
 
+node "$repo/scripts/check-node.js" || { rm -rf "$work"; exit 2; }
 echo "node $(node -v), npm $(npm -v); working in $work"
 git clone -q "$repo" "$work/clone"
 
