@@ -1,4 +1,5 @@
-// The randomized exactly-once suite at npm-test size: random schedules with faults on SQLite and PostgreSQL, checked against the sandbox.
+// The randomized exactly-once suite at npm-test size: random schedules with faults on SQLite and PostgreSQL, in one process and across processes.
+import { checkProcessSchedules, startProcessWorld, type ProcessWorld } from './multi-process';
 import { checkSchedules, replayFromEnvironment } from './property';
 import { startWorld, type Engine, type World } from './world';
 
@@ -31,4 +32,26 @@ describe.each<Engine>(['sqlite', 'postgres'])('exactly once under random fault s
 			expect(stats.faultsByClass[fault] ?? 0).toBeGreaterThan(0);
 		}
 	});
+});
+
+/** Schedules per engine with one OS process per worker (seconds each); the soak runs more. */
+const PROCESS_RUNS = Number(process.env.FAULT_RUNS_PROCESSES ?? 2);
+
+describe.each<Engine>(['sqlite', 'postgres'])('exactly once with worker processes killed by SIGKILL on %s', (engine) => {
+	let world: ProcessWorld;
+
+	beforeAll(async () => {
+		world = await startProcessWorld(engine);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	it(`${PROCESS_RUNS} schedules across processes on real time: the same invariants`, async () => {
+		const stats = await checkProcessSchedules(world, PROCESS_RUNS, replayFromEnvironment().seed);
+		console.log(`[${engine}, processes] ${stats.schedules} schedules, ${stats.calls} calls, faults: ${JSON.stringify(stats.faultsByClass)}, violations: ${stats.violations.length}`);
+		expect(stats.violations).toEqual([]);
+		expect(stats.schedules).toBe(PROCESS_RUNS);
+	}, 300_000);
 });

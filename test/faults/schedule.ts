@@ -4,7 +4,9 @@ import { isPsaError } from '../../lib/providers/errors';
 import { linkKeyOf } from '../../lib/providers/link-key';
 import { addNote, closeTicket, link, reopenTicket, type PsaServiceContext } from '../../lib/services';
 import { isStoreError } from '../../lib/store';
-import type { Fault } from '../sandbox';
+import type { PsaProvider } from '../../lib/providers/types';
+import type { PsaStore } from '../../lib/store/types';
+import type { Fault, Sandbox } from '../sandbox';
 import { HangError } from './virtual-time';
 import { Killed, MAX_WORKERS, TIMING, WorkerRun, type KillPoint, type World } from './world';
 
@@ -86,7 +88,7 @@ const TARGETS: Record<FaultTarget, { method: 'GET' | 'POST' | 'PATCH'; path: str
 	patch: { method: 'PATCH', path: '/service/tickets/{id}' },
 };
 
-function sandboxFault(plan: FaultPlan): Fault {
+export function sandboxFault(plan: FaultPlan, respond: 'hold' | 'drop' = 'drop'): Fault {
 	const { method, path } = TARGETS[plan.target];
 	const where = { method, path, times: plan.times };
 	switch (plan.kind) {
@@ -95,7 +97,7 @@ function sandboxFault(plan: FaultPlan): Fault {
 		case 'response-lost':
 			return { ...where, kind: 'drop-after-commit' };
 		case 'late-commit':
-			return { ...where, kind: 'late-commit', ms: plan.ms, respond: 'drop' };
+			return { ...where, kind: 'late-commit', ms: plan.ms, respond };
 		case '429':
 			return { ...where, kind: 'status', status: 429, retryAfterSeconds: Math.round((plan.ms % TIMING.maxRetryAfterMs) / 1000) };
 		case '5xx':
@@ -126,7 +128,7 @@ export class SoakStats {
 	}
 }
 
-const SANDBOX_FAULT_CLASS: Record<string, string> = {
+export const SANDBOX_FAULT_CLASS: Record<string, string> = {
 	drop: 'request lost before the PSA',
 	'drop-after-commit': 'response lost after commit',
 	'late-commit': 'commit later than the client waits',
@@ -134,12 +136,88 @@ const SANDBOX_FAULT_CLASS: Record<string, string> = {
 };
 
 /** An error a user can act on: the package's own error kinds with a message, not a crash. */
-function isClearError(error: unknown): boolean {
+export function isClearError(error: unknown): boolean {
 	if (isPsaError(error) || isStoreError(error)) return typeof error.message === 'string' && error.message.length > 10;
 	return false;
 }
 
 let scheduleCounter = 0;
+
+/** A schedule under its own source name, so schedules sharing a store and a sandbox never meet. */
+export interface NamedSchedule {
+	schedule: Schedule;
+	source: string;
+}
+
+const targetOf = (source: string, entity: number) => ({ source, externalId: `alert-${entity}` });
+const keyNameOf = (source: string, key: number) => `${source}:note-${key}`;
+
+/** One call of a schedule, as PSA Link > Link, PSA Note > Add (by link, keyed) and PSA Status > Close / Reopen make it. */
+export async function callOp(ctx: PsaServiceContext, { schedule, source }: NamedSchedule, op: Op): Promise<void> {
+	if (op.kind === 'link') await link(ctx, targetOf(source, op.entity), { summary: `Alert ${op.entity}`, companyId: 250, boardId: 1 });
+	else if (op.kind === 'note') {
+		const entity = entityOfKey(schedule, op.key);
+		await addNote(ctx, { ticket: { link: targetOf(source, entity) }, text: textOfKey(op.key), type: 'internal', dedupeKey: keyNameOf(source, op.key) });
+	} else if (op.close) await closeTicket(ctx, { link: targetOf(source, op.entity) });
+	else await reopenTicket(ctx, { link: targetOf(source, op.entity) });
+}
+
+function usedBy(schedule: Schedule): { entities: number[]; keys: number[] } {
+	const ops = schedule.workers.flatMap((plan) => plan.ops.map(({ op }) => op));
+	const keys = [...new Set(ops.flatMap((op) => (op.kind === 'note' ? [op.key] : [])))];
+	const entities = [...new Set([...ops.flatMap((op) => (op.kind === 'note' ? [] : [op.entity])), ...keys.map((key) => entityOfKey(schedule, key))])];
+	return { entities, keys };
+}
+
+/** The monitoring tool's re-fire once the dust has settled: every entity's link, then every key's note, once each. */
+export async function refire(ctx: PsaServiceContext, named: NamedSchedule): Promise<void> {
+	const { entities, keys } = usedBy(named.schedule);
+	for (const entity of entities) await callOp(ctx, named, { kind: 'link', entity });
+	for (const key of keys) await callOp(ctx, named, { kind: 'note', key });
+}
+
+/**
+ * The invariants, read from the PSA's records: one ticket per entity (and the store pointing at it), each key's note on
+ * the PSA with its text and ticket, no note owned by two keys, and per ticket and text as many notes as keys.
+ */
+export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider: PsaProvider, { schedule, source }: NamedSchedule): Promise<string[]> {
+	const violations: string[] = [];
+	const { entities, keys } = usedBy(schedule);
+	const connectionId = provider.connection.connectionId;
+	const ticketOf = new Map<number, number>();
+	for (const entity of entities) {
+		const reference = provider.externalReferenceOf(linkKeyOf(source, `alert-${entity}`));
+		const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
+		if (tickets.length !== 1) violations.push(`entity ${entity} has ${tickets.length} tickets in the PSA (ids ${tickets.map((ticket) => ticket.id).join(', ')})`);
+		const stored = await store.links.find(connectionId, source, `alert-${entity}`);
+		if (tickets.length === 1 && stored?.ticketId !== tickets[0].id) violations.push(`entity ${entity}: the store points at ticket ${stored?.ticketId}, the PSA has ${tickets[0].id}`);
+		if (tickets.length) ticketOf.set(entity, tickets[0].id);
+	}
+	const ownerOfNote = new Map<number, number>();
+	for (const key of keys) {
+		const receipt = await store.noteReceipts.find(connectionId, keyNameOf(source, key));
+		const ticketId = ticketOf.get(entityOfKey(schedule, key));
+		const note = sandbox.db.notes.find((candidate) => candidate.id === receipt?.noteId);
+		if (!receipt || receipt.state !== 'posted' || !note) violations.push(`key ${key}: receipt ${JSON.stringify(receipt?.state)} names note ${receipt?.noteId}, which the PSA does not have`);
+		else if (note.ticketId !== ticketId || note.text !== textOfKey(key)) violations.push(`key ${key}: its note ${note.id} is on ticket ${note.ticketId} with other text`);
+		if (receipt?.noteId) {
+			const owner = ownerOfNote.get(receipt.noteId);
+			if (owner !== undefined) violations.push(`note ${receipt.noteId} is owned by keys ${owner} and ${key}`);
+			ownerOfNote.set(receipt.noteId, key);
+		}
+	}
+	const groups = new Map<string, number>();
+	for (const key of keys) {
+		const group = `${ticketOf.get(entityOfKey(schedule, key))}|${textOfKey(key)}`;
+		groups.set(group, (groups.get(group) ?? 0) + 1);
+	}
+	for (const [group, count] of groups) {
+		const [ticketId, text] = group.split('|');
+		const notes = sandbox.db.notes.filter((note) => String(note.ticketId) === ticketId && note.text === text).length;
+		if (notes !== count) violations.push(`ticket ${ticketId} has ${notes} notes "${text}" for ${count} dedupe keys`);
+	}
+	return violations;
+}
 
 /**
  * Runs one schedule, then lets the settle window pass with faults off, repeats every entity's link and every key's note
@@ -148,21 +226,13 @@ let scheduleCounter = 0;
 export async function runSchedule(world: World, schedule: Schedule, stats: SoakStats): Promise<void> {
 	const run = ++scheduleCounter;
 	const source = `s${run}-${world.engine}`;
-	const target = (entity: number) => ({ source, externalId: `alert-${entity}` });
-	const keyName = (key: number) => `${source}:note-${key}`;
 	world.sandbox.clearFaults();
 	world.sandbox.clearTickets();
 	world.sandbox.resetLog();
 	for (const fault of schedule.faults) world.sandbox.addFault(sandboxFault(fault));
 
-	const call = async (ctx: PsaServiceContext, op: Op): Promise<void> => {
-		if (op.kind === 'link') await link(ctx, target(op.entity), { summary: `Alert ${op.entity}`, companyId: 250, boardId: 1 });
-		else if (op.kind === 'note') {
-			const entity = entityOfKey(schedule, op.key);
-			await addNote(ctx, { ticket: { link: target(entity) }, text: textOfKey(op.key), type: 'internal', dedupeKey: keyName(op.key) });
-		} else if (op.close) await closeTicket(ctx, { link: target(op.entity) });
-		else await reopenTicket(ctx, { link: target(op.entity) });
-	};
+	const named = { schedule, source };
+	const call = (ctx: PsaServiceContext, op: Op) => callOp(ctx, named, op);
 
 	const violations: string[] = [];
 	// FAULT_TRACE=1 prints every call's outcome and the PSA's request log: for reading a replayed failure.
@@ -208,52 +278,12 @@ export async function runSchedule(world: World, schedule: Schedule, stats: SoakS
 	await world.scheduler.advance(TIMING.settleMs + 1000);
 	if (world.sandbox.pendingLateCommits) violations.push(`${world.sandbox.pendingLateCommits} late commits still pending after the settle window`);
 	const repair = world.context(0, new WorkerRun(world.scheduler, undefined, new Set()));
-	const usedKeys = [...new Set(schedule.workers.flatMap((plan) => plan.ops.flatMap(({ op }) => (op.kind === 'note' ? [op.key] : []))))];
-	const usedEntities = [...new Set([...schedule.workers.flatMap((plan) => plan.ops.map(({ op }) => (op.kind === 'note' ? entityOfKey(schedule, op.key) : op.entity))), ...usedKeys.map((key) => entityOfKey(schedule, key))])];
-	const repairs = (async () => {
-		for (const entity of usedEntities) await call(repair, { kind: 'link', entity });
-		for (const key of usedKeys) await call(repair, { kind: 'note', key });
-	})();
 	try {
-		await world.scheduler.drive(repairs, maxVirtualMs);
+		await world.scheduler.drive(refire(repair, named), maxVirtualMs);
 	} catch (error) {
 		violations.push(`the re-fire after the settle window failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
-
-	// Invariants, read from the PSA's own records.
-	const connectionId = repair.provider.connection.connectionId;
-	const ticketOf = new Map<number, number>();
-	for (const entity of usedEntities) {
-		const reference = repair.provider.externalReferenceOf(linkKeyOf(source, `alert-${entity}`));
-		const tickets = world.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
-		if (tickets.length !== 1) violations.push(`entity ${entity} has ${tickets.length} tickets in the PSA (ids ${tickets.map((ticket) => ticket.id).join(', ')})`);
-		const stored = await world.stores[0].links.find(connectionId, source, `alert-${entity}`);
-		if (tickets.length === 1 && stored?.ticketId !== tickets[0].id) violations.push(`entity ${entity}: the store points at ticket ${stored?.ticketId}, the PSA has ${tickets[0].id}`);
-		if (tickets.length) ticketOf.set(entity, tickets[0].id);
-	}
-	const ownerOfNote = new Map<number, number>();
-	for (const key of usedKeys) {
-		const receipt = await world.stores[0].noteReceipts.find(connectionId, keyName(key));
-		const ticketId = ticketOf.get(entityOfKey(schedule, key));
-		const note = world.sandbox.db.notes.find((candidate) => candidate.id === receipt?.noteId);
-		if (!receipt || receipt.state !== 'posted' || !note) violations.push(`key ${key}: receipt ${JSON.stringify(receipt?.state)} names note ${receipt?.noteId}, which the PSA does not have`);
-		else if (note.ticketId !== ticketId || note.text !== textOfKey(key)) violations.push(`key ${key}: its note ${note.id} is on ticket ${note.ticketId} with other text`);
-		if (receipt?.noteId) {
-			const owner = ownerOfNote.get(receipt.noteId);
-			if (owner !== undefined) violations.push(`note ${receipt.noteId} is owned by keys ${owner} and ${key}`);
-			ownerOfNote.set(receipt.noteId, key);
-		}
-	}
-	const groups = new Map<string, number>();
-	for (const key of usedKeys) {
-		const group = `${ticketOf.get(entityOfKey(schedule, key))}|${textOfKey(key)}`;
-		groups.set(group, (groups.get(group) ?? 0) + 1);
-	}
-	for (const [group, keys] of groups) {
-		const [ticketId, text] = group.split('|');
-		const notes = world.sandbox.db.notes.filter((note) => String(note.ticketId) === ticketId && note.text === text).length;
-		if (notes !== keys) violations.push(`ticket ${ticketId} has ${notes} notes "${text}" for ${keys} dedupe keys`);
-	}
+	violations.push(...(await psaViolations(world.sandbox, world.stores[0], repair.provider, named)));
 
 	stats.schedules++;
 	if (trace) {

@@ -1,0 +1,89 @@
+// npm run test:faults: the exactly-once soak (thousands of schedules per engine, in one process and across processes) with its figures.
+import { PG_URL_ENV, startPostgres, type RunningPostgres } from '../helpers/postgres';
+import { checkProcessSchedules, startProcessWorld } from './multi-process';
+import { checkSchedules, replayFromEnvironment } from './property';
+import { SoakStats } from './schedule';
+import { startWorld, type Engine } from './world';
+
+/** Sizes: the issue's floor, overridable with FAULT_SOAK_SQLITE, FAULT_SOAK_POSTGRES, FAULT_SOAK_PROCESSES. */
+const SIZES = {
+	sqlite: Number(process.env.FAULT_SOAK_SQLITE ?? 10_000),
+	postgres: Number(process.env.FAULT_SOAK_POSTGRES ?? 2_000),
+	processes: Number(process.env.FAULT_SOAK_PROCESSES ?? 50),
+};
+/** Schedules per fast-check run: a failure shrinks within its batch, and progress shows between batches. */
+const BATCH = 1000;
+
+function report(label: string, stats: SoakStats, seconds: number): void {
+	const classes = Object.entries(stats.faultsByClass)
+		.sort(([a], [b]) => a.localeCompare(b))
+		.map(([name, count]) => `${name} ${count}`)
+		.join(', ');
+	console.log(
+		`${label}: ${stats.schedules} schedules in ${seconds.toFixed(1)} s, ${stats.calls} calls (${stats.succeeded} succeeded, ${stats.failedClearly} failed with a clear error); faults injected: ${classes}; violations: ${stats.violations.length}`,
+	);
+	for (const violation of stats.violations.slice(0, 20)) console.log(`  ${violation}`);
+}
+
+async function inProcess(engine: Engine, total: number): Promise<SoakStats> {
+	const world = await startWorld(engine);
+	const stats = new SoakStats();
+	const started = performance.now();
+	try {
+		for (let done = 0; done < total; done += BATCH) {
+			const numRuns = Math.min(BATCH, total - done);
+			try {
+				stats.merge(await checkSchedules(world, { numRuns, ...replayFromEnvironment() }));
+			} catch (error) {
+				stats.violations.push(String(error instanceof Error ? error.message : error));
+				break;
+			}
+			console.log(`  ${engine}: ${done + numRuns}/${total} schedules, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+		}
+	} finally {
+		await world.close();
+	}
+	report(`${engine}, workers in one process (virtual time)`, stats, (performance.now() - started) / 1000);
+	return stats;
+}
+
+async function acrossProcesses(engine: Engine, total: number): Promise<SoakStats> {
+	const world = await startProcessWorld(engine);
+	const started = performance.now();
+	let stats = new SoakStats();
+	try {
+		stats = await checkProcessSchedules(world, total, replayFromEnvironment().seed);
+	} catch (error) {
+		stats.violations.push(String(error instanceof Error ? error.message : error));
+	} finally {
+		await world.close();
+	}
+	report(`${engine}, one process per worker, SIGKILL (real time)`, stats, (performance.now() - started) / 1000);
+	return stats;
+}
+
+async function main(): Promise<void> {
+	process.env.N8N_LOG_LEVEL = 'silent';
+	let postgres: RunningPostgres | undefined;
+	if (!process.env[PG_URL_ENV]) {
+		postgres = await startPostgres();
+		process.env[PG_URL_ENV] = postgres.url;
+	}
+	const started = performance.now();
+	const all = new SoakStats();
+	try {
+		all.merge(await inProcess('sqlite', SIZES.sqlite));
+		all.merge(await inProcess('postgres', SIZES.postgres));
+		all.merge(await acrossProcesses('sqlite', SIZES.processes));
+		all.merge(await acrossProcesses('postgres', SIZES.processes));
+	} finally {
+		await postgres?.stop();
+	}
+	console.log(`\nfault soak: ${all.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(0)} s, violations: ${all.violations.length}`);
+	process.exitCode = all.violations.length ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});
