@@ -190,6 +190,17 @@ describe('ticket rules', () => {
 		expect(errorOf(() => ticketSummary('  ')).details.field).toBe('summary');
 	});
 
+	test('summaries are counted in UTF-16 code units, as ConnectWise counts: 60 emoji are 120 units and are cut', () => {
+		const fire = '\u{1F525}';
+		expect(ticketSummary(fire.repeat(50))).toEqual({ summary: fire.repeat(50), truncated: false });
+		const { summary, truncated } = ticketSummary(fire.repeat(60));
+		expect(truncated).toBe(true);
+		expect(summary.length).toBeLessThanOrEqual(100);
+		// Cut between characters, never inside a surrogate pair: 49 emoji (98 units) and the ellipsis.
+		expect(summary).toBe(`${fire.repeat(49)}\u2026`);
+		expect(ticketSummary(`a${fire.repeat(60)}`).summary).toBe(`a${fire.repeat(49)}\u2026`);
+	});
+
 	test('externalXRef: short keys as they are, long keys as a stable hash', () => {
 		expect(externalXRefFor('prometheus:alert-1')).toBe('prometheus:alert-1');
 		const long = `zabbix:${'h'.repeat(200)}`;
