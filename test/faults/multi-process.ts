@@ -195,8 +195,7 @@ export async function runProcessSchedule(world: ProcessWorld, virtual: Schedule,
 }
 
 /** `numRuns` random schedules across processes; rejects with fast-check's report. Shrinking is off: each run costs seconds. */
-export async function checkProcessSchedules(world: ProcessWorld, numRuns: number, seed?: number): Promise<SoakStats> {
-	const stats = new SoakStats();
+export async function checkProcessSchedules(world: ProcessWorld, numRuns: number, seed?: number, stats = new SoakStats()): Promise<SoakStats> {
 	await fc.assert(
 		fc.asyncProperty(scheduleArb, async (schedule) => {
 			await runProcessSchedule(world, schedule, stats);

@@ -16,8 +16,7 @@ export function replayFromEnvironment(): Pick<PropertyRun, 'seed' | 'path'> {
 }
 
 /** Runs `numRuns` random schedules; resolves with the figures, rejects with fast-check's report (seed, shrunk schedule). */
-export async function checkSchedules(world: World, run: PropertyRun): Promise<SoakStats> {
-	const stats = new SoakStats();
+export async function checkSchedules(world: World, run: PropertyRun, stats = new SoakStats()): Promise<SoakStats> {
 	const seed = run.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
 	await fc.assert(
 		fc.asyncProperty(scheduleArb, async (schedule) => {
@@ -26,4 +25,11 @@ export async function checkSchedules(world: World, run: PropertyRun): Promise<So
 		{ numRuns: run.numRuns, seed, ...(run.path ? { path: run.path } : {}), endOnFailure: false, verbose: 0 },
 	);
 	return stats;
+}
+
+/** fast-check's report with the violations that failed the schedule (they are its cause). */
+export function describeFailure(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	const cause = error.cause instanceof Error ? `\n${error.cause.message}` : '';
+	return `${error.message}${cause}`;
 }

@@ -1,7 +1,7 @@
 // npm run test:faults: the exactly-once soak (thousands of schedules per engine, in one process and across processes) with its figures.
 import { PG_URL_ENV, startPostgres, type RunningPostgres } from '../helpers/postgres';
 import { checkProcessSchedules, startProcessWorld } from './multi-process';
-import { checkSchedules, replayFromEnvironment } from './property';
+import { checkSchedules, describeFailure, replayFromEnvironment } from './property';
 import { SoakStats } from './schedule';
 import { startWorld, type Engine } from './world';
 
@@ -33,9 +33,9 @@ async function inProcess(engine: Engine, total: number): Promise<SoakStats> {
 		for (let done = 0; done < total; done += BATCH) {
 			const numRuns = Math.min(BATCH, total - done);
 			try {
-				stats.merge(await checkSchedules(world, { numRuns, ...replayFromEnvironment() }));
+				await checkSchedules(world, { numRuns, ...replayFromEnvironment() }, stats);
 			} catch (error) {
-				stats.violations.push(String(error instanceof Error ? error.message : error));
+				console.log(describeFailure(error));
 				break;
 			}
 			console.log(`  ${engine}: ${done + numRuns}/${total} schedules, ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -50,11 +50,11 @@ async function inProcess(engine: Engine, total: number): Promise<SoakStats> {
 async function acrossProcesses(engine: Engine, total: number): Promise<SoakStats> {
 	const world = await startProcessWorld(engine);
 	const started = performance.now();
-	let stats = new SoakStats();
+	const stats = new SoakStats();
 	try {
-		stats = await checkProcessSchedules(world, total, replayFromEnvironment().seed);
+		await checkProcessSchedules(world, total, replayFromEnvironment().seed, stats);
 	} catch (error) {
-		stats.violations.push(String(error instanceof Error ? error.message : error));
+		console.log(describeFailure(error));
 	} finally {
 		await world.close();
 	}

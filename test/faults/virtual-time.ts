@@ -1,5 +1,8 @@
 // Virtual time for the fault suite: timers fire only when no tracked I/O is in flight, so settle windows cost nothing.
 
+/** Real time a tracked request or store call may take before the schedule counts as hung. */
+const STUCK_IO_MS = 10_000;
+
 export class HangError extends Error {
 	constructor(message: string) {
 		super(message);
@@ -75,13 +78,17 @@ export class VirtualScheduler {
 		done.catch(() => undefined);
 		const deadline = this.time + maxVirtualMs;
 		let idleTurns = 0;
+		let waitingSince = performance.now();
 		while (!settled) {
 			await new Promise((resolve) => setImmediate(resolve));
 			if (settled) break;
 			if (this.inflight > 0) {
 				idleTurns = 0;
+				// A request or store call that never returns (a lock nobody releases) is a hang too.
+				if (performance.now() - waitingSince > STUCK_IO_MS) throw new HangError(`${this.inflight} request(s) or store call(s) did not return within ${STUCK_IO_MS / 1000} s of real time`);
 				continue;
 			}
+			waitingSince = performance.now();
 			if (this.timers.length) {
 				idleTurns = 0;
 				this.fireNext();
