@@ -7,6 +7,7 @@ import * as m004 from './004_member_map';
 import * as m005 from './005_status_map';
 import * as m006 from './006_audit_events';
 import * as m007 from './007_note_receipt_owner';
+import * as m008 from './008_link_lifecycle';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'005_status_map': m005,
 	'006_audit_events': m006,
 	'007_note_receipt_owner': m007,
+	'008_link_lifecycle': m008,
 });

@@ -4,20 +4,30 @@ import { createHash } from 'node:crypto';
 /** Prefix of a reference that stands for a key too long for the PSA's field. */
 export const HASHED_REFERENCE_PREFIX = 'psa-sha256:';
 
+/** Separates a later generation's number from the entity; a control character, which sources and ids may not hold. */
+const GENERATION_SEPARATOR = '\u001e';
+
 /**
  * The key of a link: `source:externalId`, never shortened. The source may not contain ":" for new links, so the key
- * names one (source, external id) pair.
+ * names one (source, external id) pair. A later ticket for the same entity (a new ticket after the first was closed)
+ * is its own generation with its own key, so a search by key never finds the closed ticket instead.
  */
-export function linkKeyOf(source: string, externalId: string): string {
-	return `${source}:${externalId}`;
+export function linkKeyOf(source: string, externalId: string, generation = 0): string {
+	return generation > 0 ? `${source}:${externalId}${GENERATION_SEPARATOR}${generation}` : `${source}:${externalId}`;
+}
+
+/** A link key as people read it: a later generation shows as `source:externalId#2`. */
+export function linkKeyLabel(linkKey: string): string {
+	return linkKey.replace(GENERATION_SEPARATOR, '#');
 }
 
 /**
  * What is written to the ticket's external-reference field for a link key: the key itself when it fits `maxLength`
  * (counted in UTF-16 code units, as ConnectWise and Autotask count), otherwise "psa-sha256:" + the SHA-256 hex of the
- * key. A key that itself starts with the prefix is always hashed, so a reference never names two keys.
+ * key. A key that starts with the prefix, or holds a control character (a later generation), is always hashed, so a
+ * reference never names two keys and no PSA field is asked to store a control character.
  */
 export function psaReferenceOf(linkKey: string, maxLength: number): string {
-	if (linkKey.length <= maxLength && !linkKey.startsWith(HASHED_REFERENCE_PREFIX)) return linkKey;
+	if (linkKey.length <= maxLength && !linkKey.startsWith(HASHED_REFERENCE_PREFIX) && !/[\u0000-\u001f\u007f]/.test(linkKey)) return linkKey;
 	return HASHED_REFERENCE_PREFIX + createHash('sha256').update(linkKey, 'utf8').digest('hex');
 }

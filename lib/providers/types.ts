@@ -91,6 +91,10 @@ export interface PsaTicket {
 	/** The link key stored on the ticket (ConnectWise externalXRef). */
 	externalRef?: string;
 	closed: boolean;
+	/** When the ticket was closed (ISO 8601), when the PSA says. */
+	closedAt?: string;
+	/** The ticket this one was merged into (it is then closed for good). */
+	mergedIntoTicketId?: number;
 	updatedAt?: string;
 	/** Who last changed the ticket (ConnectWise _info.updatedBy: a member identifier; the API member for API changes). */
 	updatedBy?: string;

@@ -1,11 +1,12 @@
 // Link: one external entity (source + external id) to exactly one ticket — find-or-create, safe under retries and concurrent workers.
 import { randomUUID } from 'node:crypto';
 import { PsaError, isPsaError } from '../providers/errors';
-import { linkKeyOf } from '../providers/link-key';
+import { linkKeyLabel, linkKeyOf } from '../providers/link-key';
 import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
 import { ownChangeRecord } from './echo';
+import { applyClosedPolicy, type ClosedTicketPolicy } from './lifecycle';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
 import { optionalId, requireId, requireKeyText, requireText } from './validation';
@@ -32,6 +33,10 @@ export interface LinkOptions {
 	 * the abandoned attempt sent has committed by then, so the taker's search by link key proves whether it exists.
 	 */
 	staleAfterMs?: number;
+	/** What a linked ticket that was closed (or deleted, or merged) means for a new occurrence; default 'as-is'. */
+	whenClosed?: ClosedTicketPolicy;
+	/** For 'reopen-recent': a ticket closed less than this many hours ago is reopened, an older one replaced (default 24). */
+	reopenWithinHours?: number;
 }
 
 export interface LinkResult {
@@ -45,6 +50,14 @@ export interface LinkResult {
 	/** True when a create whose response was lost was found again by its link key instead of created twice. */
 	recovered?: boolean;
 	ticket?: PsaTicket;
+	/** How often Link was called for the entity, this call included; first and last of them. */
+	occurrences: number;
+	firstSeenAt: string | null;
+	lastSeenAt: string | null;
+	/** True when this call reopened the closed ticket. */
+	reopened: boolean;
+	/** The ticket the entity was linked to before this one (after a new ticket replaced a closed one). */
+	previousTicketId: number | null;
 }
 
 const DEFAULT_WAIT_MS = 10_000;
@@ -87,19 +100,22 @@ export async function link(
 	const staleAfterMs = options.staleAfterMs ?? ctx.provider.outcomeSettleMs;
 	const deadline = ctx.now() + waitMs;
 	let pollMs = 50;
+	const create = (claim: ClaimHeld) => createClaimed(ctx, connectionId, target, ticketInput, fields, { ...claim, staleAfterMs });
 
 	for (;;) {
 		const existing = await ctx.store.links.find(connectionId, target.source, target.externalId);
 		if (existing && existing.ticketId !== null && existing.state !== 'pending') {
-			return resultOf(ctx, existing, false);
+			const decided = await applyClosedPolicy(ctx, connectionId, existing, { ...options, staleAfterMs }, {
+				create,
+				finish: (row, extra) => seenResult(ctx, connectionId, row, extra),
+			});
+			if (decided === 'again') continue;
+			return decided;
 		}
 		if (!existing) {
 			const claimToken = randomUUID();
 			const claim = await ctx.store.links.claim(connectionId, target.source, target.externalId, claimToken);
-			if (claim.claimed) {
-				return createClaimed(ctx, connectionId, target, ticketInput, fields, { claimToken, searchFirst: false, staleAfterMs });
-			}
-			if (claim.link.state !== 'pending' && claim.link.ticketId !== null) return resultOf(ctx, claim.link, false);
+			if (claim.claimed) return create({ claimToken, searchFirst: false, generation: 0 });
 			continue;
 		}
 		// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
@@ -109,9 +125,7 @@ export async function link(
 			// abandoned attempt may have created the ticket), and nobody can claim it fresh in between.
 			const claimToken = randomUUID();
 			const takeover = await ctx.store.links.takeOver(connectionId, target.source, target.externalId, claimToken, staleAfterMs);
-			if (takeover.claimed) {
-				return createClaimed(ctx, connectionId, target, ticketInput, fields, { claimToken, searchFirst: true, staleAfterMs });
-			}
+			if (takeover.claimed) return create({ claimToken, searchFirst: true, generation: takeover.row?.generation ?? existing.generation });
 			continue;
 		}
 		if (ctx.now() >= deadline) {
@@ -135,10 +149,11 @@ async function createClaimed(
 	target: LinkTarget,
 	ticketInput: Omit<PsaTicketCreate, 'externalRef' | 'ownerId'>,
 	fields: TicketFields,
-	claim: { claimToken: string; searchFirst: boolean; staleAfterMs: number },
+	claim: ClaimHeld & { staleAfterMs: number },
 ): Promise<LinkResult> {
 	const { claimToken, searchFirst } = claim;
-	const externalRef = linkKeyOf(target.source, target.externalId);
+	// Each generation (the entity's next ticket after a close) has its own key, so its search never finds an older ticket.
+	const externalRef = linkKeyOf(target.source, target.externalId, claim.generation);
 	const refreshClaim = () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken);
 	let ticket: PsaTicket | undefined;
 	let recovered = false;
@@ -223,17 +238,45 @@ async function createClaimed(
 		await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id, { replace: true });
 	}
 	rememberTicket(ctx.cache, connectionId, ticket);
+	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
+	const linked: TicketLink = stored && stored.ticketId === ticket.id ? stored : { ...(stored ?? placeholderLink(connectionId, target, ctx.now())), ticketId: ticket.id, state: 'linked' };
+	return seenResult(ctx, connectionId, linked, { created: true, ...(recovered ? { recovered: true } : {}), ticket });
+}
+
+/** A claim this run holds: its token, whether it must search before creating, and the generation it creates. */
+export interface ClaimHeld {
+	claimToken: string;
+	searchFirst: boolean;
+	generation: number;
+}
+
+function placeholderLink(connectionId: string, target: LinkTarget, now: number): TicketLink {
+	const at = new Date(now);
 	return {
-		created: true,
-		source: target.source,
-		externalId: target.externalId,
-		linkKey: externalRef,
-		ticketId: ticket.id,
+		connectionId,
+		...target,
 		state: 'linked',
-		ticketUrl: ctx.provider.ticketUrl(ticket.id),
-		...(recovered ? { recovered: true } : {}),
-		ticket,
+		ticketId: null,
+		claimToken: null,
+		createdAt: at,
+		updatedAt: at,
+		generation: 0,
+		previousTicketId: null,
+		occurrences: 0,
+		firstSeenAt: null,
+		lastSeenAt: null,
+		ticketState: null,
+		ticketStateAt: null,
+		ticketClosedAt: null,
+		reopening: false,
 	};
+}
+
+/** The result for a link, counting this call as one occurrence of the entity (one store write). */
+async function seenResult(ctx: PsaServiceContext, connectionId: string, link: TicketLink, extra: Partial<LinkResult> = {}): Promise<LinkResult> {
+	const seen = (await ctx.store.links.seen(connectionId, link.source, link.externalId)) ?? link;
+	// The row may have moved on meanwhile (another run's next generation); this call's ticket is the one it decided on.
+	return { ...resultOf(ctx, { ...seen, ticketId: link.ticketId, state: link.state, generation: link.generation, previousTicketId: link.previousTicketId }), ...extra };
 }
 
 class UnresolvedCreate extends Error {
@@ -303,16 +346,21 @@ function validateFields(fields: TicketFields): Omit<PsaTicketCreate, 'externalRe
 	};
 }
 
-function resultOf(ctx: PsaServiceContext, stored: TicketLink, created: boolean): LinkResult {
+function resultOf(ctx: PsaServiceContext, stored: TicketLink, created = false): LinkResult {
 	const ticketId = stored.ticketId as number;
 	return {
 		created,
 		source: stored.source,
 		externalId: stored.externalId,
-		linkKey: linkKeyOf(stored.source, stored.externalId),
+		linkKey: linkKeyLabel(linkKeyOf(stored.source, stored.externalId, stored.generation)),
 		ticketId,
 		state: stored.state,
-		ticketUrl: ctx.provider.ticketUrl(ticketId),
+		ticketUrl: stored.ticketId !== null ? ctx.provider.ticketUrl(ticketId) : '',
+		occurrences: stored.occurrences,
+		firstSeenAt: stored.firstSeenAt?.toISOString() ?? null,
+		lastSeenAt: stored.lastSeenAt?.toISOString() ?? null,
+		reopened: false,
+		previousTicketId: stored.previousTicketId,
 	};
 }
 
@@ -382,18 +430,18 @@ export async function unlink(ctx: PsaServiceContext, targetInput: LinkTarget): P
 export async function listLinks(
 	ctx: PsaServiceContext,
 	filter: { source?: string; state?: LinkState; limit?: number; offset?: number } = {},
-): Promise<Array<Omit<LinkResult, 'created'>>> {
+): Promise<Array<Omit<LinkResult, 'created' | 'reopened'> & { createdAt: string; updatedAt: string; ticketState: string | null }>> {
 	const connectionId = await connectionOf(ctx);
 	const source = filter.source?.trim() ? filter.source.trim() : undefined;
 	const links = await ctx.store.links.list(connectionId, { ...filter, source });
-	return links.map((stored) => ({
-		source: stored.source,
-		externalId: stored.externalId,
-		linkKey: linkKeyOf(stored.source, stored.externalId),
-		ticketId: stored.ticketId as number,
-		state: stored.state,
-		ticketUrl: stored.ticketId !== null ? ctx.provider.ticketUrl(stored.ticketId) : '',
-		createdAt: stored.createdAt.toISOString(),
-		updatedAt: stored.updatedAt.toISOString(),
-	}));
+	return links.map((stored) => {
+		const { created: _created, reopened: _reopened, ...result } = resultOf(ctx, stored);
+		return {
+			...result,
+			ticketUrl: stored.ticketId !== null ? result.ticketUrl : '',
+			ticketState: stored.ticketState,
+			createdAt: stored.createdAt.toISOString(),
+			updatedAt: stored.updatedAt.toISOString(),
+		};
+	});
 }

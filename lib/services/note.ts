@@ -1,5 +1,5 @@
 // Note: add a discussion / internal / resolution note to a ticket, optionally attributed to a mapped member, deduplicated by a key.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PsaError } from '../providers/errors';
 import type { PsaNote, PsaNoteType } from '../providers/types';
 import { connectionOf, delay, type PsaServiceContext } from './context';
@@ -19,6 +19,10 @@ export interface AddNoteInput {
 	dedupeKey?: string;
 	/** A pending receipt not refreshed for this long is taken over (default: the provider's outcomeSettleMs). */
 	staleAfterMs?: number;
+	/** Flapping: after a note, repeats on the ticket (with the same quiet key) within this many minutes post nothing. */
+	quietPeriodMinutes?: number;
+	/** Separates quiet periods on one ticket (e.g. "fired-again" vs "resolved"); one period per ticket when empty. */
+	quietKey?: string;
 }
 
 export interface AddNoteResult {
@@ -30,6 +34,8 @@ export interface AddNoteResult {
 	dedupeKey?: string;
 	/** True when a note whose response was lost was found on the ticket instead of posted again. */
 	recovered?: boolean;
+	/** True when the note was not posted because an earlier one on the ticket started a quiet period that still runs. */
+	suppressed?: boolean;
 	note?: PsaNote;
 }
 
@@ -54,8 +60,47 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 		});
 	}
 	const dedupeKey = input.dedupeKey?.trim() ? requireKeyText(input.dedupeKey, 'Dedupe Key', 500) : undefined;
+	const quietPeriodMs = quietPeriodOf(input);
 	const ticketId = await ticketIdOf(ctx, input.ticket);
 	const connectionId = await connectionOf(ctx);
+	if (quietPeriodMs === undefined) return postOrDeduplicate(ctx, connectionId, ticketId, text, dedupeKey, input);
+
+	// Flapping: the first note of a quiet period on this ticket (and quiet key) is posted, the repeats inside it are not.
+	const action = `note.quiet:${ticketId}:${createHash('sha256').update(input.quietKey?.trim() ?? '').digest('hex').slice(0, 32)}`;
+	if (!(await ctx.store.audit.recordOnce(connectionId, action, { ticketId }, ctx.now() - quietPeriodMs))) {
+		return { ticketId, type: input.type, noteId: null, deduplicated: false, suppressed: true, ...(dedupeKey ? { dedupeKey } : {}) };
+	}
+	// The period starts with a note that is (or may be) on the ticket; otherwise the next repeat may post.
+	const forgetQuiet = () => ctx.store.audit.prune(connectionId, action, ctx.now() + 1);
+	try {
+		const result = await postOrDeduplicate(ctx, connectionId, ticketId, text, dedupeKey, input);
+		if (result.deduplicated) await forgetQuiet();
+		return result;
+	} catch (error) {
+		if (!isOutcomeUnknown(error)) await forgetQuiet();
+		throw error;
+	}
+}
+
+function quietPeriodOf(input: AddNoteInput): number | undefined {
+	const minutes = input.quietPeriodMinutes;
+	if (minutes === undefined || minutes === null || minutes === 0) return undefined;
+	if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes < 0) {
+		throw new PsaError('invalid-input', `Quiet Period must be a number of minutes, 0 or more, got ${JSON.stringify(minutes)}`, {
+			hint: 'Give the minutes after a note during which repeats post no note, e.g. 15; 0 turns it off.',
+		});
+	}
+	return minutes * 60_000;
+}
+
+async function postOrDeduplicate(
+	ctx: PsaServiceContext,
+	connectionId: string,
+	ticketId: number,
+	text: string,
+	dedupeKey: string | undefined,
+	input: AddNoteInput,
+): Promise<AddNoteResult> {
 	const author: Author | undefined = input.member ? { identity: input.member, resolved: await resolveMember(ctx, input.member) } : undefined;
 	const memberId = author?.resolved.memberId;
 	const base = { ticketId, type: input.type, ...(memberId !== undefined ? { memberId } : {}) };

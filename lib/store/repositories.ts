@@ -152,7 +152,20 @@ function toLink(row: Selectable<TicketLinksTable>): TicketLink {
 		searchFirst: row.state === 'pending' && isTakenOver(row.claim_token),
 		createdAt: new Date(toNumber(row.created_at)),
 		updatedAt: new Date(toNumber(row.updated_at)),
+		generation: toNumber(row.generation ?? 0),
+		previousTicketId: toNullableNumber(row.previous_ticket_id),
+		occurrences: toNumber(row.occurrences ?? 0),
+		firstSeenAt: toNullableDate(row.first_seen_at),
+		lastSeenAt: toNullableDate(row.last_seen_at),
+		ticketState: row.ticket_state ?? null,
+		ticketStateAt: toNullableDate(row.ticket_state_at),
+		ticketClosedAt: toNullableDate(row.ticket_closed_at),
+		reopening: row.reopen_token !== null && row.reopen_token !== undefined,
 	};
+}
+
+function toNullableDate(value: number | string | null | undefined): Date | null {
+	return value === null || value === undefined ? null : new Date(toNumber(value));
 }
 
 function toReceipt(row: Selectable<NoteReceiptsTable>): NoteReceipt {
@@ -365,6 +378,24 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 		},
 
 		async release(connectionId, source, externalId, claimToken) {
+			// A next generation that failed goes back to the ticket it replaced; a first claim disappears.
+			const reverted = await db
+				.updateTable('psa_ticket_links')
+				.set({
+					state: 'linked',
+					ticket_id: sql<number | null>`previous_ticket_id`,
+					previous_ticket_id: null,
+					generation: sql<number>`generation - 1`,
+					claim_token: null,
+					updated_at: clock(),
+				})
+				.where(linkKey(connectionId, source, externalId))
+				.where('state', '=', 'pending')
+				.where('claim_token', 'in', heldBy(claimToken))
+				.where('previous_ticket_id', 'is not', null)
+				.where('generation', '>', 0)
+				.executeTakeFirst();
+			if (changed(reverted) > 0) return true;
 			const result = await db
 				.deleteFrom('psa_ticket_links')
 				.where(linkKey(connectionId, source, externalId))
@@ -384,6 +415,99 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 				.set({ state, updated_at: clock() })
 				.where(linkKey(connectionId, source, externalId))
 				.where('ticket_id', 'is not', null)
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async seen(connectionId, source, externalId) {
+			validateKey(connectionId, source, externalId);
+			const now = clock();
+			const row = await db
+				.updateTable('psa_ticket_links')
+				.set({
+					occurrences: sql<number>`occurrences + 1`,
+					last_seen_at: now,
+					first_seen_at: sql<number>`coalesce(first_seen_at, ${now})`,
+				})
+				.where(linkKey(connectionId, source, externalId))
+				.returningAll()
+				.executeTakeFirst();
+			return row ? toLink(row) : undefined;
+		},
+
+		async relink(connectionId, source, externalId, fromTicketId, claimToken) {
+			validateKey(connectionId, source, externalId);
+			requireId('ticketId', fromTicketId);
+			requireText('claimToken', claimToken);
+			const now = clock();
+			// One conditional UPDATE: only a link still on the old ticket moves on, so two runs make one next ticket.
+			const result = await durably((executor) =>
+				executor
+					.updateTable('psa_ticket_links')
+					.set({
+						state: 'pending',
+						ticket_id: null,
+						previous_ticket_id: fromTicketId,
+						generation: sql<number>`generation + 1`,
+						claim_token: claimToken,
+						ticket_state: null,
+						ticket_state_at: null,
+						ticket_closed_at: null,
+						reopen_token: null,
+						reopen_at: null,
+						updated_at: now,
+					})
+					.where(linkKey(connectionId, source, externalId))
+					.where('state', 'in', ['linked', 'closed'])
+					.where('ticket_id', '=', fromTicketId)
+					.executeTakeFirst(),
+			);
+			const row = await findRow(connectionId, source, externalId);
+			return { claimed: changed(result) > 0 && row?.state === 'pending' && row.claim_token === claimToken, row: row ? toLink(row) : undefined };
+		},
+
+		async setTicketState(connectionId, ticketId, state, options = {}) {
+			requireText('connectionId', connectionId);
+			requireId('ticketId', ticketId);
+			if (!['open', 'closed', 'deleted'].includes(state)) throw new StoreError('invalid-input', `A ticket state is open, closed or deleted, not "${state}"`);
+			const now = clock();
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({
+					ticket_state: state,
+					ticket_state_at: now,
+					ticket_closed_at: state === 'open' ? null : (options.closedAt ?? now),
+				})
+				.where('connection_id', '=', connectionId)
+				.where('ticket_id', '=', ticketId)
+				.executeTakeFirst();
+			return changed(result);
+		},
+
+		async claimReopen(connectionId, source, externalId, ticketId, claimToken, olderThanMs) {
+			validateKey(connectionId, source, externalId);
+			requireText('claimToken', claimToken);
+			requireAge(olderThanMs);
+			const now = clock();
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({ reopen_token: claimToken, reopen_at: now })
+				.where(linkKey(connectionId, source, externalId))
+				.where('ticket_id', '=', requireId('ticketId', ticketId))
+				.where('state', '=', 'linked')
+				.where((eb) => eb.or([eb('reopen_token', 'is', null), eb('reopen_at', '<', now - olderThanMs)]))
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
+		async finishReopen(connectionId, source, externalId, claimToken, reopened) {
+			validateKey(connectionId, source, externalId);
+			const result = await db
+				.updateTable('psa_ticket_links')
+				// Reopened: the state is unknown again until PSA Trigger reports it (its callback for this change says open).
+				.set(reopened ? { reopen_token: null, reopen_at: null, ticket_state: null, ticket_state_at: null, ticket_closed_at: null } : { reopen_token: null, reopen_at: null })
+				.where(linkKey(connectionId, source, externalId))
+				.where('reopen_token', '=', claimToken)
 				.executeTakeFirst();
 			return changed(result) > 0;
 		},

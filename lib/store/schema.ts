@@ -1,6 +1,6 @@
 // Row shapes of the store's tables as Kysely sees them; times are epoch milliseconds on both engines.
 import type { ColumnType, Generated } from 'kysely';
-import type { LinkState, MemberMapKind, NoteReceiptState } from './types';
+import type { LinkState, MemberMapKind, NoteReceiptState, TicketState } from './types';
 
 /** pg returns int8 as a string; better-sqlite3 returns a number. Mappers convert with Number(). */
 type Int8 = ColumnType<number | string, number, number>;
@@ -29,6 +29,16 @@ export interface TicketLinksTable {
 	claim_token: string | null;
 	created_at: Int8;
 	updated_at: Int8;
+	generation: ColumnType<number | string, number | undefined, number>;
+	previous_ticket_id: NullableInt8;
+	occurrences: ColumnType<number | string, number | undefined, number>;
+	first_seen_at: NullableInt8;
+	last_seen_at: NullableInt8;
+	ticket_state: TicketState | null;
+	ticket_state_at: NullableInt8;
+	ticket_closed_at: NullableInt8;
+	reopen_token: string | null;
+	reopen_at: NullableInt8;
 }
 
 export interface NoteReceiptsTable {

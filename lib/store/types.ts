@@ -3,6 +3,9 @@ import type { DamagedRow, DamagedRowReporter } from './errors';
 
 export type LinkState = 'pending' | 'linked' | 'closed';
 
+/** What the store knows of a linked ticket: from PSA Trigger's verified callbacks or the last read; null when unknown. */
+export type TicketState = 'open' | 'closed' | 'deleted';
+
 export interface TicketLink {
 	connectionId: string;
 	source: string;
@@ -19,6 +22,21 @@ export interface TicketLink {
 	searchFirst?: boolean;
 	createdAt: Date;
 	updatedAt: Date;
+	/** 0 for the entity's first ticket; each new ticket after a close is the next generation (its own PSA reference). */
+	generation: number;
+	/** The ticket the entity was linked to before this generation. */
+	previousTicketId: number | null;
+	/** How often PSA Link > Link was called for the entity. */
+	occurrences: number;
+	firstSeenAt: Date | null;
+	lastSeenAt: Date | null;
+	ticketState: TicketState | null;
+	/** When the ticket state was learned. */
+	ticketStateAt: Date | null;
+	/** When the ticket was closed, as far as the store knows. */
+	ticketClosedAt: Date | null;
+	/** True while a run holds the reopen claim. */
+	reopening: boolean;
 }
 
 export interface ClaimResult {
@@ -131,6 +149,20 @@ export interface LinkRepository {
 	releaseStale(connectionId: string, source: string, externalId: string, olderThanMs: number): Promise<boolean>;
 	release(connectionId: string, source: string, externalId: string, claimToken: string): Promise<boolean>;
 	setState(connectionId: string, source: string, externalId: string, state: LinkState): Promise<boolean>;
+	/** Counts one occurrence of the entity (occurrences + 1, first / last seen) and returns the row as it is now. */
+	seen(connectionId: string, source: string, externalId: string): Promise<TicketLink | undefined>;
+	/**
+	 * Starts the entity's next ticket, atomically: a link still on `fromTicketId` becomes pending under the token, one
+	 * generation on, remembering the old ticket. Of several callers one gets claimed=true; the others find it pending.
+	 * Complete it like a claim; releasing it goes back to the old ticket.
+	 */
+	relink(connectionId: string, source: string, externalId: string, fromTicketId: number, claimToken: string): Promise<TakeOverResult<TicketLink>>;
+	/** Records what became of a ticket on every link to it (PSA Trigger, or a read); returns how many links changed. */
+	setTicketState(connectionId: string, ticketId: number, state: TicketState, options?: { closedAt?: number }): Promise<number>;
+	/** Takes the reopen claim on a link's ticket (free, or held longer than `olderThanMs`); true for one caller at a time. */
+	claimReopen(connectionId: string, source: string, externalId: string, ticketId: number, claimToken: string, olderThanMs: number): Promise<boolean>;
+	/** Ends the reopen claim; with `reopened`, the ticket's state is forgotten (PSA Trigger reports it again). */
+	finishReopen(connectionId: string, source: string, externalId: string, claimToken: string, reopened: boolean): Promise<boolean>;
 	remove(connectionId: string, source: string, externalId: string): Promise<boolean>;
 	list(connectionId: string, filter?: ListPage & { source?: string; state?: LinkState }): Promise<TicketLink[]>;
 	count(connectionId: string): Promise<number>;

@@ -97,6 +97,18 @@ function itemOf(event: PsaCallbackEvent, link: IDataObject | null, provider: Psa
 	};
 }
 
+/** Records the ticket's state (open, closed, deleted) on its links, from a verified event. */
+async function recordTicketState(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent): Promise<void> {
+	if (event.action === 'deleted') {
+		await ctx.store.links.setTicketState(connectionId, event.id, 'deleted');
+		return;
+	}
+	if (!event.ticket) return;
+	const closedAt = event.ticket.closedAt ? Date.parse(event.ticket.closedAt) : Number.NaN;
+	const gone = event.ticket.mergedIntoTicketId !== undefined;
+	await ctx.store.links.setTicketState(connectionId, event.id, gone ? 'deleted' : event.ticket.closed ? 'closed' : 'open', Number.isNaN(closedAt) ? {} : { closedAt });
+}
+
 export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const request = fns.getRequestObject();
 	const rawBody = await rawBodyOf(fns);
@@ -116,8 +128,6 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 	forgetTicket(sharedCache, provider.connection.connectionId, event.id);
 
 	const settings = readSettings(fns);
-	const filtered = filteredOut(event, settings);
-	if (filtered) return ignore(filtered);
 	const now = Date.now();
 	const stale = staleReason(event, now, settings.maxEventAgeMs);
 	if (stale) {
@@ -127,6 +137,10 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 
 	const ctx = await serviceContext(fns, provider);
 	const connectionId = await connectionOf(ctx);
+	// Whatever the filters say, the links learn what became of their ticket: PSA Link's closed-ticket policy then needs no read.
+	await recordTicketState(ctx, connectionId, event);
+	const filtered = filteredOut(event, settings);
+	if (filtered) return ignore(filtered);
 	// A damaged own-change record is left out of the decision (the callback is answered and may run the workflow) and logged.
 	const onDamaged: DamagedRowReporter = (row) =>
 		fns.logger.warn(`PSA Trigger skipped a damaged own-change record for ticket ${event.id}: ${row.message}`, { node: fns.getNode().name });

@@ -105,6 +105,8 @@ export interface CwTicket {
 	closedFlag: boolean;
 	closedDate?: string;
 	closedBy?: string;
+	/** Set when the ticket was merged into another (it is then closed). */
+	mergedParentTicket?: Reference;
 	customerUpdatedFlag: boolean;
 	_info: Info;
 }

@@ -73,6 +73,7 @@ const currentFields: Record<ResourceKind, string[]> = {
 	ticket: [
 		'id', 'summary', 'recordType', 'board', 'status', 'company', 'contact', 'contactName', 'contactEmailAddress', 'owner',
 		'priority', 'severity', 'impact', 'externalXRef', 'closedFlag', 'closedDate', 'closedBy', 'customerUpdatedFlag',
+		'mergedParentTicket',
 	],
 	note: [
 		'id', 'ticketId', 'text', 'detailDescriptionFlag', 'internalAnalysisFlag', 'resolutionFlag', 'issueFlag', 'member',

@@ -451,6 +451,21 @@ export class SandboxApi {
 		}
 	}
 
+	/** Merges a ticket into another "in the PSA UI": the child gets mergedParentTicket and a closed status of its board. */
+	mergeTicket(childId: number, parentId: number, byMember: string): CwTicket {
+		const actor = this.memberByIdentifier(byMember);
+		if (!actor) throw new Error(`mergeTicket: unknown member '${byMember}'`);
+		const child = this.ticketOr404(childId);
+		const parent = this.ticketOr404(parentId);
+		const closed = this.db.statuses.find((status) => status.board.id === child.board.id && status.closedStatus && !status.inactive);
+		if (!closed) throw new Error(`mergeTicket: board ${child.board.id} has no closed status`);
+		child.mergedParentTicket = { id: parent.id, name: parent.summary };
+		this.applyStatus(child, closed, actor.identifier);
+		child._info = { ...child._info, lastUpdated: cwTimestamp(), updatedBy: actor.identifier };
+		this.ticketEvent('updated', child, actor);
+		return child;
+	}
+
 	deleteTicket(id: number, actor: CwMember): void {
 		const ticket = this.ticketOr404(id);
 		this.db.tickets.splice(this.db.tickets.indexOf(ticket), 1);

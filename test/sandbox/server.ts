@@ -319,6 +319,11 @@ export class Sandbox {
 		return this.api.changeTicket(id, patch, options.byMember ?? 'jsmith');
 	}
 
+	/** Merges one ticket into another as a technician would in the PSA UI (default member 'jsmith'): fires callbacks. */
+	mergeTicket(childId: number, parentId: number, options: { byMember?: string } = {}): CwTicket {
+		return this.api.mergeTicket(childId, parentId, options.byMember ?? 'jsmith');
+	}
+
 	/** Creates a ticket directly (seeding for tests and benchmarks); no callbacks. Same validation as POST. */
 	addTicket(ticket: Record<string, unknown>): CwTicket {
 		const actor = this.api.memberByIdentifier('api') as CwMember;
@@ -647,8 +652,8 @@ export class Sandbox {
 		}
 		const ok = (body: unknown = { ok: true }) => this.send(response, 200, body);
 		try {
-			const change = /^\/__sandbox\/tickets\/(\d+)\/change$/.exec(path);
-			const route = `${method} ${change ? '/__sandbox/tickets/{id}/change' : path}`;
+			const change = /^\/__sandbox\/tickets\/(\d+)\/(change|merge)$/.exec(path);
+			const route = `${method} ${change ? `/__sandbox/tickets/{id}/${change[2]}` : path}`;
 			switch (route) {
 				case 'POST /__sandbox/faults': {
 					const list = (Array.isArray(input) ? input : [input]) as Array<Record<string, unknown>>;
@@ -694,6 +699,10 @@ export class Sandbox {
 				case 'POST /__sandbox/tickets/{id}/change': {
 					const options = typeof input.byMember === 'string' ? { byMember: input.byMember } : {};
 					return void ok(this.changeTicket(Number(change?.[1]), input as { statusId?: number; summary?: string }, options));
+				}
+				case 'POST /__sandbox/tickets/{id}/merge': {
+					const options = typeof input.byMember === 'string' ? { byMember: input.byMember } : {};
+					return void ok(this.mergeTicket(Number(change?.[1]), Number(input.parentId), options));
 				}
 				default:
 					this.send(response, 404, { error: `no control endpoint ${method} ${path}` });

@@ -1,4 +1,5 @@
 // PSA Trigger against the sandbox: registration lifecycle, real signed callbacks into webhook(), the run that follows, forgeries, replays, echoes and links.
+import { storeFor, storeOptionsOf } from '../../nodes/shared/context';
 import type { INodeParameters } from 'n8n-workflow';
 import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
 import { signCallbackBody } from '../sandbox';
@@ -211,6 +212,15 @@ describe('webhook(): real signed callbacks from the sandbox', () => {
 			ticket: { status: { name: 'Resolved' }, closed: true, externalRef: 'monitor:disk-web01' },
 			link: { source: 'monitor', externalId: 'disk-web01', state: 'linked' },
 		});
+		// The link learned that its ticket is closed: PSA Link's closed-ticket policy needs no read for it.
+		const store = await storeFor(storeOptionsOf(undefined));
+		const [connection] = await store.connections.list();
+		const stored = await store.links.find(connection.connectionId, 'monitor', 'disk-web01');
+		expect(stored).toMatchObject({ ticketState: 'closed' });
+		expect(stored?.ticketClosedAt).toBeInstanceOf(Date);
+
+		await deliverOne(wf, () => fx.sandbox.changeTicket(ticketId, { statusId: STATUS.new }));
+		expect((await store.links.find(connection.connectionId, 'monitor', 'disk-web01'))?.ticketState).toBe('open');
 	});
 
 	it('a bad signature, a tampered body or a missing signature gets 401 and starts no run', async () => {

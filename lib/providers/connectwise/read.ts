@@ -20,7 +20,7 @@ import { compareVersions } from './versions';
 /** The fields each reader uses: sent as `fields` so ConnectWise returns only these. */
 export const FIELDS = {
 	/** initialDescription is write-only in ConnectWise (GET does not return it), so it is not asked for. */
-	ticket: ['id', 'summary', 'board', 'status', 'company', 'priority', 'contact', 'owner', 'externalXRef', 'closedFlag', '_info'],
+	ticket: ['id', 'summary', 'board', 'status', 'company', 'priority', 'contact', 'owner', 'externalXRef', 'closedFlag', 'closedDate', 'mergedParentTicket', '_info'],
 	note: ['id', 'ticketId', 'text', 'detailDescriptionFlag', 'internalAnalysisFlag', 'resolutionFlag', 'member', 'dateCreated'],
 	board: ['id', 'name', 'inactiveFlag'],
 	/** Plus closedStatus (2023.1 and later) or closedFlag (2020.1): see statusFields(). */
@@ -120,6 +120,10 @@ export function readTicket(value: unknown, endpoint: string): PsaTicket {
 	if (owner) ticket.owner = owner;
 	const externalRef = optionalString(record.externalXRef);
 	if (externalRef) ticket.externalRef = externalRef;
+	const closedAt = optionalString(record.closedDate);
+	if (closedAt) ticket.closedAt = closedAt;
+	const mergedInto = reference(record.mergedParentTicket);
+	if (mergedInto) ticket.mergedIntoTicketId = mergedInto.id;
 	const updatedAt = optionalString(info.lastUpdated);
 	if (updatedAt) ticket.updatedAt = updatedAt;
 	const updatedBy = optionalString(info.updatedBy);

@@ -33,9 +33,6 @@ export function externalXRefFor(externalRef: string): string {
 	if (typeof externalRef !== 'string' || !externalRef.trim()) {
 		throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field: 'externalXRef' });
 	}
-	if (/[\u0000-\u001f\u007f]/.test(externalRef)) {
-		throw new PsaError('invalid-input', 'The external reference contains control characters', { field: 'externalXRef' });
-	}
 	return psaReferenceOf(externalRef, EXTERNAL_XREF_MAX);
 }
 

@@ -2,6 +2,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { link, type TicketFields } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
+import type { ClosedTicketPolicy } from '../../../lib/services/lifecycle';
 import { additionalFieldsCollection, linkTargetProperties, optionalIdentityFields, plain, readLinkTarget, readOptionalIdentity } from '../../shared/descriptions';
 import { optionalText, requiredText } from '../../shared/parameters';
 
@@ -52,6 +53,45 @@ export const description: INodeProperties[] = [
 		description:
 			'The service board; empty uses the PSA\'s default board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: { show },
+	},
+	{
+		displayName: 'When the Linked Ticket Is Closed',
+		name: 'whenClosed',
+		type: 'options',
+		default: 'as-is',
+		description: 'What a new occurrence of an entity does when the ticket it is linked to has been closed, deleted or merged in the PSA',
+		displayOptions: { show },
+		options: [
+			{
+				name: 'Return It As Is',
+				value: 'as-is',
+				description: 'Return the linked ticket whatever became of it (0 requests)',
+			},
+			{
+				name: 'Reopen It',
+				value: 'reopen',
+				description: 'Move a closed ticket back to an open status (mapped "open", else the board default). A deleted or merged ticket is replaced by a new one.',
+			},
+			{
+				name: 'Reopen If Closed Recently, Else Create a New Ticket',
+				value: 'reopen-recent',
+				description: 'Reopen a ticket closed less than the hours below ago; an older, deleted or merged one is replaced by a new ticket',
+			},
+			{
+				name: 'Always Create a New Ticket',
+				value: 'new',
+				description: 'Link the entity to a new ticket; the old ticket ID is kept as previousTicketId',
+			},
+		],
+	},
+	{
+		displayName: 'Reopen Within (Hours)',
+		name: 'reopenWithinHours',
+		type: 'number',
+		default: 24,
+		typeOptions: { minValue: 0 },
+		description: 'A ticket closed less than this many hours ago is reopened; an older one is replaced by a new ticket',
+		displayOptions: { show: { ...show, whenClosed: ['reopen-recent'] } },
 	},
 	additionalFieldsCollection({ show }, [
 		{
@@ -107,5 +147,7 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 		contactId: additional.contactId as number | undefined,
 		owner,
 	};
-	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields)) as IDataObject;
+	const whenClosed = this.getNodeParameter('whenClosed', itemIndex, 'as-is') as ClosedTicketPolicy;
+	const reopenWithinHours = whenClosed === 'reopen-recent' ? (this.getNodeParameter('reopenWithinHours', itemIndex, 24) as number) : undefined;
+	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields, { whenClosed, reopenWithinHours })) as IDataObject;
 }

@@ -5,7 +5,7 @@ import type { PsaNoteType } from '../../../lib/providers/types';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import { addNote } from '../../../lib/services/note';
 import { additionalFieldsCollection, optionalIdentityFields, plain, readOptionalIdentity, readTicketRef, ticketByProperties } from '../../shared/descriptions';
-import { addedText } from '../../shared/parameters';
+import { addedText, optionalText } from '../../shared/parameters';
 
 const show = { operation: ['add'] };
 
@@ -47,6 +47,23 @@ export const description: INodeProperties[] = [
 			'Author Identity',
 			'Attribute the note to the member mapped to this identity (emails are matched automatically)',
 		),
+		{
+			displayName: 'Quiet Period (Minutes)',
+			name: 'quietPeriodMinutes',
+			type: 'number',
+			default: 15,
+			typeOptions: { minValue: 0 },
+			description:
+				'For flapping alerts: after a note is posted to the ticket, repeats within this many minutes post nothing (the output says suppressed). 0 turns it off.',
+		},
+		{
+			displayName: 'Quiet Key',
+			name: 'quietKey',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. fired-again',
+			description: 'Keeps separate quiet periods on one ticket (e.g. "fired-again" and "resolved"); empty: one per ticket',
+		},
 	]),
 ];
 
@@ -59,6 +76,8 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
 		dedupeKey: addedText(additional, 'dedupeKey', 'Dedupe Key', itemIndex),
 		member,
+		quietPeriodMinutes: additional.quietPeriodMinutes as number | undefined,
+		quietKey: optionalText(additional.quietKey, 'Quiet Key'),
 	});
 	return plain(result) as IDataObject;
 }
