@@ -43,8 +43,8 @@ interface KnownState {
 
 /**
  * Decides for a linked entity: its ticket as is, reopened, or a new ticket (the next generation of the link). 'again'
- * when another run changed the link meanwhile: the caller looks again. Requests: 0 for as-is and for a state PSA
- * Trigger reported; otherwise 1 read, plus the reopen's PATCH or the new ticket's POST.
+ * when another run changed the link meanwhile: the caller looks again. Requests: 0 for as-is and for an open state
+ * PSA Trigger reported; otherwise 1 read; a reopen adds a fresh read and the PATCH, a new ticket its POST.
  */
 export async function applyClosedPolicy(
 	ctx: PsaServiceContext,
@@ -112,7 +112,8 @@ async function reopenLinked(ctx: PsaServiceContext, connectionId: string, link: 
 	if (await ctx.store.links.claimReopen(connectionId, link.source, link.externalId, ticketId, claimToken, options.staleAfterMs)) {
 		let reopened = false;
 		try {
-			const status = await reopenTicket(ctx, { ticketId });
+			// Read afresh: another run may have reopened it between this run's read and its claim; then nothing is patched.
+			const status = await reopenTicket(ctx, { ticketId }, { readCurrent: true });
 			reopened = status.changed;
 		} finally {
 			await ctx.store.links.finishReopen(connectionId, link.source, link.externalId, claimToken, reopened);

@@ -130,7 +130,15 @@ async function postOrDeduplicate(
 			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, staleAfterMs);
 			if (takeover.claimed) {
 				const claimedAt = takeover.row?.createdAt ?? receipt.createdAt;
-				return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: true, claimedAt, staleAfterMs }, base);
+				// The abandoned attempt posted (if at all) to the receipt's ticket, which may no longer be the entity's
+				// ticket (a new ticket replaced it): look there, and post there, so the key keeps one note.
+				const receiptTicketId = takeover.row?.ticketId ?? receipt.ticketId;
+				return postClaimed(
+					ctx,
+					connectionId,
+					{ ...input, text, dedupeKey, author, ticketId: receiptTicketId, claimToken, searchFirst: true, claimedAt, staleAfterMs },
+					{ ...base, ticketId: receiptTicketId },
+				);
 			}
 			continue;
 		}

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { isPsaError } from '../../lib/providers/errors';
 import { linkKeyOf } from '../../lib/providers/link-key';
 import { addNote, closeTicket, link, reopenTicket, type PsaServiceContext } from '../../lib/services';
+import type { ClosedTicketPolicy } from '../../lib/services/lifecycle';
 import { isStoreError } from '../../lib/store';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { PsaStore } from '../../lib/store/types';
@@ -35,7 +36,12 @@ export interface Schedule {
 	keys: number;
 	workers: WorkerPlan[];
 	faults: FaultPlan[];
+	/** PSA Link's When the Linked Ticket Is Closed for every link call of the schedule (status calls close tickets). */
+	policy?: ClosedTicketPolicy;
 }
+
+/** reopen-recent's window in the suite: schedules span minutes, so both of its branches are met. */
+const REOPEN_WITHIN_HOURS = 0.02;
 
 /** Keys share texts two by two, so recovery meets identical notes of other keys on the same ticket. */
 export const entityOfKey = (schedule: Schedule, key: number): number => key % schedule.entities;
@@ -45,7 +51,7 @@ const opArb = (entities: number, keys: number): fc.Arbitrary<Op> =>
 	fc.oneof(
 		{ weight: 4, arbitrary: fc.record({ kind: fc.constant('link' as const), entity: fc.nat(entities - 1) }) },
 		{ weight: 4, arbitrary: fc.record({ kind: fc.constant('note' as const), key: fc.nat(keys - 1) }) },
-		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('status' as const), entity: fc.nat(entities - 1), close: fc.boolean() }) },
+		{ weight: 1, arbitrary: fc.record({ kind: fc.constant('status' as const), entity: fc.nat(entities - 1), close: fc.constant(true) }) },
 	);
 
 const workerArb = (entities: number, keys: number): fc.Arbitrary<WorkerPlan> =>
@@ -77,6 +83,7 @@ export const scheduleArb: fc.Arbitrary<Schedule> = fc
 			keys: fc.constant(keys),
 			workers: fc.array(workerArb(entities, keys), { minLength: workerCount, maxLength: workerCount }),
 			faults: fc.array(faultArb, { maxLength: 6 }),
+			policy: fc.constantFrom<ClosedTicketPolicy>('as-is', 'reopen', 'reopen-recent', 'new'),
 		}),
 	);
 
@@ -154,7 +161,10 @@ const keyNameOf = (source: string, key: number) => `${source}:note-${key}`;
 
 /** One call of a schedule, as PSA Link > Link, PSA Note > Add (by link, keyed) and PSA Status > Close / Reopen make it. */
 export async function callOp(ctx: PsaServiceContext, { schedule, source }: NamedSchedule, op: Op): Promise<void> {
-	if (op.kind === 'link') await link(ctx, targetOf(source, op.entity), { summary: `Alert ${op.entity}`, companyId: 250, boardId: 1 });
+	if (op.kind === 'link') {
+		const options = { whenClosed: schedule.policy ?? 'as-is', reopenWithinHours: REOPEN_WITHIN_HOURS };
+		await link(ctx, targetOf(source, op.entity), { summary: `Alert ${op.entity}`, companyId: 250, boardId: 1 }, options);
+	}
 	else if (op.kind === 'note') {
 		const entity = entityOfKey(schedule, op.key);
 		await addNote(ctx, { ticket: { link: targetOf(source, entity) }, text: textOfKey(op.key), type: 'internal', dedupeKey: keyNameOf(source, op.key) });
@@ -184,37 +194,56 @@ export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider:
 	const violations: string[] = [];
 	const { entities, keys } = usedBy(schedule);
 	const connectionId = provider.connection.connectionId;
-	const ticketOf = new Map<number, number>();
+	const ticketsOfEntity = new Map<number, Set<number>>();
 	for (const entity of entities) {
-		const reference = provider.externalReferenceOf(linkKeyOf(source, `alert-${entity}`));
-		const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
-		if (tickets.length !== 1) violations.push(`entity ${entity} has ${tickets.length} tickets in the PSA (ids ${tickets.map((ticket) => ticket.id).join(', ')})`);
 		const stored = await store.links.find(connectionId, source, `alert-${entity}`);
-		if (tickets.length === 1 && stored?.ticketId !== tickets[0].id) violations.push(`entity ${entity}: the store points at ticket ${stored?.ticketId}, the PSA has ${tickets[0].id}`);
-		if (tickets.length) ticketOf.set(entity, tickets[0].id);
-	}
-	const ownerOfNote = new Map<number, number>();
-	for (const key of keys) {
-		const receipt = await store.noteReceipts.find(connectionId, keyNameOf(source, key));
-		const ticketId = ticketOf.get(entityOfKey(schedule, key));
-		const note = sandbox.db.notes.find((candidate) => candidate.id === receipt?.noteId);
-		if (!receipt || receipt.state !== 'posted' || !note) violations.push(`key ${key}: receipt ${JSON.stringify(receipt?.state)} names note ${receipt?.noteId}, which the PSA does not have`);
-		else if (note.ticketId !== ticketId || note.text !== textOfKey(key)) violations.push(`key ${key}: its note ${note.id} is on ticket ${note.ticketId} with other text`);
-		if (receipt?.noteId) {
-			const owner = ownerOfNote.get(receipt.noteId);
-			if (owner !== undefined) violations.push(`note ${receipt.noteId} is owned by keys ${owner} and ${key}`);
-			ownerOfNote.set(receipt.noteId, key);
+		const current = stored?.generation ?? 0;
+		const mine = new Set<number>();
+		ticketsOfEntity.set(entity, mine);
+		// Each generation (the entity's first ticket, then each new one after a close) has exactly one ticket; none beyond.
+		for (let generation = 0; generation <= current + 2; generation++) {
+			const reference = provider.externalReferenceOf(linkKeyOf(source, `alert-${entity}`, generation));
+			const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
+			tickets.forEach((ticket) => mine.add(ticket.id));
+			const expected = generation <= current ? 1 : 0;
+			if (tickets.length !== expected) violations.push(`entity ${entity} generation ${generation} (current ${current}) has ${tickets.length} tickets in the PSA (ids ${tickets.map((ticket) => ticket.id).join(', ')})`);
+			if (generation === current && tickets.length === 1 && stored?.ticketId !== tickets[0].id) violations.push(`entity ${entity}: the store points at ticket ${stored?.ticketId}, the PSA's generation ${current} is ${tickets[0].id}`);
 		}
 	}
+	const ownerOfNote = new Map<number, number>();
 	const groups = new Map<string, number>();
 	for (const key of keys) {
-		const group = `${ticketOf.get(entityOfKey(schedule, key))}|${textOfKey(key)}`;
+		const receipt = await store.noteReceipts.find(connectionId, keyNameOf(source, key));
+		const note = sandbox.db.notes.find((candidate) => candidate.id === receipt?.noteId);
+		if (!receipt || receipt.state !== 'posted' || !note) {
+			violations.push(`key ${key}: receipt ${JSON.stringify(receipt?.state)} names note ${receipt?.noteId}, which the PSA does not have`);
+			continue;
+		}
+		if (note.ticketId !== receipt.ticketId || note.text !== textOfKey(key)) violations.push(`key ${key}: its note ${note.id} is on ticket ${note.ticketId} with other text`);
+		if (!ticketsOfEntity.get(entityOfKey(schedule, key))?.has(note.ticketId)) violations.push(`key ${key}: its note ${note.id} is on ticket ${note.ticketId}, not one of its entity's`);
+		const owner = ownerOfNote.get(note.id);
+		if (owner !== undefined) violations.push(`note ${note.id} is owned by keys ${owner} and ${key}`);
+		ownerOfNote.set(note.id, key);
+		const group = `${receipt.ticketId}|${textOfKey(key)}`;
 		groups.set(group, (groups.get(group) ?? 0) + 1);
 	}
+	// Per ticket and text, as many notes as keys: none posted twice, none adopted from another key.
 	for (const [group, count] of groups) {
 		const [ticketId, text] = group.split('|');
 		const notes = sandbox.db.notes.filter((note) => String(note.ticketId) === ticketId && note.text === text).length;
 		if (notes !== count) violations.push(`ticket ${ticketId} has ${notes} notes "${text}" for ${count} dedupe keys`);
+	}
+	// One reopen per re-fire: a PATCH to an open status on a ticket that is already open is a second reopen, unless it
+	// repeats a reopen whose answer was lost (the client sends a PATCH again when no answer came).
+	const redundant = new Map<number, number>();
+	for (const change of sandbox.db.statusChanges) {
+		const open = !sandbox.db.statuses.find((status) => status.id === change.toStatusId)?.closedStatus;
+		const wasOpen = !sandbox.db.statuses.find((status) => status.id === change.fromStatusId)?.closedStatus;
+		if (open && wasOpen) redundant.set(change.ticketId, (redundant.get(change.ticketId) ?? 0) + 1);
+	}
+	for (const [ticketId, count] of redundant) {
+		const lostAnswers = sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit')).length;
+		if (count > lostAnswers) violations.push(`ticket ${ticketId} was reopened ${count} time(s) while already open (${lostAnswers} PATCH answer(s) lost)`);
 	}
 	return violations;
 }
@@ -284,6 +313,9 @@ export async function runSchedule(world: World, schedule: Schedule, stats: SoakS
 		violations.push(`the re-fire after the settle window failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
 	violations.push(...(await psaViolations(world.sandbox, world.stores[0], repair.provider, named)));
+	// Not faults: how often the closed-ticket policies acted, so a run shows that it met them.
+	stats.count('lifecycle: closed ticket reopened', world.sandbox.db.statusChanges.filter((change) => change.reopened).length);
+	stats.count('lifecycle: new ticket after a close', world.sandbox.db.tickets.filter((ticket) => ticket.externalXRef?.startsWith('psa-sha256:')).length);
 
 	stats.schedules++;
 	if (trace) {

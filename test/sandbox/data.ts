@@ -158,6 +158,8 @@ export interface SandboxDb {
 	callbacks: CwCallback[];
 	/** Next ids handed out on create. */
 	sequences: { ticket: number; note: number; callback: number };
+	/** Every committed status change by PATCH: from and to which status, and whether it closed or reopened the ticket. */
+	statusChanges: Array<{ ticketId: number; fromStatusId: number; toStatusId: number; closed: boolean; reopened: boolean }>;
 }
 
 /** The fixed timestamp seeded records carry, so runs are reproducible. */
@@ -321,5 +323,6 @@ export function createSeed(): SandboxDb {
 		notes: [],
 		callbacks: [],
 		sequences: { ticket: 1001, note: 5001, callback: 1 },
+		statusChanges: [],
 	};
 }

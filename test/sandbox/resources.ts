@@ -430,6 +430,15 @@ export class SandboxApi {
 
 		draft._info = { ...draft._info, lastUpdated: cwTimestamp(), updatedBy: options.actor.identifier };
 		this.db.tickets[this.db.tickets.indexOf(ticket)] = draft;
+		if (statusReference) {
+			this.db.statusChanges.push({
+				ticketId: draft.id,
+				fromStatusId: ticket.status.id,
+				toStatusId: draft.status.id,
+				closed: draft.closedFlag && !ticket.closedFlag,
+				reopened: !draft.closedFlag && ticket.closedFlag,
+			});
+		}
 		if (!skipCallback) this.ticketEvent('updated', draft, options.actor);
 		return draft;
 	}

@@ -251,6 +251,7 @@ export class Sandbox {
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
+		this.db.statusChanges.length = 0;
 	}
 
 	async stop(): Promise<void> {
