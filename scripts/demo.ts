@@ -14,7 +14,7 @@ if (!process.env.N8N_USER_FOLDER) {
 }
 process.env.N8N_LOG_LEVEL ??= 'silent';
 
-const EXAMPLES = ['connection-test.json', 'alert-to-ticket.json', 'member-resolve.json'];
+const EXAMPLES = ['connection-test.json', 'alert-to-ticket.json', 'member-resolve.json', 'alert-lifecycle.json'];
 
 async function main(): Promise<void> {
 	if (!checkNodeVersion()) {
@@ -122,7 +122,7 @@ function describePermission(row: PermissionRow): string {
 }
 
 function summarise(json: Record<string, unknown>): string {
-	const keys = ['error', 'hint', 'created', 'ticketId', 'deduplicated', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'codebase', 'pinnedApiVersion', 'currentApiVersion', 'latencyMs'];
+	const keys = ['error', 'hint', 'created', 'ticketId', 'occurrences', 'reopened', 'previousTicketId', 'deduplicated', 'suppressed', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'codebase', 'pinnedApiVersion', 'currentApiVersion', 'latencyMs'];
 	return keys
 		.filter((key) => json[key] !== undefined)
 		.map((key) => `${key}=${typeof json[key] === 'object' ? JSON.stringify(json[key]) : String(json[key])}`)

@@ -219,6 +219,20 @@ async function main(): Promise<number> {
 		}
 	});
 
+	await steps.run('n8n execute alert-lifecycle.json: fires, fires again, resolves (closed), fires after close (reopened); one ticket', async (log) => {
+		const run = await executeWorkflow(install, folderA, example('alert-lifecycle.json').id);
+		check(!run.error, `the run failed: ${run.error?.message}`);
+		const [fired] = run.output('Alert fires: link to a ticket');
+		check(fired.created === true, `the first link answered ${JSON.stringify(fired)}`);
+		const [again] = run.output('Alert fires again: same ticket');
+		check(again.ticketId === fired.ticketId && again.occurrences === 2, `the second link answered ${JSON.stringify(again)}`);
+		const [reopened] = run.output('Alert fires after close: reopen');
+		check(reopened.ticketId === fired.ticketId && reopened.reopened === true, `the link after close answered ${JSON.stringify(reopened)}`);
+		const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'demo-monitor:cpu-high-db01');
+		check(tickets.length === 1 && !tickets[0].closedFlag, `the sandbox holds ${tickets.length} tickets for the alert, closed: ${tickets[0]?.closedFlag}`);
+		log(`ticket #${fired.ticketId}: created, found again, closed, reopened (${sandbox.db.notes.filter((note) => note.ticketId === fired.ticketId).length} notes)`);
+	});
+
 	await steps.run('n8n execute member-resolve.json: alice@acme.example is adoe, remembered in the member map', async (log) => {
 		const run = await executeWorkflow(install, folderA, example('member-resolve.json').id);
 		check(!run.error, `the run failed: ${run.error?.message}`);

@@ -73,3 +73,30 @@ it('a PSA State Store credential puts the state in its own SQLite file', async (
 	);
 	expect(elsewhere.output('PSA Link')[0].json).toMatchObject({ kind: 'not-found' });
 });
+
+it('alert lifecycle: fires -> ticket and note; fires again -> same ticket; resolves -> closed; fires after close -> reopened; a second run stays on one ticket', async () => {
+	const first = await fx.engine.run(example('alert-lifecycle.json'));
+	expect(first.error).toBeUndefined();
+	const fired = first.output('Alert fires: link to a ticket')[0].json;
+	expect(fired).toMatchObject({ created: true, occurrences: 1, reopened: false });
+	expect(first.output('Note: fired')[0].json).toMatchObject({ deduplicated: false, ticketId: fired.ticketId });
+	expect(first.output('Alert fires again: same ticket')[0].json).toMatchObject({ created: false, ticketId: fired.ticketId, occurrences: 2 });
+	expect(first.output('Note: fired again (quiet period)')[0].json.suppressed).toBeUndefined();
+	expect(first.output('Alert resolves: close the ticket')[0].json).toMatchObject({ changed: true, status: { closed: true } });
+	expect(first.output('Alert fires after close: reopen')[0].json).toMatchObject({ ticketId: fired.ticketId, reopened: true, occurrences: 3 });
+	expect(first.output('Note: reopened')[0].json).toMatchObject({ deduplicated: false });
+	const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === fired.ticketId);
+	expect(ticket?.closedFlag).toBe(false);
+
+	// Fired again within the quiet periods: the same ticket, the repeated notes suppressed, closed and reopened once more.
+	const second = await fx.engine.run(example('alert-lifecycle.json'));
+	expect(second.error).toBeUndefined();
+	expect(second.output('Alert fires: link to a ticket')[0].json).toMatchObject({ created: false, ticketId: fired.ticketId, occurrences: 4 });
+	expect(second.output('Note: fired')[0].json).toMatchObject({ suppressed: true, noteId: null });
+	expect(second.output('Note: fired again (quiet period)')[0].json).toMatchObject({ suppressed: true });
+	expect(second.output('Alert fires after close: reopen')[0].json).toMatchObject({ reopened: true });
+	expect(fx.sandbox.db.tickets.filter((candidate) => candidate.externalXRef === 'demo-monitor:cpu-high-db01')).toHaveLength(1);
+	const notes = fx.sandbox.db.notes.filter((note) => note.ticketId === fired.ticketId).map((note) => note.text);
+	expect(notes.filter((text) => text.startsWith('Alert fired: '))).toHaveLength(1);
+	expect(notes.filter((text) => text.startsWith('Alert fired again after its ticket was closed'))).toHaveLength(2);
+});
