@@ -1,6 +1,8 @@
 // The ConnectWise PSA API credential: site, company and API member keys, client id, pinned API version.
+// Its credential test is PSA Connect's psaConnectionTest, named as testedBy in the credential list built from the provider registry.
 import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
 
+// eslint-disable-next-line @n8n/community-nodes/credential-test-required -- tested by PSA Connect (testedBy in a list the lint cannot read)
 export class ConnectWisePsaApi implements ICredentialType {
 	name = 'connectWisePsaApi';
 

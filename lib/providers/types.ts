@@ -178,6 +178,12 @@ export interface PsaCallbackEvent {
 	type: string;
 	/** The record id. */
 	id: number;
+	/** When the PSA last saved the record (ISO 8601), when the payload says: the only clock in a signed payload. */
+	updatedAt?: string;
+	/** Who the PSA says made the change, as the PSA writes it (for API changes: the API member). */
+	updatedBy?: string;
+	/** The record's external reference (what PSA Link writes from the link key), when it has one. */
+	externalReference?: string;
 	/** The ticket as read tolerantly from the payload; absent on deletes without an entity. */
 	ticket?: PsaTicket;
 	/** The raw entity object (parsed), for fields the domain type does not carry. */

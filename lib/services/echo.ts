@@ -15,7 +15,7 @@ export interface OwnChange {
 	/** For a creation: the ticket was found again by its link key after a lost response, not created by this call. */
 	recovered?: boolean;
 	/**
-	 * The member the PSA records our changes as (ConnectWise: the API member's identifier, as in _info.updatedBy).
+	 * The member the PSA records our changes as (the API member, as the PSA's events name it in updatedBy).
 	 * Defaults to the identity last learned for the connection in this process (see learnOwnIdentity).
 	 */
 	by?: string;
@@ -27,7 +27,7 @@ export interface OwnChangeRecord {
 	detail: Record<string, unknown>;
 }
 
-/** How long a recorded change counts as ours: callbacks normally arrive within seconds, but ConnectWise queues them under load. */
+/** How long a recorded change counts as ours: callbacks normally arrive within seconds, but PSAs queue them under load. */
 export const DEFAULT_ECHO_WINDOW_MS = 2 * 60 * 1000;
 const OWN_CHANGE_PREFIX = 'own-change:ticket:';
 // The API member of a connection rarely changes; an hour bounds how long a rotated credential's old identity is used.
@@ -57,7 +57,7 @@ export function ownChangeRecord(ctx: PsaServiceContext, connectionId: string, ti
 
 /**
  * Records that this package is about to change (or just created) the ticket. Call it BEFORE the request that
- * changes the ticket: ConnectWise may deliver the callback before the response arrives. The store is shared by
+ * changes the ticket: the PSA may deliver the callback before the response arrives. The store is shared by
  * every n8n process (main, webhook, workers), so the trigger sees the record wherever the webhook lands. The record
  * is also the change's audit event (kept like every audit event, until the connection is forgotten); it is written
  * before the request, so a request the PSA refused leaves one too.
@@ -95,19 +95,16 @@ function normaliseIdentity(identity: string | undefined): string | undefined {
 	return trimmed === '' ? undefined : trimmed;
 }
 
-/** Who the PSA says made the change the event reports (ConnectWise: the entity's _info.updatedBy). */
-export function eventUpdatedBy(event: Pick<PsaCallbackEvent, 'ticket' | 'entity'>): string | undefined {
-	if (event.ticket?.updatedBy) return normaliseIdentity(event.ticket.updatedBy);
-	const info = event.entity?._info;
-	const updatedBy = info !== null && typeof info === 'object' ? (info as Record<string, unknown>).updatedBy : undefined;
-	return typeof updatedBy === 'string' ? normaliseIdentity(updatedBy) : undefined;
+/** Who the PSA says made the change the event reports (the provider reads it from the payload; the ticket's last editor otherwise). */
+export function eventUpdatedBy(event: Pick<PsaCallbackEvent, 'ticket' | 'updatedBy'>): string | undefined {
+	return normaliseIdentity(event.updatedBy ?? event.ticket?.updatedBy);
 }
 
 export interface OwnChangeCheck {
 	/** Default DEFAULT_ECHO_WINDOW_MS. */
 	withinMs?: number;
 	/** The callback event, so a status record only matches a ticket that is still in that status. */
-	event?: Pick<PsaCallbackEvent, 'action' | 'ticket'> & Partial<Pick<PsaCallbackEvent, 'entity'>>;
+	event?: Pick<PsaCallbackEvent, 'action' | 'ticket'> & Partial<Pick<PsaCallbackEvent, 'updatedBy'>>;
 	/** Receives own-change records that could not be read (damaged); they are left out of the decision. */
 	onDamaged?: DamagedRowReporter;
 }
@@ -127,7 +124,7 @@ export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number
 	const event = check.event;
 	if (!event) return records.length > 0;
 	const details = records.map((record) => record.detail);
-	const updatedBy = eventUpdatedBy({ ticket: event.ticket, entity: event.entity ?? {} });
+	const updatedBy = eventUpdatedBy(event);
 	// Records made before the PSA first told this process who we are carry no identity; the others say it.
 	const ourMembers = new Set(details.map((detail) => detail.by).filter((by): by is string => typeof by === 'string'));
 	const whoKnown = updatedBy !== undefined && ourMembers.size > 0;
@@ -142,7 +139,7 @@ export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number
 			return typeof statusId !== 'number' || event.ticket === undefined || event.ticket.status.id === statusId;
 		}
 		if (change !== 'note') return false;
-		// A note saves the ticket, which ConnectWise reports as an update; what else changed is not in the payload.
+		// A note saves the ticket, which the PSA reports as an update; what else changed is not in the payload.
 		if (whoKnown) return true;
 		return lastKnownStatus === undefined || event.ticket === undefined || event.ticket.status.id === lastKnownStatus;
 	});

@@ -85,8 +85,8 @@ export async function resolveMember(ctx: PsaServiceContext, input: MemberIdentit
 }
 
 /**
- * True when the PSA refused the member set on a record (ConnectWise: 400 naming the field `member` on notes, `owner` on
- * tickets), which is what happens once a mapped member was deactivated or deleted.
+ * True when the PSA refused the member set on a record (the provider's error names the field: `member` on notes, `owner`
+ * on tickets), which is what happens once a mapped member was deactivated or deleted.
  */
 export function isMemberRefused(error: unknown, field: 'member' | 'owner'): error is PsaError {
 	if (!isPsaError(error, 'invalid-input')) return false;

@@ -1,6 +1,7 @@
 // PSA Connect node: test a PSA connection, check the API member's permissions, list and forget connections' local state.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { connectWisePsaApiTest, psaStateStoreTest } from '../shared/credentialTest';
+import { psaConnectionTest, psaStateStoreTest } from '../shared/credentialTest';
+import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { optionsCollection } from '../shared/descriptions';
 import * as checkPermissions from './actions/checkPermissions.operation';
 import * as forget from './actions/forget.operation';
@@ -21,13 +22,10 @@ export class PsaConnect implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// The credential dialogs' Test buttons run these methods (codebase lookup and version check included).
-		// Written out (not from credentialsOfPsaNode) because n8n's lint reads testedBy from the literal; labels as in the other nodes.
-		credentials: [
-			{ name: 'connectWisePsaApi', required: true, displayName: 'PSA Connection (ConnectWise)', testedBy: 'connectWisePsaApiTest' },
-			{ name: 'psaStateStore', required: false, displayName: 'State Store (Optional; Leave Empty to Use the Embedded SQLite File)', testedBy: 'psaStateStoreTest' },
-		],
+		// The credential dialogs' Test buttons run these methods (for a PSA: its full connection path, versions included).
+		credentials: credentialsOfPsaNode({ psa: 'psaConnectionTest', store: 'psaStateStoreTest' }),
 		properties: [
+			authenticationProperty(),
 			{
 				displayName: 'Operation',
 				name: 'operation',
@@ -69,7 +67,7 @@ export class PsaConnect implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { connectWisePsaApiTest, psaStateStoreTest } };
+	methods = { credentialTest: { psaConnectionTest, psaStateStoreTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return router.call(this);

@@ -1,6 +1,6 @@
 // PSA Link node: link an external entity (source + external id) to exactly one PSA ticket.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { credentialsOfPsaNode } from '../shared/credentials';
+import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { optionsCollection } from '../shared/descriptions';
 import { listSearch, loadOptions } from '../shared/methods';
 import * as get from './actions/get.operation';
@@ -25,6 +25,7 @@ export class PsaLink implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialsOfPsaNode(),
 		properties: [
+			authenticationProperty(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

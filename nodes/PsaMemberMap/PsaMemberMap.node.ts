@@ -1,6 +1,6 @@
 // PSA Member Map node: resolve external identities (email, chat id) to PSA members; set, remove and list mappings.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { credentialsOfPsaNode } from '../shared/credentials';
+import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { optionsCollection } from '../shared/descriptions';
 import { listSearch, loadOptions } from '../shared/methods';
 import * as list from './actions/list.operation';
@@ -24,6 +24,7 @@ export class PsaMemberMap implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialsOfPsaNode(),
 		properties: [
+			authenticationProperty(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

@@ -1,6 +1,6 @@
 // PSA Note node: add a discussion, internal or resolution note to a PSA ticket, deduplicated by a key.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { credentialsOfPsaNode } from '../shared/credentials';
+import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { optionsCollection } from '../shared/descriptions';
 import { listSearch, loadOptions } from '../shared/methods';
 import * as add from './actions/add.operation';
@@ -21,6 +21,7 @@ export class PsaNote implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialsOfPsaNode(),
 		properties: [
+			authenticationProperty(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

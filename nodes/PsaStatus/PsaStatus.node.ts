@@ -1,6 +1,6 @@
 // PSA Status node: set a ticket's status by name, id or mapped external state on its own board; close, reopen, get.
 import { NodeConnectionTypes, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { credentialsOfPsaNode } from '../shared/credentials';
+import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { concurrencyOption } from '../shared/descriptions';
 import { listSearch, loadOptions } from '../shared/methods';
 import * as close from './actions/close.operation';
@@ -25,6 +25,7 @@ export class PsaStatus implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialsOfPsaNode(),
 		properties: [
+			authenticationProperty(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

@@ -1,7 +1,7 @@
-// PSA Trigger node: runs a workflow on ticket events (ConnectWise callbacks), registered on activation, verified, echo- and replay-safe.
+// PSA Trigger node: runs a workflow on ticket events (the PSA's callbacks), registered on activation, verified, echo- and replay-safe.
 import type { IHookFunctions, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { credentialsOfPsaNode } from '../shared/credentials';
+import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { listSearch, loadOptions } from '../shared/methods';
 import { callbackExists, createCallback, deleteCallbacks } from './registration';
@@ -22,7 +22,7 @@ export class PsaTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
-		description: 'Runs the workflow when a PSA ticket is added, updated or deleted (ConnectWise callbacks)',
+		description: 'Runs the workflow when a PSA ticket is added, updated or deleted (the PSA calls back)',
 		defaults: { name: 'PSA Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
@@ -36,6 +36,7 @@ export class PsaTrigger implements INodeType {
 			},
 		],
 		properties: [
+			authenticationProperty(),
 			{
 				displayName: 'Events',
 				name: 'events',

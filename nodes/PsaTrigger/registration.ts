@@ -1,4 +1,4 @@
-// This workflow's ConnectWise callback: found again by its URL, created at the level the filters need, removed on deactivation.
+// This workflow's PSA callback: found again by its URL, created at the level the filters need, removed on deactivation.
 import type { IDataObject } from 'n8n-workflow';
 import type { PsaCallbackRegistration, PsaProvider } from '../../lib/providers/types';
 import type { CallbackPlan } from './settings';

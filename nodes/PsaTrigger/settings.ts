@@ -21,7 +21,7 @@ export interface TriggerSettings {
 
 export interface CallbackPlan {
 	level: PsaCallbackLevel;
-	/** The board / status / company id; 0 at owner level (ConnectWise ignores it there). */
+	/** The board / status / company id; 0 at owner level (the PSA ignores it there). */
 	objectId: number;
 }
 
@@ -60,7 +60,7 @@ export function readSettings(fns: IHookFunctions | IWebhookFunctions): TriggerSe
 }
 
 /**
- * The narrowest ConnectWise callback that still delivers every wanted event: one status when the filter is a single
+ * The narrowest PSA callback that still delivers every wanted event: one status when the filter is a single
  * status on a board, else the board, else the company, else every ticket (owner level).
  */
 export function planCallback(settings: TriggerSettings): CallbackPlan {

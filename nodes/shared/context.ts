@@ -1,17 +1,15 @@
 // Builds the services' context from a node's credentials: provider over n8n's transport, one cache and one store per process.
 import { createHash } from 'node:crypto';
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, IWebhookFunctions } from 'n8n-workflow';
 import { PsaCache } from '../../lib/cache';
-import { PsaError } from '../../lib/providers/errors';
-import { createProvider } from '../../lib/providers/registry';
+import { createProvider, defaultProvider, isProviderCredentialType } from '../../lib/providers/registry';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { HttpTransport } from '../../lib/providers/http';
 import type { PsaServiceContext } from '../../lib/services/context';
 import { openStore } from '../../lib/store';
 import type { PsaStore, StoreOptions } from '../../lib/store/types';
-import { n8nTransport, PSA_CREDENTIAL_TYPE } from './transport';
-
-export const STORE_CREDENTIAL_TYPE = 'psaStateStore';
+import { AUTHENTICATION_PARAMETER, STORE_CREDENTIAL_TYPE } from './credentials';
+import { n8nTransport } from './transport';
 
 /** One cache per process: boards, statuses, members and what is known of tickets survive across executions. */
 export const sharedCache = new PsaCache();
@@ -19,54 +17,23 @@ export const sharedCache = new PsaCache();
 // One store per configuration per process; concurrent first uses share the opening.
 const stores = new Map<string, Promise<PsaStore>>();
 
-/** The credential's fields as the provider expects them (endpoint versions as a path -> version map). */
-export function providerSettingsOf(credentials: ICredentialDataDecryptedObject): Record<string, unknown> {
-	const endpointVersions: Record<string, string> = {};
-	const rows = (credentials.endpointVersions as { endpoint?: Array<{ path?: string; version?: string }> } | undefined)?.endpoint ?? [];
-	for (const row of rows) {
-		const path = row.path?.trim();
-		const version = row.version?.trim();
-		if (path && version) endpointVersions[path.startsWith('/') ? path : `/${path}`] = version;
-	}
-	const settings: Record<string, unknown> = { ...credentials, endpointVersions };
-	if (typeof credentials.apiVersion !== 'string' || credentials.apiVersion.trim() === '') delete settings.apiVersion;
-	return settings;
+type NodeFunctions = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions;
+
+/** The credential type of the PSA the node's Authentication picks (the default provider when the parameter is absent). */
+export function psaCredentialTypeOf(fns: NodeFunctions): string {
+	const chosen = fns.getNode().parameters?.[AUTHENTICATION_PARAMETER];
+	return typeof chosen === 'string' && isProviderCredentialType(chosen) ? chosen : defaultProvider().credentialType;
 }
 
-/** The ConnectWise credential's key fields: n8n applies them to each request, so the adapter never sees them missing. */
-const REQUIRED_KEY_FIELDS: Array<[string, string]> = [
-	['publicKey', 'Public Key'],
-	['privateKey', 'Private Key'],
-	['clientId', 'Client ID'],
-];
-
-/** Refuses, before any request, a credential whose keys are empty or hold a line break (a paste gone wrong). */
-function checkKeyFields(credentials: ICredentialDataDecryptedObject): void {
-	for (const [field, label] of REQUIRED_KEY_FIELDS) {
-		const value = credentials[field];
-		if (typeof value !== 'string' || value.trim() === '') {
-			throw new PsaError('configuration', `The ConnectWise credential's ${label} is empty`, { hint: `Fill in ${label} in the credential` });
-		}
-		if (/[\u0000-\u001f\u007f]/.test(value)) {
-			throw new PsaError('configuration', `The ConnectWise credential's ${label} contains a line break or another control character`, {
-				hint: `Paste the ${label} into the credential again, as one line`,
-			});
-		}
-	}
+/** A provider from a credential's fields; `transportAuthenticates` when n8n applies the credential to each request. */
+export function buildProvider(credentialType: string, credentials: ICredentialDataDecryptedObject, http: HttpTransport, transportAuthenticates: boolean): PsaProvider {
+	return createProvider(credentialType, credentials, { http, cache: sharedCache }, transportAuthenticates);
 }
 
-export function buildProvider(
-	credentials: ICredentialDataDecryptedObject,
-	http: HttpTransport,
-	transportAuthenticates: boolean,
-): PsaProvider {
-	if (transportAuthenticates) checkKeyFields(credentials);
-	return createProvider(PSA_CREDENTIAL_TYPE, { ...providerSettingsOf(credentials), transportAuthenticates }, { http, cache: sharedCache });
-}
-
-export async function providerFor(fns: IExecuteFunctions | ILoadOptionsFunctions): Promise<PsaProvider> {
-	const credentials = await fns.getCredentials(PSA_CREDENTIAL_TYPE);
-	return buildProvider(credentials, n8nTransport(fns), true);
+export async function providerFor(fns: NodeFunctions): Promise<PsaProvider> {
+	const credentialType = psaCredentialTypeOf(fns);
+	const credentials = await fns.getCredentials(credentialType);
+	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType), true);
 }
 
 function keysOf(credentials: ICredentialDataDecryptedObject): string[] {
@@ -123,7 +90,7 @@ export async function closeAllStores(): Promise<void> {
 	await Promise.all(open.map(async (store) => (await store.catch(() => undefined))?.close()));
 }
 
-export async function storeOfNode(fns: IExecuteFunctions): Promise<PsaStore> {
+export async function storeOfNode(fns: IExecuteFunctions | IWebhookFunctions): Promise<PsaStore> {
 	const hasStoreCredential = fns.getNode().credentials?.[STORE_CREDENTIAL_TYPE] !== undefined;
 	const credentials = hasStoreCredential ? await fns.getCredentials(STORE_CREDENTIAL_TYPE) : undefined;
 	return storeFor(storeOptionsOf(credentials));

@@ -5,10 +5,11 @@ import { openStore } from '../../lib/store';
 import { buildProvider, storeOptionsOf } from './context';
 import { errorSummary } from './errors';
 
-export async function connectWisePsaApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+/** Tests any PSA's credential: the credential's type names the provider. */
+export async function psaConnectionTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
 	try {
 		// The dialog has no node context to send through n8n's helper, so the provider authenticates its own requests here.
-		const provider = buildProvider(credential.data ?? {}, createFetchTransport({ timeoutMs: 20_000 }), false);
+		const provider = buildProvider(credential.type, credential.data ?? {}, createFetchTransport({ timeoutMs: 20_000 }), false);
 		const info = await provider.info();
 		const drift = info.currentApiVersion && info.currentApiVersion !== info.pinnedApiVersion ? ` (server's newest: ${info.currentApiVersion})` : '';
 		return {

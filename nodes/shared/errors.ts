@@ -4,8 +4,7 @@ import { isPsaError, type PsaError, type PsaErrorKind } from '../../lib/provider
 import { isStoreError, type StoreErrorKind } from '../../lib/store/errors';
 
 const DEFAULT_HINTS: Record<PsaErrorKind, string> = {
-	authentication:
-		'Check the Company ID, Public Key, Private Key and Client ID in the ConnectWise PSA credential; the API member must be active.',
+	authentication: "Check the keys in the PSA credential; the API member they belong to must be active.",
 	permission: "Give the API member's security role access to this area in the PSA (PSA Connect > Check Permissions lists what is missing).",
 	'not-found': 'Check the id or name; the record may have been deleted in the PSA.',
 	'invalid-input': 'Check the node parameters.',

@@ -10,12 +10,7 @@ import type {
 } from 'n8n-workflow';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
-export const PSA_CREDENTIAL_TYPE = 'connectWisePsaApi';
-
-export function n8nTransport(
-	fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions,
-	credentialType = PSA_CREDENTIAL_TYPE,
-): HttpTransport {
+export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions, credentialType: string): HttpTransport {
 	return async (request): Promise<HttpResponse> => {
 		const options: IHttpRequestOptions = {
 			method: request.method as IHttpRequestMethods,

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ICredentialTestFunctions } from 'n8n-workflow';
-import { connectWisePsaApiTest, psaStateStoreTest } from '../../nodes/shared/credentialTest';
+import { psaConnectionTest, psaStateStoreTest } from '../../nodes/shared/credentialTest';
 import { chainWorkflow, psaRequests, startEngineFixture, type EngineFixture } from '../engine/setup';
 
 let fx: EngineFixture;
@@ -44,10 +44,10 @@ it('member resolve and connection test examples run', async () => {
 });
 
 it('credential tests: good keys pass with versions in the message, wrong keys fail without leaking them', async () => {
-	const ok = await connectWisePsaApiTest.call(testFunctions, { id: '1', name: 'cw', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site } });
+	const ok = await psaConnectionTest.call(testFunctions, { id: '1', name: 'cw', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site } });
 	expect(ok.status).toBe('OK');
 	expect(ok.message).toContain('v4_6_release/');
-	const bad = await connectWisePsaApiTest.call(testFunctions, { id: '1', name: 'cw', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site, privateKey: 'NotTheKey77' } });
+	const bad = await psaConnectionTest.call(testFunctions, { id: '1', name: 'cw', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site, privateKey: 'NotTheKey77' } });
 	expect(bad.status).toBe('Error');
 	expect(bad.message).not.toContain('NotTheKey77');
 	const store = await psaStateStoreTest.call(testFunctions, { id: '2', name: 'store', type: 'psaStateStore', data: { engine: 'sqlite', filePath: join(fx.userFolder, 'tested.sqlite') } });

@@ -13,7 +13,8 @@ import { externalXRefFor, parseTicketId, ticketDescription, ticketSummary } from
 import { readMember, readStatus, readTicket } from '../../lib/providers/connectwise/read';
 import { parseLinkHeader, parseRetryAfter } from '../../lib/providers/connectwise/client';
 import { signatureFor, checkKeyUrl } from '../../lib/providers/connectwise/callbacks';
-import { connectionIdFor, createProvider, isProviderCredentialType, parseEndpointVersionsSetting } from '../../lib/providers/registry';
+import { parseEndpointVersionsSetting } from '../../lib/providers/connectwise/definition';
+import { connectionIdFor, createProvider, isProviderCredentialType } from '../../lib/providers/registry';
 import { ConnectWiseProvider } from '../../lib/providers/connectwise';
 
 function errorOf(fn: () => unknown): PsaError {

@@ -174,5 +174,11 @@ export function readEvent(payload: Record<string, unknown>): PsaCallbackEvent {
 			// A partial entity (e.g. on delete) still yields an event; the ticket is just not attached.
 		}
 	}
+	// The PSA-neutral fields: ConnectWise keeps who and when in the entity's _info, the link key's reference in externalXRef.
+	const info = isObject(entity._info) ? entity._info : {};
+	if (typeof info.lastUpdated === 'string') event.updatedAt = info.lastUpdated;
+	const updatedBy = typeof info.updatedBy === 'string' ? info.updatedBy : event.ticket?.updatedBy;
+	if (typeof updatedBy === 'string') event.updatedBy = updatedBy;
+	if (event.ticket?.externalRef) event.externalReference = event.ticket.externalRef;
 	return event;
 }

@@ -1,7 +1,8 @@
-// ConnectWise transport wrapper: URLs, auth and version headers, codebase discovery, retries, error mapping and version warnings.
+// ConnectWise transport wrapper: URLs, auth and version headers, codebase discovery, error mapping and version warnings (retries: ../request.ts).
 import { PsaCache } from '../../cache';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
+import { RequestSender, RetryPolicy, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
 import { ConnectWiseSite, parseCodebase } from './site';
 import {
@@ -15,26 +16,8 @@ import {
 	versionFor,
 } from './versions';
 
-export interface RetryPolicy {
-	/** Attempts in total, the first included. */
-	maxAttempts: number;
-	/** First backoff ceiling; doubles per attempt (full jitter picks a delay between 0 and the ceiling). */
-	baseDelayMs: number;
-	/** Largest backoff ceiling. */
-	maxDelayMs: number;
-	/** No retry starts when it would end later than this after the first attempt began. */
-	budgetMs: number;
-	/** Per-attempt timeout handed to the transport. */
-	requestTimeoutMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-	maxAttempts: 5,
-	baseDelayMs: 250,
-	maxDelayMs: 8000,
-	budgetMs: 30_000,
-	requestTimeoutMs: 30_000,
-};
+export { DEFAULT_RETRY_POLICY, parseRetryAfter } from '../request';
+export type { RetryPolicy } from '../request';
 
 export interface ClientConfig {
 	site: ConnectWiseSite;
@@ -81,19 +64,16 @@ export const CODEBASE_TTL_MS = 60 * 60 * 1000;
 
 const UNSUPPORTED_VERSION = /does not support the API version/i;
 
-interface SendOutcome {
-	response: HttpResponse;
-	attempts: number;
-}
-
 export class ConnectWiseClient {
 	currentApiVersion?: string;
 	codebase?: string;
 	private readonly warnings: PsaWarning[] = [];
 	private readonly warned = new Set<string>();
 	private readonly secrets: string[];
+	private readonly sender: RequestSender;
 
 	constructor(readonly config: ClientConfig) {
+		this.sender = new RequestSender(config.http, config.retry, config);
 		const basic = Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey}`).toString('base64');
 		this.secrets = [config.privateKey, basic].filter((secret) => secret.length >= 4);
 	}
@@ -217,59 +197,13 @@ export class ConnectWiseClient {
 		return { Authorization: `Basic ${token}`, clientId: this.config.clientId };
 	}
 
-	private async send(
-		request: Omit<HttpRequest, 'timeoutMs'>,
-		label: string,
-		options: { idempotent: boolean; noRetry?: boolean; timeoutMs?: number },
-	): Promise<SendOutcome> {
-		const policy = this.config.retry;
-		const started = this.config.now();
-		const requestTimeoutMs = Math.min(policy.requestTimeoutMs, options.timeoutMs ?? policy.requestTimeoutMs);
-		for (let attempt = 1; ; attempt++) {
-			const remaining = policy.budgetMs - (this.config.now() - started);
-			const timeoutMs = Math.max(1, Math.min(requestTimeoutMs, remaining > 0 ? remaining : requestTimeoutMs));
-			let response: HttpResponse;
-			try {
-				response = await this.config.http({ ...request, timeoutMs });
-			} catch (error) {
-				const delay = this.backoff(attempt);
-				if (!options.noRetry && options.idempotent && this.canRetry(attempt, started, delay)) {
-					await this.config.sleep(delay);
-					continue;
-				}
-				throw this.networkError(error, label, attempt, options.idempotent);
-			}
-			if (options.noRetry) return { response, attempts: attempt };
-			if (response.status === 429) {
-				// A 429 was refused before any work was done, so even a POST may be sent again.
-				const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.config.now());
-				const delay = retryAfterMs ?? this.backoff(attempt);
-				if (this.canRetry(attempt, started, delay)) {
-					await this.config.sleep(delay);
-					continue;
-				}
-				return { response, attempts: attempt };
-			}
-			if (response.status >= 500 && options.idempotent) {
-				const delay = this.backoff(attempt);
-				if (this.canRetry(attempt, started, delay)) {
-					await this.config.sleep(delay);
-					continue;
-				}
-			}
-			return { response, attempts: attempt };
-		}
+	private send(request: Omit<HttpRequest, 'timeoutMs'>, label: string, options: { idempotent: boolean; noRetry?: boolean; timeoutMs?: number }) {
+		return this.sender.send(request, { ...options, noAnswer: (error, attempts) => this.networkError(error, label, attempts, options.idempotent) });
 	}
 
-	private canRetry(attempt: number, started: number, delayMs: number): boolean {
-		const policy = this.config.retry;
-		return attempt < policy.maxAttempts && this.config.now() - started + delayMs <= policy.budgetMs;
-	}
-
-	/** Capped exponential backoff with full jitter. */
-	private backoff(attempt: number): number {
-		const ceiling = Math.min(this.config.retry.maxDelayMs, this.config.retry.baseDelayMs * 2 ** (attempt - 1));
-		return Math.floor(this.config.random() * ceiling);
+	/** A create made repeatable by a search (see RequestSender.createOnce). */
+	createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, outcomeUnknown: (error: unknown) => boolean): Promise<T> {
+		return this.sender.createOnce(create, find, outcomeUnknown);
 	}
 
 	private networkError(error: unknown, label: string, attempts: number, idempotent: boolean): PsaError {
@@ -444,15 +378,6 @@ export function queryString(query: Record<string, QueryValue> | undefined): stri
 		.filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined && entry[1] !== '')
 		.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
 	return parts.length ? `?${parts.join('&')}` : '';
-}
-
-/** Retry-After as delay seconds or an HTTP-date, in milliseconds from `now`. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
-	if (value === undefined) return undefined;
-	const trimmed = value.trim();
-	if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-	const date = parseHttpDate(trimmed);
-	return date ? Math.max(0, date.getTime() - now) : undefined;
 }
 
 /** RFC 8288 Link header -> rel -> URL (first of each rel). */

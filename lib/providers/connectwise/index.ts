@@ -1,7 +1,7 @@
 // ConnectWiseProvider: the PsaProvider for ConnectWise PSA, speaking PSA-domain types over the ConnectWise REST API.
 import { PsaCache } from '../../cache';
 import { PsaError, isPsaError } from '../errors';
-import { HttpTransport } from '../http';
+import type { ProviderDeps } from '../definition';
 import {
 	PsaBoard,
 	PsaCallbackCreate,
@@ -28,7 +28,7 @@ import {
 	PsaWarning,
 } from '../types';
 import { verifyCallback } from './callbacks';
-import { ApiRequest, ConnectWiseClient, DEFAULT_RETRY_POLICY, RetryPolicy, isObject } from './client';
+import { ApiRequest, ConnectWiseClient, DEFAULT_RETRY_POLICY, isObject } from './client';
 import { allOf, cond } from './conditions';
 import { ListOptions, listAll } from './paging';
 import {
@@ -52,6 +52,7 @@ import { externalXRefFor, parseTicketId, ticketDescription, ticketSummary, ticke
 import { DEFAULT_API_VERSION, assertApiVersion, compareVersions, parseEndpointVersions } from './versions';
 
 export { DEFAULT_API_VERSION } from './versions';
+export type { ProviderDeps } from '../definition';
 export { DEFAULT_RETRY_POLICY } from './client';
 export type { RetryPolicy } from './client';
 export { cond } from './conditions';
@@ -69,23 +70,6 @@ export interface ConnectWiseSettings {
 	endpointVersions?: Record<string, string>;
 	/** True when the HttpTransport adds Authorization + clientId itself (n8n's httpRequestWithAuthentication). */
 	transportAuthenticates?: boolean;
-}
-
-export interface ProviderDeps {
-	http: HttpTransport;
-	/** Shared across calls so lookups are cached per connection; a private cache when absent. */
-	cache?: PsaCache;
-	retry?: Partial<RetryPolicy>;
-	sleep?: (ms: number) => Promise<void>;
-	now?: () => number;
-	/** Source of backoff jitter in [0, 1); Math.random when absent. */
-	random?: () => number;
-	/** Same as ConnectWiseSettings.transportAuthenticates, for callers that build settings from stored credentials. */
-	transportAuthenticates?: boolean;
-	/** Records per list page (1..1000, default 1000); smaller pages let tests and benchmarks cross page boundaries. */
-	pageSize?: number;
-	/** Overrides the settle window (see PsaProvider.outcomeSettleMs), for a PSA or a test with other limits. */
-	outcomeSettleMs?: number;
 }
 
 export const CACHE_TTL = {
@@ -256,20 +240,13 @@ export class ConnectWiseProvider implements PsaProvider {
 		];
 		for (const [name, id] of references) if (id !== undefined && id !== null) body[name] = { id: positiveId(id, name) };
 
-		const { maxAttempts } = this.client.config.retry;
-		for (let attempt = 1; ; attempt++) {
-			try {
-				const response = await this.client.request({ method: 'POST', path: '/service/tickets', body });
-				return this.withExternalRef(readTicket(response.body, 'POST /service/tickets'), input.externalRef);
-			} catch (error) {
-				// Only a caller that allows it gets a second POST, and only after the externalXRef search shows the first did not land.
-				if (!options.retrySafe || !isPsaError(error) || !error.details.outcomeUnknown) throw error;
-				const existing = await this.findTicketByExternalRef(input.externalRef);
-				if (existing) return existing;
-				if (attempt >= maxAttempts) throw error;
-				await this.client.config.sleep(Math.floor(this.client.config.random() * this.client.config.retry.baseDelayMs * 2 ** (attempt - 1)));
-			}
-		}
+		const create = async () => {
+			const response = await this.client.request({ method: 'POST', path: '/service/tickets', body });
+			return this.withExternalRef(readTicket(response.body, 'POST /service/tickets'), input.externalRef);
+		};
+		if (!options.retrySafe) return create();
+		// Only a caller that allows it gets a second POST, and only after the externalXRef search shows the first did not land.
+		return this.client.createOnce(create, () => this.findTicketByExternalRef(input.externalRef), (error) => isPsaError(error) && error.details.outcomeUnknown === true);
 	}
 
 	async getTicket(id: number): Promise<PsaTicket> {

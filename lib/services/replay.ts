@@ -1,7 +1,7 @@
 // Replay protection for verified callbacks: too-old entities are refused, and each delivery is accepted once, recorded in the shared store.
 import { createHash } from 'node:crypto';
-import type { PsaCallbackEvent } from '../../lib/providers/types';
-import type { PsaStore } from '../../lib/store/types';
+import type { PsaCallbackEvent } from '../providers/types';
+import type { PsaStore } from '../store/types';
 
 /**
  * How long a delivery's record is kept. It must outlast the age limit (replays of entities inside it are caught by
@@ -14,16 +14,14 @@ const DELIVERY_PREFIX = 'callback-delivery:';
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const lastPruned = new Map<string, number>();
 
-/** When the entity was last saved in the PSA (ConnectWise _info.lastUpdated), if the payload says. */
-export function lastUpdatedOf(event: PsaCallbackEvent): number | undefined {
-	const info = event.entity._info;
-	const value = info !== null && typeof info === 'object' ? (info as Record<string, unknown>).lastUpdated : undefined;
-	const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+/** When the entity was last saved in the PSA, if the payload says. */
+export function lastUpdatedOf(event: Pick<PsaCallbackEvent, 'updatedAt'>): number | undefined {
+	const time = typeof event.updatedAt === 'string' ? Date.parse(event.updatedAt) : Number.NaN;
 	return Number.isFinite(time) ? time : undefined;
 }
 
 /** Why the event is too old to be a fresh delivery, or undefined. A signed payload can be replayed forever: its age is the only clock in it. */
-export function staleReason(event: PsaCallbackEvent, now: number, maxAgeMs: number): string | undefined {
+export function staleReason(event: Pick<PsaCallbackEvent, 'updatedAt'>, now: number, maxAgeMs: number): string | undefined {
 	if (maxAgeMs <= 0) return undefined;
 	const updated = lastUpdatedOf(event);
 	if (updated === undefined) return undefined;

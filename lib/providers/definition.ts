@@ -1,0 +1,69 @@
+// What a PSA provider declares to the rest of the package: the registry lists one of these per PSA, and nothing outside the provider's folder names it.
+import type { PsaCache } from '../cache';
+import type { HttpTransport } from './http';
+import type { RetryPolicy } from './request';
+import type { PsaProvider } from './types';
+
+/** What a provider is built with: the transport (n8n's or fetch), the shared cache, and the clocks tests replace. */
+export interface ProviderDeps {
+	http: HttpTransport;
+	/** Shared across calls so lookups are cached per connection; a private cache when absent. */
+	cache?: PsaCache;
+	retry?: Partial<RetryPolicy>;
+	sleep?: (ms: number) => Promise<void>;
+	now?: () => number;
+	/** Source of backoff jitter in [0, 1); Math.random when absent. */
+	random?: () => number;
+	/** True when the HttpTransport applies the credential itself (n8n's httpRequestWithAuthentication). */
+	transportAuthenticates?: boolean;
+	/** Records per list page; smaller pages let tests and benchmarks cross page boundaries. */
+	pageSize?: number;
+	/** Overrides the settle window (see PsaProvider.outcomeSettleMs), for a PSA or a test with other limits. */
+	outcomeSettleMs?: number;
+}
+
+/** The field on a PSA ticket that carries a link's reference (see link-key.ts), and how much it holds. */
+export interface ExternalReferenceField {
+	/** The PSA's name for it, e.g. "externalXRef". */
+	field: string;
+	/** Its length limit, counted as the PSA counts. */
+	maxLength: number;
+}
+
+/** What the provider knows of the PSA's request limits; the request layer's policy comes from here. */
+export interface RequestLimits {
+	/** Concurrent requests the PSA tolerates per connection, when it says. */
+	concurrency?: number;
+	/** Requests per second the PSA allows per connection, when it says. */
+	ratePerSecond?: number;
+	/** The retry policy the request layer applies (attempts, backoff, budget, timeout). */
+	retry: RetryPolicy;
+}
+
+/** How the provider keeps behaviour stable across PSA upgrades. */
+export interface ApiVersionPolicy {
+	/** The API version pinned when the credential names none ('' for a PSA without versions). */
+	defaultPin: string;
+	/** What the provider reports: e.g. ['version-drift', 'deprecation', 'sunset']. */
+	warns: Array<'version-drift' | 'deprecation' | 'sunset'>;
+}
+
+export interface PsaProviderDefinition {
+	/** Provider key, as PsaConnectionInfo.provider says it, e.g. "connectwise". */
+	key: string;
+	/** The n8n credential type that selects this provider; also the node's Authentication value. */
+	credentialType: string;
+	/** The PSA's name in the Authentication selector and the credential field's label, e.g. "ConnectWise". */
+	displayName: string;
+	externalReference: ExternalReferenceField;
+	limits: RequestLimits;
+	versions: ApiVersionPolicy;
+	/**
+	 * Reads the credential's fields as the provider needs them. With `transportAuthenticates` (n8n applies the keys to
+	 * each request) it refuses, before any request, keys that are empty or hold a control character.
+	 */
+	settingsOf(credentials: Record<string, unknown>, transportAuthenticates: boolean): Record<string, unknown>;
+	create(settings: Record<string, unknown>, deps: ProviderDeps): PsaProvider;
+	/** Stable id for the PSA tenant the settings reach; no secret goes into it. */
+	connectionId(settings: Record<string, unknown>): string;
+}
