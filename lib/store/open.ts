@@ -507,7 +507,7 @@ async function assemble(
 	durably: RepositoryContext['durably'],
 ): Promise<PsaStore> {
 	const lookupKey = await loadLookupKey(db, keyring, clock, location);
-	const context: RepositoryContext = { db, keyring, lookupKey, clock, durably };
+	const context: RepositoryContext = { db, keyring, lookupKey, clock, durably, capabilities: { advisoryLocks: engine === 'postgres' } };
 	let closed = false;
 	return {
 		engine,
