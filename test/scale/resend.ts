@@ -82,7 +82,7 @@ export async function resendUntilDone(options: Options): Promise<ResendReport> {
 		if (waitUntil - Date.now() > LONGEST_WAIT_MS) throw new Error(`an error asks to retry after ${new Date(waitUntil).toISOString()}, more than ${LONGEST_WAIT_MS / 1000} s ahead`);
 		const kinds = [...new Set(pending.map((alert) => (latestFailure.get(alert.alertId) ? kindOf(latestFailure.get(alert.alertId)!) : 'no execution read')))];
 		options.log(`round ${round}: ${pending.length} alerts without a successful execution (${kinds.join('; ')}); re-sending ${waitUntil > Date.now() ? `at ${new Date(waitUntil).toISOString()} (the time their errors name), in ${((waitUntil - Date.now()) / 1000).toFixed(0)} s` : 'now'}`);
-		await sleep(waitUntil - Date.now() + (waitUntil > Date.now() ? 1000 : 0));
+		await sleep(Math.max(0, waitUntil - Date.now()) + (waitUntil > Date.now() ? 1000 : 0));
 		const sent = await options.sender.send(pending, round, 25);
 		resent += sent.length;
 		options.addExecutions(sent.length);
