@@ -1,6 +1,7 @@
 // Checks package.json against n8n's community-package conventions and that every registered file has a source.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { providerCredentialTypes } from '../lib/providers/registry';
 
 const root = join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -22,8 +23,13 @@ describe('package.json', () => {
 		expect(pkg.dependencies['better-sqlite3']).toMatch(/\^13/);
 	});
 
-	it('registers exactly the two credentials and the six nodes', () => {
-		expect([...pkg.n8n.credentials].sort()).toEqual(['dist/credentials/ConnectWisePsaApi.credentials.js', 'dist/credentials/PsaStateStore.credentials.js']);
+	it('registers one credential per registered PSA provider, the state store credential and the six nodes', () => {
+		// Each registered credential file's class name; a provider's credential type is that class's `name`.
+		const credentialTypes = (pkg.n8n.credentials as string[]).map((entry) => {
+			const source = readFileSync(join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')), 'utf8');
+			return /^\s*name = '([^']+)';/m.exec(source)?.[1];
+		});
+		expect(credentialTypes.sort()).toEqual([...providerCredentialTypes(), 'psaStateStore'].sort());
 		expect([...pkg.n8n.nodes].sort()).toEqual([
 			'dist/nodes/PsaConnect/PsaConnect.node.js',
 			'dist/nodes/PsaLink/PsaLink.node.js',

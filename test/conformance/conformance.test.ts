@@ -1,0 +1,197 @@
+// The provider conformance suite: what "a provider works" means, run against every registered provider's fixture through the registry and the services.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PsaCache } from '../../lib/cache';
+import { isPsaError, type PsaErrorKind } from '../../lib/providers/errors';
+import { linkKeyOf } from '../../lib/providers/link-key';
+import { createProvider, definitionFor, providerDefinitions } from '../../lib/providers/registry';
+import type { PsaProvider } from '../../lib/providers/types';
+import { addNote, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
+import { receiveEvent, type TriggerRules } from '../../lib/services/trigger';
+import { openStore } from '../../lib/store';
+import type { PsaStore } from '../../lib/store/types';
+import { connectWiseFixture } from './connectwise.fixture';
+import type { ConformanceWorld, ProviderFixture } from './fixture';
+
+/** One fixture per registered provider; a provider without one fails the first test below. */
+const FIXTURES: ProviderFixture[] = [connectWiseFixture];
+
+const RULES: TriggerRules = { maxEventAgeMs: 0, ignoreOwnChanges: true, echoWindowMs: 120_000, linkedOnly: false };
+
+async function kindOf(promise: Promise<unknown>): Promise<PsaErrorKind | 'resolved' | 'other'> {
+	try {
+		await promise;
+		return 'resolved';
+	} catch (error) {
+		return isPsaError(error) ? error.kind : 'other';
+	}
+}
+
+it('every registered provider has a conformance fixture', () => {
+	expect(providerDefinitions().map((definition) => definition.key).sort()).toEqual(FIXTURES.map((fixture) => fixture.name).sort());
+});
+
+describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('provider %s', (_name, fixture) => {
+	let world: ConformanceWorld;
+	let store: PsaStore;
+	let folder: string;
+	let run = 0;
+	const unique = (what: string) => `${what}-${process.pid}-${++run}`;
+
+	beforeAll(async () => {
+		world = await fixture.start();
+		folder = mkdtempSync(join(tmpdir(), 'psa-conformance-'));
+		store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite') });
+	});
+	afterAll(async () => {
+		await store?.close();
+		await world?.stop();
+		if (folder) rmSync(folder, { recursive: true, force: true });
+	});
+
+	const provider = (credentials = world.credentials, deps = {}): PsaProvider => createProvider(world.credentialType, credentials, world.deps({ cache: new PsaCache(), ...deps }));
+	const context = (): PsaServiceContext => ({ provider: provider(), store, cache: new PsaCache(), now: Date.now });
+
+	describe('definition', () => {
+		it('is registered under its credential type and declares its reference field, limits and version policy', () => {
+			const definition = definitionFor(world.credentialType);
+			expect(definition.key).toBe(fixture.name);
+			expect(definition.externalReference.maxLength).toBeGreaterThan(0);
+			expect(definition.limits.retry.maxAttempts).toBeGreaterThanOrEqual(1);
+			expect(provider().connection.provider).toBe(definition.key);
+			expect(provider().outcomeSettleMs).toBeGreaterThan(definition.limits.retry.budgetMs);
+			expect(definition.connectionId(world.credentials)).toBe(provider().connection.connectionId);
+		});
+
+		it('writes a key that fits its field as is, a longer one as the shared hashed reference', () => {
+			const { maxLength } = definitionFor(world.credentialType).externalReference;
+			expect(provider().externalReferenceOf('alert:1')).toBe('alert:1');
+			expect(provider().externalReferenceOf(`alert:${'x'.repeat(maxLength)}`)).toMatch(/^psa-sha256:[0-9a-f]{64}$/);
+		});
+	});
+
+	describe('find-or-create and recovery', () => {
+		it('links an entity to one ticket, and finds it again', async () => {
+			const target = { source: 'conformance', externalId: unique('a') };
+			const first = await link(context(), target, { summary: 'Disk full', companyId: world.seeded.companyId });
+			const again = await link(context(), target, { summary: 'Disk full', companyId: world.seeded.companyId });
+			expect(first.created).toBe(true);
+			expect(again).toMatchObject({ created: false, ticketId: first.ticketId });
+			expect(world.ticketsWithReference(linkKeyOf(target.source, target.externalId))).toBe(1);
+		});
+
+		it('a create whose answer was lost is found by its reference, not created twice', async () => {
+			const target = { source: 'conformance', externalId: unique('lost') };
+			world.loseNextCreateAnswer();
+			const result = await link(context(), target, { summary: 'Lost answer', companyId: world.seeded.companyId });
+			expect(result).toMatchObject({ created: true, recovered: true });
+			expect(world.ticketsWithReference(linkKeyOf(target.source, target.externalId))).toBe(1);
+		});
+	});
+
+	it('notes: a dedupe key posts one note', async () => {
+		const ctx = context();
+		const { ticketId } = await link(ctx, { source: 'conformance', externalId: unique('note') }, { summary: 'Notes', companyId: world.seeded.companyId });
+		const dedupeKey = unique('key');
+		const first = await addNote(ctx, { ticket: { ticketId }, text: 'Fired again', type: 'internal', dedupeKey });
+		const second = await addNote(context(), { ticket: { ticketId }, text: 'Fired again', type: 'internal', dedupeKey });
+		expect(first.deduplicated).toBe(false);
+		expect(second).toMatchObject({ deduplicated: true, noteId: first.noteId });
+		expect(world.notesWithText(ticketId, 'Fired again')).toBe(1);
+	});
+
+	it('statuses: by name and by mapped state, on the ticket\'s own board', async () => {
+		const { seeded } = world;
+		const ctx = context();
+		const byName = await link(ctx, { source: 'conformance', externalId: unique('status') }, { summary: 'Status', companyId: seeded.companyId, boardId: seeded.boardId });
+		expect(await setStatus(ctx, { ticketId: byName.ticketId }, { by: 'name', name: seeded.closedStatusName })).toMatchObject({
+			changed: true,
+			status: { id: seeded.closedStatusIdOnBoard, closed: true },
+		});
+		const state = unique('resolved');
+		await mapExternalState(ctx, { boardId: seeded.boardId, externalState: state, status: { by: 'name', name: seeded.closedStatusName } });
+		const mapped = await link(ctx, { source: 'conformance', externalId: unique('mapped') }, { summary: 'Mapped', companyId: seeded.companyId, boardId: seeded.boardId });
+		expect(await setStatus(context(), { ticketId: mapped.ticketId }, { by: 'external', externalState: state })).toMatchObject({
+			status: { id: seeded.closedStatusIdOnBoard },
+		});
+	});
+
+	it('members by email: the active member, never an inactive one', async () => {
+		const resolved = await resolveMember(context(), { source: 'email', identity: world.seeded.activeMemberEmail });
+		expect(resolved).toMatchObject({ memberId: world.seeded.activeMemberId, resolvedBy: 'email-match' });
+		expect(await kindOf(resolveMember(context(), { source: 'email', identity: world.seeded.inactiveMemberEmail }))).toBe('not-found');
+		const members = await provider().findMembersByEmail(world.seeded.inactiveMemberEmail);
+		expect(members.every((member) => member.inactive)).toBe(true);
+	});
+
+	it('companies and contacts', async () => {
+		const companies = await provider().listCompanies({ search: world.seeded.companySearch });
+		expect(companies.map((company) => company.id)).toContain(world.seeded.companyId);
+		const contacts = await provider().listContacts({ companyId: world.seeded.companyId });
+		expect(contacts.length).toBeGreaterThan(0);
+		expect(contacts.every((contact) => contact.companyId === undefined || contact.companyId === world.seeded.companyId)).toBe(true);
+	});
+
+	describe('callbacks', () => {
+		it('registers, verifies a genuine callback into a neutral event, refuses a forged one, recognises its own change', async () => {
+			const psa = provider();
+			const registration = await psa.registerCallback({ url: world.callbackUrl, description: 'conformance', level: 'owner', objectId: 0, selfSuppressed: false });
+			expect((await psa.listCallbacks()).map((callback) => callback.id)).toContain(registration.id);
+			try {
+				const ctx = context();
+				const target = { source: 'conformance', externalId: unique('callback') };
+				const { ticketId } = await link(ctx, target, { summary: 'Callback', companyId: world.seeded.companyId, boardId: world.seeded.boardId });
+				const [added] = await world.nextCallbacks(1);
+				const event = await psa.verifyCallback(added);
+				expect(event).toMatchObject({ action: 'added', type: 'ticket', id: ticketId, externalReference: linkKeyOf(target.source, target.externalId) });
+				expect(typeof event.updatedAt).toBe('string');
+				expect(typeof event.updatedBy).toBe('string');
+				const delivery = { workflowId: 'conformance', nodeId: unique('node'), rawBody: added.rawBody };
+				const options = { rules: RULES, now: Date.now(), onDamaged: () => undefined, filteredOut: () => undefined };
+				expect(await receiveEvent(ctx, event, { ...options, delivery })).toMatchObject({ accepted: false, reason: 'own change' });
+
+				world.changeAsTechnician(ticketId, world.seeded.closedStatusIdOnBoard);
+				const [updated] = await world.nextCallbacks(1);
+				const technicians = await psa.verifyCallback(updated);
+				expect(technicians).toMatchObject({ action: 'updated', id: ticketId });
+				expect(await receiveEvent(ctx, technicians, { ...options, delivery: { ...delivery, rawBody: updated.rawBody } })).toMatchObject({
+					accepted: true,
+					link: { source: target.source, externalId: target.externalId },
+				});
+				const forged = Buffer.from(updated.rawBody.toString('utf8').replace(String(ticketId), String(ticketId + 1)), 'utf8');
+				expect(await kindOf(psa.verifyCallback({ rawBody: forged, headers: updated.headers }))).toBe('authentication');
+			} finally {
+				await psa.removeCallback(registration.id);
+			}
+		});
+	});
+
+	it('maps errors to PSA-neutral kinds', async () => {
+		expect(await kindOf(provider(world.wrongKeyCredentials).listBoards())).toBe('authentication');
+		expect(await kindOf(provider(world.restrictedCredentials).createTicket({ summary: 'x', companyId: world.seeded.companyId, externalRef: unique('denied') }))).toBe('permission');
+		expect(await kindOf(provider().getTicket(987_654_321))).toBe('not-found');
+		expect(await kindOf(provider({ ...world.credentials, apiVersion: world.seeded.unsupportedApiVersion }).listPriorities())).toBe('version');
+		world.throttle(2);
+		expect(await kindOf(provider(world.credentials, { retry: { maxAttempts: 2 } }).listPriorities())).toBe('rate-limited');
+	});
+
+	it('a rate-limited request is sent again, a create too (nothing was done)', async () => {
+		const psa = provider();
+		await psa.listPriorities();
+		world.throttle(1);
+		const reference = unique('throttled');
+		await psa.createTicket({ summary: 'Throttled', companyId: world.seeded.companyId, externalRef: reference });
+		expect(world.ticketsWithReference(reference)).toBe(1);
+	});
+
+	it('pins its API version and warns when the PSA offers a newer one', async () => {
+		const pinned = provider({ ...world.credentials, apiVersion: world.seeded.olderApiVersion });
+		const info = await pinned.info();
+		expect(info.pinnedApiVersion).toBe(world.seeded.olderApiVersion);
+		expect(pinned.takeWarnings().map((warning) => warning.kind)).toContain('version-drift');
+		const current = provider();
+		await current.info();
+		expect(current.takeWarnings()).toEqual([]);
+	});
+});

@@ -1,0 +1,61 @@
+// What the provider conformance suite needs from a PSA: a credential on a running test PSA, its seeded data in PSA terms, faults, and what the PSA holds.
+import type { ProviderDeps } from '../../lib/providers/definition';
+
+/** The PSA's seeded records the suite relies on, by role. */
+export interface SeededData {
+	companyId: number;
+	/** Text that finds the company by name. */
+	companySearch: string;
+	/** A board other than the PSA's first, whose statuses share names with the first board's. */
+	boardId: number;
+	/** The id the status named `closedStatusName` has on `boardId` (not on any other board). */
+	closedStatusIdOnBoard: number;
+	closedStatusName: string;
+	/** An email exactly one active member has. */
+	activeMemberEmail: string;
+	activeMemberId: number;
+	/** An email only an inactive member has. */
+	inactiveMemberEmail: string;
+	/** An older API version the PSA still serves (the pin the drift test uses), and one it never served. */
+	olderApiVersion: string;
+	unsupportedApiVersion: string;
+}
+
+export interface RecordedCallback {
+	rawBody: Buffer;
+	headers: Record<string, string>;
+}
+
+/** One running test PSA. */
+export interface ConformanceWorld {
+	/** The credential type and the fields as the credential stores them. */
+	credentialType: string;
+	credentials: Record<string, unknown>;
+	/** Credentials the PSA refuses (wrong key) and credentials of a user without rights. */
+	wrongKeyCredentials: Record<string, unknown>;
+	restrictedCredentials: Record<string, unknown>;
+	seeded: SeededData;
+	/** Deps for a provider here: instant backoff, and whatever the test PSA needs. */
+	deps(overrides?: Partial<ProviderDeps>): ProviderDeps;
+	/** The next create of a ticket is committed but its answer lost. */
+	loseNextCreateAnswer(): void;
+	/** The next `times` requests are refused as rate limited (Retry-After 0). */
+	throttle(times: number): void;
+	/** Tickets in the PSA whose external reference is `reference`. */
+	ticketsWithReference(reference: string): number;
+	/** Notes with this text on the ticket, as the PSA holds them. */
+	notesWithText(ticketId: number, text: string): number;
+	/** A technician (not the API user) moves the ticket to the status. */
+	changeAsTechnician(ticketId: number, statusId: number): void;
+	/** An address callbacks may be registered for. */
+	callbackUrl: string;
+	/** Waits for the PSA's next callback deliveries and returns them as received. */
+	nextCallbacks(count: number): Promise<RecordedCallback[]>;
+	stop(): Promise<void>;
+}
+
+export interface ProviderFixture {
+	/** The provider key (PsaConnectionInfo.provider). */
+	name: string;
+	start(): Promise<ConformanceWorld>;
+}
