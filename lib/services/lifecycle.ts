@@ -73,6 +73,12 @@ export async function applyClosedPolicy(
 	if (known.state === 'closed' && (policy === 'reopen' || (policy === 'reopen-recent' && recent))) {
 		return reopenLinked(ctx, connectionId, link, options, steps);
 	}
+	if (known.state === 'closed' && !known.ticket) {
+		// A "closed" PSA Trigger reported is checked before a new ticket replaces it: a reopen whose callback was lost,
+		// or a redelivered old event, must not give an open ticket a twin.
+		const current = await readState(ctx, connectionId, ticketId);
+		if (current.state === 'open') return steps.finish(link, current.ticket ? { ticket: current.ticket } : {});
+	}
 	// A new ticket: the link moves on to its next generation, atomically, so two runs seeing this re-fire make one.
 	const claimToken = randomUUID();
 	const moved = await ctx.store.links.relink(connectionId, link.source, link.externalId, ticketId, claimToken);
@@ -88,6 +94,11 @@ async function knownState(ctx: PsaServiceContext, connectionId: string, link: Ti
 	const learnedAt = link.ticketStateAt?.getTime() ?? 0;
 	if (link.ticketState === 'closed' || link.ticketState === 'deleted') return { state: link.ticketState, closedAt: link.ticketClosedAt?.getTime() };
 	if (link.ticketState === 'open' && ctx.now() - learnedAt < OPEN_STATE_TRUSTED_MS) return { state: 'open' };
+	return readState(ctx, connectionId, ticketId);
+}
+
+/** The ticket's state as the PSA says now (1 request; 404 means deleted, a merged ticket counts as deleted). */
+async function readState(ctx: PsaServiceContext, connectionId: string, ticketId: number): Promise<KnownState> {
 	let ticket: PsaTicket;
 	try {
 		ticket = await ctx.provider.getTicket(ticketId);
@@ -112,9 +123,10 @@ async function reopenLinked(ctx: PsaServiceContext, connectionId: string, link: 
 	if (await ctx.store.links.claimReopen(connectionId, link.source, link.externalId, ticketId, claimToken, options.staleAfterMs)) {
 		let reopened = false;
 		try {
-			// Read afresh: another run may have reopened it between this run's read and its claim; then nothing is patched.
-			const status = await reopenTicket(ctx, { ticketId }, { readCurrent: true });
-			reopened = status.changed;
+			// Read afresh: another run, or a technician, may have reopened it since; then nothing is patched, whatever
+			// open status it is in. The status change then uses this read (no second one).
+			const current = await readState(ctx, connectionId, ticketId);
+			if (current.state === 'closed') reopened = (await reopenTicket(ctx, { ticketId })).changed;
 		} finally {
 			await ctx.store.links.finishReopen(connectionId, link.source, link.externalId, claimToken, reopened);
 		}

@@ -80,10 +80,16 @@ function normaliseTarget(target: LinkTarget, options: { creating?: boolean } = {
 	return { source, externalId: requireKeyText(target.externalId, 'External ID', 1000) };
 }
 
-/** A failure after which the PSA may or may not have created the record (no response arrived). */
+/**
+ * A failure of a create or post after which the PSA may have created the record: anything but a refusal (a 4xx,
+ * including a final 429). No answer, a 5xx, and a 2xx whose body could not be read (a changed model, a proxy's page)
+ * all leave the record possibly made, so its claim is kept and the record looked for before any second attempt.
+ */
 export function isOutcomeUnknown(error: unknown): boolean {
-	if (isPsaError(error)) return error.details.outcomeUnknown === true;
-	return !(error instanceof PsaError);
+	if (!isPsaError(error)) return true;
+	if (error.details.outcomeUnknown === true) return true;
+	const status = error.details.status;
+	return !(typeof status === 'number' && status >= 400 && status < 500);
 }
 
 /** Find-or-create. Existing link: 0 requests. New link: 1 request (the create). */

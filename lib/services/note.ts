@@ -271,7 +271,7 @@ async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input:
 	// no key that claimed later could use; taking it leaves the newer notes to those keys (newest first, a key could take
 	// a later key's note and leave its own outside that key's window: two keys, three notes).
 	for (const candidate of [...recent].reverse()) {
-		if (candidate.text !== input.text || !postedSince(candidate, since)) continue;
+		if (comparable(candidate.text) !== comparable(input.text) || !postedSince(candidate, since)) continue;
 		const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, candidate.id);
 		if (outcome === 'posted') return candidate;
 		if (outcome === 'lost') {
@@ -332,6 +332,11 @@ async function postNote(
 		await beforeRetry();
 		return { note: await ctx.provider.addNote({ ...fields, memberId: again.memberId }), memberId: again.memberId };
 	}
+}
+
+/** Note text as the PSA may hand it back: line endings and surrounding whitespace normalised. */
+function comparable(text: string): string {
+	return text.replace(/\r\n?/g, '\n').trim();
 }
 
 /** A note without a readable creation time counts as recent: adopting it is safer than posting a duplicate. */

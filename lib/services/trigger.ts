@@ -94,7 +94,7 @@ async function createdByPsaLink(ctx: PsaServiceContext, connectionId: string, ev
 		...(await ctx.store.links.list(connectionId, { state: 'pending', limit: 1000 })),
 	];
 	return candidates.some(
-		(link) => (link.ticketId === null || link.ticketId === event.id) && ctx.provider.externalReferenceOf(linkKeyOf(link.source, link.externalId)) === reference,
+		(link) => (link.ticketId === null || link.ticketId === event.id) && ctx.provider.externalReferenceOf(linkKeyOf(link.source, link.externalId, link.generation)) === reference,
 	);
 }
 
@@ -109,12 +109,16 @@ async function isOwnChange(ctx: PsaServiceContext, connectionId: string, event: 
 
 /** Records the ticket's state (open, closed, deleted) on its links, from a verified event. */
 async function recordTicketState(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent): Promise<void> {
+	// Ordered by the PSA's own change time: a redelivered older event never overwrites a newer state.
+	const changedAt = event.updatedAt ? Date.parse(event.updatedAt) : Number.NaN;
+	const asOf = Number.isNaN(changedAt) ? {} : { asOf: changedAt };
 	if (event.action === 'deleted') {
-		await ctx.store.links.setTicketState(connectionId, event.id, 'deleted');
+		await ctx.store.links.setTicketState(connectionId, event.id, 'deleted', asOf);
 		return;
 	}
 	if (!event.ticket) return;
 	const closedAt = event.ticket.closedAt ? Date.parse(event.ticket.closedAt) : Number.NaN;
 	const gone = event.ticket.mergedIntoTicketId !== undefined;
-	await ctx.store.links.setTicketState(connectionId, event.id, gone ? 'deleted' : event.ticket.closed ? 'closed' : 'open', Number.isNaN(closedAt) ? {} : { closedAt });
+	const state = gone ? 'deleted' : event.ticket.closed ? 'closed' : 'open';
+	await ctx.store.links.setTicketState(connectionId, event.id, state, { ...asOf, ...(Number.isNaN(closedAt) ? {} : { closedAt }) });
 }

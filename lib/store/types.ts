@@ -157,8 +157,12 @@ export interface LinkRepository {
 	 * Complete it like a claim; releasing it goes back to the old ticket.
 	 */
 	relink(connectionId: string, source: string, externalId: string, fromTicketId: number, claimToken: string): Promise<TakeOverResult<TicketLink>>;
-	/** Records what became of a ticket on every link to it (PSA Trigger, or a read); returns how many links changed. */
-	setTicketState(connectionId: string, ticketId: number, state: TicketState, options?: { closedAt?: number }): Promise<number>;
+	/**
+	 * Records what became of a ticket on every link to it (PSA Trigger, or a read); returns how many links changed. With
+	 * `asOf` (the PSA's change time) a state older than the one stored is ignored, so redelivered events cannot turn
+	 * the clock back.
+	 */
+	setTicketState(connectionId: string, ticketId: number, state: TicketState, options?: { closedAt?: number; asOf?: number }): Promise<number>;
 	/** Takes the reopen claim on a link's ticket (free, or held longer than `olderThanMs`); true for one caller at a time. */
 	claimReopen(connectionId: string, source: string, externalId: string, ticketId: number, claimToken: string, olderThanMs: number): Promise<boolean>;
 	/** Ends the reopen claim; with `reopened`, the ticket's state is forgotten (PSA Trigger reports it again). */

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { PsaCache } from '../../lib/cache';
 import { isPsaError } from '../../lib/providers/errors';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
+import type { HttpTransport } from '../../lib/providers/http';
 import { linkKeyOf } from '../../lib/providers/link-key';
 import { createProvider } from '../../lib/providers/registry';
-import { addNote, link, type PsaServiceContext } from '../../lib/services';
+import { addNote, closeTicket, connectionOf, link, type PsaServiceContext } from '../../lib/services';
 import { openStore } from '../../lib/store';
 import type { PsaStore } from '../../lib/store/types';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -40,12 +41,12 @@ beforeEach(() => {
 });
 
 /** One n8n worker's view: its own provider and cache, the shared store, a client timeout shorter than the PSA's slowest commit. */
-function worker(): PsaServiceContext {
+function worker(http: HttpTransport = createFetchTransport()): PsaServiceContext {
 	const cache = new PsaCache();
 	const provider = createProvider(
 		'connectWisePsaApi',
 		{ ...sandbox.credentials, site: sandbox.site },
-		{ http: createFetchTransport(), cache, retry: { requestTimeoutMs: CLIENT_TIMEOUT_MS, budgetMs: CLIENT_TIMEOUT_MS }, outcomeSettleMs: SETTLE_MS },
+		{ http, cache, retry: { requestTimeoutMs: CLIENT_TIMEOUT_MS, budgetMs: CLIENT_TIMEOUT_MS }, outcomeSettleMs: SETTLE_MS },
 	);
 	return { provider, store, cache, now: Date.now };
 }
@@ -140,4 +141,73 @@ it('a 429 on the create is retried after Retry-After (nothing was done), and cre
 	expect(result.created).toBe(true);
 	expect(ticketsFor('busy', 'b-1')).toHaveLength(1);
 	expect(sandbox.counters()['POST /service/tickets']).toBe(2);
+});
+
+/** A transport whose first matching 2xx answer lacks a field, as a changed model or a proxy's page would. */
+function stripping(method: string, path: RegExp, field: string): HttpTransport {
+	const inner = createFetchTransport();
+	let done = false;
+	return async (request) => {
+		const response = await inner(request);
+		if (!done && request.method === method && path.test(new URL(request.url).pathname) && response.status < 300 && response.body && typeof response.body === 'object') {
+			done = true;
+			const body = { ...(response.body as Record<string, unknown>) };
+			delete body[field];
+			return { ...response, body };
+		}
+		return response;
+	};
+}
+
+it('a case-insensitive PSA search never adopts another entity\'s ticket: "host-1" after a lost answer is not "HOST-1"', async () => {
+	const fields = { summary: 'Case', companyId: 250 };
+	const upper = await link(worker(), { source: 'zbx', externalId: 'HOST-1' }, fields);
+	sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit' });
+	const lower = await link(worker(), { source: 'zbx', externalId: 'host-1' }, fields);
+	const own = ticketsFor('zbx', 'host-1');
+	expect(own).toHaveLength(1);
+	expect(lower).toMatchObject({ recovered: true, ticketId: own[0].id });
+	expect(lower.ticketId).not.toBe(upper.ticketId);
+});
+
+it('a 201 whose body cannot be read keeps the claim: the ticket is found, not created twice', async () => {
+	const fields = { summary: 'Odd body', companyId: 250 };
+	const first = await link(worker(stripping('POST', /\/service\/tickets$/, 'board')), { source: 'odd', externalId: 'e-1' }, fields);
+	// The immediate search finds the ticket the PSA made.
+	expect(first).toMatchObject({ created: true, recovered: true });
+	expect((await link(worker(), { source: 'odd', externalId: 'e-1' }, fields)).ticketId).toBe(first.ticketId);
+	expect(ticketsFor('odd', 'e-1')).toHaveLength(1);
+});
+
+it('a 201 note answer without an id keeps the receipt: the retry after the settle window adopts the note', async () => {
+	const linked = await link(worker(), { source: 'odd', externalId: 'n-1' }, { summary: 'Odd note', companyId: 250 });
+	const input = { ticket: { ticketId: linked.ticketId }, text: 'keyed once', type: 'internal' as const, dedupeKey: 'odd-note-1' };
+	await expect(addNote(worker(stripping('POST', /\/notes$/, 'id')), input)).rejects.toThrow(/may still be posted/);
+	await sleep(SETTLE_MS + 100);
+	expect(await addNote(worker(), input)).toMatchObject({ recovered: true });
+	expect(sandbox.db.notes.filter((note) => note.ticketId === linked.ticketId && note.text === 'keyed once')).toHaveLength(1);
+});
+
+it('a stale "closed" (a lost or reordered callback) never reopens an open ticket nor gives it a twin', async () => {
+	const fields = { summary: 'Stale state', companyId: 250, boardId: 1 };
+	const ctx = worker();
+	const connectionId = await connectionOf(ctx);
+	const reopenTarget = { source: 'stale', externalId: 'reopen' };
+	const first = await link(ctx, reopenTarget, fields);
+	await closeTicket(ctx, { ticketId: first.ticketId });
+	// A technician reopens it into In Progress; the store still says closed.
+	await ctx.provider.updateTicketStatus(first.ticketId, 102);
+	await store.links.setTicketState(connectionId, first.ticketId, 'closed');
+	const changesBefore = sandbox.db.statusChanges.length;
+	expect(await link(worker(), reopenTarget, fields, { whenClosed: 'reopen' })).toMatchObject({ ticketId: first.ticketId, reopened: false });
+	expect(sandbox.db.statusChanges.slice(changesBefore)).toEqual([]);
+
+	const newTarget = { source: 'stale', externalId: 'new' };
+	const open = await link(ctx, newTarget, fields);
+	await store.links.setTicketState(connectionId, open.ticketId, 'closed');
+	expect((await link(worker(), newTarget, fields, { whenClosed: 'new' })).ticketId).toBe(open.ticketId);
+	// An older event delivered again cannot overwrite a newer state.
+	await store.links.setTicketState(connectionId, open.ticketId, 'open', { asOf: Date.now() });
+	await store.links.setTicketState(connectionId, open.ticketId, 'closed', { asOf: Date.now() - 60_000 });
+	expect((await store.links.find(connectionId, 'stale', 'new'))?.ticketState).toBe('open');
 });

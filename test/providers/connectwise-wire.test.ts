@@ -18,7 +18,7 @@ const SETTINGS: ConnectWiseSettings = {
 	clientId: 'client-uuid-1',
 };
 const AUTH = `Basic ${Buffer.from('Acme+PubKey123:PrivKeySecret987').toString('base64')}`;
-const TICKET_FIELDS = 'id,summary,board,status,company,priority,contact,owner,externalXRef,closedFlag,_info';
+const TICKET_FIELDS = 'id,summary,board,status,company,priority,contact,owner,externalXRef,closedFlag,closedDate,mergedParentTicket,_info';
 const NOTE_FIELDS = 'id,ticketId,text,detailDescriptionFlag,internalAnalysisFlag,resolutionFlag,member,dateCreated';
 const MEMBER_FIELDS = 'id,identifier,firstName,lastName,inactiveFlag,officeEmail,primaryEmail';
 const MEMBER_FIELDS_2020 = 'id,identifier,firstName,lastName,inactiveFlag,officeEmail';
@@ -222,7 +222,7 @@ describe('tickets', () => {
 		companyInfo();
 		api()
 			.get(`${BASE}/service/tickets`)
-			.query({ conditions: 'externalXRef="alert:1"', fields: TICKET_FIELDS, orderBy: 'id asc', page: '1', pageSize: '1' })
+			.query({ conditions: 'externalXRef="alert:1"', fields: TICKET_FIELDS, orderBy: 'id asc', page: '1', pageSize: '50' })
 			.reply(200, [TICKET]);
 		const { http, dropped } = dropping((request) => request.method === 'POST');
 		const ticket = await make({}, { http }).provider.createTicket({ summary: 'Disk full', companyId: 250, externalRef: 'alert:1' }, { retrySafe: true });
@@ -235,7 +235,7 @@ describe('tickets', () => {
 		api().post(`${BASE}/service/tickets`).reply(503, { code: 'Unavailable', message: 'try later' });
 		api()
 			.get(`${BASE}/service/tickets`)
-			.query({ conditions: 'externalXRef="alert:1"', fields: TICKET_FIELDS, orderBy: 'id asc', page: '1', pageSize: '1' })
+			.query({ conditions: 'externalXRef="alert:1"', fields: TICKET_FIELDS, orderBy: 'id asc', page: '1', pageSize: '50' })
 			.reply(200, []);
 		api().post(`${BASE}/service/tickets`).reply(201, TICKET);
 		const { provider, sleeps } = make();
@@ -260,11 +260,11 @@ describe('tickets', () => {
 		expect(await make().provider.getTicket(1001)).toEqual(DOMAIN_TICKET);
 	});
 
-	test('findTicketByExternalRef: conditions with the quoted key, oldest first, one record', async () => {
+	test('findTicketByExternalRef: conditions with the quoted key, oldest first, exact matches only', async () => {
 		companyInfo();
 		api()
 			.get(`${BASE}/service/tickets`)
-			.query({ conditions: 'externalXRef="x\\" or id>0 or summary=\\""', fields: TICKET_FIELDS, orderBy: 'id asc', page: '1', pageSize: '1' })
+			.query({ conditions: 'externalXRef="x\\" or id>0 or summary=\\""', fields: TICKET_FIELDS, orderBy: 'id asc', page: '1', pageSize: '50' })
 			.reply(200, []);
 		expect(await make().provider.findTicketByExternalRef('x" or id>0 or summary="')).toBeUndefined();
 	});

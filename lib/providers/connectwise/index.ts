@@ -79,6 +79,9 @@ export const CACHE_TTL = {
 	membersByEmail: 60 * 1000,
 };
 
+/** Tickets read for a search by link key: entities whose keys differ only in case share a case-insensitive match. */
+const EXTERNAL_REF_MATCHES = 50;
+
 /** Records returned by a list call when the query sets no limit (boards, statuses, priorities and callbacks are read whole). */
 export const DEFAULT_LIST_LIMIT = 1000;
 
@@ -88,9 +91,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * ConnectWise publishes no server-side request limit. It runs on ASP.NET under IIS, whose default execution timeout is
- * 110 s; the client's retry budget is 30 s (a 429 can hold the real send back that long); 10 s of margin on top.
+ * 110 s. Between the last claim refresh and the create's send the client may spend its 30 s retry budget twice: on
+ * the codebase lookup (cold cache, hourly) and on 429s for the create itself; 10 s of margin on top: 180 s.
  */
-export const CONNECTWISE_OUTCOME_SETTLE_MS = 150_000;
+export const CONNECTWISE_OUTCOME_SETTLE_MS = 180_000;
 
 export class ConnectWiseProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
@@ -258,11 +262,14 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	async findTicketByExternalRef(externalRef: string): Promise<PsaTicket | undefined> {
 		const xref = externalXRefFor(externalRef);
-		const [ticket] = await this.list(
+		// ConnectWise compares text case-insensitively (SQL Server's collation): "zbx:HOST-1" answers a search for
+		// "zbx:host-1". Only an exact match is this link's ticket; another entity's must never be adopted.
+		const tickets = await this.list(
 			'/service/tickets',
-			{ conditions: cond.eq('externalXRef', xref), fields: fieldsParam(FIELDS.ticket), orderBy: 'id asc', limit: 1 },
+			{ conditions: cond.eq('externalXRef', xref), fields: fieldsParam(FIELDS.ticket), orderBy: 'id asc', limit: EXTERNAL_REF_MATCHES },
 			(value) => readTicket(value, 'GET /service/tickets'),
 		);
+		const ticket = tickets.find((candidate) => candidate.externalRef === xref);
 		return ticket ? this.withExternalRef(ticket, externalRef) : undefined;
 	}
 
