@@ -7,8 +7,8 @@ import { ALERT_WORKFLOW_ID, NODES } from './workflows';
 // A killed worker's executions show "running" until its job's lock expires (60 s), a live worker's stalled-job check
 // fails the job (every 30 s) and main's queue recovery marks the execution crashed (every minute here): about 2.5 min.
 const SETTLE_TIMEOUT_MS = 5 * 60_000;
-// The settle window (150 s for ConnectWise) plus margin: no "Retry after" time may lie further ahead than this.
-const LONGEST_WAIT_MS = 200_000;
+// The settle window (180 s for ConnectWise) plus margin: no "Retry after" time may lie further ahead than this.
+const LONGEST_WAIT_MS = 230_000;
 const MAX_ROUNDS = 6;
 
 export interface ResendReport {
