@@ -20,8 +20,8 @@ export interface WorkerPlan {
 	storeFailures: number[];
 }
 
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch';
-export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | '429' | '5xx';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'codebase';
+export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx';
 
 export interface FaultPlan {
 	target: FaultTarget;
@@ -69,8 +69,8 @@ const workerArb = (entities: number, keys: number): fc.Arbitrary<WorkerPlan> =>
 	);
 
 const faultArb: fc.Arbitrary<FaultPlan> = fc.record({
-	target: fc.constantFrom<FaultTarget>('create', 'create', 'note', 'note', 'search', 'notes-list', 'patch'),
-	kind: fc.constantFrom<FaultClass>('request-lost', 'response-lost', 'late-commit', 'late-commit', '429', '5xx'),
+	target: fc.constantFrom<FaultTarget>('create', 'create', 'note', 'note', 'search', 'notes-list', 'patch', 'ticket-read', 'codebase'),
+	kind: fc.constantFrom<FaultClass>('request-lost', 'response-lost', 'late-commit', 'late-commit', 'garbled', '429', '5xx'),
 	ms: fc.integer({ min: 0, max: TIMING.maxCommitDelayMs }),
 	times: fc.integer({ min: 1, max: 3 }),
 });
@@ -93,6 +93,8 @@ const TARGETS: Record<FaultTarget, { method: 'GET' | 'POST' | 'PATCH'; path: str
 	note: { method: 'POST', path: '/service/tickets/{parentId}/notes' },
 	'notes-list': { method: 'GET', path: '/service/tickets/{parentId}/notes' },
 	patch: { method: 'PATCH', path: '/service/tickets/{id}' },
+	'ticket-read': { method: 'GET', path: '/service/tickets/{id}' },
+	codebase: { method: 'GET', path: '/login/companyinfo/sandbox' },
 };
 
 export function sandboxFault(plan: FaultPlan, respond: 'hold' | 'drop' = 'drop'): Fault {
@@ -103,6 +105,8 @@ export function sandboxFault(plan: FaultPlan, respond: 'hold' | 'drop' = 'drop')
 			return { ...where, kind: 'drop' };
 		case 'response-lost':
 			return { ...where, kind: 'drop-after-commit' };
+		case 'garbled':
+			return { ...where, kind: 'garbled' };
 		case 'late-commit':
 			return { ...where, kind: 'late-commit', ms: plan.ms, respond };
 		case '429':
@@ -138,6 +142,7 @@ export class SoakStats {
 export const SANDBOX_FAULT_CLASS: Record<string, string> = {
 	drop: 'request lost before the PSA',
 	'drop-after-commit': 'response lost after commit',
+	garbled: 'answer after commit that is not the record',
 	'late-commit': 'commit later than the client waits',
 	status: '429 / 5xx',
 };
@@ -156,7 +161,9 @@ export interface NamedSchedule {
 	source: string;
 }
 
-const targetOf = (source: string, entity: number) => ({ source, externalId: `alert-${entity}` });
+/** Entity 1's id differs from entity 0's only in case: a PSA that compares case-insensitively must still keep them apart. */
+const externalIdOf = (entity: number): string => (entity === 1 ? 'ALERT-0' : `alert-${entity}`);
+const targetOf = (source: string, entity: number) => ({ source, externalId: externalIdOf(entity) });
 const keyNameOf = (source: string, key: number) => `${source}:note-${key}`;
 
 /** One call of a schedule, as PSA Link > Link, PSA Note > Add (by link, keyed) and PSA Status > Close / Reopen make it. */
@@ -196,13 +203,13 @@ export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider:
 	const connectionId = provider.connection.connectionId;
 	const ticketsOfEntity = new Map<number, Set<number>>();
 	for (const entity of entities) {
-		const stored = await store.links.find(connectionId, source, `alert-${entity}`);
+		const stored = await store.links.find(connectionId, source, externalIdOf(entity));
 		const current = stored?.generation ?? 0;
 		const mine = new Set<number>();
 		ticketsOfEntity.set(entity, mine);
 		// Each generation (the entity's first ticket, then each new one after a close) has exactly one ticket; none beyond.
 		for (let generation = 0; generation <= current + 2; generation++) {
-			const reference = provider.externalReferenceOf(linkKeyOf(source, `alert-${entity}`, generation));
+			const reference = provider.externalReferenceOf(linkKeyOf(source, externalIdOf(entity), generation));
 			const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
 			tickets.forEach((ticket) => mine.add(ticket.id));
 			const expected = generation <= current ? 1 : 0;

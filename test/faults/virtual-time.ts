@@ -79,9 +79,19 @@ export class VirtualScheduler {
 		const deadline = this.time + maxVirtualMs;
 		let idleTurns = 0;
 		let waitingSince = performance.now();
+		// Work that keeps calling the store or the PSA without ever waiting on a timer (a loop that never backs off)
+		// keeps the clock still; real time tells it apart from slow work.
+		let timeStillSince = performance.now();
+		let lastTime = this.time;
 		while (!settled) {
 			await new Promise((resolve) => setImmediate(resolve));
 			if (settled) break;
+			if (this.time !== lastTime) {
+				lastTime = this.time;
+				timeStillSince = performance.now();
+			} else if (performance.now() - timeStillSince > STUCK_IO_MS * 3) {
+				throw new HangError(`the clock has not moved for ${(STUCK_IO_MS * 3) / 1000} s of real time: a loop calls the store or the PSA without waiting`);
+			}
 			if (this.inflight > 0) {
 				idleTurns = 0;
 				// A request or store call that never returns (a lock nobody releases) is a hang too.

@@ -64,6 +64,8 @@ const REAL_CLOCK: SandboxClock = { now: Date.now, setTimeout: (run, ms) => void 
 export type Fault =
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'status'; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number; times?: number }
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'drop-after-commit'; times?: number }
+	/** The work is done and answered with its status, but the body is not the record (a changed model, a proxy's page). */
+	| { method?: HttpMethod; path?: string | RegExp; kind: 'garbled'; times?: number }
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'drop'; times?: number }
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'latency'; ms: number; times?: number }
 	/**
@@ -126,7 +128,7 @@ function compileTemplate(template: string): { regex: RegExp; names: string[] } {
 }
 
 function validateFault(fault: Fault): Fault {
-	const kinds = ['status', 'drop-after-commit', 'drop', 'latency', 'late-commit'];
+	const kinds = ['status', 'drop-after-commit', 'garbled', 'drop', 'latency', 'late-commit'];
 	if (!fault || typeof fault !== 'object' || !kinds.includes(fault.kind)) {
 		throw new Error(`fault.kind must be one of ${kinds.join(', ')}`);
 	}
@@ -504,6 +506,10 @@ export class Sandbox {
 			// The work is done; the client never learns it.
 			entry.status = 0;
 			request.socket.destroy();
+			return;
+		}
+		if (fault?.kind === 'garbled' && result.status < 300) {
+			reply(result.status, { message: 'Request accepted', trace: entry.at }, result.headers);
 			return;
 		}
 		reply(result.status, result.body, result.headers);
