@@ -126,13 +126,15 @@ export async function link(
 		}
 		// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
 		const age = ctx.now() - existing.updatedAt.getTime();
-		if (age >= staleAfterMs) {
+		// Strictly older, as the store's own condition: at exactly the window the store refuses, and asking again at
+		// once would spin.
+		if (age > staleAfterMs) {
 			// Taken over in place: the row stays pending and marked, so whoever holds it searches before creating (the
 			// abandoned attempt may have created the ticket), and nobody can claim it fresh in between.
 			const claimToken = randomUUID();
 			const takeover = await ctx.store.links.takeOver(connectionId, target.source, target.externalId, claimToken, staleAfterMs);
 			if (takeover.claimed) return create({ claimToken, searchFirst: true, generation: takeover.row?.generation ?? existing.generation });
-			continue;
+			// Another run took it over first (or it changed): look again after the pause below.
 		}
 		if (ctx.now() >= deadline) {
 			const resolvedBy = new Date(existing.updatedAt.getTime() + staleAfterMs).toISOString();

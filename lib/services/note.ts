@@ -124,7 +124,8 @@ async function postOrDeduplicate(
 		if (claimed) {
 			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: false, staleAfterMs }, base);
 		}
-		if (ctx.now() - receipt.updatedAt.getTime() >= staleAfterMs) {
+		// Strictly older, as the store's own condition (at exactly the window it refuses; asking again at once would spin).
+		if (ctx.now() - receipt.updatedAt.getTime() > staleAfterMs) {
 			// Taken over in place and marked: the abandoned attempt may have posted the note, so its holder looks first,
 			// and the receipt never disappears for another attempt to post blindly.
 			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, staleAfterMs);
@@ -140,7 +141,7 @@ async function postOrDeduplicate(
 					{ ...base, ticketId: receiptTicketId },
 				);
 			}
-			continue;
+			// Another run took it over first (or it changed): look again after the pause below.
 		}
 		if (ctx.now() >= deadline) {
 			const resolvedBy = new Date(receipt.updatedAt.getTime() + staleAfterMs).toISOString();

@@ -18,6 +18,8 @@ export function replayFromEnvironment(): Pick<PropertyRun, 'seed' | 'path'> {
 /** Runs `numRuns` random schedules; resolves with the figures, rejects with fast-check's report (seed, shrunk schedule). */
 export async function checkSchedules(world: World, run: PropertyRun, stats = new SoakStats()): Promise<SoakStats> {
 	const seed = run.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
+	// Printed before the run: a run that never ends (or is killed) can still be replayed.
+	if (process.env.FAULT_PRINT_SEED) console.log(`  fast-check seed ${seed}`);
 	await fc.assert(
 		fc.asyncProperty(scheduleArb, async (schedule) => {
 			await runSchedule(world, schedule, stats);

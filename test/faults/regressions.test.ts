@@ -211,3 +211,37 @@ it('a stale "closed" (a lost or reordered callback) never reopens an open ticket
 	await store.links.setTicketState(connectionId, open.ticketId, 'closed', { asOf: Date.now() - 60_000 });
 	expect((await store.links.find(connectionId, 'stale', 'new'))?.ticketState).toBe('open');
 });
+
+it('a claim exactly as old as the settle window is waited on, not asked for again at once (no spin on virtual time)', async () => {
+	// The store takes over only claims strictly older than the window; a clock that stands still between two questions
+	// (virtual time, or a coarse clock) must not make the service ask again and again without waiting.
+	const clock = { t: Date.parse('2026-06-01T00:00:00Z') };
+	const own = await openStore({ engine: 'sqlite', filename: join(folder, 'boundary.sqlite'), clock: () => clock.t });
+	try {
+		let storeCalls = 0;
+		const counted = new Proxy(own.links, {
+			get: (target, property) => {
+				const value = (target as unknown as Record<string, unknown>)[property as string];
+				return typeof value === 'function' ? (...args: unknown[]) => (storeCalls++, (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+			},
+		});
+		const base = worker();
+		const ctx: PsaServiceContext = {
+			...base,
+			store: { ...own, links: counted } as typeof own,
+			now: () => clock.t,
+			delay: async (ms) => {
+				clock.t += ms;
+			},
+		};
+		const connectionId = ctx.provider.connection.connectionId;
+		await own.links.claim(connectionId, 'edge', 'e-1', 'dead-worker');
+		clock.t += SETTLE_MS;
+		const result = await link(ctx, { source: 'edge', externalId: 'e-1' }, { summary: 'Boundary', companyId: 250 });
+		expect(result).toMatchObject({ created: true });
+		expect(storeCalls).toBeLessThan(20);
+		expect(ticketsFor('edge', 'e-1')).toHaveLength(1);
+	} finally {
+		await own.close();
+	}
+});

@@ -9,7 +9,7 @@ import type { PsaProvider } from '../../lib/providers/types';
 import type { PsaStore } from '../../lib/store/types';
 import type { Fault, Sandbox } from '../sandbox';
 import { HangError } from './virtual-time';
-import { Killed, MAX_WORKERS, TIMING, WorkerRun, type KillPoint, type World } from './world';
+import { Killed, MAX_WORKERS, RunawayLoop, TIMING, WorkerRun, type KillPoint, type World } from './world';
 
 export type Op = { kind: 'link'; entity: number } | { kind: 'note'; key: number } | { kind: 'status'; entity: number; close: boolean };
 
@@ -288,6 +288,10 @@ export async function runSchedule(world: World, schedule: Schedule, stats: SoakS
 			} catch (error) {
 				trace?.(`worker ${slot} failed ${JSON.stringify(op)}: ${String(error)}`);
 				if (error instanceof Killed) return;
+				if (error instanceof RunawayLoop) {
+					violations.push(`worker ${slot} ${JSON.stringify(op)}: ${error.message}`);
+					return;
+				}
 				if (!isClearError(error)) violations.push(`worker ${slot} ${JSON.stringify(op)} failed unclearly: ${String(error)}`);
 				else stats.failedClearly++;
 			}

@@ -64,6 +64,7 @@ async function acrossProcesses(engine: Engine, total: number): Promise<SoakStats
 
 async function main(): Promise<void> {
 	process.env.N8N_LOG_LEVEL = 'silent';
+	process.env.FAULT_PRINT_SEED = '1';
 	let postgres: RunningPostgres | undefined;
 	if (!process.env[PG_URL_ENV]) {
 		postgres = await startPostgres();

@@ -35,6 +35,16 @@ export class Killed extends Error {
 	}
 }
 
+/** Calls one worker of one schedule may make before the suite calls it a runaway loop. */
+const MAX_CALLS_PER_WORKER = 3000;
+
+export class RunawayLoop extends Error {
+	constructor(calls: number) {
+		super(`a worker made ${calls} store and PSA calls in one schedule: a loop that does not end`);
+		this.name = 'RunawayLoop';
+	}
+}
+
 /** Where a worker dies: before its n-th call (store or PSA) runs, or right after it returned (its effect done, unseen). */
 export interface KillPoint {
 	call: number;
@@ -57,6 +67,8 @@ export class WorkerRun {
 	private async step<T>(kind: 'store' | 'http', work: () => Promise<T>): Promise<T> {
 		if (this.dead) throw new Killed();
 		const call = ++this.calls;
+		// A schedule's worker makes a few dozen calls; thousands mean a loop that never ends (it would fill memory).
+		if (call > MAX_CALLS_PER_WORKER) throw new RunawayLoop(call);
 		if (this.kill && this.kill.call === call && !this.kill.after) return this.die();
 		if (kind === 'store' && this.storeFailures.has(call)) {
 			this.events.storeFailures++;
