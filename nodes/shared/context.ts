@@ -6,7 +6,7 @@ import { createProvider, defaultProvider, isProviderCredentialType } from '../..
 import type { PsaProvider } from '../../lib/providers/types';
 import type { HttpTransport } from '../../lib/providers/http';
 import type { PsaServiceContext } from '../../lib/services/context';
-import { openStore } from '../../lib/store';
+import { openStore, StoreError } from '../../lib/store';
 import type { PsaStore, StoreOptions } from '../../lib/store/types';
 import { AUTHENTICATION_PARAMETER, STORE_CREDENTIAL_TYPE } from './credentials';
 import { n8nTransport } from './transport';
@@ -70,7 +70,22 @@ export function storeOptionsOf(credentials: ICredentialDataDecryptedObject | und
 	return { engine: 'sqlite', ...(filename ? { filename } : {}), ...(keys.length > 0 ? { keys } : {}) };
 }
 
+/**
+ * In n8n's queue mode every main, webhook and worker process would open its own embedded SQLite file (in its own user
+ * folder), so links and note receipts would not be shared and exactly-once would not hold across processes.
+ */
+function refusedInQueueMode(options: StoreOptions | undefined): StoreError | undefined {
+	if (process.env.EXECUTIONS_MODE !== 'queue') return undefined;
+	if (options && (options.engine === 'postgres' || options.filename)) return undefined;
+	return new StoreError(
+		'configuration',
+		'n8n runs in queue mode (EXECUTIONS_MODE=queue), where each process would keep its own embedded SQLite state store and links would not be shared. Select a PSA State Store credential that points at PostgreSQL (the same database for every process) in the node.',
+	);
+}
+
 export function storeFor(options: StoreOptions | undefined): Promise<PsaStore> {
+	const refused = refusedInQueueMode(options);
+	if (refused) return Promise.reject(refused);
 	// Hashed so the map key never holds the keys or password in clear.
 	const key = createHash('sha256').update(JSON.stringify(options ?? { engine: 'default' })).digest('hex');
 	let store = stores.get(key);

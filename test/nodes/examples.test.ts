@@ -100,3 +100,25 @@ it('alert lifecycle: fires -> ticket and note; fires again -> same ticket; resol
 	expect(notes.filter((text) => text.startsWith('Alert fired: '))).toHaveLength(1);
 	expect(notes.filter((text) => text.startsWith('Alert fired again after its ticket was closed'))).toHaveLength(2);
 });
+
+it("in n8n's queue mode the embedded SQLite default is refused with what to do; a store the user chose still works", async () => {
+	const before = process.env.EXECUTIONS_MODE;
+	process.env.EXECUTIONS_MODE = 'queue';
+	try {
+		fx.sandbox.resetLog();
+		const linkParameters = { operation: 'link', source: 'queue-mode', externalId: 'q1', summary: 'queue mode', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {} };
+		const refused = await fx.engine.run(chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: linkParameters, continueOnFail: true }]));
+		expect(String(refused.output('PSA Link')[0].json.error)).toMatch(/queue mode \(EXECUTIONS_MODE=queue\).*PostgreSQL/);
+		expect(psaRequests(fx.sandbox).total).toBe(0);
+
+		const filePath = join(fx.userFolder, 'shared-volume', 'state.sqlite');
+		fx.engine.addCredential({ id: 'store-shared', name: 'shared store', type: 'psaStateStore', data: { engine: 'sqlite', filePath } });
+		const chosen = await fx.engine.run(
+			chainWorkflow([{ name: 'PSA Link', type: 'psaLink', parameters: linkParameters, credentials: { connectWisePsaApi: { id: 'cw-sandbox', name: 'ConnectWise sandbox' }, psaStateStore: { id: 'store-shared', name: 'shared store' } } }]),
+		);
+		expect(chosen.output('PSA Link')[0].json.created).toBe(true);
+	} finally {
+		if (before === undefined) delete process.env.EXECUTIONS_MODE;
+		else process.env.EXECUTIONS_MODE = before;
+	}
+});
