@@ -256,7 +256,7 @@ async function main(): Promise<number> {
 			const expected = killed.alerts / two.rate;
 			const actual = (resend.doneAt - killed.startedAt) / 1000;
 			console.log(`  the kill: ${killReport.split('\n').join('; ')}`);
-			console.log(`  phase 3 until every alert succeeded: ${actual.toFixed(0)} s, against ${expected.toFixed(0)} s at the two-worker rate: the kill cost ${(actual - expected).toFixed(0)} s, nearly all of it the 180 s settle window`);
+			console.log(`  phase 3 until every alert succeeded: ${actual.toFixed(0)} s, against ${expected.toFixed(0)} s at the two-worker rate: the kill cost ${(actual - expected).toFixed(0)} s (n8n marking the killed worker's jobs stalled, and the 180 s settle window when a claim was left pending)`);
 		}
 	}
 	console.log(`test:scale took ${seconds(Date.now() - began)}`);
