@@ -380,7 +380,16 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Readon
 			throw new StoreError('unavailable', `Cannot reach the PSA State Store: ${location}: ${postgresReason(error)}`, { cause: error });
 		}
 		const applied = await migrate(db, migrationList, { migrationTableSchema: schema });
-		return await assemble(db, keyring, options.clock ?? Date.now, 'postgres', location, applied, (write) => write(db));
+		if (options.clock) return await assemble(db, keyring, options.clock, 'postgres', location, applied, (write) => write(db));
+		const clock = await serverClock(db);
+		const store = await assemble(db, keyring, clock.now, 'postgres', location, applied, (write) => write(db));
+		const close = store.close.bind(store);
+		return Object.assign(store, {
+			close: async () => {
+				clock.stop();
+				await close();
+			},
+		});
 	} catch (error) {
 		await db.destroy();
 		throw error;
@@ -598,3 +607,26 @@ async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, cloc
 	}
 	return counts;
 }
+
+/** How often the PostgreSQL store measures its server's clock again (a VM resumed, NTP stepped the clock). */
+const CLOCK_SYNC_MS = 60_000;
+
+/**
+ * Claim times on PostgreSQL follow the database server's clock, not this process's: workers on several hosts compare
+ * one another's claim ages, and a host whose clock is minutes ahead would take over a live claim (two tickets). The
+ * offset is measured at open and every minute after (half the round trip as the error).
+ */
+async function serverClock(db: Kysely<StoreDatabase>): Promise<{ now: () => number; stop(): void }> {
+	let offset = 0;
+	const measure = async () => {
+		const before = Date.now();
+		const { rows } = await sql<{ now: number | string }>`select extract(epoch from clock_timestamp()) * 1000 as now`.execute(db);
+		const after = Date.now();
+		offset = Math.round(Number(rows[0].now) - (before + after) / 2);
+	};
+	await measure();
+	const timer = setInterval(() => void measure().catch(() => undefined), CLOCK_SYNC_MS);
+	timer.unref();
+	return { now: () => Date.now() + offset, stop: () => clearInterval(timer) };
+}
+

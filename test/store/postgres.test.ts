@@ -34,6 +34,29 @@ describe('state store on PostgreSQL: schema and settings', () => {
 		}
 	}
 
+	it("claim times follow the database server's clock, not a process clock that is ten minutes ahead", async () => {
+		// Two workers on hosts whose clocks disagree compare each other's claim ages: with process clocks, the one ahead
+		// would take over a live claim. The store measures the server's clock at open and stamps claims with it.
+		const own = await createTestDatabase('psa_clock');
+		const realNow = Date.now.bind(Date);
+		const ahead = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 10 * 60_000);
+		try {
+			const store = await openStore({ ...options(), database: own.database });
+			try {
+				await store.links.claim('c', 'clock', 'e-1', 'token');
+				const claimed = await store.links.find('c', 'clock', 'e-1');
+				expect(Math.abs((claimed?.updatedAt.getTime() ?? 0) - realNow())).toBeLessThan(5_000);
+				// A claim refreshed a moment ago is not stale to this worker, whatever its clock says.
+				expect((await store.links.takeOver('c', 'clock', 'e-1', 'other', 60_000)).claimed).toBe(false);
+			} finally {
+				await store.close();
+			}
+		} finally {
+			ahead.mockRestore();
+			await own.drop();
+		}
+	});
+
 	it('creates the configured schema and keeps every table, migration bookkeeping included, inside it', async () => {
 		const store = await openStore(options({ schema: 'psa_custom' }));
 		try {
