@@ -243,7 +243,9 @@ async function createClaimed(
 			await ctx.store.audit.record(connectionId, 'link.duplicate-ticket', { ticketId: ticket.id, keptTicketId: current.ticketId });
 			return resultOf(ctx, current, false);
 		}
-		await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id, { replace: true });
+		// Another run holds the claim now (it took it over): it finds this ticket by its reference and adopts it, so the
+		// claim is left to it. Only a link that disappeared meanwhile is written again.
+		if (!current) await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id);
 	}
 	rememberTicket(ctx.cache, connectionId, ticket);
 	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
@@ -430,6 +432,13 @@ export async function unlink(ctx: PsaServiceContext, targetInput: LinkTarget): P
 	const target = normaliseTarget(targetInput);
 	const connectionId = await connectionOf(ctx);
 	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
+	if (stored?.state === 'pending') {
+		// The pending row is what makes the next attempt search before it creates; removing it could give the entity a
+		// second ticket.
+		throw new PsaError('conflict', `A ticket is being created for ${target.source} "${target.externalId}" (or its create has no answer yet); it cannot be unlinked now`, {
+			hint: `Unlink it once PSA Link > Link has returned its ticket (at the latest after ${Math.round(ctx.provider.outcomeSettleMs / 1000)} s).`,
+		});
+	}
 	const removed = await ctx.store.links.remove(connectionId, target.source, target.externalId);
 	if (removed) await ctx.store.audit.record(connectionId, 'link.remove', { ticketId: stored?.ticketId ?? null });
 	return { ...target, removed, ticketId: stored?.ticketId ?? null };

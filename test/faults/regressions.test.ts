@@ -8,7 +8,7 @@ import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import type { HttpTransport } from '../../lib/providers/http';
 import { linkKeyOf } from '../../lib/providers/link-key';
 import { createProvider } from '../../lib/providers/registry';
-import { addNote, closeTicket, connectionOf, link, type PsaServiceContext } from '../../lib/services';
+import { addNote, closeTicket, connectionOf, link, unlink, type PsaServiceContext } from '../../lib/services';
 import { openStore } from '../../lib/store';
 import type { PsaStore } from '../../lib/store/types';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -244,4 +244,34 @@ it('a claim exactly as old as the settle window is waited on, not asked for agai
 	} finally {
 		await own.close();
 	}
+});
+
+it('a pending link cannot be unlinked (the next attempt would create without searching); a linked one can', async () => {
+	const ctx = worker();
+	const connectionId = await connectionOf(ctx);
+	await store.links.claim(connectionId, 'unlink', 'u-1', 'in-flight');
+	await expect(unlink(ctx, { source: 'unlink', externalId: 'u-1' })).rejects.toThrow(/is being created .* cannot be unlinked now/);
+	expect(await store.links.find(connectionId, 'unlink', 'u-1')).toMatchObject({ state: 'pending' });
+	await store.links.complete(connectionId, 'unlink', 'u-1', 'in-flight', 4242);
+	expect(await unlink(ctx, { source: 'unlink', externalId: 'u-1' })).toMatchObject({ removed: true, ticketId: 4242 });
+});
+
+it('a run whose claim was taken over while it stalled leaves the claim to the taker, which adopts its ticket', async () => {
+	const fields = { summary: 'Stalled run', companyId: 250 };
+	const connectionId = await connectionOf(worker());
+	// While the stalled run's create is on its way, another run takes its (stale) claim over.
+	const inner = createFetchTransport();
+	const takenOverDuringCreate: HttpTransport = async (request) => {
+		if (request.method === 'POST' && new URL(request.url).pathname.endsWith('/service/tickets')) {
+			await store.links.takeOver(connectionId, 'stall', 's-1', 'taker', 0);
+		}
+		return inner(request);
+	};
+	const stalled = await link(worker(takenOverDuringCreate), { source: 'stall', externalId: 's-1' }, fields);
+	// Its ticket is returned, but the claim stays the taker's: overwriting it could give the entity a second ticket.
+	expect(await store.links.find(connectionId, 'stall', 's-1')).toMatchObject({ state: 'pending', searchFirst: true });
+	await sleep(SETTLE_MS + 50);
+	const adopted = await link(worker(), { source: 'stall', externalId: 's-1' }, fields);
+	expect(adopted).toMatchObject({ ticketId: stalled.ticketId, recovered: true });
+	expect(ticketsFor('stall', 's-1')).toHaveLength(1);
 });
