@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import type { PsaPermissionCheck } from '../lib/providers/types';
 import { checkNodeVersion } from './node-version';
 
 const root = resolve(__dirname, '..');
@@ -102,20 +103,11 @@ const PERMISSIONS_LEGEND = [
 	'   invalid body. ConnectWise checks permissions first, so 400/404/409/422 mean "allowed", 403 "denied", 401 "wrong keys".)',
 ].join('\n');
 
-interface PermissionRow {
-	purpose: string;
-	method: string;
-	endpoint: string;
-	allowed: boolean;
-	status: number;
-	message?: string;
-}
-
-function isPermissionCheck(json: Record<string, unknown>): json is Record<string, unknown> & PermissionRow {
+function isPermissionCheck(json: Record<string, unknown>): json is Record<string, unknown> & PsaPermissionCheck {
 	return typeof json.purpose === 'string' && typeof json.allowed === 'boolean' && typeof json.status === 'number';
 }
 
-function describePermission(row: PermissionRow): string {
+function describePermission(row: PsaPermissionCheck): string {
 	const answer = `${row.method} ${row.endpoint} answered ${row.status}`;
 	const why = row.status >= 200 && row.status < 300 ? '' : row.allowed ? ', refused only after the permission check' : '';
 	return `${row.purpose}: ${row.allowed ? 'allowed' : 'DENIED'} (${answer}${why})${row.message ? ` ${row.message}` : ''}`;

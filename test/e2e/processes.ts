@@ -28,6 +28,20 @@ export async function runCleanups(): Promise<void> {
 	killLiveGroups('SIGKILL');
 }
 
+/** A suite's entry point: runs it, then every cleanup, and exits with its code (1 on a crash). */
+export function runSuite(main: () => Promise<number>): void {
+	main()
+		.then(async (code) => {
+			await runCleanups();
+			process.exit(code);
+		})
+		.catch(async (error: unknown) => {
+			console.error(error);
+			await runCleanups();
+			process.exit(1);
+		});
+}
+
 // A process group is killed as a whole: n8n starts its own task runner and npm starts shells.
 function killGroup(pid: number, signal: NodeJS.Signals): void {
 	try {

@@ -19,7 +19,7 @@ import {
 	type N8nServer,
 } from './n8n';
 import { checkBetterSqlite, installPackage, packPackage, PACKAGE_NAME } from './package-install';
-import { onCleanup, runCleanups, waitFor } from './processes';
+import { onCleanup, runSuite, waitFor } from './processes';
 import { check, Steps } from './steps';
 import {
 	API_CREDENTIAL,
@@ -376,13 +376,4 @@ async function main(): Promise<number> {
 	return steps.failed ? 1 : 0;
 }
 
-main()
-	.then(async (code) => {
-		await runCleanups();
-		process.exit(code);
-	})
-	.catch(async (error: unknown) => {
-		console.error(error);
-		await runCleanups();
-		process.exit(1);
-	});
+runSuite(main);

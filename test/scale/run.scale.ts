@@ -8,7 +8,7 @@ import { startPostgres } from '../helpers/postgres';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { ensureN8n, N8nRest, type N8nInstall, type N8nServer } from '../e2e/n8n';
 import { packPackage } from '../e2e/package-install';
-import { freePort, onCleanup, runCleanups, sleep } from '../e2e/processes';
+import { freePort, onCleanup, runSuite, sleep } from '../e2e/processes';
 import { check, seconds, Steps } from '../e2e/steps';
 import { countRecords, problems } from './checks';
 import { describeCpu, sampleCpu } from './cpu';
@@ -337,13 +337,4 @@ async function forgedCallbacks(cluster: Cluster, sandbox: Sandbox, receiver: Rec
 	log(`${statuses.length} forged/unsigned callbacks answered 401; no execution, no resolve call`);
 }
 
-main()
-	.then(async (code) => {
-		await runCleanups();
-		process.exit(code);
-	})
-	.catch(async (error: unknown) => {
-		console.error(error);
-		await runCleanups();
-		process.exit(1);
-	});
+runSuite(main);
