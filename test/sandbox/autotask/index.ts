@@ -1,0 +1,22 @@
+// The Autotask sandbox's public interface: start it, point a client at it, inject faults and limits, read what happened.
+export { AutotaskSandbox, startAutotaskSandbox, type AutotaskClock, type AutotaskRequestLogEntry, type AutotaskSandboxOptions } from './server';
+export type { Fault, FaultMethod } from './limits';
+export {
+	ACTIVE_TECHNICIAN_ID,
+	API_USER_ID,
+	INACTIVE_TECHNICIAN_ID,
+	RESTRICTED_API_USER_ID,
+	SECOND_TECHNICIAN_ID,
+	type AutotaskCompany,
+	type AutotaskContact,
+	type AutotaskCredentials,
+	type AutotaskDb,
+	type AutotaskExcludedResource,
+	type AutotaskNote,
+	type AutotaskResource,
+	type AutotaskTicket,
+	type AutotaskWebhook,
+	type AutotaskWebhookField,
+} from './data';
+export { TICKET_WEBHOOK_FIELDS, type FieldInfo, type PicklistValue } from './metadata';
+export { escapeJsonString, serializeWebhookBody, signWebhookBody, type AutotaskDelivery, type AutotaskWebhookPayload } from './webhooks';
