@@ -30,6 +30,11 @@ export interface PsaErrorDetails {
 	 * response was lost or failed with 5xx): look the record up (e.g. by externalRef) before repeating it.
 	 */
 	outcomeUnknown?: boolean;
+	/**
+	 * True when the PSA refused the request before doing any of its work (validation, permission, a thread or rate
+	 * limit), although its status code does not say so (Autotask answers most refusals with 500).
+	 */
+	refused?: boolean;
 	/** Attempts made before giving up (retries included). */
 	attempts?: number;
 }

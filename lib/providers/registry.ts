@@ -1,4 +1,5 @@
 // The PSA providers this package offers, one line each; everything else finds a provider here by its credential type.
+import { autotaskDefinition } from './autotask/definition';
 import { connectWiseDefinition } from './connectwise/definition';
 import type { ProviderDeps, PsaProviderDefinition } from './definition';
 import { PsaError } from './errors';
@@ -9,6 +10,7 @@ export type { ProviderDeps, PsaProviderDefinition } from './definition';
 /** The first is the default: workflows saved before the Authentication selector existed use it. */
 const PROVIDERS: readonly PsaProviderDefinition[] = [
 	connectWiseDefinition,
+	autotaskDefinition,
 ];
 
 export function providerDefinitions(): readonly PsaProviderDefinition[] {

@@ -22,8 +22,8 @@ export interface PsaConnectionInfo {
 export interface PsaServerInfo {
 	/** Server product version as reported by the PSA (e.g. "v2025.8.12345"). */
 	serverVersion: string;
-	/** ConnectWise codebase path segment (e.g. "v4_6_release/"); empty for providers without one. */
-	codebase: string;
+	/** Where this tenant's API lives, as the PSA resolved it: ConnectWise's codebase ("v4_6_release/"), Autotask's zone URL. */
+	apiLocation: string;
 	isCloud: boolean;
 	/** API version this connection pins. */
 	pinnedApiVersion: string;
@@ -31,6 +31,8 @@ export interface PsaServerInfo {
 	currentApiVersion?: string;
 	/** Milliseconds the info request took. */
 	latencyMs: number;
+	/** The PSA's request budget and what this tenant has used of it, when the PSA reports one (Autotask's ThresholdInformation). */
+	requestBudget?: { limit: number; used: number; windowMinutes: number };
 }
 
 export interface PsaBoard {
@@ -149,6 +151,7 @@ export interface PsaTicketListQuery extends PsaListQuery {
 	openOnly?: boolean;
 }
 
+/** What a callback watches: every ticket (owner), or one board, status or company, when the PSA can narrow it. */
 export type PsaCallbackLevel = 'owner' | 'board' | 'status' | 'company';
 
 export interface PsaCallbackRegistration {
@@ -233,6 +236,8 @@ export interface PsaProvider {
 	 * search for the record proves its absence only after this window; claims are taken over no sooner.
 	 */
 	readonly outcomeSettleMs: number;
+	/** The callback levels the PSA can narrow deliveries to ('owner' = every ticket); filters outside them are applied on receipt. */
+	readonly callbackLevels: readonly PsaCallbackLevel[];
 
 	info(): Promise<PsaServerInfo>;
 	checkPermissions(): Promise<PsaPermissionCheck[]>;

@@ -13,7 +13,10 @@ export interface ConnectionTestResult {
 	company: string;
 	authenticated: true;
 	serverVersion: string;
-	codebase: string;
+	/** Where the tenant's API lives: ConnectWise's codebase, Autotask's zone URL. */
+	apiLocation: string;
+	/** ConnectWise only: the codebase, as earlier versions of this output named it. */
+	codebase?: string;
 	isCloud: boolean;
 	pinnedApiVersion: string;
 	currentApiVersion: string | null;
@@ -22,7 +25,7 @@ export interface ConnectionTestResult {
 	latencyMs: number;
 }
 
-/** Proves the credential works: authentication, codebase, server and API versions, latency. */
+/** Proves the credential works: authentication, where the API lives, server and API versions, latency. */
 export async function testConnection(ctx: PsaServiceContext): Promise<ConnectionTestResult> {
 	const info = await ctx.provider.info();
 	const connectionId = await connectionOf(ctx);
@@ -36,7 +39,8 @@ export async function testConnection(ctx: PsaServiceContext): Promise<Connection
 		company,
 		authenticated: true,
 		serverVersion: info.serverVersion,
-		codebase: info.codebase,
+		apiLocation: info.apiLocation,
+		...(provider === 'connectwise' ? { codebase: info.apiLocation } : {}),
 		isCloud: info.isCloud,
 		pinnedApiVersion: info.pinnedApiVersion,
 		currentApiVersion: info.currentApiVersion ?? null,
@@ -45,9 +49,10 @@ export async function testConnection(ctx: PsaServiceContext): Promise<Connection
 	};
 }
 
+/** Compares dotted versions numerically; a leading "V" (Autotask's "V1.0") is ignored. */
 export function compareVersions(a: string, b: string): number {
-	const pa = a.split('.').map(Number);
-	const pb = b.split('.').map(Number);
+	const pa = a.replace(/^v/i, '').split('.').map(Number);
+	const pb = b.replace(/^v/i, '').split('.').map(Number);
 	for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
 		const diff = (pa[i] || 0) - (pb[i] || 0);
 		if (diff !== 0) return diff;

@@ -88,6 +88,7 @@ function normaliseTarget(target: LinkTarget, options: { creating?: boolean } = {
 export function isOutcomeUnknown(error: unknown): boolean {
 	if (!isPsaError(error)) return true;
 	if (error.details.outcomeUnknown === true) return true;
+	if (error.details.refused === true) return false;
 	const status = error.details.status;
 	return !(typeof status === 'number' && status >= 400 && status < 500);
 }

@@ -170,7 +170,7 @@ export class PsaTrigger implements INodeType {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				const provider = await triggerProvider(this);
 				try {
-					return await callbackExists(provider, webhookUrlOf(this), planCallback(readSettings(this)), this.getWorkflowStaticData('node'));
+					return await callbackExists(provider, webhookUrlOf(this), planCallback(readSettings(this), provider.callbackLevels), this.getWorkflowStaticData('node'));
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
 				}
@@ -182,7 +182,7 @@ export class PsaTrigger implements INodeType {
 				if (settings.events.length === 0) throw toNodeError(this.getNode(), new Error('Choose at least one event'));
 				const description = `n8n workflow ${String(this.getWorkflow().id ?? '')}: ${this.getNode().name}`.slice(0, 100);
 				try {
-					await createCallback(provider, webhookUrlOf(this), planCallback(settings), description, this.getWorkflowStaticData('node'));
+					await createCallback(provider, webhookUrlOf(this), planCallback(settings, provider.callbackLevels), description, this.getWorkflowStaticData('node'));
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
 				}

@@ -59,16 +59,21 @@ export function readSettings(fns: IHookFunctions | IWebhookFunctions): TriggerSe
 	};
 }
 
+/** Every level, for a PSA that can narrow callbacks by board, status and company (ConnectWise). */
+const ALL_LEVELS: readonly PsaCallbackLevel[] = ['owner', 'board', 'status', 'company'];
+
 /**
- * The narrowest PSA callback that still delivers every wanted event: one status when the filter is a single
- * status on a board, else the board, else the company, else every ticket (owner level).
+ * The narrowest PSA callback the PSA offers that still delivers every wanted event: one status when the filter is a
+ * single status on a board, else the board, else the company, else every ticket (owner level). A PSA that cannot
+ * narrow (Autotask's webhooks watch every ticket) gets an owner-level callback and webhook() applies every filter.
  */
-export function planCallback(settings: TriggerSettings): CallbackPlan {
+export function planCallback(settings: TriggerSettings, levels: readonly PsaCallbackLevel[] = ALL_LEVELS): CallbackPlan {
+	const offers = (level: PsaCallbackLevel) => levels.includes(level);
 	if (settings.boardId !== undefined) {
-		if (settings.statusIds.length === 1) return { level: 'status', objectId: settings.statusIds[0] };
-		return { level: 'board', objectId: settings.boardId };
+		if (settings.statusIds.length === 1 && offers('status')) return { level: 'status', objectId: settings.statusIds[0] };
+		if (offers('board')) return { level: 'board', objectId: settings.boardId };
 	}
-	if (settings.companyId !== undefined) return { level: 'company', objectId: settings.companyId };
+	if (settings.companyId !== undefined && offers('company')) return { level: 'company', objectId: settings.companyId };
 	return { level: 'owner', objectId: 0 };
 }
 
@@ -76,10 +81,10 @@ export function planCallback(settings: TriggerSettings): CallbackPlan {
  * Why the event is not for this trigger, or undefined when it is. Filters the callback level already guarantees
  * are trusted when the entity lacks the field (a delete may carry no entity); other unknown fields do not match.
  */
-export function filteredOut(event: PsaCallbackEvent, settings: TriggerSettings): string | undefined {
+export function filteredOut(event: PsaCallbackEvent, settings: TriggerSettings, levels: readonly PsaCallbackLevel[] = ALL_LEVELS): string | undefined {
 	if (event.type !== 'ticket') return 'not a ticket event';
 	if (!settings.events.includes(event.action)) return `ticket ${event.action} events are not selected`;
-	const plan = planCallback(settings);
+	const plan = planCallback(settings, levels);
 	const ticket = event.ticket;
 	if (settings.boardId !== undefined) {
 		const guaranteed = plan.level === 'board' || plan.level === 'status';

@@ -78,7 +78,7 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 	const onDamaged: DamagedRowReporter = (row) =>
 		fns.logger.warn(`PSA Trigger skipped a damaged own-change record for ticket ${event.id}: ${row.message}`, { node: fns.getNode().name });
 	const delivery = { workflowId: String(fns.getWorkflow().id ?? ''), nodeId: fns.getNode().id ?? fns.getNode().name, rawBody };
-	const verdict = await receiveEvent(ctx, event, { rules: settings, delivery, now, onDamaged, filteredOut: (candidate) => filteredOut(candidate, settings) });
+	const verdict = await receiveEvent(ctx, event, { rules: settings, delivery, now, onDamaged, filteredOut: (candidate) => filteredOut(candidate, settings, ctx.provider.callbackLevels) });
 	if (!verdict.accepted) return dropped(fns, verdict);
 	return { workflowData: [fns.helpers.returnJsonArray([itemOf(event, verdict.link, provider, settings)])] };
 }

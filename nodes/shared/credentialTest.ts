@@ -1,4 +1,4 @@
-// Credential tests n8n runs from the credential dialog: the full provider path (codebase lookup, version check) and opening the store.
+// Credential tests n8n runs from the credential dialog: the full provider path (codebase or zone lookup, version check) and opening the store.
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { openStore } from '../../lib/store';
@@ -14,7 +14,7 @@ export async function psaConnectionTest(this: ICredentialTestFunctions, credenti
 		const drift = info.currentApiVersion && info.currentApiVersion !== info.pinnedApiVersion ? ` (server's newest: ${info.currentApiVersion})` : '';
 		return {
 			status: 'OK',
-			message: `Connected to ${provider.connection.label}: server ${info.serverVersion}, codebase ${info.codebase || '-'}, API ${info.pinnedApiVersion}${drift}`,
+			message: `Connected to ${provider.connection.label}: server ${info.serverVersion}, API at ${info.apiLocation || '-'}, API ${info.pinnedApiVersion}${drift}`,
 		};
 	} catch (error) {
 		const summary = errorSummary(error);

@@ -92,7 +92,7 @@ describe('PSA Connect', () => {
 		const run = await fx.engine.run(chainWorkflow([connect({ operation: 'test' })]));
 		expect(run.error).toBeUndefined();
 		const out = run.output('PSA Connect')[0].json;
-		expect(out).toMatchObject({ ok: true, authenticated: true, codebase: 'v4_6_release/', pinnedApiVersion: '2025.8', provider: 'connectwise' });
+		expect(out).toMatchObject({ ok: true, authenticated: true, codebase: 'v4_6_release/', apiLocation: 'v4_6_release/', pinnedApiVersion: '2025.8', provider: 'connectwise' });
 		expect(out.serverVersion).toEqual(expect.any(String));
 		expect(out.latencyMs).toEqual(expect.any(Number));
 		expect(JSON.stringify(out)).not.toContain(fx.sandbox.credentials.privateKey);

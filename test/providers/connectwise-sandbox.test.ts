@@ -76,7 +76,7 @@ describe('every provider method against the sandbox (2025.8)', () => {
 	test('created through the registry, info and codebase', async () => {
 		const provider = createProvider('connectWisePsaApi', { ...sandbox.credentials }, { http: createFetchTransport() });
 		const info = await provider.info();
-		expect(info).toMatchObject({ codebase: sandbox.codebase, pinnedApiVersion: '2025.8', currentApiVersion: '2025.8', isCloud: false });
+		expect(info).toMatchObject({ apiLocation: sandbox.codebase, pinnedApiVersion: '2025.8', currentApiVersion: '2025.8', isCloud: false });
 		expect(info.serverVersion).toMatch(/2025\.8/);
 		expect(provider.connection.site).toBe(sandbox.site.replace('http://', ''));
 	});

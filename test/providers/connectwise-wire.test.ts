@@ -113,7 +113,7 @@ describe('connection and server info', () => {
 		api().get(`${BASE}/system/info`).reply(200, { version: 'v2025.1.12345', isCloud: false, serverTimeZone: 'UTC' }, { 'api-current-version': '2025.8' });
 		const { provider } = make();
 		const info = await provider.info();
-		expect(info).toMatchObject({ serverVersion: 'v2025.1.12345', codebase: 'v2025_1/', isCloud: false, pinnedApiVersion: '2025.8', currentApiVersion: '2025.8' });
+		expect(info).toMatchObject({ serverVersion: 'v2025.1.12345', apiLocation: 'v2025_1/', isCloud: false, pinnedApiVersion: '2025.8', currentApiVersion: '2025.8' });
 		expect(info.latencyMs).toBeGreaterThanOrEqual(0);
 		expect(provider.connection.site).toBe('cw.example.com');
 		expect(provider.takeWarnings()).toEqual([]);

@@ -99,6 +99,7 @@ export const CONNECTWISE_OUTCOME_SETTLE_MS = 180_000;
 export class ConnectWiseProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
 	readonly outcomeSettleMs: number;
+	readonly callbackLevels = ['owner', 'board', 'status', 'company'] as const;
 	private readonly client: ConnectWiseClient;
 	private readonly site: ConnectWiseSite;
 	private readonly cache: PsaCache;
@@ -160,7 +161,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		const body = isObject(response.body) ? response.body : {};
 		const info: PsaServerInfo = {
 			serverVersion: typeof body.version === 'string' ? body.version : '',
-			codebase,
+			apiLocation: codebase,
 			isCloud: typeof body.isCloud === 'boolean' ? body.isCloud : this.site.isCloud,
 			pinnedApiVersion: this.client.config.pin,
 			latencyMs,

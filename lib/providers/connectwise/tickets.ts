@@ -1,31 +1,16 @@
 // Ticket rules ConnectWise imposes: 100-character summaries, 100-character externalXRef, and the web UI's ticket URLs.
 import { PsaError } from '../errors';
 import { psaReferenceOf } from '../link-key';
+import { oneLineTitle } from '../text';
+
+export { ticketDescription } from '../text';
 
 export const SUMMARY_MAX = 100;
 export const EXTERNAL_XREF_MAX = 100;
 
-/**
- * A summary ConnectWise accepts: one line, at most 100 UTF-16 code units (ConnectWise counts them, so an emoji takes
- * two), cut at a character boundary with "…" appended when longer, and whether it was cut.
- */
+/** A summary ConnectWise accepts: one line, at most 100 UTF-16 code units (see ../text.ts). */
 export function ticketSummary(summary: string): { summary: string; truncated: boolean } {
-	const oneLine = summary.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-	if (!oneLine) throw new PsaError('invalid-input', 'A ticket needs a summary', { field: 'summary' });
-	if (oneLine.length <= SUMMARY_MAX) return { summary: oneLine, truncated: false };
-	let cut = '';
-	for (const character of oneLine) {
-		if (cut.length + character.length > SUMMARY_MAX - 1) break;
-		cut += character;
-	}
-	return { summary: `${cut}\u2026`, truncated: true };
-}
-
-/** The description written to initialDescription: the full summary first when the summary had to be cut. */
-export function ticketDescription(fullSummary: string, description: string | undefined, truncated: boolean): string | undefined {
-	if (!truncated) return description;
-	const full = fullSummary.trim();
-	return description?.trim() ? `${full}\n\n${description}` : full;
+	return oneLineTitle(summary, SUMMARY_MAX);
 }
 
 /** The externalXRef stored for a link key: the key up to 100 code units, else its hash (see psaReferenceOf). */

@@ -1,0 +1,578 @@
+// AutotaskProvider: the PsaProvider for Datto/Kaseya Autotask PSA, speaking PSA-domain types over the Autotask REST API (V1.0).
+import { createHmac } from 'node:crypto';
+import { PsaCache } from '../../cache';
+import type { ProviderDeps } from '../definition';
+import { PsaError, isPsaError } from '../errors';
+import { psaReferenceOf } from '../link-key';
+import { DEFAULT_RETRY_POLICY } from '../request';
+import { oneLineTitle, ticketDescription } from '../text';
+import type {
+	PsaBoard,
+	PsaCallbackCreate,
+	PsaCallbackEvent,
+	PsaCallbackLevel,
+	PsaCallbackRegistration,
+	PsaCallbackRequest,
+	PsaCompany,
+	PsaConnectionInfo,
+	PsaContact,
+	PsaCreateOptions,
+	PsaListQuery,
+	PsaMember,
+	PsaNote,
+	PsaNoteCreate,
+	PsaNoteListQuery,
+	PsaPermissionCheck,
+	PsaPriority,
+	PsaProvider,
+	PsaServerInfo,
+	PsaStatus,
+	PsaTicket,
+	PsaTicketCreate,
+	PsaTicketListQuery,
+	PsaWarning,
+} from '../types';
+import { AutotaskClient, AutotaskRequest, isObject } from './client';
+import { Filter, q } from './filter';
+import { defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
+import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readCompany, readContact, readMember, readNote, readTicket, readWebhook } from './read';
+import { SECRET_KEY_MAX, WEBHOOK_FIELDS, WEBHOOK_NAME_MAX, verifyHook } from './webhooks';
+import { AUTOTASK_API_VERSION, type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
+
+export type { AutotaskSettings } from './zone';
+
+export const TITLE_MAX = 255;
+export const DESCRIPTION_MAX = 8000;
+export const EXTERNAL_ID_MAX = 50;
+export const NOTE_TITLE_MAX = 250;
+export const NOTE_MAX = 32000;
+/** Tickets read for a search by link key: keys differing only in case share a case-insensitive match. */
+const EXTERNAL_REF_MATCHES = 50;
+export const DEFAULT_LIST_LIMIT = 1000;
+const MEMBERS_BY_EMAIL_TTL_MS = 60 * 1000;
+/** Tickets this process read or wrote, so a status change needs no read back for the output. */
+const TICKET_TTL_MS = 10 * 60 * 1000;
+const OWN_RESOURCE_TTL_MS = 60 * 60 * 1000;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/**
+ * Autotask's REST execution timeout is 300 s (the longest it may keep working on a request), after which a lost create
+ * cannot commit; plus the 30 s retry budget twice (zone or picklist lookups and 429s before the send) and 10 s margin.
+ */
+export const AUTOTASK_OUTCOME_SETTLE_MS = 370_000;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class AutotaskProvider implements PsaProvider {
+	readonly connection: PsaConnectionInfo;
+	readonly outcomeSettleMs: number;
+	/** Autotask webhooks watch every ticket of the tenant; the trigger filters queue, status and company on receipt. */
+	readonly callbackLevels: readonly PsaCallbackLevel[] = ['owner'];
+	private readonly client: AutotaskClient;
+	private readonly cache: PsaCache;
+	private readonly pageSize?: number;
+	private readonly settings: AutotaskSettings;
+
+	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps) {
+		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'AutotaskProvider needs an HTTP transport');
+		const transportAuthenticates = settings.transportAuthenticates === true || deps.transportAuthenticates === true;
+		const username = required(settings.username, 'Username');
+		const secret = transportAuthenticates ? String(settings.secret ?? '') : required(settings.secret, 'Secret');
+		const integrationCode = transportAuthenticates ? String(settings.integrationCode ?? '') : required(settings.integrationCode, 'Integration Code');
+		const zoneOverride = settings.zoneUrl?.trim() ? normaliseZoneUrl(settings.zoneUrl).url : undefined;
+		this.settings = { ...settings, username, secret, integrationCode };
+		this.cache = deps.cache ?? new PsaCache();
+		this.pageSize = deps.pageSize;
+		this.outcomeSettleMs = deps.outcomeSettleMs ?? AUTOTASK_OUTCOME_SETTLE_MS;
+		const connectionId = autotaskConnectionId(username);
+		this.connection = { provider: 'autotask', connectionId, site: zoneOverride ?? 'autotask', company: username.toLowerCase(), label: `Autotask ${username}` };
+		this.client = new AutotaskClient({
+			username,
+			secret,
+			integrationCode,
+			zoneOverride,
+			zoneLookupOrigin: settings.zoneLookupOrigin ?? ZONE_LOOKUP_ORIGIN,
+			transportAuthenticates,
+			connectionId,
+			http: deps.http,
+			cache: this.cache,
+			retry: { ...DEFAULT_RETRY_POLICY, ...definedOnly(deps.retry ?? {}) },
+			sleep: deps.sleep ?? defaultSleep,
+			now: deps.now ?? Date.now,
+			random: deps.random ?? Math.random,
+		});
+	}
+
+	async info(): Promise<PsaServerInfo> {
+		const started = this.client.config.now();
+		const zone = await this.client.zone();
+		const threshold = await this.client.request({ method: 'GET', path: '/ThresholdInformation' });
+		const latencyMs = this.client.config.now() - started;
+		const versions = await this.client.versions();
+		const newer = versions.filter((version) => versionNumber(version) > versionNumber(AUTOTASK_API_VERSION)).sort((a, b) => versionNumber(a) - versionNumber(b));
+		const info: PsaServerInfo = { serverVersion: `Autotask${zone.name ? ` (${zone.name})` : ''}`, apiLocation: zone.url, isCloud: true, pinnedApiVersion: AUTOTASK_API_VERSION, latencyMs };
+		if (versions.length) info.currentApiVersion = newer.length ? newer[newer.length - 1] : AUTOTASK_API_VERSION;
+		if (newer.length) {
+			this.client.warn(
+				'version-drift',
+				`Autotask lists REST API version(s) ${newer.join(', ')}; this package pins ${AUTOTASK_API_VERSION} and keeps using it until a release of the package supports the newer one.`,
+			);
+		}
+		if (isObject(threshold)) {
+			const limit = idOf(threshold.externalRequestThreshold);
+			const used = idOf(threshold.currentTimeframeRequestCount);
+			if (limit !== undefined && used !== undefined) info.requestBudget = { limit, used, windowMinutes: idOf(threshold.requestThresholdTimeframe) ?? 60 };
+		}
+		return info;
+	}
+
+	/** One request per entity the package uses; writes are probed with bodies Autotask must refuse after its permission check. */
+	async checkPermissions(): Promise<PsaPermissionCheck[]> {
+		const probes: Array<[string, AutotaskRequest]> = [
+			['Read tickets', { method: 'POST', path: '/Tickets/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+			['Read ticket statuses, priorities and queues', { method: 'GET', path: '/Tickets/entityInformation/fields' }],
+			['Create tickets', { method: 'POST', path: '/Tickets', body: {}, create: true }],
+			['Update ticket status', { method: 'PATCH', path: '/Tickets', body: { id: 0 } }],
+			['Read notes', { method: 'POST', path: '/TicketNotes/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+			['Add notes', { method: 'POST', path: '/Tickets/0/Notes', body: {}, create: true }],
+			['Read companies', { method: 'POST', path: '/Companies/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+			['Read contacts', { method: 'POST', path: '/Contacts/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+			['Read resources', { method: 'POST', path: '/Resources/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+			['Read webhooks', { method: 'POST', path: '/TicketWebhooks/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+			['Register webhooks', { method: 'POST', path: '/TicketWebhooks', body: {}, create: true }],
+			['Read the request threshold', { method: 'GET', path: '/ThresholdInformation' }],
+		];
+		const results: PsaPermissionCheck[] = [];
+		for (const [purpose, request] of probes) {
+			const endpoint = request.path.replace(/\/\d+(?=\/)/g, '/{parentId}');
+			const check: PsaPermissionCheck = { purpose, method: request.method, endpoint, allowed: false, status: 0 };
+			try {
+				const body = await this.client.request({ ...request, noRetry: request.method !== 'GET' && !request.path.endsWith('/query') });
+				check.status = 200;
+				check.allowed = true;
+				if (request.create && request.path === '/TicketWebhooks' && isObject(body)) await this.removeCallback(itemIdOf(body, purpose)).catch(() => undefined);
+			} catch (error) {
+				if (!isPsaError(error)) throw error;
+				check.status = error.details.status ?? 0;
+				check.allowed = ['invalid-input', 'not-found', 'conflict'].includes(error.kind);
+				if (!check.allowed) check.message = error.message;
+			}
+			results.push(check);
+		}
+		return results;
+	}
+
+	async createTicket(input: PsaTicketCreate, options: PsaCreateOptions = {}): Promise<PsaTicket> {
+		const companyId = nonNegativeId(input?.companyId, 'company');
+		const { summary, truncated } = oneLineTitle(String(input.summary ?? ''), TITLE_MAX);
+		const externalID = this.externalReferenceOf(input.externalRef);
+		const lists = await this.ticketPicklists();
+		const statusId = input.statusId ?? defaultValue(lists.status);
+		const priorityId = input.priorityId ?? defaultValue(lists.priority);
+		if (statusId === undefined || priorityId === undefined) {
+			throw new PsaError('configuration', 'Autotask lists no active ticket status or priority to create a ticket with', { hint: 'Choose a Status and a Priority in the node' });
+		}
+		const body: Record<string, unknown> = { companyID: companyId, title: summary, status: positiveId(statusId, 'status'), priority: positiveId(priorityId, 'priority'), externalID };
+		const description = cut(ticketDescription(String(input.summary), input.description, truncated), DESCRIPTION_MAX);
+		if (description) body.description = description;
+		if (input.boardId !== undefined && input.boardId !== null) body.queueID = positiveId(input.boardId, 'board');
+		if (input.contactId !== undefined && input.contactId !== null) body.contactID = positiveId(input.contactId, 'contact');
+		if (input.ownerId !== undefined && input.ownerId !== null) {
+			// Autotask assigns a resource only together with a role: the resource's default service desk role.
+			const owner = positiveId(input.ownerId, 'owner');
+			body.assignedResourceID = owner;
+			body.assignedResourceRoleID = await this.defaultRoleOf(owner);
+		}
+		const create = async () => {
+			const answer = await this.client.request({ method: 'POST', path: '/Tickets', body, create: true });
+			const id = itemIdOf(answer, 'POST /Tickets');
+			const labels = labelsFrom(lists);
+			const ticket = readTicket({ ...body, id, lastTrackedModificationDateTime: new Date(this.client.config.now()).toISOString() }, 'POST /Tickets', labels);
+			this.remember(ticket);
+			return { ...ticket, externalRef: input.externalRef };
+		};
+		if (!options.retrySafe) return create();
+		return this.client.createOnce(create, () => this.findTicketByExternalRef(input.externalRef), (error) => isPsaError(error) && error.details.outcomeUnknown === true);
+	}
+
+	async getTicket(id: number): Promise<PsaTicket> {
+		const ticketId = positiveId(id, 'ticket');
+		const labels = labelsFrom(await this.ticketPicklists());
+		let item: Record<string, unknown> | null;
+		try {
+			item = itemOf(await this.client.request({ method: 'GET', path: `/Tickets/${ticketId}` }), `GET /Tickets/${ticketId}`);
+		} catch (error) {
+			if (isPsaError(error, 'not-found')) throw new PsaError('not-found', `Autotask has no ticket ${ticketId}`, { ...error.details });
+			throw error;
+		}
+		// Some zones answer an unknown id with {"item": null} instead of 404.
+		if (!item) throw new PsaError('not-found', `Autotask has no ticket ${ticketId}`, { status: 200, request: `GET /Tickets/${ticketId}`, refused: true });
+		const ticket = readTicket(item, `GET /Tickets/${ticketId}`, labels);
+		this.remember(ticket);
+		return ticket;
+	}
+
+	async findTicketByExternalRef(externalRef: string): Promise<PsaTicket | undefined> {
+		const reference = this.externalReferenceOf(externalRef);
+		const labels = labelsFrom(await this.ticketPicklists());
+		const items = await this.query('/Tickets/query', [q.eq('externalID', reference)], EXTERNAL_REF_MATCHES);
+		// Autotask compares text case-insensitively; only an exact match is this link's ticket.
+		const ticket = items.map((item) => readTicket(item, 'POST /Tickets/query', labels)).find((candidate) => candidate.externalRef === reference);
+		if (!ticket) return undefined;
+		this.remember(ticket);
+		return { ...ticket, externalRef };
+	}
+
+	externalReferenceOf(linkKey: string): string {
+		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field: 'externalID' });
+		return psaReferenceOf(linkKey, EXTERNAL_ID_MAX);
+	}
+
+	async listTickets(query: PsaTicketListQuery = {}): Promise<PsaTicket[]> {
+		const labels = labelsFrom(await this.ticketPicklists());
+		const search = searchText(query.search);
+		const items = await this.query(
+			'/Tickets/query',
+			[
+				query.boardId !== undefined ? q.eq('queueID', positiveId(query.boardId, 'board')) : undefined,
+				query.companyId !== undefined ? q.eq('companyID', nonNegativeId(query.companyId, 'company')) : undefined,
+				query.openOnly ? q.noteq('status', COMPLETE_STATUS) : undefined,
+				search ? q.contains('title', search) : undefined,
+			],
+			query.limit ?? DEFAULT_LIST_LIMIT,
+		);
+		return items.map((item) => readTicket(item, 'POST /Tickets/query', labels));
+	}
+
+	/** PATCH by body id (Autotask refuses PATCH /Tickets/{id}); the ticket is read back only when this process has not read it. */
+	async updateTicketStatus(id: number, statusId: number): Promise<PsaTicket> {
+		const ticketId = positiveId(id, 'ticket');
+		const status = positiveId(statusId, 'status');
+		try {
+			await this.client.request({ method: 'PATCH', path: '/Tickets', body: { id: ticketId, status } });
+		} catch (error) {
+			if (isPsaError(error, 'invalid-input') && /status/i.test(`${error.details.field ?? ''} ${error.details.providerMessage ?? ''}`)) {
+				this.cache.invalidate(this.connection.connectionId, 'picklists:Tickets');
+			}
+			throw error;
+		}
+		const known = this.cache.get<PsaTicket>(this.connection.connectionId, `ticket:${ticketId}`);
+		if (!known) return this.getTicket(ticketId);
+		const labels = labelsFrom(await this.ticketPicklists());
+		const now = new Date(this.client.config.now()).toISOString();
+		const ticket: PsaTicket = { ...known, status: { id: status, name: labels.status.get(status) ?? '' }, closed: status === COMPLETE_STATUS, updatedAt: now };
+		if (ticket.closed) ticket.closedAt = now;
+		else delete ticket.closedAt;
+		this.remember(ticket);
+		return ticket;
+	}
+
+	ticketUrl(id: number): string {
+		const zone = this.cache.get<{ webUrl: string }>(this.connection.connectionId, 'zone');
+		return `${zone?.webUrl ?? 'https://ww.autotask.net/'}Mvc/ServiceDesk/TicketDetail.mvc?workspace=False&mode=0&TicketID=${positiveId(id, 'ticket')}`;
+	}
+
+	parseTicketUrl(url: string): number | undefined {
+		if (typeof url !== 'string') return undefined;
+		let parsed: URL;
+		try {
+			parsed = new URL(url.trim());
+		} catch {
+			return undefined;
+		}
+		const zone = this.cache.get<{ webUrl: string; host: string }>(this.connection.connectionId, 'zone');
+		const hosts = [zone?.host, zone ? new URL(zone.webUrl).host : undefined].filter(Boolean);
+		if (!/(^|\.)autotask\.net$/i.test(parsed.hostname) && !hosts.includes(parsed.host.toLowerCase())) return undefined;
+		for (const [name, value] of parsed.searchParams) if (name.toLowerCase() === 'ticketid') return idOf(value) ?? undefined;
+		const api = /\/tickets\/(\d+)\/?$/i.exec(parsed.pathname);
+		return api ? idOf(api[1]) : undefined;
+	}
+
+	async addNote(input: PsaNoteCreate): Promise<PsaNote> {
+		const ticketId = positiveId(input?.ticketId, 'ticket');
+		const text = String(input.text ?? '');
+		if (!text.trim()) throw new PsaError('invalid-input', 'A note needs text', { field: 'text' });
+		if (text.length > NOTE_MAX) throw new PsaError('invalid-input', `An Autotask note holds at most ${NOTE_MAX} characters; this one has ${text.length}`, { field: 'description' });
+		if (!['discussion', 'internal', 'resolution'].includes(input.type)) {
+			throw new PsaError('invalid-input', `'${String(input.type)}' is not a note type (discussion, internal, resolution)`, { field: 'type' });
+		}
+		const noteLists = await picklistsOf(this.client, this.cache, this.connection.connectionId, 'TicketNotes');
+		const title = input.type === 'resolution' ? RESOLUTION_TITLE : oneLineTitle(text, NOTE_TITLE_MAX).summary;
+		const body = { ticketID: ticketId, title, description: text, noteType: defaultValue(noteLists.notetype) ?? 1, publish: input.type === 'internal' ? PUBLISH_INTERNAL : PUBLISH_ALL };
+		const memberId = input.memberId !== undefined && input.memberId !== null ? positiveId(input.memberId, 'member') : undefined;
+		const path = `/Tickets/${ticketId}/Notes`;
+		try {
+			// A mapped member is the note's author through impersonation; Autotask refuses the header on queries only.
+			const answer = await this.client.request({ method: 'POST', path, body, create: true, ...(memberId !== undefined ? { impersonate: memberId } : {}) });
+			const id = itemIdOf(answer, `POST ${path}`);
+			return readNote({ ...body, id, ...(memberId !== undefined ? { creatorResourceID: memberId } : {}), createDateTime: new Date(this.client.config.now()).toISOString() }, `POST ${path}`);
+		} catch (error) {
+			if (memberId !== undefined && isPsaError(error) && (error.kind === 'permission' || /resource|impersonat/i.test(error.details.providerMessage ?? ''))) {
+				this.cache.invalidate(this.connection.connectionId, 'members-by-email:');
+			}
+			throw error;
+		}
+	}
+
+	async listNotes(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaNote[]> {
+		const id = positiveId(ticketId, 'ticket');
+		const search = searchText(query.search);
+		const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+		// Autotask queries have no order: ids ascend, so the newest notes are read whole and the tail kept.
+		const items = await this.query('/TicketNotes/query', [q.eq('ticketID', id), search ? q.contains('description', search) : undefined], query.newestFirst ? undefined : limit);
+		const notes = items.map((item) => readNote(item, 'POST /TicketNotes/query', id)).sort((a, b) => a.id - b.id);
+		return query.newestFirst ? notes.reverse().slice(0, Math.max(0, limit)) : notes.slice(0, Math.max(0, limit));
+	}
+
+	async listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
+		return filterLocally(queuesFrom(await this.ticketPicklists()), query, (queue) => [queue.name]);
+	}
+
+	async listStatuses(boardId: number): Promise<PsaStatus[]> {
+		return statusesFrom(await this.ticketPicklists(), positiveId(boardId, 'board'));
+	}
+
+	async listPriorities(): Promise<PsaPriority[]> {
+		return prioritiesFrom(await this.ticketPicklists());
+	}
+
+	async listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
+		const search = searchText(query.search);
+		const items = await this.query('/Companies/query', [search ? q.contains('companyName', search) : undefined], query.limit ?? DEFAULT_LIST_LIMIT);
+		return items.map((item) => readCompany(item, 'POST /Companies/query')).sort((a, b) => a.name.localeCompare(b.name));
+	}
+
+	async listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
+		const search = searchText(query.search);
+		const items = await this.query(
+			'/Contacts/query',
+			[
+				query.companyId !== undefined ? q.eq('companyID', nonNegativeId(query.companyId, 'company')) : undefined,
+				search ? q.or(q.contains('firstName', search), q.contains('lastName', search)) : undefined,
+			],
+			query.limit ?? DEFAULT_LIST_LIMIT,
+		);
+		return items.map((item) => readContact(item, 'POST /Contacts/query'));
+	}
+
+	async listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
+		const search = searchText(query.search);
+		const filter = search ? q.or(q.contains('userName', search), q.contains('firstName', search), q.contains('lastName', search)) : undefined;
+		const items = await this.query('/Resources/query', [filter], query.limit ?? DEFAULT_LIST_LIMIT);
+		return people(items.map((item) => readMember(item, 'POST /Resources/query')));
+	}
+
+	async getMember(id: number): Promise<PsaMember> {
+		const path = `/Resources/${positiveId(id, 'member')}`;
+		const item = itemOf(await this.client.request({ method: 'GET', path }), `GET ${path}`);
+		if (!item) throw new PsaError('not-found', `Autotask has no resource ${id}`, { request: `GET ${path}`, refused: true });
+		const { apiUser: _apiUser, ...member } = readMember(item, `GET ${path}`);
+		return member;
+	}
+
+	/** Every resource (active or not, API users excluded) with this email in email, email2 or email3. */
+	async findMembersByEmail(email: string): Promise<PsaMember[]> {
+		const normalised = String(email ?? '').trim().toLowerCase();
+		if (!EMAIL.test(normalised) || normalised.length > 254) throw new PsaError('invalid-input', `'${String(email)}' is not an email address`, { field: 'email' });
+		return this.cache.getOrLoad(
+			this.connection.connectionId,
+			`members-by-email:${normalised}`,
+			async () => {
+				const items = await this.query('/Resources/query', [q.or(q.eq('email', normalised), q.eq('email2', normalised), q.eq('email3', normalised))], 100);
+				return people(items.map((item) => readMember(item, 'POST /Resources/query'))).filter((member) => member.emails.includes(normalised));
+			},
+			MEMBERS_BY_EMAIL_TTL_MS,
+		);
+	}
+
+	async findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
+		const value = String(identifier ?? '').trim();
+		if (!value) throw new PsaError('invalid-input', 'A member identifier is empty', { field: 'identifier' });
+		const items = await this.query('/Resources/query', [q.eq('userName', value)], 5);
+		return people(items.map((item) => readMember(item, 'POST /Resources/query'))).find((member) => member.identifier.toLowerCase() === value.toLowerCase());
+	}
+
+	/** Webhook, then its fields one by one (parallel adds trip the thread limit), then our own resource excluded; undone on failure. */
+	async registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
+		const url = callbackUrl(input?.url);
+		if (input.level !== 'owner') throw new PsaError('invalid-input', `Autotask webhooks watch every ticket; '${String(input.level)}' is not available`, { field: 'level' });
+		const name = `${String(input.description ?? 'PSA Bridge').slice(0, WEBHOOK_NAME_MAX - 11).trim()} [k:${this.webhookKeyId()}]`;
+		const body = {
+			name,
+			webhookUrl: url,
+			deactivationUrl: url,
+			secretKey: this.webhookKey(),
+			isActive: true,
+			sendThresholdExceededNotification: false,
+			isSubscribedToCreateEvents: true,
+			isSubscribedToUpdateEvents: true,
+			isSubscribedToDeleteEvents: true,
+		};
+		const webhookId = itemIdOf(await this.client.request({ method: 'POST', path: '/TicketWebhooks', body, create: true }), 'POST /TicketWebhooks');
+		try {
+			for (const field of WEBHOOK_FIELDS) {
+				await this.client.request({
+					method: 'POST',
+					path: `/TicketWebhooks/${webhookId}/Fields`,
+					body: { webhookID: webhookId, fieldID: field.fieldID, isSubscribedField: field.subscribed, isDisplayAlwaysField: true },
+				});
+			}
+			if (input.selfSuppressed) {
+				const own = await this.ownResourceId();
+				if (own !== undefined) await this.client.request({ method: 'POST', path: `/TicketWebhooks/${webhookId}/ExcludedResources`, body: { webhookID: webhookId, resourceID: own } });
+			}
+		} catch (error) {
+			await this.removeCallback(webhookId).catch(() => undefined);
+			throw error;
+		}
+		return { id: webhookId, url, description: name, level: 'owner', objectId: 0, inactive: false };
+	}
+
+	/** Webhooks signed with another key (a rotated Secret) count as inactive, so the trigger replaces them. */
+	async listCallbacks(): Promise<PsaCallbackRegistration[]> {
+		const items = await this.query('/TicketWebhooks/query', [], undefined);
+		const keyTag = `[k:${this.webhookKeyId()}]`;
+		return items.map((item) => {
+			const { guid: _guid, ...webhook } = readWebhook(item, 'POST /TicketWebhooks/query');
+			return webhook.description.endsWith(keyTag) ? webhook : { ...webhook, inactive: true };
+		});
+	}
+
+	async removeCallback(id: number): Promise<void> {
+		try {
+			await this.client.request({ method: 'DELETE', path: `/TicketWebhooks/${positiveId(id, 'callback')}` });
+		} catch (error) {
+			if (!isPsaError(error, 'not-found')) throw error;
+		}
+	}
+
+	async verifyCallback(request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
+		return verifyHook(request, this.webhookKey());
+	}
+
+	takeWarnings(): PsaWarning[] {
+		return this.client.takeWarnings();
+	}
+
+	/**
+	 * The webhook secret key, derived from the credential's Secret and user name: nothing to store, the same in every
+	 * process, and a rotated Secret makes new keys (old webhooks are then replaced on activation).
+	 */
+	private webhookKey(): string {
+		if (!this.settings.secret) throw new PsaError('configuration', "The Autotask credential's Secret is empty", { hint: 'Fill in the Secret in the credential' });
+		return createHmac('sha256', this.settings.secret).update(`psa-bridge autotask webhook v1|${this.settings.username.toLowerCase()}`).digest('base64url').slice(0, SECRET_KEY_MAX);
+	}
+
+	private webhookKeyId(): string {
+		return createHmac('sha256', this.webhookKey()).update('id').digest('hex').slice(0, 6);
+	}
+
+	private async ownResourceId(): Promise<number | undefined> {
+		return this.cache.getOrLoad(
+			this.connection.connectionId,
+			'own-resource',
+			async () => {
+				const name = this.settings.username;
+				const items = await this.query('/Resources/query', [q.or(q.eq('userName', name), q.eq('email', name))], 5);
+				const own = items.find((item) => isObject(item) && [fieldOf(item, 'userName'), fieldOf(item, 'email')].some((value) => String(value ?? '').toLowerCase() === name.toLowerCase()));
+				return own && isObject(own) ? idOf(fieldOf(own, 'id')) : undefined;
+			},
+			OWN_RESOURCE_TTL_MS,
+		);
+	}
+
+	private async defaultRoleOf(resourceId: number): Promise<number> {
+		const item = itemOf(await this.client.request({ method: 'GET', path: `/Resources/${resourceId}` }), `GET /Resources/${resourceId}`);
+		const role = item ? idOf(fieldOf(item, 'defaultServiceDeskRoleID')) : undefined;
+		if (role === undefined) {
+			throw new PsaError('invalid-input', `Autotask resource ${resourceId} has no default service desk role, which Autotask needs to assign a ticket`, {
+				field: 'assignedResourceRoleID',
+				hint: 'Give the resource a default service desk role in Autotask, or leave the owner empty',
+			});
+		}
+		return role;
+	}
+
+	private ticketPicklists() {
+		return picklistsOf(this.client, this.cache, this.connection.connectionId, 'Tickets');
+	}
+
+	private remember(ticket: PsaTicket): void {
+		this.cache.set(this.connection.connectionId, `ticket:${ticket.id}`, ticket, TICKET_TTL_MS);
+	}
+
+	private query(path: string, filter: Array<Filter | undefined>, limit: number | undefined): Promise<unknown[]> {
+		return this.client.query(path, filter.filter((item): item is Filter => item !== undefined), { limit, pageSize: this.pageSize });
+	}
+}
+
+/** People only: API users are never mapped, assigned or matched by email. */
+function people(members: Array<PsaMember & { apiUser: boolean }>): PsaMember[] {
+	return members.filter((member) => !member.apiUser).map(({ apiUser: _apiUser, ...member }) => member);
+}
+
+function versionNumber(version: string): number {
+	const match = /^v?(\d+)(?:\.(\d+))?$/i.exec(version.trim());
+	return match ? Number(match[1]) * 1000 + Number(match[2] ?? 0) : 0;
+}
+
+function required(value: unknown, name: string): string {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (!text) throw new PsaError('configuration', `The Autotask credential's ${name} is empty`, { hint: `Fill in ${name} in the credential` });
+	return text;
+}
+
+function toId(value: unknown): unknown {
+	return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+}
+
+function positiveId(value: unknown, what: string): number {
+	const id = toId(value);
+	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
+		throw new PsaError('invalid-input', `The ${what} id must be a positive whole number, got '${String(value)}'`, { field: `${what}ID` });
+	}
+	return id;
+}
+
+/** Company 0 is the tenant's own company in Autotask. */
+function nonNegativeId(value: unknown, what: string): number {
+	const id = toId(value);
+	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+		throw new PsaError('invalid-input', `The ${what} id must be a whole number (0 or more), got '${String(value)}'`, { field: `${what}ID` });
+	}
+	return id;
+}
+
+function cut(text: string | undefined, max: number): string | undefined {
+	if (text === undefined || text.length <= max) return text;
+	const marker = '\n\u2026 (cut to fit Autotask)';
+	return text.slice(0, max - marker.length) + marker;
+}
+
+function searchText(search: string | undefined): string | undefined {
+	const trimmed = typeof search === 'string' ? search.trim() : '';
+	return trimmed || undefined;
+}
+
+function filterLocally<T>(items: T[], query: PsaListQuery, names: (item: T) => string[]): T[] {
+	const search = searchText(query.search)?.toLowerCase();
+	const matching = search ? items.filter((item) => names(item).some((name) => name.toLowerCase().includes(search))) : [...items];
+	return query.limit !== undefined ? matching.slice(0, Math.max(0, query.limit)) : matching;
+}
+
+function callbackUrl(value: unknown): string {
+	let url: URL;
+	try {
+		url = new URL(String(value ?? ''));
+	} catch {
+		throw new PsaError('invalid-input', `'${String(value)}' is not a URL Autotask can call`, { field: 'webhookUrl' });
+	}
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new PsaError('invalid-input', 'A webhook URL must use https (or http)', { field: 'webhookUrl' });
+	const text = String(value).trim();
+	if (text.length > 500) throw new PsaError('invalid-input', 'Autotask holds webhook URLs of at most 500 characters', { field: 'webhookUrl' });
+	return text;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+	return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
