@@ -22,8 +22,6 @@ export const connectWiseFixture: ProviderFixture = {
 				activeMemberEmail: 'john.smith@acme.example',
 				activeMemberId: 150,
 				inactiveMemberEmail: 'oldtech@acme.example',
-				olderApiVersion: '2023.1',
-				unsupportedApiVersion: '2019.1',
 			},
 			deps: (overrides = {}) => ({ http: createFetchTransport({ timeoutMs: 5000 }), sleep: async () => undefined, ...overrides }),
 			loseNextCreateAnswer: () => sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit', times: 1 }),
@@ -39,6 +37,9 @@ export const connectWiseFixture: ProviderFixture = {
 				delivered += count;
 				return next.map((delivery) => ({ rawBody: Buffer.from(delivery.body, 'utf8'), headers: { ...delivery.headers } }));
 			},
+			// The sandbox still serves 2023.1 and reports 2025.8 as current: pinning the older one is drift.
+			versionDrift: () => ({ credentials: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2023.1' }, pinned: '2023.1', restore: () => undefined }),
+			unsupportedVersion: { credentials: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2019.1' } },
 			stop: () => sandbox.stop(),
 		};
 	},

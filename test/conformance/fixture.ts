@@ -16,9 +16,6 @@ export interface SeededData {
 	activeMemberId: number;
 	/** An email only an inactive member has. */
 	inactiveMemberEmail: string;
-	/** An older API version the PSA still serves (the pin the drift test uses), and one it never served. */
-	olderApiVersion: string;
-	unsupportedApiVersion: string;
 }
 
 export interface RecordedCallback {
@@ -51,6 +48,10 @@ export interface ConformanceWorld {
 	callbackUrl: string;
 	/** Waits for the PSA's next callback deliveries and returns them as received. */
 	nextCallbacks(count: number): Promise<RecordedCallback[]>;
+	/** Makes the PSA offer a newer API version than the one `credentials` pin (`pinned`); `restore` undoes what it changed. */
+	versionDrift(): { credentials: Record<string, unknown>; pinned: string; restore(): void };
+	/** Credentials pinning a version the PSA never served, or why the PSA cannot be asked for one. */
+	unsupportedVersion: { credentials: Record<string, unknown> } | { reason: string };
 	stop(): Promise<void>;
 }
 
