@@ -142,7 +142,8 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 	for (const entity of Object.keys(tables)) {
 		for (const method of ['GET', 'POST'] as const) {
 			add(method, `/${entity}/query`, entity, 'query', (context) => page(entity, context, undefined));
-			add(method, `/${entity}/query/count`, entity, 'query', (context) => count(entity, context));
+			// The webhook endpoints have no query/count in the contract (§9, CompanyWebhooks template).
+			if (entity !== 'TicketWebhooks') add(method, `/${entity}/query/count`, entity, 'query', (context) => count(entity, context));
 			add(method, `/${entity}/query/next`, entity, 'query', (context) => {
 				const token = decodeToken(context.query.paging);
 				if (token.m === 'POST' && context.method === 'GET') throw methodNotAllowed('GET');
