@@ -67,6 +67,35 @@ describe('sandbox CLI', () => {
 		}
 	});
 
+	it('--psa autotask prints zone URL and API credentials, serves zone discovery, and stops on SIGTERM', async () => {
+		const port = await freePort();
+		const cli = startCli(['--psa', 'autotask', '--port', String(port), '--latency', '1', '--rate-limit', '100', '--thread-limit', '2']);
+		try {
+			const output = await cli.waitFor(/Control/, 30000);
+			expect(output).toContain(`Autotask sandbox listening on http://127.0.0.1:${port}`);
+			expect(output).toContain(`Zone URL          http://127.0.0.1:${port}/ATServicesRest/`);
+			expect(output).toMatch(/Username\s+psabridge-api@sandbox\.example/);
+			expect(output).toMatch(/Secret\s+\S+/);
+			expect(output).toMatch(/Integration code\s+[A-Z0-9]+/);
+			expect(output).toContain(`Control           http://127.0.0.1:${port}/__sandbox/`);
+			const zone = await fetch(`http://127.0.0.1:${port}/atservicesrest/v1.0/zoneInformation?user=psabridge-api%40sandbox.example`, { signal: AbortSignal.timeout(5000) });
+			expect(await zone.json()).toMatchObject({ url: `http://127.0.0.1:${port}/ATServicesRest/` });
+			cli.child.kill('SIGTERM');
+			expect(await cli.exited).toBe(0);
+		} finally {
+			if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+		}
+	});
+
+	it('refuses an unknown --psa and options of the other PSA', async () => {
+		const unknown = startCli(['--psa', 'halo']);
+		expect(await unknown.exited).toBe(2);
+		expect(unknown.output()).toMatch(/--psa must be connectwise or autotask/);
+		const misplaced = startCli(['--thread-limit', '3']);
+		expect(await misplaced.exited).toBe(2);
+		expect(misplaced.output()).toMatch(/--thread-limit applies to --psa autotask only/);
+	});
+
 	it('refuses unknown options and bad values with a clear message and exit code 2', async () => {
 		const unknown = startCli(['--prot', '8080']);
 		expect(await unknown.exited).toBe(2);

@@ -1,7 +1,17 @@
-// Starts the sandbox standalone: `npm run sandbox -- --port 8080 [--latency ms] [--rate-limit n] [--current-version 2025.8]`.
+// Starts a sandbox standalone: `npm run sandbox -- [--psa connectwise|autotask] --port 8080 [--latency ms] [--rate-limit n] [--current-version 2025.8] [--thread-limit n]`.
+import { startAutotaskSandbox } from './autotask';
 import { startSandbox } from './server';
 
-function readArguments(argv: string[]): { port: number; latencyMs: number; rateLimitPerSecond: number; currentVersion?: string } {
+interface Arguments {
+	psa: 'connectwise' | 'autotask';
+	port: number;
+	latencyMs: number;
+	rateLimitPerSecond: number;
+	currentVersion?: string;
+	threadLimit?: number;
+}
+
+function readArguments(argv: string[]): Arguments {
 	const values: Record<string, string> = {};
 	for (let index = 0; index < argv.length; index++) {
 		const argument = argv[index];
@@ -11,7 +21,7 @@ function readArguments(argv: string[]): { port: number; latencyMs: number; rateL
 		if (value === undefined) throw new Error(`--${match[1]} needs a value`);
 		values[match[1]] = value;
 	}
-	const known = ['port', 'latency', 'rate-limit', 'current-version'];
+	const known = ['psa', 'port', 'latency', 'rate-limit', 'current-version', 'thread-limit'];
 	for (const name of Object.keys(values)) {
 		if (!known.includes(name)) throw new Error(`Unknown option --${name} (known: ${known.map((option) => `--${option}`).join(', ')})`);
 	}
@@ -20,8 +30,16 @@ function readArguments(argv: string[]): { port: number; latencyMs: number; rateL
 		if (!/^\d+$/.test(values[name])) throw new Error(`--${name} must be a whole number, got '${values[name]}'`);
 		return Number(values[name]);
 	};
+	const psa = values.psa ?? 'connectwise';
+	if (psa !== 'connectwise' && psa !== 'autotask') throw new Error(`--psa must be connectwise or autotask, got '${psa}'`);
+	// Each option belongs to one PSA; a misplaced one is refused rather than silently ignored.
+	if (psa === 'autotask' && values['current-version'] !== undefined) throw new Error('--current-version applies to --psa connectwise only');
+	if (psa === 'connectwise' && values['thread-limit'] !== undefined) throw new Error('--thread-limit applies to --psa autotask only');
 	return {
-		port: integer('port', 8080),
+		psa,
+		// Different defaults so both sandboxes can run side by side.
+		port: integer('port', psa === 'autotask' ? 8081 : 8080),
+		threadLimit: values['thread-limit'] === undefined ? undefined : integer('thread-limit', 3),
 		latencyMs: integer('latency', 0),
 		rateLimitPerSecond: integer('rate-limit', 0),
 		currentVersion: values['current-version'],
@@ -36,17 +54,7 @@ async function main(): Promise<void> {
 		console.error((error as Error).message);
 		process.exit(2);
 	}
-	const sandbox = await startSandbox(options);
-	const { credentials } = sandbox;
-	console.log(`ConnectWise sandbox listening on ${sandbox.url}`);
-	console.log(`  API base URL   ${sandbox.apiBaseUrl}`);
-	console.log(`  Site           ${credentials.site}`);
-	console.log(`  Company ID     ${credentials.companyId}`);
-	console.log(`  Public key     ${credentials.publicKey}`);
-	console.log(`  Private key    ${credentials.privateKey}`);
-	console.log(`  Client ID      ${credentials.clientId}`);
-	console.log(`  API versions   ${sandbox.versions.supported.join(', ')} (current ${sandbox.versions.current})`);
-	console.log(`  Control        ${sandbox.url}/__sandbox/ (faults, latency, rate-limit, requests, counters, deliveries)`);
+	const sandbox = options.psa === 'autotask' ? await startAutotask(options) : await startConnectWise(options);
 	let stopping = false;
 	const stop = (signal: string) => {
 		if (stopping) return;
@@ -62,6 +70,36 @@ async function main(): Promise<void> {
 	};
 	process.on('SIGINT', () => stop('SIGINT'));
 	process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function startAutotask(options: Arguments): Promise<{ stop(): Promise<void> }> {
+	const sandbox = await startAutotaskSandbox({ port: options.port, latencyMs: options.latencyMs, rateLimitPerSecond: options.rateLimitPerSecond, threadLimit: options.threadLimit });
+	const { credentials } = sandbox;
+	console.log(`Autotask sandbox listening on ${sandbox.url}`);
+	console.log(`  Zone URL          ${credentials.zoneUrl}`);
+	console.log(`  API base URL      ${sandbox.apiBaseUrl}`);
+	console.log(`  Username          ${credentials.username}`);
+	console.log(`  Secret            ${credentials.secret}`);
+	console.log(`  Integration code  ${credentials.integrationCode}`);
+	console.log(`  Read-only user    ${sandbox.restrictedCredentials.username} / ${sandbox.restrictedCredentials.secret}`);
+	console.log(`  API versions      ${sandbox.versions.join(', ')}`);
+	console.log(`  Control           ${sandbox.url}/__sandbox/ (faults, latency, rate-limit, thread-limit, versions, requests, counters, deliveries, db)`);
+	return sandbox;
+}
+
+async function startConnectWise(options: Arguments): Promise<{ stop(): Promise<void> }> {
+	const sandbox = await startSandbox(options);
+	const { credentials } = sandbox;
+	console.log(`ConnectWise sandbox listening on ${sandbox.url}`);
+	console.log(`  API base URL   ${sandbox.apiBaseUrl}`);
+	console.log(`  Site           ${credentials.site}`);
+	console.log(`  Company ID     ${credentials.companyId}`);
+	console.log(`  Public key     ${credentials.publicKey}`);
+	console.log(`  Private key    ${credentials.privateKey}`);
+	console.log(`  Client ID      ${credentials.clientId}`);
+	console.log(`  API versions   ${sandbox.versions.supported.join(', ')} (current ${sandbox.versions.current})`);
+	console.log(`  Control        ${sandbox.url}/__sandbox/ (faults, latency, rate-limit, requests, counters, deliveries)`);
+	return sandbox;
 }
 
 void main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 // Autotask sandbox limits and faults (§10): thread limit per endpoint, hourly threshold, ThresholdInformation, each fault kind, control endpoint.
 import { startReceiver } from '../receiver';
-import { atClient, TICKET, useAutotaskSandbox } from './client';
+import { atClient, TICKET, useAutotaskSandbox, type Loose } from './client';
 import { ACTIVE_TECHNICIAN_ID } from './data';
 import { startAutotaskSandbox, type AutotaskClock } from './server';
 
@@ -157,7 +157,7 @@ describe('Autotask sandbox: faults', () => {
 		const control = (method: string, path: string, body?: unknown) =>
 			fetch(`${fixture.sandbox.url}/__sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (response) => ({
 				status: response.status,
-				body: await response.json(),
+				body: (await response.json()) as Loose,
 			}));
 		expect((await control('POST', 'faults', { kind: 'status', status: 503, pathPattern: '^/companies/' })).status).toBe(200);
 		expect((await request('GET', '/Companies/175')).status).toBe(503);

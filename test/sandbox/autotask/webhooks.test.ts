@@ -122,7 +122,7 @@ describe('Autotask sandbox: ticket webhooks', () => {
 		const deliveries = await fixture.sandbox.waitForDeliveries(2, 3000);
 		const byAction = Object.fromEntries(deliveries.map((delivery) => [delivery.payload.Action, delivery.payload]));
 		expect(byAction.Update).toMatchObject({ Id: ticket.id, Fields: { Status: '5', TicketNumber: ticket.ticketNumber, ExternalID: null }, PersonID: SECOND_TECHNICIAN_ID });
-		expect(Object.keys(byAction.Update.Fields).sort()).toEqual(['ExternalID', 'Status', 'TicketNumber']);
+		expect(Object.keys(byAction.Update.Fields ?? {}).sort()).toEqual(['ExternalID', 'Status', 'TicketNumber']);
 		expect(byAction.Create).toMatchObject({ Id: created.body.itemId, Fields: { Status: '1', Title: 'By John' }, PersonID: ACTIVE_TECHNICIAN_ID });
 
 		fixture.sandbox.clearDeliveries();
