@@ -1,6 +1,7 @@
 // A small fetch client for the Autotask sandbox's own tests: Autotask auth headers, JSON in and out; useAutotaskSandbox wraps a suite.
 import { type AutotaskCredentials } from './data';
-import { startAutotaskSandbox, type AutotaskSandbox, type AutotaskSandboxOptions } from './server';
+import type { AutotaskSandboxOptions } from './options';
+import { startAutotaskSandbox, type AutotaskSandbox } from './server';
 
 export interface AtResponse<T = unknown> {
 	status: number;

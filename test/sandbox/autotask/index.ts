@@ -1,5 +1,6 @@
 // The Autotask sandbox's public interface: start it, point a client at it, inject faults and limits, read what happened.
-export { AutotaskSandbox, startAutotaskSandbox, type AutotaskClock, type AutotaskRequestLogEntry, type AutotaskSandboxOptions } from './server';
+export { AutotaskSandbox, startAutotaskSandbox } from './server';
+export type { AutotaskClock, AutotaskRequestLogEntry, AutotaskSandboxOptions } from './options';
 export type { Fault, FaultMethod } from './limits';
 export {
 	ACTIVE_TECHNICIAN_ID,

@@ -2,7 +2,8 @@
 import { startReceiver } from '../receiver';
 import { atClient, TICKET, useAutotaskSandbox, type Loose } from './client';
 import { ACTIVE_TECHNICIAN_ID } from './data';
-import { startAutotaskSandbox, type AutotaskClock } from './server';
+import type { AutotaskClock } from './options';
+import { startAutotaskSandbox } from './server';
 
 const ALL = { filter: [{ op: 'exist', field: 'id' }] };
 
