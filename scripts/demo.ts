@@ -1,4 +1,4 @@
-// The demo: runs docs/examples/*.json through n8n's engine against the ConnectWise sandbox on the embedded store, and shows what happened.
+// The demo: runs the example workflows through n8n's engine against the ConnectWise sandbox and the Autotask sandbox on the embedded store, and shows what happened.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -43,65 +43,94 @@ async function main(): Promise<void> {
 		},
 		credentials: {
 			connectWisePsaApi: new (dist('credentials/ConnectWisePsaApi.credentials.js').ConnectWisePsaApi)(),
+			autotaskPsaApi: new (dist('credentials/AutotaskPsaApi.credentials.js').AutotaskPsaApi)(),
 			psaStateStore: new (dist('credentials/PsaStateStore.credentials.js').PsaStateStore)(),
 		},
 	};
+	const { startAutotaskSandbox } = require('../test/sandbox/autotask') as typeof import('../test/sandbox/autotask');
 	/* eslint-enable @typescript-eslint/no-require-imports */
-
-	const sandbox = await startSandbox({ port: 0 });
 	const engine = new Engine(types);
+	let failed = false;
+
+	const connectWise = await startSandbox({ port: 0 });
 	engine.addCredential({
 		id: 'psaBridgeSandbox',
 		name: 'ConnectWise PSA sandbox',
 		type: 'connectWisePsaApi',
-		data: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2025.8', endpointVersions: {} },
+		data: { ...connectWise.credentials, site: connectWise.site, apiVersion: '2025.8', endpointVersions: {} },
 	});
-	console.log(`ConnectWise sandbox at ${sandbox.site}; state store in ${process.env.N8N_USER_FOLDER}/.n8n\n`);
-	let failed = false;
+	console.log(`ConnectWise sandbox at ${connectWise.site}; state store in ${process.env.N8N_USER_FOLDER}/.n8n\n`);
 	try {
-		const runs = [...EXAMPLES, 'alert-to-ticket.json'];
-		for (const [index, file] of runs.entries()) {
-			const workflow = JSON.parse(readFileSync(join(root, 'docs', 'examples', file), 'utf8'));
-			const again = index === runs.length - 1;
-			sandbox.resetLog();
-			const run = await engine.run(workflow);
-			console.log(`== ${workflow.name}${again ? ' (run again: nothing new should happen)' : ''}`);
-			for (const node of workflow.nodes.slice(1)) {
-				const items = run.output(node.name);
-				if (items.some((item) => isPermissionCheck(item.json))) console.log(PERMISSIONS_LEGEND);
-				for (const item of items) console.log(`  ${node.name}: ${isPermissionCheck(item.json) ? describePermission(item.json) : summarise(item.json)}`);
-			}
-			if (run.error) {
-				failed = true;
-				console.log(`  FAILED: ${run.error.message}`);
-			}
-			const counts = Object.entries(sandbox.counters())
-				.filter(([key]) => key !== 'total')
-				.map(([key, count]) => `${key} x${count}`);
-			console.log(`  ConnectWise requests: ${sandbox.counters().total ?? 0}${counts.length ? ` (${counts.join(', ')})` : ''}\n`);
-		}
-		const ticket = sandbox.db.tickets.find((candidate) => candidate.externalXRef === 'demo-monitor:disk-full-web01');
+		failed = (await runExamples(engine, 'docs/examples', 'ConnectWise', connectWise)) || failed;
+		const ticket = connectWise.db.tickets.find((candidate) => candidate.externalXRef === 'demo-monitor:disk-full-web01');
 		if (ticket) {
-			console.log('== In the sandbox PSA');
+			console.log('== In the ConnectWise sandbox');
 			console.log(`  ticket #${ticket.id} "${ticket.summary}" board ${ticket.board.name}, status ${ticket.status.name}, owner ${ticket.owner?.identifier ?? '-'}`);
-			for (const note of sandbox.db.notes.filter((candidate) => candidate.ticketId === ticket.id)) {
-				console.log(`  note #${note.id}: ${note.text.split('\n')[0]}`);
-			}
-			console.log(`  tickets carrying this alert's link key: ${sandbox.db.tickets.filter((candidate) => candidate.externalXRef === ticket.externalXRef).length}`);
+			for (const note of connectWise.db.notes.filter((candidate) => candidate.ticketId === ticket.id)) console.log(`  note #${note.id}: ${note.text.split('\n')[0]}`);
+			console.log(`  tickets carrying this alert's link key: ${connectWise.db.tickets.filter((candidate) => candidate.externalXRef === ticket.externalXRef).length}\n`);
+		}
+	} finally {
+		await connectWise.stop();
+	}
+
+	// The same workflows on Autotask: only the node's PSA selector, the credential and the sandbox's ids differ.
+	const autotask = await startAutotaskSandbox({ port: 0 });
+	engine.addCredential({ id: 'psaBridgeAutotaskSandbox', name: 'Autotask PSA sandbox', type: 'autotaskPsaApi', data: { ...autotask.credentials } });
+	console.log(`Autotask sandbox at ${autotask.zoneUrl}\n`);
+	try {
+		failed = (await runExamples(engine, 'docs/examples/autotask', 'Autotask', autotask)) || failed;
+		const ticket = autotask.db.tickets.find((candidate) => candidate.externalID === 'demo-monitor:disk-full-web01');
+		if (ticket) {
+			console.log('== In the Autotask sandbox');
+			console.log(`  ticket #${ticket.id} ${ticket.ticketNumber} "${ticket.title}" queue ${ticket.queueID}, status ${ticket.status}, assigned resource ${ticket.assignedResourceID ?? '-'}`);
+			for (const note of autotask.db.notes.filter((candidate) => candidate.ticketID === ticket.id)) console.log(`  note #${note.id} by resource ${note.creatorResourceID}: ${note.description.split('\n')[0]}`);
+			console.log(`  tickets carrying this alert's link key: ${autotask.db.tickets.filter((candidate) => candidate.externalID === ticket.externalID).length}`);
 		}
 	} finally {
 		await closeAllStores();
-		await sandbox.stop();
+		await autotask.stop();
 	}
 	if (failed) process.exitCode = 1;
 }
 
-// PSA Connect > Check Permissions probes writes with requests ConnectWise must refuse after its permission check
+// PSA Connect > Check Permissions probes writes with requests the PSA must refuse after its permission check
 // (an invalid body, record id 0), so nothing is changed; the demo says so before the first row.
 const PERMISSIONS_LEGEND = [
 	'  (Check permissions sends one harmless request per endpoint the package uses; writes go to record 0 or carry an',
-	'   invalid body. ConnectWise checks permissions first, so 400/404/409/422 mean "allowed", 403 "denied", 401 "wrong keys".)',
+	'   invalid body. The PSA checks permissions first, so a validation refusal means "allowed"; a permission refusal "denied".)',
 ].join('\n');
+
+interface DemoSandbox {
+	resetLog(): void;
+	counters(): Record<string, number>;
+}
+
+/** Runs the examples of one folder (and alert-to-ticket a second time); true when one failed. */
+async function runExamples(engine: import('../test/engine/harness').Engine, folder: string, psa: string, sandbox: DemoSandbox): Promise<boolean> {
+	let failed = false;
+	const runs = [...EXAMPLES, 'alert-to-ticket.json'];
+	for (const [index, file] of runs.entries()) {
+		const workflow = JSON.parse(readFileSync(join(root, folder, file), 'utf8'));
+		const again = index === runs.length - 1;
+		sandbox.resetLog();
+		const run = await engine.run(workflow);
+		console.log(`== ${workflow.name}${again ? ' (run again: nothing new should happen)' : ''}`);
+		for (const node of workflow.nodes.slice(1)) {
+			const items = run.output(node.name);
+			if (items.some((item) => isPermissionCheck(item.json))) console.log(PERMISSIONS_LEGEND);
+			for (const item of items) console.log(`  ${node.name}: ${isPermissionCheck(item.json) ? describePermission(item.json) : summarise(item.json)}`);
+		}
+		if (run.error) {
+			failed = true;
+			console.log(`  FAILED: ${run.error.message}`);
+		}
+		const counts = Object.entries(sandbox.counters())
+			.filter(([key]) => key !== 'total')
+			.map(([key, count]) => `${key} x${count}`);
+		console.log(`  ${psa} requests: ${sandbox.counters().total ?? 0}${counts.length ? ` (${counts.join(', ')})` : ''}\n`);
+	}
+	return failed;
+}
 
 function isPermissionCheck(json: Record<string, unknown>): json is Record<string, unknown> & PsaPermissionCheck {
 	return typeof json.purpose === 'string' && typeof json.allowed === 'boolean' && typeof json.status === 'number';
@@ -114,7 +143,7 @@ function describePermission(row: PsaPermissionCheck): string {
 }
 
 function summarise(json: Record<string, unknown>): string {
-	const keys = ['error', 'hint', 'created', 'ticketId', 'occurrences', 'reopened', 'previousTicketId', 'deduplicated', 'suppressed', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'codebase', 'pinnedApiVersion', 'currentApiVersion', 'latencyMs'];
+	const keys = ['error', 'hint', 'created', 'ticketId', 'occurrences', 'reopened', 'previousTicketId', 'deduplicated', 'suppressed', 'noteId', 'changed', 'status', 'memberIdentifier', 'resolvedBy', 'serverVersion', 'apiLocation', 'pinnedApiVersion', 'requestBudget', 'currentApiVersion', 'latencyMs'];
 	return keys
 		.filter((key) => json[key] !== undefined)
 		.map((key) => `${key}=${typeof json[key] === 'object' ? JSON.stringify(json[key]) : String(json[key])}`)

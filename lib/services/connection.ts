@@ -23,6 +23,8 @@ export interface ConnectionTestResult {
 	/** True when the server's newest API version is newer than the pinned one. */
 	versionBehind: boolean;
 	latencyMs: number;
+	/** The PSA's request budget and what the tenant used of it (Autotask's ThresholdInformation), when it reports one. */
+	requestBudget?: { limit: number; used: number; windowMinutes: number };
 }
 
 /** Proves the credential works: authentication, where the API lives, server and API versions, latency. */
@@ -46,6 +48,7 @@ export async function testConnection(ctx: PsaServiceContext): Promise<Connection
 		currentApiVersion: info.currentApiVersion ?? null,
 		versionBehind: info.currentApiVersion !== undefined && compareVersions(info.currentApiVersion, info.pinnedApiVersion) > 0,
 		latencyMs: info.latencyMs,
+		...(info.requestBudget ? { requestBudget: info.requestBudget } : {}),
 	};
 }
 

@@ -7,6 +7,7 @@ import { connectionIdFor } from '../../lib/providers/registry';
 import { openStore } from '../../lib/store';
 import { checkNodeVersion } from '../../scripts/node-version';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
 import { launchBrowser, signIn } from './browser';
 import { addNodeFromPanel, closeNdv, EDITOR_NODES, openDropdown, openWorkflow, SCREENSHOT_DIR, screenshotNdv, watchDynamicOptions } from './editor';
 import {
@@ -25,7 +26,9 @@ import {
 	API_CREDENTIAL,
 	EDITOR_CANVAS_WORKFLOW,
 	ensureOpenTicket,
+	AUTOTASK_EXAMPLES_DIR,
 	exampleWorkflows,
+	importAutotaskCredential,
 	importSandboxCredential,
 	importWorkflows,
 	type WorkflowFile,
@@ -231,6 +234,37 @@ async function main(): Promise<number> {
 		const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'demo-monitor:cpu-high-db01');
 		check(tickets.length === 1 && !tickets[0].closedFlag, `the sandbox holds ${tickets.length} tickets for the alert, closed: ${tickets[0]?.closedFlag}`);
 		log(`ticket #${fired.ticketId}: created, found again, closed, reopened (${sandbox.db.notes.filter((note) => note.ticketId === fired.ticketId).length} notes)`);
+	});
+
+	await steps.run('Autotask: start its sandbox, import its credential and docs/examples/autotask; the alert examples run on one ticket', async (log) => {
+		const autotask: AutotaskSandbox = await startAutotaskSandbox({ port: 0 });
+		onCleanup('stop the Autotask sandbox', () => autotask.stop());
+		await importAutotaskCredential(install, folderA, { ...autotask.credentials });
+		const autotaskExamples = exampleWorkflows(AUTOTASK_EXAMPLES_DIR, 'autotask/');
+		check(autotaskExamples.length >= 4, `docs/examples/autotask holds ${autotaskExamples.length} workflows; expected at least 4`);
+		await importWorkflows(install, folderA, autotaskExamples);
+		const find = (file: string) => {
+			const found = autotaskExamples.find((candidate) => candidate.file === `autotask/${file}`);
+			check(found, `docs/examples/autotask/${file} is missing`);
+			return found;
+		};
+		const lifecycle = await executeWorkflow(install, folderA, find('alert-lifecycle.json').id);
+		check(!lifecycle.error, `alert-lifecycle on Autotask failed: ${lifecycle.error?.message}`);
+		const [fired] = lifecycle.output('Alert fires: link to a ticket');
+		const [reopened] = lifecycle.output('Alert fires after close: reopen');
+		check(fired.created === true && reopened.ticketId === fired.ticketId && reopened.reopened === true, `the lifecycle answered ${JSON.stringify([fired, reopened])}`);
+		const first = await executeWorkflow(install, folderA, find('alert-to-ticket.json').id);
+		check(!first.error, `alert-to-ticket on Autotask failed: ${first.error?.message}`);
+		const second = await executeWorkflow(install, folderA, find('alert-to-ticket.json').id);
+		check(!second.error && second.output('Link alert to ticket')[0].created === false, 'the second alert-to-ticket run on Autotask created another ticket');
+		check(second.output('Add alert note')[0].deduplicated === true, 'the second run posted the note again on Autotask');
+		for (const key of ['demo-monitor:cpu-high-db01', 'demo-monitor:disk-full-web01']) {
+			const tickets = autotask.db.tickets.filter((ticket) => ticket.externalID === key);
+			check(tickets.length === 1, `the Autotask sandbox holds ${tickets.length} tickets for ${key}`);
+		}
+		const output = JSON.stringify([lifecycle.output('Alert fires: link to a ticket'), first.output('Link alert to ticket')]);
+		check(!output.includes(autotask.credentials.secret), 'the Autotask secret appears in the node output');
+		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs`);
 	});
 
 	await steps.run('n8n execute member-resolve.json: alice@acme.example is adoe, remembered in the member map', async (log) => {

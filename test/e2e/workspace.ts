@@ -10,7 +10,16 @@ import { PACKAGE_NAME, REPO_ROOT } from './package-install';
 
 // The id and name the example workflows in docs/examples refer to, so they import unchanged.
 export const API_CREDENTIAL = { id: 'psaBridgeSandbox', name: 'ConnectWise PSA sandbox', type: 'connectWisePsaApi' } as const;
+export const AUTOTASK_CREDENTIAL = { id: 'psaBridgeAutotaskSandbox', name: 'Autotask PSA sandbox', type: 'autotaskPsaApi' } as const;
 export const EXAMPLES_DIR = join(REPO_ROOT, 'docs', 'examples');
+export const AUTOTASK_EXAMPLES_DIR = join(EXAMPLES_DIR, 'autotask');
+
+/** Imports the Autotask sandbox's credential (user name, secret, integration code, its zone) with `n8n import:credentials`. */
+export async function importAutotaskCredential(install: N8nInstall, userFolder: string, credentials: Record<string, string>): Promise<void> {
+	const file = join(userFolder, 'credentials-import-autotask.json');
+	writeFileSync(file, JSON.stringify([{ ...AUTOTASK_CREDENTIAL, data: { ...credentials } }], null, '\t'), { mode: 0o600 });
+	await runN8nCliChecked(install, ['import:credentials', `--input=${file}`], { userFolder, logLevel: 'error' });
+}
 
 /**
  * Imports the sandbox's ConnectWise credential with `n8n import:credentials`. The file holds `data` in clear:
@@ -84,13 +93,15 @@ export function workflowIdFor(file: string): string {
 }
 
 /** The example workflows in docs/examples, each pointed at the sandbox credential and given an id. */
-export function exampleWorkflows(): WorkflowFile[] {
-	if (!existsSync(EXAMPLES_DIR)) return [];
-	return readdirSync(EXAMPLES_DIR)
+/** The example workflows of one folder (docs/examples, or docs/examples/autotask with `prefix` "autotask/"). */
+export function exampleWorkflows(dir = EXAMPLES_DIR, prefix = ''): WorkflowFile[] {
+	if (!existsSync(dir)) return [];
+	return readdirSync(dir)
 		.filter((file) => file.endsWith('.json'))
 		.sort()
-		.map((file) => {
-			const json = JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as WorkflowJson;
+		.map((name) => {
+			const file = `${prefix}${name}`;
+			const json = JSON.parse(readFileSync(join(dir, name), 'utf8')) as WorkflowJson;
 			return { file, ...prepareWorkflow(json, file) };
 		});
 }
@@ -100,7 +111,8 @@ export function prepareWorkflow(json: WorkflowJson, file: string): { id: string;
 	const id = typeof json.id === 'string' && json.id.length > 0 && json.id.length <= 21 ? json.id : workflowIdFor(file);
 	const nodes = json.nodes.map((node) => {
 		if (!node.type.startsWith(`${PACKAGE_NAME}.`)) return node;
-		const credentials = { ...node.credentials, [API_CREDENTIAL.type]: { id: API_CREDENTIAL.id, name: API_CREDENTIAL.name } };
+		const psa = (node.parameters as Record<string, unknown> | undefined)?.authentication === AUTOTASK_CREDENTIAL.type ? AUTOTASK_CREDENTIAL : API_CREDENTIAL;
+		const credentials = { ...node.credentials, [psa.type]: { id: psa.id, name: psa.name } };
 		return { ...node, credentials };
 	});
 	return { id, name: json.name, json: { ...json, id, nodes, active: false, settings: json.settings ?? {} } };

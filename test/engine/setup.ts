@@ -1,6 +1,8 @@
 // Shared set-up of the engine tests: a sandbox, a temp n8n user folder (embedded store), credentials, workflow builders.
 import type { INode, INodeParameters } from 'n8n-workflow';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
+import { AutotaskPsaApi } from '../../credentials/AutotaskPsaApi.credentials';
 import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
 import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
 import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
@@ -13,7 +15,7 @@ import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type WorkflowJso
 /** The package's types from the TypeScript sources. */
 export const sourceTypes: PackageTypes = {
 	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaMemberMap: new PsaMemberMap() },
-	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), psaStateStore: new PsaStateStore() },
+	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), psaStateStore: new PsaStateStore() },
 };
 
 export const PSA_CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
@@ -46,6 +48,47 @@ export async function startEngineFixture(): Promise<EngineFixture> {
 			folder.remove();
 		},
 	};
+}
+
+export const AUTOTASK_CREDENTIAL = { id: 'psaBridgeAutotaskSandbox', name: 'Autotask PSA sandbox' };
+
+export interface AutotaskEngineFixture {
+	sandbox: AutotaskSandbox;
+	engine: Engine;
+	userFolder: string;
+	close(): Promise<void>;
+}
+
+/** The engine against the Autotask sandbox, with the credential the Autotask examples name. */
+export async function startAutotaskEngineFixture(): Promise<AutotaskEngineFixture> {
+	const folder = useTempUserFolder();
+	const sandbox = await startAutotaskSandbox({ port: 0 });
+	const engine = new Engine(sourceTypes);
+	engine.addCredential({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } });
+	return {
+		sandbox,
+		engine,
+		userFolder: folder.folder,
+		close: async () => {
+			const { closeAllStores } = await import('../../nodes/shared/context');
+			await closeAllStores();
+			await sandbox.stop();
+			folder.remove();
+		},
+	};
+}
+
+/** Requests the Autotask sandbox saw since the last reset, split into the work and the cached lookups (zone, picklists). */
+export function autotaskRequests(sandbox: AutotaskSandbox): { work: Record<string, number>; lookups: Record<string, number> } {
+	const work: Record<string, number> = {};
+	const lookups: Record<string, number> = {};
+	for (const [key, count] of Object.entries(sandbox.counters())) {
+		if (key === 'total') continue;
+		const target = /zoneinformation|entityinformation|versioninformation/i.test(key) ? lookups : work;
+		target[key] = count;
+	}
+	work.total = Object.values(work).reduce((sum, count) => sum + count, 0);
+	return { work, lookups };
 }
 
 export interface NodeSpec {

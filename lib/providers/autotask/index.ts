@@ -34,7 +34,7 @@ import type {
 } from '../types';
 import { AutotaskClient, AutotaskRequest, isObject } from './client';
 import { Filter, q } from './filter';
-import { defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
+import { type EntityPicklists, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
 import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readCompany, readContact, readMember, readNote, readTicket, readWebhook } from './read';
 import { SECRET_KEY_MAX, WEBHOOK_FIELDS, WEBHOOK_NAME_MAX, verifyHook } from './webhooks';
 import { AUTOTASK_API_VERSION, type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
@@ -163,6 +163,29 @@ export class AutotaskProvider implements PsaProvider {
 	}
 
 	async createTicket(input: PsaTicketCreate, options: PsaCreateOptions = {}): Promise<PsaTicket> {
+		let body: Record<string, unknown>;
+		let lists: EntityPicklists;
+		try {
+			({ body, lists } = await this.ticketBody(input));
+		} catch (error) {
+			// Nothing was sent: the caller may release its claim.
+			if (isPsaError(error)) error.details.refused = true;
+			throw error;
+		}
+		const create = async () => {
+			const answer = await this.client.request({ method: 'POST', path: '/Tickets', body, create: true });
+			const id = itemIdOf(answer, 'POST /Tickets');
+			const labels = labelsFrom(lists);
+			const ticket = readTicket({ ...body, id, lastTrackedModificationDateTime: new Date(this.client.config.now()).toISOString() }, 'POST /Tickets', labels);
+			this.remember(ticket);
+			return { ...ticket, externalRef: input.externalRef };
+		};
+		if (!options.retrySafe) return create();
+		return this.client.createOnce(create, () => this.findTicketByExternalRef(input.externalRef), (error) => isPsaError(error) && error.details.outcomeUnknown === true);
+	}
+
+	/** The create body: title cut to 255, defaults from the picklists, the owner with its default role. */
+	private async ticketBody(input: PsaTicketCreate): Promise<{ body: Record<string, unknown>; lists: EntityPicklists }> {
 		const companyId = nonNegativeId(input?.companyId, 'company');
 		const { summary, truncated } = oneLineTitle(String(input.summary ?? ''), TITLE_MAX);
 		const externalID = this.externalReferenceOf(input.externalRef);
@@ -183,16 +206,7 @@ export class AutotaskProvider implements PsaProvider {
 			body.assignedResourceID = owner;
 			body.assignedResourceRoleID = await this.defaultRoleOf(owner);
 		}
-		const create = async () => {
-			const answer = await this.client.request({ method: 'POST', path: '/Tickets', body, create: true });
-			const id = itemIdOf(answer, 'POST /Tickets');
-			const labels = labelsFrom(lists);
-			const ticket = readTicket({ ...body, id, lastTrackedModificationDateTime: new Date(this.client.config.now()).toISOString() }, 'POST /Tickets', labels);
-			this.remember(ticket);
-			return { ...ticket, externalRef: input.externalRef };
-		};
-		if (!options.retrySafe) return create();
-		return this.client.createOnce(create, () => this.findTicketByExternalRef(input.externalRef), (error) => isPsaError(error) && error.details.outcomeUnknown === true);
+		return { body, lists };
 	}
 
 	async getTicket(id: number): Promise<PsaTicket> {
@@ -296,7 +310,14 @@ export class AutotaskProvider implements PsaProvider {
 		if (!['discussion', 'internal', 'resolution'].includes(input.type)) {
 			throw new PsaError('invalid-input', `'${String(input.type)}' is not a note type (discussion, internal, resolution)`, { field: 'type' });
 		}
-		const noteLists = await picklistsOf(this.client, this.cache, this.connection.connectionId, 'TicketNotes');
+		let noteLists: EntityPicklists;
+		try {
+			noteLists = await picklistsOf(this.client, this.cache, this.connection.connectionId, 'TicketNotes');
+		} catch (error) {
+			// Nothing was sent: the caller may give its receipt back.
+			if (isPsaError(error)) error.details.refused = true;
+			throw error;
+		}
 		const title = input.type === 'resolution' ? RESOLUTION_TITLE : oneLineTitle(text, NOTE_TITLE_MAX).summary;
 		const body = { ticketID: ticketId, title, description: text, noteType: defaultValue(noteLists.notetype) ?? 1, publish: input.type === 'internal' ? PUBLISH_INTERNAL : PUBLISH_ALL };
 		const memberId = input.memberId !== undefined && input.memberId !== null ? positiveId(input.memberId, 'member') : undefined;
