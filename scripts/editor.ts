@@ -1,13 +1,14 @@
-// `npm start`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the sandbox, its credential and the example workflows.
+// `npm start`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the ConnectWise and Autotask sandboxes, their credentials and the example workflows.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startSandbox } from '../test/sandbox';
+import { startAutotaskSandbox } from '../test/sandbox/autotask';
 import { checkNodeVersion } from './node-version';
 import { ensureN8n, N8nRest, OWNER, startN8nServer } from '../test/e2e/n8n';
 import { installPackage, packPackage, REPO_ROOT } from '../test/e2e/package-install';
 import { freePort, onCleanup, runCleanups } from '../test/e2e/processes';
-import { EDITOR_CANVAS_WORKFLOW, ensureOpenTicket, exampleWorkflows, importSandboxCredential, importWorkflows } from '../test/e2e/workspace';
+import { AUTOTASK_EXAMPLES_DIR, EDITOR_CANVAS_WORKFLOW, ensureOpenTicket, exampleWorkflows, importAutotaskCredential, importSandboxCredential, importWorkflows } from '../test/e2e/workspace';
 
 // Recreated at every start: the sandbox lives in memory, so state from an earlier start would point at tickets that are gone.
 const USER_FOLDER = process.env.PSA_EDITOR_HOME || join(REPO_ROOT, '.tmp', 'editor');
@@ -49,10 +50,16 @@ async function main(): Promise<void> {
 	await ensureOpenTicket(sandbox);
 	step(`ConnectWise sandbox on ${sandbox.url}`);
 
+	const autotask = await startAutotaskSandbox({ port: Number(process.env.PSA_AUTOTASK_SANDBOX_PORT ?? 0) });
+	onCleanup('stop the Autotask sandbox', () => autotask.stop());
+	autotask.addTicket({ companyID: 175, title: 'Printer offline on floor 2', status: 1, priority: 2, queueID: 29683325 });
+	step(`Autotask sandbox on ${autotask.zoneUrl}`);
+
 	await importSandboxCredential(install, USER_FOLDER, sandbox.credentials);
-	const examples = exampleWorkflows();
+	await importAutotaskCredential(install, USER_FOLDER, { ...autotask.credentials });
+	const examples = [...exampleWorkflows(), ...exampleWorkflows(AUTOTASK_EXAMPLES_DIR, 'autotask/')];
 	await importWorkflows(install, USER_FOLDER, [...examples, EDITOR_CANVAS_WORKFLOW]);
-	step(`credential "ConnectWise PSA sandbox", ${examples.length} example workflows and an empty canvas imported`);
+	step(`credentials "ConnectWise PSA sandbox" and "Autotask PSA sandbox", ${examples.length} example workflows and an empty canvas imported`);
 
 	const server = await startN8nServer(install, { userFolder: USER_FOLDER, port: await portToUse(), logLevel: 'warn' });
 	await new N8nRest(server.url).setupOwner();
@@ -65,11 +72,12 @@ async function main(): Promise<void> {
 			`  email        ${OWNER.email}`,
 			`  password     ${OWNER.password}`,
 			`  workflows    ${[...examples.map((example) => example.name), `${EDITOR_CANVAS_WORKFLOW.json.name} (empty, to add nodes to)`].join('\n               ')}`,
-			`  sandbox      ${sandbox.url} (site for a new credential: ${sandbox.site}, company ${sandbox.credentials.companyId})`,
+			`  ConnectWise  ${sandbox.url} (site for a new credential: ${sandbox.site}, company ${sandbox.credentials.companyId})`,
+			`  Autotask     ${autotask.zoneUrl} (Zone URL for a new credential; user ${autotask.credentials.username})`,
 			`  n8n log      ${server.logFile}`,
 			`  user folder  ${USER_FOLDER} (recreated at every start)`,
 			'',
-			'  Ctrl+C stops n8n and the sandbox.',
+			'  Ctrl+C stops n8n and the sandboxes.',
 			'',
 		].join('\n'),
 	);

@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 /** Prefix of a reference that stands for a key too long for the PSA's field. */
 export const HASHED_REFERENCE_PREFIX = 'psa-sha256:';
 
+/** The shortest digest a reference keeps (128 bits); a field with less room than prefix + this cannot hold a hashed key. */
+const MIN_DIGEST_HEX = 32;
+
 /** Separates a later generation's number from the entity; a control character, which sources and ids may not hold. */
 const GENERATION_SEPARATOR = '\u001e';
 
@@ -29,5 +32,9 @@ export function linkKeyLabel(linkKey: string): string {
  */
 export function psaReferenceOf(linkKey: string, maxLength: number): string {
 	if (linkKey.length <= maxLength && !linkKey.startsWith(HASHED_REFERENCE_PREFIX) && !/[\u0000-\u001f\u007f]/.test(linkKey)) return linkKey;
-	return HASHED_REFERENCE_PREFIX + createHash('sha256').update(linkKey, 'utf8').digest('hex');
+	const digest = createHash('sha256').update(linkKey, 'utf8').digest('hex');
+	// A field shorter than the full form (Autotask's externalID holds 50) keeps the digest's first characters: 39 hex
+	// digits are 156 bits, far beyond any collision among one tenant's links.
+	const room = Math.max(MIN_DIGEST_HEX, maxLength - HASHED_REFERENCE_PREFIX.length);
+	return HASHED_REFERENCE_PREFIX + digest.slice(0, Math.min(digest.length, room));
 }

@@ -37,6 +37,8 @@ export interface AutotaskResource extends Row {
 	licenseType: number;
 	resourceType: string;
 	title: string | null;
+	/** The role a ticket assigned to the resource takes unless another is named. */
+	defaultServiceDeskRoleID: number | null;
 }
 
 export interface AutotaskCompany extends Row {
@@ -106,6 +108,8 @@ export interface AutotaskCredentials {
 	zoneUrl: string;
 }
 
+/** The seeded service desk role (Autotask role ids are tenant-wide numbers like these). */
+export const SERVICE_DESK_ROLE_ID = 29682833;
 export const API_USER_ID = 29682885;
 export const RESTRICTED_API_USER_ID = 29682890;
 export const ACTIVE_TECHNICIAN_ID = 29682886;
@@ -118,7 +122,7 @@ export const API_USER = { username: 'psabridge-api@sandbox.example', secret: 'Sa
 export const RESTRICTED_API_USER = { username: 'psabridge-ro@sandbox.example', secret: 'Readonly-Secret-01!', integrationCode: INTEGRATION_CODE };
 
 function resource(id: number, first: string, last: string, userName: string, email: string, extra: Partial<AutotaskResource> = {}): AutotaskResource {
-	return { id, firstName: first, lastName: last, userName, email, email2: null, email3: null, isActive: true, licenseType: 3, resourceType: 'Employee', title: null, ...extra };
+	return { id, firstName: first, lastName: last, userName, email, email2: null, email3: null, isActive: true, licenseType: 3, resourceType: 'Employee', title: null, defaultServiceDeskRoleID: extra.licenseType === 7 ? null : SERVICE_DESK_ROLE_ID, ...extra };
 }
 
 function contact(id: number, companyID: number, first: string, last: string, emailAddress: string, isActive = 1): AutotaskContact {

@@ -173,6 +173,7 @@ export function entityFields(picklists: Record<string, Record<string, PicklistVa
 		],
 		Resources: [
 			field('id', 'long', { required: true, readOnly: true }),
+			field('defaultServiceDeskRoleID', 'long', { reference: 'Role', queryable: false }),
 			field('email', 'string', { length: 254, required: true }),
 			field('email2', 'string', { length: 254 }),
 			field('email3', 'string', { length: 254 }),
