@@ -54,7 +54,7 @@ export class PsaTrigger implements INodeType {
 				name: 'boardId',
 				type: 'resourceLocator',
 				default: { mode: 'list', value: '' },
-				description: 'Only tickets on this board. Empty: every board. Setting a board registers a board-level callback, so the PSA sends only this board\'s tickets.',
+				description: 'Only tickets on this board (Autotask: queue). Empty: every board. On ConnectWise a board registers a board-level callback, so the PSA sends only this board\'s tickets; Autotask sends every ticket and the trigger filters.',
 				modes: [
 					{
 						displayName: 'From List',

@@ -110,3 +110,26 @@ it('a second credential on the same Autotask tenant and user shares the links; G
 	const unlink = await fx.engine.run(chainWorkflow([node('Unlink', 'psaLink', { operation: 'unlink', source: 'count', externalId: 'warm' })]));
 	expect(unlink.error).toBeUndefined();
 });
+
+describe('bad Autotask credentials are refused with a clear message, before any request where possible, and never echoed', () => {
+	const cases: Array<[string, Record<string, unknown>, RegExp, boolean]> = [
+		['empty secret', { secret: '' }, /Secret is empty/, true],
+		['a line break in the integration code', { integrationCode: 'ABC\nDEF' }, /Integration Code contains a line break/, true],
+		['a metadata host as zone', { zoneUrl: 'http://169.254.169.254/' }, /link-local/, true],
+		['plain http off loopback', { zoneUrl: 'http://webservices5.autotask.net/' }, /must use https/, true],
+		['a wrong secret', { secret: 'WrongSecret99' }, /rejected the credentials/, false],
+		['an unknown integration code', { integrationCode: 'NOTTHECODE123' }, /IntegrationCode is invalid|Integration Code/, false],
+	];
+	it.each(cases)('%s', async (_title, override, message, noRequest) => {
+		const id = `bad-${Object.keys(override)[0]}-${Math.random().toString(36).slice(2, 8)}`;
+		fx.engine.addCredential({ id, name: id, type: 'autotaskPsaApi', data: { ...fx.sandbox.credentials, ...override } });
+		fx.sandbox.resetLog();
+		const run = await fx.engine.run(
+			chainWorkflow([{ name: 'Test', type: 'psaConnect', credentials: { autotaskPsaApi: { id, name: id } }, parameters: { authentication: 'autotaskPsaApi', operation: 'test' }, continueOnFail: true }]),
+		);
+		const [item] = run.output('Test');
+		expect(String(item.json.error)).toMatch(message);
+		if (noRequest) expect(fx.sandbox.requests).toHaveLength(0);
+		for (const secret of Object.values(override)) if (typeof secret === 'string' && secret.length > 6) expect(JSON.stringify(item.json)).not.toContain(secret);
+	});
+});

@@ -51,7 +51,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'getBoards' },
 		default: '',
 		description:
-			'The service board; empty uses the PSA\'s default board. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			'The service board (Autotask: the queue); empty uses the PSA\'s default (Autotask: the ticket category\'s). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 		displayOptions: { show },
 	},
 	{

@@ -15,7 +15,7 @@ export const description: INodeProperties[] = [
 		typeOptions: { loadOptionsMethod: 'getBoards' },
 		default: '',
 		required: true,
-		description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		description: 'The service board (Autotask: the queue; its statuses are the same on every queue). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 		displayOptions: { show },
 	},
 	{
