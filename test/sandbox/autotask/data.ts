@@ -85,9 +85,23 @@ export interface AutotaskExcludedResource extends Row {
 	resourceID: number;
 }
 
+/** One status change a PATCH or PUT carried (or a technician made), the status unchanged included. */
+export interface AutotaskStatusChange {
+	ticketId: number;
+	fromStatus: number;
+	toStatus: number;
+	/** Moved to Complete (5) from another status. */
+	closed: boolean;
+	/** Moved from Complete to another status. */
+	reopened: boolean;
+	at: string;
+}
+
 export interface AutotaskDb {
 	tickets: AutotaskTicket[];
 	notes: AutotaskNote[];
+	/** Every write that carried a status, in order; cleared with the tickets. */
+	statusChanges: AutotaskStatusChange[];
 	resources: AutotaskResource[];
 	companies: AutotaskCompany[];
 	contacts: AutotaskContact[];
@@ -133,6 +147,7 @@ export function createSeed(): AutotaskDb {
 	return {
 		tickets: [],
 		notes: [],
+		statusChanges: [],
 		resources: [
 			resource(API_USER_ID, 'PSA Bridge', 'API', API_USER.username, 'psabridge-api@sandbox.example', { licenseType: 7, title: 'API User' }),
 			resource(ACTIVE_TECHNICIAN_ID, 'John', 'Smith', 'jsmith', 'john.smith@acme.example', { title: 'Technician' }),

@@ -15,6 +15,7 @@ export {
 	type AutotaskExcludedResource,
 	type AutotaskNote,
 	type AutotaskResource,
+	type AutotaskStatusChange,
 	type AutotaskTicket,
 	type AutotaskWebhook,
 	type AutotaskWebhookField,

@@ -151,10 +151,11 @@ export class AutotaskSandbox {
 	clearDeliveries(): void {
 		this.dispatcher.clear();
 	}
-	/** Forgets every ticket and note (ids keep counting up); reference data and webhooks stay. */
+	/** Forgets every ticket, note and status change (ids keep counting up); reference data and webhooks stay. */
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
+		this.db.statusChanges.length = 0;
 	}
 
 	/** A technician's change in the Autotask UI (default: the active technician): fires webhooks like an API update. */

@@ -88,6 +88,23 @@ describe('Autotask sandbox: tickets and notes', () => {
 		expect((await request('DELETE', `/TicketNotes/${note.id}`)).status).toBe(405);
 	});
 
+	it('logs every write that carries a status (API or technician, unchanged included); clearTickets forgets the log', async () => {
+		const ticket = fixture.sandbox.addTicket({ ...TICKET, status: 1 });
+		await request('PATCH', '/Tickets', { body: { id: ticket.id, title: 'No status here' } });
+		await request('PATCH', '/Tickets', { body: { id: ticket.id, Status: 5 } });
+		await request('PATCH', '/Tickets', { body: { id: ticket.id, status: 8 } });
+		fixture.sandbox.changeTicket(ticket.id, { status: 8 });
+		expect((await request('PATCH', '/Tickets', { body: { id: ticket.id, status: 99 } })).status).toBe(500);
+		const log = fixture.sandbox.db.statusChanges.filter((change) => change.ticketId === ticket.id).map(({ at: _at, ...change }) => change);
+		expect(log).toEqual([
+			{ ticketId: ticket.id, fromStatus: 1, toStatus: 5, closed: true, reopened: false },
+			{ ticketId: ticket.id, fromStatus: 5, toStatus: 8, closed: false, reopened: true },
+			{ ticketId: ticket.id, fromStatus: 8, toStatus: 8, closed: false, reopened: false },
+		]);
+		fixture.sandbox.clearTickets();
+		expect(fixture.sandbox.db.statusChanges).toEqual([]);
+	});
+
 	it('changeTicket acts as a technician in the UI; addTicket validates like POST', () => {
 		const ticket = fixture.sandbox.addTicket(TICKET);
 		const changed = fixture.sandbox.changeTicket(ticket.id, { status: 7, title: 'Waiting' });

@@ -165,6 +165,10 @@ export class TicketStore {
 		if (next.status !== 5 && ticket.status === 5) Object.assign(next, { completedDate: null, completedByResourceID: null });
 		Object.assign(next, { lastActivityDate: now, lastTrackedModificationDateTime: now, lastActivityResourceID: actor.resource.id, lastActivityPersonType: 1 });
 		const changed = new Set(Object.keys(next).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(ticket[key])));
+		if ('status' in input) {
+			const [fromStatus, toStatus] = [ticket.status, next.status as number];
+			this.db.statusChanges.push({ ticketId: ticket.id, fromStatus, toStatus, closed: toStatus === 5 && fromStatus !== 5, reopened: fromStatus === 5 && toStatus !== 5, at: now });
+		}
 		Object.assign(ticket, next);
 		this.fireTicketEvent('Update', ticket, changed, actor.resource.id);
 		return ticket;
