@@ -20,7 +20,7 @@ beforeEach(() => {
 	sandbox.clearFaults();
 });
 
-const provider = (credentials: Record<string, unknown> = sandbox.credentials, extra: Record<string, unknown> = {}) =>
+const provider = (credentials: Record<string, unknown> = { ...sandbox.credentials }, extra: Record<string, unknown> = {}) =>
 	createProvider('autotaskPsaApi', credentials, { http, cache: new PsaCache(), sleep: async () => undefined, ...extra });
 
 it('discovers the zone from the user name once (unauthenticated), then sends the three auth headers to the zone', async () => {
@@ -52,7 +52,7 @@ it('impersonates the mapped member on a note create, never on a query', async ()
 });
 
 it('pages with nextPageUrl POSTed with the same body, and keeps the newest notes when asked', async () => {
-	const psa = provider(sandbox.credentials, { pageSize: 2 });
+	const psa = provider({ ...sandbox.credentials }, { pageSize: 2 });
 	const ticket = await psa.createTicket({ summary: 'Paging', companyId: 175, externalRef: linkKeyOf('t', 'paging') });
 	for (let index = 1; index <= 5; index++) await psa.addNote({ ticketId: ticket.id, text: `note ${index}`, type: 'internal' });
 	sandbox.resetLog();

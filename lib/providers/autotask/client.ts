@@ -4,6 +4,7 @@ import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
 import { RequestSender, RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
+import { isObject, neverSent } from '../values';
 import { Filter, filterOf } from './filter';
 import { AUTOTASK_API_VERSION, AutotaskZone, ZONE_TTL_MS, normaliseZoneUrl } from './zone';
 
@@ -305,12 +306,4 @@ function webUrlFor(host: string, origin: string): string {
 	return zone ? `https://ww${zone[1] || ''}.autotask.net/` : `${origin}/`;
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-	return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function neverSent(error: unknown): boolean {
-	const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-	const code = (error as { code?: string } | undefined)?.code ?? cause?.code;
-	return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-}
+export { isObject } from '../values';

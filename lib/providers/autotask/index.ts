@@ -32,7 +32,8 @@ import type {
 	PsaTicketListQuery,
 	PsaWarning,
 } from '../types';
-import { AutotaskClient, AutotaskRequest, isObject } from './client';
+import { callbackUrlOf, definedOnly, filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
+import { AutotaskClient, AutotaskRequest } from './client';
 import { Filter, q } from './filter';
 import { type EntityPicklists, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
 import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readCompany, readContact, readMember, readNote, readTicket, readWebhook } from './read';
@@ -76,9 +77,9 @@ export class AutotaskProvider implements PsaProvider {
 	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'AutotaskProvider needs an HTTP transport');
 		const transportAuthenticates = settings.transportAuthenticates === true || deps.transportAuthenticates === true;
-		const username = required(settings.username, 'Username');
-		const secret = transportAuthenticates ? String(settings.secret ?? '') : required(settings.secret, 'Secret');
-		const integrationCode = transportAuthenticates ? String(settings.integrationCode ?? '') : required(settings.integrationCode, 'Integration Code');
+		const username = requiredSetting(settings.username, 'Autotask', 'Username');
+		const secret = transportAuthenticates ? String(settings.secret ?? '') : requiredSetting(settings.secret, 'Autotask', 'Secret');
+		const integrationCode = transportAuthenticates ? String(settings.integrationCode ?? '') : requiredSetting(settings.integrationCode, 'Autotask', 'Integration Code');
 		const zoneOverride = settings.zoneUrl?.trim() ? normaliseZoneUrl(settings.zoneUrl).url : undefined;
 		this.settings = { ...settings, username, secret, integrationCode };
 		this.cache = deps.cache ?? new PsaCache();
@@ -537,31 +538,13 @@ function versionNumber(version: string): number {
 	return match ? Number(match[1]) * 1000 + Number(match[2] ?? 0) : 0;
 }
 
-function required(value: unknown, name: string): string {
-	const text = typeof value === 'string' ? value.trim() : '';
-	if (!text) throw new PsaError('configuration', `The Autotask credential's ${name} is empty`, { hint: `Fill in ${name} in the credential` });
-	return text;
-}
-
-function toId(value: unknown): unknown {
-	return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-}
-
 function positiveId(value: unknown, what: string): number {
-	const id = toId(value);
-	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-		throw new PsaError('invalid-input', `The ${what} id must be a positive whole number, got '${String(value)}'`, { field: `${what}ID` });
-	}
-	return id;
+	return recordId(value, what, `${what}ID`);
 }
 
 /** Company 0 is the tenant's own company in Autotask. */
 function nonNegativeId(value: unknown, what: string): number {
-	const id = toId(value);
-	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-		throw new PsaError('invalid-input', `The ${what} id must be a whole number (0 or more), got '${String(value)}'`, { field: `${what}ID` });
-	}
-	return id;
+	return recordId(value, what, `${what}ID`, 0);
 }
 
 function cut(text: string | undefined, max: number): string | undefined {
@@ -570,30 +553,6 @@ function cut(text: string | undefined, max: number): string | undefined {
 	return text.slice(0, max - marker.length) + marker;
 }
 
-function searchText(search: string | undefined): string | undefined {
-	const trimmed = typeof search === 'string' ? search.trim() : '';
-	return trimmed || undefined;
-}
-
-function filterLocally<T>(items: T[], query: PsaListQuery, names: (item: T) => string[]): T[] {
-	const search = searchText(query.search)?.toLowerCase();
-	const matching = search ? items.filter((item) => names(item).some((name) => name.toLowerCase().includes(search))) : [...items];
-	return query.limit !== undefined ? matching.slice(0, Math.max(0, query.limit)) : matching;
-}
-
 function callbackUrl(value: unknown): string {
-	let url: URL;
-	try {
-		url = new URL(String(value ?? ''));
-	} catch {
-		throw new PsaError('invalid-input', `'${String(value)}' is not a URL Autotask can call`, { field: 'webhookUrl' });
-	}
-	if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new PsaError('invalid-input', 'A webhook URL must use https (or http)', { field: 'webhookUrl' });
-	const text = String(value).trim();
-	if (text.length > 500) throw new PsaError('invalid-input', 'Autotask holds webhook URLs of at most 500 characters', { field: 'webhookUrl' });
-	return text;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-	return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+	return callbackUrlOf(value, 'Autotask', 'webhookUrl', 500);
 }

@@ -3,7 +3,7 @@ import type { PsaCache } from '../../cache';
 import { PsaError } from '../errors';
 import type { PsaBoard, PsaPriority, PsaStatus } from '../types';
 import type { AutotaskClient } from './client';
-import { isObject } from './client';
+import { isObject } from '../values';
 import { COMPLETE_STATUS, type Labels, fieldOf, idOf } from './read';
 
 export const PICKLIST_TTL_MS = 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 // Tolerant readers: Autotask's camelCase records (ids may arrive as numbers or strings) into the PSA-domain types.
 import { PsaError } from '../errors';
 import type { PsaCallbackRegistration, PsaCompany, PsaContact, PsaMember, PsaNote, PsaNoteType, PsaReference, PsaTicket } from '../types';
-import { isObject } from './client';
+import { isObject } from '../values';
 
 /** Autotask's one closed ticket status: "Complete" (5), a system value in every tenant. */
 export const COMPLETE_STATUS = 5;

@@ -2,7 +2,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PsaError } from '../errors';
 import type { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction, PsaTicket } from '../types';
-import { isObject } from './client';
+import { headerOf, isObject } from '../values';
 import { COMPLETE_STATUS, idOf, utc } from './read';
 
 export const SIGNATURE_HEADER = 'x-hook-signature';
@@ -61,15 +61,6 @@ function escapeString(value: string): string {
 	return result;
 }
 
-function header(headers: PsaCallbackRequest['headers'], name: string): string | undefined {
-	for (const [key, value] of Object.entries(headers ?? {})) {
-		if (key.toLowerCase() !== name) continue;
-		const first = Array.isArray(value) ? value[0] : value;
-		if (typeof first === 'string' && first.trim()) return first.trim();
-	}
-	return undefined;
-}
-
 function forged(message: string): PsaError {
 	return new PsaError('authentication', message, { hint: 'Only Autotask webhook callouts signed with the key this package registered are accepted' });
 }
@@ -82,7 +73,7 @@ function equalSignatures(expected: string, received: string): boolean {
 
 /** Verifies X-Hook-Signature over the raw bytes first, then over the canonical re-escaped body, and reads the event. */
 export function verifyHook(request: PsaCallbackRequest, secretKey: string): PsaCallbackEvent {
-	const received = header(request.headers, SIGNATURE_HEADER);
+	const received = headerOf(request.headers, SIGNATURE_HEADER);
 	if (!received) throw forged('The webhook callout has no X-Hook-Signature header');
 	const raw = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
 	let parsed: unknown;

@@ -1,6 +1,7 @@
 // Callback signature verification: key_url only on the configured site and key path, fetched anonymously, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { PsaError } from '../errors';
+import { headerOf } from '../values';
 import { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction } from '../types';
 import { ConnectWiseClient, isObject } from './client';
 import { readTicket } from './read';
@@ -30,15 +31,6 @@ interface CachedKey {
 export function signatureFor(rawBody: Buffer, signingKey: string): string {
 	const key = createHash('sha256').update(signingKey, 'utf8').digest();
 	return createHmac('sha256', key).update(rawBody).digest('base64');
-}
-
-function header(headers: PsaCallbackRequest['headers'], name: string): string | undefined {
-	for (const [key, value] of Object.entries(headers ?? {})) {
-		if (key.toLowerCase() !== name) continue;
-		const first = Array.isArray(value) ? value[0] : value;
-		if (typeof first === 'string' && first.trim()) return first.trim();
-	}
-	return undefined;
 }
 
 function forged(message: string): PsaError {
@@ -104,7 +96,7 @@ const ACTIONS: Record<string, PsaEventAction> = { added: 'added', add: 'added', 
 
 export async function verifyCallback(client: ConnectWiseClient, request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
 	const raw = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
-	const signature = header(request.headers, SIGNATURE_HEADER);
+	const signature = headerOf(request.headers, SIGNATURE_HEADER);
 	if (!signature) throw forged(`The callback has no ${SIGNATURE_HEADER} header`);
 	let payload: unknown;
 	try {

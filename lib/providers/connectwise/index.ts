@@ -1,6 +1,7 @@
 // ConnectWiseProvider: the PsaProvider for ConnectWise PSA, speaking PSA-domain types over the ConnectWise REST API.
 import { PsaCache } from '../../cache';
 import { PsaError, isPsaError } from '../errors';
+import { callbackUrlOf, definedOnly, filterLocally, recordId, requiredSetting as requiredSetting_, searchText } from '../values';
 import type { ProviderDeps } from '../definition';
 import {
 	PsaBoard,
@@ -559,43 +560,13 @@ export class ConnectWiseProvider implements PsaProvider {
 }
 
 function requiredSetting(value: unknown, name: string): string {
-	const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
-	if (!text) throw new PsaError('configuration', `The ConnectWise credential's ${name} is empty`, { hint: `Fill in ${name} in the credential` });
-	return text;
+	return requiredSetting_(value, 'ConnectWise', name);
 }
 
 function positiveId(value: unknown, what: string): number {
-	const id = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-	if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-		throw new PsaError('invalid-input', `The ${what} id must be a positive whole number, got '${String(value)}'`, { field: `${what}/id` });
-	}
-	return id;
-}
-
-function searchText(search: string | undefined): string | undefined {
-	const trimmed = typeof search === 'string' ? search.trim() : '';
-	return trimmed || undefined;
-}
-
-function filterLocally<T>(items: T[], query: PsaListQuery, names: (item: T) => string[]): T[] {
-	const search = searchText(query.search)?.toLowerCase();
-	const matching = search ? items.filter((item) => names(item).some((name) => name.toLowerCase().includes(search))) : [...items];
-	return query.limit !== undefined ? matching.slice(0, Math.max(0, query.limit)) : matching;
+	return recordId(value, what, `${what}/id`);
 }
 
 function callbackUrl(value: unknown): string {
-	let url: URL;
-	try {
-		url = new URL(String(value ?? ''));
-	} catch {
-		throw new PsaError('invalid-input', `'${String(value)}' is not a URL ConnectWise can call back`, { field: 'url' });
-	}
-	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-		throw new PsaError('invalid-input', 'A callback URL must use https (or http)', { field: 'url' });
-	}
-	return String(value).trim();
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-	return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+	return callbackUrlOf(value, 'ConnectWise', 'url');
 }
