@@ -36,6 +36,13 @@ export interface RequestLimits {
 	concurrency?: number;
 	/** Requests per second the PSA allows per connection, when it says. */
 	ratePerSecond?: number;
+	/**
+	 * Concurrent requests the PSA tolerates per endpoint, when it says (Autotask: 3 per entity endpoint). Requests are
+	 * counted by their HttpRequest.endpoint label.
+	 */
+	concurrencyPerEndpoint?: number;
+	/** Requests the PSA allows per rolling hour per integration, when it says (Autotask: 10,000). */
+	hourlyBudget?: number;
 	/** The retry policy the request layer applies (attempts, backoff, budget, timeout). */
 	retry: RetryPolicy;
 }

@@ -16,6 +16,11 @@ export interface HttpRequest {
 	anonymous?: boolean;
 	/** false: answer a 3xx as it is instead of following it (the fetch transport never follows redirects). */
 	followRedirects?: boolean;
+	/**
+	 * The endpoint this request counts against for the connection's limiter (per-endpoint ceilings, latency baselines),
+	 * e.g. "/service/tickets/{id}" or Autotask's entity "Tickets". Transports ignore it.
+	 */
+	endpoint?: string;
 }
 
 export interface HttpResponse {

@@ -1,6 +1,7 @@
-// The provider-neutral request layer: the one place that decides whether and when a request is sent again (backoff, Retry-After, the retry budget).
-import type { PsaError } from './errors';
+// The provider-neutral request layer: the one place that decides whether and when a request is sent again (backoff, Retry-After, the retry budget) and when it may go at all (the connection's limiter).
+import { PsaError } from './errors';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http';
+import { isLimiterRefusal, type LimiterRefusal, type Permit, type RequestLimiter } from './limiter';
 
 export interface RetryPolicy {
 	/** Attempts in total, the first included. */
@@ -53,6 +54,16 @@ export interface SendOptions {
 	timeoutMs?: number;
 	/** The error for a request that got no answer (the provider words it; `attempts` made so far). */
 	noAnswer(error: unknown, attempts: number): PsaError;
+	/** The endpoint label for the limiter's per-endpoint ceilings when the request carries none (HttpRequest.endpoint). */
+	endpoint?: string;
+}
+
+export interface SenderOptions {
+	/**
+	 * The connection's limiter (limiterFor in limiter.ts): every attempt waits for a slot before it is sent, and a
+	 * throttled answer or Retry-After slows or pauses the whole connection. Without one, requests go at once.
+	 */
+	limiter?: RequestLimiter;
 }
 
 export interface SendOutcome {
@@ -61,45 +72,79 @@ export interface SendOutcome {
 }
 
 export class RequestSender {
+	private readonly limiter?: RequestLimiter;
+
 	constructor(
 		private readonly http: HttpTransport,
 		readonly policy: RetryPolicy,
 		readonly clock: RequestClock,
 		private readonly classifier: ResponseClassifier = HTTP_CLASSIFIER,
-	) {}
+		options: SenderOptions = {},
+	) {
+		this.limiter = options.limiter;
+	}
 
-	/** Sends until an answer is final or the policy says stop; the last answer is returned whatever its status. */
+	/**
+	 * Sends until an answer is final or the policy says stop; the last answer is returned whatever its status.
+	 * Time queued in the limiter counts against the retry budget: nothing is sent later than `budgetMs` after the first
+	 * attempt began. A first attempt that gets no slot by then fails with a 'rate-limited' PsaError that says nothing was
+	 * sent (`refused`); a later attempt that gets none ends as if no retry had been allowed.
+	 */
 	async send(request: Omit<HttpRequest, 'timeoutMs'>, options: SendOptions): Promise<SendOutcome> {
 		const { policy, clock } = this;
 		const started = clock.now();
 		const requestTimeoutMs = Math.min(policy.requestTimeoutMs, options.timeoutMs ?? policy.requestTimeoutMs);
+		const endpoint = request.endpoint ?? options.endpoint;
+		let last: { response: HttpResponse } | { error: unknown } | undefined;
 		for (let attempt = 1; ; attempt++) {
+			let permit: Permit | undefined;
+			if (this.limiter) {
+				try {
+					permit = await this.limiter.acquire({ endpoint, deadline: started + policy.budgetMs, since: started });
+				} catch (error) {
+					if (!isLimiterRefusal(error)) throw error;
+					if (last === undefined) throw notSent(request, error, clock.now());
+					if ('error' in last) throw options.noAnswer(last.error, attempt - 1);
+					return { response: last.response, attempts: attempt - 1 };
+				}
+			}
 			const remaining = policy.budgetMs - (clock.now() - started);
 			const timeoutMs = Math.max(1, Math.min(requestTimeoutMs, remaining > 0 ? remaining : requestTimeoutMs));
 			let response: HttpResponse;
 			try {
 				response = await this.http({ ...request, timeoutMs });
 			} catch (error) {
+				permit?.release(false);
 				const delay = this.backoff(attempt);
 				if (!options.noRetry && options.idempotent && this.canRetry(attempt, started, delay)) {
+					last = { error };
 					await clock.sleep(delay);
 					continue;
 				}
 				throw options.noAnswer(error, attempt);
 			}
-			if (options.noRetry) return { response, attempts: attempt };
 			if (this.classifier.throttled(response)) {
-				// Refused before any work was done, so even a POST may be sent again.
-				const delay = parseRetryAfter(response.headers['retry-after'], clock.now()) ?? this.backoff(attempt);
+				// Refused before any work was done, so even a POST may be sent again. Retry-After pauses the whole
+				// connection (the limiter holds every request until then), not only this one.
+				const retryAfter = parseRetryAfter(response.headers['retry-after'], clock.now());
+				permit?.throttled(retryAfter);
+				if (options.noRetry) return { response, attempts: attempt };
+				const delay = retryAfter ?? this.backoff(attempt);
 				if (this.canRetry(attempt, started, delay)) {
-					await clock.sleep(delay);
+					last = { response };
+					// With a limiter, a Retry-After wait is the limiter's pause; the next acquire waits it out in order.
+					if (!(this.limiter && retryAfter !== undefined)) await clock.sleep(delay);
 					continue;
 				}
 				return { response, attempts: attempt };
 			}
-			if (this.classifier.transient(response) && options.idempotent) {
+			const transient = this.classifier.transient(response);
+			permit?.release(!transient);
+			if (options.noRetry) return { response, attempts: attempt };
+			if (transient && options.idempotent) {
 				const delay = this.backoff(attempt);
 				if (this.canRetry(attempt, started, delay)) {
+					last = { response };
 					await clock.sleep(delay);
 					continue;
 				}
@@ -134,6 +179,26 @@ export class RequestSender {
 	private backoff(attempt: number): number {
 		const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
 		return Math.floor(this.clock.random() * ceiling);
+	}
+}
+
+/** A request the limiter held past its retry budget: never sent, a definite outcome (callers may release claims). */
+function notSent(request: Omit<HttpRequest, 'timeoutMs'>, refusal: LimiterRefusal, now: number): PsaError {
+	const label = `${request.method} ${request.endpoint ?? pathOf(request.url)}`;
+	return new PsaError('rate-limited', `Nothing was sent for ${label}: ${refusal.message}`, {
+		request: label,
+		attempts: 0,
+		refused: true,
+		...(refusal.until !== undefined ? { retryAfterMs: Math.max(0, refusal.until - now) } : {}),
+		hint: 'The connection is at the PSA\'s limit. Nothing was sent, so the item can be retried as it is; run fewer workflows on this connection at once, or set the node\'s Concurrency option lower',
+	});
+}
+
+function pathOf(url: string): string {
+	try {
+		return new URL(url).pathname;
+	} catch {
+		return url.split('?')[0];
 	}
 }
 

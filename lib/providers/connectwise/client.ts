@@ -2,6 +2,7 @@
 import { PsaCache } from '../../cache';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
+import { limiterFor } from '../limiter';
 import { RequestSender, RetryPolicy, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
 import { ConnectWiseSite, parseCodebase } from './site';
@@ -73,7 +74,9 @@ export class ConnectWiseClient {
 	private readonly sender: RequestSender;
 
 	constructor(readonly config: ClientConfig) {
-		this.sender = new RequestSender(config.http, config.retry, config);
+		// One limiter per connection, shared by every provider of this process; ConnectWise declares no limits (definition.ts).
+		const limiter = limiterFor(config.connectionId, {}, { now: config.now, sleep: config.sleep });
+		this.sender = new RequestSender(config.http, config.retry, config, undefined, { limiter });
 		const basic = Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey}`).toString('base64');
 		this.secrets = [config.privateKey, basic].filter((secret) => secret.length >= 4);
 	}
@@ -99,7 +102,7 @@ export class ConnectWiseClient {
 		const path = `/login/companyinfo/${encodeURIComponent(this.config.companyId)}`;
 		const label = `GET ${path}`;
 		const { response, attempts } = await this.send(
-			{ method: 'GET', url: `${this.config.site.origin}${path}`, headers: { Accept: 'application/json' } },
+			{ method: 'GET', url: `${this.config.site.origin}${path}`, headers: { Accept: 'application/json' }, endpoint: '/login/companyinfo/{id}' },
 			label,
 			{ idempotent: true },
 		);
@@ -141,7 +144,7 @@ export class ConnectWiseClient {
 			const codebase = await this.resolveCodebase();
 			const url = `${this.config.site.origin}/${codebase}apis/3.0${request.path}${queryString(request.query)}`;
 			const idempotent = request.method !== 'POST' || request.retrySafe === true;
-			const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body }, label, {
+			const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body, endpoint: template }, label, {
 				idempotent,
 				noRetry: request.noRetry,
 			});
@@ -170,7 +173,7 @@ export class ConnectWiseClient {
 		const parsed = new URL(url);
 		const label = `GET ${parsed.pathname}`;
 		const { response, attempts } = await this.send(
-			{ method: 'GET', url, headers: { Accept: 'application/json' }, anonymous: true, followRedirects: false },
+			{ method: 'GET', url, headers: { Accept: 'application/json' }, anonymous: true, followRedirects: false, endpoint: endpointTemplate(parsed.pathname) },
 			label,
 			{ idempotent: true, noRetry: true, timeoutMs },
 		);
