@@ -14,7 +14,8 @@ export const concurrencyOption: INodeProperties = {
 	type: 'number',
 	typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
 	default: DEFAULT_CONCURRENCY,
-	description: 'How many items are sent to the PSA at the same time. The output keeps the input order.',
+	description:
+		"Not added: Automatic, the connection's request limiter decides how many requests go to the PSA at once (shared by every node and workflow on the connection; it backs off when the PSA throttles). Added: at most this many of this node's items at the same time. The output keeps the input order.",
 };
 
 export const optionsCollection: INodeProperties = {

@@ -9,7 +9,8 @@ const DEFAULT_HINTS: Record<PsaErrorKind, string> = {
 	'not-found': 'Check the id or name; the record may have been deleted in the PSA.',
 	'invalid-input': 'Check the node parameters.',
 	conflict: 'Retry later.',
-	'rate-limited': "The PSA is throttling requests: lower the node's Concurrency option or run the workflow less often.",
+	'rate-limited':
+		"The PSA is throttling requests and the connection's limiter has slowed down; nothing more was sent for this item, so it can be retried as it is. If it keeps happening, run fewer workflows on this connection at once, or add the node's Concurrency option with a low number.",
 	unavailable: 'The PSA did not answer. Check the Site in the credential, then retry later.',
 	version: "Pin a supported version in the credential's API Version (PSA Connect > Test shows the server's versions).",
 	configuration: 'Check the credential and the node settings.',

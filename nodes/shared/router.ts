@@ -1,10 +1,17 @@
-// The one item loop of every PSA node: bounded concurrency in input order, continueOnFail, pairedItem, adapter warnings.
+// The one item loop of every PSA node: items in flight (Automatic or a manual override) in input order, continueOnFail, pairedItem, adapter warnings.
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { PsaServiceContext } from '../../lib/services/context';
 import { errorSummary, toNodeError } from './errors';
 
+/** What the Concurrency option shows when it is added: the former fixed default. */
 export const DEFAULT_CONCURRENCY = 4;
 export const MAX_CONCURRENCY = 50;
+/**
+ * Items in flight when Concurrency is Automatic (the option not set). The connection's limiter (lib/providers/limiter.ts)
+ * decides how many requests are sent at once; this only bounds how many items queue for it, so the time an item waits
+ * in the limiter stays well inside the request layer's retry budget (at 100 requests/s, 32 items wait about 0.3 s).
+ */
+export const AUTOMATIC_CONCURRENCY = 32;
 
 export type ItemOperation = (this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
 
@@ -12,9 +19,10 @@ export interface OperationModule {
 	execute: ItemOperation;
 }
 
-/** Reads the "Concurrency" option (default 4); parallel items never reorder the output. */
+/** Items in flight: the "Concurrency" option when set (a manual override), else Automatic. The output keeps the input order. */
 export function concurrencyOf(fns: IExecuteFunctions): number {
-	const value = fns.getNodeParameter('options.concurrency', 0, DEFAULT_CONCURRENCY) as number;
+	const value = fns.getNodeParameter('options.concurrency', 0, null) as number | null;
+	if (value === null || value === undefined || (value as unknown) === '') return AUTOMATIC_CONCURRENCY;
 	if (!Number.isFinite(value) || value < 1) return 1;
 	return Math.min(Math.floor(value), MAX_CONCURRENCY);
 }
