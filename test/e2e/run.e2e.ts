@@ -236,26 +236,29 @@ async function main(): Promise<number> {
 		log(`ticket #${fired.ticketId}: created, found again, closed, reopened (${sandbox.db.notes.filter((note) => note.ticketId === fired.ticketId).length} notes)`);
 	});
 
-	await steps.run('Autotask: start its sandbox, import its credential and docs/examples/autotask; the alert examples run on one ticket', async (log) => {
+	await steps.run('Autotask: its sandbox, a user folder with its credential and docs/examples/autotask; the alert examples run on one ticket', async (log) => {
 		const autotask: AutotaskSandbox = await startAutotaskSandbox({ port: 0 });
 		onCleanup('stop the Autotask sandbox', () => autotask.stop());
-		await importAutotaskCredential(install, folderA, { ...autotask.credentials });
+		// A user folder of its own: in folder A the editor step expects ConnectWise's boards, and n8n preselects the newest credential.
+		const folder = createUserFolder('autotask');
+		await installPackage(folder, tarball, 'ui');
+		await importAutotaskCredential(install, folder, { ...autotask.credentials });
 		const autotaskExamples = exampleWorkflows(AUTOTASK_EXAMPLES_DIR, 'autotask/');
 		check(autotaskExamples.length >= 4, `docs/examples/autotask holds ${autotaskExamples.length} workflows; expected at least 4`);
-		await importWorkflows(install, folderA, autotaskExamples);
+		await importWorkflows(install, folder, autotaskExamples);
 		const find = (file: string) => {
 			const found = autotaskExamples.find((candidate) => candidate.file === `autotask/${file}`);
 			check(found, `docs/examples/autotask/${file} is missing`);
 			return found;
 		};
-		const lifecycle = await executeWorkflow(install, folderA, find('alert-lifecycle.json').id);
+		const lifecycle = await executeWorkflow(install, folder, find('alert-lifecycle.json').id);
 		check(!lifecycle.error, `alert-lifecycle on Autotask failed: ${lifecycle.error?.message}`);
 		const [fired] = lifecycle.output('Alert fires: link to a ticket');
 		const [reopened] = lifecycle.output('Alert fires after close: reopen');
 		check(fired.created === true && reopened.ticketId === fired.ticketId && reopened.reopened === true, `the lifecycle answered ${JSON.stringify([fired, reopened])}`);
-		const first = await executeWorkflow(install, folderA, find('alert-to-ticket.json').id);
+		const first = await executeWorkflow(install, folder, find('alert-to-ticket.json').id);
 		check(!first.error, `alert-to-ticket on Autotask failed: ${first.error?.message}`);
-		const second = await executeWorkflow(install, folderA, find('alert-to-ticket.json').id);
+		const second = await executeWorkflow(install, folder, find('alert-to-ticket.json').id);
 		check(!second.error && second.output('Link alert to ticket')[0].created === false, 'the second alert-to-ticket run on Autotask created another ticket');
 		check(second.output('Add alert note')[0].deduplicated === true, 'the second run posted the note again on Autotask');
 		for (const key of ['demo-monitor:cpu-high-db01', 'demo-monitor:disk-full-web01']) {

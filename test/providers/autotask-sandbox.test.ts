@@ -98,3 +98,12 @@ it('a validation refusal (500) is definite and names the field; a long key is st
 	expect(stored?.externalID).toHaveLength(50);
 	expect((await psa.findTicketByExternalRef(longKey))?.id).toBe(created.id);
 });
+
+it('a ticket without a queue still offers the tenant-wide statuses (PSA Status can move it)', async () => {
+	const psa = provider();
+	const ticket = await psa.createTicket({ summary: 'No queue', companyId: 175, externalRef: linkKeyOf('t', 'no-queue') });
+	expect(ticket.board.id).toBe(0);
+	const statuses = await psa.listStatuses(ticket.board.id);
+	expect(statuses.find((status) => status.closed)?.id).toBe(5);
+	expect((await psa.updateTicketStatus(ticket.id, 5)).closed).toBe(true);
+});

@@ -141,3 +141,25 @@ describe('webhook signatures', () => {
 		expect(eventOf({ Action: 'Deactivated', Guid: 'x' })).toMatchObject({ type: 'deactivated', id: 0 });
 	});
 });
+
+describe('review findings', () => {
+	const client = () =>
+		new AutotaskClient({
+			username: 'api@example.com',
+			secret: 'TopSecret123',
+			integrationCode: 'TRACKINGCODE77',
+			zoneLookupOrigin: 'https://webservices.autotask.net',
+			transportAuthenticates: false,
+			connectionId: 'autotask:test',
+			http: async () => ({ status: 200, headers: {}, body: {} }),
+			cache: new PsaCache(),
+			retry: DEFAULT_RETRY_POLICY,
+			sleep: async () => undefined,
+			now: Date.now,
+			random: Math.random,
+		});
+	it('an unknown user name is an authentication failure, a 410 a version error', () => {
+		expect(client().mapError({ status: 500, headers: {}, body: { errors: ['The user name is not valid.'] } }, 'GET /Tickets/1', 'GET', 1).kind).toBe('authentication');
+		expect(client().mapError({ status: 410, headers: {}, body: {} }, 'GET /Tickets/1', 'GET', 1).kind).toBe('version');
+	});
+});

@@ -49,7 +49,7 @@ const MAX_PAGES = 1000;
 const THROTTLED = /thread threshold|threads? (has|have) been exceeded|itgenatr005|request threshold|threshold (has been|was) exceeded|too many requests/i;
 /** Messages by which Autotask refuses a request before doing it (it answers most of them with 500). */
 const REFUSALS: Array<[RegExp, PsaErrorKind]> = [
-	[/integrationcode is invalid|integration code|invalid user|user ?name.*(invalid|not found)|zone information could not be determined|unauthori[sz]ed|authenticat/i, 'authentication'],
+	[/integrationcode is invalid|integration code|invalid user|user ?name.*(invalid|not valid|not found|unknown)|zone information could not be determined|unauthori[sz]ed|authenticat/i, 'authentication'],
 	[/adequate permissions|not have (the )?permission|permission to|access denied|not authori[sz]ed/i, 'permission'],
 	[/no matching records found/i, 'not-found'],
 	[
@@ -155,6 +155,7 @@ export class AutotaskClient {
 			idempotent: !request.create,
 			noRetry: request.noRetry,
 		});
+		this.observe(response, request.path);
 		if (response.status < 200 || response.status >= 300) throw this.mapError(response, label, request.method, attempts, request.create);
 		return response.body;
 	}
@@ -183,6 +184,17 @@ export class AutotaskClient {
 			url = sameOriginNext(next, zone, path);
 		}
 		return results;
+	}
+
+	/** The generic deprecation signals (RFC 9745 Deprecation, RFC 8594 Sunset), should Autotask ever send them. */
+	private observe(response: HttpResponse, path: string): void {
+		const endpoint = path.replace(/\/\d+(?=\/|$)/g, '/{id}');
+		if (response.headers.deprecation !== undefined) {
+			this.warn('deprecation', `Autotask marks ${endpoint} at REST ${AUTOTASK_API_VERSION} as deprecated (${response.headers.deprecation}). Watch for a PSA Bridge release that moves to the newer version.`, endpoint);
+		}
+		if (response.headers.sunset !== undefined) {
+			this.warn('sunset', `Autotask will stop serving ${endpoint} at REST ${AUTOTASK_API_VERSION} on ${response.headers.sunset}. Update PSA Bridge before then.`, endpoint);
+		}
 	}
 
 	takeWarnings(): PsaWarning[] {
@@ -246,6 +258,12 @@ export class AutotaskClient {
 				hint: 'Autotask allows 3 requests at a time per endpoint and 10,000 an hour per tenant: run the workflow less often or spread it out',
 			});
 		}
+		if (status === 410) {
+			return make('version', `Autotask no longer serves ${label} at REST ${AUTOTASK_API_VERSION} (410 Gone)${said}`, {
+				refused: true,
+				hint: `Update PSA Bridge: this release speaks Autotask REST ${AUTOTASK_API_VERSION}`,
+			});
+		}
 		if (status === 401) {
 			return make('authentication', `Autotask rejected the credentials for ${label} (401)${said}`, { refused: true, hint: "Check the credential's Username and Secret" });
 		}
@@ -302,8 +320,9 @@ function sameOriginNext(next: string, zone: AutotaskZone, path: string): string 
 }
 
 function webUrlFor(host: string, origin: string): string {
-	const zone = /^webservices(\d*)\.autotask\.net$/i.exec(host);
-	return zone ? `https://ww${zone[1] || ''}.autotask.net/` : `${origin}/`;
+	const zone = /^webservices(\d+)\.autotask\.net$/i.exec(host);
+	if (zone) return `https://ww${zone[1]}.autotask.net/`;
+	return /(^|\.)autotask\.net$/i.test(host) ? 'https://www.autotask.net/' : `${origin}/`;
 }
 
 export { isObject } from '../values';

@@ -50,7 +50,7 @@ export const autotaskDefinition: PsaProviderDefinition = {
 	externalReference: { field: 'externalID', maxLength: EXTERNAL_ID_MAX },
 	// Autotask allows 3 concurrent requests per integration and entity endpoint, and 10,000 requests an hour per tenant.
 	limits: { concurrency: 3, retry: DEFAULT_RETRY_POLICY },
-	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift'] },
+	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	settingsOf(credentials, transportAuthenticates) {
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = autotaskSettingsFromCredentials(credentials);
