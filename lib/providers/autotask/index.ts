@@ -1,5 +1,4 @@
 // AutotaskProvider: the PsaProvider for Datto/Kaseya Autotask PSA, speaking PSA-domain types over the Autotask REST API (V1.0).
-import { createHmac } from 'node:crypto';
 import { PsaCache } from '../../cache';
 import type { ProviderDeps } from '../definition';
 import { PsaError, isPsaError } from '../errors';
@@ -32,12 +31,12 @@ import type {
 	PsaTicketListQuery,
 	PsaWarning,
 } from '../types';
-import { callbackUrlOf, definedOnly, filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
+import { definedOnly, filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
 import { AutotaskClient, AutotaskRequest } from './client';
 import { Filter, q } from './filter';
 import { type EntityPicklists, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
-import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readCompany, readContact, readMember, readNote, readTicket, readWebhook } from './read';
-import { SECRET_KEY_MAX, WEBHOOK_FIELDS, WEBHOOK_NAME_MAX, verifyHook } from './webhooks';
+import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readCompany, readContact, readMember, readNote, readTicket } from './read';
+import { AutotaskWebhooks } from './registration';
 import { AUTOTASK_API_VERSION, type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
 
 export type { AutotaskSettings } from './zone';
@@ -53,7 +52,6 @@ export const DEFAULT_LIST_LIMIT = 1000;
 const MEMBERS_BY_EMAIL_TTL_MS = 60 * 1000;
 /** Tickets this process read or wrote, so a status change needs no read back for the output. */
 const TICKET_TTL_MS = 10 * 60 * 1000;
-const OWN_RESOURCE_TTL_MS = 60 * 60 * 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
@@ -72,7 +70,7 @@ export class AutotaskProvider implements PsaProvider {
 	private readonly client: AutotaskClient;
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
-	private readonly settings: AutotaskSettings;
+	private readonly webhooks: AutotaskWebhooks;
 
 	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'AutotaskProvider needs an HTTP transport');
@@ -81,7 +79,6 @@ export class AutotaskProvider implements PsaProvider {
 		const secret = transportAuthenticates ? String(settings.secret ?? '') : requiredSetting(settings.secret, 'Autotask', 'Secret');
 		const integrationCode = transportAuthenticates ? String(settings.integrationCode ?? '') : requiredSetting(settings.integrationCode, 'Autotask', 'Integration Code');
 		const zoneOverride = settings.zoneUrl?.trim() ? normaliseZoneUrl(settings.zoneUrl).url : undefined;
-		this.settings = { ...settings, username, secret, integrationCode };
 		this.cache = deps.cache ?? new PsaCache();
 		this.pageSize = deps.pageSize;
 		this.outcomeSettleMs = deps.outcomeSettleMs ?? AUTOTASK_OUTCOME_SETTLE_MS;
@@ -102,6 +99,7 @@ export class AutotaskProvider implements PsaProvider {
 			now: deps.now ?? Date.now,
 			random: deps.random ?? Math.random,
 		});
+		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, limit, ...filter) => this.query(path, filter, limit));
 	}
 
 	async info(): Promise<PsaServerInfo> {
@@ -416,93 +414,24 @@ export class AutotaskProvider implements PsaProvider {
 		return people(items.map((item) => readMember(item, 'POST /Resources/query'))).find((member) => member.identifier.toLowerCase() === value.toLowerCase());
 	}
 
-	/** Webhook, then its fields one by one (parallel adds trip the thread limit), then our own resource excluded; undone on failure. */
-	async registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
-		const url = callbackUrl(input?.url);
-		if (input.level !== 'owner') throw new PsaError('invalid-input', `Autotask webhooks watch every ticket; '${String(input.level)}' is not available`, { field: 'level' });
-		const name = `${String(input.description ?? 'PSA Bridge').slice(0, WEBHOOK_NAME_MAX - 11).trim()} [k:${this.webhookKeyId()}]`;
-		const body = {
-			name,
-			webhookUrl: url,
-			deactivationUrl: url,
-			secretKey: this.webhookKey(),
-			isActive: true,
-			sendThresholdExceededNotification: false,
-			isSubscribedToCreateEvents: true,
-			isSubscribedToUpdateEvents: true,
-			isSubscribedToDeleteEvents: true,
-		};
-		const webhookId = itemIdOf(await this.client.request({ method: 'POST', path: '/TicketWebhooks', body, create: true }), 'POST /TicketWebhooks');
-		try {
-			for (const field of WEBHOOK_FIELDS) {
-				await this.client.request({
-					method: 'POST',
-					path: `/TicketWebhooks/${webhookId}/Fields`,
-					body: { webhookID: webhookId, fieldID: field.fieldID, isSubscribedField: field.subscribed, isDisplayAlwaysField: true },
-				});
-			}
-			if (input.selfSuppressed) {
-				const own = await this.ownResourceId();
-				if (own !== undefined) await this.client.request({ method: 'POST', path: `/TicketWebhooks/${webhookId}/ExcludedResources`, body: { webhookID: webhookId, resourceID: own } });
-			}
-		} catch (error) {
-			await this.removeCallback(webhookId).catch(() => undefined);
-			throw error;
-		}
-		return { id: webhookId, url, description: name, level: 'owner', objectId: 0, inactive: false };
+	registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
+		return this.webhooks.register(input);
 	}
 
-	/** Webhooks signed with another key (a rotated Secret) count as inactive, so the trigger replaces them. */
-	async listCallbacks(): Promise<PsaCallbackRegistration[]> {
-		const items = await this.query('/TicketWebhooks/query', [], undefined);
-		const keyTag = `[k:${this.webhookKeyId()}]`;
-		return items.map((item) => {
-			const { guid: _guid, ...webhook } = readWebhook(item, 'POST /TicketWebhooks/query');
-			return webhook.description.endsWith(keyTag) ? webhook : { ...webhook, inactive: true };
-		});
+	listCallbacks(): Promise<PsaCallbackRegistration[]> {
+		return this.webhooks.list();
 	}
 
-	async removeCallback(id: number): Promise<void> {
-		try {
-			await this.client.request({ method: 'DELETE', path: `/TicketWebhooks/${positiveId(id, 'callback')}` });
-		} catch (error) {
-			if (!isPsaError(error, 'not-found')) throw error;
-		}
+	removeCallback(id: number): Promise<void> {
+		return this.webhooks.remove(positiveId(id, 'callback'));
 	}
 
 	async verifyCallback(request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
-		return verifyHook(request, this.webhookKey());
+		return this.webhooks.verify(request);
 	}
 
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
-	}
-
-	/**
-	 * The webhook secret key, derived from the credential's Secret and user name: nothing to store, the same in every
-	 * process, and a rotated Secret makes new keys (old webhooks are then replaced on activation).
-	 */
-	private webhookKey(): string {
-		if (!this.settings.secret) throw new PsaError('configuration', "The Autotask credential's Secret is empty", { hint: 'Fill in the Secret in the credential' });
-		return createHmac('sha256', this.settings.secret).update(`psa-bridge autotask webhook v1|${this.settings.username.toLowerCase()}`).digest('base64url').slice(0, SECRET_KEY_MAX);
-	}
-
-	private webhookKeyId(): string {
-		return createHmac('sha256', this.webhookKey()).update('id').digest('hex').slice(0, 6);
-	}
-
-	private async ownResourceId(): Promise<number | undefined> {
-		return this.cache.getOrLoad(
-			this.connection.connectionId,
-			'own-resource',
-			async () => {
-				const name = this.settings.username;
-				const items = await this.query('/Resources/query', [q.or(q.eq('userName', name), q.eq('email', name))], 5);
-				const own = items.find((item) => isObject(item) && [fieldOf(item, 'userName'), fieldOf(item, 'email')].some((value) => String(value ?? '').toLowerCase() === name.toLowerCase()));
-				return own && isObject(own) ? idOf(fieldOf(own, 'id')) : undefined;
-			},
-			OWN_RESOURCE_TTL_MS,
-		);
 	}
 
 	private async defaultRoleOf(resourceId: number): Promise<number> {
@@ -555,6 +484,3 @@ function cut(text: string | undefined, max: number): string | undefined {
 	return text.slice(0, max - marker.length) + marker;
 }
 
-function callbackUrl(value: unknown): string {
-	return callbackUrlOf(value, 'Autotask', 'webhookUrl', 500);
-}
