@@ -13,13 +13,13 @@ import type { PsaServiceContext } from '../../lib/services';
 import { openStore } from '../../lib/store';
 import type { PsaStore, StoreOptions } from '../../lib/store/types';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { startSandbox, type Sandbox } from '../sandbox';
 import type { ProcessJob } from './process-worker';
-import { psaViolations, refire, SANDBOX_FAULT_CLASS, sandboxFault, scheduleArb, SoakStats, type Schedule } from './schedule';
+import { psaViolations, refire, SANDBOX_FAULT_CLASS, scheduleArbFor, SoakStats, type NamedSchedule, type Schedule } from './schedule';
+import type { PsaTarget, TargetSandbox } from './targets';
 import type { Engine } from './world';
 
 /** Real-time limits, short so a schedule takes seconds; the settle window covers the client's budget and the slowest commit. */
-export const REAL_TIMING = { requestTimeoutMs: 400, maxCommitDelayMs: 600, settleMs: 2000 };
+export const REAL_TIMING = { requestTimeoutMs: 400, maxCommitDelayMs: 600, settleMs: 2000, maxRetryAfterMs: 5000 };
 const WORKER = join(__dirname, 'process-worker.ts');
 const REPO_ROOT = join(__dirname, '..', '..');
 /** A worker process still running this long after "go" has hung. */
@@ -27,7 +27,8 @@ const PROCESS_DEADLINE_MS = 60_000;
 
 export interface ProcessWorld {
 	engine: Engine;
-	sandbox: Sandbox;
+	target: PsaTarget;
+	sandbox: TargetSandbox;
 	storeOptions: StoreOptions;
 	/** The parent's own store and context: the re-fire and the checks run here. */
 	store: PsaStore;
@@ -35,9 +36,9 @@ export interface ProcessWorld {
 	close(): Promise<void>;
 }
 
-export async function startProcessWorld(engine: Engine): Promise<ProcessWorld> {
-	const sandbox = await startSandbox({ port: 0, recordResponses: false });
-	const folder = mkdtempSync(join(tmpdir(), `psa-faults-mp-${engine}-`));
+export async function startProcessWorld(engine: Engine, target: PsaTarget): Promise<ProcessWorld> {
+	const sandbox = await target.start();
+	const folder = mkdtempSync(join(tmpdir(), `psa-faults-mp-${target.psa}-${engine}-`));
 	const keys = [generateFernetKey()];
 	let database: TestDatabase | undefined;
 	let storeOptions: StoreOptions;
@@ -47,15 +48,16 @@ export async function startProcessWorld(engine: Engine): Promise<ProcessWorld> {
 		storeOptions = { engine: 'postgres', host: database.host, port: database.port, user: database.user, database: database.database, keys, poolSize: 2 };
 	}
 	const store = await openStore(storeOptions);
-	const credentials = { ...sandbox.credentials, site: sandbox.site };
+	const { credentials } = sandbox;
 	return {
 		engine,
+		target,
 		sandbox,
 		storeOptions,
 		store,
 		context() {
 			const cache = new PsaCache();
-			const provider = createProvider('connectWisePsaApi', credentials, {
+			const provider = createProvider(target.credentialType, credentials, {
 				http: createFetchTransport(),
 				cache,
 				retry: { requestTimeoutMs: REAL_TIMING.requestTimeoutMs, budgetMs: REAL_TIMING.requestTimeoutMs },
@@ -140,16 +142,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs one schedule with one process per worker; throws with the violations. */
 export async function runProcessSchedule(world: ProcessWorld, virtual: Schedule, stats: SoakStats): Promise<void> {
 	const schedule = onRealTime(virtual);
-	const named = { schedule, source: `p${++processScheduleCounter}-${world.engine}-${process.pid}` };
+	const psa = world.target.psa;
+	const named: NamedSchedule = { schedule, source: `p${++processScheduleCounter}-${psa}-${world.engine}-${process.pid}`, psa };
 	const { sandbox } = world;
-	sandbox.clearFaults();
-	sandbox.clearTickets();
-	sandbox.resetLog();
-	for (const fault of schedule.faults) sandbox.addFault(sandboxFault(fault, 'hold'));
+	sandbox.reset();
+	for (const fault of schedule.faults) sandbox.inject(fault, 'hold', REAL_TIMING.maxRetryAfterMs);
 	const processes = schedule.workers.map((_, slot) =>
 		startProcess({
 			store: world.storeOptions,
-			credentials: { ...sandbox.credentials, site: sandbox.site },
+			credentialType: world.target.credentialType,
+			credentials: sandbox.credentials,
 			named,
 			slot,
 			requestTimeoutMs: REAL_TIMING.requestTimeoutMs,
@@ -174,7 +176,7 @@ export async function runProcessSchedule(world: ProcessWorld, virtual: Schedule,
 		}
 		if (!outcome.killed && !outcome.hung && !outcome.lines.some((line) => line.done)) violations.push(`worker process ${slot} ended without finishing: ${outcome.stderr.slice(0, 500)}`);
 	});
-	for (const entry of sandbox.requests) if (entry.fault) stats.count(SANDBOX_FAULT_CLASS[entry.fault] ?? entry.fault);
+	for (const fault of sandbox.faultsMet()) stats.count(SANDBOX_FAULT_CLASS[fault] ?? fault);
 
 	// Every late commit has landed and the settle window has passed since any claim was last refreshed.
 	await sleep(REAL_TIMING.settleMs + 200);
@@ -186,21 +188,27 @@ export async function runProcessSchedule(world: ProcessWorld, virtual: Schedule,
 	} catch (error) {
 		violations.push(`the re-fire after the settle window failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
-	violations.push(...(await psaViolations(sandbox, world.store, ctx.provider, named)));
+	violations.push(...(await psaViolations(sandbox.records(), world.store, ctx.provider, named)));
 	stats.schedules++;
 	if (violations.length) {
-		stats.violations.push(...violations.map((violation) => `[${world.engine} processes ${named.source}] ${violation}`));
+		stats.violations.push(...violations.map((violation) => `[${psa} ${world.engine} processes ${named.source}] ${violation}`));
 		throw new Error(`${violations.length} violation(s):\n${violations.join('\n')}`);
 	}
 }
 
-/** `numRuns` random schedules across processes; rejects with fast-check's report. Shrinking is off: each run costs seconds. */
+/** `numRuns` random schedules across processes; rejects naming the PSA, engine and seed. Shrinking is off: each run costs seconds. */
 export async function checkProcessSchedules(world: ProcessWorld, numRuns: number, seed?: number, stats = new SoakStats()): Promise<SoakStats> {
-	await fc.assert(
-		fc.asyncProperty(scheduleArb, async (schedule) => {
+	const details = await fc.check(
+		fc.asyncProperty(scheduleArbFor(world.target), async (schedule) => {
 			await runProcessSchedule(world, schedule, stats);
 		}),
 		{ numRuns, seed: seed ?? Date.now() ^ (Math.random() * 0x7fffffff), endOnFailure: true },
 	);
+	if (details.failed) {
+		const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+		throw new Error(
+			`Exactly-once violated across processes on ${world.target.psa} (${world.engine}): seed ${details.seed}, path ${details.counterexamplePath ?? ''} (real time: a replay may interleave differently)\nschedule: ${JSON.stringify(details.counterexample?.[0])}\n${cause}`,
+		);
+	}
 	return stats;
 }

@@ -8,6 +8,7 @@ import { callOp, isClearError, type NamedSchedule } from './schedule';
 
 export interface ProcessJob {
 	store: StoreOptions;
+	credentialType: string;
 	credentials: Record<string, unknown>;
 	named: NamedSchedule;
 	slot: number;
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
 	const job = JSON.parse(process.argv[2]) as ProcessJob;
 	const store = await openStore(job.store);
 	const cache = new PsaCache();
-	const provider = createProvider('connectWisePsaApi', job.credentials, {
+	const provider = createProvider(job.credentialType, job.credentials, {
 		http: createFetchTransport(),
 		cache,
 		retry: { requestTimeoutMs: job.requestTimeoutMs, budgetMs: job.requestTimeoutMs },

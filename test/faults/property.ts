@@ -1,6 +1,7 @@
-// Runs the schedule property with fast-check on one engine: a failure shrinks to a small schedule and prints the seed that replays it.
+// Runs the schedule property with fast-check on one PSA and engine: a failure shrinks to a small schedule and prints the
+// PSA, seed and path that replay it.
 import fc from 'fast-check';
-import { runSchedule, scheduleArb, SoakStats } from './schedule';
+import { runSchedule, scheduleArbFor, SoakStats } from './schedule';
 import type { World } from './world';
 
 export interface PropertyRun {
@@ -15,17 +16,37 @@ export function replayFromEnvironment(): Pick<PropertyRun, 'seed' | 'path'> {
 	return { ...(seed !== undefined && Number.isFinite(seed) ? { seed } : {}), ...(process.env.FAULT_PATH ? { path: process.env.FAULT_PATH } : {}) };
 }
 
-/** Runs `numRuns` random schedules; resolves with the figures, rejects with fast-check's report (seed, shrunk schedule). */
+/** The environment that replays one failing schedule. */
+export function replayCommand(psa: string, seed: number, path: string | undefined): string {
+	return `FAULT_PSA=${psa} FAULT_SEED=${seed}${path ? ` FAULT_PATH=${path}` : ''} npm test -- test/faults/fault-suite.test.ts`;
+}
+
+/**
+ * Runs `numRuns` random schedules; resolves with the figures, rejects with a report that names the PSA, the engine, the
+ * seed and the path of the shrunk schedule, the replay command, the schedule and its violations.
+ */
 export async function checkSchedules(world: World, run: PropertyRun, stats = new SoakStats()): Promise<SoakStats> {
 	const seed = run.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
+	const psa = world.target.psa;
 	// Printed before the run: a run that never ends (or is killed) can still be replayed.
-	if (process.env.FAULT_PRINT_SEED) console.log(`  fast-check seed ${seed}`);
-	await fc.assert(
-		fc.asyncProperty(scheduleArb, async (schedule) => {
+	if (process.env.FAULT_PRINT_SEED) console.log(`  ${psa} ${world.engine}: fast-check seed ${seed}`);
+	const details = await fc.check(
+		fc.asyncProperty(scheduleArbFor(world.target), async (schedule) => {
 			await runSchedule(world, schedule, stats);
 		}),
 		{ numRuns: run.numRuns, seed, ...(run.path ? { path: run.path } : {}), endOnFailure: false, verbose: 0 },
 	);
+	if (details.failed) {
+		const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+		throw new Error(
+			[
+				`Exactly-once violated on ${psa} (${world.engine}) after ${details.numRuns} schedule(s): seed ${details.seed}, path ${details.counterexamplePath ?? ''}`,
+				`replay: ${replayCommand(psa, details.seed, details.counterexamplePath ?? undefined)}`,
+				`shrunk schedule: ${JSON.stringify(details.counterexample?.[0])}`,
+				cause,
+			].join('\n'),
+		);
+	}
 	return stats;
 }
 

@@ -1,4 +1,5 @@
-// Random schedules of Link / Note / Status calls from several workers under injected faults, and the invariants checked against the sandbox.
+// Random schedules of Link / Note / Status calls from several workers under injected faults, and the invariants checked
+// against the PSA sandbox's own records: one checker for every PSA, the PSA's differences in its target (targets.ts).
 import fc from 'fast-check';
 import { isPsaError } from '../../lib/providers/errors';
 import { linkKeyOf } from '../../lib/providers/link-key';
@@ -7,7 +8,7 @@ import type { ClosedTicketPolicy } from '../../lib/services/lifecycle';
 import { isStoreError } from '../../lib/store';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { PsaStore } from '../../lib/store/types';
-import type { Fault, Sandbox } from '../sandbox';
+import { TARGETS, type FaultClass, type FaultPlan, type FaultTarget, type PsaName, type PsaRecords, type PsaTarget } from './targets';
 import { HangError } from './virtual-time';
 import { Killed, MAX_WORKERS, RunawayLoop, TIMING, WorkerRun, type KillPoint, type World } from './world';
 
@@ -20,16 +21,7 @@ export interface WorkerPlan {
 	storeFailures: number[];
 }
 
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'codebase';
-export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx';
-
-export interface FaultPlan {
-	target: FaultTarget;
-	kind: FaultClass;
-	/** Late commit delay, or Retry-After, in ms. */
-	ms: number;
-	times: number;
-}
+export type { FaultClass, FaultPlan, FaultTarget } from './targets';
 
 export interface Schedule {
 	entities: number;
@@ -68,52 +60,27 @@ const workerArb = (entities: number, keys: number): fc.Arbitrary<WorkerPlan> =>
 		{ requiredKeys: ['startMs', 'ops', 'storeFailures'] },
 	);
 
-const faultArb: fc.Arbitrary<FaultPlan> = fc.record({
-	target: fc.constantFrom<FaultTarget>('create', 'create', 'note', 'note', 'search', 'notes-list', 'patch', 'ticket-read', 'codebase'),
-	kind: fc.constantFrom<FaultClass>('request-lost', 'response-lost', 'late-commit', 'late-commit', 'garbled', '429', '5xx'),
-	ms: fc.integer({ min: 0, max: TIMING.maxCommitDelayMs }),
-	times: fc.integer({ min: 1, max: 3 }),
-});
+const faultArb = (classes: readonly FaultClass[]): fc.Arbitrary<FaultPlan> =>
+	fc.record({
+		target: fc.constantFrom<FaultTarget>('create', 'create', 'note', 'note', 'search', 'notes-list', 'patch', 'ticket-read', 'lookup'),
+		kind: fc.constantFrom<FaultClass>(...classes),
+		ms: fc.integer({ min: 0, max: TIMING.maxCommitDelayMs }),
+		times: fc.integer({ min: 1, max: 3 }),
+	});
 
-export const scheduleArb: fc.Arbitrary<Schedule> = fc
-	.record({ entities: fc.integer({ min: 1, max: 3 }), keys: fc.integer({ min: 1, max: 4 }), workerCount: fc.integer({ min: 2, max: MAX_WORKERS }) })
-	.chain(({ entities, keys, workerCount }) =>
-		fc.record({
-			entities: fc.constant(entities),
-			keys: fc.constant(keys),
-			workers: fc.array(workerArb(entities, keys), { minLength: workerCount, maxLength: workerCount }),
-			faults: fc.array(faultArb, { maxLength: 6 }),
-			policy: fc.constantFrom<ClosedTicketPolicy>('as-is', 'reopen', 'reopen-recent', 'new'),
-		}),
-	);
-
-const TARGETS: Record<FaultTarget, { method: 'GET' | 'POST' | 'PATCH'; path: string }> = {
-	create: { method: 'POST', path: '/service/tickets' },
-	search: { method: 'GET', path: '/service/tickets' },
-	note: { method: 'POST', path: '/service/tickets/{parentId}/notes' },
-	'notes-list': { method: 'GET', path: '/service/tickets/{parentId}/notes' },
-	patch: { method: 'PATCH', path: '/service/tickets/{id}' },
-	'ticket-read': { method: 'GET', path: '/service/tickets/{id}' },
-	codebase: { method: 'GET', path: '/login/companyinfo/sandbox' },
-};
-
-export function sandboxFault(plan: FaultPlan, respond: 'hold' | 'drop' = 'drop'): Fault {
-	const { method, path } = TARGETS[plan.target];
-	const where = { method, path, times: plan.times };
-	switch (plan.kind) {
-		case 'request-lost':
-			return { ...where, kind: 'drop' };
-		case 'response-lost':
-			return { ...where, kind: 'drop-after-commit' };
-		case 'garbled':
-			return { ...where, kind: 'garbled' };
-		case 'late-commit':
-			return { ...where, kind: 'late-commit', ms: plan.ms, respond };
-		case '429':
-			return { ...where, kind: 'status', status: 429, retryAfterSeconds: Math.round((plan.ms % TIMING.maxRetryAfterMs) / 1000) };
-		case '5xx':
-			return { ...where, kind: 'status', status: plan.ms % 2 ? 503 : 500 };
-	}
+/** Random schedules for one PSA: the same shape for every PSA, its own fault classes. */
+export function scheduleArbFor(target: PsaTarget): fc.Arbitrary<Schedule> {
+	return fc
+		.record({ entities: fc.integer({ min: 1, max: 3 }), keys: fc.integer({ min: 1, max: 4 }), workerCount: fc.integer({ min: 2, max: MAX_WORKERS }) })
+		.chain(({ entities, keys, workerCount }) =>
+			fc.record({
+				entities: fc.constant(entities),
+				keys: fc.constant(keys),
+				workers: fc.array(workerArb(entities, keys), { minLength: workerCount, maxLength: workerCount }),
+				faults: fc.array(faultArb(target.faultClasses), { maxLength: 6 }),
+				policy: fc.constantFrom<ClosedTicketPolicy>('as-is', 'reopen', 'reopen-recent', 'new'),
+			}),
+		);
 }
 
 /** Figures over many schedules: what ran, what was injected, what broke. */
@@ -145,6 +112,7 @@ export const SANDBOX_FAULT_CLASS: Record<string, string> = {
 	garbled: 'answer after commit that is not the record',
 	'late-commit': 'commit later than the client waits',
 	status: '429 / 5xx',
+	'thread-limit': 'thread limit exceeded (Autotask)',
 };
 
 /** An error a user can act on: the package's own error kinds with a message, not a crash. */
@@ -155,22 +123,26 @@ export function isClearError(error: unknown): boolean {
 
 let scheduleCounter = 0;
 
-/** A schedule under its own source name, so schedules sharing a store and a sandbox never meet. */
+/** A schedule under its own source name, so schedules sharing a store and a sandbox never meet; and the PSA it runs on. */
 export interface NamedSchedule {
 	schedule: Schedule;
 	source: string;
+	psa: PsaName;
 }
 
-/** Entity 1's id differs from entity 0's only in case: a PSA that compares case-insensitively must still keep them apart. */
-const externalIdOf = (entity: number): string => (entity === 1 ? 'ALERT-0' : `alert-${entity}`);
+/**
+ * Entity 1's id differs from entity 0's only in case: a PSA that compares case-insensitively must still keep them apart.
+ * Entity 2's key is longer than Autotask's 50-character externalID, so there its reference is the hashed form.
+ */
+const externalIdOf = (entity: number): string => (entity === 1 ? 'ALERT-0' : entity === 2 ? `alert-2-${'x'.repeat(40)}` : `alert-${entity}`);
 const targetOf = (source: string, entity: number) => ({ source, externalId: externalIdOf(entity) });
 const keyNameOf = (source: string, key: number) => `${source}:note-${key}`;
 
 /** One call of a schedule, as PSA Link > Link, PSA Note > Add (by link, keyed) and PSA Status > Close / Reopen make it. */
-export async function callOp(ctx: PsaServiceContext, { schedule, source }: NamedSchedule, op: Op): Promise<void> {
+export async function callOp(ctx: PsaServiceContext, { schedule, source, psa }: NamedSchedule, op: Op): Promise<void> {
 	if (op.kind === 'link') {
 		const options = { whenClosed: schedule.policy ?? 'as-is', reopenWithinHours: REOPEN_WITHIN_HOURS };
-		await link(ctx, targetOf(source, op.entity), { summary: `Alert ${op.entity}`, companyId: 250, boardId: 1 }, options);
+		await link(ctx, targetOf(source, op.entity), { summary: `Alert ${op.entity}`, ...TARGETS[psa].ticketFields }, options);
 	}
 	else if (op.kind === 'note') {
 		const entity = entityOfKey(schedule, op.key);
@@ -197,7 +169,7 @@ export async function refire(ctx: PsaServiceContext, named: NamedSchedule): Prom
  * The invariants, read from the PSA's records: one ticket per entity (and the store pointing at it), each key's note on
  * the PSA with its text and ticket, no note owned by two keys, and per ticket and text as many notes as keys.
  */
-export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider: PsaProvider, { schedule, source }: NamedSchedule): Promise<string[]> {
+export async function psaViolations(records: PsaRecords, store: PsaStore, provider: PsaProvider, { schedule, source }: NamedSchedule): Promise<string[]> {
 	const violations: string[] = [];
 	const { entities, keys } = usedBy(schedule);
 	const connectionId = provider.connection.connectionId;
@@ -210,7 +182,7 @@ export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider:
 		// Each generation (the entity's first ticket, then each new one after a close) has exactly one ticket; none beyond.
 		for (let generation = 0; generation <= current + 2; generation++) {
 			const reference = provider.externalReferenceOf(linkKeyOf(source, externalIdOf(entity), generation));
-			const tickets = sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference);
+			const tickets = records.tickets.filter((ticket) => ticket.reference === reference);
 			tickets.forEach((ticket) => mine.add(ticket.id));
 			const expected = generation <= current ? 1 : 0;
 			if (tickets.length !== expected) violations.push(`entity ${entity} generation ${generation} (current ${current}) has ${tickets.length} tickets in the PSA (ids ${tickets.map((ticket) => ticket.id).join(', ')})`);
@@ -221,7 +193,7 @@ export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider:
 	const groups = new Map<string, number>();
 	for (const key of keys) {
 		const receipt = await store.noteReceipts.find(connectionId, keyNameOf(source, key));
-		const note = sandbox.db.notes.find((candidate) => candidate.id === receipt?.noteId);
+		const note = records.notes.find((candidate) => candidate.id === receipt?.noteId);
 		if (!receipt || receipt.state !== 'posted' || !note) {
 			violations.push(`key ${key}: receipt ${JSON.stringify(receipt?.state)} names note ${receipt?.noteId}, which the PSA does not have`);
 			continue;
@@ -237,20 +209,18 @@ export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider:
 	// Per ticket and text, as many notes as keys: none posted twice, none adopted from another key.
 	for (const [group, count] of groups) {
 		const [ticketId, text] = group.split('|');
-		const notes = sandbox.db.notes.filter((note) => String(note.ticketId) === ticketId && note.text === text).length;
+		const notes = records.notes.filter((note) => String(note.ticketId) === ticketId && note.text === text).length;
 		if (notes !== count) violations.push(`ticket ${ticketId} has ${notes} notes "${text}" for ${count} dedupe keys`);
 	}
-	// One reopen per re-fire: a PATCH to an open status on a ticket that is already open is a second reopen, unless it
-	// repeats a reopen whose answer was lost (the client sends a PATCH again when no answer came).
+	// One reopen per re-fire: a status write to an open status on a ticket that is already open is a second reopen,
+	// unless it repeats a reopen whose answer was lost (the client sends the write again when no answer came).
 	const redundant = new Map<number, number>();
-	for (const change of sandbox.db.statusChanges) {
-		const open = !sandbox.db.statuses.find((status) => status.id === change.toStatusId)?.closedStatus;
-		const wasOpen = !sandbox.db.statuses.find((status) => status.id === change.fromStatusId)?.closedStatus;
-		if (open && wasOpen) redundant.set(change.ticketId, (redundant.get(change.ticketId) ?? 0) + 1);
+	for (const change of records.statusChanges) {
+		if (!change.toClosed && !change.fromClosed) redundant.set(change.ticketId, (redundant.get(change.ticketId) ?? 0) + 1);
 	}
 	for (const [ticketId, count] of redundant) {
-		const lostAnswers = sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit')).length;
-		if (count > lostAnswers) violations.push(`ticket ${ticketId} was reopened ${count} time(s) while already open (${lostAnswers} PATCH answer(s) lost)`);
+		const lostAnswers = records.lostStatusAnswers(ticketId);
+		if (count > lostAnswers) violations.push(`ticket ${ticketId} was reopened ${count} time(s) while already open (${lostAnswers} status write answer(s) lost)`);
 	}
 	return violations;
 }
@@ -261,13 +231,12 @@ export async function psaViolations(sandbox: Sandbox, store: PsaStore, provider:
  */
 export async function runSchedule(world: World, schedule: Schedule, stats: SoakStats): Promise<void> {
 	const run = ++scheduleCounter;
-	const source = `s${run}-${world.engine}`;
-	world.sandbox.clearFaults();
-	world.sandbox.clearTickets();
-	world.sandbox.resetLog();
-	for (const fault of schedule.faults) world.sandbox.addFault(sandboxFault(fault));
+	const psa = world.target.psa;
+	const source = `s${run}-${psa}-${world.engine}`;
+	world.sandbox.reset();
+	for (const fault of schedule.faults) world.sandbox.inject(fault, 'drop', TIMING.maxRetryAfterMs);
 
-	const named = { schedule, source };
+	const named: NamedSchedule = { schedule, source, psa };
 	const call = (ctx: PsaServiceContext, op: Op) => callOp(ctx, named, op);
 
 	const violations: string[] = [];
@@ -305,7 +274,7 @@ export async function runSchedule(world: World, schedule: Schedule, stats: SoakS
 		else throw error;
 	}
 
-	for (const entry of world.sandbox.requests) if (entry.fault) stats.count(SANDBOX_FAULT_CLASS[entry.fault] ?? entry.fault);
+	for (const fault of world.sandbox.faultsMet()) stats.count(SANDBOX_FAULT_CLASS[fault] ?? fault);
 	for (const workerRun of runs) {
 		if (workerRun.events.killed) stats.count('worker killed between steps');
 		if (workerRun.events.storeFailures) stats.count('store unavailable mid-step', workerRun.events.storeFailures);
@@ -323,18 +292,17 @@ export async function runSchedule(world: World, schedule: Schedule, stats: SoakS
 	} catch (error) {
 		violations.push(`the re-fire after the settle window failed: ${error instanceof Error ? error.message : String(error)}`);
 	}
-	violations.push(...(await psaViolations(world.sandbox, world.stores[0], repair.provider, named)));
+	const records = world.sandbox.records();
+	violations.push(...(await psaViolations(records, world.stores[0], repair.provider, named)));
 	// Not faults: how often the closed-ticket policies acted, so a run shows that it met them.
-	stats.count('lifecycle: closed ticket reopened', world.sandbox.db.statusChanges.filter((change) => change.reopened).length);
-	stats.count('lifecycle: new ticket after a close', world.sandbox.db.tickets.filter((ticket) => ticket.externalXRef?.startsWith('psa-sha256:')).length);
+	stats.count('lifecycle: closed ticket reopened', records.statusChanges.filter((change) => change.reopened).length);
+	const firstTickets = new Set(usedBy(schedule).entities.map((entity) => repair.provider.externalReferenceOf(linkKeyOf(source, externalIdOf(entity)))));
+	stats.count('lifecycle: new ticket after a close', records.tickets.filter((ticket) => ticket.reference !== null && !firstTickets.has(ticket.reference)).length);
 
 	stats.schedules++;
-	if (trace) {
-		for (const entry of world.sandbox.requests) trace(`${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`);
-		trace(JSON.stringify(world.sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text }))));
-	}
+	if (trace) for (const line of world.sandbox.traceLines()) trace(line);
 	if (violations.length) {
-		stats.violations.push(...violations.map((violation) => `[${world.engine} schedule ${run}] ${violation}`));
+		stats.violations.push(...violations.map((violation) => `[${psa} ${world.engine} schedule ${run}] ${violation}`));
 		throw new Error(`${violations.length} violation(s):\n${violations.join('\n')}`);
 	}
 }

@@ -1,15 +1,20 @@
-// npm run test:faults: the exactly-once soak (thousands of schedules per engine, in one process and across processes) with its figures.
+// npm run test:faults: the exactly-once soak (thousands of schedules per PSA and engine, in one process and across
+// processes) with its figures per PSA and in total.
 import { PG_URL_ENV, startPostgres, type RunningPostgres } from '../helpers/postgres';
 import { checkProcessSchedules, startProcessWorld } from './multi-process';
 import { checkSchedules, describeFailure, replayFromEnvironment } from './property';
 import { SoakStats } from './schedule';
+import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
 import { startWorld, type Engine } from './world';
 
-/** Sizes: the issue's floor, overridable with FAULT_SOAK_SQLITE, FAULT_SOAK_POSTGRES, FAULT_SOAK_PROCESSES. */
+/**
+ * Sizes per PSA (so each engine's total is twice this with both PSAs), overridable with FAULT_SOAK_SQLITE,
+ * FAULT_SOAK_POSTGRES, FAULT_SOAK_PROCESSES; FAULT_PSA runs one PSA.
+ */
 const SIZES = {
-	sqlite: Number(process.env.FAULT_SOAK_SQLITE ?? 10_000),
-	postgres: Number(process.env.FAULT_SOAK_POSTGRES ?? 2_000),
-	processes: Number(process.env.FAULT_SOAK_PROCESSES ?? 50),
+	sqlite: Number(process.env.FAULT_SOAK_SQLITE ?? 6_000),
+	postgres: Number(process.env.FAULT_SOAK_POSTGRES ?? 1_200),
+	processes: Number(process.env.FAULT_SOAK_PROCESSES ?? 25),
 };
 /** Schedules per fast-check run: a failure shrinks within its batch, and progress shows between batches. */
 const BATCH = 1000;
@@ -25,8 +30,8 @@ function report(label: string, stats: SoakStats, seconds: number): void {
 	for (const violation of stats.violations.slice(0, 20)) console.log(`  ${violation}`);
 }
 
-async function inProcess(engine: Engine, total: number): Promise<SoakStats> {
-	const world = await startWorld(engine);
+async function inProcess(psa: PsaName, engine: Engine, total: number): Promise<SoakStats> {
+	const world = await startWorld(engine, TARGETS[psa]);
 	const stats = new SoakStats();
 	const started = performance.now();
 	try {
@@ -38,17 +43,17 @@ async function inProcess(engine: Engine, total: number): Promise<SoakStats> {
 				console.log(describeFailure(error));
 				break;
 			}
-			console.log(`  ${engine}: ${done + numRuns}/${total} schedules, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+			console.log(`  ${psa} ${engine}: ${done + numRuns}/${total} schedules, ${((performance.now() - started) / 1000).toFixed(0)} s`);
 		}
 	} finally {
 		await world.close();
 	}
-	report(`${engine}, workers in one process (virtual time)`, stats, (performance.now() - started) / 1000);
+	report(`${psa}, ${engine}, workers in one process (virtual time)`, stats, (performance.now() - started) / 1000);
 	return stats;
 }
 
-async function acrossProcesses(engine: Engine, total: number): Promise<SoakStats> {
-	const world = await startProcessWorld(engine);
+async function acrossProcesses(psa: PsaName, engine: Engine, total: number): Promise<SoakStats> {
+	const world = await startProcessWorld(engine, TARGETS[psa]);
 	const started = performance.now();
 	const stats = new SoakStats();
 	try {
@@ -58,7 +63,7 @@ async function acrossProcesses(engine: Engine, total: number): Promise<SoakStats
 	} finally {
 		await world.close();
 	}
-	report(`${engine}, one process per worker, SIGKILL (real time)`, stats, (performance.now() - started) / 1000);
+	report(`${psa}, ${engine}, one process per worker, SIGKILL (real time)`, stats, (performance.now() - started) / 1000);
 	return stats;
 }
 
@@ -72,16 +77,31 @@ async function main(): Promise<void> {
 	}
 	const started = performance.now();
 	const all = new SoakStats();
+	const psas = psasFromEnvironment();
+	const perPsa = new Map<PsaName, { stats: SoakStats; seconds: number }>(psas.map((psa) => [psa, { stats: new SoakStats(), seconds: 0 }]));
+	const timed = async (psa: PsaName, run: () => Promise<SoakStats[]>) => {
+		const began = performance.now();
+		const results = await run();
+		const entry = perPsa.get(psa)!;
+		entry.seconds += (performance.now() - began) / 1000;
+		for (const stats of results) {
+			entry.stats.merge(stats);
+			all.merge(stats);
+		}
+	};
 	try {
-		all.merge(await inProcess('sqlite', SIZES.sqlite));
-		all.merge(await inProcess('postgres', SIZES.postgres));
+		for (const psa of psas) {
+			await timed(psa, async () => [await inProcess(psa, 'sqlite', SIZES.sqlite)]);
+			await timed(psa, async () => [await inProcess(psa, 'postgres', SIZES.postgres)]);
+		}
 		// The two engines' process variants side by side: their time is mostly real-time waiting (settle windows).
-		const processes = await Promise.all([acrossProcesses('sqlite', SIZES.processes), acrossProcesses('postgres', SIZES.processes)]);
-		for (const stats of processes) all.merge(stats);
+		for (const psa of psas) await timed(psa, () => Promise.all([acrossProcesses(psa, 'sqlite', SIZES.processes), acrossProcesses(psa, 'postgres', SIZES.processes)]));
 	} finally {
 		await postgres?.stop();
 	}
-	console.log(`\nfault soak: ${all.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(0)} s, violations: ${all.violations.length}`);
+	console.log('');
+	for (const [psa, { stats, seconds }] of perPsa) report(`${psa}, all parts`, stats, seconds);
+	console.log(`\nfault soak: ${all.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(0)} s (${[...perPsa].map(([psa, { stats }]) => `${psa} ${stats.schedules}`).join(', ')}), violations: ${all.violations.length}`);
 	process.exitCode = all.violations.length ? 1 : 0;
 }
 

@@ -34,8 +34,13 @@ export class VirtualScheduler {
 
 	readonly now = (): number => this.time;
 
+	/**
+	 * Timers fire on whole milliseconds, as Date.now() and real timers count: a fractional wait (the request limiter
+	 * spaces sends by 1000 / rate ms) is rounded up, never down, so the clock never shows a time no real clock shows
+	 * (the PostgreSQL store keeps claim times in bigint columns).
+	 */
 	readonly setTimeout = (run: () => void, ms: number): void => {
-		this.timers.push({ at: this.time + Math.max(0, Number.isFinite(ms) ? ms : 0), seq: this.seq++, run });
+		this.timers.push({ at: this.time + Math.ceil(Math.max(0, Number.isFinite(ms) ? ms : 0)), seq: this.seq++, run });
 	};
 
 	readonly sleep = (ms: number): Promise<void> => new Promise((resolve) => this.setTimeout(resolve, ms));

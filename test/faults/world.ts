@@ -1,4 +1,4 @@
-// The fault suite's world: one sandbox and one store per worker slot on a shared virtual clock, and workers that can die.
+// The fault suite's world: one PSA sandbox and one store per worker slot on a shared virtual clock, and workers that can die.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import type { PsaServiceContext } from '../../lib/services';
 import { openStore, StoreError } from '../../lib/store';
 import type { PsaStore, StoreOptions } from '../../lib/store/types';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { type PsaTarget, type TargetSandbox } from './targets';
 import { VirtualScheduler } from './virtual-time';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -111,7 +111,8 @@ export class WorkerRun {
 
 export interface World {
 	engine: Engine;
-	sandbox: Sandbox;
+	target: PsaTarget;
+	sandbox: TargetSandbox;
 	scheduler: VirtualScheduler;
 	/** One store per worker slot: as many processes, each with its own connection to the same database. */
 	stores: PsaStore[];
@@ -122,10 +123,10 @@ export interface World {
 
 export const MAX_WORKERS = 4;
 
-export async function startWorld(engine: Engine): Promise<World> {
+export async function startWorld(engine: Engine, target: PsaTarget): Promise<World> {
 	const scheduler = new VirtualScheduler(Date.parse('2026-06-01T00:00:00Z'));
-	const sandbox = await startSandbox({ port: 0, recordResponses: false, clock: scheduler });
-	const folder = mkdtempSync(join(tmpdir(), `psa-faults-${engine}-`));
+	const sandbox = await target.start(scheduler);
+	const folder = mkdtempSync(join(tmpdir(), `psa-faults-${target.psa}-${engine}-`));
 	let database: TestDatabase | undefined;
 	let options: StoreOptions;
 	const keys = [generateFernetKey()];
@@ -142,14 +143,15 @@ export async function startWorld(engine: Engine): Promise<World> {
 
 	return {
 		engine,
+		target,
 		sandbox,
 		scheduler,
 		stores,
 		context(slot, run) {
 			const cache = new PsaCache();
 			const provider = createProvider(
-				'connectWisePsaApi',
-				{ ...sandbox.credentials, site: sandbox.site },
+				target.credentialType,
+				sandbox.credentials,
 				{
 					http: run.transport(http),
 					cache,

@@ -1,0 +1,220 @@
+// The PSAs the fault suite runs against: one small adapter per PSA (its sandbox on the suite's clock, its credential, its
+// fault routes, its records read for the invariants). Everything else in test/faults is the same for every PSA.
+import { startSandbox, type Fault as CwFault } from '../sandbox';
+import { startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
+
+export type PsaName = 'connectwise' | 'autotask';
+export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
+
+/** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup';
+/** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
+export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | 'thread-limit';
+
+export interface FaultPlan {
+	target: FaultTarget;
+	kind: FaultClass;
+	/** Late commit delay, or Retry-After, in ms. */
+	ms: number;
+	times: number;
+}
+
+/** The fault classes every PSA has; a target adds its own. late-commit twice: the class that needs the settle window. */
+export const COMMON_FAULT_CLASSES: readonly FaultClass[] = ['request-lost', 'response-lost', 'late-commit', 'late-commit', 'garbled', '429', '5xx'];
+
+/** The PSA's records, as the invariants read them. */
+export interface PsaRecords {
+	tickets: Array<{ id: number; reference: string | null }>;
+	notes: Array<{ id: number; ticketId: number; text: string }>;
+	/** Every status write the PSA applied, in order. */
+	statusChanges: Array<{ ticketId: number; fromClosed: boolean; toClosed: boolean; reopened: boolean }>;
+	/** Status writes to this ticket that the PSA applied but whose answer the client never saw (it may send them again). */
+	lostStatusAnswers(ticketId: number): number;
+}
+
+/** A running sandbox of one PSA, seen through what the suite needs. */
+export interface TargetSandbox {
+	readonly psa: PsaName;
+	readonly credentials: Record<string, unknown>;
+	/** Faults off, tickets, notes, status changes and the request log forgotten. */
+	reset(): void;
+	clearFaults(): void;
+	inject(plan: FaultPlan, respond: 'hold' | 'drop', maxRetryAfterMs: number): void;
+	readonly pendingLateCommits: number;
+	records(): PsaRecords;
+	/** The fault kind of every logged request that met one (injected, or the PSA's own limits). */
+	faultsMet(): string[];
+	/** The request log and the notes, one line each (FAULT_TRACE). */
+	traceLines(): string[];
+	stop(): Promise<void>;
+}
+
+export interface SuiteClock {
+	now(): number;
+	setTimeout(run: () => void, ms: number): void;
+}
+
+export interface PsaTarget {
+	readonly psa: PsaName;
+	readonly credentialType: 'connectWisePsaApi' | 'autotaskPsaApi';
+	/** Company and board (ConnectWise service board, Autotask queue) of the suite's tickets, seeded in the sandbox. */
+	readonly ticketFields: { companyId: number; boardId: number };
+	readonly faultClasses: readonly FaultClass[];
+	/** Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time. */
+	start(clock?: SuiteClock): Promise<TargetSandbox>;
+}
+
+type Route = { method: 'GET' | 'POST' | 'PATCH'; path: string | RegExp };
+
+/** One plan as a fault of either sandbox (their fault kinds share names; thread-limit only where the PSA has it). */
+function faultOf(plan: FaultPlan, route: Route, respond: 'hold' | 'drop', maxRetryAfterMs: number): CwFault | AtFault {
+	const where = { ...route, times: plan.times };
+	switch (plan.kind) {
+		case 'request-lost':
+			return { ...where, kind: 'drop' };
+		case 'response-lost':
+			return { ...where, kind: 'drop-after-commit' };
+		case 'garbled':
+			return { ...where, kind: 'garbled' };
+		case 'late-commit':
+			return { ...where, kind: 'late-commit', ms: plan.ms, respond };
+		case '429':
+			return { ...where, kind: 'status', status: 429, retryAfterSeconds: Math.round((plan.ms % maxRetryAfterMs) / 1000) };
+		case '5xx':
+			return { ...where, kind: 'status', status: plan.ms % 2 ? 503 : 500 };
+		case 'thread-limit':
+			return { ...where, kind: 'thread-limit' } as AtFault;
+	}
+}
+
+const CW_ROUTES: Record<FaultTarget, Route> = {
+	create: { method: 'POST', path: '/service/tickets' },
+	search: { method: 'GET', path: '/service/tickets' },
+	note: { method: 'POST', path: '/service/tickets/{parentId}/notes' },
+	'notes-list': { method: 'GET', path: '/service/tickets/{parentId}/notes' },
+	patch: { method: 'PATCH', path: '/service/tickets/{id}' },
+	'ticket-read': { method: 'GET', path: '/service/tickets/{id}' },
+	// The codebase lookup that finds the API location (cached an hour per process).
+	lookup: { method: 'GET', path: '/login/companyinfo/sandbox' },
+};
+
+export const connectWiseTarget: PsaTarget = {
+	psa: 'connectwise',
+	credentialType: 'connectWisePsaApi',
+	ticketFields: { companyId: 250, boardId: 1 },
+	faultClasses: COMMON_FAULT_CLASSES,
+	async start(clock) {
+		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
+		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
+		return {
+			psa: 'connectwise',
+			credentials: { ...sandbox.credentials, site: sandbox.site },
+			reset() {
+				sandbox.clearFaults();
+				sandbox.clearTickets();
+				sandbox.resetLog();
+			},
+			clearFaults: () => sandbox.clearFaults(),
+			inject: (plan, respond, maxRetryAfterMs) => sandbox.addFault(faultOf(plan, CW_ROUTES[plan.target], respond, maxRetryAfterMs) as CwFault),
+			get pendingLateCommits() {
+				return sandbox.pendingLateCommits;
+			},
+			records: () => ({
+				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: ticket.externalXRef ?? null })),
+				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text })),
+				statusChanges: sandbox.db.statusChanges.map((change) => ({
+					ticketId: change.ticketId,
+					fromClosed: closed(change.fromStatusId),
+					toClosed: closed(change.toStatusId),
+					reopened: change.reopened,
+				})),
+				lostStatusAnswers: (ticketId) =>
+					sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit')).length,
+			}),
+			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
+			traceLines: () => [
+				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
+				JSON.stringify(sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text }))),
+			],
+			stop: () => sandbox.stop(),
+		};
+	},
+};
+
+const AT_ROUTES: Record<FaultTarget, Route> = {
+	create: { method: 'POST', path: '/Tickets' },
+	search: { method: 'POST', path: '/Tickets/query' },
+	note: { method: 'POST', path: '/Tickets/{parentId}/Notes' },
+	'notes-list': { method: 'POST', path: '/TicketNotes/query' },
+	// Autotask refuses PATCH /Tickets/{id}: the id travels in the body.
+	patch: { method: 'PATCH', path: '/Tickets' },
+	'ticket-read': { method: 'GET', path: '/Tickets/{id}' },
+	// The picklist lookup (statuses, priorities, queues; note types) that a create, a note or a status change needs first.
+	lookup: { method: 'GET', path: /^\/(Tickets|TicketNotes)\/entityInformation\/fields$/i },
+};
+const AT_COMPLETE = 5;
+
+export const autotaskTarget: PsaTarget = {
+	psa: 'autotask',
+	credentialType: 'autotaskPsaApi',
+	// Acme Corporation, the Monitoring Alert queue.
+	ticketFields: { companyId: 175, boardId: 8 },
+	faultClasses: [...COMMON_FAULT_CLASSES, 'thread-limit'],
+	async start(clock) {
+		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
+		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
+		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}) });
+		return {
+			psa: 'autotask',
+			credentials: { ...sandbox.credentials },
+			reset() {
+				sandbox.clearFaults();
+				sandbox.clearTickets();
+				sandbox.resetLog();
+			},
+			clearFaults: () => sandbox.clearFaults(),
+			inject: (plan, respond, maxRetryAfterMs) => sandbox.addFault(faultOf(plan, AT_ROUTES[plan.target], respond, maxRetryAfterMs) as AtFault),
+			get pendingLateCommits() {
+				return sandbox.pendingLateCommits;
+			},
+			records: () => ({
+				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: typeof ticket.externalID === 'string' ? ticket.externalID : null })),
+				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description })),
+				statusChanges: sandbox.db.statusChanges.map((change) => ({
+					ticketId: change.ticketId,
+					fromClosed: change.fromStatus === AT_COMPLETE,
+					toClosed: change.toStatus === AT_COMPLETE,
+					reopened: change.reopened,
+				})),
+				lostStatusAnswers: (ticketId) =>
+					sandbox.requests.filter(
+						(entry) =>
+							entry.method === 'PATCH' &&
+							entry.template === '/Tickets' &&
+							Number((entry.body as { id?: unknown } | undefined)?.id) === ticketId &&
+							(entry.fault === 'drop-after-commit' || entry.fault === 'late-commit'),
+					).length,
+			}),
+			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
+			traceLines: () => [
+				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
+				JSON.stringify(sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description }))),
+			],
+			stop: () => sandbox.stop(),
+		};
+	},
+};
+
+export const TARGETS: Record<PsaName, PsaTarget> = { connectwise: connectWiseTarget, autotask: autotaskTarget };
+
+export function targetOf(psa: string): PsaTarget {
+	const target = TARGETS[psa as PsaName];
+	if (!target) throw new Error(`FAULT_PSA must be one of ${PSA_NAMES.join(', ')}, got '${psa}'`);
+	return target;
+}
+
+/** The PSAs to run: FAULT_PSA names one (to replay a failure), else all. */
+export function psasFromEnvironment(): PsaName[] {
+	const named = process.env.FAULT_PSA?.trim();
+	return named ? [targetOf(named).psa] : [...PSA_NAMES];
+}
