@@ -5,6 +5,7 @@ import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { createProvider } from '../../lib/providers/registry';
 import { linkKeyOf } from '../../lib/providers/link-key';
 import { ACTIVE_TECHNICIAN_ID, startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
+import { CONTRACT_DIR, contractRoutes, offContract } from '../sandbox/autotask/contract-routes';
 
 let sandbox: AutotaskSandbox;
 const http = createFetchTransport({ timeoutMs: 5000 });
@@ -14,6 +15,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	await sandbox?.stop();
+});
+/** Every request of this file, kept across the per-test log resets for the contract check at the end. */
+const seen: Array<{ method: string; path: string }> = [];
+afterEach(() => {
+	seen.push(...sandbox.requests.map((entry) => ({ method: entry.method, path: entry.path })));
 });
 beforeEach(() => {
 	sandbox.resetLog();
@@ -106,4 +112,17 @@ it('a ticket without a queue still offers the tenant-wide statuses (PSA Status c
 	const statuses = await psa.listStatuses(ticket.board.id);
 	expect(statuses.find((status) => status.closed)?.id).toBe(5);
 	expect((await psa.updateTicketStatus(ticket.id, 5)).closed).toBe(true);
+});
+
+describe('the adapter speaks the contract', () => {
+	const routes = contractRoutes();
+	if (!routes) {
+		console.warn(`Autotask contract check of the adapter's requests SKIPPED: ${CONTRACT_DIR} not found`);
+		it.skip(`SKIPPED: reference contract not found at ${CONTRACT_DIR}`, () => undefined);
+		return;
+	}
+	it("every request the adapter sent in this file uses a path and verb Autotask's API description lists", () => {
+		expect(seen.length).toBeGreaterThan(20);
+		expect(offContract(routes, seen)).toEqual([]);
+	});
 });

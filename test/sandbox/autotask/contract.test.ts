@@ -5,8 +5,8 @@ import { atClient, TICKET } from './client';
 import { ACTIVE_TECHNICIAN_ID, API_USER_ID } from './data';
 import type { FieldInfo } from './metadata';
 import { startAutotaskSandbox } from './server';
+import { CONTRACT_DIR, contractRoutes, offContract } from './contract-routes';
 
-const CONTRACT_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'autotask');
 const present = existsSync(join(CONTRACT_DIR, 'swagger-v1-2020-subset.json')) && existsSync(join(CONTRACT_DIR, 'fixtures'));
 const readJson = (file: string) => JSON.parse(readFileSync(join(CONTRACT_DIR, file), 'utf8'));
 
@@ -16,13 +16,6 @@ const DELIBERATE: Record<string, string> = {
 		'the captured tenant reports false for every Ticket field, yet those fields are subscribable through TicketWebhookFields; the sandbox marks the subscribable ones true',
 };
 
-/** Routes the sandbox serves that the 2020 swagger subset lacks, each backed by the README. */
-const EXTRA_ROUTES: Array<[string, RegExp, string]> = [
-	['POST', /^\/\w+\/query\/next$/i, 'README §4: nextPageUrl is {zone}V1.0/{Entity}/query/next?paging=...'],
-	['GET', /^\/\w+\/query\/next$/i, 'README §4: a GET query is followed with GET'],
-	['GET', /^\/atservicesrest\/v1\.0\/zoneinformation$/i, 'README §1: zone lookup path (the swagger names it /V1.0/ZoneInformation)'],
-];
-
 if (!present) {
 	console.warn(`Autotask contract check SKIPPED: ${CONTRACT_DIR} not found (the reference contract lives outside the repository).`);
 	describe('Autotask sandbox: contract check', () => {
@@ -30,17 +23,8 @@ if (!present) {
 	});
 } else {
 	describe('Autotask sandbox: contract check against ../shared/autotask/', () => {
-		const swagger = readJson('swagger-v1-2020-subset.json') as { paths: Record<string, Record<string, unknown>> };
 		const fixture = (entity: string) => (readJson(`fixtures/${entity}.entityInformation.fields.json`) as { fields: FieldInfo[] }).fields;
-		const contractRoutes: Array<{ method: string; regex: RegExp; path: string }> = [];
-		for (const [path, verbs] of Object.entries(swagger.paths)) {
-			// §9: TicketWebhooks* follow the CompanyWebhooks* template (absent from the 2020 swagger).
-			const variants = path.includes('CompanyWebhook') ? [path, path.replace('CompanyWebhook', 'TicketWebhook')] : [path];
-			for (const variant of variants) {
-				const pattern = variant.replace(/^\/V1\.0/i, '').replace(/\{\w+\}/g, '[^/]+');
-				for (const verb of Object.keys(verbs)) contractRoutes.push({ method: verb.toUpperCase(), regex: new RegExp(`^${pattern}$`, 'i'), path: variant });
-			}
-		}
+		const routes = contractRoutes() ?? [];
 
 		it('every request of a full client session uses a path and verb the contract lists', async () => {
 			const sandbox = await startAutotaskSandbox();
@@ -89,13 +73,7 @@ if (!present) {
 				await ok('GET', `/TicketWebhooks/${webhookId}`);
 				await ok('DELETE', `/TicketWebhooks/${webhookId}`);
 
-				const unlisted = sandbox.requests
-					.filter((entry) => {
-						const path = entry.path.replace(/^\/atservicesrest(?=\/versioninformation$)/i, '');
-						if (contractRoutes.some((route) => route.method === entry.method && route.regex.test(path))) return false;
-						return !EXTRA_ROUTES.some(([method, regex]) => method === entry.method && regex.test(entry.path));
-					})
-					.map((entry) => `${entry.method} ${entry.path}`);
+				const unlisted = offContract(routes, sandbox.requests);
 				expect(unlisted).toEqual([]);
 				expect(sandbox.requests.length).toBeGreaterThan(50);
 			} finally {
