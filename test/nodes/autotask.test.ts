@@ -133,3 +133,25 @@ describe('bad Autotask credentials are refused with a clear message, before any 
 		for (const secret of Object.values(override)) if (typeof secret === 'string' && secret.length > 6) expect(JSON.stringify(item.json)).not.toContain(secret);
 	});
 });
+
+it("30 alerts at once stay within Autotask's 3 threads per endpoint: no thread-limit refusal, every ticket once", async () => {
+	fx.sandbox.setLatency(40);
+	try {
+		const items = Array.from({ length: 30 }, (_, index) => ({ alert: `burst-${index}` }));
+		const before = fx.sandbox.threadLimitRefusals;
+		const run = await fx.engine.run(
+			chainWorkflow(
+				[node('Link', 'psaLink', { operation: 'link', source: 'burst', externalId: '={{ $json.alert }}', summary: '={{ "Burst " + $json.alert }}', company: { __rl: true, mode: 'id', value: '175' }, boardId: 8, additionalFields: {} })],
+				items,
+			),
+		);
+		expect(run.error).toBeUndefined();
+		expect(run.output('Link').map((item) => item.json.externalId)).toEqual(items.map((item) => item.alert));
+		expect(fx.sandbox.threadLimitRefusals - before).toBe(0);
+		expect(fx.sandbox.maxConcurrentSeen('Tickets')).toBeLessThanOrEqual(3);
+		expect(fx.sandbox.maxConcurrentSeen('Tickets')).toBeGreaterThanOrEqual(2);
+		for (const item of items) expect(fx.sandbox.db.tickets.filter((ticket) => ticket.externalID === `burst:${item.alert}`)).toHaveLength(1);
+	} finally {
+		fx.sandbox.setLatency(0);
+	}
+});

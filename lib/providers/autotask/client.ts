@@ -2,6 +2,7 @@
 import { PsaCache } from '../../cache';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
+import { limiterFor, type LimiterLimits } from '../limiter';
 import { RequestSender, RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
 import { isObject, neverSent } from '../values';
@@ -35,6 +36,20 @@ export interface AutotaskRequest {
 	/** A create: sent again only after a refusal (nothing done), never after an unknown outcome. */
 	create?: boolean;
 	noRetry?: boolean;
+}
+
+/**
+ * Autotask's published limits: 3 requests in flight per integration and entity endpoint (since 2023.1), 10,000 requests
+ * an hour per tenant. The limiter holds every request of the connection to them (per process; see docs/scaling.md for
+ * several workers).
+ */
+export const AUTOTASK_REQUEST_LIMITS: LimiterLimits = { concurrencyPerEndpoint: 3, hourlyBudget: 10_000 };
+
+/** The entity endpoint a path counts against for the thread limit: /Tickets/7/Notes is TicketNotes, /Tickets/query Tickets. */
+export function entityEndpoint(path: string): string {
+	const child = /^\/(\w+?)s?\/\d+\/(\w+)/.exec(path);
+	if (child) return `${child[1]}${child[2]}`;
+	return /^\/(\w+)/.exec(path)?.[1] ?? path;
 }
 
 /** Records per query page: Autotask's maximum. */
@@ -85,7 +100,9 @@ export class AutotaskClient {
 	private zoneValue?: AutotaskZone;
 
 	constructor(readonly config: AutotaskClientConfig) {
-		this.sender = new RequestSender(config.http, config.retry, config, AUTOTASK_CLASSIFIER);
+		// One limiter per connection, shared by every provider, node and trigger of this process.
+		const limiter = limiterFor(config.connectionId, AUTOTASK_REQUEST_LIMITS, { now: config.now, sleep: config.sleep });
+		this.sender = new RequestSender(config.http, config.retry, config, AUTOTASK_CLASSIFIER, { limiter });
 		this.secrets = [config.secret, config.integrationCode].filter((secret) => secret.length >= 4);
 	}
 
@@ -105,7 +122,7 @@ export class AutotaskClient {
 		const label = 'GET /zoneInformation';
 		const url = `${lookup.origin}/atservicesrest/v1.0/zoneInformation?user=${encodeURIComponent(this.config.username)}`;
 		// Public and unauthenticated: nothing secret goes to the lookup host.
-		const { response, attempts } = await this.send({ method: 'GET', url, headers: { Accept: 'application/json' }, anonymous: true }, label, { idempotent: true });
+		const { response, attempts } = await this.send({ method: 'GET', url, headers: { Accept: 'application/json' }, anonymous: true, endpoint: 'zoneInformation' }, label, { idempotent: true });
 		if (response.status !== 200 || !isObject(response.body) || typeof response.body.url !== 'string') {
 			if (response.status === 500 || response.status === 404) {
 				throw new PsaError('authentication', `Autotask does not know the API user '${this.config.username}' (zone lookup answered ${response.status})`, {
@@ -130,7 +147,7 @@ export class AutotaskClient {
 	async versions(): Promise<string[]> {
 		const zone = await this.zone();
 		const label = 'GET /versioninformation';
-		const { response, attempts } = await this.send({ method: 'GET', url: `${zone.url}versioninformation`, headers: { Accept: 'application/json' }, anonymous: true }, label, {
+		const { response, attempts } = await this.send({ method: 'GET', url: `${zone.url}versioninformation`, headers: { Accept: 'application/json' }, anonymous: true, endpoint: 'versioninformation' }, label, {
 			idempotent: true,
 		});
 		if (response.status !== 200) throw this.mapError(response, label, 'GET', attempts);
@@ -151,7 +168,7 @@ export class AutotaskClient {
 		}
 		const headers: Record<string, string> = { Accept: 'application/json', ...this.authHeaders() };
 		if (request.impersonate !== undefined) headers.ImpersonationResourceId = String(request.impersonate);
-		const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body }, label, {
+		const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body, endpoint: entityEndpoint(request.path) }, label, {
 			idempotent: !request.create,
 			noRetry: request.noRetry,
 		});

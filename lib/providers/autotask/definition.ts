@@ -2,6 +2,7 @@
 import type { PsaProviderDefinition } from '../definition';
 import { PsaError } from '../errors';
 import { DEFAULT_RETRY_POLICY } from '../request';
+import { AUTOTASK_REQUEST_LIMITS } from './client';
 import { AutotaskProvider, EXTERNAL_ID_MAX } from './index';
 import { AUTOTASK_API_VERSION, type AutotaskSettings, autotaskConnectionId } from './zone';
 
@@ -49,7 +50,7 @@ export const autotaskDefinition: PsaProviderDefinition = {
 	displayName: 'Autotask',
 	externalReference: { field: 'externalID', maxLength: EXTERNAL_ID_MAX },
 	// Autotask allows 3 concurrent requests per integration and entity endpoint, and 10,000 requests an hour per tenant.
-	limits: { concurrency: 3, retry: DEFAULT_RETRY_POLICY },
+	limits: { ...AUTOTASK_REQUEST_LIMITS, retry: DEFAULT_RETRY_POLICY },
 	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	settingsOf(credentials, transportAuthenticates) {
 		if (transportAuthenticates) checkKeyFields(credentials);
