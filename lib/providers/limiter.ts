@@ -51,7 +51,7 @@ export const LIMITER_TUNING = {
 	/** ... when at least this many were accepted (fewer say nothing about a per-second limit). */
 	rateLearnMinAnswers: 10,
 	/** A learned rate grows by this share per second without a throttle (probing for a raised limit) ... */
-	rateProbePerSecond: 0.002,
+	rateProbePerSecond: 0.001,
 	/** ... and is forgotten after this long without a throttle. */
 	rateMemoryMs: 10 * 60 * 1000,
 	/** Longest single sleep of a deadline's wake-up: one nobody needs any more keeps a process alive at most this long. */
@@ -230,6 +230,7 @@ export class RequestLimiter {
 		if (outcome === 'throttled') this.onThrottle(slot, now, retryAfterMs);
 		else {
 			this.answers.push(now);
+			if (this.answers.length > 4096) this.acceptedLastSecond(now);
 			if (outcome === 'ok') this.onAnswer(slot, now);
 		}
 		this.pump();
