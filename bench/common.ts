@@ -22,6 +22,8 @@ export interface TargetResult {
 	met: boolean;
 	/** Why it was missed, or what qualifies the result. */
 	note?: string;
+	/** Not measurable yet (a place kept for a later row): shown as "pending", not as missed. */
+	pending?: boolean;
 }
 
 export function table(headers: string[], rows: Array<Array<string | number>>): string {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PsaCache } from '../lib/cache';
 import { createFetchTransport } from '../lib/providers/fetch-transport';
 import type { HttpTransport } from '../lib/providers/http';
+import { RequestLimiter } from '../lib/providers/limiter';
 import { createProvider } from '../lib/providers/registry';
 import type { PsaServiceContext } from '../lib/services/context';
 import { link } from '../lib/services/link';
@@ -141,6 +142,15 @@ async function measureLibrary(count: number): Promise<LibraryResult[]> {
 	return results;
 }
 
+/** What the connection limiter costs per request (acquire + release, uncongested), in microseconds. */
+async function limiterCost(): Promise<number> {
+	const limiter = new RequestLimiter();
+	const rounds = 100_000;
+	const start = process.hrtime.bigint();
+	for (let i = 0; i < rounds; i++) (await limiter.acquire({ endpoint: '/service/tickets' })).release();
+	return Number(process.hrtime.bigint() - start) / 1e3 / rounds;
+}
+
 export interface OverheadResult {
 	pass: string;
 	items: number;
@@ -202,13 +212,13 @@ export async function run(): Promise<Section> {
 		ms(result.replayMs / result.items, 3),
 		ms(overhead(result), 3),
 	]);
-	const worst = Math.max(...library.map(libraryOverhead));
+	const limiterUs = await limiterCost();
 	const worstTotal = Math.max(...results.map(overhead));
 	const targets: TargetResult[] = [
 		{
-			target: 'Package overhead <= 1 ms per item (Link + Note + Status, 0 ms latency; lib/ without n8n)',
-			measured: library.map((result) => `${result.pass}: ${fixed(libraryOverhead(result), 3)} ms (store ${fixed(storePerItem(result), 3)} ms)`).join('; '),
-			met: worst <= 1,
+			target: 'Package overhead per item (no n8n; Link + Note + Status, 0 ms latency): <= 1 ms for new alerts, <= 0.5 ms for known ones',
+			measured: `${library.map((result) => `${result.pass}: ${fixed(libraryOverhead(result), 3)} ms (store ${fixed(storePerItem(result), 3)} ms)`).join('; ')}; the connection limiter: ${fixed(limiterUs, 2)} us per request`,
+			met: libraryOverhead(library[0]) <= 1 && libraryOverhead(library[1]) <= 0.5,
 		},
 		{
 			target: 'Overhead <= 1 ms per item through n8n\'s engine (n8n + package; stricter reading of the target)',
@@ -221,7 +231,7 @@ export async function run(): Promise<Section> {
 		'',
 		table(['pass', 'items', 'requests', 'wall time', 'replay (sandbox + HTTP)', 'wall / item', 'replay / item', 'overhead / item'], rows),
 		'',
-		'The package alone: the same alerts through lib/ (link, addNote, setStatus) over the fetch transport, no n8n. Overhead = wall time − time inside the HTTP transport (sandbox + fetch); the store time is summed over every repository call.',
+		'The package alone: the same alerts through lib/ (link, addNote, setStatus) over the fetch transport, no n8n. Overhead = wall time − time inside the HTTP transport (sandbox + fetch); the store time is summed over every repository call. The connection limiter (every request acquires and releases a slot) is part of "the rest"; measured alone it costs ' + `${fixed(limiterUs, 2)} us per request (acquire + release, uncongested).`,
 		'',
 		table(['pass', 'items', 'requests', 'wall / item', 'HTTP / item', 'package overhead / item', 'of which store', 'of which the rest (services, provider, cache)'], libraryRows),
 		'',

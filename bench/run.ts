@@ -33,7 +33,7 @@ async function main(): Promise<void> {
 		const seconds = (Date.now() - start) / 1000;
 		sections.push({ ...section, seconds });
 		console.log(`\n## ${section.title}\n\n${section.markdown}\n`);
-		console.log(table(['target', 'measured', 'met'], section.targets.map((target) => [target.target, target.measured, target.met ? 'met' : 'MISSED'])));
+		console.log(table(['target', 'measured', 'met'], section.targets.map((target) => [target.target, target.measured, target.pending ? 'pending' : target.met ? 'met' : 'MISSED'])));
 	}
 	const totalSeconds = (Date.now() - started.getTime()) / 1000;
 	const loadAfter = loadavg();
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
 	const targets = sections.flatMap((section) => section.targets);
 	const summary = table(
 		['target', 'measured', 'result'],
-		targets.map((target) => [target.target, target.measured, target.met ? 'met' : '**missed**']),
+		targets.map((target) => [target.target, target.measured, target.pending ? 'pending' : target.met ? 'met' : '**missed**']),
 	);
 	const notes = targets.filter((target) => target.note).map((target) => `- ${target.target}: ${target.note}`);
 	const document = [
