@@ -8,6 +8,7 @@ import * as m005 from './005_status_map';
 import * as m006 from './006_audit_events';
 import * as m007 from './007_note_receipt_owner';
 import * as m008 from './008_link_lifecycle';
+import * as m009 from './009_request_limits';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'006_audit_events': m006,
 	'007_note_receipt_owner': m007,
 	'008_link_lifecycle': m008,
+	'009_request_limits': m009,
 });

@@ -2,6 +2,7 @@
 import type { PsaCache } from '../cache';
 import type { HttpTransport } from './http';
 import type { RetryPolicy } from './request';
+import type { SharedRequestLimits } from './shared-limits';
 import type { PsaProvider } from './types';
 
 /** What a provider is built with: the transport (n8n's or fetch), the shared cache, and the clocks tests replace. */
@@ -18,6 +19,11 @@ export interface ProviderDeps {
 	transportAuthenticates?: boolean;
 	/** Records per list page; smaller pages let tests and benchmarks cross page boundaries. */
 	pageSize?: number;
+	/**
+	 * Where limits the PSA counts per integration (not per process) are shared by every worker: the PostgreSQL state
+	 * store in queue mode. Absent: each process keeps to the limits alone.
+	 */
+	sharedLimits?: SharedRequestLimits;
 	/** Overrides the settle window (see PsaProvider.outcomeSettleMs), for a PSA or a test with other limits. */
 	outcomeSettleMs?: number;
 }

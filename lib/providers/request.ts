@@ -1,7 +1,7 @@
 // The provider-neutral request layer: the one place that decides whether and when a request is sent again (backoff, Retry-After, the retry budget) and when it may go at all (the connection's limiter).
 import { PsaError } from './errors';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http';
-import { isLimiterRefusal, type LimiterRefusal, type Permit, type RequestLimiter } from './limiter';
+import { isLimiterRefusal, type AcquireOptions, type LimiterRefusal, type Permit } from './limiter';
 
 export interface RetryPolicy {
 	/** Attempts in total, the first included. */
@@ -63,7 +63,12 @@ export interface SenderOptions {
 	 * The connection's limiter (limiterFor in limiter.ts): every attempt waits for a slot before it is sent, and a
 	 * throttled answer or Retry-After slows or pauses the whole connection. Without one, requests go at once.
 	 */
-	limiter?: RequestLimiter;
+	limiter?: SendLimiter;
+}
+
+/** The limiter as the request layer uses it: the connection's RequestLimiter, or one wrapped with limits shared by workers. */
+export interface SendLimiter {
+	acquire(options?: AcquireOptions): Promise<Permit>;
 }
 
 export interface SendOutcome {
@@ -72,7 +77,7 @@ export interface SendOutcome {
 }
 
 export class RequestSender {
-	private readonly limiter?: RequestLimiter;
+	private readonly limiter?: SendLimiter;
 
 	constructor(
 		private readonly http: HttpTransport,

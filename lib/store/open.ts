@@ -17,6 +17,7 @@ import {
 	createMemberMapRepository,
 	createNoteReceiptRepository,
 	createStatusMapRepository,
+	createRequestLimitsRepository,
 	damagedAuditRow,
 	damagedMemberRow,
 	type RepositoryContext,
@@ -528,6 +529,7 @@ async function assemble(
 		memberMap: createMemberMapRepository(context),
 		statusMap: createStatusMapRepository(context),
 		audit: createAuditRepository(context),
+		requestLimits: createRequestLimitsRepository(context),
 		async resealAll() {
 			return resealAll(db, keyring, clock);
 		},

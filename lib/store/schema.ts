@@ -72,6 +72,19 @@ export interface StatusMapTable {
 	updated_at: Int8;
 }
 
+export interface RequestSlotsTable {
+	slot_key: string;
+	slot: number;
+	holder: string | null;
+	lease_until: Int8;
+}
+
+export interface RequestCountsTable {
+	budget_key: string;
+	minute: Int8;
+	requests: number;
+}
+
 export interface AuditEventsTable {
 	id: Generated<number | string>;
 	connection_id: string;
@@ -88,4 +101,6 @@ export interface StoreDatabase {
 	psa_member_map: MemberMapTable;
 	psa_status_map: StatusMapTable;
 	psa_audit_events: AuditEventsTable;
+	psa_request_slots: RequestSlotsTable;
+	psa_request_counts: RequestCountsTable;
 }

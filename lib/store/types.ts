@@ -233,6 +233,21 @@ export interface AuditRepository {
 	prune(connectionId: string, actionPrefix: string, beforeMs: number): Promise<number>;
 }
 
+/**
+ * Request limits shared by every process using the store (n8n's queue-mode workers): slots of a concurrency limit,
+ * leased so a killed worker's slot frees itself, and a per-minute request count for a rolling budget.
+ */
+export interface RequestLimitsRepository {
+	/** Takes a free slot of `capacity` under `slotKey` for `leaseMs` (store clock); the slot number, or undefined when all are held. */
+	tryAcquire(slotKey: string, capacity: number, holder: string, leaseMs: number): Promise<number | undefined>;
+	/** Gives the slot back (only when `holder` still holds it). */
+	release(slotKey: string, slot: number, holder: string): Promise<void>;
+	/** Adds `count` requests to the current minute of `budgetKey`. */
+	addRequests(budgetKey: string, count: number): Promise<void>;
+	/** Requests counted under `budgetKey` in the last `windowMs` (whole minutes), and the store clock's now. */
+	requestsSince(budgetKey: string, windowMs: number): Promise<{ requests: number; now: number }>;
+}
+
 export interface PsaStore {
 	readonly engine: 'sqlite' | 'postgres';
 	readonly connections: ConnectionRepository;
@@ -241,6 +256,7 @@ export interface PsaStore {
 	readonly memberMap: MemberMapRepository;
 	readonly statusMap: StatusMapRepository;
 	readonly audit: AuditRepository;
+	readonly requestLimits: RequestLimitsRepository;
 	/** Where the data lives, for messages (a file path, or database/schema/host; never a password). */
 	readonly location: string;
 	/** The migrations this open applied (empty when the store was already current, or another process applied them). */

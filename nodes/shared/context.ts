@@ -5,6 +5,8 @@ import { PsaCache } from '../../lib/cache';
 import { createProvider, defaultProvider, isProviderCredentialType } from '../../lib/providers/registry';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { HttpTransport } from '../../lib/providers/http';
+import type { SharedRequestLimits } from '../../lib/providers/shared-limits';
+import { storeRequestLimits } from '../../lib/services/shared-limits';
 import type { PsaServiceContext } from '../../lib/services/context';
 import { openStore, StoreError } from '../../lib/store';
 import type { PsaStore, StoreOptions } from '../../lib/store/types';
@@ -26,14 +28,36 @@ export function psaCredentialTypeOf(fns: NodeFunctions): string {
 }
 
 /** A provider from a credential's fields; `transportAuthenticates` when n8n applies the credential to each request. */
-export function buildProvider(credentialType: string, credentials: ICredentialDataDecryptedObject, http: HttpTransport, transportAuthenticates: boolean): PsaProvider {
-	return createProvider(credentialType, credentials, { http, cache: sharedCache }, transportAuthenticates);
+export function buildProvider(
+	credentialType: string,
+	credentials: ICredentialDataDecryptedObject,
+	http: HttpTransport,
+	transportAuthenticates: boolean,
+	sharedLimits?: SharedRequestLimits,
+): PsaProvider {
+	return createProvider(credentialType, credentials, { http, cache: sharedCache, ...(sharedLimits ? { sharedLimits } : {}) }, transportAuthenticates);
 }
 
-export async function providerFor(fns: NodeFunctions): Promise<PsaProvider> {
+export async function providerFor(fns: NodeFunctions, store?: PsaStore): Promise<PsaProvider> {
 	const credentialType = psaCredentialTypeOf(fns);
 	const credentials = await fns.getCredentials(credentialType);
-	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType), true);
+	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType), true, store ? sharedLimitsOf(store) : undefined);
+}
+
+const sharedLimits = new WeakMap<PsaStore, SharedRequestLimits>();
+
+/**
+ * Limits a PSA counts per integration are shared through a PostgreSQL store: queue mode's workers all use one (the
+ * embedded SQLite file serves one process, whose own limiter already holds them).
+ */
+function sharedLimitsOf(store: PsaStore): SharedRequestLimits | undefined {
+	if (store.engine !== 'postgres') return undefined;
+	let limits = sharedLimits.get(store);
+	if (!limits) {
+		limits = storeRequestLimits(store.requestLimits);
+		sharedLimits.set(store, limits);
+	}
+	return limits;
 }
 
 function keysOf(credentials: ICredentialDataDecryptedObject): string[] {
@@ -112,6 +136,6 @@ export async function storeOfNode(fns: IExecuteFunctions | IWebhookFunctions): P
 }
 
 export async function serviceContextOf(fns: IExecuteFunctions): Promise<PsaServiceContext> {
-	const [provider, store] = await Promise.all([providerFor(fns), storeOfNode(fns)]);
-	return { provider, store, cache: sharedCache, now: Date.now };
+	const store = await storeOfNode(fns);
+	return { provider: await providerFor(fns, store), store, cache: sharedCache, now: Date.now };
 }

@@ -73,6 +73,8 @@ describe('state store on PostgreSQL: schema and settings', () => {
 			'psa_migration_lock',
 			'psa_migrations',
 			'psa_note_receipts',
+			'psa_request_counts',
+			'psa_request_slots',
 			'psa_status_map',
 			'psa_store_meta',
 			'psa_ticket_links',

@@ -3,6 +3,7 @@ import { PsaCache } from '../../cache';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
 import { limiterFor, type LimiterLimits } from '../limiter';
+import { withSharedLimits, type SharedRequestLimits } from '../shared-limits';
 import { RequestSender, RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
 import { isObject, neverSent } from '../values';
@@ -24,7 +25,11 @@ export interface AutotaskClientConfig {
 	sleep: (ms: number) => Promise<void>;
 	now: () => number;
 	random: () => number;
+	sharedLimits?: SharedRequestLimits;
 }
+
+/** A shared slot outlives its request's timeout by this much before another worker may take it. */
+const SLOT_LEASE_MARGIN_MS = 5000;
 
 export interface AutotaskRequest {
 	method: HttpRequest['method'];
@@ -101,7 +106,19 @@ export class AutotaskClient {
 
 	constructor(readonly config: AutotaskClientConfig) {
 		// One limiter per connection, shared by every provider, node and trigger of this process.
-		const limiter = limiterFor(config.connectionId, AUTOTASK_REQUEST_LIMITS, { now: config.now, sleep: config.sleep });
+		const clock = { now: config.now, sleep: config.sleep };
+		const local = limiterFor(config.connectionId, AUTOTASK_REQUEST_LIMITS, clock);
+		// Autotask counts threads and the hourly budget per integration: with a shared place, every worker keeps to them together.
+		const limiter = config.sharedLimits
+			? withSharedLimits(local, {
+					shared: config.sharedLimits,
+					key: config.connectionId,
+					perEndpoint: AUTOTASK_REQUEST_LIMITS.concurrencyPerEndpoint,
+					hourly: AUTOTASK_REQUEST_LIMITS.hourlyBudget,
+					leaseMs: config.retry.requestTimeoutMs + SLOT_LEASE_MARGIN_MS,
+					clock,
+				})
+			: local;
 		this.sender = new RequestSender(config.http, config.retry, config, AUTOTASK_CLASSIFIER, { limiter });
 		this.secrets = [config.secret, config.integrationCode].filter((secret) => secret.length >= 4);
 	}

@@ -98,6 +98,7 @@ export class AutotaskProvider implements PsaProvider {
 			sleep: deps.sleep ?? defaultSleep,
 			now: deps.now ?? Date.now,
 			random: deps.random ?? Math.random,
+			...(deps.sharedLimits ? { sharedLimits: deps.sharedLimits } : {}),
 		});
 		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, limit, ...filter) => this.query(path, filter, limit));
 	}

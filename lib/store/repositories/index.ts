@@ -4,5 +4,6 @@ export { createLinkRepository } from './links';
 export { createNoteReceiptRepository } from './note-receipts';
 export { createMemberMapRepository, damagedMemberRow } from './member-map';
 export { createStatusMapRepository } from './status-map';
+export { createRequestLimitsRepository } from './request-limits';
 export { createConnectionRepository } from './connections';
 export { createAuditRepository, damagedAuditRow } from './audit';

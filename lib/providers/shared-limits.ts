@@ -1,0 +1,77 @@
+// Limits a PSA counts per integration, not per process (Autotask's threads per endpoint, its hourly budget), held across every worker that shares them.
+import { LimiterRefusal, type AcquireOptions, type LimiterClock, type Permit, type RequestLimiter } from './limiter';
+import type { RequestBudget } from './limiter-budget';
+import type { SendLimiter } from './request';
+
+/** A slot held across processes; give it back once the answer is in (a killed worker's slot frees itself when its lease ends). */
+export interface SharedSlot {
+	release(): void;
+}
+
+/**
+ * What every worker of a deployment shares (the PostgreSQL state store in queue mode, see lib/services/shared-limits.ts).
+ * Each call may fail when the shared place is unreachable; the caller then keeps to its own process's limits.
+ */
+export interface SharedRequestLimits {
+	/** One of `capacity` slots named `key`, held at most `leaseMs`; undefined when none was free by `deadline` (the limiter's clock). */
+	acquire(key: string, capacity: number, deadline: number, leaseMs: number): Promise<SharedSlot | undefined>;
+	/** A rolling budget of `limit` requests per `windowMs` counted by every worker together. */
+	budget(key: string, limit: number, windowMs: number): RequestBudget;
+}
+
+export interface SharedLimitsPlan {
+	shared: SharedRequestLimits;
+	/** Names the integration (connection id): slots and budgets are per integration and endpoint. */
+	key: string;
+	/** Requests in flight per endpoint across every worker (Autotask: 3). */
+	perEndpoint?: number;
+	/** Requests per rolling hour across every worker (Autotask: 10,000 per tenant). */
+	hourly?: number;
+	/** How long a slot is held at most: longer than any request may take. */
+	leaseMs: number;
+	clock: LimiterClock;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** Wraps the connection's limiter so each permit also holds a shared slot of its endpoint and counts against the shared budget. */
+export function withSharedLimits(local: RequestLimiter, plan: SharedLimitsPlan): SendLimiter {
+	const budget = plan.hourly ? plan.shared.budget(`${plan.key}|hour`, plan.hourly, HOUR_MS) : undefined;
+	return {
+		async acquire(options: AcquireOptions = {}): Promise<Permit> {
+			const deadline = options.deadline ?? Infinity;
+			const asked = plan.clock.now();
+			if (budget) {
+				const allowedAt = budget.nextAllowedAt(asked);
+				if (allowedAt > deadline) throw new LimiterRefusal('budget', `the hourly request budget shared by every worker is spent until ${new Date(allowedAt).toISOString()}`, 0, allowedAt);
+				if (allowedAt > asked) await plan.clock.sleep(allowedAt - asked);
+			}
+			const permit = await local.acquire(options);
+			let slot: SharedSlot | undefined;
+			if (plan.perEndpoint) {
+				try {
+					slot = await plan.shared.acquire(`${plan.key}|${options.endpoint ?? ''}`, plan.perEndpoint, deadline, plan.leaseMs);
+				} catch {
+					// The shared place is unreachable: this process's own limits still hold, and a PSA refusal is retried.
+					slot = { release: () => undefined };
+				}
+				if (!slot) {
+					permit.release(false);
+					throw new LimiterRefusal('deadline', `every worker's ${plan.perEndpoint} slots for ${options.endpoint ?? 'the endpoint'} stayed busy`, plan.clock.now() - asked);
+				}
+			}
+			budget?.record(plan.clock.now());
+			const held = slot;
+			return {
+				release(sample?: boolean) {
+					held?.release();
+					permit.release(sample);
+				},
+				throttled(retryAfterMs?: number) {
+					held?.release();
+					permit.throttled(retryAfterMs);
+				},
+			};
+		},
+	};
+}
