@@ -1,4 +1,5 @@
 // PSA Link through n8n's engine against the sandbox: find-or-create request counts, lost responses, every operation.
+import { resetLimiters } from '../../lib/providers/limiter';
 import { startEngineFixture, chainWorkflow, psaRequests, type EngineFixture } from '../engine/setup';
 import type { RequestLogEntry } from '../sandbox';
 
@@ -174,12 +175,15 @@ describe('PSA Link > items', () => {
 		expect(maxInFlight).toBeGreaterThanOrEqual(2);
 	});
 
-	it('runs at most 4 items at once by default', async () => {
+	it('by default (Automatic) runs items in parallel as the connection\'s limiter allows, keeping their order', async () => {
+		// A connection the limiter knows nothing of (earlier tests here taught it their 429s and latencies).
+		resetLimiters();
 		const ids = Array.from({ length: 9 }, (_, i) => `default-batch-${i}`);
 		const { run, maxInFlight } = await maxCreatesInFlight(ids, undefined);
 		expect(run.error).toBeUndefined();
 		expect(run.output('PSA Link').map((item) => item.json.externalId)).toEqual(ids);
-		expect(maxInFlight).toBeLessThanOrEqual(4);
+		expect(run.output('PSA Link').map((item) => item.pairedItem)).toEqual(ids.map((_, item) => ({ item })));
+		expect(maxInFlight).toBeLessThanOrEqual(ids.length);
 		expect(maxInFlight).toBeGreaterThanOrEqual(2);
 	});
 
