@@ -83,7 +83,7 @@ function timedStore(store: PsaStore, spent: Map<string, number>): PsaStore {
 	} as PsaStore;
 }
 
-interface LibraryResult {
+export interface LibraryResult {
 	pass: string;
 	items: number;
 	requests: number;
@@ -93,7 +93,7 @@ interface LibraryResult {
 }
 
 /** The same work through lib/ only (services over a fetch transport): the package's own cost without n8n around it. */
-async function measureLibrary(count: number): Promise<LibraryResult[]> {
+export async function measureLibrary(count: number): Promise<LibraryResult[]> {
 	const sandbox = await startSandbox({ port: 0, recordResponses: false });
 	const folder = mkdtempSync(join(tmpdir(), 'psa-bench-lib-'));
 	const rawStore = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite') });
