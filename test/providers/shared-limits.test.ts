@@ -56,7 +56,7 @@ async function burst(label: string, shared: boolean): Promise<{ refusals: number
 	return {
 		refusals: sandbox.threadLimitRefusals - before,
 		maxInFlight: sandbox.maxConcurrentSeen('Tickets'),
-		tickets: sandbox.db.tickets.filter((ticket) => ticket.externalID?.startsWith(`${label}:`)).length,
+		tickets: sandbox.db.tickets.filter((ticket) => String(ticket.externalID ?? "").startsWith(`${label}:`)).length,
 	};
 }
 
