@@ -1,7 +1,9 @@
-// Scenario 2: under the sandbox's rate limit at 50 ms latency: Automatic (the connection's limiter) against fixed Concurrency 4 and 16: throughput and 429s.
+// Scenario 2: under the sandbox's rate limit at 50 ms latency: Automatic (the connection's limiter) against fixed Concurrency 4 and 16: throughput and 429s; and against the Autotask sandbox's thread limit (3 in flight per endpoint).
 import './preload';
 import type { IRun } from 'n8n-workflow';
-import { closeBench, startBench } from './engine';
+import { generateFernetKey } from '../lib/crypto/fernet';
+import { startPostgres, type RunningPostgres } from '../test/helpers/postgres';
+import { BENCH_PG_STORE_CREDENTIAL, closeBench, startAutotaskBench, startBench, type AutotaskBenchFixture } from './engine';
 import { alerts, naiveWorkflow, packageWorkflow } from './workflows';
 import { SMALL, fixed, log, ms, requestCounts, scaled, table, timed, runAlone, type Section, type TargetResult } from './common';
 
@@ -63,6 +65,117 @@ async function measureNaive(count: number): Promise<{ wallMs: number; served429:
 	}
 }
 
+/** Autotask's published limit: requests in flight per integration and entity endpoint; the sandbox enforces it. */
+export const AUTOTASK_THREADS = 3;
+
+interface AutotaskNodeTime {
+	node: string;
+	wallMs: number;
+	/** Requests the sandbox logged while the node ran, per entity endpoint (thread-limit bucket). */
+	byEndpoint: Record<string, number>;
+	idealMs: number;
+	/** From the node's start to its first request reaching the sandbox. */
+	headMs: number;
+	/**
+	 * Steady state: the mean time between request arrivals on the busiest endpoint times 3, i.e. how long each of the
+	 * 3 slots takes per request (the latency plus what the request costs beyond it, both ends and the slot hand-over).
+	 */
+	cycleMs: number;
+	/** From the last request's arrival plus the latency to the node's end. */
+	tailMs: number;
+}
+
+interface AutotaskResult {
+	store: 'sqlite' | 'postgres';
+	items: number;
+	wallMs: number;
+	requests: number;
+	byEndpoint: Record<string, number>;
+	refusals: number;
+	maxInFlight: Record<string, number>;
+	itemErrors: number;
+	runError?: string;
+	idealMs: number;
+	/** If the endpoints' requests overlapped (they do not within one execution: n8n runs one node after the other). */
+	overlappedIdealMs: number;
+	nodes: AutotaskNodeTime[];
+}
+
+/**
+ * The ideal time at 3 requests in flight per endpoint: n8n runs the nodes one after another (each takes all items
+ * before the next starts), so the ideal is the sum over the nodes of, per node, its busiest endpoint's requests in
+ * rounds of 3, each round one latency: sum(max over endpoints of ceil(requests / 3)) x latency.
+ */
+export function autotaskIdealMs(byEndpoint: Record<string, number>, latencyMs: number, threads = AUTOTASK_THREADS): number {
+	return Math.max(0, ...Object.values(byEndpoint).map((count) => Math.ceil(count / threads))) * latencyMs;
+}
+
+/**
+ * New alerts through PSA Link -> PSA Note -> PSA Status (Automatic) against the Autotask sandbox's thread limit
+ * (answered as 500, the harder form): the requests per endpoint, refusals and the most in flight, against the ideal.
+ */
+async function measureAutotask(fx: AutotaskBenchFixture, count: number, storeLabel: 'sqlite' | 'postgres'): Promise<AutotaskResult> {
+	const store = storeLabel === 'postgres' ? BENCH_PG_STORE_CREDENTIAL : undefined;
+	try {
+		// Warm-up on the same connection: zone, picklists and the store's migrations are looked up once and cached.
+		const warm = await fx.engine.run(packageWorkflow(alerts(6, `at-warm-${storeLabel}`, 'fired'), { psa: 'autotask', store }));
+		if (warm.error) throw new Error(`Autotask warm-up failed: ${warm.error.message}`);
+		fx.sandbox.resetLog();
+		const items = alerts(count, `at-${storeLabel}`, 'fired');
+		const { result, ms: wallMs } = await timed(() => fx.engine.run(packageWorkflow(items, { psa: 'autotask', store, continueOnFail: true })));
+		const itemErrors = itemErrorsOf(result.run);
+		const done = fx.sandbox.db.tickets.filter((ticket) => String(ticket.externalID ?? '').startsWith(`monitor:at-${storeLabel}-`) && ticket.status === 8).length;
+		if (itemErrors === 0 && !result.error && done !== count) throw new Error(`Autotask (${storeLabel}): ${done} of ${count} tickets In Progress`);
+		const log_ = fx.sandbox.requests;
+		const byEndpoint: Record<string, number> = {};
+		for (const entry of log_) if (entry.entity) byEndpoint[entry.entity] = (byEndpoint[entry.entity] ?? 0) + 1;
+		// Each request belongs to the node that was running when the sandbox received it.
+		const nodes: AutotaskNodeTime[] = NODES.map((node) => {
+			const task = result.run.data.resultData.runData[node]?.[0];
+			const start = task?.startTime ?? 0;
+			const end = start + (task?.executionTime ?? 0);
+			const own: Record<string, number> = {};
+			const arrivals = new Map<string, number[]>();
+			for (const entry of log_) {
+				const at = Date.parse(entry.at);
+				if (!entry.entity || at < start || at > end) continue;
+				own[entry.entity] = (own[entry.entity] ?? 0) + 1;
+				arrivals.set(entry.entity, [...(arrivals.get(entry.entity) ?? []), at]);
+			}
+			const busiest = [...arrivals.values()].reduce((a, b) => (b.length > a.length ? b : a), [] as number[]).sort((a, b) => a - b);
+			const first = busiest[0] ?? start;
+			const last = busiest[busiest.length - 1] ?? start;
+			const cycleMs = busiest.length > AUTOTASK_THREADS ? ((last - first) / (busiest.length - AUTOTASK_THREADS)) * AUTOTASK_THREADS : NaN;
+			return { node, wallMs: end - start, byEndpoint: own, idealMs: autotaskIdealMs(own, LATENCY_MS), headMs: first - start, cycleMs, tailMs: end - (last + LATENCY_MS) };
+		});
+		const attributed = nodes.reduce((sum, node) => sum + Object.values(node.byEndpoint).reduce((a, b) => a + b, 0), 0);
+		const requests = log_.length;
+		if (attributed !== requests) log(`Autotask (${storeLabel}): ${requests - attributed} requests outside the nodes' run times`);
+		const maxInFlight = Object.fromEntries(Object.keys(byEndpoint).map((entity) => [entity, fx.sandbox.maxConcurrentSeen(entity)]));
+		const idealMs = nodes.reduce((sum, node) => sum + node.idealMs, 0);
+		const outcome: AutotaskResult = {
+			store: storeLabel,
+			items: count,
+			wallMs,
+			requests,
+			byEndpoint,
+			refusals: fx.sandbox.threadLimitRefusals,
+			maxInFlight,
+			itemErrors,
+			runError: result.error?.message,
+			idealMs,
+			overlappedIdealMs: autotaskIdealMs(byEndpoint, LATENCY_MS),
+			nodes,
+		};
+		log(
+			`Autotask (${storeLabel} store): ${count} items in ${wallMs.toFixed(0)} ms (ideal ${idealMs.toFixed(0)} ms), requests ${JSON.stringify(byEndpoint)}, ${outcome.refusals} thread-limit refusals, most in flight ${JSON.stringify(maxInFlight)}, ${itemErrors} error items; per node ${nodes.map((node) => `${node.node} ${node.wallMs} ms (ideal ${node.idealMs})`).join(', ')}`,
+		);
+		return outcome;
+	} finally {
+		fx.sandbox.resetLog();
+	}
+}
+
 const label = (result: ConcurrencyResult) => (result.concurrency === undefined ? 'Automatic (default)' : String(result.concurrency));
 const useful = (result: ConcurrencyResult) => (result.requests - result.served429) / (result.wallMs / 1000);
 const errorsOf = (result: ConcurrencyResult) => result.itemErrors + (result.runError ? 1 : 0);
@@ -77,7 +190,29 @@ export async function run(): Promise<Section> {
 	results.push(await measure(undefined, automaticCount));
 	for (const concurrency of [4, 16]) results.push(await measure(concurrency, count));
 	const naive = await measureNaive(count);
-	await closeBench();
+	// Autotask: the default setup (embedded SQLite store, this process's limiter) and the queue-mode setup (PostgreSQL
+	// store: each request also holds one of the 3 slots leased in the store, shared by every worker).
+	// One sandbox for both: the package keys an Autotask connection (its limiter, its cached zone) by the API user, so a
+	// second sandbox with the same user in this process would be sent to the first one's zone.
+	const autotaskCount = scaled(300, 30);
+	let postgres: RunningPostgres | undefined;
+	let postgresSkipped: string | undefined;
+	try {
+		postgres = await startPostgres();
+	} catch (error) {
+		postgresSkipped = (error as Error).message.split('\n')[0];
+	}
+	const pg = postgres ? { host: postgres.host, port: postgres.port, user: postgres.user, database: 'postgres', schema: 'psa_bench_autotask', encryptionKey: generateFernetKey() } : undefined;
+	const autotaskFx = await startAutotaskBench({ latencyMs: LATENCY_MS, threadLimit: AUTOTASK_THREADS, threadLimitStatus: 500, postgres: pg });
+	const autotask: AutotaskResult[] = [];
+	try {
+		autotask.push(await measureAutotask(autotaskFx, autotaskCount, 'sqlite'));
+		if (pg) autotask.push(await measureAutotask(autotaskFx, autotaskCount, 'postgres'));
+	} finally {
+		await autotaskFx.stop();
+		await closeBench();
+		await postgres?.stop();
+	}
 
 	const rows = results.map((result) => [
 		label(result),
@@ -100,13 +235,7 @@ export async function run(): Promise<Section> {
 			measured: `${fixed(useful(automatic), 1)} useful requests/s (${automatic.requests - automatic.served429} answered, not 429, in ${ms(automatic.wallMs)}; ${automatic.items} alerts); ${errorsOf(automatic)} errors reaching the user; 429s ${automatic.served429} of ${automatic.requests} (${fixed(100 * share429, 2)}%)`,
 			met: useful(automatic) >= 90 && errorsOf(automatic) === 0 && share429 < 0.02,
 		},
-		{
-			// AUTOTASK ROW: kept for the measurement against the Autotask sandbox once its provider and limits land (issue #19, phase 2).
-			target: 'Against the Autotask sandbox with its thread limit: 0 thread-limit errors, throughput within 10% of 3 concurrent requests per endpoint',
-			measured: 'not measured in this run: filled after the Autotask provider lands (its sandbox, its declared per-endpoint limit, a scenario here)',
-			met: false,
-			pending: true,
-		},
+		autotaskTarget(autotask[0], autotask[1]),
 		{
 			target: 'No 429 reaches the user under the rate limit (Automatic, Concurrency 4 and 16)',
 			measured: `${results.reduce((sum, result) => sum + result.served429, 0)} 429s served and retried; ${reached} errors in the outputs`,
@@ -121,8 +250,70 @@ export async function run(): Promise<Section> {
 		`Best useful throughput: ${label(best)} (${fixed(useful(best), 1)} requests/s). With Automatic the connection's limiter starts at 4 requests in flight and doubles per round trip until the first 429; that 429 cuts the limit to 0.7x, pauses the connection for the Retry-After second, and caps the rate at 95% of the answers accepted in the last second, after which it probes upward by 0.1% per second. Fixed Concurrency 16 keeps sending into the limit: every 429 pauses the connection for its Retry-After.`,
 		'',
 		`The HTTP Request workflow (node defaults) with ${count} alerts under the same limit: **${naive.outcome}** after ${ms(naive.wallMs)}; the sandbox served ${naive.served429} 429s out of ${naive.requests} requests. The HTTP Request node sends every item at once and does not retry a 429 unless "Retry On Fail" or batching is set up by hand.`,
+		'',
+		autotaskMarkdown(autotask, postgresSkipped),
 	].join('\n');
 	return { title: '2. Concurrency under a rate limit', markdown, targets };
+}
+
+const endpoints = (counts: Record<string, number>) =>
+	Object.entries(counts)
+		.map(([entity, value]) => `${entity} ${value}`)
+		.join(', ');
+const autotaskErrors = (result: AutotaskResult) => result.itemErrors + (result.runError ? 1 : 0);
+/** Achieved share of the ideal: ideal time / wall time (1 = at 3 requests in flight per endpoint all the time). */
+const share = (result: AutotaskResult) => result.idealMs / result.wallMs;
+
+function autotaskTarget(result: AutotaskResult, postgres?: AutotaskResult): TargetResult {
+	const met = result.refusals === 0 && autotaskErrors(result) === 0 && share(result) >= 0.9;
+	const pg = postgres
+		? `; with the PostgreSQL store (slots shared by workers): ${fixed(postgres.items / (postgres.wallMs / 1000), 1)} alerts/s, ${fixed(100 * share(postgres), 0)}% of its ideal, ${postgres.refusals} refusals`
+		: '';
+	return {
+		target: 'Against the Autotask sandbox with its thread limit: 0 thread-limit errors, throughput within 10% of 3 concurrent requests per endpoint',
+		measured: `${result.items} new alerts at ${LATENCY_MS} ms (embedded store, Automatic): ${ms(result.wallMs)} against an ideal of ${ms(result.idealMs)} = ${fixed(100 * share(result), 1)}% of the ideal throughput (${fixed(result.items / (result.wallMs / 1000), 1)} alerts/s, ideal ${fixed(result.items / (result.idealMs / 1000), 1)}); ${result.refusals} thread-limit refusals, ${autotaskErrors(result)} errors reaching the user, at most ${Math.max(...Object.values(result.maxInFlight))} requests in flight per endpoint${pg}`,
+		met,
+		...(postgres && share(postgres) < 0.9 ? { note: `the PostgreSQL store's shared slots reach ${fixed(100 * share(postgres), 0)}% of the ideal: see table 2's Autotask notes` } : {}),
+	};
+}
+
+function autotaskMarkdown(results: AutotaskResult[], postgresSkipped?: string): string {
+	const rows = results.map((result) => [
+		result.store === 'sqlite' ? 'embedded SQLite (this process\'s limiter)' : 'PostgreSQL (+ slots leased in the store)',
+		result.items,
+		ms(result.wallMs),
+		ms(result.idealMs),
+		`${fixed(100 * share(result), 1)}%`,
+		fixed(result.items / (result.wallMs / 1000), 1),
+		endpoints(result.byEndpoint),
+		result.refusals,
+		endpoints(result.maxInFlight),
+		autotaskErrors(result),
+	]);
+	const perNode = results.flatMap((result) =>
+		result.nodes.map((node) => [
+			result.store,
+			node.node,
+			endpoints(node.byEndpoint),
+			ms(node.wallMs),
+			ms(node.idealMs),
+			ms(node.wallMs - node.idealMs),
+			ms(node.headMs),
+			ms(node.cycleMs, 1),
+			ms(node.cycleMs - LATENCY_MS, 1),
+			ms(node.tailMs),
+		]),
+	);
+	return [
+		`**Against the Autotask sandbox's thread limit.** New alerts through the same three nodes (Automatic) on an Autotask credential, sandbox latency ${LATENCY_MS} ms, thread limit ${AUTOTASK_THREADS} requests in flight per integration and entity endpoint, a request over it answered 500 "Thread Threshold Exceeded" (the harder of Autotask's two answers; the package retries it). Each new alert is 3 requests: PSA Link's create (POST Tickets), PSA Note's post (POST Tickets/{id}/Notes, the TicketNotes endpoint), PSA Status's PATCH Tickets; zone and picklists were looked up in a warm-up on the same connection. **Ideal**: n8n runs the nodes one after another, each with all its items, so per node the busiest endpoint's requests go ${AUTOTASK_THREADS} at a time, one latency per round: ideal = sum over nodes of max over endpoints of ceil(requests / ${AUTOTASK_THREADS}) x ${LATENCY_MS} ms (requests are attributed to the node running when the sandbox received them). If the endpoints' requests could overlap (several executions at once) the floor would be the busiest endpoint alone: ${results.map((result) => `${ms(result.overlappedIdealMs)} (${result.store})`).join(', ')}.`,
+		'',
+		table(['State store', 'items', 'wall time', 'ideal', 'achieved', 'alerts/s', 'requests per endpoint', 'thread-limit refusals', 'most in flight per endpoint', 'errors reaching the user'], rows),
+		'',
+		`Where the time goes, per node (from the sandbox's arrival times): the node's start to its first request; the slot cycle, i.e. ${AUTOTASK_THREADS} x the mean time between arrivals on the node's endpoint in steady state (the ${LATENCY_MS} ms latency plus what each request costs beyond it: the client's send and parse, the sandbox's handling, handing the slot to the next request); the last answer to the node's end.`,
+		'',
+		table(['store', 'node', 'requests per endpoint', 'wall time', 'ideal', 'excess', 'to the first request', 'slot cycle', 'beyond the latency', 'last answer to the end'], perNode),
+		...(postgresSkipped ? ['', `PostgreSQL row skipped: ${postgresSkipped}`] : []),
+	].join('\n');
 }
 
 runAlone(module, run);

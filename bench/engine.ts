@@ -5,8 +5,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHelpers, type INodeType, type INodeTypes, type IVersionedNodeType } from 'n8n-workflow';
 import { startSandbox, type Sandbox } from '../test/sandbox';
+import { startAutotaskSandbox, type AutotaskSandbox } from '../test/sandbox/autotask';
 import { Engine, PACKAGE, useTempUserFolder } from '../test/engine/harness';
-import { PSA_CREDENTIAL, sourceTypes } from '../test/engine/setup';
+import { AUTOTASK_CREDENTIAL, PSA_CREDENTIAL, sourceTypes } from '../test/engine/setup';
 import { EmulatedHttpRequest, EmulatedIf } from './naive-nodes';
 
 export const BASIC_CREDENTIAL = { id: 'cw-basic', name: 'ConnectWise basic auth' };
@@ -128,6 +129,41 @@ export async function startBench(options: { latencyMs?: number; rateLimitPerSeco
 	return { sandbox, engine: benchEngine(sandbox), stop: () => sandbox.stop() };
 }
 
+export interface AutotaskBenchFixture {
+	sandbox: AutotaskSandbox;
+	engine: Engine;
+	stop(): Promise<void>;
+}
+
+/** The PostgreSQL state store credential the Autotask scenario may put on its nodes (the queue-mode setup). */
+export const BENCH_PG_STORE_CREDENTIAL = { id: 'bench-pg-store', name: 'Bench state store (PostgreSQL)' };
+
+/**
+ * A fresh Autotask sandbox (its own zone, so its own connection and limiter) with its thread limit, and an engine with
+ * its credential; with `postgres`, also a PostgreSQL state store credential (limits shared through the store).
+ */
+export async function startAutotaskBench(options: {
+	latencyMs: number;
+	threadLimit: number;
+	threadLimitStatus?: 429 | 500;
+	postgres?: { host: string; port: number; user: string; database: string; schema: string; encryptionKey: string };
+}): Promise<AutotaskBenchFixture> {
+	const sandbox = await startAutotaskSandbox({ port: 0, latencyMs: options.latencyMs, threadLimit: options.threadLimit, threadLimitStatus: options.threadLimitStatus ?? 500, recordResponses: false });
+	benchUserFolder();
+	const engine = new Engine(sourceTypes);
+	(engine as unknown as { nodeTypes: INodeTypes }).nodeTypes = benchNodeTypes();
+	engine.addCredential({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } });
+	if (options.postgres) {
+		const pg = options.postgres;
+		engine.addCredential({
+			...BENCH_PG_STORE_CREDENTIAL,
+			type: 'psaStateStore',
+			data: { engine: 'postgres', host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: '', ssl: 'off', schema: pg.schema, encryptionKey: pg.encryptionKey, previousKeys: '' },
+		});
+	}
+	return { sandbox, engine, stop: () => sandbox.stop() };
+}
+
 export async function closeBench(): Promise<void> {
 	const { closeAllStores } = await import('../nodes/shared/context');
 	await closeAllStores();
@@ -135,4 +171,4 @@ export async function closeBench(): Promise<void> {
 	userFolder = undefined;
 }
 
-export { PACKAGE, PSA_CREDENTIAL };
+export { AUTOTASK_CREDENTIAL, PACKAGE, PSA_CREDENTIAL };

@@ -2,7 +2,7 @@
 import type { INode, IConnections } from 'n8n-workflow';
 import type { WorkflowJson } from '../test/engine/harness';
 import { chainWorkflow } from '../test/engine/setup';
-import { BASIC_CREDENTIAL } from './engine';
+import { AUTOTASK_CREDENTIAL, BASIC_CREDENTIAL, PSA_CREDENTIAL } from './engine';
 
 export interface Alert {
 	alertId: string;
@@ -14,6 +14,9 @@ export interface Alert {
 
 export const BOARD_ID = 1;
 export const COMPANY_ID = 250;
+/** The Autotask sandbox's company (Acme Corporation) and queue (Monitoring Alert). */
+export const AUTOTASK_COMPANY_ID = 175;
+export const AUTOTASK_QUEUE_ID = 8;
 export const SOURCE = 'monitor';
 const TRIGGER = 'Manual Trigger';
 
@@ -32,10 +35,22 @@ export function alerts(count: number, prefix: string, event: 'fired' | 'resolved
 
 const fromTrigger = (field: keyof Alert) => `$('${TRIGGER}').item.json.${field}`;
 
-/** PSA Link -> PSA Note -> PSA Status (optionally without Status), Concurrency as given (the node default is 4). */
-export function packageWorkflow(items: Alert[], options: { concurrency?: number; withStatus?: boolean; continueOnFail?: boolean } = {}): WorkflowJson {
+export interface PackageWorkflowOptions {
+	/** Absent: Automatic (the connection's limiter decides). */
+	concurrency?: number;
+	withStatus?: boolean;
+	continueOnFail?: boolean;
+	/** The nodes' PSA: ConnectWise (default) or Autotask (its credential, company and queue). */
+	psa?: 'connectwise' | 'autotask';
+	/** A State Store credential on every node (default: the embedded SQLite store). */
+	store?: { id: string; name: string };
+}
+
+/** PSA Link -> PSA Note -> PSA Status (optionally without Status), Concurrency as given (the node default is Automatic). */
+export function packageWorkflow(items: Alert[], options: PackageWorkflowOptions = {}): WorkflowJson {
 	const nodeOptions = options.concurrency !== undefined ? { concurrency: options.concurrency } : {};
 	const continueOnFail = options.continueOnFail ?? false;
+	const autotask = options.psa === 'autotask';
 	const nodes = [
 		{
 			name: 'PSA Link',
@@ -46,8 +61,8 @@ export function packageWorkflow(items: Alert[], options: { concurrency?: number;
 				source: SOURCE,
 				externalId: '={{ $json.alertId }}',
 				summary: '={{ $json.summary }}',
-				company: { __rl: true, mode: 'id', value: String(COMPANY_ID) },
-				boardId: BOARD_ID,
+				company: { __rl: true, mode: 'id', value: String(autotask ? AUTOTASK_COMPANY_ID : COMPANY_ID) },
+				boardId: autotask ? AUTOTASK_QUEUE_ID : BOARD_ID,
 				additionalFields: {},
 				options: nodeOptions,
 			},
@@ -82,7 +97,17 @@ export function packageWorkflow(items: Alert[], options: { concurrency?: number;
 			},
 		},
 	];
-	return chainWorkflow(options.withStatus === false ? nodes.slice(0, 2) : nodes, items as unknown as Array<Record<string, unknown>>);
+	const chain = options.withStatus === false ? nodes.slice(0, 2) : nodes;
+	const credentials = {
+		...(autotask ? { autotaskPsaApi: AUTOTASK_CREDENTIAL } : { connectWisePsaApi: PSA_CREDENTIAL }),
+		...(options.store ? { psaStateStore: options.store } : {}),
+	};
+	const specs = chain.map((node) => ({
+		...node,
+		...(autotask || options.store ? { credentials } : {}),
+		parameters: autotask ? { authentication: 'autotaskPsaApi', ...node.parameters } : node.parameters,
+	}));
+	return chainWorkflow(specs, items as unknown as Array<Record<string, unknown>>);
 }
 
 /**
