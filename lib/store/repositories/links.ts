@@ -44,6 +44,21 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			.onConflict((oc) => oc.columns(['connection_id', 'source', 'external_id']).doNothing()),
 	);
 
+	// Every Link call counts an occurrence: the hottest write after the claim.
+	const updateSeen = precompiled(4, (now, connectionId, source, externalId) =>
+		db
+			.updateTable('psa_ticket_links')
+			.set({
+				occurrences: sql<number>`occurrences + 1`,
+				last_seen_at: now as unknown as number,
+				first_seen_at: sql<number>`coalesce(first_seen_at, ${now})`,
+			})
+			.where('connection_id', '=', connectionId)
+			.where('source', '=', source)
+			.where('external_id', '=', externalId)
+			.returningAll(),
+	);
+
 	const validateKey = (connectionId: string, source: string, externalId: string) => {
 		requireText('connectionId', connectionId);
 		requireText('source', source);
@@ -234,17 +249,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 
 		async seen(connectionId, source, externalId) {
 			validateKey(connectionId, source, externalId);
-			const now = clock();
-			const row = await db
-				.updateTable('psa_ticket_links')
-				.set({
-					occurrences: sql<number>`occurrences + 1`,
-					last_seen_at: now,
-					first_seen_at: sql<number>`coalesce(first_seen_at, ${now})`,
-				})
-				.where(linkKey(connectionId, source, externalId))
-				.returningAll()
-				.executeTakeFirst();
+			const row = (await updateSeen(db, clock(), connectionId, source, externalId)).rows[0];
 			return row ? toLink(row) : undefined;
 		},
 
