@@ -249,9 +249,11 @@ async function createClaimed(
 		if (!current) await ctx.store.links.set(connectionId, target.source, target.externalId, ticket.id);
 	}
 	rememberTicket(ctx.cache, connectionId, ticket);
-	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
-	const linked: TicketLink = stored && stored.ticketId === ticket.id ? stored : { ...(stored ?? placeholderLink(connectionId, target, ctx.now())), ticketId: ticket.id, state: 'linked' };
-	return seenResult(ctx, connectionId, linked, { created: true, ...(recovered ? { recovered: true } : {}), ticket });
+	// Counting this call as an occurrence returns the row as it is now (one write, no read before it): the stored link
+	// when it names this call's ticket, otherwise (the row moved on, or vanished) this call's ticket over what is stored.
+	const seen = await ctx.store.links.seen(connectionId, target.source, target.externalId);
+	const linked: TicketLink = seen && seen.ticketId === ticket.id ? seen : { ...(seen ?? placeholderLink(connectionId, target, ctx.now())), ticketId: ticket.id, state: 'linked' };
+	return { ...resultOf(ctx, linked), created: true, ...(recovered ? { recovered: true } : {}), ticket };
 }
 
 /** A claim this run holds: its token, whether it must search before creating, and the generation it creates. */
@@ -406,15 +408,7 @@ export async function linkExisting(
 export async function getLink(ctx: PsaServiceContext, targetInput: LinkTarget, options: { fetchTicket?: boolean } = {}): Promise<LinkResult> {
 	const target = normaliseTarget(targetInput);
 	const connectionId = await connectionOf(ctx);
-	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
-	if (!stored || stored.ticketId === null) {
-		throw new PsaError('not-found', `${target.source} "${target.externalId}" is not linked to a ticket`, {
-			hint:
-				stored?.state === 'pending'
-					? 'A ticket is being created for it right now; try again in a moment.'
-					: 'Check the source and external ID, or create the link with PSA Link > Link.',
-		});
-	}
+	const stored = await storedLink(ctx, target);
 	const result = resultOf(ctx, stored, false);
 	if (options.fetchTicket) {
 		result.ticket = await ctx.provider.getTicket(result.ticketId);
@@ -424,8 +418,24 @@ export async function getLink(ctx: PsaServiceContext, targetInput: LinkTarget, o
 }
 
 /** The ticket id a target is linked to (0 requests); a clear error when it is not linked. */
-export async function linkedTicketId(ctx: PsaServiceContext, target: LinkTarget): Promise<number> {
-	return (await getLink(ctx, target)).ticketId;
+export async function linkedTicketId(ctx: PsaServiceContext, targetInput: LinkTarget): Promise<number> {
+	// Note and Status resolve their ticket through this on every item: the stored link's id, without building a result.
+	return (await storedLink(ctx, normaliseTarget(targetInput))).ticketId as number;
+}
+
+/** The stored link with a ticket, or the not-found error getLink reports. */
+async function storedLink(ctx: PsaServiceContext, target: LinkTarget): Promise<TicketLink> {
+	const connectionId = await connectionOf(ctx);
+	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
+	if (!stored || stored.ticketId === null) {
+		throw new PsaError('not-found', `${target.source} "${target.externalId}" is not linked to a ticket`, {
+			hint:
+				stored?.state === 'pending'
+					? 'A ticket is being created for it right now; try again in a moment.'
+					: 'Check the source and external ID, or create the link with PSA Link > Link.',
+		});
+	}
+	return stored;
 }
 
 /** Removes the link only; the ticket stays in the PSA. */
