@@ -1,4 +1,4 @@
-// `npm run test:scale`: the packed package in n8n 2.30's queue mode (main, webhook process, two workers, Redis, PostgreSQL), 1,000 alerts, one worker killed.
+// `npm run test:scale`: the packed package in n8n 2.30's queue mode (main, webhook process, two workers, Redis, PostgreSQL), 1,000 alerts, one worker killed; then 200 alerts on two workers against the Autotask sandbox's thread limit.
 import { readFileSync } from 'node:fs';
 
 import { Client } from 'pg';
@@ -6,17 +6,18 @@ import { Client } from 'pg';
 import { checkNodeVersion } from '../../scripts/node-version';
 import { startPostgres } from '../helpers/postgres';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
 import { ensureN8n, N8nRest, type N8nInstall, type N8nServer } from '../e2e/n8n';
 import { packPackage } from '../e2e/package-install';
 import { freePort, onCleanup, runSuite, sleep } from '../e2e/processes';
 import { check, seconds, Steps } from '../e2e/steps';
-import { countRecords, problems } from './checks';
+import { autotaskRecords, connectWiseRecords, countRecords, problems } from './checks';
 import { describeCpu, sampleCpu } from './cpu';
 import { prepareFolder, queueEnv, startMain, startWebhook, startWorker, startedExecutions, unfinishedExecutions, type N8nProcess } from './cluster';
 import { startReceiver, type Receiver } from './receiver';
 import { resendUntilDone, type ResendReport } from './resend';
-import { alertsFor, Sender, waitForExecutions, withDuplicates, type Alert, type ExecutionRow } from './workload';
-import { ALERT_PATH, ALERT_WORKFLOW_ID, alertWorkflow, fernetKey, importAll, TRIGGER_WORKFLOW_ID, triggerWorkflow } from './workflows';
+import { alertsFor, executionDetail, flattedFrom, Sender, waitForExecutions, withDuplicates, type Alert, type ExecutionRow } from './workload';
+import { ALERT_PATH, ALERT_WORKFLOW_ID, alertWorkflow, AUTOTASK_ALERTS, fernetKey, importAll, NODES, TRIGGER_WORKFLOW_ID, triggerWorkflow } from './workflows';
 
 const OCCURRENCES = 5;
 // Every 10th alert is delivered twice (the monitoring tool fires twice): 1,100 deliveries for 1,000 alerts.
@@ -33,6 +34,12 @@ const STORE_SCHEMA = 'psa_bridge';
 const RESOLVED_STATUS_ID = 104;
 // PSA Trigger's default Echo Window option.
 const ECHO_WINDOW_MS = 120_000;
+// The Autotask phase: its own entities (another connection, so another set of links), both workers, the sandbox's
+// thread limit of 3 requests in flight per integration and entity endpoint answered as the harder 500, a latency in
+// the range of a real zone's answers.
+const AUTOTASK_PHASE = { label: '2 workers, Autotask (thread limit 3, 100 ms)', from: 200, to: 240 } as const;
+const AUTOTASK_LATENCY_MS = 100;
+const AUTOTASK_THREAD_LIMIT = 3;
 
 interface PhaseResult {
 	label: string;
@@ -89,6 +96,7 @@ async function main(): Promise<number> {
 	const steps = new Steps();
 	let cluster!: Cluster;
 	let sandbox!: Sandbox;
+	let autotask!: AutotaskSandbox;
 	let receiver!: Receiver;
 	let storeUrl = '';
 	const allAlerts: Alert[] = [];
@@ -97,6 +105,7 @@ async function main(): Promise<number> {
 	let resend: ResendReport | undefined;
 	let killReport = '';
 	let executionsSoFar = 0;
+	let autotaskReport: AutotaskReport | undefined;
 
 	await steps.run('n8n 2.30 from the cache, npm pack, PostgreSQL, Redis, the sandbox', async (log) => {
 		const [install, tarball, postgres, redis] = await Promise.all([
@@ -118,8 +127,10 @@ async function main(): Promise<number> {
 		// ConnectWise's callback timeout is not documented; 30 s keeps a loaded 2-core machine from turning slow answers into lost deliveries.
 		sandbox = await startSandbox({ port: 0, recordResponses: false, callbackTimeoutMs: 30_000 });
 		onCleanup('stop the sandbox', () => sandbox.stop());
+		autotask = await startAutotaskSandbox({ port: 0, latencyMs: AUTOTASK_LATENCY_MS, threadLimit: AUTOTASK_THREAD_LIMIT, threadLimitStatus: 500, recordResponses: false });
+		onCleanup('stop the Autotask sandbox', () => autotask.stop());
 		receiver = await startReceiver();
-		log(`n8n ${install.version}; PostgreSQL ${postgres.url}; Redis 127.0.0.1:${redis.port}; sandbox ${sandbox.url}; receiver ${receiver.url}`);
+		log(`n8n ${install.version}; PostgreSQL ${postgres.url}; Redis 127.0.0.1:${redis.port}; sandbox ${sandbox.url}; Autotask sandbox ${autotask.url} (${AUTOTASK_LATENCY_MS} ms, thread limit ${AUTOTASK_THREAD_LIMIT} as 500); receiver ${receiver.url}`);
 
 		const roles = ['main', 'webhook', 'worker-a', 'worker-b'] as const;
 		const installed = await Promise.all(roles.map((role) => prepareFolder(role, tarball)));
@@ -134,13 +145,15 @@ async function main(): Promise<number> {
 			folders.main,
 			env,
 			sandbox.credentials,
+			{ ...autotask.credentials },
 			{ host: postgres.host, port: postgres.port, user: postgres.user, database: 'psa_store', schema: STORE_SCHEMA, encryptionKey: fernetKey() },
-			[alertWorkflow(), triggerWorkflow(receiver.url)],
+			[alertWorkflow(), alertWorkflow(AUTOTASK_ALERTS), triggerWorkflow(receiver.url)],
 		);
 		const main = await startMain(install, folders.main, env);
 		const rest = new N8nRest(main.url);
 		await rest.setupOwner();
 		await activate(rest, ALERT_WORKFLOW_ID);
+		await activate(rest, AUTOTASK_ALERTS.workflowId);
 		const [webhook, workerA] = await Promise.all([startWebhook(install, folders.webhook, env, webhookPort), startWorker(install, 'worker-a', folders['worker-a'], env)]);
 		cluster = { install, env, main, rest, webhook, webhookUrl, workers: new Map([['worker-a', workerA]]), folders };
 		log(`main ${main.url}, webhook process ${webhookUrl}, worker-a ready; EXECUTIONS_MODE=queue, one N8N_ENCRYPTION_KEY`);
@@ -225,11 +238,19 @@ async function main(): Promise<number> {
 	});
 
 	await steps.run('the sandbox holds one ticket per entity, one note per alert, the right statuses; the store agrees', async (log) => {
-		const counts = await countRecords(sandbox, allAlerts, { url: storeUrl, schema: STORE_SCHEMA });
+		const counts = await countRecords(connectWiseRecords(sandbox), allAlerts, { url: storeUrl, schema: STORE_SCHEMA });
 		log(`${counts.tickets} tickets for ${counts.entities} entities (${counts.duplicateTickets} duplicates), ${counts.notes} alert notes for ${counts.alerts} alerts (${counts.duplicateNotes.length} duplicated, ${counts.missingNotes.length} missing), ${counts.wrongStatus.length} wrong statuses; store links ${JSON.stringify(counts.storeLinks)}, note receipts ${JSON.stringify(counts.noteReceipts)}`);
 		const found = problems(counts);
 		check(found.length === 0, found.join('\n'));
 	});
+
+	// Runs inside PSA Trigger's echo wait below (the ConnectWise tickets' window runs on while Autotask is measured), so it adds little to the test's time.
+	await steps.run(
+		`Autotask, two workers: entities ${AUTOTASK_PHASE.from}-${AUTOTASK_PHASE.to - 1}, ${(AUTOTASK_PHASE.to - AUTOTASK_PHASE.from) * OCCURRENCES} alerts + duplicates, 25 in flight, against a thread limit of ${AUTOTASK_THREAD_LIMIT} per endpoint at ${AUTOTASK_LATENCY_MS} ms: 0 refusals`,
+		async (log) => {
+			autotaskReport = await runAutotaskPhase(cluster, autotask, storeUrl, log);
+		},
+	);
 
 	await steps.run('PSA Trigger: activated, 200 tickets closed in the sandbox, each signed callback runs the workflow once on the workers', async (log) => {
 		// PSA Trigger treats a ticket update within its echo window (120 s) of the package's own note as its own echo
@@ -259,8 +280,84 @@ async function main(): Promise<number> {
 			console.log(`  phase 3 until every alert succeeded: ${actual.toFixed(0)} s, against ${expected.toFixed(0)} s at the two-worker rate: the kill cost ${(actual - expected).toFixed(0)} s (n8n marking the killed worker's jobs stalled, and the 180 s settle window when a claim was left pending)`);
 		}
 	}
+	if (autotaskReport) {
+		const at = autotaskReport;
+		console.log(`\nAutotask (2 workers, thread limit ${AUTOTASK_THREAD_LIMIT} per endpoint answered as 500, ${AUTOTASK_LATENCY_MS} ms latency):`);
+		console.log(`  ${at.result.rate.toFixed(1)} alerts/s (${at.result.deliveryRate.toFixed(1)} deliveries/s: ${at.result.deliveries} in ${at.result.seconds.toFixed(1)} s; ${at.result.cpu})`);
+		console.log(`  ${at.refusals} thread-limit refusals; most requests in flight: ${at.maxInFlight}; requests ${at.requests}; executions ${at.perWorker}`);
+		console.log(`  ${at.bound}`);
+	}
 	console.log(`test:scale took ${seconds(Date.now() - began)}`);
 	return steps.failed ? 1 : 0;
+}
+
+interface AutotaskReport {
+	result: PhaseResult;
+	refusals: number;
+	maxInFlight: string;
+	requests: string;
+	perWorker: string;
+	bound: string;
+}
+
+/**
+ * A burst of alerts on both workers through the Autotask alert workflow: Autotask counts 3 requests in flight per
+ * integration and entity endpoint, whichever process sends them, so only limits shared by the workers (the PostgreSQL
+ * store's leased slots) keep every request under it. The sandbox's own records are the verdict.
+ */
+async function runAutotaskPhase(cluster: Cluster, autotask: AutotaskSandbox, storeUrl: string, log: (line: string) => void): Promise<AutotaskReport> {
+	check(cluster.workers.size === 2, `${cluster.workers.size} workers running; the phase needs two`);
+	const alerts = alertsFor(AUTOTASK_PHASE.from, AUTOTASK_PHASE.to, OCCURRENCES, 2000);
+	const deliveries = withDuplicates(alerts, DUPLICATE_EVERY);
+	const workflowId = AUTOTASK_ALERTS.workflowId;
+	const lastIdBefore = maxId(await waitForExecutions(cluster.rest, workflowId, 0, 30_000, 'Autotask executions before the phase'));
+	autotask.resetLog();
+	const pidMap: Record<string, number> = {
+		main: cluster.main.process.pid,
+		webhook: cluster.webhook.process.pid,
+		...Object.fromEntries([...cluster.workers].map(([role, worker]) => [role, worker.process.pid])),
+	};
+	const cpuBefore = sampleCpu(pidMap);
+	const startedAt = Date.now();
+	const sender = new Sender(`${cluster.webhookUrl}webhook/${AUTOTASK_ALERTS.path}`);
+	const sent = await sender.send(deliveries, 0, 25);
+	const refused = sent.filter((delivery) => delivery.httpStatus !== 200);
+	check(refused.length === 0, `the webhook process refused ${refused.length} Autotask deliveries (e.g. HTTP ${refused[0]?.httpStatus})`);
+	const rows = newerThan(await waitForExecutions(cluster.rest, workflowId, deliveries.length, PHASE_TIMEOUT_MS, AUTOTASK_PHASE.label), lastIdBefore);
+	const result = rateOf(AUTOTASK_PHASE.label, alerts, deliveries.length, startedAt, rows);
+	result.cpu = describeCpu(cpuBefore, sampleCpu(pidMap));
+	const ids = new Set(rows.map((row) => row.id));
+	const perWorker = [...cluster.workers].map(([role, worker]) => `${role} ${startedExecutions(readFileSync(worker.logFile, 'utf8')).filter((id) => ids.has(id)).length}`).join(', ');
+	log(`${result.deliveries} deliveries (${result.alerts} alerts) in ${result.seconds.toFixed(1)} s: ${result.rate.toFixed(1)} alerts/s (${result.deliveryRate.toFixed(1)} deliveries/s); ${result.failed} executions not successful; ran on ${perWorker}`);
+	log(result.cpu);
+
+	// What the sandbox saw: requests per entity endpoint (the thread-limit buckets), refusals, the most in flight at once.
+	const byEntity = new Map<string, number>();
+	for (const entry of autotask.requests) if (entry.entity) byEntity.set(entry.entity, (byEntity.get(entry.entity) ?? 0) + 1);
+	const requests = [...byEntity].map(([entity, count]) => `${entity} ${count}`).join(', ');
+	const maxInFlight = [...byEntity.keys()].map((entity) => `${entity} ${autotask.maxConcurrentSeen(entity)}`).join(', ');
+	const refusals = autotask.threadLimitRefusals;
+	// The busiest endpoint bounds the run from below: its requests, 3 at a time, each at least the latency.
+	const [busiest, busiestCount] = [...byEntity].reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0]);
+	const floorSeconds = (busiestCount * AUTOTASK_LATENCY_MS) / AUTOTASK_THREAD_LIMIT / 1000;
+	const bound = `the busiest endpoint (${busiest}, ${busiestCount} requests, ${AUTOTASK_THREAD_LIMIT} at a time, ${AUTOTASK_LATENCY_MS} ms each) bounds the phase at >= ${floorSeconds.toFixed(1)} s; measured ${result.seconds.toFixed(1)} s (${((100 * floorSeconds) / result.seconds).toFixed(0)}% of the bound)`;
+	log(`sandbox: requests ${requests}; ${refusals} thread-limit refusals; most in flight per endpoint: ${maxInFlight}`);
+	log(bound);
+
+	const failed = rows.filter((row) => row.status !== 'success');
+	if (failed.length > 0) {
+		const details = await Promise.all(failed.slice(0, 5).map((row) => executionDetail(cluster.rest, flattedFrom(cluster.install), row.id, NODES)));
+		log(`not successful: ${details.map((detail) => `${detail.id} ${detail.status}: ${detail.error ?? ''}`).join('; ')}`);
+	}
+	const counts = await countRecords(autotaskRecords(autotask), alerts, { url: storeUrl, schema: STORE_SCHEMA });
+	log(`${counts.tickets} tickets for ${counts.entities} entities (${counts.duplicateTickets} duplicates), ${counts.notes} alert notes for ${counts.alerts} alerts (${counts.duplicateNotes.length} duplicated, ${counts.missingNotes.length} missing), ${counts.wrongStatus.length} wrong statuses; store links ${JSON.stringify(counts.storeLinks)}, note receipts ${JSON.stringify(counts.noteReceipts)}`);
+	const found = problems(counts);
+	const tooMany = [...byEntity.keys()].filter((entity) => autotask.maxConcurrentSeen(entity) > AUTOTASK_THREAD_LIMIT);
+	check(refusals === 0, `the Autotask sandbox refused ${refusals} requests for its thread limit`);
+	check(tooMany.length === 0, `more than ${AUTOTASK_THREAD_LIMIT} requests in flight on ${tooMany.join(', ')}`);
+	check(rows.length === deliveries.length && failed.length === 0, `${failed.length} of ${rows.length} Autotask executions not successful (${deliveries.length} deliveries)`);
+	check(found.length === 0, found.join('\n'));
+	return { result, refusals, maxInFlight, requests, perWorker, bound };
 }
 
 /** Trigger phase: activation registers the callback (pointing at the webhook process); closing tickets fires it. */

@@ -1,4 +1,4 @@
-// The scale test's credentials and workflows (alert webhook -> PSA Link -> PSA Note -> PSA Status; PSA Trigger -> a receiver), imported with n8n's CLI.
+// The scale test's credentials and workflows (alert webhook -> PSA Link -> PSA Note -> PSA Status, one per PSA; PSA Trigger -> a receiver), imported with n8n's CLI.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,14 +6,48 @@ import { join } from 'node:path';
 import type { SandboxCredentials } from '../sandbox';
 import { runN8nCliChecked, type N8nInstall } from '../e2e/n8n';
 import { PACKAGE_NAME } from '../e2e/package-install';
-import { API_CREDENTIAL, type WorkflowJson } from '../e2e/workspace';
+import { API_CREDENTIAL, AUTOTASK_CREDENTIAL, type WorkflowJson } from '../e2e/workspace';
 import { SOURCE } from './workload';
 
 export const STORE_CREDENTIAL = { id: 'psaScaleStore', name: 'PSA State Store (PostgreSQL)', type: 'psaStateStore' } as const;
-export const ALERT_WORKFLOW_ID = 'psaScaleAlerts01';
 export const TRIGGER_WORKFLOW_ID = 'psaScaleTrigger01';
-export const ALERT_PATH = 'psa-scale-alert';
 export const NODES = { webhook: 'Alert', link: 'Link alert to ticket', note: 'Add alert note', status: 'Set status' };
+
+/** What differs between the PSAs in the alert workflow: its id and webhook, the PSA credential, company and board. */
+export interface AlertTarget {
+	psa: 'ConnectWise' | 'Autotask';
+	workflowId: string;
+	path: string;
+	webhookId: string;
+	credential: { id: string; name: string; type: string };
+	companyId: string;
+	/** ConnectWise: a service board; Autotask: a queue (8, Monitoring Alert). */
+	boardId: number;
+}
+
+export const CONNECTWISE_ALERTS: AlertTarget = {
+	psa: 'ConnectWise',
+	workflowId: 'psaScaleAlerts01',
+	path: 'psa-scale-alert',
+	webhookId: '5c0a1e7e-9d2b-4f3c-8a10-5ca1e0000001',
+	credential: API_CREDENTIAL,
+	companyId: '250',
+	boardId: 1,
+};
+
+export const AUTOTASK_ALERTS: AlertTarget = {
+	psa: 'Autotask',
+	workflowId: 'psaScaleAlertsAt01',
+	path: 'psa-scale-alert-autotask',
+	webhookId: '5c0a1e7e-9d2b-4f3c-8a10-5ca1e0000003',
+	credential: AUTOTASK_CREDENTIAL,
+	companyId: '175',
+	boardId: 8,
+};
+
+/** The ConnectWise alert workflow (the re-send loop and the trigger phase read it). */
+export const ALERT_WORKFLOW_ID = CONNECTWISE_ALERTS.workflowId;
+export const ALERT_PATH = CONNECTWISE_ALERTS.path;
 
 export interface StoreDatabase {
 	host: string;
@@ -28,19 +62,20 @@ export function fernetKey(): string {
 	return randomBytes(32).toString('base64url') + '=';
 }
 
-const credentials = (): Record<string, { id: string; name: string }> => ({
-	[API_CREDENTIAL.type]: { id: API_CREDENTIAL.id, name: API_CREDENTIAL.name },
+const credentials = (psa: AlertTarget['credential']): Record<string, { id: string; name: string }> => ({
+	[psa.type]: { id: psa.id, name: psa.name },
 	[STORE_CREDENTIAL.type]: { id: STORE_CREDENTIAL.id, name: STORE_CREDENTIAL.name },
 });
 
-const psaNode = (name: string, type: string, position: number, parameters: Record<string, unknown>) => ({
+const psaNode = (name: string, type: string, position: number, parameters: Record<string, unknown>, psa: AlertTarget['credential'] = API_CREDENTIAL) => ({
 	id: randomUuid(name),
 	name,
 	type: `${PACKAGE_NAME}.${type}`,
 	typeVersion: 1,
 	position: [position * 220, 0],
-	parameters,
-	credentials: credentials(),
+	// The nodes' PSA selector (ConnectWise is the default and is left out, as the editor saves it).
+	parameters: psa.type === API_CREDENTIAL.type ? parameters : { authentication: psa.type, ...parameters },
+	credentials: credentials(psa),
 });
 
 function randomUuid(seed: string): string {
@@ -50,12 +85,13 @@ function randomUuid(seed: string): string {
 
 const fromAlert = (field: string) => `={{ $('${NODES.webhook}').item.json.body.${field} }}`;
 
-/** Webhook -> PSA Link -> PSA Note -> PSA Status, every PSA node on the PostgreSQL store. */
-export function alertWorkflow(): WorkflowJson {
+/** Webhook -> PSA Link -> PSA Note -> PSA Status on the target's PSA, every PSA node on the PostgreSQL store. */
+export function alertWorkflow(target: AlertTarget = CONNECTWISE_ALERTS): WorkflowJson {
 	const chain = [NODES.webhook, NODES.link, NODES.note, NODES.status];
+	const psa = target.credential;
 	return {
-		id: ALERT_WORKFLOW_ID,
-		name: 'PSA Bridge scale: alert -> link -> note -> status',
+		id: target.workflowId,
+		name: `PSA Bridge scale: alert -> link -> note -> status (${target.psa})`,
 		nodes: [
 			{
 				id: randomUuid('alert-webhook'),
@@ -63,39 +99,57 @@ export function alertWorkflow(): WorkflowJson {
 				type: 'n8n-nodes-base.webhook',
 				typeVersion: 2,
 				position: [0, 0],
-				webhookId: '5c0a1e7e-9d2b-4f3c-8a10-5ca1e0000001',
+				webhookId: target.webhookId,
 				// Answered as soon as the job is queued, as monitoring webhooks usually are; outcomes come from the executions API.
-				parameters: { httpMethod: 'POST', path: ALERT_PATH, responseMode: 'onReceived', options: {} },
+				parameters: { httpMethod: 'POST', path: target.path, responseMode: 'onReceived', options: {} },
 			},
-			psaNode(NODES.link, 'psaLink', 1, {
-				operation: 'link',
-				source: SOURCE,
-				externalId: fromAlert('entity'),
-				summary: `={{ 'Disk alert on ' + $('${NODES.webhook}').item.json.body.entity }}`,
-				company: { __rl: true, mode: 'id', value: '250' },
-				boardId: 1,
-				additionalFields: {},
-				options: {},
-			}),
-			psaNode(NODES.note, 'psaNote', 2, {
-				operation: 'add',
-				ticketBy: 'link',
-				source: SOURCE,
-				externalId: fromAlert('entity'),
-				text: fromAlert('text'),
-				noteType: 'internal',
-				additionalFields: { dedupeKey: fromAlert('alertId') },
-				options: {},
-			}),
-			psaNode(NODES.status, 'psaStatus', 3, {
-				operation: 'set',
-				ticketBy: 'link',
-				source: SOURCE,
-				externalId: fromAlert('entity'),
-				statusBy: 'name',
-				statusName: fromAlert('status'),
-				options: {},
-			}),
+			psaNode(
+				NODES.link,
+				'psaLink',
+				1,
+				{
+					operation: 'link',
+					source: SOURCE,
+					externalId: fromAlert('entity'),
+					summary: `={{ 'Disk alert on ' + $('${NODES.webhook}').item.json.body.entity }}`,
+					company: { __rl: true, mode: 'id', value: target.companyId },
+					boardId: target.boardId,
+					additionalFields: {},
+					options: {},
+				},
+				psa,
+			),
+			psaNode(
+				NODES.note,
+				'psaNote',
+				2,
+				{
+					operation: 'add',
+					ticketBy: 'link',
+					source: SOURCE,
+					externalId: fromAlert('entity'),
+					text: fromAlert('text'),
+					noteType: 'internal',
+					additionalFields: { dedupeKey: fromAlert('alertId') },
+					options: {},
+				},
+				psa,
+			),
+			psaNode(
+				NODES.status,
+				'psaStatus',
+				3,
+				{
+					operation: 'set',
+					ticketBy: 'link',
+					source: SOURCE,
+					externalId: fromAlert('entity'),
+					statusBy: 'name',
+					statusName: fromAlert('status'),
+					options: {},
+				},
+				psa,
+			),
 		],
 		connections: Object.fromEntries(
 			chain.slice(0, -1).map((name, index) => [name, { main: [[{ node: chain[index + 1], type: 'main', index: 0 }]] }]),
@@ -145,14 +199,16 @@ export function triggerWorkflow(receiverUrl: string): WorkflowJson {
 }
 
 /**
- * Imports the sandbox's ConnectWise credential, the PostgreSQL store credential and the workflows into n8n's
- * PostgreSQL database (the CLI runs against whatever database the environment names).
+ * Imports the sandbox's ConnectWise credential, the Autotask sandbox's credential (user name, secret, integration
+ * code, zone), the PostgreSQL store credential and the workflows into n8n's PostgreSQL database (the CLI runs against
+ * whatever database the environment names).
  */
 export async function importAll(
 	install: N8nInstall,
 	userFolder: string,
 	env: Record<string, string>,
 	sandbox: SandboxCredentials,
+	autotask: Record<string, string>,
 	store: StoreDatabase & { encryptionKey: string },
 	workflows: WorkflowJson[],
 ): Promise<void> {
@@ -174,6 +230,7 @@ export async function importAll(
 		credentialFile,
 		JSON.stringify([
 			{ ...API_CREDENTIAL, data: apiData },
+			{ ...AUTOTASK_CREDENTIAL, data: { ...autotask } },
 			{ ...STORE_CREDENTIAL, data: storeData },
 		]),
 		{ mode: 0o600 },
