@@ -10,6 +10,8 @@ async function main(): Promise<void> {
 	if (!gc) throw new Error('run with node --expose-gc');
 	const sandbox = JSON.parse(process.env.BENCH_SANDBOX ?? '') as SandboxAddress;
 	const count = Number(process.env.BENCH_ITEMS);
+	// BENCH_CONCURRENCY=n: the nodes' Concurrency option set to n (absent: Automatic), to compare items in flight.
+	const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
 	const engine = benchEngine(sandbox);
 	// Warm-up: modules, store, caches, JIT — the steady state a running n8n is in.
 	const warm = await engine.run(packageWorkflow(alerts(200, 'warm', 'fired'), { withStatus: false }));
@@ -26,10 +28,23 @@ async function main(): Promise<void> {
 			atPeak = usage;
 		}
 	}, 20);
+	// BENCH_PROBE_LIVE=1 (diagnosis only, it changes the peak): a full GC every 2 s during the execution, to tell the live
+	// set while items are in flight from garbage not yet collected.
+	const live: number[] = [];
+	const prober = process.env.BENCH_PROBE_LIVE
+		? setInterval(() => {
+				gc();
+				live.push(process.memoryUsage().heapUsed / MB);
+			}, 2000)
+		: undefined;
 	const start = Date.now();
-	let run: Awaited<ReturnType<typeof engine.run>> | undefined = await engine.run(packageWorkflow(alerts(count, 'mem', 'fired'), { withStatus: false }));
+	let run: Awaited<ReturnType<typeof engine.run>> | undefined = await engine.run(packageWorkflow(alerts(count, 'mem', 'fired'), { withStatus: false, concurrency }));
 	const wallMs = Date.now() - start;
 	clearInterval(sampler);
+	if (prober) {
+		clearInterval(prober);
+		process.stderr.write(`live heap during the execution (MB, after a full GC every 2 s): ${live.map((value) => value.toFixed(0)).join(' ')}\n`);
+	}
 	if (run.error) throw run.error;
 	const produced = run.output('PSA Note').length;
 	gc();
