@@ -1,11 +1,13 @@
 // Benchmark wiring: the engine tests' n8n harness plus n8n's own HTTP Request and If nodes (or a faithful stand-in) against the sandbox.
+import { fork } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHelpers, type INodeType, type INodeTypes, type IVersionedNodeType } from 'n8n-workflow';
 import { startSandbox, type Sandbox } from '../test/sandbox';
-import { startAutotaskSandbox, type AutotaskSandbox } from '../test/sandbox/autotask';
+import { startAutotaskSandbox, type AutotaskSandbox, type AutotaskSandboxOptions } from '../test/sandbox/autotask';
+import type { AutotaskSnapshot, ChildRequest } from './autotask-sandbox-child';
 import { Engine, PACKAGE, useTempUserFolder } from '../test/engine/harness';
 import { AUTOTASK_CREDENTIAL, PSA_CREDENTIAL, sourceTypes } from '../test/engine/setup';
 import { EmulatedHttpRequest, EmulatedIf } from './naive-nodes';
@@ -129,10 +131,66 @@ export async function startBench(options: { latencyMs?: number; rateLimitPerSeco
 	return { sandbox, engine: benchEngine(sandbox), stop: () => sandbox.stop() };
 }
 
+/** What the Autotask rows read from the sandbox, wherever it runs. */
+export interface AutotaskSandboxView {
+	/** 'in-process': the sandbox shares the engine's event loop; 'child': its own process, as a remote PSA. */
+	where: 'in-process' | 'child';
+	resetLog(): Promise<void>;
+	snapshot(): Promise<AutotaskSnapshot>;
+}
+
 export interface AutotaskBenchFixture {
-	sandbox: AutotaskSandbox;
+	sandbox: AutotaskSandboxView;
 	engine: Engine;
 	stop(): Promise<void>;
+}
+
+function inProcessView(sandbox: AutotaskSandbox): AutotaskSandboxView {
+	return {
+		where: 'in-process',
+		resetLog: async () => sandbox.resetLog(),
+		snapshot: async () => {
+			const entities = [...new Set(sandbox.requests.map((entry) => entry.entity).filter((entity): entity is string => Boolean(entity)))];
+			return {
+				requests: sandbox.requests.map((entry) => ({ at: entry.at, entity: entry.entity, status: entry.status })),
+				refusals: sandbox.threadLimitRefusals,
+				maxInFlight: Object.fromEntries(entities.map((entity) => [entity, sandbox.maxConcurrentSeen(entity)])),
+				tickets: sandbox.db.tickets.map((ticket) => ({ externalID: ticket.externalID, status: ticket.status })),
+			};
+		},
+	};
+}
+
+/** The sandbox in a child process (bench/autotask-sandbox-child.ts, run with this process's tsx loader), over IPC. */
+async function childSandbox(options: AutotaskSandboxOptions): Promise<{ view: AutotaskSandboxView; credentials: Record<string, string>; stop(): Promise<void> }> {
+	const child = fork(join(__dirname, 'autotask-sandbox-child.ts'), [], { env: { ...process.env, BENCH_AUTOTASK_SANDBOX: JSON.stringify(options) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const credentials = await new Promise<Record<string, string>>((resolve, reject) => {
+		child.once('message', (message: { ready?: boolean; credentials?: Record<string, string> }) => (message.ready && message.credentials ? resolve(message.credentials) : reject(new Error('the sandbox child did not start'))));
+		child.once('exit', (code) => reject(new Error(`the sandbox child exited with ${code}`)));
+	});
+	let next = 0;
+	const call = <T>(cmd: ChildRequest['cmd']) =>
+		new Promise<T>((resolve) => {
+			const id = ++next;
+			const listener = (message: { id?: number } & T) => {
+				if (message.id !== id) return;
+				child.off('message', listener);
+				resolve(message);
+			};
+			child.on('message', listener);
+			child.send({ id, cmd });
+		});
+	return {
+		credentials,
+		view: {
+			where: 'child',
+			resetLog: async () => void (await call<unknown>('reset')),
+			snapshot: async () => (await call<{ snapshot: AutotaskSnapshot }>('snapshot')).snapshot,
+		},
+		stop: async () => {
+			if (child.exitCode === null) await call<unknown>('stop');
+		},
+	};
 }
 
 /** The PostgreSQL state store credential the Autotask scenario may put on its nodes (the queue-mode setup). */
@@ -146,13 +204,31 @@ export async function startAutotaskBench(options: {
 	latencyMs: number;
 	threadLimit: number;
 	threadLimitStatus?: 429 | 500;
+	/** Run the sandbox in a child process. */
+	child?: boolean;
 	postgres?: { host: string; port: number; user: string; database: string; schema: string; encryptionKey: string };
 }): Promise<AutotaskBenchFixture> {
-	const sandbox = await startAutotaskSandbox({ port: 0, latencyMs: options.latencyMs, threadLimit: options.threadLimit, threadLimitStatus: options.threadLimitStatus ?? 500, recordResponses: false });
+	const sandboxOptions: AutotaskSandboxOptions = { port: 0, latencyMs: options.latencyMs, threadLimit: options.threadLimit, threadLimitStatus: options.threadLimitStatus ?? 500, recordResponses: false };
+	let view: AutotaskSandboxView;
+	let credentials: Record<string, string>;
+	let stop: () => Promise<void>;
+	if (options.child) {
+		const child = await childSandbox(sandboxOptions);
+		({ view, credentials, stop } = child);
+	} else {
+		const sandbox = await startAutotaskSandbox(sandboxOptions);
+		view = inProcessView(sandbox);
+		credentials = { ...sandbox.credentials };
+		stop = () => sandbox.stop();
+	}
+	// The package keys an Autotask connection (its cached zone, its limiter) by the API user: a sandbox started after
+	// another one with the same user must not be sent to the first one's zone.
+	const { sharedCache } = await import('../nodes/shared/context');
+	sharedCache.clear();
 	benchUserFolder();
 	const engine = new Engine(sourceTypes);
 	(engine as unknown as { nodeTypes: INodeTypes }).nodeTypes = benchNodeTypes();
-	engine.addCredential({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } });
+	engine.addCredential({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...credentials } });
 	if (options.postgres) {
 		const pg = options.postgres;
 		engine.addCredential({
@@ -161,7 +237,7 @@ export async function startAutotaskBench(options: {
 			data: { engine: 'postgres', host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: '', ssl: 'off', schema: pg.schema, encryptionKey: pg.encryptionKey, previousKeys: '' },
 		});
 	}
-	return { sandbox, engine, stop: () => sandbox.stop() };
+	return { sandbox: view, engine, stop };
 }
 
 export async function closeBench(): Promise<void> {
