@@ -126,3 +126,17 @@ describe('the adapter speaks the contract', () => {
 		expect(offContract(routes, seen)).toEqual([]);
 	});
 });
+
+it("a corrected Zone URL takes effect at once, although the old zone is cached for the same API user", async () => {
+	const other = await startAutotaskSandbox({ port: 0 });
+	try {
+		const cache = new PsaCache();
+		const first = createProvider('autotaskPsaApi', { ...sandbox.credentials }, { http, cache, sleep: async () => undefined });
+		await first.listCompanies({ limit: 1 });
+		const moved = createProvider('autotaskPsaApi', { ...sandbox.credentials, zoneUrl: other.zoneUrl }, { http, cache, sleep: async () => undefined });
+		await moved.listCompanies({ limit: 1 });
+		expect(other.requests.filter((entry) => /Companies\/query/.test(entry.path))).toHaveLength(1);
+	} finally {
+		await other.stop();
+	}
+});

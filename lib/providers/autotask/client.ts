@@ -1,4 +1,5 @@
 // Autotask transport wrapper: zone, auth headers, impersonation, query paging, error mapping and throttle detection (retries: ../request.ts).
+import { createHash } from 'node:crypto';
 import { PsaCache } from '../../cache';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
@@ -112,7 +113,8 @@ export class AutotaskClient {
 		const limiter = config.sharedLimits
 			? withSharedLimits(local, {
 					shared: config.sharedLimits,
-					key: config.connectionId,
+					// Autotask counts threads per API tracking identifier (integration code) and endpoint, so do the slots.
+					key: `autotask-integration:${createHash('sha256').update(config.integrationCode || config.connectionId).digest('hex').slice(0, 16)}`,
 					perEndpoint: AUTOTASK_REQUEST_LIMITS.concurrencyPerEndpoint,
 					hourly: AUTOTASK_REQUEST_LIMITS.hourlyBudget,
 					leaseMs: config.retry.requestTimeoutMs + SLOT_LEASE_MARGIN_MS,
@@ -123,10 +125,20 @@ export class AutotaskClient {
 		this.secrets = [config.secret, config.integrationCode].filter((secret) => secret.length >= 4);
 	}
 
+	/** The zone this process last resolved for the connection, if any (no request). */
+	cachedZone(): AutotaskZone | undefined {
+		return this.zoneValue ?? this.config.cache.get<AutotaskZone>(this.config.connectionId, this.zoneCacheKey);
+	}
+
+	/** A changed Zone URL in the credential is a different cache entry, so it takes effect at once. */
+	private get zoneCacheKey(): string {
+		return `zone:${this.config.zoneOverride ?? 'lookup'}`;
+	}
+
 	/** The tenant's zone: the credential's override, else zoneInformation for the user, cached a day per connection. */
 	async zone(): Promise<AutotaskZone> {
 		if (this.zoneValue) return this.zoneValue;
-		this.zoneValue = await this.config.cache.getOrLoad(this.config.connectionId, 'zone', () => this.lookUpZone(), ZONE_TTL_MS);
+		this.zoneValue = await this.config.cache.getOrLoad(this.config.connectionId, this.zoneCacheKey, () => this.lookUpZone(), ZONE_TTL_MS);
 		return this.zoneValue;
 	}
 

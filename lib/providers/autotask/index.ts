@@ -283,7 +283,7 @@ export class AutotaskProvider implements PsaProvider {
 	}
 
 	ticketUrl(id: number): string {
-		const zone = this.cache.get<{ webUrl: string }>(this.connection.connectionId, 'zone');
+		const zone = this.client.cachedZone();
 		return `${zone?.webUrl ?? 'https://www.autotask.net/'}Mvc/ServiceDesk/TicketDetail.mvc?workspace=False&mode=0&TicketID=${positiveId(id, 'ticket')}`;
 	}
 
@@ -295,7 +295,7 @@ export class AutotaskProvider implements PsaProvider {
 		} catch {
 			return undefined;
 		}
-		const zone = this.cache.get<{ webUrl: string; host: string }>(this.connection.connectionId, 'zone');
+		const zone = this.client.cachedZone();
 		const hosts = [zone?.host, zone ? new URL(zone.webUrl).host : undefined].filter(Boolean);
 		if (!/(^|\.)autotask\.net$/i.test(parsed.hostname) && !hosts.includes(parsed.host.toLowerCase())) return undefined;
 		for (const [name, value] of parsed.searchParams) if (name.toLowerCase() === 'ticketid') return idOf(value) ?? undefined;
