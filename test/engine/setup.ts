@@ -10,7 +10,7 @@ import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
 import { PsaMemberMap } from '../../nodes/PsaMemberMap/PsaMemberMap.node';
 import { PsaNote } from '../../nodes/PsaNote/PsaNote.node';
 import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
-import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type WorkflowJson } from './harness';
+import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type StoredCredential, type WorkflowJson } from './harness';
 
 /** The package's types from the TypeScript sources. */
 export const sourceTypes: PackageTypes = {
@@ -20,22 +20,22 @@ export const sourceTypes: PackageTypes = {
 
 export const PSA_CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
 
-export interface EngineFixture {
-	sandbox: Sandbox;
+/** The engine against one running sandbox, with the credential the examples name, in a temp n8n user folder. */
+export interface PsaEngineFixture<S extends { stop(): Promise<void> }> {
+	sandbox: S;
 	engine: Engine;
 	userFolder: string;
 	close(): Promise<void>;
 }
 
-export async function startEngineFixture(): Promise<EngineFixture> {
+export type EngineFixture = PsaEngineFixture<Sandbox>;
+export type AutotaskEngineFixture = PsaEngineFixture<AutotaskSandbox>;
+
+async function startFixture<S extends { stop(): Promise<void> }>(start: () => Promise<S>, credential: (sandbox: S) => StoredCredential): Promise<PsaEngineFixture<S>> {
 	const folder = useTempUserFolder();
-	const sandbox = await startSandbox({ port: 0 });
+	const sandbox = await start();
 	const engine = new Engine(sourceTypes);
-	engine.addCredential({
-		...PSA_CREDENTIAL,
-		type: 'connectWisePsaApi',
-		data: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2025.8', endpointVersions: {} },
-	});
+	engine.addCredential(credential(sandbox));
 	return {
 		sandbox,
 		engine,
@@ -50,32 +50,21 @@ export async function startEngineFixture(): Promise<EngineFixture> {
 	};
 }
 
-export const AUTOTASK_CREDENTIAL = { id: 'psaBridgeAutotaskSandbox', name: 'Autotask PSA sandbox' };
-
-export interface AutotaskEngineFixture {
-	sandbox: AutotaskSandbox;
-	engine: Engine;
-	userFolder: string;
-	close(): Promise<void>;
+export function startEngineFixture(): Promise<EngineFixture> {
+	return startFixture(
+		() => startSandbox({ port: 0 }),
+		(sandbox) => ({ ...PSA_CREDENTIAL, type: 'connectWisePsaApi', data: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2025.8', endpointVersions: {} } }),
+	);
 }
 
+export const AUTOTASK_CREDENTIAL = { id: 'psaBridgeAutotaskSandbox', name: 'Autotask PSA sandbox' };
+
 /** The engine against the Autotask sandbox, with the credential the Autotask examples name. */
-export async function startAutotaskEngineFixture(): Promise<AutotaskEngineFixture> {
-	const folder = useTempUserFolder();
-	const sandbox = await startAutotaskSandbox({ port: 0 });
-	const engine = new Engine(sourceTypes);
-	engine.addCredential({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } });
-	return {
-		sandbox,
-		engine,
-		userFolder: folder.folder,
-		close: async () => {
-			const { closeAllStores } = await import('../../nodes/shared/context');
-			await closeAllStores();
-			await sandbox.stop();
-			folder.remove();
-		},
-	};
+export function startAutotaskEngineFixture(): Promise<AutotaskEngineFixture> {
+	return startFixture(
+		() => startAutotaskSandbox({ port: 0 }),
+		(sandbox) => ({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } }),
+	);
 }
 
 /** Requests the Autotask sandbox saw since the last reset, split into the work and the cached lookups (zone, picklists). */

@@ -9,6 +9,24 @@ import { PsaCache } from '../../lib/cache';
 import { isPsaError } from '../../lib/providers/errors';
 import { DEFAULT_RETRY_POLICY } from '../../lib/providers/request';
 
+/** A client that never sends: for the error mapping, which needs no server. */
+function testClient(): AutotaskClient {
+	return new AutotaskClient({
+		username: 'api@example.com',
+		secret: 'TopSecret123',
+		integrationCode: 'TRACKINGCODE77',
+		zoneLookupOrigin: 'https://webservices.autotask.net',
+		transportAuthenticates: false,
+		connectionId: 'autotask:test',
+		http: async () => ({ status: 200, headers: {}, body: {} }),
+		cache: new PsaCache(),
+		retry: DEFAULT_RETRY_POLICY,
+		sleep: async () => undefined,
+		now: Date.now,
+		random: Math.random,
+	});
+}
+
 describe('filter builder', () => {
 	it('keeps values as JSON values, nests and/or groups, and always sends a filter', () => {
 		const filter = filterOf(q.eq('externalID', 'zbx:"host" OR 1=1'), q.or(q.eq('email', 'a@b.c'), q.and(q.gte('id', 0), q.in('status', [1, 5]))), undefined);
@@ -86,20 +104,7 @@ describe('responses', () => {
 	});
 
 	it('maps Autotask errors to PSA-neutral kinds with the blamed field, and never leaks the secret', () => {
-		const client = new AutotaskClient({
-			username: 'api@example.com',
-			secret: 'TopSecret123',
-			integrationCode: 'TRACKINGCODE77',
-			zoneLookupOrigin: 'https://webservices.autotask.net',
-			transportAuthenticates: false,
-			connectionId: 'autotask:test',
-			http: async () => ({ status: 200, headers: {}, body: {} }),
-			cache: new PsaCache(),
-			retry: DEFAULT_RETRY_POLICY,
-			sleep: async () => undefined,
-			now: Date.now,
-			random: Math.random,
-		});
+		const client = testClient();
 		const map = (status: number, body: unknown, create = false) => client.mapError(response(status, body), 'POST /Tickets', 'POST', 1, create);
 		expect(map(500, { errors: ['Picklist value [3] does not exist for priority'] })).toMatchObject({ kind: 'invalid-input', details: { field: 'priority', refused: true } });
 		expect(map(500, { errors: ['queueID is required'] })).toMatchObject({ kind: 'invalid-input', details: { field: 'queueID' } });
@@ -143,21 +148,7 @@ describe('webhook signatures', () => {
 });
 
 describe('review findings', () => {
-	const client = () =>
-		new AutotaskClient({
-			username: 'api@example.com',
-			secret: 'TopSecret123',
-			integrationCode: 'TRACKINGCODE77',
-			zoneLookupOrigin: 'https://webservices.autotask.net',
-			transportAuthenticates: false,
-			connectionId: 'autotask:test',
-			http: async () => ({ status: 200, headers: {}, body: {} }),
-			cache: new PsaCache(),
-			retry: DEFAULT_RETRY_POLICY,
-			sleep: async () => undefined,
-			now: Date.now,
-			random: Math.random,
-		});
+	const client = testClient;
 	it('an unknown user name is an authentication failure, a 410 a version error', () => {
 		expect(client().mapError({ status: 500, headers: {}, body: { errors: ['The user name is not valid.'] } }, 'GET /Tickets/1', 'GET', 1).kind).toBe('authentication');
 		expect(client().mapError({ status: 410, headers: {}, body: {} }, 'GET /Tickets/1', 'GET', 1).kind).toBe('version');
