@@ -35,6 +35,7 @@ export function psaReferenceOf(linkKey: string, maxLength: number): string {
 	const digest = createHash('sha256').update(linkKey, 'utf8').digest('hex');
 	// A field shorter than the full form (Autotask's externalID holds 50) keeps the digest's first characters: 39 hex
 	// digits are 156 bits, far beyond any collision among one tenant's links.
-	const room = Math.max(MIN_DIGEST_HEX, maxLength - HASHED_REFERENCE_PREFIX.length);
+	const room = maxLength - HASHED_REFERENCE_PREFIX.length;
+	if (room < MIN_DIGEST_HEX) throw new RangeError(`A PSA reference field of ${maxLength} characters cannot hold a hashed link key (at least ${HASHED_REFERENCE_PREFIX.length + MIN_DIGEST_HEX})`);
 	return HASHED_REFERENCE_PREFIX + digest.slice(0, Math.min(digest.length, room));
 }

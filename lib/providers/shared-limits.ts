@@ -55,6 +55,12 @@ export function withSharedLimits(local: RequestLimiter, plan: SharedLimitsPlan):
 					// The shared place is unreachable: this process's own limits still hold, and a PSA refusal is retried.
 					slot = { release: () => undefined };
 				}
+				// A slow shared place must not make the send late: nothing may go out after the deadline (the settle
+				// window of docs/reliability.md counts on it), so a slot that came too late is given back unused.
+				if (slot && plan.clock.now() > deadline) {
+					slot.release();
+					slot = undefined;
+				}
 				if (!slot) {
 					permit.release(false);
 					throw new LimiterRefusal('deadline', `every worker's ${plan.perEndpoint} slots for ${options.endpoint ?? 'the endpoint'} stayed busy`, plan.clock.now() - asked);

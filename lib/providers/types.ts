@@ -191,6 +191,11 @@ export interface PsaCallbackEvent {
 	ticket?: PsaTicket;
 	/** The raw entity object (parsed), for fields the domain type does not carry. */
 	entity: Record<string, unknown>;
+	/**
+	 * What names this delivery whatever its formatting, when the signature covers a normalised form (Autotask): the
+	 * replay guard recognises a repeated delivery by it instead of by the raw bytes, which a replayer could re-format.
+	 */
+	deliveryKey?: string;
 }
 
 export interface PsaCallbackRequest {

@@ -29,6 +29,11 @@ export function staleReason(event: Pick<PsaCallbackEvent, 'updatedAt'>, now: num
 	return undefined;
 }
 
+/** The bytes a delivery is recognised by: the provider's normalised form when it gives one, else the bytes received. */
+export function deliveryBytes(event: Pick<PsaCallbackEvent, 'deliveryKey'>, rawBody: Buffer): Buffer {
+	return event.deliveryKey !== undefined ? Buffer.from(event.deliveryKey, 'utf8') : rawBody;
+}
+
 /**
  * Records the delivery and says whether it is the first time it was seen by this trigger node. The record lives in
  * the state store, not in process memory: in queue mode n8n runs several webhook processes behind a load balancer,

@@ -12,6 +12,28 @@ export interface StoreLimitsOptions {
 	syncEveryMs?: number;
 }
 
+/**
+ * The store call's answer, or undefined when it has not answered within `ms` (a pool waiting for a connection, a
+ * partition). A slot the call takes after that is given back as soon as it answers (`abandon`).
+ */
+async function withinDeadline<T>(call: Promise<T | undefined>, ms: number, abandon: (late: T) => Promise<void>): Promise<T | undefined> {
+	let timer: NodeJS.Timeout | undefined;
+	let timedOut = false;
+	const timeout = new Promise<undefined>((resolve) => {
+		timer = setTimeout(() => {
+			timedOut = true;
+			resolve(undefined);
+		}, Math.max(1, Math.min(ms, 2_147_000_000)));
+	});
+	try {
+		const result = await Promise.race([call, timeout]);
+		if (timedOut) call.then((late) => (late !== undefined ? abandon(late) : undefined)).catch(() => undefined);
+		return result;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
 /** First and longest wait between polls for a busy slot: short, since a slot frees when a PSA request answers. */
 const POLL_FIRST_MS = 5;
 const POLL_MAX_MS = 100;
@@ -26,13 +48,16 @@ export function storeRequestLimits(repository: RequestLimitsRepository, options:
 	const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 	const random = options.random ?? Math.random;
 	const syncEveryMs = options.syncEveryMs ?? 5000;
-	const holder = `${process.pid}-${randomUUID()}`;
 	const budgets = new Map<string, RequestBudget>();
 
 	return {
 		async acquire(key, capacity, deadline, leaseMs): Promise<SharedSlot | undefined> {
+			// One holder per acquisition: a late release of a lapsed lease cannot free the slot someone took after it.
+			const holder = `${process.pid}-${randomUUID()}`;
 			for (let poll = POLL_FIRST_MS; ; poll = Math.min(POLL_MAX_MS, poll * 2)) {
-				const slot = await repository.tryAcquire(key, capacity, holder, leaseMs);
+				const left = deadline - now();
+				if (!(left > 0)) return undefined;
+				const slot = await withinDeadline(repository.tryAcquire(key, capacity, holder, leaseMs), left, (late) => repository.release(key, late, holder));
 				if (slot !== undefined) {
 					let released = false;
 					return {

@@ -5,7 +5,7 @@ import type { DamagedRowReporter } from '../store/errors';
 import type { TicketLink } from '../store/types';
 import { connectionOf, type PsaServiceContext } from './context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from './echo';
-import { acceptDeliveryOnce, staleReason } from './replay';
+import { acceptDeliveryOnce, deliveryBytes, staleReason } from './replay';
 import { forgetTicket } from './ticket-state';
 
 export interface TriggerRules {
@@ -68,7 +68,7 @@ export async function receiveEvent(
 		return { accepted: false, reason: 'own change' };
 	}
 	const scope = { workflowId: delivery.workflowId, nodeId: delivery.nodeId };
-	if (!(await acceptDeliveryOnce(ctx.store, connectionId, scope, delivery.rawBody, now))) {
+	if (!(await acceptDeliveryOnce(ctx.store, connectionId, scope, deliveryBytes(event, delivery.rawBody), now))) {
 		return { accepted: false, reason: 'duplicate delivery', warning: `PSA Trigger ignored a repeated delivery for ticket ${event.id}` };
 	}
 	const link = linkOf(await ctx.store.links.findByTicket(connectionId, event.id));

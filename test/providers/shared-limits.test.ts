@@ -1,4 +1,7 @@
 // Limits Autotask counts per integration, held by two workers together through one PostgreSQL store: slots, their leases, the shared hourly budget.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateFernetKey } from '../../lib/crypto/fernet';
 import { PsaCache } from '../../lib/cache';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
@@ -94,4 +97,27 @@ it('slots: capacity held, released, and a dead holder\'s lease taken over when i
 	await b.addRequests(budget, 5);
 	expect((await a.requestsSince(budget, 60 * 60 * 1000)).requests).toBe(12);
 	expect(await a.tryAcquire(key, 0, 'x', 1000).catch((error: Error) => error.message)).toMatch(/capacity/);
+});
+
+it("a lapsed holder's late release cannot free the slot someone took after it (one holder per acquisition)", async () => {
+	const folder = mkdtempSync(join(tmpdir(), 'psa-slots-'));
+	let now = 1_000_000;
+	const store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite'), clock: () => now });
+	try {
+		const limits = storeRequestLimits(store.requestLimits, { now: () => now, sleep: async (ms) => void (now += ms) });
+		const first = await limits.acquire('lapse', 1, now + 1000, 35_000);
+		expect(first).toBeDefined();
+		now += 36_000;
+		const second = await limits.acquire('lapse', 1, now + 1000, 35_000);
+		expect(second).toBeDefined();
+		first?.release();
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		expect(await limits.acquire('lapse', 1, now + 50, 35_000)).toBeUndefined();
+		second?.release();
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		expect(await limits.acquire('lapse', 1, now + 50, 35_000)).toBeDefined();
+	} finally {
+		await store.close();
+		rmSync(folder, { recursive: true, force: true });
+	}
 });

@@ -68,20 +68,31 @@ const MAX_PAGES = 1000;
  * Exceeded", code Itgenatr005) and the hourly request threshold. They are throttling, so the request is sent again later.
  */
 const THROTTLED = /thread threshold|threads? (has|have) been exceeded|itgenatr005|request threshold|threshold (has been|was) exceeded|too many requests/i;
-/** Messages by which Autotask refuses a request before doing it (it answers most of them with 500). */
-const REFUSALS: Array<[RegExp, PsaErrorKind]> = [
-	[/integrationcode is invalid|integration code|invalid user|user ?name.*(invalid|not valid|not found|unknown)|zone information could not be determined|unauthori[sz]ed|authenticat/i, 'authentication'],
-	[/adequate permissions|not have (the )?permission|permission to|access denied|not authori[sz]ed/i, 'permission'],
+/**
+ * Messages by which Autotask refuses a request before doing it (it answers most of them with 500). For a create, only
+ * the exact refusals Autotask documents or was seen sending count (EXACT_REFUSALS): a generic server text ("Operation
+ * is not valid…", "Value cannot be null") may follow a commit, so a create answered with one stays outcome-unknown.
+ */
+const EXACT_REFUSALS: Array<[RegExp, PsaErrorKind]> = [
+	[/integrationcode is invalid|zone information could not be determined|user ?name (is )?(not valid|invalid|not found|unknown)/i, 'authentication'],
+	[/adequate permissions|does not have (the )?permission/i, 'permission'],
 	[/no matching records found/i, 'not-found'],
 	[
-		/does not exist|is required|are required|must be|must assign|exceeds|too long|unable to find|invalid query|not valid|is invalid|does not reference|cannot be|can not be|maxcountofrecordstoreturn|picklist value|only one udf/i,
+		/picklist value \[[^\]]*\] does not exist for \w+|^\s*\w+ is required\b|unable to find \w+ in the \w+ entity|\w+ exceeds \d+ characters|when assigning a resource, you must assign both|value does not reference an existing entity|maxcountofrecordstoreturn must be between|invalid query syntax|only one udf/i,
 		'invalid-input',
 	],
+];
+/** Wider wording that reads as a refusal for requests that cannot do work twice (reads, updates by id). */
+const REFUSALS: Array<[RegExp, PsaErrorKind]> = [
+	...EXACT_REFUSALS,
+	[/integration code|invalid user|unauthori[sz]ed|authenticat/i, 'authentication'],
+	[/not have (the )?permission|permission to|access denied|not authori[sz]ed/i, 'permission'],
+	[/does not exist|are required|must be|too long|not valid|is invalid|does not reference|cannot be|can not be/i, 'invalid-input'],
 ];
 
 export const AUTOTASK_CLASSIFIER: ResponseClassifier = {
 	throttled: (response) => response.status === 429 || (response.status >= 400 && THROTTLED.test(messagesOf(response.body).join(' '))),
-	transient: (response) => response.status >= 500 && !isRefusal(response),
+	transient: (response) => response.status >= 500 && !isRefusal(response, REFUSALS),
 };
 
 export function messagesOf(body: unknown): string[] {
@@ -93,9 +104,9 @@ export function messagesOf(body: unknown): string[] {
 	return typeof body === 'string' && body.trim() ? [body.trim().slice(0, 300)] : [];
 }
 
-function isRefusal(response: HttpResponse): boolean {
+function isRefusal(response: HttpResponse, refusals: Array<[RegExp, PsaErrorKind]>): boolean {
 	const text = messagesOf(response.body).join(' ');
-	return REFUSALS.some(([pattern]) => pattern.test(text));
+	return refusals.some(([pattern]) => pattern.test(text));
 }
 
 export class AutotaskClient {
@@ -227,7 +238,10 @@ export class AutotaskClient {
 			}
 			const next = isObject(answer.pageDetails) ? answer.pageDetails.nextPageUrl : undefined;
 			if (typeof next !== 'string' || !next || answer.items.length === 0) return results;
-			url = sameOriginNext(next, zone, path);
+			const following = sameOriginNext(next, zone, path);
+			// A zone that answers the same next page again would loop until MAX_PAGES, spending the hourly budget.
+			if (following === url) return results;
+			url = following;
 		}
 		return results;
 	}
@@ -317,7 +331,7 @@ export class AutotaskClient {
 		if (status === 404) return make('not-found', `Autotask found nothing at ${label} (404)${said}`, { refused: true });
 		if (status === 405) return make('configuration', `Autotask does not support ${label} (405)${said}`, { refused: true });
 		if (status >= 400 && status < 500) return make('invalid-input', `Autotask rejected ${label} (${status})${said}`, { refused: true });
-		const refusal = REFUSALS.find(([pattern]) => pattern.test(providerMessage ?? ''));
+		const refusal = (create ? EXACT_REFUSALS : REFUSALS).find(([pattern]) => messagesOf(response.body).some((message) => pattern.test(message)));
 		if (refusal) {
 			const [, kind] = refusal;
 			const hint =

@@ -50,8 +50,11 @@ export const NOTE_MAX = 32000;
 const EXTERNAL_REF_MATCHES = 50;
 export const DEFAULT_LIST_LIMIT = 1000;
 const MEMBERS_BY_EMAIL_TTL_MS = 60 * 1000;
-/** Tickets this process read or wrote, so a status change needs no read back for the output. */
-const TICKET_TTL_MS = 10 * 60 * 1000;
+/**
+ * Tickets this process read or wrote in the last minute, so a status change right after (Link → Note → Status in one
+ * run) needs no read back for its output; older knowledge is read again, as fields may have changed in Autotask.
+ */
+const TICKET_TTL_MS = 60 * 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
@@ -132,15 +135,16 @@ export class AutotaskProvider implements PsaProvider {
 		const probes: Array<[string, AutotaskRequest]> = [
 			['Read tickets', { method: 'POST', path: '/Tickets/query', body: { MaxRecords: 1, filter: [q.all()] } }],
 			['Read ticket statuses, priorities and queues', { method: 'GET', path: '/Tickets/entityInformation/fields' }],
-			['Create tickets', { method: 'POST', path: '/Tickets', body: {}, create: true }],
+			// Write probes carry a body Autotask must refuse (a field but not the required ones); an empty body may not be sent at all.
+			['Create tickets', { method: 'POST', path: '/Tickets', body: { title: '' } }],
 			['Update ticket status', { method: 'PATCH', path: '/Tickets', body: { id: 0 } }],
 			['Read notes', { method: 'POST', path: '/TicketNotes/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Add notes', { method: 'POST', path: '/Tickets/0/Notes', body: {}, create: true }],
+			['Add notes', { method: 'POST', path: '/Tickets/0/Notes', body: { description: '' } }],
 			['Read companies', { method: 'POST', path: '/Companies/query', body: { MaxRecords: 1, filter: [q.all()] } }],
 			['Read contacts', { method: 'POST', path: '/Contacts/query', body: { MaxRecords: 1, filter: [q.all()] } }],
 			['Read resources', { method: 'POST', path: '/Resources/query', body: { MaxRecords: 1, filter: [q.all()] } }],
 			['Read webhooks', { method: 'POST', path: '/TicketWebhooks/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Register webhooks', { method: 'POST', path: '/TicketWebhooks', body: {}, create: true }],
+			['Register webhooks', { method: 'POST', path: '/TicketWebhooks', body: { name: '' } }],
 			['Read the request threshold', { method: 'GET', path: '/ThresholdInformation' }],
 		];
 		const results: PsaPermissionCheck[] = [];
@@ -151,7 +155,8 @@ export class AutotaskProvider implements PsaProvider {
 				const body = await this.client.request({ ...request, noRetry: request.method !== 'GET' && !request.path.endsWith('/query') });
 				check.status = 200;
 				check.allowed = true;
-				if (request.create && request.path === '/TicketWebhooks' && isObject(body)) await this.removeCallback(itemIdOf(body, purpose)).catch(() => undefined);
+				// A probe Autotask unexpectedly accepted is undone at once.
+				if (request.path === '/TicketWebhooks' && isObject(body)) await this.removeCallback(itemIdOf(body, purpose)).catch(() => undefined);
 			} catch (error) {
 				if (!isPsaError(error)) throw error;
 				check.status = error.details.status ?? 0;

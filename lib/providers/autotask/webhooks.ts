@@ -84,7 +84,8 @@ export function verifyHook(request: PsaCallbackRequest, secretKey: string): PsaC
 	}
 	const matches = equalSignatures(hookSignature(raw, secretKey), received) || equalSignatures(hookSignature(canonicalHookBody(parsed), secretKey), received);
 	if (!matches) throw forged('The webhook callout signature does not match');
-	return eventOf(parsed);
+	// Both forms verify, so a re-formatted copy must count as the same delivery: it is named by the canonical form.
+	return { ...eventOf(parsed), deliveryKey: canonicalHookBody(parsed) };
 }
 
 function fieldText(fields: Record<string, unknown>, name: string): string | undefined {
