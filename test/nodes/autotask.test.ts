@@ -103,12 +103,18 @@ it('credential test: good keys pass, a wrong secret fails without leaking it', a
 });
 
 it('a second credential on the same Autotask tenant and user shares the links; Get, List and Unlink work', async () => {
-	const get = await fx.engine.run(chainWorkflow([node('Get', 'psaLink', { operation: 'get', source: 'count', externalId: 'c1' })]));
-	expect(get.output('Get')[0].json).toMatchObject({ source: 'count', externalId: 'c1' });
+	const second = { id: 'psaBridgeAutotaskSecond', name: 'Autotask PSA sandbox (second)' };
+	fx.engine.addCredential({ ...second, type: 'autotaskPsaApi', data: { ...fx.sandbox.credentials } });
+	const viaSecond = (name: string, parameters: Record<string, unknown>) => ({ ...node(name, 'psaLink', parameters, true), credentials: { autotaskPsaApi: second } });
+	const get = await fx.engine.run(chainWorkflow([viaSecond('Get', { operation: 'get', source: 'count', externalId: 'c1' })]));
+	const linked = fx.sandbox.db.tickets.find((ticket) => ticket.externalID === 'count:c1');
+	expect(get.output('Get')[0].json).toMatchObject({ source: 'count', externalId: 'c1', ticketId: linked?.id });
 	const list = await fx.engine.run(chainWorkflow([node('List', 'psaLink', { operation: 'list', filters: {}, limit: 50 })]));
 	expect(list.output('List').map((item) => item.json.externalId)).toContain('c1');
-	const unlink = await fx.engine.run(chainWorkflow([node('Unlink', 'psaLink', { operation: 'unlink', source: 'count', externalId: 'warm' })]));
+	const unlink = await fx.engine.run(chainWorkflow([viaSecond('Unlink', { operation: 'unlink', source: 'count', externalId: 'warm' })]));
 	expect(unlink.error).toBeUndefined();
+	const gone = await fx.engine.run(chainWorkflow([node('Get again', 'psaLink', { operation: 'get', source: 'count', externalId: 'warm' }, true)]));
+	expect(gone.output('Get again')[0].json).toMatchObject({ kind: 'not-found' });
 });
 
 describe('bad Autotask credentials are refused with a clear message, before any request where possible, and never echoed', () => {

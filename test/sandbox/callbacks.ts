@@ -2,6 +2,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { CwCallback, CwTicket } from './data';
 import { cwTimestamp } from './data';
+import { DeliveryLog } from './delivery-log';
 
 export type CallbackAction = 'added' | 'updated' | 'deleted';
 
@@ -60,17 +61,11 @@ export function callbacksForTicket(callbacks: CwCallback[], ticket: CwTicket, ac
 	});
 }
 
-interface Waiter {
-	count: number;
-	resolve: () => void;
-}
-
 export class CallbackDispatcher {
-	readonly deliveries: Delivery[] = [];
 	readonly keyId: string;
 	readonly signingKey: string;
 	private readonly pending = new Set<Promise<void>>();
-	private waiters: Waiter[] = [];
+	private readonly log = new DeliveryLog<Delivery>('callback deliveries', () => this.pending.size);
 	private readonly controllers = new Set<AbortController>();
 
 	constructor(private readonly timeoutMs: number) {
@@ -109,35 +104,7 @@ export class CallbackDispatcher {
 			clearTimeout(timer);
 			this.controllers.delete(controller);
 		}
-		this.deliveries.push(delivery);
-		this.notify();
-	}
-
-	private notify(): void {
-		const ready = this.waiters.filter((waiter) => this.deliveries.length >= waiter.count);
-		this.waiters = this.waiters.filter((waiter) => this.deliveries.length < waiter.count);
-		for (const waiter of ready) waiter.resolve();
-	}
-
-	/** Resolves once at least `count` deliveries have completed (since the last clear); rejects after `timeoutMs`. */
-	waitFor(count: number, timeoutMs: number): Promise<Delivery[]> {
-		if (this.deliveries.length >= count) return Promise.resolve([...this.deliveries]);
-		return new Promise((resolve, reject) => {
-			const waiter: Waiter = {
-				count,
-				resolve: () => {
-					clearTimeout(timer);
-					resolve([...this.deliveries]);
-				},
-			};
-			const timer = setTimeout(() => {
-				this.waiters = this.waiters.filter((candidate) => candidate !== waiter);
-				reject(
-					new Error(`Expected ${count} callback deliveries within ${timeoutMs} ms, got ${this.deliveries.length} (${this.pending.size} in flight)`),
-				);
-			}, timeoutMs);
-			this.waiters.push(waiter);
-		});
+		this.log.add(delivery);
 	}
 
 	/** Deliveries dispatched and not yet finished. */
@@ -145,8 +112,17 @@ export class CallbackDispatcher {
 		return this.pending.size;
 	}
 
+	get deliveries(): Delivery[] {
+		return this.log.entries;
+	}
+
+	/** Resolves once at least `count` deliveries have completed (since the last clear); rejects after `timeoutMs`. */
+	waitFor(count: number, timeoutMs: number): Promise<Delivery[]> {
+		return this.log.waitFor(count, timeoutMs);
+	}
+
 	clear(): void {
-		this.deliveries.length = 0;
+		this.log.clear();
 	}
 
 	/** Aborts deliveries still in flight and waits for them to settle. */

@@ -52,7 +52,7 @@ export interface AutotaskRequest {
 export const AUTOTASK_REQUEST_LIMITS: LimiterLimits = { concurrencyPerEndpoint: 3, hourlyBudget: 10_000 };
 
 /** The entity endpoint a path counts against for the thread limit: /Tickets/7/Notes is TicketNotes, /Tickets/query Tickets. */
-export function entityEndpoint(path: string): string {
+function entityEndpoint(path: string): string {
 	const child = /^\/(\w+?)s?\/\d+\/(\w+)/.exec(path);
 	if (child) return `${child[1]}${child[2]}`;
 	return /^\/(\w+)/.exec(path)?.[1] ?? path;
@@ -95,7 +95,7 @@ export const AUTOTASK_CLASSIFIER: ResponseClassifier = {
 	transient: (response) => response.status >= 500 && !isRefusal(response, REFUSALS),
 };
 
-export function messagesOf(body: unknown): string[] {
+function messagesOf(body: unknown): string[] {
 	if (isObject(body)) {
 		if (Array.isArray(body.errors)) return body.errors.map((entry) => (typeof entry === 'string' ? entry : isObject(entry) && typeof entry.message === 'string' ? entry.message : JSON.stringify(entry)));
 		if (typeof body.Message === 'string') return [body.Message];
@@ -331,7 +331,7 @@ export class AutotaskClient {
 		if (status === 404) return make('not-found', `Autotask found nothing at ${label} (404)${said}`, { refused: true });
 		if (status === 405) return make('configuration', `Autotask does not support ${label} (405)${said}`, { refused: true });
 		if (status >= 400 && status < 500) return make('invalid-input', `Autotask rejected ${label} (${status})${said}`, { refused: true });
-		const refusal = (create ? EXACT_REFUSALS : REFUSALS).find(([pattern]) => messagesOf(response.body).some((message) => pattern.test(message)));
+		const refusal = (create ? EXACT_REFUSALS : REFUSALS).find(([pattern]) => messages.some((message) => pattern.test(message)));
 		if (refusal) {
 			const [, kind] = refusal;
 			const hint =

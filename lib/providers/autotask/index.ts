@@ -103,7 +103,7 @@ export class AutotaskProvider implements PsaProvider {
 			random: deps.random ?? Math.random,
 			...(deps.sharedLimits ? { sharedLimits: deps.sharedLimits } : {}),
 		});
-		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, limit, ...filter) => this.query(path, filter, limit));
+		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
 	}
 
 	async info(): Promise<PsaServerInfo> {

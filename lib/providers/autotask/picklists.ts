@@ -6,7 +6,7 @@ import type { AutotaskClient } from './client';
 import { isObject } from '../values';
 import { COMPLETE_STATUS, type Labels, fieldOf, idOf } from './read';
 
-export const PICKLIST_TTL_MS = 60 * 60 * 1000;
+const PICKLIST_TTL_MS = 60 * 60 * 1000;
 
 export interface PicklistValue {
 	value: number;

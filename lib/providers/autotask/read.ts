@@ -6,7 +6,7 @@ import { isObject } from '../values';
 /** Autotask's one closed ticket status: "Complete" (5), a system value in every tenant. */
 export const COMPLETE_STATUS = 5;
 /** Resources with this license type are API users, never people to map or assign. */
-export const API_USER_LICENSE = 7;
+const API_USER_LICENSE = 7;
 /** publish values: 1 all Autotask users, 2 internal only, 4 internal and co-managed. */
 export const PUBLISH_ALL = 1;
 export const PUBLISH_INTERNAL = 2;

@@ -5,7 +5,7 @@ import { PsaError, isPsaError } from '../errors';
 import type { PsaCallbackCreate, PsaCallbackEvent, PsaCallbackRegistration, PsaCallbackRequest } from '../types';
 import { callbackUrlOf, isObject } from '../values';
 import type { AutotaskClient } from './client';
-import { q } from './filter';
+import { type Filter, q } from './filter';
 import { fieldOf, idOf, itemIdOf, readWebhook } from './read';
 import { SECRET_KEY_MAX, WEBHOOK_FIELDS, WEBHOOK_NAME_MAX, verifyHook } from './webhooks';
 
@@ -24,7 +24,7 @@ export class AutotaskWebhooks {
 		private readonly client: AutotaskClient,
 		private readonly cache: PsaCache,
 		private readonly owner: WebhookOwner,
-		private readonly query: (path: string, limit: number | undefined, ...filter: ReturnType<typeof q.eq>[]) => Promise<unknown[]>,
+		private readonly query: (path: string, filter: Filter[], limit?: number) => Promise<unknown[]>,
 	) {}
 
 	/** Webhook, then its fields one by one (parallel adds trip the thread limit), then our own resource excluded; undone on failure. */
@@ -65,7 +65,7 @@ export class AutotaskWebhooks {
 
 	/** Webhooks signed with another key (a rotated Secret) count as inactive, so the trigger replaces them. */
 	async list(): Promise<PsaCallbackRegistration[]> {
-		const items = await this.query('/TicketWebhooks/query', undefined);
+		const items = await this.query('/TicketWebhooks/query', []);
 		const keyTag = `[k:${this.keyId()}]`;
 		return items.map((item) => {
 			const { guid: _guid, ...webhook } = readWebhook(item, 'POST /TicketWebhooks/query');
@@ -106,7 +106,7 @@ export class AutotaskWebhooks {
 			'own-resource',
 			async () => {
 				const name = this.owner.username;
-				const items = await this.query('/Resources/query', 5, q.or(q.eq('userName', name), q.eq('email', name)));
+				const items = await this.query('/Resources/query', [q.or(q.eq('userName', name), q.eq('email', name))], 5);
 				const own = items.find((item) => isObject(item) && [fieldOf(item, 'userName'), fieldOf(item, 'email')].some((value) => String(value ?? '').toLowerCase() === name.toLowerCase()));
 				return own && isObject(own) ? idOf(fieldOf(own, 'id')) : undefined;
 			},

@@ -82,10 +82,11 @@ export function verifyHook(request: PsaCallbackRequest, secretKey: string): PsaC
 	} catch {
 		throw forged('The webhook callout body is not JSON');
 	}
-	const matches = equalSignatures(hookSignature(raw, secretKey), received) || equalSignatures(hookSignature(canonicalHookBody(parsed), secretKey), received);
+	const canonical = canonicalHookBody(parsed);
+	const matches = equalSignatures(hookSignature(raw, secretKey), received) || equalSignatures(hookSignature(canonical, secretKey), received);
 	if (!matches) throw forged('The webhook callout signature does not match');
 	// Both forms verify, so a re-formatted copy must count as the same delivery: it is named by the canonical form.
-	return { ...eventOf(parsed), deliveryKey: canonicalHookBody(parsed) };
+	return { ...eventOf(parsed), deliveryKey: canonical };
 }
 
 function fieldText(fields: Record<string, unknown>, name: string): string | undefined {

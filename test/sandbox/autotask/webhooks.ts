@@ -1,5 +1,6 @@
 // Autotask webhook callouts (contract §9): the payload, the .NET-escaped body bytes, the X-Hook-Signature, and delivery.
 import { createHmac } from 'node:crypto';
+import { DeliveryLog } from '../delivery-log';
 
 export interface AutotaskWebhookPayload {
 	Action: 'Create' | 'Update' | 'Delete' | 'Deactivated';
@@ -63,11 +64,6 @@ export function signWebhookBody(secretKey: string, body: string): string {
 	return `sha1=${createHmac('sha1', secretKey).update(body, 'utf8').digest('base64')}`;
 }
 
-interface Waiter {
-	count: number;
-	resolve: () => void;
-}
-
 export interface DispatchTarget {
 	webhookId: number;
 	url: string;
@@ -75,11 +71,10 @@ export interface DispatchTarget {
 }
 
 export class WebhookDispatcher {
-	readonly deliveries: AutotaskDelivery[] = [];
 	private readonly pending = new Set<Promise<void>>();
 	private readonly controllers = new Set<AbortController>();
 	private readonly retryTimers = new Set<NodeJS.Timeout>();
-	private waiters: Waiter[] = [];
+	private readonly log = new DeliveryLog<AutotaskDelivery>('webhook deliveries', () => this.inFlight);
 	private closed = false;
 
 	constructor(
@@ -121,8 +116,7 @@ export class WebhookDispatcher {
 			clearTimeout(timer);
 			this.controllers.delete(controller);
 		}
-		this.deliveries.push(delivery);
-		this.notify();
+		this.log.add(delivery);
 		const delay = this.retryDelaysMs[attempt - 1];
 		if ((delivery.status < 200 || delivery.status >= 300) && delay !== undefined && !this.closed) {
 			const retry = setTimeout(() => {
@@ -133,36 +127,20 @@ export class WebhookDispatcher {
 		}
 	}
 
-	private notify(): void {
-		const ready = this.waiters.filter((waiter) => this.deliveries.length >= waiter.count);
-		this.waiters = this.waiters.filter((waiter) => this.deliveries.length < waiter.count);
-		for (const waiter of ready) waiter.resolve();
-	}
-
-	waitFor(count: number, timeoutMs: number): Promise<AutotaskDelivery[]> {
-		if (this.deliveries.length >= count) return Promise.resolve([...this.deliveries]);
-		return new Promise((resolve, reject) => {
-			const waiter: Waiter = {
-				count,
-				resolve: () => {
-					clearTimeout(timer);
-					resolve([...this.deliveries]);
-				},
-			};
-			const timer = setTimeout(() => {
-				this.waiters = this.waiters.filter((candidate) => candidate !== waiter);
-				reject(new Error(`Expected ${count} webhook deliveries within ${timeoutMs} ms, got ${this.deliveries.length} (${this.pending.size} in flight)`));
-			}, timeoutMs);
-			this.waiters.push(waiter);
-		});
-	}
-
 	get inFlight(): number {
 		return this.pending.size + this.retryTimers.size;
 	}
 
+	get deliveries(): AutotaskDelivery[] {
+		return this.log.entries;
+	}
+
+	waitFor(count: number, timeoutMs: number): Promise<AutotaskDelivery[]> {
+		return this.log.waitFor(count, timeoutMs);
+	}
+
 	clear(): void {
-		this.deliveries.length = 0;
+		this.log.clear();
 	}
 
 	async close(): Promise<void> {
