@@ -2,6 +2,7 @@
 import tseslint from 'typescript-eslint';
 import jsoncParser from 'jsonc-eslint-parser';
 import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
 	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', '*.mjs'] },
@@ -22,5 +23,17 @@ export default tseslint.config(
 		rules: {
 			'@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
 		},
+	},
+	{
+		// The module graph stays acyclic: with a cycle, one top-level constant read during loading is undefined.
+		// Type-only imports count too, so shared types live in modules of their own.
+		files: ['lib/**/*.ts', 'nodes/**/*.ts', 'credentials/**/*.ts', 'migrations/**/*.ts'],
+		plugins: { 'import-x': importX },
+		settings: {
+			'import-x/extensions': ['.ts', '.js'],
+			'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+			'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+		},
+		rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
 	},
 );

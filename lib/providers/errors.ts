@@ -54,3 +54,16 @@ export class PsaError extends Error {
 export function isPsaError(error: unknown, kind?: PsaErrorKind): error is PsaError {
 	return error instanceof PsaError && (kind === undefined || error.kind === kind);
 }
+
+/**
+ * A failure of a create or post after which the PSA may have created the record: anything but a refusal (a 4xx,
+ * including a final 429). No answer, a 5xx, and a 2xx whose body could not be read (a changed model, a proxy's page)
+ * all leave the record possibly made, so its claim is kept and the record looked for before any second attempt.
+ */
+export function isOutcomeUnknown(error: unknown): boolean {
+	if (!isPsaError(error)) return true;
+	if (error.details.outcomeUnknown === true) return true;
+	if (error.details.refused === true) return false;
+	const status = error.details.status;
+	return !(typeof status === 'number' && status >= 400 && status < 500);
+}

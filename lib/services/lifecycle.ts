@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { PsaError, isPsaError } from '../providers/errors';
 import type { PsaTicket } from '../providers/types';
 import type { TicketLink, TicketState } from '../store/types';
-import { delay, type PsaServiceContext } from './context';
-import type { ClaimHeld, LinkResult } from './link';
+import { DEFAULT_CLAIM_WAIT_MS, waitForClaimHolder } from './claim';
+import type { PsaServiceContext } from './context';
+import type { ClaimHeld, LinkResult } from './link-types';
 import { reopenTicket } from './status';
 import { rememberTicket } from './ticket-state';
 
@@ -19,7 +20,6 @@ export const CLOSED_TICKET_POLICIES: readonly ClosedTicketPolicy[] = ['as-is', '
 /** An "open" learned from PSA Trigger is trusted this long; after that (a callback may have been missed) it is read again. */
 const OPEN_STATE_TRUSTED_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_REOPEN_WITHIN_HOURS = 24;
-const DEFAULT_WAIT_MS = 10_000;
 
 export interface PolicyOptions {
 	whenClosed?: ClosedTicketPolicy;
@@ -133,15 +133,18 @@ async function reopenLinked(ctx: PsaServiceContext, connectionId: string, link: 
 		return steps.finish(link, { reopened });
 	}
 	// Another run is reopening it: its answer is this call's too.
-	const deadline = ctx.now() + (options.waitMs ?? DEFAULT_WAIT_MS);
-	for (let pollMs = 50; ; pollMs = Math.min(pollMs * 2, 500)) {
-		await delay(ctx, pollMs);
-		const current = await ctx.store.links.find(connectionId, link.source, link.externalId);
-		if (!current || !current.reopening || current.ticketId !== ticketId) return steps.finish(current && current.ticketId === ticketId ? current : link);
-		if (ctx.now() >= deadline) {
-			throw new PsaError('conflict', `Another run is reopening ticket ${ticketId} for ${link.source} "${link.externalId}" and has not finished`, {
+	const settled = await waitForClaimHolder(
+		ctx,
+		options.waitMs ?? DEFAULT_CLAIM_WAIT_MS,
+		async () => {
+			const current = await ctx.store.links.find(connectionId, link.source, link.externalId);
+			if (!current || !current.reopening || current.ticketId !== ticketId) return current && current.ticketId === ticketId ? current : link;
+			return undefined;
+		},
+		() =>
+			new PsaError('conflict', `Another run is reopening ticket ${ticketId} for ${link.source} "${link.externalId}" and has not finished`, {
 				hint: 'Retry in a moment: the ticket is returned once the other run has reopened it.',
-			});
-		}
-	}
+			}),
+	);
+	return steps.finish(settled);
 }

@@ -1,20 +1,17 @@
 // Link: one external entity (source + external id) to exactly one ticket — find-or-create, safe under retries and concurrent workers.
-import { randomUUID } from 'node:crypto';
-import { PsaError, isPsaError } from '../providers/errors';
+import { PsaError, isOutcomeUnknown, isPsaError } from '../providers/errors';
 import { linkKeyLabel, linkKeyOf } from '../providers/link-key';
 import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
-import { connectionOf, delay, type PsaServiceContext } from './context';
+import { HeldClaim, writeUnderClaim } from './claim';
+import { connectionOf, type PsaServiceContext } from './context';
 import { ownChangeRecord } from './echo';
 import { applyClosedPolicy, type ClosedTicketPolicy } from './lifecycle';
+import { linkedTicketId, normaliseTarget, storedLink, type LinkTarget } from './link-lookup';
+import type { ClaimHeld, LinkResult } from './link-types';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
-import { optionalId, requireId, requireKeyText, requireText } from './validation';
-
-export interface LinkTarget {
-	source: string;
-	externalId: string;
-}
+import { optionalId, requireId, requireText } from './validation';
 
 /** The provider's create fields without the link key (the link service writes it), with the owner also as an identity. */
 export interface TicketFields extends Omit<PsaTicketCreate, 'externalRef'> {
@@ -39,59 +36,8 @@ export interface LinkOptions {
 	reopenWithinHours?: number;
 }
 
-export interface LinkResult {
-	created: boolean;
-	source: string;
-	externalId: string;
-	linkKey: string;
-	ticketId: number;
-	state: LinkState;
-	ticketUrl: string;
-	/** True when a create whose response was lost was found again by its link key instead of created twice. */
-	recovered?: boolean;
-	ticket?: PsaTicket;
-	/** How often Link was called for the entity, this call included; first and last of them. */
-	occurrences: number;
-	firstSeenAt: string | null;
-	lastSeenAt: string | null;
-	/** True when this call reopened the closed ticket. */
-	reopened: boolean;
-	/** The ticket the entity was linked to before this one (after a new ticket replaced a closed one). */
-	previousTicketId: number | null;
-}
-
-const DEFAULT_WAIT_MS = 10_000;
-
-export { linkKeyOf };
-
-/**
- * Checks and trims a target. New links refuse a ":" in the source: the link key is `source:externalId`, so ("a:b", "c")
- * and ("a", "b:c") would share one key on the ticket (and the trigger reads the source up to the first ":"). Reading and
- * removing still accept such a source, for links stored before this rule.
- */
-function normaliseTarget(target: LinkTarget, options: { creating?: boolean } = {}): LinkTarget {
-	const source = requireKeyText(target.source, 'Source', 100);
-	if (options.creating && source.includes(':')) {
-		throw new PsaError('invalid-input', `Source "${source}" contains ":"`, {
-			field: 'source',
-			hint: 'Use a short name such as "zabbix" or "pagerduty" for the source, without ":"; the external ID may contain ":".',
-		});
-	}
-	return { source, externalId: requireKeyText(target.externalId, 'External ID', 1000) };
-}
-
-/**
- * A failure of a create or post after which the PSA may have created the record: anything but a refusal (a 4xx,
- * including a final 429). No answer, a 5xx, and a 2xx whose body could not be read (a changed model, a proxy's page)
- * all leave the record possibly made, so its claim is kept and the record looked for before any second attempt.
- */
-export function isOutcomeUnknown(error: unknown): boolean {
-	if (!isPsaError(error)) return true;
-	if (error.details.outcomeUnknown === true) return true;
-	if (error.details.refused === true) return false;
-	const status = error.details.status;
-	return !(typeof status === 'number' && status >= 400 && status < 500);
-}
+export { linkKeyOf, isOutcomeUnknown, linkedTicketId };
+export type { ClaimHeld, LinkResult, LinkTarget };
 
 /** Find-or-create. Existing link: 0 requests. New link: 1 request (the create). */
 export async function link(
@@ -103,53 +49,47 @@ export async function link(
 	const target = normaliseTarget(targetInput, { creating: true });
 	const ticketInput = validateFields(fields);
 	const connectionId = await connectionOf(ctx);
-	const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
 	const staleAfterMs = options.staleAfterMs ?? ctx.provider.outcomeSettleMs;
-	const deadline = ctx.now() + waitMs;
-	let pollMs = 50;
 	const create = (claim: ClaimHeld) => createClaimed(ctx, connectionId, target, ticketInput, fields, { ...claim, staleAfterMs });
+	const { source, externalId } = target;
 
-	for (;;) {
-		const existing = await ctx.store.links.find(connectionId, target.source, target.externalId);
-		if (existing && existing.ticketId !== null && existing.state !== 'pending') {
-			const decided = await applyClosedPolicy(ctx, connectionId, existing, { ...options, staleAfterMs }, {
-				create,
-				finish: (row, extra) => seenResult(ctx, connectionId, row, extra),
-			});
-			if (decided === 'again') continue;
-			return decided;
-		}
-		if (!existing) {
-			const claimToken = randomUUID();
-			const claim = await ctx.store.links.claim(connectionId, target.source, target.externalId, claimToken);
-			if (claim.claimed) return create({ claimToken, searchFirst: false, generation: 0 });
-			continue;
-		}
-		// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
-		const age = ctx.now() - existing.updatedAt.getTime();
-		// Strictly older, as the store's own condition: at exactly the window the store refuses, and asking again at
-		// once would spin.
-		if (age > staleAfterMs) {
-			// Taken over in place: the row stays pending and marked, so whoever holds it searches before creating (the
-			// abandoned attempt may have created the ticket), and nobody can claim it fresh in between.
-			const claimToken = randomUUID();
-			const takeover = await ctx.store.links.takeOver(connectionId, target.source, target.externalId, claimToken, staleAfterMs);
-			if (takeover.claimed) return create({ claimToken, searchFirst: true, generation: takeover.row?.generation ?? existing.generation });
-			// Another run took it over first (or it changed): look again after the pause below.
-		}
-		if (ctx.now() >= deadline) {
-			const resolvedBy = new Date(existing.updatedAt.getTime() + staleAfterMs).toISOString();
-			throw new PsaError(
-				'conflict',
-				`Another run is creating the ticket for ${target.source} "${target.externalId}", or its create has no answer yet; not finished within ${Math.round(waitMs / 1000)} s`,
-				{
-					hint: `Retry after ${resolvedBy}: by then the other run has finished, or its claim is taken over and the ticket it may have created is looked up by its link key before any new one is created.`,
-				},
-			);
-		}
-		await delay(ctx, pollMs);
-		pollMs = Math.min(pollMs * 2, 500);
-	}
+	return writeUnderClaim<LinkResult, TicketLink>(
+		ctx,
+		{
+			look: async (claimToken) => {
+				const existing = await ctx.store.links.find(connectionId, source, externalId);
+				if (existing && existing.ticketId !== null && existing.state !== 'pending') {
+					const decided = await applyClosedPolicy(ctx, connectionId, existing, { ...options, staleAfterMs }, {
+						create,
+						finish: (row, extra) => seenResult(ctx, connectionId, row, extra),
+					});
+					return decided === 'again' ? 'again' : { finished: decided };
+				}
+				if (!existing) {
+					const claim = await ctx.store.links.claim(connectionId, source, externalId, claimToken);
+					return claim.claimed ? { finished: await create({ claimToken, searchFirst: false, generation: 0 }) } : 'again';
+				}
+				// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
+				return { heldSince: existing.updatedAt, held: existing };
+			},
+			takeOver: async (claimToken, existing) => {
+				// Taken over in place: the row stays pending and marked, so whoever holds it searches before creating (the
+				// abandoned attempt may have created the ticket), and nobody can claim it fresh in between.
+				const takeover = await ctx.store.links.takeOver(connectionId, source, externalId, claimToken, staleAfterMs);
+				if (!takeover.claimed) return undefined;
+				return create({ claimToken, searchFirst: true, generation: takeover.row?.generation ?? existing.generation });
+			},
+			busy: (resolvedBy, waitedMs) =>
+				new PsaError(
+					'conflict',
+					`Another run is creating the ticket for ${source} "${externalId}", or its create has no answer yet; not finished within ${Math.round(waitedMs / 1000)} s`,
+					{
+						hint: `Retry after ${resolvedBy}: by then the other run has finished, or its claim is taken over and the ticket it may have created is looked up by its link key before any new one is created.`,
+					},
+				),
+		},
+		{ staleAfterMs, waitMs: options.waitMs },
+	);
 }
 
 async function createClaimed(
@@ -158,80 +98,85 @@ async function createClaimed(
 	target: LinkTarget,
 	ticketInput: Omit<PsaTicketCreate, 'externalRef' | 'ownerId'>,
 	fields: TicketFields,
-	claim: ClaimHeld & { staleAfterMs: number },
+	held: ClaimHeld & { staleAfterMs: number },
 ): Promise<LinkResult> {
-	const { claimToken, searchFirst } = claim;
+	const { claimToken, searchFirst } = held;
 	// Each generation (the entity's next ticket after a close) has its own key, so its search never finds an older ticket.
-	const externalRef = linkKeyOf(target.source, target.externalId, claim.generation);
-	const refreshClaim = () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken);
-	let ticket: PsaTicket | undefined;
-	let recovered = false;
-	// Whether a ticket for this link may exist in the PSA: then the claim is never released on a failure (a release would
-	// let the next attempt create without searching). True after a takeover until a search proves absence, and from
-	// the moment a create is sent until the PSA refuses it.
-	let mayExist = searchFirst;
+	const externalRef = linkKeyOf(target.source, target.externalId, held.generation);
+	// A ticket for this link may exist after a takeover until a search proves absence, and from the moment a create is
+	// sent until the PSA refuses it: meanwhile a failure keeps the claim pending.
+	const claim = new HeldClaim(
+		{
+			refresh: () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken),
+			release: () => ctx.store.links.release(connectionId, target.source, target.externalId, claimToken),
+		},
+		searchFirst,
+		() =>
+			new PsaError('conflict', `Another run took over creating the ticket for ${target.source} "${target.externalId}" while this one was slow`, {
+				hint: 'Retry: the link is returned once the other run has finished.',
+			}),
+	);
 	const create = async (ownerId: number | undefined): Promise<PsaTicket> => {
-		mayExist = true;
+		claim.mayHaveWritten();
 		try {
 			return await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
 		} catch (error) {
-			if (!isOutcomeUnknown(error)) mayExist = false;
+			if (!isOutcomeUnknown(error)) claim.provenAbsent();
 			throw error;
 		}
 	};
-	try {
+	let recovered = false;
+	const ticket = await claim.run(async (): Promise<PsaTicket> => {
 		if (searchFirst) {
+			let found: PsaTicket | undefined;
 			try {
-				ticket = await ctx.provider.findTicketByExternalRef(externalRef);
+				found = await ctx.provider.findTicketByExternalRef(externalRef);
 			} catch (error) {
 				// Whether the abandoned attempt created the ticket is still unknown: keep the claim (pending, marked) so
 				// that no attempt creates blindly; once stale, the next one takes it over and searches again.
-				await refreshClaim();
-				throw new UnresolvedCreate(searchFailed(error, 'The ticket for this entity may already exist (an earlier attempt was abandoned)'));
+				await claim.refresh();
+				throw searchFailed(error, 'The ticket for this entity may already exist (an earlier attempt was abandoned)');
 			}
-			recovered = ticket !== undefined;
-			mayExist = recovered;
-		}
-		if (!ticket) {
-			if (searchFirst) await holdClaim(refreshClaim, target);
-			// An owner id given as such wins; an identity goes through the member map.
-			const ownerIdentity = fields.ownerId === undefined ? fields.owner : undefined;
-			let owner = ownerIdentity ? await resolveMember(ctx, ownerIdentity) : undefined;
-			let ownerId = fields.ownerId ?? owner?.memberId;
-			// Refreshed before each PSA step: a claim stays fresh while its holder works, however slow the steps before were.
-			// Without a member lookup nothing ran since the claim's insert (or the refresh above) set its time.
-			if (ownerIdentity) await holdClaim(refreshClaim, target);
-			try {
-				try {
-					ticket = await create(ownerId);
-				} catch (error) {
-					// A member deactivated since it was auto-mapped: a 400 created nothing, so create once more with the
-					// member the identity resolves to now (a manual mapping is reported instead).
-					if (!ownerIdentity || !owner || !isMemberRefused(error, 'owner')) throw error;
-					owner = await resolveAfterRefusal(ctx, ownerIdentity, owner, error);
-					ownerId = owner.memberId;
-					await holdClaim(refreshClaim, target);
-					ticket = await create(ownerId);
-				}
-			} catch (error) {
-				if (!isOutcomeUnknown(error)) throw error;
-				await refreshClaim();
-				// The create may have committed before the response was lost: find it by its link key instead of creating twice.
-				ticket = await findAfterLostResponse(ctx, externalRef, error);
-				if (!ticket) {
-					// Not found yet proves nothing: the PSA may still commit it. Keep the claim until the settle window
-					// has passed; the attempt that takes it over then searches again before creating.
-					throw new UnresolvedCreate(outcomeUnknown(ctx, target, error, claim.staleAfterMs));
-				}
+			if (found) {
 				recovered = true;
+				return found;
 			}
+			claim.provenAbsent();
+			await claim.hold();
 		}
-	} catch (error) {
-		// Whether the ticket exists is unknown: keep the claim so nobody creates blindly; once stale, the next attempt searches first.
-		if (error instanceof UnresolvedCreate) throw error.cause;
-		if (!mayExist) await ctx.store.links.release(connectionId, target.source, target.externalId, claimToken);
-		throw error;
-	}
+		// An owner id given as such wins; an identity goes through the member map.
+		const ownerIdentity = fields.ownerId === undefined ? fields.owner : undefined;
+		let owner = ownerIdentity ? await resolveMember(ctx, ownerIdentity) : undefined;
+		let ownerId = fields.ownerId ?? owner?.memberId;
+		// Refreshed before each PSA step: a claim stays fresh while its holder works, however slow the steps before were.
+		// Without a member lookup nothing ran since the claim's insert (or the refresh above) set its time.
+		if (ownerIdentity) await claim.hold();
+		try {
+			try {
+				return await create(ownerId);
+			} catch (error) {
+				// A member deactivated since it was auto-mapped: a 400 created nothing, so create once more with the
+				// member the identity resolves to now (a manual mapping is reported instead).
+				if (!ownerIdentity || !owner || !isMemberRefused(error, 'owner')) throw error;
+				owner = await resolveAfterRefusal(ctx, ownerIdentity, owner, error);
+				ownerId = owner.memberId;
+				await claim.hold();
+				return await create(ownerId);
+			}
+		} catch (error) {
+			if (!isOutcomeUnknown(error)) throw error;
+			// Whatever failed, a ticket may now exist: the claim stays pending unless the search below finds it.
+			claim.mayHaveWritten();
+			await claim.refresh();
+			// The create may have committed before the response was lost: find it by its link key instead of creating twice.
+			const found = await findAfterLostResponse(ctx, externalRef, error);
+			// Not found yet proves nothing: the PSA may still commit it. Keep the claim until the settle window has passed;
+			// the attempt that takes it over then searches again before creating.
+			if (!found) throw outcomeUnknown(ctx, target, error, held.staleAfterMs);
+			recovered = true;
+			return found;
+		}
+	});
 
 	// The ticket id is known only now; the trigger also recognises its 'added' callback by the link key on the ticket.
 	// The record of the creation (for the trigger and the audit trail) is written in the same transaction as the link.
@@ -254,13 +199,6 @@ async function createClaimed(
 	const seen = await ctx.store.links.seen(connectionId, target.source, target.externalId);
 	const linked: TicketLink = seen && seen.ticketId === ticket.id ? seen : { ...(seen ?? placeholderLink(connectionId, target, ctx.now())), ticketId: ticket.id, state: 'linked' };
 	return { ...resultOf(ctx, linked), created: true, ...(recovered ? { recovered: true } : {}), ticket };
-}
-
-/** A claim this run holds: its token, whether it must search before creating, and the generation it creates. */
-export interface ClaimHeld {
-	claimToken: string;
-	searchFirst: boolean;
-	generation: number;
 }
 
 function placeholderLink(connectionId: string, target: LinkTarget, now: number): TicketLink {
@@ -292,22 +230,6 @@ async function seenResult(ctx: PsaServiceContext, connectionId: string, link: Ti
 	return { ...resultOf(ctx, { ...seen, ticketId: link.ticketId, state: link.state, generation: link.generation, previousTicketId: link.previousTicketId }), ...extra };
 }
 
-class UnresolvedCreate extends Error {
-	constructor(readonly cause: unknown) {
-		super('create outcome unknown');
-	}
-}
-
-/** Refreshes the claim before a create; when another run has taken it over meanwhile, creating now could duplicate its ticket. */
-async function holdClaim(refreshClaim: () => Promise<boolean>, target: LinkTarget): Promise<void> {
-	if (await refreshClaim()) return;
-	throw new UnresolvedCreate(
-		new PsaError('conflict', `Another run took over creating the ticket for ${target.source} "${target.externalId}" while this one was slow`, {
-			hint: 'Retry: the link is returned once the other run has finished.',
-		}),
-	);
-}
-
 /** The error for a create whose outcome is unknown and whose ticket a search did not find (yet). */
 function outcomeUnknown(ctx: PsaServiceContext, target: LinkTarget, error: unknown, staleAfterMs: number): unknown {
 	if (!isPsaError(error)) return error;
@@ -335,14 +257,12 @@ async function findAfterLostResponse(ctx: PsaServiceContext, externalRef: string
 	try {
 		return await ctx.provider.findTicketByExternalRef(externalRef);
 	} catch {
-		throw new UnresolvedCreate(
-			isPsaError(original)
-				? new PsaError(original.kind, `${original.message}; the ticket may have been created`, {
-						...original.details,
-						hint: 'Retry later: the next attempt looks the ticket up by its link key before creating one.',
-					})
-				: original,
-		);
+		throw isPsaError(original)
+			? new PsaError(original.kind, `${original.message}; the ticket may have been created`, {
+					...original.details,
+					hint: 'Retry later: the next attempt looks the ticket up by its link key before creating one.',
+				})
+			: original;
 	}
 }
 
@@ -415,27 +335,6 @@ export async function getLink(ctx: PsaServiceContext, targetInput: LinkTarget, o
 		rememberTicket(ctx.cache, connectionId, result.ticket);
 	}
 	return result;
-}
-
-/** The ticket id a target is linked to (0 requests); a clear error when it is not linked. */
-export async function linkedTicketId(ctx: PsaServiceContext, targetInput: LinkTarget): Promise<number> {
-	// Note and Status resolve their ticket through this on every item: the stored link's id, without building a result.
-	return (await storedLink(ctx, normaliseTarget(targetInput))).ticketId as number;
-}
-
-/** The stored link with a ticket, or the not-found error getLink reports. */
-async function storedLink(ctx: PsaServiceContext, target: LinkTarget): Promise<TicketLink> {
-	const connectionId = await connectionOf(ctx);
-	const stored = await ctx.store.links.find(connectionId, target.source, target.externalId);
-	if (!stored || stored.ticketId === null) {
-		throw new PsaError('not-found', `${target.source} "${target.externalId}" is not linked to a ticket`, {
-			hint:
-				stored?.state === 'pending'
-					? 'A ticket is being created for it right now; try again in a moment.'
-					: 'Check the source and external ID, or create the link with PSA Link > Link.',
-		});
-	}
-	return stored;
 }
 
 /** Removes the link only; the ticket stays in the PSA. */

@@ -1,10 +1,11 @@
 // Note: add a discussion / internal / resolution note to a ticket, optionally attributed to a mapped member, deduplicated by a key.
-import { createHash, randomUUID } from 'node:crypto';
-import { PsaError } from '../providers/errors';
+import { createHash } from 'node:crypto';
+import { PsaError, isOutcomeUnknown } from '../providers/errors';
 import type { PsaNote, PsaNoteType } from '../providers/types';
-import { connectionOf, delay, type PsaServiceContext } from './context';
+import type { NoteReceipt } from '../store/types';
+import { HeldClaim, writeUnderClaim } from './claim';
+import { connectionOf, type PsaServiceContext } from './context';
 import { recordOwnChange } from './echo';
-import { isOutcomeUnknown } from './link';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity, type ResolvedMember } from './member-map';
 import { ticketIdOf, type TicketRef } from './ticket-ref';
 import { requireKeyText, requireText } from './validation';
@@ -113,23 +114,23 @@ async function postOrDeduplicate(
 	}
 
 	const staleAfterMs = input.staleAfterMs ?? ctx.provider.outcomeSettleMs;
-	const deadline = ctx.now() + WAIT_MS;
-	let pollMs = 50;
-	for (;;) {
-		const claimToken = randomUUID();
-		const { claimed, receipt } = await ctx.store.noteReceipts.claim(connectionId, dedupeKey, ticketId, claimToken);
-		if (!claimed && receipt.state === 'posted') {
-			return { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey };
-		}
-		if (claimed) {
-			return postClaimed(ctx, connectionId, { ...input, text, dedupeKey, author, ticketId, claimToken, searchFirst: false, staleAfterMs }, base);
-		}
-		// Strictly older, as the store's own condition (at exactly the window it refuses; asking again at once would spin).
-		if (ctx.now() - receipt.updatedAt.getTime() > staleAfterMs) {
-			// Taken over in place and marked: the abandoned attempt may have posted the note, so its holder looks first,
-			// and the receipt never disappears for another attempt to post blindly.
-			const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, staleAfterMs);
-			if (takeover.claimed) {
+	const claimedInput = { ...input, text, dedupeKey, author, staleAfterMs };
+	return writeUnderClaim<AddNoteResult, NoteReceipt>(
+		ctx,
+		{
+			look: async (claimToken) => {
+				const { claimed, receipt } = await ctx.store.noteReceipts.claim(connectionId, dedupeKey, ticketId, claimToken);
+				if (!claimed && receipt.state === 'posted') {
+					return { finished: { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey } };
+				}
+				if (claimed) return { finished: await postClaimed(ctx, connectionId, { ...claimedInput, ticketId, claimToken, searchFirst: false }, base) };
+				return { heldSince: receipt.updatedAt, held: receipt };
+			},
+			takeOver: async (claimToken, receipt) => {
+				// Taken over in place and marked: the abandoned attempt may have posted the note, so its holder looks first,
+				// and the receipt never disappears for another attempt to post blindly.
+				const takeover = await ctx.store.noteReceipts.takeOver(connectionId, dedupeKey, claimToken, staleAfterMs);
+				if (!takeover.claimed) return undefined;
 				const claimedAt = takeover.row?.createdAt ?? receipt.createdAt;
 				// The abandoned attempt posted (if at all) to the receipt's ticket, which may no longer be the entity's
 				// ticket (a new ticket replaced it): look there, and post there, so the key keeps one note.
@@ -137,21 +138,17 @@ async function postOrDeduplicate(
 				return postClaimed(
 					ctx,
 					connectionId,
-					{ ...input, text, dedupeKey, author, ticketId: receiptTicketId, claimToken, searchFirst: true, claimedAt, staleAfterMs },
+					{ ...claimedInput, ticketId: receiptTicketId, claimToken, searchFirst: true, claimedAt },
 					{ ...base, ticketId: receiptTicketId },
 				);
-			}
-			// Another run took it over first (or it changed): look again after the pause below.
-		}
-		if (ctx.now() >= deadline) {
-			const resolvedBy = new Date(receipt.updatedAt.getTime() + staleAfterMs).toISOString();
-			throw new PsaError('conflict', `Another run is posting the note with dedupe key "${dedupeKey}", or its post has no answer yet; not finished within ${WAIT_MS / 1000} s`, {
-				hint: `Retry after ${resolvedBy}; the same key never posts a second note.`,
-			});
-		}
-		await delay(ctx, pollMs);
-		pollMs = Math.min(pollMs * 2, 500);
-	}
+			},
+			busy: (resolvedBy, waitedMs) =>
+				new PsaError('conflict', `Another run is posting the note with dedupe key "${dedupeKey}", or its post has no answer yet; not finished within ${waitedMs / 1000} s`, {
+					hint: `Retry after ${resolvedBy}; the same key never posts a second note.`,
+				}),
+		},
+		{ staleAfterMs, waitMs: WAIT_MS },
+	);
 }
 
 async function postClaimed(
@@ -160,15 +157,16 @@ async function postClaimed(
 	input: PostInput,
 	base: { ticketId: number; type: PsaNoteType; memberId?: number },
 ): Promise<AddNoteResult> {
-	const refreshReceipt = () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
-	// Set once a note for this key may exist (a post was sent, or an abandoned attempt's may have been): from then on a
-	// failure keeps the receipt pending, so nothing posts again without looking first.
-	let keepReceipt = input.searchFirst;
-	const holdReceipt = async () => {
-		if (await refreshReceipt()) return;
-		keepReceipt = true;
-		throw takenOver(input.dedupeKey);
-	};
+	// A note for this key may exist once a post was sent, or an abandoned attempt's may have been: from then on a failure
+	// keeps the receipt pending, so nothing posts again without looking first.
+	const claim = new HeldClaim(
+		{
+			refresh: () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken),
+			release: () => ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken),
+		},
+		input.searchFirst,
+		() => takenOver(input.dedupeKey),
+	);
 	const done = (note: PsaNote, memberId: number | undefined, recovered: boolean): AddNoteResult => ({
 		...base,
 		...memberOf(memberId),
@@ -178,60 +176,46 @@ async function postClaimed(
 		...(recovered ? { recovered: true } : {}),
 		note,
 	});
-	try {
+	return claim.run(async () => {
 		if (input.searchFirst) {
 			// An abandoned attempt may have posted it. The receipt was taken over only after the settle window, so a
 			// note it sent is on the ticket by now: not finding one proves it absent.
-			const adopted = await adoptUnowned(ctx, connectionId, input, () => {
-				keepReceipt = true;
-			});
+			const adopted = await adoptUnowned(ctx, connectionId, input, claim);
 			if (adopted) return done(adopted, input.author?.resolved.memberId, true);
-			// Absence proven: the abandoned attempt's note is not on the ticket.
-			keepReceipt = false;
-			await holdReceipt();
+			claim.provenAbsent();
+			await claim.hold();
 		}
 		for (let attempt = 1; ; attempt++) {
 			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
 			let posted: { note: PsaNote; memberId?: number };
-			keepReceipt = true;
+			claim.mayHaveWritten();
 			try {
-				posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, holdReceipt);
+				posted = await postNote(ctx, { ticketId: input.ticketId, text: input.text, type: input.type }, input.author, () => claim.hold());
 			} catch (error) {
-				// A refusal (4xx) posted nothing; anything else may have.
+				// A refusal (4xx) posted nothing; anything else may have, and the receipt stays pending until the settle window.
 				if (!isOutcomeUnknown(error)) {
-					keepReceipt = false;
+					claim.provenAbsent();
 					throw error;
 				}
-				// The note may still be posted: keep the receipt pending, so nothing posts it again before the settle window.
-				keepReceipt = true;
-				await refreshReceipt();
+				claim.mayHaveWritten();
+				await claim.refresh();
 				throw noteOutcomeUnknown(ctx, input, error);
 			}
 			const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, posted.note.id);
 			if (outcome === 'posted') return done(posted.note, posted.memberId, false);
-			if (outcome === 'lost') {
-				// Taken over while this run was slow; the taker finds this note unowned on the ticket and adopts it.
-				keepReceipt = true;
-				throw takenOver(input.dedupeKey);
-			}
+			// Taken over while this run was slow; the taker finds this note unowned on the ticket and adopts it.
+			if (outcome === 'lost') throw takenOver(input.dedupeKey);
 			// Another key's recovery adopted this note (same text, same ticket): this key's note is still to be had.
-			const other = await adoptUnowned(ctx, connectionId, input, () => {
-				keepReceipt = true;
-			});
+			const other = await adoptUnowned(ctx, connectionId, input, claim);
 			if (other) return done(other, posted.memberId, true);
 			if (attempt >= MAX_POSTS) {
 				throw new PsaError('conflict', `The note with dedupe key "${input.dedupeKey}" was posted ${attempt} times and each was claimed by another key with the same text`, {
 					hint: 'Give notes with the same text on the same ticket distinct dedupe keys only when both notes are wanted; retry later.',
 				});
 			}
-			await holdReceipt();
+			await claim.hold();
 		}
-	} catch (error) {
-		// Released only when no note can exist; otherwise it stays pending and, once stale, the next attempt takes it over
-		// and checks the ticket's notes first.
-		if (!keepReceipt) await ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken);
-		throw error;
-	}
+	});
 }
 
 interface PostInput {
@@ -251,15 +235,15 @@ interface PostInput {
  * Adopts a note on the ticket with the same text, posted inside the receipt's window and owned by no other key (the
  * store refuses a note another receipt names, atomically). Undefined when there is none.
  */
-async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input: PostInput, keepReceipt: () => void): Promise<PsaNote | undefined> {
+async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input: PostInput, claim: HeldClaim): Promise<PsaNote | undefined> {
 	let recent: PsaNote[];
 	try {
 		// Newest first: on a busy ticket the note sits among the latest, not the oldest.
 		recent = await ctx.provider.listNotes(input.ticketId, { newestFirst: true, limit: RECOVERY_NOTES });
 	} catch (error) {
 		// Still unknown whether the note exists: keep the receipt (pending, marked) so no attempt posts blindly.
-		keepReceipt();
-		await ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken);
+		claim.mayHaveWritten();
+		await claim.refresh();
 		if (!(error instanceof PsaError)) throw error;
 		throw new PsaError(
 			error.kind,
@@ -276,7 +260,7 @@ async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input:
 		const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, candidate.id);
 		if (outcome === 'posted') return candidate;
 		if (outcome === 'lost') {
-			keepReceipt();
+			claim.mayHaveWritten();
 			throw takenOver(input.dedupeKey);
 		}
 	}
