@@ -81,7 +81,14 @@ export class PsaCache {
 		return inFlightLoad.promise;
 	}
 
-	/** Drops every entry of the connection whose key starts with `keyPrefix` (all of the connection's entries when absent). */
+	/** Drops one entry, and any load of it in flight (its value is then returned to its callers but not stored). */
+	delete(connectionId: string, key: string): void {
+		const fullKey = cacheKey(connectionId, key);
+		this.entries.delete(fullKey);
+		this.pending.delete(fullKey);
+	}
+
+	/** Drops every entry of the connection whose key starts with `keyPrefix` (all of the connection's entries when absent); walks every key. */
 	invalidate(connectionId: string, keyPrefix = ''): void {
 		const prefix = cacheKey(connectionId, keyPrefix);
 		for (const key of [...this.entries.keys()]) {

@@ -1,5 +1,8 @@
-// PsaCache: strict expiry (injected clock and a real short TTL), per-connection isolation, prefix invalidation, load dedupe.
+// PsaCache: strict expiry (injected clock and a real short TTL), per-connection isolation, exact and prefix invalidation, load dedupe.
+import { TTLCache } from '@isaacs/ttlcache';
 import { PsaCache } from '../lib/cache';
+import { forgetTicket, knownTicket, rememberTicket } from '../lib/services/ticket-state';
+import type { PsaTicket } from '../lib/providers/types';
 
 describe('PsaCache', () => {
 	test('an entry is served until its TTL and never after, by the injected clock', () => {
@@ -58,6 +61,57 @@ describe('PsaCache', () => {
 		cache.invalidate('conn-a');
 		expect(cache.get('conn-a', 'boards')).toBeUndefined();
 		expect(cache.get('conn-b', 'statuses:1')).toEqual(['d']);
+	});
+
+	test('delete drops exactly one key of one connection, without walking the others', () => {
+		const cache = new PsaCache();
+		cache.set('conn-a', 'ticket-state:12/', 'twelve');
+		cache.set('conn-a', 'ticket-state:123/', 'one-two-three');
+		cache.set('conn-a', 'ticket-state:12/x', 'longer key');
+		cache.set('conn-b', 'ticket-state:12/', 'other connection');
+		const walk = jest.spyOn(TTLCache.prototype, 'keys');
+		try {
+			cache.delete('conn-a', 'ticket-state:12/');
+			expect(walk).not.toHaveBeenCalled();
+		} finally {
+			walk.mockRestore();
+		}
+		expect(cache.get('conn-a', 'ticket-state:12/')).toBeUndefined();
+		expect(cache.get('conn-a', 'ticket-state:123/')).toBe('one-two-three');
+		expect(cache.get('conn-a', 'ticket-state:12/x')).toBe('longer key');
+		expect(cache.get('conn-b', 'ticket-state:12/')).toBe('other connection');
+		cache.delete('conn-a', 'never set');
+		expect(cache.size).toBe(3);
+	});
+
+	test('a load in flight when its key is deleted returns its value but does not store it; other loads are kept', async () => {
+		const cache = new PsaCache();
+		const releases: Array<() => void> = [];
+		const slowLoad = (value: string) => () => new Promise<string>((resolve) => releases.push(() => resolve(value)));
+		const deleted = cache.getOrLoad('c', 'ticket-state:12/', slowLoad('stale state'));
+		const sibling = cache.getOrLoad('c', 'ticket-state:12/x', slowLoad('sibling'));
+		cache.delete('c', 'ticket-state:12/');
+		for (const release of releases) release();
+		expect(await deleted).toBe('stale state');
+		await sibling;
+		expect(cache.get('c', 'ticket-state:12/')).toBeUndefined();
+		expect(cache.get('c', 'ticket-state:12/x')).toBe('sibling');
+	});
+
+	test('forgetTicket forgets that ticket only, with an exact-key delete', () => {
+		const cache = new PsaCache();
+		const ticket = (id: number) => ({ id, board: { id: 1, name: 'Help Desk' }, status: { id: 2, name: 'New' }, closed: false }) as PsaTicket;
+		rememberTicket(cache, 'c', ticket(12));
+		rememberTicket(cache, 'c', ticket(123));
+		const walk = jest.spyOn(TTLCache.prototype, 'keys');
+		try {
+			forgetTicket(cache, 'c', 12);
+			expect(walk).not.toHaveBeenCalled();
+		} finally {
+			walk.mockRestore();
+		}
+		expect(knownTicket(cache, 'c', 12)).toBeUndefined();
+		expect(knownTicket(cache, 'c', 123)).toMatchObject({ boardId: 1, statusId: 2, closed: false });
 	});
 
 	test('concurrent getOrLoad calls share one load', async () => {

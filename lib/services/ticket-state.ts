@@ -10,7 +10,7 @@ export interface KnownTicketState {
 	closed: boolean;
 }
 
-// The trailing slash keeps prefix invalidation of ticket 12 from touching ticket 123.
+// The trailing slash keeps a prefix invalidation of ticket 12 from touching ticket 123.
 const stateKey = (ticketId: number): string => `ticket-state:${ticketId}/`;
 
 export function rememberTicket(cache: PsaCache, connectionId: string, ticket: PsaTicket): void {
@@ -27,7 +27,7 @@ export function knownTicket(cache: PsaCache, connectionId: string, ticketId: num
 	return cache.get<KnownTicketState>(connectionId, stateKey(ticketId));
 }
 
-/** Drops what is known of a ticket; the PSA Trigger calls this when the PSA reports a change. */
+/** Drops what is known of a ticket; the PSA Trigger calls this on every verified event, so it touches one key only. */
 export function forgetTicket(cache: PsaCache, connectionId: string, ticketId: number): void {
-	cache.invalidate(connectionId, stateKey(ticketId));
+	cache.delete(connectionId, stateKey(ticketId));
 }

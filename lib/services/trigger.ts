@@ -1,12 +1,15 @@
-// PSA Trigger's rules for a verified event: the age limit, the ticket's state on its links, own-change recognition, the replay record and the link lookup.
+// PSA Trigger's handling of one callback: verify it, then the age limit, the ticket's state on its links, the filters, own-change recognition, the replay record and the link lookup, as one decision.
+import type { PsaCache } from '../cache';
+import { isPsaError } from '../providers/errors';
 import { linkKeyOf } from '../providers/link-key';
-import type { PsaCallbackEvent } from '../providers/types';
+import type { PsaCallbackEvent, PsaCallbackRequest, PsaProvider } from '../providers/types';
 import type { DamagedRowReporter } from '../store/errors';
-import type { TicketLink } from '../store/types';
+import type { PsaStore, TicketLink } from '../store/types';
 import { connectionOf, type PsaServiceContext } from './context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from './echo';
 import { acceptDeliveryOnce, deliveryBytes, staleReason } from './replay';
 import { forgetTicket } from './ticket-state';
+import { filteredOut, type TriggerSettings } from './trigger-filter';
 
 export interface TriggerRules {
 	/** Callbacks whose ticket was saved longer ago than this are replays (0: no limit). */
@@ -39,11 +42,98 @@ export interface DeliveryScope {
 	rawBody: Buffer;
 }
 
+/** What the trigger needs around one callback; the store is opened only for an event that passes the checks needing none. */
+export interface TriggerContext {
+	provider: PsaProvider;
+	cache: PsaCache;
+	now(): number;
+	store(): Promise<PsaStore>;
+	/** Where remarks that decide nothing go (a damaged own-change record is left out of the decision). */
+	warn(message: string): void;
+}
+
+/** One callback as received, and the trigger it was sent to. */
+export interface TriggerDelivery extends DeliveryScope {
+	headers: PsaCallbackRequest['headers'];
+}
+
+/** The run's one item: the event, the link that explains the ticket, and where to open it. */
+export interface TriggerItem {
+	action: PsaCallbackEvent['action'];
+	type: string;
+	ticketId: number;
+	/** The ticket as plain JSON (what the item carries), or null when the payload had none. */
+	ticket: Record<string, unknown> | null;
+	link: EventLink | null;
+	ticketUrl: string;
+	updatedBy?: string;
+	/** Only when the settings ask for the raw entity. */
+	entity?: Record<string, unknown>;
+}
+
+/**
+ * emit: start a run with this item. ignore: acknowledge the delivery (a PSA only needs a 2xx) and start nothing.
+ * refuse: answer with this status, for a callback that is not the PSA's (bad signature) or not readable.
+ * `warning`: for the log, when the outcome deserves one.
+ */
+export type TriggerDecision =
+	| { outcome: 'emit'; item: TriggerItem }
+	| { outcome: 'ignore'; reason: string; warning?: string }
+	| { outcome: 'refuse'; status: 400 | 401; message: string; warning?: string };
+
+/**
+ * Decides what one callback does. Failures that are neither a bad signature nor an unreadable payload (the PSA or
+ * the store did not answer) are thrown, so the PSA sees an error and delivers again.
+ */
+export async function handleTriggerEvent(ctx: TriggerContext, delivery: TriggerDelivery, settings: TriggerSettings): Promise<TriggerDecision> {
+	let event: PsaCallbackEvent;
+	try {
+		event = await ctx.provider.verifyCallback({ rawBody: delivery.rawBody, headers: delivery.headers });
+	} catch (error) {
+		if (isPsaError(error, 'authentication')) {
+			return { outcome: 'refuse', status: 401, message: 'The callback signature could not be verified', warning: `PSA Trigger refused a callback: ${error.message}` };
+		}
+		if (isPsaError(error, 'invalid-input')) return { outcome: 'refuse', status: 400, message: error.message };
+		throw error;
+	}
+	const now = ctx.now();
+	const screened = screenEvent(ctx, event, settings, now);
+	if (screened) return ignored(screened);
+	const serviceContext: PsaServiceContext = { provider: ctx.provider, store: await ctx.store(), cache: ctx.cache, now: ctx.now };
+	const onDamaged: DamagedRowReporter = (row) => ctx.warn(`PSA Trigger skipped a damaged own-change record for ticket ${event.id}: ${row.message}`);
+	const verdict = await receiveEvent(serviceContext, event, {
+		rules: settings,
+		delivery,
+		now,
+		onDamaged,
+		filteredOut: (candidate) => filteredOut(candidate, settings, ctx.provider.callbackLevels),
+	});
+	if (!verdict.accepted) return ignored(verdict);
+	return { outcome: 'emit', item: itemOf(event, verdict.link, ctx.provider, settings) };
+}
+
+function ignored(verdict: DroppedEvent): TriggerDecision {
+	return { outcome: 'ignore', reason: verdict.reason, ...(verdict.warning ? { warning: verdict.warning } : {}) };
+}
+
+function itemOf(event: PsaCallbackEvent, link: EventLink | null, provider: PsaProvider, settings: TriggerSettings): TriggerItem {
+	return {
+		action: event.action,
+		type: event.type,
+		ticketId: event.id,
+		ticket: event.ticket ? (JSON.parse(JSON.stringify(event.ticket)) as Record<string, unknown>) : null,
+		link: link ? { ...link } : null,
+		ticketUrl: provider.ticketUrl(event.id),
+		...(event.updatedBy !== undefined ? { updatedBy: event.updatedBy } : {}),
+		...(settings.includeEntity ? { entity: event.entity } : {}),
+	};
+}
+
 /**
  * Checked before the store is opened: a replayed old payload is refused on its age alone. A verified event is also
  * fresher news of the ticket than what PSA Status remembered in this process, so that memory is dropped.
  */
-export function screenEvent(ctx: Pick<PsaServiceContext, 'provider' | 'cache'>, event: PsaCallbackEvent, rules: TriggerRules, now: number): DroppedEvent | undefined {
+function screenEvent(ctx: Pick<TriggerContext, 'provider' | 'cache'>, event: PsaCallbackEvent, rules: TriggerRules, now: number): DroppedEvent | undefined {
 	forgetTicket(ctx.cache, ctx.provider.connection.connectionId, event.id);
 	const stale = staleReason(event, now, rules.maxEventAgeMs);
 	if (!stale) return undefined;
@@ -52,7 +142,7 @@ export function screenEvent(ctx: Pick<PsaServiceContext, 'provider' | 'cache'>, 
 
 /**
  * Decides whether a verified, fresh event starts a run. Whatever the filters say, the links first learn what became
- * of their ticket: PSA Link's closed-ticket policy then needs no read. `filteredOut` applies the node's filters.
+ * of their ticket: PSA Link's closed-ticket policy then needs no read. `filteredOut` applies the trigger's filters.
  */
 export async function receiveEvent(
 	ctx: PsaServiceContext,

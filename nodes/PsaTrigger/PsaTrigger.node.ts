@@ -4,8 +4,9 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { authenticationProperty, credentialsOfPsaNode } from '../shared/credentials';
 import { toNodeError } from '../shared/errors';
 import { listSearch, loadOptions } from '../shared/methods';
+import { planCallback } from '../../lib/services/trigger-filter';
 import { callbackExists, createCallback, deleteCallbacks } from './registration';
-import { planCallback, readSettings } from './settings';
+import { readSettings } from './settings';
 import { handleCallback, triggerProvider } from './webhook';
 
 function webhookUrlOf(fns: IHookFunctions): string {
@@ -54,7 +55,7 @@ export class PsaTrigger implements INodeType {
 				name: 'boardId',
 				type: 'resourceLocator',
 				default: { mode: 'list', value: '' },
-				description: 'Only tickets on this board (Autotask: queue). Empty: every board. On ConnectWise a board registers a board-level callback, so the PSA sends only this board\'s tickets; Autotask sends every ticket and the trigger filters.',
+				description: 'Only tickets on this board (a queue, in PSAs that call it so). Empty: every board. A PSA that can narrow its callbacks is asked for this board\'s tickets only; one that cannot sends every ticket and the trigger filters.',
 				modes: [
 					{
 						displayName: 'From List',

@@ -1,7 +1,7 @@
 // This workflow's PSA callback: found again by its URL, created at the level the filters need, removed on deactivation.
 import type { IDataObject } from 'n8n-workflow';
 import type { PsaCallbackRegistration, PsaProvider } from '../../lib/providers/types';
-import type { CallbackPlan } from './settings';
+import type { CallbackPlan } from '../../lib/services/trigger-filter';
 
 export interface CallbackState {
 	/** The registration's id, kept in the workflow's static data (node scope). */

@@ -1,31 +1,13 @@
-// The trigger's request handling: verify the signature, let the trigger service decide, answer or emit one item.
+// The trigger's request handling in n8n terms: the request to the trigger service's input, its decision to a response, an item or a log line.
 import type { IDataObject, IHookFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
-import { isPsaError } from '../../lib/providers/errors';
-import type { PsaCallbackEvent, PsaProvider } from '../../lib/providers/types';
-import { receiveEvent, screenEvent, type DroppedEvent, type EventLink } from '../../lib/services/trigger';
-import type { DamagedRowReporter } from '../../lib/store/errors';
+import type { PsaProvider } from '../../lib/providers/types';
+import { handleTriggerEvent, type TriggerDecision } from '../../lib/services/trigger';
 import { providerFor, sharedCache, storeOfNode } from '../shared/context';
 import { toNodeError } from '../shared/errors';
-import { filteredOut, readSettings, type TriggerSettings } from './settings';
+import { readSettings } from './settings';
 
 export function triggerProvider(fns: IHookFunctions | IWebhookFunctions): Promise<PsaProvider> {
 	return providerFor(fns);
-}
-
-/** Answers the request itself and starts no run. */
-function refuse(fns: IWebhookFunctions, status: number, message: string): IWebhookResponseData {
-	fns.getResponseObject().status(status).json({ error: message });
-	return { noWebhookResponse: true };
-}
-
-/** Acknowledges the delivery (a PSA only needs a 2xx) without starting a run. */
-function ignore(reason: string): IWebhookResponseData {
-	return { webhookResponse: { received: true, ignored: reason } };
-}
-
-function dropped(fns: IWebhookFunctions, verdict: DroppedEvent): IWebhookResponseData {
-	if (verdict.warning) fns.logger.warn(verdict.warning, { node: fns.getNode().name });
-	return ignore(verdict.reason);
 }
 
 async function rawBodyOf(fns: IWebhookFunctions): Promise<Buffer> {
@@ -37,48 +19,40 @@ async function rawBodyOf(fns: IWebhookFunctions): Promise<Buffer> {
 	return Buffer.from(JSON.stringify(request.body ?? {}), 'utf8');
 }
 
-function itemOf(event: PsaCallbackEvent, link: EventLink | null, provider: PsaProvider, settings: TriggerSettings): IDataObject {
-	return {
-		action: event.action,
-		type: event.type,
-		ticketId: event.id,
-		ticket: event.ticket ? (JSON.parse(JSON.stringify(event.ticket)) as IDataObject) : null,
-		link: link ? { ...link } : null,
-		ticketUrl: provider.ticketUrl(event.id),
-		...(event.updatedBy !== undefined ? { updatedBy: event.updatedBy } : {}),
-		...(settings.includeEntity ? { entity: event.entity as IDataObject } : {}),
-	};
-}
-
-async function verify(fns: IWebhookFunctions, provider: PsaProvider, rawBody: Buffer): Promise<PsaCallbackEvent | IWebhookResponseData> {
-	try {
-		return await provider.verifyCallback({ rawBody, headers: fns.getRequestObject().headers });
-	} catch (error) {
-		if (isPsaError(error, 'authentication')) {
-			fns.logger.warn(`PSA Trigger refused a callback: ${error.message}`, { node: fns.getNode().name, workflowId: fns.getWorkflow().id });
-			return refuse(fns, 401, 'The callback signature could not be verified');
-		}
-		if (isPsaError(error, 'invalid-input')) return refuse(fns, 400, error.message);
-		throw toNodeError(fns.getNode(), error);
+function respond(fns: IWebhookFunctions, decision: TriggerDecision): IWebhookResponseData {
+	const node = fns.getNode().name;
+	switch (decision.outcome) {
+		case 'emit':
+			return { workflowData: [fns.helpers.returnJsonArray([decision.item as unknown as IDataObject])] };
+		case 'ignore':
+			if (decision.warning) fns.logger.warn(decision.warning, { node });
+			// A PSA only needs a 2xx; no run starts.
+			return { webhookResponse: { received: true, ignored: decision.reason } };
+		case 'refuse':
+			if (decision.warning) fns.logger.warn(decision.warning, { node, workflowId: fns.getWorkflow().id });
+			// Answered here, so n8n sends no response of its own and starts no run.
+			fns.getResponseObject().status(decision.status).json({ error: decision.message });
+			return { noWebhookResponse: true };
 	}
 }
 
 export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const rawBody = await rawBodyOf(fns);
 	const provider = await triggerProvider(fns);
-	const verified = await verify(fns, provider, rawBody);
-	if (!('action' in verified)) return verified;
-	const event = verified;
-	const settings = readSettings(fns);
-	const now = Date.now();
-	const screened = screenEvent({ provider, cache: sharedCache }, event, settings, now);
-	if (screened) return dropped(fns, screened);
-	const ctx = { provider, store: await storeOfNode(fns), cache: sharedCache, now: Date.now };
-	// A damaged own-change record is left out of the decision (the callback is answered and may run the workflow) and logged.
-	const onDamaged: DamagedRowReporter = (row) =>
-		fns.logger.warn(`PSA Trigger skipped a damaged own-change record for ticket ${event.id}: ${row.message}`, { node: fns.getNode().name });
-	const delivery = { workflowId: String(fns.getWorkflow().id ?? ''), nodeId: fns.getNode().id ?? fns.getNode().name, rawBody };
-	const verdict = await receiveEvent(ctx, event, { rules: settings, delivery, now, onDamaged, filteredOut: (candidate) => filteredOut(candidate, settings, ctx.provider.callbackLevels) });
-	if (!verdict.accepted) return dropped(fns, verdict);
-	return { workflowData: [fns.helpers.returnJsonArray([itemOf(event, verdict.link, provider, settings)])] };
+	const node = fns.getNode();
+	const delivery = { workflowId: String(fns.getWorkflow().id ?? ''), nodeId: node.id ?? node.name, rawBody, headers: fns.getRequestObject().headers };
+	const context = {
+		provider,
+		cache: sharedCache,
+		now: Date.now,
+		store: () => storeOfNode(fns),
+		warn: (message: string) => fns.logger.warn(message, { node: node.name }),
+	};
+	let decision: TriggerDecision;
+	try {
+		decision = await handleTriggerEvent(context, delivery, readSettings(fns));
+	} catch (error) {
+		throw toNodeError(node, error);
+	}
+	return respond(fns, decision);
 }
