@@ -1,7 +1,7 @@
 // ConnectWiseProvider: the PsaProvider for ConnectWise PSA, speaking PSA-domain types over the ConnectWise REST API.
 import { PsaCache } from '../../cache';
 import { PsaError, isPsaError } from '../errors';
-import { callbackUrlOf, definedOnly, filterLocally, recordId, requiredSetting as requiredSetting_, searchText } from '../values';
+import { definedOnly, recordId, requiredSetting as requiredSetting_, searchText } from '../values';
 import type { ProviderDeps } from '../definition';
 import {
 	PsaBoard,
@@ -29,34 +29,23 @@ import {
 	PsaWarning,
 } from '../types';
 import { verifyCallback } from './callbacks';
-import { ApiRequest, ConnectWiseClient, DEFAULT_RETRY_POLICY, isObject } from './client';
+import { ConnectWiseClient, DEFAULT_RETRY_POLICY, isObject } from './client';
 import { allOf, cond } from './conditions';
 import { ListOptions, listAll } from './paging';
-import {
-	FIELDS,
-	MODEL_2023_1,
-	fieldsParam,
-	memberFields,
-	readBoard,
-	readCallback,
-	readCompany,
-	readContact,
-	readMember,
-	readNote,
-	readPriority,
-	readStatus,
-	readTicket,
-	statusFields,
-} from './read';
+import { ConnectWiseLookups, DEFAULT_LIST_LIMIT } from './lookups';
+import { checkConnectWisePermissions } from './permissions';
+import { FIELDS, fieldsParam, readNote, readTicket } from './read';
+import { listConnectWiseCallbacks, registerConnectWiseCallback, removeConnectWiseCallback } from './registration';
 import { ConnectWiseSite, connectWiseConnectionId, normaliseSite, uiHost } from './site';
 import { externalXRefFor, parseTicketId, ticketDescription, ticketSummary, ticketWebUrl } from './tickets';
-import { DEFAULT_API_VERSION, assertApiVersion, compareVersions, parseEndpointVersions } from './versions';
+import { DEFAULT_API_VERSION, assertApiVersion, parseEndpointVersions } from './versions';
 
 export { DEFAULT_API_VERSION } from './versions';
 export type { ProviderDeps } from '../definition';
 export { DEFAULT_RETRY_POLICY } from './client';
 export type { RetryPolicy } from './client';
 export { cond } from './conditions';
+export { CACHE_TTL, DEFAULT_LIST_LIMIT } from './lookups';
 
 export interface ConnectWiseSettings {
 	/** As typed by the user: 'api-na.myconnectwise.net', 'https://cw.example.com/', 'http://127.0.0.1:5432' (http only for loopback). */
@@ -73,20 +62,8 @@ export interface ConnectWiseSettings {
 	transportAuthenticates?: boolean;
 }
 
-export const CACHE_TTL = {
-	boards: 10 * 60 * 1000,
-	statuses: 10 * 60 * 1000,
-	priorities: 30 * 60 * 1000,
-	membersByEmail: 60 * 1000,
-};
-
 /** Tickets read for a search by link key: entities whose keys differ only in case share a case-insensitive match. */
 const EXTERNAL_REF_MATCHES = 50;
-
-/** Records returned by a list call when the query sets no limit (boards, statuses, priorities and callbacks are read whole). */
-export const DEFAULT_LIST_LIMIT = 1000;
-
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -105,6 +82,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	private readonly site: ConnectWiseSite;
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
+	private readonly lookups: ConnectWiseLookups;
 
 	constructor(settings: ConnectWiseSettings, deps: ProviderDeps) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'ConnectWiseProvider needs an HTTP transport');
@@ -143,6 +121,7 @@ export class ConnectWiseProvider implements PsaProvider {
 			now: deps.now ?? Date.now,
 			random: deps.random ?? Math.random,
 		});
+		this.lookups = new ConnectWiseLookups(this.client, this.cache, connectionId, (path, options, read) => this.list(path, options, read));
 	}
 
 	get pinnedApiVersion(): string {
@@ -171,63 +150,9 @@ export class ConnectWiseProvider implements PsaProvider {
 		return info;
 	}
 
-	/**
-	 * One request per endpoint the package uses. Reads are GETs with pageSize=1. Writes are probed with requests
-	 * ConnectWise must refuse after its security check: bodies that fail validation or target record id 0 (which
-	 * never exists). 400/404/409/422 then mean "allowed", 403 "denied", 401 "the keys are wrong".
-	 */
-	async checkPermissions(): Promise<PsaPermissionCheck[]> {
-		const boards = await this.probe('Read service boards', { method: 'GET', path: '/service/boards', query: { pageSize: 1, fields: 'id' } });
-		const firstBoardId = Array.isArray(boards.body) && isObject(boards.body[0]) && typeof boards.body[0].id === 'number' ? boards.body[0].id : 0;
-		const probes: Array<[string, ApiRequest]> = [
-			['Read server info', { method: 'GET', path: '/system/info' }],
-			['Read tickets', { method: 'GET', path: '/service/tickets', query: { pageSize: 1, fields: 'id' } }],
-			['Create tickets', { method: 'POST', path: '/service/tickets', body: { summary: '', company: { id: 0 } } }],
-			['Update ticket status', { method: 'PATCH', path: '/service/tickets/0', body: [] }],
-			['Read notes', { method: 'GET', path: '/service/tickets/0/notes', query: { pageSize: 1, fields: 'id' } }],
-			['Add notes', { method: 'POST', path: '/service/tickets/0/notes', body: { text: '' } }],
-			['Read board statuses', { method: 'GET', path: `/service/boards/${firstBoardId}/statuses`, query: { pageSize: 1, fields: 'id' } }],
-			['Read priorities', { method: 'GET', path: '/service/priorities', query: { pageSize: 1, fields: 'id' } }],
-			['Read companies', { method: 'GET', path: '/company/companies', query: { pageSize: 1, fields: 'id' } }],
-			['Read contacts', { method: 'GET', path: '/company/contacts', query: { pageSize: 1, fields: 'id' } }],
-			['Read members', { method: 'GET', path: '/system/members', query: { pageSize: 1, fields: 'id' } }],
-			['Read callbacks', { method: 'GET', path: '/system/callbacks', query: { pageSize: 1, fields: 'id' } }],
-			['Register callbacks', { method: 'POST', path: '/system/callbacks', body: { url: '', objectId: 0, type: 'ticket', level: 'owner' } }],
-			['Remove callbacks', { method: 'DELETE', path: '/system/callbacks/0' }],
-		];
-		const results: PsaPermissionCheck[] = [boards.check];
-		for (const [purpose, request] of probes) results.push((await this.probe(purpose, request)).check);
-		return results;
-	}
-
-	private async probe(purpose: string, request: ApiRequest): Promise<{ check: PsaPermissionCheck; body?: unknown }> {
-		const template = request.path.replace(/\/\d+(?=\/|$)/g, (match, offset: number, whole: string) =>
-			offset + match.length === whole.length ? '/{id}' : '/{parentId}',
-		);
-		const check: PsaPermissionCheck = { purpose, method: request.method, endpoint: template, allowed: false, status: 0 };
-		try {
-			const response = await this.client.request({ ...request, noRetry: request.method !== 'GET' });
-			check.status = response.status;
-			check.allowed = true;
-			if (request.method === 'POST') await this.removeProbeRecord(request.path, response.body);
-			return { check, body: response.body };
-		} catch (error) {
-			if (!isPsaError(error)) throw error;
-			check.status = error.details.status ?? 0;
-			check.allowed = ['invalid-input', 'not-found', 'conflict'].includes(error.kind);
-			if (!check.allowed) check.message = error.message;
-			return { check };
-		}
-	}
-
-	/** A write probe that ConnectWise unexpectedly accepted is undone at once. */
-	private async removeProbeRecord(path: string, body: unknown): Promise<void> {
-		if (!isObject(body) || typeof body.id !== 'number') return;
-		try {
-			await this.client.request({ method: 'DELETE', path: `${path}/${body.id}` });
-		} catch {
-			// Best effort: the record was created by a probe that should have been refused.
-		}
+	/** One request per endpoint the package uses (see permissions.ts). */
+	checkPermissions(): Promise<PsaPermissionCheck[]> {
+		return checkConnectWisePermissions(this.client);
 	}
 
 	async createTicket(input: PsaTicketCreate, options: PsaCreateOptions = {}): Promise<PsaTicket> {
@@ -365,172 +290,52 @@ export class ConnectWiseProvider implements PsaProvider {
 		);
 	}
 
-	async listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
-		const boards = await this.cache.getOrLoad(
-			this.connection.connectionId,
-			'boards',
-			() => this.list('/service/boards', { fields: fieldsParam(FIELDS.board), orderBy: 'name asc' }, (value) => readBoard(value, 'GET /service/boards')),
-			CACHE_TTL.boards,
-		);
-		return filterLocally(boards, query, (board) => [board.name]);
+	listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
+		return this.lookups.listBoards(query);
 	}
 
-	async listStatuses(boardId: number): Promise<PsaStatus[]> {
-		const id = positiveId(boardId, 'board');
-		const path = `/service/boards/${id}/statuses`;
-		const statuses = await this.cache.getOrLoad(
-			this.connection.connectionId,
-			`statuses:${id}`,
-			() =>
-				this.list(path, { fields: statusFields(this.client.versionFor(path)), orderBy: 'sortOrder asc' }, (value) =>
-					readStatus(value, `GET ${path}`, id),
-				),
-			CACHE_TTL.statuses,
-		);
-		return [...statuses].sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
+	listStatuses(boardId: number): Promise<PsaStatus[]> {
+		return this.lookups.listStatuses(boardId);
 	}
 
-	async listPriorities(): Promise<PsaPriority[]> {
-		const priorities = await this.cache.getOrLoad(
-			this.connection.connectionId,
-			'priorities',
-			() =>
-				this.list('/service/priorities', { fields: fieldsParam(FIELDS.priority), orderBy: 'sortOrder asc' }, (value) =>
-					readPriority(value, 'GET /service/priorities'),
-				),
-			CACHE_TTL.priorities,
-		);
-		return [...priorities].sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
+	listPriorities(): Promise<PsaPriority[]> {
+		return this.lookups.listPriorities();
 	}
 
-	async listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
-		const search = searchText(query.search);
-		return this.list(
-			'/company/companies',
-			{
-				conditions: search ? cond.or(cond.contains('name', search), cond.contains('identifier', search)) : undefined,
-				fields: fieldsParam(FIELDS.company),
-				orderBy: 'name asc',
-				limit: query.limit ?? DEFAULT_LIST_LIMIT,
-			},
-			(value) => readCompany(value, 'GET /company/companies'),
-		);
+	listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
+		return this.lookups.listCompanies(query);
 	}
 
-	async listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
-		const search = searchText(query.search);
-		const conditions = allOf(
-			query.companyId !== undefined ? cond.eq('company/id', positiveId(query.companyId, 'company')) : undefined,
-			search ? cond.or(cond.contains('firstName', search), cond.contains('lastName', search)) : undefined,
-		);
-		return this.list(
-			'/company/contacts',
-			{ conditions, fields: fieldsParam(FIELDS.contact), orderBy: 'lastName asc', limit: query.limit ?? DEFAULT_LIST_LIMIT },
-			(value) => readContact(value, 'GET /company/contacts'),
-		);
+	listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
+		return this.lookups.listContacts(query);
 	}
 
-	async listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
-		const search = searchText(query.search);
-		return this.list(
-			'/system/members',
-			{
-				conditions: search
-					? cond.or(cond.contains('identifier', search), cond.contains('firstName', search), cond.contains('lastName', search))
-					: undefined,
-				fields: this.memberFields(),
-				forwardOnly: true,
-				limit: query.limit ?? DEFAULT_LIST_LIMIT,
-			},
-			(value) => readMember(value, 'GET /system/members'),
-		);
+	listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
+		return this.lookups.listMembers(query);
 	}
 
-	async getMember(id: number): Promise<PsaMember> {
-		const path = `/system/members/${positiveId(id, 'member')}`;
-		const response = await this.client.request({ method: 'GET', path, query: { fields: this.memberFields() } });
-		return readMember(response.body, `GET ${path}`);
+	getMember(id: number): Promise<PsaMember> {
+		return this.lookups.getMember(id);
 	}
 
-	/** Every member (active or not) with this email as office or primary email; callers choose among the active ones. */
-	async findMembersByEmail(email: string): Promise<PsaMember[]> {
-		const normalised = String(email ?? '').trim().toLowerCase();
-		if (!EMAIL.test(normalised) || normalised.length > 254) {
-			throw new PsaError('invalid-input', `'${String(email)}' is not an email address`, { field: 'email' });
-		}
-		return this.cache.getOrLoad(
-			this.connection.connectionId,
-			`members-by-email:${normalised}`,
-			async () => {
-				const search = (conditions: string) =>
-					this.list('/system/members', { conditions, fields: this.memberFields(), forwardOnly: true, limit: 100 }, (value) =>
-						readMember(value, 'GET /system/members'),
-					);
-				let members: PsaMember[];
-				if (this.hasPrimaryEmail()) {
-					try {
-						members = await search(cond.or(cond.eq('officeEmail', normalised), cond.eq('primaryEmail', normalised)));
-					} catch (error) {
-						// A server whose member model predates primaryEmail rejects the condition: search office emails alone.
-						if (!isPsaError(error, 'invalid-input')) throw error;
-						members = await search(cond.eq('officeEmail', normalised));
-					}
-				} else {
-					members = await search(cond.eq('officeEmail', normalised));
-				}
-				return members.filter((member) => member.emails.includes(normalised));
-			},
-			CACHE_TTL.membersByEmail,
-		);
+	findMembersByEmail(email: string): Promise<PsaMember[]> {
+		return this.lookups.findMembersByEmail(email);
 	}
 
-	async findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
-		const value = String(identifier ?? '').trim();
-		if (!value) throw new PsaError('invalid-input', 'A member identifier is empty', { field: 'identifier' });
-		const [member] = await this.list(
-			'/system/members',
-			{ conditions: cond.eq('identifier', value), fields: this.memberFields(), forwardOnly: true, limit: 1 },
-			(item) => readMember(item, 'GET /system/members'),
-		);
-		return member && member.identifier.toLowerCase() === value.toLowerCase() ? member : undefined;
+	findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
+		return this.lookups.findMemberByIdentifier(identifier);
 	}
 
-	async registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
-		const url = callbackUrl(input?.url);
-		if (!['owner', 'board', 'status', 'company'].includes(input.level)) {
-			throw new PsaError('invalid-input', `'${String(input.level)}' is not a callback level (owner, board, status, company)`, { field: 'level' });
-		}
-		const objectId = Number(input.objectId ?? 0);
-		if (!Number.isInteger(objectId) || objectId < 0) throw new PsaError('invalid-input', 'The callback objectId must be a whole number', { field: 'objectId' });
-		const response = await this.client.request({
-			method: 'POST',
-			path: '/system/callbacks',
-			body: {
-				url,
-				objectId,
-				type: 'ticket',
-				level: input.level,
-				description: String(input.description ?? '').slice(0, 100),
-				isSelfSuppressedFlag: input.selfSuppressed === true,
-			},
-		});
-		return readCallback(response.body, 'POST /system/callbacks');
+	registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
+		return registerConnectWiseCallback(this.client, input);
 	}
 
-	async listCallbacks(): Promise<PsaCallbackRegistration[]> {
-		const entries = await this.list('/system/callbacks', { fields: fieldsParam(FIELDS.callback), orderBy: 'id asc' }, (value) => value);
-		return entries
-			.filter((entry) => !isObject(entry) || entry.type === undefined || String(entry.type).toLowerCase() === 'ticket')
-			.map((entry) => readCallback(entry, 'GET /system/callbacks'));
+	listCallbacks(): Promise<PsaCallbackRegistration[]> {
+		return listConnectWiseCallbacks((path, options, read) => this.list(path, options, read));
 	}
 
-	/** Removing a callback that is already gone succeeds: the goal (no callback) is reached. */
-	async removeCallback(id: number): Promise<void> {
-		try {
-			await this.client.request({ method: 'DELETE', path: `/system/callbacks/${positiveId(id, 'callback')}` });
-		} catch (error) {
-			if (!isPsaError(error, 'not-found')) throw error;
-		}
+	removeCallback(id: number): Promise<void> {
+		return removeConnectWiseCallback(this.client, id);
 	}
 
 	verifyCallback(request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
@@ -545,14 +350,6 @@ export class ConnectWiseProvider implements PsaProvider {
 		return listAll(this.client, path, { pageSize: this.pageSize, ...options }, read);
 	}
 
-	private hasPrimaryEmail(): boolean {
-		return compareVersions(this.client.versionFor('/system/members'), MODEL_2023_1) >= 0;
-	}
-
-	private memberFields(): string {
-		return memberFields(this.client.versionFor('/system/members'));
-	}
-
 	/** ConnectWise stores long link keys hashed; give callers back the key they know. */
 	private withExternalRef(ticket: PsaTicket, externalRef: string): PsaTicket {
 		return ticket.externalRef === externalXRefFor(externalRef) ? { ...ticket, externalRef } : ticket;
@@ -565,8 +362,4 @@ function requiredSetting(value: unknown, name: string): string {
 
 function positiveId(value: unknown, what: string): number {
 	return recordId(value, what, `${what}/id`);
-}
-
-function callbackUrl(value: unknown): string {
-	return callbackUrlOf(value, 'ConnectWise', 'url');
 }
