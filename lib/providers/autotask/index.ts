@@ -1,9 +1,9 @@
 // AutotaskProvider: the PsaProvider for Datto/Kaseya Autotask PSA, speaking PSA-domain types over the Autotask REST API (V1.0).
 import { PsaCache } from '../../cache';
-import type { ProviderDeps } from '../definition';
+import type { ProviderDeclaration, ProviderDeps } from '../definition';
 import { PsaError, isPsaError } from '../errors';
 import { psaReferenceOf } from '../link-key';
-import { DEFAULT_RETRY_POLICY } from '../request';
+import { clockOf, retryPolicyOf } from '../runtime';
 import { oneLineTitle, ticketDescription } from '../text';
 import type {
 	PsaBoard,
@@ -31,22 +31,23 @@ import type {
 	PsaTicketListQuery,
 	PsaWarning,
 } from '../types';
-import { definedOnly, filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
+import { filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
 import { AutotaskClient } from './client';
+import { AUTOTASK_DECLARATION } from './declaration';
 import { Filter, q } from './filter';
 import { AutotaskLookups, DEFAULT_LIST_LIMIT } from './lookups';
 import { checkAutotaskPermissions } from './permissions';
 import { type EntityPicklists, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
 import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readNote, readTicket } from './read';
 import { AutotaskWebhooks } from './registration';
-import { AUTOTASK_API_VERSION, type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
+import { type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
 
 export type { AutotaskSettings } from './zone';
 export { DEFAULT_LIST_LIMIT } from './lookups';
+export { EXTERNAL_ID_MAX } from './declaration';
 
 export const TITLE_MAX = 255;
 export const DESCRIPTION_MAX = 8000;
-export const EXTERNAL_ID_MAX = 50;
 export const NOTE_TITLE_MAX = 250;
 export const NOTE_MAX = 32000;
 /** Tickets read for a search by link key: keys differing only in case share a case-insensitive match. */
@@ -63,8 +64,6 @@ const TICKET_TTL_MS = 60 * 1000;
  */
 export const AUTOTASK_OUTCOME_SETTLE_MS = 370_000;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class AutotaskProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
 	readonly outcomeSettleMs: number;
@@ -76,7 +75,8 @@ export class AutotaskProvider implements PsaProvider {
 	private readonly webhooks: AutotaskWebhooks;
 	private readonly lookups: AutotaskLookups;
 
-	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps) {
+	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
+	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = AUTOTASK_DECLARATION) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'AutotaskProvider needs an HTTP transport');
 		const transportAuthenticates = settings.transportAuthenticates === true || deps.transportAuthenticates === true;
 		const username = requiredSetting(settings.username, 'Autotask', 'Username');
@@ -87,7 +87,7 @@ export class AutotaskProvider implements PsaProvider {
 		this.pageSize = deps.pageSize;
 		this.outcomeSettleMs = deps.outcomeSettleMs ?? AUTOTASK_OUTCOME_SETTLE_MS;
 		const connectionId = autotaskConnectionId(username);
-		this.connection = { provider: 'autotask', connectionId, site: zoneOverride ?? 'autotask', company: username.toLowerCase(), label: `Autotask ${username}` };
+		this.connection = { provider: declaration.key, connectionId, site: zoneOverride ?? 'autotask', company: username.toLowerCase(), label: `Autotask ${username}` };
 		this.client = new AutotaskClient({
 			username,
 			secret,
@@ -98,11 +98,11 @@ export class AutotaskProvider implements PsaProvider {
 			connectionId,
 			http: deps.http,
 			cache: this.cache,
-			retry: { ...DEFAULT_RETRY_POLICY, ...definedOnly(deps.retry ?? {}) },
-			sleep: deps.sleep ?? defaultSleep,
-			now: deps.now ?? Date.now,
-			random: deps.random ?? Math.random,
+			retry: retryPolicyOf(declaration, deps),
+			...clockOf(deps),
+			declaration,
 			...(deps.sharedLimits ? { sharedLimits: deps.sharedLimits } : {}),
+			...(deps.onRequestEvent ? { onRequestEvent: deps.onRequestEvent } : {}),
 		});
 		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
 		this.lookups = new AutotaskLookups(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
@@ -115,13 +115,13 @@ export class AutotaskProvider implements PsaProvider {
 		const latencyMs = this.client.config.now() - started;
 		// The version list only feeds the drift report: a zone that does not answer it does not fail the test.
 		const versions = await this.client.versions().catch(() => [] as string[]);
-		const newer = versions.filter((version) => versionNumber(version) > versionNumber(AUTOTASK_API_VERSION)).sort((a, b) => versionNumber(a) - versionNumber(b));
-		const info: PsaServerInfo = { serverVersion: `Autotask${zone.name ? ` (${zone.name})` : ''}`, apiLocation: zone.url, isCloud: true, pinnedApiVersion: AUTOTASK_API_VERSION, latencyMs };
-		if (versions.length) info.currentApiVersion = newer.length ? newer[newer.length - 1] : AUTOTASK_API_VERSION;
+		const newer = versions.filter((version) => versionNumber(version) > versionNumber(this.client.apiVersion)).sort((a, b) => versionNumber(a) - versionNumber(b));
+		const info: PsaServerInfo = { serverVersion: `Autotask${zone.name ? ` (${zone.name})` : ''}`, apiLocation: zone.url, isCloud: true, pinnedApiVersion: this.client.apiVersion, latencyMs };
+		if (versions.length) info.currentApiVersion = newer.length ? newer[newer.length - 1] : this.client.apiVersion;
 		if (newer.length) {
 			this.client.warn(
 				'version-drift',
-				`Autotask lists REST API version(s) ${newer.join(', ')}; this package pins ${AUTOTASK_API_VERSION} and keeps using it until a release of the package supports the newer one.`,
+				`Autotask lists REST API version(s) ${newer.join(', ')}; this package pins ${this.client.apiVersion} and keeps using it until a release of the package supports the newer one.`,
 			);
 		}
 		if (isObject(threshold)) {
@@ -213,8 +213,9 @@ export class AutotaskProvider implements PsaProvider {
 	}
 
 	externalReferenceOf(linkKey: string): string {
-		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field: 'externalID' });
-		return psaReferenceOf(linkKey, EXTERNAL_ID_MAX);
+		const { field, maxLength } = this.declaration.externalReference;
+		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field });
+		return psaReferenceOf(linkKey, maxLength);
 	}
 
 	async listTickets(query: PsaTicketListQuery = {}): Promise<PsaTicket[]> {

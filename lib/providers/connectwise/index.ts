@@ -1,8 +1,10 @@
 // ConnectWiseProvider: the PsaProvider for ConnectWise PSA, speaking PSA-domain types over the ConnectWise REST API.
 import { PsaCache } from '../../cache';
 import { PsaError, isPsaError } from '../errors';
-import { definedOnly, recordId, requiredSetting as requiredSetting_, searchText } from '../values';
-import type { ProviderDeps } from '../definition';
+import { recordId, requiredSetting as requiredSetting_, searchText } from '../values';
+import type { ProviderDeclaration, ProviderDeps } from '../definition';
+import { psaReferenceOf } from '../link-key';
+import { clockOf, retryPolicyOf } from '../runtime';
 import {
 	PsaBoard,
 	PsaCallbackCreate,
@@ -29,7 +31,8 @@ import {
 	PsaWarning,
 } from '../types';
 import { verifyCallback } from './callbacks';
-import { ConnectWiseClient, DEFAULT_RETRY_POLICY, isObject } from './client';
+import { ConnectWiseClient, isObject } from './client';
+import { CONNECTWISE_DECLARATION } from './declaration';
 import { allOf, cond } from './conditions';
 import { ListOptions, listAll } from './paging';
 import { ConnectWiseLookups, DEFAULT_LIST_LIMIT } from './lookups';
@@ -37,13 +40,13 @@ import { checkConnectWisePermissions } from './permissions';
 import { FIELDS, fieldsParam, readNote, readTicket } from './read';
 import { listConnectWiseCallbacks, registerConnectWiseCallback, removeConnectWiseCallback } from './registration';
 import { ConnectWiseSite, connectWiseConnectionId, normaliseSite, uiHost } from './site';
-import { externalXRefFor, parseTicketId, ticketDescription, ticketSummary, ticketWebUrl } from './tickets';
-import { DEFAULT_API_VERSION, assertApiVersion, parseEndpointVersions } from './versions';
+import { parseTicketId, ticketDescription, ticketSummary, ticketWebUrl } from './tickets';
+import { assertApiVersion, parseEndpointVersions } from './versions';
 
 export { DEFAULT_API_VERSION } from './versions';
 export type { ProviderDeps } from '../definition';
-export { DEFAULT_RETRY_POLICY } from './client';
 export type { RetryPolicy } from './client';
+export { DEFAULT_RETRY_POLICY } from '../request';
 export { cond } from './conditions';
 export { CACHE_TTL, DEFAULT_LIST_LIMIT } from './lookups';
 
@@ -65,8 +68,6 @@ export interface ConnectWiseSettings {
 /** Tickets read for a search by link key: entities whose keys differ only in case share a case-insensitive match. */
 const EXTERNAL_REF_MATCHES = 50;
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * ConnectWise publishes no server-side request limit. It runs on ASP.NET under IIS, whose default execution timeout is
  * 110 s. Between the last claim refresh and the create's send the client may spend its 30 s retry budget twice: on
@@ -84,7 +85,8 @@ export class ConnectWiseProvider implements PsaProvider {
 	private readonly pageSize?: number;
 	private readonly lookups: ConnectWiseLookups;
 
-	constructor(settings: ConnectWiseSettings, deps: ProviderDeps) {
+	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
+	constructor(settings: ConnectWiseSettings, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = CONNECTWISE_DECLARATION) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'ConnectWiseProvider needs an HTTP transport');
 		this.site = normaliseSite(settings.site);
 		const companyId = requiredSetting(settings.companyId, 'Company ID');
@@ -92,13 +94,13 @@ export class ConnectWiseProvider implements PsaProvider {
 		const publicKey = transportAuthenticates ? String(settings.publicKey ?? '') : requiredSetting(settings.publicKey, 'Public Key');
 		const privateKey = transportAuthenticates ? String(settings.privateKey ?? '') : requiredSetting(settings.privateKey, 'Private Key');
 		const clientId = transportAuthenticates ? String(settings.clientId ?? '') : requiredSetting(settings.clientId, 'Client ID');
-		const pin = settings.apiVersion?.trim() ? assertApiVersion(settings.apiVersion, 'API Version') : DEFAULT_API_VERSION;
+		const pin = settings.apiVersion?.trim() ? assertApiVersion(settings.apiVersion, 'API Version') : declaration.versions.defaultPin;
 		const connectionId = connectWiseConnectionId(this.site, companyId);
 		this.cache = deps.cache ?? new PsaCache();
 		this.pageSize = deps.pageSize;
 		this.outcomeSettleMs = deps.outcomeSettleMs ?? CONNECTWISE_OUTCOME_SETTLE_MS;
 		this.connection = {
-			provider: 'connectwise',
+			provider: declaration.key,
 			connectionId,
 			site: this.site.host,
 			company: companyId,
@@ -116,10 +118,10 @@ export class ConnectWiseProvider implements PsaProvider {
 			connectionId,
 			http: deps.http,
 			cache: this.cache,
-			retry: { ...DEFAULT_RETRY_POLICY, ...definedOnly(deps.retry ?? {}) },
-			sleep: deps.sleep ?? defaultSleep,
-			now: deps.now ?? Date.now,
-			random: deps.random ?? Math.random,
+			retry: retryPolicyOf(declaration, deps),
+			...clockOf(deps),
+			declaration,
+			...(deps.onRequestEvent ? { onRequestEvent: deps.onRequestEvent } : {}),
 		});
 		this.lookups = new ConnectWiseLookups(this.client, this.cache, connectionId, (path, options, read) => this.list(path, options, read));
 	}
@@ -158,7 +160,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	async createTicket(input: PsaTicketCreate, options: PsaCreateOptions = {}): Promise<PsaTicket> {
 		const companyId = positiveId(input?.companyId, 'company');
 		const { summary, truncated } = ticketSummary(String(input.summary ?? ''));
-		const externalXRef = externalXRefFor(input.externalRef);
+		const externalXRef = this.externalReferenceOf(input.externalRef);
 		const body: Record<string, unknown> = { summary, company: { id: companyId }, externalXRef };
 		const description = ticketDescription(String(input.summary), input.description, truncated);
 		if (description !== undefined && description !== '') body.initialDescription = description;
@@ -188,7 +190,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	}
 
 	async findTicketByExternalRef(externalRef: string): Promise<PsaTicket | undefined> {
-		const xref = externalXRefFor(externalRef);
+		const xref = this.externalReferenceOf(externalRef);
 		// ConnectWise compares text case-insensitively (SQL Server's collation): "zbx:HOST-1" answers a search for
 		// "zbx:host-1". Only an exact match is this link's ticket; another entity's must never be adopted.
 		const tickets = await this.list(
@@ -200,8 +202,11 @@ export class ConnectWiseProvider implements PsaProvider {
 		return ticket ? this.withExternalRef(ticket, externalRef) : undefined;
 	}
 
+	/** The externalXRef stored for a link key: the key when it fits the declared field, else its hash (see psaReferenceOf). */
 	externalReferenceOf(linkKey: string): string {
-		return externalXRefFor(linkKey);
+		const { field, maxLength } = this.declaration.externalReference;
+		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field });
+		return psaReferenceOf(linkKey, maxLength);
 	}
 
 	async listTickets(query: PsaTicketListQuery = {}): Promise<PsaTicket[]> {
@@ -352,7 +357,7 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	/** ConnectWise stores long link keys hashed; give callers back the key they know. */
 	private withExternalRef(ticket: PsaTicket, externalRef: string): PsaTicket {
-		return ticket.externalRef === externalXRefFor(externalRef) ? { ...ticket, externalRef } : ticket;
+		return ticket.externalRef === this.externalReferenceOf(externalRef) ? { ...ticket, externalRef } : ticket;
 	}
 }
 
