@@ -18,6 +18,8 @@ export interface PsaClientSetup extends RequestClock {
 	classifier?: ResponseClassifier;
 	/** Credential values no text leaving the client may hold (shorter ones than 4 characters are not searched for). */
 	secrets: string[];
+	/** Credential text the secrets cannot name (an Authorization token made from other keys), replaced by '$1 [redacted]'. */
+	tokenPattern?: RegExp;
 	sharedLimits?: SharedRequestLimits;
 	/** What the PSA counts shared limits by; the connection id when absent. */
 	sharedIdentity?: string;
@@ -80,7 +82,7 @@ export abstract class PsaClient {
 	redact(text: string): string {
 		let result = text;
 		for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
-		return result.replace(/\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{8,}/g, '$1 [redacted]');
+		return this.setup.tokenPattern ? result.replace(this.setup.tokenPattern, '$1 [redacted]') : result;
 	}
 
 	/** A create made repeatable by a search (see RequestSender.createOnce). */

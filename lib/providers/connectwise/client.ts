@@ -84,6 +84,8 @@ export class ConnectWiseClient extends PsaClient {
 			sleep: config.sleep,
 			random: config.random,
 			secrets: [config.privateKey, config.publicKey, Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey}`).toString('base64')],
+			// A Basic token of other keys than these (an old credential quoted back by a proxy) is still a credential.
+			tokenPattern: /(Basic)\s+[A-Za-z0-9+/=]{8,}/g,
 			...(config.onRequestEvent ? { onRequestEvent: config.onRequestEvent } : {}),
 			hints: {
 				unreachable: `Check that ${config.site.host} is reachable from n8n`,
