@@ -11,6 +11,7 @@ export interface ProviderDeps {
 	http: HttpTransport;
 	/** Shared across calls so lookups are cached per connection; a private cache when absent. */
 	cache?: PsaCache;
+	/** Changes to the definition's retry policy (tests, benchmarks); the definition's own values otherwise. */
 	retry?: Partial<RetryPolicy>;
 	sleep?: (ms: number) => Promise<void>;
 	now?: () => number;
