@@ -68,6 +68,8 @@ export interface PsaProviderDefinition {
 	credentialType: string;
 	/** The PSA's name in the Authentication selector and the credential field's label, e.g. "ConnectWise". */
 	displayName: string;
+	/** A ticket's address in the PSA's web UI, as a user would paste it: the example in placeholders and hints. */
+	ticketUrlExample: string;
 	externalReference: ExternalReferenceField;
 	limits: RequestLimits;
 	versions: ApiVersionPolicy;

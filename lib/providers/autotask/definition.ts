@@ -48,6 +48,7 @@ export const autotaskDefinition: PsaProviderDefinition = {
 	key: 'autotask',
 	credentialType: 'autotaskPsaApi',
 	displayName: 'Autotask',
+	ticketUrlExample: 'https://ww5.autotask.net/Mvc/ServiceDesk/TicketDetail.mvc?workspace=False&mode=0&TicketID=12345',
 	externalReference: { field: 'externalID', maxLength: EXTERNAL_ID_MAX },
 	// Autotask allows 3 concurrent requests per integration and entity endpoint, and 10,000 requests an hour per tenant.
 	limits: { ...AUTOTASK_REQUEST_LIMITS, retry: DEFAULT_RETRY_POLICY },
