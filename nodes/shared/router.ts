@@ -1,6 +1,7 @@
-// The one item loop and the one operation router of every PSA action node: items in flight in input order, continueOnFail, pairedItem, adapter warnings.
+// The one item loop and the one operation router of every PSA action node: items in flight in input order, continueOnFail, pairedItem, each item's own warnings.
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { PsaServiceContext } from '../../lib/services/context';
+import { withOwnWarnings } from '../../lib/providers/warnings';
 import { serviceContextOf } from './context';
 import { errorSummary, toNodeError } from './errors';
 
@@ -49,16 +50,23 @@ export async function runItems(
 	const worker = async (): Promise<void> => {
 		while (next < items.length && failure.first === undefined) {
 			const index = next++;
-			try {
-				const output = await operation.call(this, ctx, index);
-				const warnings = ctx.provider.takeWarnings();
-				const objects = Array.isArray(output) ? output : [output];
+			// Items run side by side over one provider: each takes only the warnings its own requests brought.
+			const outcome = await withOwnWarnings(async () => {
+				try {
+					return { output: await operation.call(this, ctx, index), warnings: ctx.provider.takeWarnings() };
+				} catch (error) {
+					return { error, warnings: ctx.provider.takeWarnings() };
+				}
+			});
+			const { warnings } = outcome;
+			if (!('error' in outcome)) {
+				const objects = Array.isArray(outcome.output) ? outcome.output : [outcome.output];
 				results[index] = objects.map((json) => ({
 					json: warnings.length > 0 ? { ...json, warnings: warnings as unknown as IDataObject[] } : json,
 					pairedItem: { item: index },
 				}));
-			} catch (error) {
-				const warnings = ctx.provider.takeWarnings();
+			} else {
+				const { error } = outcome;
 				if (continueOnFail) {
 					const summary = errorSummary(error);
 					results[index] = [

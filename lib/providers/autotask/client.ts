@@ -7,6 +7,7 @@ import { limiterFor, type LimiterLimits } from '../limiter';
 import { withSharedLimits, type SharedRequestLimits } from '../shared-limits';
 import { RequestSender, RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
+import { WarningLog } from '../warnings';
 import { isObject, neverSent } from '../values';
 import { Filter, filterOf } from './filter';
 import { AUTOTASK_API_VERSION, AutotaskZone, ZONE_TTL_MS, normaliseZoneUrl } from './zone';
@@ -112,7 +113,7 @@ function isRefusal(response: HttpResponse, refusals: Array<[RegExp, PsaErrorKind
 export class AutotaskClient {
 	private readonly sender: RequestSender;
 	private readonly secrets: string[];
-	private readonly warnings: PsaWarning[] = [];
+	private readonly warnings = new WarningLog();
 	private readonly warned = new Set<string>();
 	private zoneValue?: AutotaskZone;
 
@@ -258,7 +259,7 @@ export class AutotaskClient {
 	}
 
 	takeWarnings(): PsaWarning[] {
-		return this.warnings.splice(0, this.warnings.length);
+		return this.warnings.take();
 	}
 
 	warn(kind: PsaWarning['kind'], message: string, endpoint?: string): void {

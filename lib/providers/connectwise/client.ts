@@ -5,6 +5,7 @@ import { HttpRequest, HttpResponse, HttpTransport } from '../http';
 import { limiterFor } from '../limiter';
 import { RequestSender, RetryPolicy, parseRetryAfter } from '../request';
 import { PsaWarning } from '../types';
+import { WarningLog } from '../warnings';
 import { ConnectWiseSite, parseCodebase } from './site';
 import {
 	EndpointVersion,
@@ -68,7 +69,7 @@ const UNSUPPORTED_VERSION = /does not support the API version/i;
 export class ConnectWiseClient {
 	currentApiVersion?: string;
 	codebase?: string;
-	private readonly warnings: PsaWarning[] = [];
+	private readonly warnings = new WarningLog();
 	private readonly warned = new Set<string>();
 	private readonly secrets: string[];
 	private readonly sender: RequestSender;
@@ -184,7 +185,7 @@ export class ConnectWiseClient {
 	}
 
 	takeWarnings(): PsaWarning[] {
-		return this.warnings.splice(0, this.warnings.length);
+		return this.warnings.take();
 	}
 
 	/** Removes every credential from a text that is about to leave the adapter (error messages, warnings). */
