@@ -8,6 +8,7 @@ import { providerLimiter } from './runtime';
 import type { SharedRequestLimits } from './shared-limits';
 import type { PsaWarning } from './types';
 import { neverSent } from './values';
+import { WarningLog } from './warnings';
 
 export interface PsaClientSetup extends RequestClock {
 	/** The provider's declared data: limits, version policy, key and name. */
@@ -37,7 +38,7 @@ export interface ClientSendOptions {
 export abstract class PsaClient {
 	protected readonly sender: RequestSender;
 	private readonly secrets: string[];
-	private readonly warnings: PsaWarning[] = [];
+	private readonly warnings = new WarningLog();
 	private readonly warned = new Set<string>();
 
 	protected constructor(private readonly setup: PsaClientSetup) {
@@ -66,7 +67,7 @@ export abstract class PsaClient {
 	}
 
 	takeWarnings(): PsaWarning[] {
-		return this.warnings.splice(0, this.warnings.length);
+		return this.warnings.take();
 	}
 
 	/** Once per kind and endpoint, and only kinds the provider's version policy says it reports. */

@@ -77,6 +77,8 @@ export interface ProviderDeclaration {
 	key: string;
 	/** The PSA's name in the Authentication selector, the credential field's label and messages, e.g. "ConnectWise". */
 	displayName: string;
+	/** A ticket's address in the PSA's web UI, as a user would paste it: the example in placeholders and hints. */
+	ticketUrlExample: string;
 	externalReference: ExternalReferenceField;
 	limits: RequestLimits;
 	versions: ApiVersionPolicy;

@@ -278,6 +278,6 @@ export interface PsaProvider {
 	/** Verifies the request's signature and returns the event; throws PsaError('authentication') when forged. */
 	verifyCallback(request: PsaCallbackRequest): Promise<PsaCallbackEvent>;
 
-	/** Returns and clears the warnings (deprecation, sunset, version drift) collected since the last call. */
+	/** Returns and clears the warnings (deprecation, sunset, version drift) collected since the last call, in the current unit of work (warnings.ts). */
 	takeWarnings(): PsaWarning[];
 }

@@ -1,6 +1,7 @@
 // Parameter descriptions shared by the PSA nodes and their reading: ticket locator, link target, member identity, Additional Fields, list filters and limit, Concurrency option.
 import type { IDataObject, IDisplayOptions, IExecuteFunctions, INodeParameterResourceLocator, INodeProperties } from 'n8n-workflow';
 import { PsaError } from '../../lib/providers/errors';
+import { providerDefinitions } from '../../lib/providers/registry';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { LinkTarget } from '../../lib/services/link';
 import type { MemberIdentity } from '../../lib/services/member-map';
@@ -59,7 +60,12 @@ export function readLinkTarget(fns: IExecuteFunctions, itemIndex: number, prefix
 	};
 }
 
-export const TICKET_URL_EXAMPLE = 'https://na.myconnectwise.net/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=12345';
+/** How to name a ticket by URL in the provider's own terms; the examples live with the providers, so none is shown to another PSA's user. */
+export function ticketUrlHint(provider: PsaProvider): string {
+	const definition = providerDefinitions().find((candidate) => candidate.key === provider.connection.provider);
+	const example = definition ? `, e.g. ${definition.ticketUrlExample}` : '';
+	return `Paste the ticket's address from the PSA${example}, or choose the ticket By ID.`;
+}
 
 export function ticketLocator(displayOptions: IDisplayOptions): INodeProperties {
 	return {
@@ -89,7 +95,8 @@ export function ticketLocator(displayOptions: IDisplayOptions): INodeProperties 
 				displayName: 'By URL',
 				name: 'url',
 				type: 'string',
-				placeholder: TICKET_URL_EXAMPLE,
+				// One locator serves every PSA, so its placeholder names none; the error hint shows the chosen PSA's example.
+				placeholder: "e.g. the ticket's address, copied from the PSA",
 				validation: [{ type: 'regex', properties: { regex: '^https?://.+', errorMessage: 'Paste the ticket\'s URL from the PSA' } }],
 			},
 		],
@@ -105,9 +112,7 @@ export function readTicketLocator(fns: IExecuteFunctions, itemIndex: number, pro
 	if (mode === 'url') {
 		const id = provider.parseTicketUrl(text);
 		if (id === undefined) {
-			throw new PsaError('invalid-input', `"${text}" is not a ticket URL of this PSA`, {
-				hint: `Paste the ticket's address from the PSA, e.g. ${TICKET_URL_EXAMPLE}, or choose the ticket By ID.`,
-			});
+			throw new PsaError('invalid-input', `"${text}" is not a ticket URL of this PSA`, { hint: ticketUrlHint(provider) });
 		}
 		return id;
 	}

@@ -1,6 +1,8 @@
-// The one item loop of every PSA node: items in flight (Automatic or a manual override) in input order, continueOnFail, pairedItem, adapter warnings.
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+// The one item loop and the one operation router of every PSA action node: items in flight in input order, continueOnFail, pairedItem, each item's own warnings.
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { PsaServiceContext } from '../../lib/services/context';
+import { withOwnWarnings } from '../../lib/providers/warnings';
+import { serviceContextOf } from './context';
 import { errorSummary, toNodeError } from './errors';
 
 /** What the Concurrency option shows when it is added: the former fixed default. */
@@ -48,16 +50,23 @@ export async function runItems(
 	const worker = async (): Promise<void> => {
 		while (next < items.length && failure.first === undefined) {
 			const index = next++;
-			try {
-				const output = await operation.call(this, ctx, index);
-				const warnings = ctx.provider.takeWarnings();
-				const objects = Array.isArray(output) ? output : [output];
+			// Items run side by side over one provider: each takes only the warnings its own requests brought.
+			const outcome = await withOwnWarnings(async () => {
+				try {
+					return { output: await operation.call(this, ctx, index), warnings: ctx.provider.takeWarnings() };
+				} catch (error) {
+					return { error, warnings: ctx.provider.takeWarnings() };
+				}
+			});
+			const { warnings } = outcome;
+			if (!('error' in outcome)) {
+				const objects = Array.isArray(outcome.output) ? outcome.output : [outcome.output];
 				results[index] = objects.map((json) => ({
 					json: warnings.length > 0 ? { ...json, warnings: warnings as unknown as IDataObject[] } : json,
 					pairedItem: { item: index },
 				}));
-			} catch (error) {
-				const warnings = ctx.provider.takeWarnings();
+			} else {
+				const { error } = outcome;
 				if (continueOnFail) {
 					const summary = errorSummary(error);
 					results[index] = [
@@ -78,4 +87,27 @@ export async function runItems(
 	await Promise.all(workers);
 	if (failure.first) throw toNodeError(this.getNode(), failure.first.error, failure.first.index);
 	return [results.flat()];
+}
+
+/** An operation as a node offers it: its module (parameters and execute) and its entry in the Operation selector. */
+export interface OperationEntry {
+	module: OperationModule & { description: INodeProperties[] };
+	name: string;
+	description: string;
+	action: string;
+}
+
+/** A node's operations by Operation value, in the order their parameters appear. */
+export type Operations = Record<string, OperationEntry>;
+
+export type NodeRouter = (this: IExecuteFunctions) => Promise<INodeExecutionData[][]>;
+
+/** A node's execute: picks the operation by the Operation parameter, then runs the shared item loop. */
+export function operationRouter(operations: Operations): NodeRouter {
+	return async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const operation = this.getNodeParameter('operation', 0) as string;
+		const entry = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
+		if (!entry) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`);
+		return runItems.call(this, entry.module.execute, serviceContextOf);
+	};
 }

@@ -1,4 +1,4 @@
-// Drives n8n's editor: adds each PSA node from the nodes panel, opens its dropdowns (loaded from the sandbox) and saves screenshots.
+// Drives n8n's editor: finds the PSA nodes in the nodes panel by name and by PSA, adds each, opens its dropdowns (loaded from the sandbox) and saves screenshots.
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -134,8 +134,7 @@ export async function addNodeFromPanel(page: Page, spec: EditorNodeSpec): Promis
 	const search = page.getByTestId('node-creator-search-bar');
 	await search.waitFor({ state: 'visible' });
 	await search.fill(spec.displayName);
-	// The panel lists a trigger under its app's name: n8n drops the trailing " Trigger" ("PSA Trigger" -> "PSA").
-	const listedAs = spec.trigger ? spec.displayName.replace(/ Trigger$/, '') : spec.displayName;
+	const listedAs = panelName(spec);
 	const item = page.getByTestId('node-creator-item-name').getByText(listedAs, { exact: true });
 	try {
 		await item.first().waitFor({ state: 'visible', timeout: 15_000 });
@@ -154,6 +153,39 @@ export async function addNodeFromPanel(page: Page, spec: EditorNodeSpec): Promis
 	}
 	await page.getByTestId('ndv').waitFor({ state: 'visible', timeout: 20_000 });
 	await page.getByTestId('node-parameters').waitFor({ state: 'visible' });
+}
+
+/** How the nodes panel lists a node: a trigger under its app's name (n8n drops the trailing " Trigger"). */
+export function panelName(spec: EditorNodeSpec): string {
+	return spec.trigger ? spec.displayName.replace(/ Trigger$/, '') : spec.displayName;
+}
+
+/**
+ * Types `query` into the nodes panel (opened from the canvas when it is closed) and waits until it lists every name in
+ * `expected`, or 15 s; returns what it listed. The panel searches names and the codex aliases.
+ */
+export async function searchNodesPanel(page: Page, query: string, expected: string[]): Promise<string[]> {
+	const search = page.getByTestId('node-creator-search-bar');
+	if (!(await search.isVisible().catch(() => false))) {
+		await page.getByTestId('node-creator-plus-button').click();
+		await search.waitFor({ state: 'visible' });
+	}
+	await search.fill(query);
+	const deadline = Date.now() + 15_000;
+	let listed: string[] = [];
+	for (;;) {
+		const texts = await page.getByTestId('node-creator-item-name').allInnerTexts().catch(() => [] as string[]);
+		listed = [...new Set(texts.map((text) => text.trim()).filter((text) => text !== ''))];
+		if (expected.every((name) => listed.includes(name)) || Date.now() > deadline) return listed;
+		await page.waitForTimeout(250);
+	}
+}
+
+export async function screenshotPage(page: Page, name: string): Promise<string> {
+	mkdirSync(SCREENSHOT_DIR, { recursive: true });
+	const file = join(SCREENSHOT_DIR, `${name}.png`);
+	await page.screenshot({ path: file });
+	return file;
 }
 
 // Closed n8n lists stay in the DOM, hidden; only the open one is visible.
@@ -216,10 +248,7 @@ async function dropdownError(page: Page, container: ReturnType<Page['locator']>)
 }
 
 export async function screenshotNdv(page: Page, name: string): Promise<string> {
-	mkdirSync(SCREENSHOT_DIR, { recursive: true });
-	const file = join(SCREENSHOT_DIR, `${name}.png`);
-	await page.screenshot({ path: file });
-	return file;
+	return screenshotPage(page, name);
 }
 
 export async function closeNdv(page: Page): Promise<void> {

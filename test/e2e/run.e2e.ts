@@ -3,13 +3,27 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { connectionIdFor } from '../../lib/providers/registry';
+import type { Page } from 'playwright-core';
+
+import { connectionIdFor, providerDefinitions } from '../../lib/providers/registry';
 import { openStore } from '../../lib/store';
 import { checkNodeVersion } from '../../scripts/node-version';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
 import { launchBrowser, signIn } from './browser';
-import { addNodeFromPanel, closeNdv, EDITOR_NODES, openDropdown, openWorkflow, SCREENSHOT_DIR, screenshotNdv, watchDynamicOptions } from './editor';
+import {
+	addNodeFromPanel,
+	closeNdv,
+	EDITOR_NODES,
+	openDropdown,
+	openWorkflow,
+	panelName,
+	SCREENSHOT_DIR,
+	screenshotNdv,
+	screenshotPage,
+	searchNodesPanel,
+	watchDynamicOptions,
+} from './editor';
 import {
 	createUserFolder,
 	ensureN8n,
@@ -126,6 +140,7 @@ async function main(): Promise<number> {
 	let server!: N8nServer;
 	let rest!: N8nRest;
 	let linkedTicketId = 0;
+	let page!: Page;
 
 	await steps.run(`n8n 2.30.0 installed in the cache (the first run installs it: about 5 min, progress every 10 s)`, async (log) => {
 		install = await ensureN8n(log);
@@ -370,7 +385,7 @@ async function main(): Promise<number> {
 	await steps.run(`editor: the six nodes from the nodes panel, their dropdowns filled from the sandbox; screenshots in ${SCREENSHOT_DIR}`, async (log) => {
 		await ensureOpenTicket(sandbox);
 		const context = await launchBrowser();
-		const page = await context.newPage();
+		page = await context.newPage();
 		const calls = watchDynamicOptions(page);
 		await signIn(page, server.url);
 		for (const spec of EDITOR_NODES) {
@@ -402,6 +417,26 @@ async function main(): Promise<number> {
 		const unseen = expected.filter((method) => !methods.has(method));
 		check(unseen.length === 0, `no dropdown was filled by ${unseen.join(', ')}`);
 		log(`${calls.length} dropdown requests, none failed: ${[...methods].join(', ')}`);
+	});
+
+	// The PSAs' names reach the panel as codex aliases (dist/nodes/X/X.node.json, written from the provider registry).
+	const psaNames = providerDefinitions().map((definition) => definition.displayName);
+	await steps.run(`editor: the nodes panel lists the six nodes when searched by ${psaNames.map((name) => `"${name}"`).join(', then by ')}`, async (log) => {
+		const expected = EDITOR_NODES.map(panelName);
+		await openWorkflow(page, server.url, EDITOR_CANVAS_WORKFLOW.id);
+		for (const name of psaNames) {
+			const listed = await searchNodesPanel(page, name, expected);
+			const missing = expected.filter((node) => !listed.includes(node));
+			if (missing.length > 0) {
+				const evidence = join(tmpdir(), `psa-e2e-failed-nodes-panel-${name.toLowerCase()}.png`);
+				await page.screenshot({ path: evidence }).catch(() => undefined);
+				throw new Error(`searched for "${name}", the nodes panel does not list ${missing.join(', ')}; it listed ${JSON.stringify(listed)} (screenshot: ${evidence})`);
+			}
+			await page.waitForTimeout(300);
+			const file = await screenshotPage(page, `nodes-panel-${name.toLowerCase()}`);
+			log(`"${name}": ${expected.length} of ${expected.length} listed (${listed.join(', ')}) -> ${file}`);
+		}
+		await page.keyboard.press('Escape');
 	});
 
 	await steps.run('n8n stops cleanly', async () => {

@@ -9,6 +9,7 @@ export const EXTERNAL_ID_MAX = 50;
 export const AUTOTASK_DECLARATION: ProviderDeclaration = {
 	key: 'autotask',
 	displayName: 'Autotask',
+	ticketUrlExample: 'https://ww5.autotask.net/Mvc/ServiceDesk/TicketDetail.mvc?workspace=False&mode=0&TicketID=12345',
 	externalReference: { field: 'externalID', maxLength: EXTERNAL_ID_MAX },
 	// Autotask's published limits: 3 requests in flight per integration and entity endpoint (since 2023.1), 10,000
 	// requests an hour per tenant. See docs/scaling.md for several workers.

@@ -7,6 +7,7 @@ import { DEFAULT_API_VERSION } from './versions';
 export const CONNECTWISE_DECLARATION: ProviderDeclaration = {
 	key: 'connectwise',
 	displayName: 'ConnectWise',
+	ticketUrlExample: 'https://na.myconnectwise.net/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=12345',
 	externalReference: { field: 'externalXRef', maxLength: EXTERNAL_XREF_MAX },
 	// ConnectWise publishes no request limits; it answers 429 with Retry-After when it throttles.
 	limits: { retry: DEFAULT_RETRY_POLICY },

@@ -1,0 +1,93 @@
+// The description every PSA node shares (icons, credentials, the PSA selector), and for action nodes the Operation selector and parameters built from their operations.
+import {
+	NodeConnectionTypes,
+	type INodeProperties,
+	type INodePropertyOptions,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { authenticationProperty, credentialsOfPsaNode } from './credentials';
+import { optionsCollection } from './descriptions';
+import type { Operations } from './router';
+
+export interface PsaNodeSpec {
+	/** e.g. "PSA Link"; also the default name of a node added to a workflow. */
+	displayName: string;
+	/** The node type without the package prefix, e.g. "psaLink". */
+	name: string;
+	description: string;
+	/** PSA Connect's credential test methods, run by the credential dialogs' Test buttons. */
+	credentialTests?: { psa: string; store: string };
+}
+
+/**
+ * What the node class states itself, in its description literal: n8n's community-node lint reads these from it (icon
+ * files exist, a subtitle, usableAsTool on action nodes).
+ */
+type StatedByTheClass = 'icon' | 'subtitle' | 'usableAsTool';
+
+/** What a trigger and an action node share, in the order n8n's own nodes list it. */
+function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTypeDescription, 'displayName' | 'name' | 'group' | 'version' | 'description' | 'defaults'> {
+	return {
+		displayName: spec.displayName,
+		name: spec.name,
+		group: [group],
+		version: 1,
+		description: spec.description,
+		defaults: { name: spec.displayName },
+	};
+}
+
+export interface PsaTriggerSpec extends PsaNodeSpec {
+	webhooks: INodeTypeDescription['webhooks'];
+	/** The parameters after the PSA selector. */
+	properties: INodeProperties[];
+}
+
+export function psaTriggerDescription(spec: PsaTriggerSpec): Omit<INodeTypeDescription, StatedByTheClass> {
+	return {
+		...header(spec, 'trigger'),
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: credentialsOfPsaNode(spec.credentialTests),
+		webhooks: spec.webhooks,
+		properties: [authenticationProperty(), ...spec.properties],
+	};
+}
+
+export interface PsaActionSpec extends PsaNodeSpec {
+	operations: Operations;
+	defaultOperation: string;
+	/** The Options collection; the shared one (Concurrency) unless the node adds options. */
+	options?: INodeProperties;
+}
+
+/** n8n's model nodes list operations alphabetically; the parameters follow in the order the node gives its operations. */
+function operationProperty(operations: Operations, defaultOperation: string): INodeProperties {
+	const options: INodePropertyOptions[] = Object.entries(operations)
+		.map(([value, entry]) => ({ name: entry.name, value, description: entry.description, action: entry.action }))
+		.sort((a, b) => a.name.localeCompare(b.name));
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options,
+		default: defaultOperation,
+	};
+}
+
+export function psaActionDescription(spec: PsaActionSpec): Omit<INodeTypeDescription, StatedByTheClass> {
+	if (!Object.hasOwn(spec.operations, spec.defaultOperation)) throw new Error(`${spec.displayName}: no operation "${spec.defaultOperation}"`);
+	return {
+		...header(spec, 'transform'),
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: credentialsOfPsaNode(spec.credentialTests),
+		properties: [
+			authenticationProperty(),
+			operationProperty(spec.operations, spec.defaultOperation),
+			...Object.values(spec.operations).flatMap((entry) => entry.module.description),
+			spec.options ?? optionsCollection,
+		],
+	};
+}
