@@ -2,6 +2,7 @@
 import type { PsaProviderDefinition } from '../definition';
 import { PsaError } from '../errors';
 import { DEFAULT_RETRY_POLICY } from '../request';
+import { checkAutotaskSettings } from '../settings';
 import { AUTOTASK_REQUEST_LIMITS } from './client';
 import { AutotaskProvider, EXTERNAL_ID_MAX } from './index';
 import { AUTOTASK_API_VERSION, type AutotaskSettings, autotaskConnectionId } from './zone';
@@ -53,10 +54,14 @@ export const autotaskDefinition: PsaProviderDefinition = {
 	limits: { ...AUTOTASK_REQUEST_LIMITS, retry: DEFAULT_RETRY_POLICY },
 	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	settingsOf(credentials, transportAuthenticates) {
+		checkAutotaskSettings(credentials);
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = autotaskSettingsFromCredentials(credentials);
 		return { ...settings, transportAuthenticates: settings.transportAuthenticates || transportAuthenticates };
 	},
 	create: (settings, deps) => new AutotaskProvider(settings as unknown as AutotaskSettings, deps),
-	connectionId: (credentials) => autotaskConnectionId(text(credentials, 'username')),
+	connectionId(credentials) {
+		checkAutotaskSettings(credentials);
+		return autotaskConnectionId(text(credentials, 'username'));
+	},
 };

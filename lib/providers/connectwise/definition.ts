@@ -2,6 +2,7 @@
 import { PsaError } from '../errors';
 import type { PsaProviderDefinition } from '../definition';
 import { DEFAULT_RETRY_POLICY } from '../request';
+import { checkConnectWiseSettings } from '../settings';
 import { ConnectWiseProvider, type ConnectWiseSettings } from './index';
 import { connectWiseConnectionId, normaliseSite } from './site';
 import { EXTERNAL_XREF_MAX } from './tickets';
@@ -117,12 +118,14 @@ export const connectWiseDefinition: PsaProviderDefinition = {
 	limits: { retry: DEFAULT_RETRY_POLICY },
 	versions: { defaultPin: DEFAULT_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	settingsOf(credentials, transportAuthenticates) {
+		checkConnectWiseSettings(credentials);
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = connectWiseSettingsFromCredentials(credentials);
 		return { ...settings, transportAuthenticates: settings.transportAuthenticates || transportAuthenticates };
 	},
 	create: (settings, deps) => new ConnectWiseProvider(settings as unknown as ConnectWiseSettings, deps),
 	connectionId(credentials) {
+		checkConnectWiseSettings(credentials);
 		const companyId = text(credentials, 'companyId', 'company');
 		if (!companyId) throw new PsaError('configuration', "The ConnectWise credential's Company ID is empty");
 		return connectWiseConnectionId(normaliseSite(text(credentials, 'site', 'host', 'url')), companyId);
