@@ -33,13 +33,13 @@ export interface SettingProblem {
 /** A secret shorter than this is not looked for in other fields: too likely to turn up by chance (a port, "admin"). */
 const MIN_SECRET_LENGTH = 8;
 /** RFC 1035: a host name is at most 253 characters, each label at most 63. */
-export const MAX_HOST_NAME = 253;
+const MAX_HOST_NAME = 253;
 const MAX_HOST_LABEL = 63;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** "a list", "an object"...: what an expression returned instead of the expected value. */
-export function kindOf(value: unknown): string {
+function kindOf(value: unknown): string {
 	if (Array.isArray(value)) return 'a list';
 	if (value === null) return 'null';
 	if (typeof value === 'number') return 'a number';
@@ -49,26 +49,16 @@ export function kindOf(value: unknown): string {
 }
 
 /** Redacts a user name and password between "//" and "@" (and a bare "user:password@" prefix) before a value is echoed. */
-export function stripUserinfo(value: string): string {
+function stripUserinfo(value: string): string {
 	return value.replace(/\/\/[^/?#]*@/g, '//…@').replace(/^[^/:@\s]+:[^/@\s]*@/, '…@');
 }
 
 /** Replaces every occurrence of the secrets in a text meant for a message or log. */
 export function redactSecrets(text: string, secrets: readonly string[]): string {
 	let result = text;
-	for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH || (secret.length > 0 && result === secret)) result = result.split(secret).join('[hidden]');
+	// Longest first: a secret that is part of another must not leave the rest of the longer one readable.
+	for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret.length >= MIN_SECRET_LENGTH || (secret.length > 0 && result === secret)) result = result.split(secret).join('[hidden]');
 	return result;
-}
-
-/** The non-empty secret values a credential holds, for redaction. */
-export function secretValuesOf(fields: Record<string, unknown>, specs: readonly SettingSpec[]): string[] {
-	const values: string[] = [];
-	for (const spec of specs) {
-		const value = fields[spec.name];
-		if (!spec.secret || typeof value !== 'string') continue;
-		for (const part of [value, value.trim(), ...value.split(/[\s,]+/)]) if (part.trim() !== '' && !values.includes(part)) values.push(part);
-	}
-	return values.sort((a, b) => b.length - a.length);
 }
 
 /** The host part of what a host or URL field holds ("https://a.example:443/x" -> "a.example"). */
