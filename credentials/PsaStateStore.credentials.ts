@@ -52,6 +52,7 @@ export class PsaStateStore implements ICredentialType {
 			name: 'host',
 			type: 'string',
 			default: 'localhost',
+			description: 'The server\'s host name or IP address only (a postgres:// connection URL is refused: the user, password, port and database have fields of their own)',
 			displayOptions: { show: { engine: ['postgres'] } },
 		},
 		{
@@ -66,6 +67,7 @@ export class PsaStateStore implements ICredentialType {
 			name: 'database',
 			type: 'string',
 			default: 'n8n',
+			description: 'At most 63 characters, as PostgreSQL allows',
 			displayOptions: { show: { engine: ['postgres'] } },
 		},
 		{
@@ -73,6 +75,7 @@ export class PsaStateStore implements ICredentialType {
 			name: 'user',
 			type: 'string',
 			default: '',
+			description: 'At most 63 characters, as PostgreSQL allows',
 			displayOptions: { show: { engine: ['postgres'] } },
 		},
 		{
@@ -100,7 +103,7 @@ export class PsaStateStore implements ICredentialType {
 			name: 'schema',
 			type: 'string',
 			default: 'psa_bridge',
-			description: 'The package creates its tables in this schema',
+			description: 'The package creates its tables in this schema: letters, digits and underscores, at most 63 characters',
 			displayOptions: { show: { engine: ['postgres'] } },
 		},
 		// A Fernet key is a secret: the rule's list of sensitive names does not know 'encryptionKey'.

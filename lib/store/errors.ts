@@ -5,10 +5,14 @@ export type StoreErrorKind = 'key' | 'configuration' | 'conflict' | 'invalid-inp
 export class StoreError extends Error {
 	readonly kind: StoreErrorKind;
 
-	constructor(kind: StoreErrorKind, message: string, options?: { cause?: unknown }) {
-		super(message, options);
+	/** What to do, when it is more specific than the kind's usual advice. */
+	readonly hint?: string;
+
+	constructor(kind: StoreErrorKind, message: string, options?: { cause?: unknown; hint?: string }) {
+		super(message, options?.cause === undefined ? undefined : { cause: options.cause });
 		this.name = 'StoreError';
 		this.kind = kind;
+		if (options?.hint) this.hint = options.hint;
 	}
 }
 

@@ -5,6 +5,7 @@ import { postgresEngine } from './engines/postgres';
 import { sqliteEngine } from './engines/sqlite';
 import { StoreError } from './errors';
 import { loadLookupKey } from './keys';
+import { checkStoreOptions, withoutSecrets } from './options';
 import {
 	createAuditRepository,
 	createConnectionRepository,
@@ -28,14 +29,21 @@ export async function openStore(options: StoreOptions = { engine: 'sqlite' }, in
 	if (!options || !Object.hasOwn(ENGINES, options.engine)) {
 		throw new StoreError('configuration', 'The state store engine must be "sqlite" or "postgres"');
 	}
+	// Every setting is checked before the adapter touches a file or a server.
+	checkStoreOptions(options);
 	// The options' engine names its adapter, so the pair matches; TypeScript cannot follow that through the lookup.
 	const adapter = ENGINES[options.engine] as StoreEngineAdapter;
-	const opened = await adapter.open(options, internals.migrations ?? defaultMigrations, internals);
+	let opened: OpenedEngine;
+	try {
+		opened = await adapter.open(options, internals.migrations ?? defaultMigrations, internals);
+	} catch (error) {
+		throw withoutSecrets(error, options);
+	}
 	try {
 		return await assemble(adapter, opened);
 	} catch (error) {
 		await opened.close();
-		throw opened.failure(error);
+		throw withoutSecrets(opened.failure(error), options);
 	}
 }
 

@@ -10,6 +10,7 @@ import type { SharedRequestLimits } from '../../lib/providers/shared-limits';
 import { storeRequestLimits } from '../../lib/services/shared-limits';
 import type { PsaServiceContext } from '../../lib/services/context';
 import { openStore, StoreError } from '../../lib/store';
+import { storeOptionsFromCredential } from '../../lib/store/options';
 import type { PsaStore, StoreOptions } from '../../lib/store/types';
 import { AUTHENTICATION_PARAMETER, STORE_CREDENTIAL_TYPE } from './credentials';
 import { n8nTransport } from './transport';
@@ -78,38 +79,12 @@ function sharedLimitsOf(store: PsaStore): SharedRequestLimits | undefined {
 	return limits;
 }
 
-function keysOf(credentials: ICredentialDataDecryptedObject): string[] {
-	const current = typeof credentials.encryptionKey === 'string' ? credentials.encryptionKey.trim() : '';
-	const previous =
-		typeof credentials.previousKeys === 'string'
-			? credentials.previousKeys
-					.split(/[\s,]+/)
-					.map((key) => key.trim())
-					.filter(Boolean)
-			: [];
-	return current ? [current, ...previous] : previous;
-}
-
-/** Store options from the PSA State Store credential; undefined means the embedded SQLite default. */
+/**
+ * Store options from the PSA State Store credential; undefined means the embedded SQLite default. Every field is
+ * checked first (type, length, a connection URL in Host...): a bad one is refused by its label, never replaced.
+ */
 export function storeOptionsOf(credentials: ICredentialDataDecryptedObject | undefined): StoreOptions | undefined {
-	if (!credentials) return undefined;
-	const keys = keysOf(credentials);
-	if (credentials.engine === 'postgres') {
-		const ssl = credentials.ssl === 'verify' ? true : credentials.ssl === 'noVerify' ? { rejectUnauthorized: false } : false;
-		return {
-			engine: 'postgres',
-			host: String(credentials.host ?? 'localhost'),
-			port: Number(credentials.port ?? 5432),
-			database: String(credentials.database ?? ''),
-			user: String(credentials.user ?? ''),
-			password: typeof credentials.password === 'string' && credentials.password !== '' ? credentials.password : undefined,
-			ssl,
-			schema: typeof credentials.schema === 'string' && credentials.schema.trim() !== '' ? credentials.schema.trim() : undefined,
-			keys,
-		};
-	}
-	const filename = typeof credentials.filePath === 'string' && credentials.filePath.trim() !== '' ? credentials.filePath.trim() : undefined;
-	return { engine: 'sqlite', ...(filename ? { filename } : {}), ...(keys.length > 0 ? { keys } : {}) };
+	return storeOptionsFromCredential(credentials);
 }
 
 /**

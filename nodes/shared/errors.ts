@@ -40,7 +40,7 @@ export function errorSummary(error: unknown): { message: string; kind?: string; 
 			...(error.details.status !== undefined ? { status: error.details.status } : {}),
 		};
 	}
-	if (isStoreError(error)) return { message: error.message, kind: `store-${error.kind}`, hint: STORE_HINTS[error.kind] };
+	if (isStoreError(error)) return { message: error.message, kind: `store-${error.kind}`, hint: error.hint ?? STORE_HINTS[error.kind] };
 	const message = error instanceof Error ? error.message : String(error);
 	const description = (error as { description?: unknown })?.description;
 	return { message, ...(typeof description === 'string' && description ? { hint: description } : {}) };
@@ -82,6 +82,6 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 		}
 		return keepMessage(new NodeOperationError(node, error.message, { description, itemIndex }), error.message);
 	}
-	if (isStoreError(error)) return keepMessage(new NodeOperationError(node, error.message, { description: STORE_HINTS[error.kind], itemIndex }), error.message);
+	if (isStoreError(error)) return keepMessage(new NodeOperationError(node, error.message, { description: error.hint ?? STORE_HINTS[error.kind], itemIndex }), error.message);
 	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

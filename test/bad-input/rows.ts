@@ -17,7 +17,8 @@ export type Cls =
 	| 'control characters'
 	| 'expressions'
 	| 'damaged rows'
-	| 'callbacks';
+	| 'callbacks'
+	| 'credential settings';
 
 export interface Row {
 	title: string;
@@ -86,6 +87,20 @@ export const BAD_PSA_CREDENTIALS: Record<string, Record<string, unknown>> = {
 	'company-empty': { companyId: '' },
 	'clientid-empty': { clientId: '' },
 	'publickey-newline': { publicKey: 'abc\r\nX-Injected: 1' },
+	'site-huge-host': { site: `https://${long(10000)}.example.com/` },
+	'site-host-over-253': { site: `${'a.'.repeat(200)}example.com` },
+	'company-huge': { companyId: long(100000) },
+	'company-list': { companyId: ['acme'] },
+	'clientid-number': { clientId: 12345 },
+};
+
+/** Autotask credentials the table adds (id -> fields); never used for a request: each is refused before one. */
+export const BAD_AUTOTASK_CREDENTIALS: Record<string, Record<string, unknown>> = {
+	'at-zone-huge-host': { username: 'api@example.com', secret: 'at-secret-never-shown', integrationCode: 'TRACKING1', zoneUrl: `https://${long(10000)}.autotask.net/ATServicesRest/` },
+	'at-zone-userinfo': { username: 'api@example.com', secret: 'at-secret-never-shown', integrationCode: 'TRACKING1', zoneUrl: 'https://api:at-secret-never-shown@webservices5.autotask.net/ATServicesRest/' },
+	'at-username-huge': { username: `${long(100000)}@example.com`, secret: 'at-secret-never-shown', integrationCode: 'TRACKING1' },
+	'at-username-list': { username: ['api@example.com'], secret: 'at-secret-never-shown', integrationCode: 'TRACKING1' },
+	'at-secret-in-username': { username: 'at-secret-never-shown', secret: 'at-secret-never-shown', integrationCode: 'TRACKING1' },
 };
 
 /** PSA State Store credentials the table adds; `${dir}` and `${notDb}` are filled in by the test. */
@@ -104,6 +119,14 @@ export const BAD_STORE_CREDENTIALS: Record<string, Record<string, unknown>> = {
 	'pg-schema-injection': { engine: 'postgres', host: '127.0.0.1', port: 5432, database: 'n8n', user: 'n8n', schema: 'x"; drop schema public; --', encryptionKey: '${goodKey}' },
 	'pg-host-empty': { engine: 'postgres', host: ' ', port: 5432, database: 'n8n', user: 'n8n', encryptionKey: '${goodKey}' },
 	'pg-no-key': { engine: 'postgres', host: '127.0.0.1', port: 5432, database: 'n8n', user: 'n8n', encryptionKey: '' },
+	'pg-host-url': { engine: 'postgres', host: 'postgres://n8n:pg-secret-never-shown@db.example/n8n', port: 5432, database: 'n8n', user: 'n8n', password: 'pg-secret-never-shown', encryptionKey: '${goodKey}' },
+	'pg-schema-list': { engine: 'postgres', host: '127.0.0.1', port: 1, database: 'n8n', user: 'n8n', schema: ['public', 'psa_bridge'], encryptionKey: '${goodKey}' },
+	'pg-password-number': { engine: 'postgres', host: '127.0.0.1', port: 1, database: 'n8n', user: 'n8n', password: 12345678, encryptionKey: '${goodKey}' },
+	'pg-user-huge': { engine: 'postgres', host: '127.0.0.1', port: 1, database: 'n8n', user: long(100000), password: 'pg-secret-never-shown', encryptionKey: '${goodKey}' },
+	'pg-password-in-host': { engine: 'postgres', host: 'pg-secret-never-shown', port: 1, database: 'n8n', user: 'n8n', password: 'pg-secret-never-shown', encryptionKey: '${goodKey}' },
+	'store-key-in-path': { engine: 'sqlite', filePath: '/tmp/${goodKey}.sqlite', encryptionKey: '${goodKey}' },
+	'store-path-list': { engine: 'sqlite', filePath: ['/tmp/a.sqlite'] },
+	'store-engine-list': { engine: ['postgres'], filePath: '${fresh}' },
 };
 
 /** What each added credential must answer: [message, hint]. */
@@ -122,31 +145,49 @@ export const CREDENTIAL_ANSWERS: Record<string, [string | RegExp, RegExp]> = {
 	'site-alibaba': ["The ConnectWise site '100.100.100.200' is refused: 100.100.100.200 is a cloud instance-metadata address; no request was sent", /^Enter the host name of your ConnectWise site, e\.g\. api-na\.my/],
 	'site-http': ["The ConnectWise site 'http://cw.example.com' uses http://, which would send the API keys unencrypted", /^Use https:\/\/ \(plain http is only accepted for a local sandbo/],
 	'site-ftp': ["The ConnectWise site 'ftp://cw.example.com' uses the unsupported scheme 'ftp'", /^Use https:\/\//],
-	'site-userinfo': ["The ConnectWise site must not contain a user name or password", /^Enter only the host, e\.g\. api-na\.myconnectwise\.net/],
+	'site-userinfo': ["The ConnectWise credential's Site looks like a connection URL; put the host name only", /^Enter Site without a user name or password \(nothing between "\/\/" and "@"\)$/],
 	'site-empty': ["The ConnectWise site is empty", /^Enter the host, e\.g\. api-na\.myconnectwise\.net/],
 	'site-space': ["The ConnectWise site 'cw example.com' is not a host name", /^Enter the host, e\.g\. api-na\.myconnectwise\.net/],
 	'site-unicode': ["The ConnectWise site 'cw.exämple.com' is not a host name", /^Enter the host, e\.g\. api-na\.myconnectwise\.net/],
 	'site-port': ["The port in the ConnectWise site 'cw.example.com:70000' is out of range", /^Use a port between 1 and 65535, or leave it out for 443$/],
 	'version-latest': ["API Version 'latest' is not a ConnectWise API version", /^Use the form YYYY\.N, e\.g\. '2025\.8'/],
-	'version-injection': ["API Version '2025.8\r\nX-Injected: 1' is not a ConnectWise API version", /^Use the form YYYY\.N, e\.g\. '2025\.8'/],
+	'version-injection': ["The ConnectWise credential's API Version contains a line break or another control character", /^Paste the API Version into the credential again, as one line$/],
 	'version-old-format': ["API Version '3.0' is not a ConnectWise API version", /^Use the form YYYY\.N, e\.g\. '2025\.8'/],
 	'company-empty': ["The ConnectWise credential's Company ID is empty", /^Fill in Company ID in the credential/],
 	'clientid-empty': ["The ConnectWise credential's Client ID is empty", /^Fill in Client ID in the credential$/],
 	'publickey-newline': ["The ConnectWise credential's Public Key contains a line break or another control character", /^Paste the Public Key into the credential again, as one line$/],
+	'site-huge-host': ["The ConnectWise credential's Site is longer than 2048 characters (it has 10021)", /^Check Site: at most 2048 characters$/],
+	'site-host-over-253': ["The ConnectWise credential's Site holds a host name longer than DNS allows (253 characters, 63 between dots)", /^Check Site: enter the server's host name$/],
+	'company-huge': ["The ConnectWise credential's Company ID is longer than 256 characters (it has 100000)", /^Check Company ID: at most 256 characters$/],
+	'company-list': ["The ConnectWise credential's Company ID must be text, not a list", /^Type Company ID into the credential; an expression there must return text/],
+	'clientid-number': ["The ConnectWise credential's Client ID must be text, not a number", /^Type Client ID into the credential; an expression there must return text/],
+	'at-zone-huge-host': ["The Autotask credential's Zone URL is longer than 2048 characters (it has 10037)", /^Check Zone URL: at most 2048 characters$/],
+	'at-zone-userinfo': ["The Autotask credential's Zone URL looks like a connection URL; put the host name only", /^Enter Zone URL without a user name or password/],
+	'at-username-huge': ["The Autotask credential's Username is longer than 254 characters (it has 100012)", /^Check Username: at most 254 characters$/],
+	'at-username-list': ["The Autotask credential's Username must be text, not a list", /^Type Username into the credential; an expression there must return text/],
+	'at-secret-in-username': ["The Autotask credential's Username holds the value of Secret, a secret; put each value in its own field", /^Check Username and Secret in the credential$/],
 	'store-dotdot': [/^The PSA State Store file path '\.\.\/\.\.\/etc\/psa-bridge-bad-input-x' is relative; enter an absolute path \(e\.g\. \/tmp\/psa-bridge-engine-\w+\/\.n8n\/psa-bridge\/state\.sqlite\), or leave File Path empty for the default file in the n8n user folder$/, /^Check the PSA State Store credential \(engine, file path or P/],
 	'store-relative': [/^The PSA State Store file path 'state\.sqlite' is relative; enter an absolute path \(e\.g\. \/tmp\/psa-bridge-engine-\w+\/\.n8n\/psa-bridge\/state\.sqlite\), or leave File Path empty for the default file in the n8n user folder$/, /^Check the PSA State Store credential \(engine, file path or P/],
 	'store-tilde': [/^The PSA State Store file path '~\/state\.sqlite' is relative; enter an absolute path \(e\.g\. \/tmp\/psa-bridge-engine-\w+\/\.n8n\/psa-bridge\/state\.sqlite\), or leave File Path empty for the default file in the n8n user folder$/, /^Check the PSA State Store credential \(engine, file path or P/],
 	'store-directory': [/^The PSA State Store file \/tmp\/psa-bad-input-\w+\/a-folder is a folder, not a database file; set File Path to a file inside it \(e\.g\. \/tmp\/psa-bad-input-\w+\/a-folder\/state\.sqlite\)$/, /^Check the PSA State Store credential \(engine, file path or P/],
 	'store-not-db': [/^The PSA State Store file \/tmp\/psa-bad-input-\w+\/notes\.txt is not an SQLite database \(it holds other data\), so it was left unchanged; set File Path to the store's database, or to a file that does not exist yet$/, /^Check the PSA State Store credential \(engine, file path or P/],
-	'store-control': [/^The PSA State Store file path "\/tmp\/psa\\u0000bridge\.sqlite" contains control characters; enter a plain absolute path$/, /^Check the PSA State Store credential \(engine, file path or P/],
+	'store-control': ["The PSA State Store credential's File Path contains a line break or another control character", /^Paste the File Path into the credential again, as one line$/],
 	'store-key-short': ["The PSA State Store encryption key is not usable: A Fernet key must decode to 32 bytes (44 base64 characters); this one decodes to 5 bytes", /^Check the PSA State Store credential's Encryption Key and Pr/],
 	'store-key-not-base64': ["The PSA State Store encryption key is not usable: A Fernet key must be URL-safe base64 (44 characters); this one contains other characters", /^Check the PSA State Store credential's Encryption Key and Pr/],
 	'store-previous-bad': ["The PSA State Store encryption key is not usable: Key 2 of 3: A Fernet key must decode to 32 bytes (44 base64 characters); this one decodes to 2 bytes", /^Check the PSA State Store credential's Encryption Key and Pr/],
 	'pg-unreachable': ["Cannot reach the PSA State Store: PostgreSQL database \"n8n\" (schema \"psa_bridge\") on 127.0.0.1:1: the server refused the connection (is PostgreSQL running and listening on that host and port?)", /^The state store database did not answer; check that it is ru/],
-	'pg-port': ["The PostgreSQL port must be an integer between 1 and 65535", /^Check the PSA State Store credential \(engine, file path or P/],
-	'pg-schema-injection': ["The PostgreSQL schema name \"x\"; drop schema public; --\" is not allowed: use letters, digits and underscores (at most 63)", /^Check the PSA State Store credential \(engine, file path or P/],
+	'pg-port': ["The PSA State Store credential's Port must be a whole number between 1 and 65535", /^Set Port to a number between 1 and 65535$/],
+	'pg-schema-injection': ["The PSA State Store credential's Schema \"x\\\"; drop schema public; --\" is not allowed: use letters, digits and underscores, not starting with a digit (at most 63)", /^Check Schema in the credential$/],
 	'pg-host-empty': ["The PostgreSQL host is required", /^Check the PSA State Store credential \(engine, file path or P/],
 	'pg-no-key': ["The PSA State Store on PostgreSQL needs an encryption key: set \"Encryption Key\" in the PSA State Store credential", /^Check the PSA State Store credential's Encryption Key and Pr/],
+	'pg-host-url': ["The PSA State Store credential's Host looks like a connection URL; put the host name only", /^Enter only the server's name or address in Host \(e\.g\. db\.example\.com\)/],
+	'pg-schema-list': ["The PSA State Store credential's Schema must be text, not a list", /^Type Schema into the credential; an expression there must return text, and nothing else is replaced by a default$/],
+	'pg-password-number': ["The PSA State Store credential's Password must be text, not a number", /^Type Password into the credential; an expression there must return text/],
+	'pg-user-huge': ["The PSA State Store credential's User is longer than 63 characters (it has 100000)", /^Check User: at most 63 characters$/],
+	'pg-password-in-host': ["The PSA State Store credential's Host holds the value of Password, a secret; put each value in its own field", /^Check Host and Password in the credential$/],
+	'store-key-in-path': ["The PSA State Store credential's File Path holds the value of Encryption Key, a secret; put each value in its own field", /^Check File Path and Encryption Key in the credential$/],
+	'store-path-list': ["The PSA State Store credential's File Path must be text, not a list", /^Type File Path into the credential/],
+	'store-engine-list': ["The PSA State Store credential's Engine must be one of: SQLite File, PostgreSQL, not a list", /^Pick Engine from the list in the credential \(SQLite File, PostgreSQL\)$/],
 };
 
 // Four rows below accept two wordings: the one at the time of writing and the one the record-parameter change brings
@@ -236,8 +277,17 @@ export const ROWS: Row[] = [
 	...Object.keys(BAD_PSA_CREDENTIALS).map(
 		(id): Row => ({
 			title: `Connect: Test with credential ${id}`,
-			cls: id.startsWith('site') ? 'site URLs' : id.startsWith('version') ? 'API versions' : 'ids',
+			cls: id.startsWith('site') ? 'site URLs' : id.startsWith('version') ? 'API versions' : id.startsWith('company-') || id === 'clientid-number' ? 'credential settings' : 'ids',
 			node: connect({}, id),
+			message: CREDENTIAL_ANSWERS[id][0],
+			hint: CREDENTIAL_ANSWERS[id][1],
+		}),
+	),
+	...Object.keys(BAD_AUTOTASK_CREDENTIALS).map(
+		(id): Row => ({
+			title: `Connect: Test with Autotask credential ${id}`,
+			cls: 'credential settings',
+			node: { name: 'PSA Connect', type: 'psaConnect', parameters: { ...CONNECT, authentication: 'autotaskPsaApi' }, credentials: { autotaskPsaApi: { id, name: id } } },
 			message: CREDENTIAL_ANSWERS[id][0],
 			hint: CREDENTIAL_ANSWERS[id][1],
 		}),
@@ -249,7 +299,13 @@ export const ROWS: Row[] = [
 	...Object.keys(BAD_STORE_CREDENTIALS).map(
 		(id): Row => ({
 			title: `Store credential ${id}`,
-			cls: id.startsWith('pg') ? 'postgres' : id.includes('key') || id.includes('previous') ? 'store keys' : 'store paths',
+			cls: ['pg-host-url', 'pg-schema-list', 'pg-password-number', 'pg-user-huge', 'pg-password-in-host', 'store-key-in-path', 'store-path-list', 'store-engine-list'].includes(id)
+				? 'credential settings'
+				: id.startsWith('pg')
+					? 'postgres'
+					: id.includes('key') || id.includes('previous')
+						? 'store keys'
+						: 'store paths',
 			node: withStore(id),
 			message: CREDENTIAL_ANSWERS[id][0],
 			hint: CREDENTIAL_ANSWERS[id][1],

@@ -10,7 +10,7 @@ import { defaultStoreFile } from '../../lib/store';
 import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
 import { signCallbackBody } from '../sandbox';
 import { TriggerWorkflow } from '../trigger/harness';
-import { BAD_PSA_CREDENTIALS, BAD_STORE_CREDENTIALS, ROWS, type Row } from './rows';
+import { BAD_AUTOTASK_CREDENTIALS, BAD_PSA_CREDENTIALS, BAD_STORE_CREDENTIALS, ROWS, type Row } from './rows';
 
 const PRINT = process.env.BAD_INPUT_PRINT === '1';
 let fx: EngineFixture;
@@ -59,6 +59,7 @@ beforeAll(async () => {
 	const base = fx.engine.credentials.get('cw-sandbox');
 	if (!base) throw new Error('sandbox credential missing');
 	for (const [id, fields] of Object.entries(BAD_PSA_CREDENTIALS)) fx.engine.addCredential({ id, name: id, type: 'connectWisePsaApi', data: { ...base.data, ...fields } as ICredentialDataDecryptedObject });
+	for (const [id, fields] of Object.entries(BAD_AUTOTASK_CREDENTIALS)) fx.engine.addCredential({ id, name: id, type: 'autotaskPsaApi', data: fields as ICredentialDataDecryptedObject });
 	for (const [id, fields] of Object.entries(BAD_STORE_CREDENTIALS)) {
 		fx.engine.addCredential({ id, name: id, type: 'psaStateStore', data: Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, fill(value)])) as ICredentialDataDecryptedObject });
 	}
@@ -127,7 +128,7 @@ describe.each(ROWS.map((row) => [row.title, row] as [string, Row]))('%s', (_titl
 			if (row.noRequest !== false) expect(requests).toEqual([]);
 			expect(after).toEqual(before);
 		}
-		for (const secret of [fx.sandbox.credentials.privateKey, 'pg-secret-never-shown', substitutions.goodKey]) expect(serialized).not.toContain(secret);
+		for (const secret of [fx.sandbox.credentials.privateKey, 'pg-secret-never-shown', 'at-secret-never-shown', substitutions.goodKey]) expect(serialized).not.toContain(secret);
 	});
 });
 

@@ -102,8 +102,8 @@ describe('state store on PostgreSQL: schema and settings', () => {
 		);
 		expect(isStoreError(missing, 'key')).toBe(true);
 		expect((missing as Error).message).toContain('The PSA State Store on PostgreSQL needs an encryption key');
-		await expect(openStore(options({ schema: 'x"; drop table y; --' }))).rejects.toThrow(/schema name .* is not allowed/);
-		await expect(openStore(options({ port: 0 }))).rejects.toThrow('The PostgreSQL port must be an integer between 1 and 65535');
+		await expect(openStore(options({ schema: 'x"; drop table y; --' }))).rejects.toThrow(/Schema .* is not allowed/);
+		await expect(openStore(options({ port: 0 }))).rejects.toThrow("The PSA State Store credential's Port must be a whole number between 1 and 65535");
 		await expect(openStore(options({ host: '' }))).rejects.toThrow('The PostgreSQL host is required');
 	});
 

@@ -1,6 +1,7 @@
 // Autotask as the registry sees it: its declared data (declaration.ts), its credential and how the credential's fields are read.
 import type { PsaProviderDefinition } from '../definition';
 import { PsaError } from '../errors';
+import { checkAutotaskSettings } from '../settings';
 import { AUTOTASK_DECLARATION } from './declaration';
 import { AutotaskProvider } from './index';
 import { type AutotaskSettings, autotaskConnectionId } from './zone';
@@ -47,6 +48,7 @@ export const autotaskDefinition: PsaProviderDefinition = {
 	...AUTOTASK_DECLARATION,
 	credentialType: 'autotaskPsaApi',
 	settingsOf(credentials, transportAuthenticates) {
+		checkAutotaskSettings(credentials);
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = autotaskSettingsFromCredentials(credentials);
 		return { ...settings, transportAuthenticates: settings.transportAuthenticates || transportAuthenticates };
@@ -54,5 +56,8 @@ export const autotaskDefinition: PsaProviderDefinition = {
 	create(settings, deps) {
 		return new AutotaskProvider(settings as unknown as AutotaskSettings, deps, this);
 	},
-	connectionId: (credentials) => autotaskConnectionId(text(credentials, 'username')),
+	connectionId(credentials) {
+		checkAutotaskSettings(credentials);
+		return autotaskConnectionId(text(credentials, 'username'));
+	},
 };

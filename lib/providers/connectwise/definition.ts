@@ -1,6 +1,7 @@
 // ConnectWise as the registry sees it: its declared data (declaration.ts), its credential and how the credential's fields are read.
 import { PsaError } from '../errors';
 import type { PsaProviderDefinition } from '../definition';
+import { checkConnectWiseSettings } from '../settings';
 import { CONNECTWISE_DECLARATION } from './declaration';
 import { ConnectWiseProvider, type ConnectWiseSettings } from './index';
 import { connectWiseConnectionId, normaliseSite } from './site';
@@ -110,6 +111,7 @@ export const connectWiseDefinition: PsaProviderDefinition = {
 	...CONNECTWISE_DECLARATION,
 	credentialType: 'connectWisePsaApi',
 	settingsOf(credentials, transportAuthenticates) {
+		checkConnectWiseSettings(credentials);
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = connectWiseSettingsFromCredentials(credentials);
 		return { ...settings, transportAuthenticates: settings.transportAuthenticates || transportAuthenticates };
@@ -118,6 +120,7 @@ export const connectWiseDefinition: PsaProviderDefinition = {
 		return new ConnectWiseProvider(settings as unknown as ConnectWiseSettings, deps, this);
 	},
 	connectionId(credentials) {
+		checkConnectWiseSettings(credentials);
 		const companyId = text(credentials, 'companyId', 'company');
 		if (!companyId) throw new PsaError('configuration', "The ConnectWise credential's Company ID is empty");
 		return connectWiseConnectionId(normaliseSite(text(credentials, 'site', 'host', 'url')), companyId);
