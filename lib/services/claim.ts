@@ -127,3 +127,23 @@ export class HeldClaim {
 		}
 	}
 }
+
+/** Spaces out checks of the same key (per store, in this process): at most one per interval. */
+export class PollSchedule {
+	private readonly lastByScope = new WeakMap<object, Map<string, number>>();
+
+	constructor(private readonly maxKeys = 10_000) {}
+
+	/** True (and recorded) when the key was not checked within the last `everyMs`. */
+	due(scope: object, key: string, now: number, everyMs: number): boolean {
+		let last = this.lastByScope.get(scope);
+		if (!last) this.lastByScope.set(scope, (last = new Map()));
+		const previous = last.get(key);
+		if (previous !== undefined && now - previous < everyMs) return false;
+		// Bounded: past the limit the oldest entries go (a forgotten key is merely checked once more).
+		if (previous === undefined && last.size >= this.maxKeys) last.delete(last.keys().next().value as string);
+		last.delete(key);
+		last.set(key, now);
+		return true;
+	}
+}
