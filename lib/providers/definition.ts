@@ -2,6 +2,7 @@
 import type { PsaCache } from '../cache';
 import type { HttpTransport } from './http';
 import type { RetryPolicy } from './request';
+import type { RequestEvent } from './request-events';
 import type { SharedRequestLimits } from './shared-limits';
 import type { PsaProvider } from './types';
 
@@ -10,6 +11,7 @@ export interface ProviderDeps {
 	http: HttpTransport;
 	/** Shared across calls so lookups are cached per connection; a private cache when absent. */
 	cache?: PsaCache;
+	/** Changes to the definition's retry policy (tests, benchmarks); the definition's own values otherwise. */
 	retry?: Partial<RetryPolicy>;
 	sleep?: (ms: number) => Promise<void>;
 	now?: () => number;
@@ -26,6 +28,11 @@ export interface ProviderDeps {
 	sharedLimits?: SharedRequestLimits;
 	/** Overrides the settle window (see PsaProvider.outcomeSettleMs), for a PSA or a test with other limits. */
 	outcomeSettleMs?: number;
+	/**
+	 * Told of each attempt, answer, retry, throttle pause and limiter wait (request-events.ts), secrets already
+	 * redacted; the nodes forward it to n8n's logger. A handler that throws is ignored: logging never fails a request.
+	 */
+	onRequestEvent?: (event: RequestEvent) => void;
 }
 
 /** The field on a PSA ticket that carries a link's reference (see link-key.ts), and how much it holds. */
@@ -61,21 +68,34 @@ export interface ApiVersionPolicy {
 	warns: Array<'version-drift' | 'deprecation' | 'sunset'>;
 }
 
-export interface PsaProviderDefinition {
+/**
+ * The data half of a definition, which the runtime reads when it builds a provider: the reference field, the request
+ * limits and retry policy, the version policy. Data only, so a test can change a value and watch the client follow.
+ */
+export interface ProviderDeclaration {
 	/** Provider key, as PsaConnectionInfo.provider says it, e.g. "connectwise". */
 	key: string;
-	/** The n8n credential type that selects this provider; also the node's Authentication value. */
-	credentialType: string;
-	/** The PSA's name in the Authentication selector and the credential field's label, e.g. "ConnectWise". */
+	/** The PSA's name in the Authentication selector, the credential field's label and messages, e.g. "ConnectWise". */
 	displayName: string;
 	externalReference: ExternalReferenceField;
 	limits: RequestLimits;
 	versions: ApiVersionPolicy;
 	/**
+	 * Further names under which PSA Connect's Test also reports apiLocation, for workflows that read the field by the
+	 * name an earlier release gave it.
+	 */
+	apiLocationAliases?: readonly string[];
+}
+
+export interface PsaProviderDefinition extends ProviderDeclaration {
+	/** The n8n credential type that selects this provider; also the node's Authentication value. */
+	credentialType: string;
+	/**
 	 * Reads the credential's fields as the provider needs them. With `transportAuthenticates` (n8n applies the keys to
 	 * each request) it refuses, before any request, keys that are empty or hold a control character.
 	 */
 	settingsOf(credentials: Record<string, unknown>, transportAuthenticates: boolean): Record<string, unknown>;
+	/** Builds the provider from this definition's declared values (a copy with other values builds a provider that keeps to them). */
 	create(settings: Record<string, unknown>, deps: ProviderDeps): PsaProvider;
 	/** Stable id for the PSA tenant the settings reach; no secret goes into it. */
 	connectionId(settings: Record<string, unknown>): string;

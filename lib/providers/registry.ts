@@ -29,6 +29,11 @@ export function providerCredentialTypes(): string[] {
 	return PROVIDERS.map((definition) => definition.credentialType);
 }
 
+/** The definition of the provider a PsaConnectionInfo.provider names; undefined for a provider the registry does not list (a test double). */
+export function definitionOfProvider(key: string): PsaProviderDefinition | undefined {
+	return PROVIDERS.find((definition) => definition.key === key);
+}
+
 export function definitionFor(credentialType: string): PsaProviderDefinition {
 	const definition = PROVIDERS.find((candidate) => candidate.credentialType === credentialType);
 	if (!definition) {

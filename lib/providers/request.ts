@@ -2,6 +2,7 @@
 import { PsaError } from './errors';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http';
 import { isLimiterRefusal, type AcquireOptions, type LimiterRefusal, type Permit } from './limiter';
+import type { SenderEvent } from './request-events';
 
 export interface RetryPolicy {
 	/** Attempts in total, the first included. */
@@ -56,6 +57,8 @@ export interface SendOptions {
 	noAnswer(error: unknown, attempts: number): PsaError;
 	/** The endpoint label for the limiter's per-endpoint ceilings when the request carries none (HttpRequest.endpoint). */
 	endpoint?: string;
+	/** How events name the request ("GET /service/tickets/12"); the method and the URL's path when absent. */
+	label?: string;
 }
 
 export interface SenderOptions {
@@ -64,6 +67,8 @@ export interface SenderOptions {
 	 * throttled answer or Retry-After slows or pauses the whole connection. Without one, requests go at once.
 	 */
 	limiter?: SendLimiter;
+	/** Told of each step (request-events.ts); the caller redacts. Errors it throws are ignored. */
+	onEvent?: (event: SenderEvent) => void;
 }
 
 /** The limiter as the request layer uses it: the connection's RequestLimiter, or one wrapped with limits shared by workers. */
@@ -78,6 +83,7 @@ export interface SendOutcome {
 
 export class RequestSender {
 	private readonly limiter?: SendLimiter;
+	private readonly onEvent?: (event: SenderEvent) => void;
 
 	constructor(
 		private readonly http: HttpTransport,
@@ -87,6 +93,7 @@ export class RequestSender {
 		options: SenderOptions = {},
 	) {
 		this.limiter = options.limiter;
+		this.onEvent = options.onEvent;
 	}
 
 	/**
@@ -100,21 +107,28 @@ export class RequestSender {
 		const started = clock.now();
 		const requestTimeoutMs = Math.min(policy.requestTimeoutMs, options.timeoutMs ?? policy.requestTimeoutMs);
 		const endpoint = request.endpoint ?? options.endpoint;
+		const label = options.label ?? `${request.method} ${pathOf(request.url)}`;
 		let last: { response: HttpResponse } | { error: unknown } | undefined;
 		for (let attempt = 1; ; attempt++) {
 			let permit: Permit | undefined;
 			if (this.limiter) {
+				const asked = clock.now();
 				try {
 					permit = await this.limiter.acquire({ endpoint, deadline: started + policy.budgetMs, since: started });
 				} catch (error) {
 					if (!isLimiterRefusal(error)) throw error;
+					this.emit({ kind: 'held', request: label, attempt, reason: error.message });
 					if (last === undefined) throw notSent(request, error, clock.now());
 					if ('error' in last) throw options.noAnswer(last.error, attempt - 1);
 					return { response: last.response, attempts: attempt - 1 };
 				}
+				const waitedMs = clock.now() - asked;
+				if (waitedMs > 0) this.emit({ kind: 'limiter-wait', request: label, attempt, waitedMs, ...(endpoint ? { endpoint } : {}) });
 			}
 			const remaining = policy.budgetMs - (clock.now() - started);
 			const timeoutMs = Math.max(1, Math.min(requestTimeoutMs, remaining > 0 ? remaining : requestTimeoutMs));
+			this.emit({ kind: 'attempt', request: label, attempt, ...(endpoint ? { endpoint } : {}) });
+			const sentAt = clock.now();
 			let response: HttpResponse;
 			try {
 				response = await this.http({ ...request, timeoutMs });
@@ -123,20 +137,24 @@ export class RequestSender {
 				const delay = this.backoff(attempt);
 				if (!options.noRetry && options.idempotent && this.canRetry(attempt, started, delay)) {
 					last = { error };
+					this.emit({ kind: 'retry', request: label, attempt, reason: 'no-answer', delayMs: delay, detail: errorText(error) });
 					await clock.sleep(delay);
 					continue;
 				}
 				throw options.noAnswer(error, attempt);
 			}
+			this.emit({ kind: 'answer', request: label, attempt, status: response.status, durationMs: clock.now() - sentAt });
 			if (this.classifier.throttled(response)) {
 				// Refused before any work was done, so even a POST may be sent again. Retry-After pauses the whole
 				// connection (the limiter holds every request until then), not only this one.
 				const retryAfter = parseRetryAfter(response.headers['retry-after'], clock.now());
 				permit?.throttled(retryAfter);
+				this.emit({ kind: 'throttled', request: label, attempt, status: response.status, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) });
 				if (options.noRetry) return { response, attempts: attempt };
 				const delay = retryAfter ?? this.backoff(attempt);
 				if (this.canRetry(attempt, started, delay)) {
 					last = { response };
+					this.emit({ kind: 'retry', request: label, attempt, reason: 'throttled', delayMs: delay, status: response.status });
 					// With a limiter, a Retry-After wait is the limiter's pause; the next acquire waits it out in order.
 					if (!(this.limiter && retryAfter !== undefined)) await clock.sleep(delay);
 					continue;
@@ -150,6 +168,7 @@ export class RequestSender {
 				const delay = this.backoff(attempt);
 				if (this.canRetry(attempt, started, delay)) {
 					last = { response };
+					this.emit({ kind: 'retry', request: label, attempt, reason: 'server-error', delayMs: delay, status: response.status });
 					await clock.sleep(delay);
 					continue;
 				}
@@ -176,6 +195,16 @@ export class RequestSender {
 		}
 	}
 
+	/** A listener's failure never reaches the request. */
+	private emit(event: SenderEvent): void {
+		if (!this.onEvent) return;
+		try {
+			this.onEvent(event);
+		} catch {
+			// Logging must not change what happens to the request.
+		}
+	}
+
 	private canRetry(attempt: number, started: number, delayMs: number): boolean {
 		return attempt < this.policy.maxAttempts && this.clock.now() - started + delayMs <= this.policy.budgetMs;
 	}
@@ -197,6 +226,11 @@ function notSent(request: Omit<HttpRequest, 'timeoutMs'>, refusal: LimiterRefusa
 		...(refusal.until !== undefined ? { retryAfterMs: Math.max(0, refusal.until - now) } : {}),
 		hint: 'The connection is at the PSA\'s limit. Nothing was sent, so the item can be retried as it is; run fewer workflows on this connection at once, or set the node\'s Concurrency option lower',
 	});
+}
+
+function errorText(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	return error.name === 'TimeoutError' || error.name === 'AbortError' ? 'the request timed out' : error.message;
 }
 
 function pathOf(url: string): string {

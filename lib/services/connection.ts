@@ -1,5 +1,6 @@
 // Connection: test the PSA connection, check the API member's permissions, list and forget the connections in the store.
 import { PsaError } from '../providers/errors';
+import { definitionOfProvider } from '../providers/registry';
 import type { PsaPermissionCheck } from '../providers/types';
 import type { ConnectionSummary, PsaStore } from '../store/types';
 import { connectionOf, forgetRecordedConnection, type PsaServiceContext } from './context';
@@ -13,10 +14,10 @@ export interface ConnectionTestResult {
 	company: string;
 	authenticated: true;
 	serverVersion: string;
-	/** Where the tenant's API lives: ConnectWise's codebase, Autotask's zone URL. */
+	/** Where the tenant's API lives (a path prefix or a zone URL, as the PSA has it). */
 	apiLocation: string;
-	/** ConnectWise only: the codebase, as earlier versions of this output named it. */
-	codebase?: string;
+	/** apiLocation again under the older names the provider's definition lists (apiLocationAliases). */
+	[alias: string]: unknown;
 	isCloud: boolean;
 	pinnedApiVersion: string;
 	currentApiVersion: string | null;
@@ -42,7 +43,7 @@ export async function testConnection(ctx: PsaServiceContext): Promise<Connection
 		authenticated: true,
 		serverVersion: info.serverVersion,
 		apiLocation: info.apiLocation,
-		...(provider === 'connectwise' ? { codebase: info.apiLocation } : {}),
+		...apiLocationAliases(provider, info.apiLocation),
 		isCloud: info.isCloud,
 		pinnedApiVersion: info.pinnedApiVersion,
 		currentApiVersion: info.currentApiVersion ?? null,
@@ -50,6 +51,11 @@ export async function testConnection(ctx: PsaServiceContext): Promise<Connection
 		latencyMs: info.latencyMs,
 		...(info.requestBudget ? { requestBudget: info.requestBudget } : {}),
 	};
+}
+
+function apiLocationAliases(provider: string, apiLocation: string): Record<string, string> {
+	const aliases = definitionOfProvider(provider)?.apiLocationAliases ?? [];
+	return Object.fromEntries(aliases.map((alias) => [alias, apiLocation]));
 }
 
 /** Compares dotted versions numerically; a leading "V" (Autotask's "V1.0") is ignored. */

@@ -1,10 +1,11 @@
 // Builds the services' context from a node's credentials: provider over n8n's transport, one cache and one store per process.
 import { createHash } from 'node:crypto';
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, IWebhookFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, IWebhookFunctions, Logger } from 'n8n-workflow';
 import { PsaCache } from '../../lib/cache';
 import { createProvider, defaultProvider, isProviderCredentialType } from '../../lib/providers/registry';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { HttpTransport } from '../../lib/providers/http';
+import { describeRequestEvent, requestEventLevel, type RequestEvent } from '../../lib/providers/request-events';
 import type { SharedRequestLimits } from '../../lib/providers/shared-limits';
 import { storeRequestLimits } from '../../lib/services/shared-limits';
 import type { PsaServiceContext } from '../../lib/services/context';
@@ -34,14 +35,31 @@ export function buildProvider(
 	http: HttpTransport,
 	transportAuthenticates: boolean,
 	sharedLimits?: SharedRequestLimits,
+	onRequestEvent?: (event: RequestEvent) => void,
 ): PsaProvider {
-	return createProvider(credentialType, credentials, { http, cache: sharedCache, ...(sharedLimits ? { sharedLimits } : {}) }, transportAuthenticates);
+	return createProvider(
+		credentialType,
+		credentials,
+		{ http, cache: sharedCache, ...(sharedLimits ? { sharedLimits } : {}), ...(onRequestEvent ? { onRequestEvent } : {}) },
+		transportAuthenticates,
+	);
 }
 
 export async function providerFor(fns: NodeFunctions, store?: PsaStore): Promise<PsaProvider> {
 	const credentialType = psaCredentialTypeOf(fns);
 	const credentials = await fns.getCredentials(credentialType);
-	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType), true, store ? sharedLimitsOf(store) : undefined);
+	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType), true, store ? sharedLimitsOf(store) : undefined, requestLogOf(fns));
+}
+
+/**
+ * The request layer's events in n8n's log (docs/observability.md): attempts, answers and limiter waits at debug (seen
+ * with N8N_LOG_LEVEL=debug), retries, throttle pauses and held requests at warn. The provider has redacted them.
+ */
+export function requestLogOf(fns: NodeFunctions): ((event: RequestEvent) => void) | undefined {
+	const logger = (fns as { logger?: Logger }).logger;
+	if (!logger) return undefined;
+	const node = fns.getNode().name;
+	return (event) => logger[requestEventLevel(event)](describeRequestEvent(event), { node, ...event });
 }
 
 const sharedLimits = new WeakMap<PsaStore, SharedRequestLimits>();

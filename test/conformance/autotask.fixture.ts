@@ -13,6 +13,7 @@ export const autotaskFixture: ProviderFixture = {
 			credentials: { ...sandbox.credentials },
 			wrongKeyCredentials: { ...sandbox.credentials, secret: 'NotTheSecret77' },
 			restrictedCredentials: { ...sandbox.restrictedCredentials },
+			secrets: [String(sandbox.credentials.secret), String(sandbox.credentials.integrationCode)],
 			seeded: {
 				companyId: 175,
 				companySearch: 'Acme',

@@ -3,9 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PsaCache } from '../../lib/cache';
+import type { ProviderDeps, PsaProviderDefinition } from '../../lib/providers/definition';
 import { isPsaError, type PsaErrorKind } from '../../lib/providers/errors';
+import type { HttpRequest, HttpTransport } from '../../lib/providers/http';
 import { linkKeyOf } from '../../lib/providers/link-key';
 import { createProvider, definitionFor, providerDefinitions } from '../../lib/providers/registry';
+import type { RequestEvent } from '../../lib/providers/request-events';
 import type { PsaProvider } from '../../lib/providers/types';
 import { addNote, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
 import { receiveEvent, type TriggerRules } from '../../lib/services/trigger';
@@ -19,6 +22,36 @@ import type { ConformanceWorld, ProviderFixture } from './fixture';
 const FIXTURES: ProviderFixture[] = [connectWiseFixture, autotaskFixture];
 
 const RULES: TriggerRules = { maxEventAgeMs: 0, ignoreOwnChanges: true, echoWindowMs: 120_000, linkedOnly: false };
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A transport that answers a little later and counts the requests in flight at once. */
+function countingTransport(inner: HttpTransport, delayMs: number): { http: HttpTransport; maxInFlight(): number } {
+	let inFlight = 0;
+	let most = 0;
+	return {
+		http: async (request) => {
+			inFlight++;
+			most = Math.max(most, inFlight);
+			try {
+				await realSleep(delayMs);
+				return await inner(request);
+			} finally {
+				inFlight--;
+			}
+		},
+		maxInFlight: () => most,
+	};
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+	try {
+		await promise;
+		return undefined;
+	} catch (error) {
+		return error;
+	}
+}
 
 async function kindOf(promise: Promise<unknown>): Promise<PsaErrorKind | 'resolved' | 'other'> {
 	try {
@@ -167,6 +200,101 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			} finally {
 				await psa.removeCallback(registration.id);
 			}
+		});
+	});
+
+	describe('the runtime follows the definition', () => {
+		/** A provider built by a copy of the registered definition with `changes`: what the client does must follow them. */
+		const changed = (changes: (definition: PsaProviderDefinition) => Partial<PsaProviderDefinition>, deps: Partial<ProviderDeps> = {}, credentials = world.credentials): PsaProvider => {
+			const registered = definitionFor(world.credentialType);
+			const definition: PsaProviderDefinition = { ...registered, ...changes(registered) };
+			return definition.create(definition.settingsOf(credentials, false), world.deps({ cache: new PsaCache(), ...deps }));
+		};
+
+		it('retry policy: a request is sent as often as the definition\'s maxAttempts says', async () => {
+			const twice = changed((definition) => ({ limits: { ...definition.limits, retry: { ...definition.limits.retry, maxAttempts: 2 } } }));
+			world.throttle(2);
+			const refused = await errorOf(twice.listPriorities());
+			expect(isPsaError(refused, 'rate-limited') && refused.details.attempts).toBe(2);
+			const thrice = changed((definition) => ({ limits: { ...definition.limits, retry: { ...definition.limits.retry, maxAttempts: 3 } } }));
+			world.throttle(2);
+			await expect(thrice.listPriorities()).resolves.toBeDefined();
+		});
+
+		it('limits: the definition\'s concurrency holds the requests in flight', async () => {
+			const search = () => world.seeded.companySearch;
+			const declared = countingTransport(world.deps().http, 25);
+			const asDeclared = changed(() => ({}), { http: declared.http, sleep: realSleep });
+			await Promise.all(Array.from({ length: 6 }, () => asDeclared.listCompanies({ search: search() })));
+			expect(declared.maxInFlight()).toBeGreaterThan(1);
+
+			const single = countingTransport(world.deps().http, 25);
+			const events: RequestEvent[] = [];
+			const oneAtATime = changed((definition) => ({ limits: { ...definition.limits, concurrency: 1 } }), {
+				http: single.http,
+				sleep: realSleep,
+				onRequestEvent: (event) => events.push(event),
+			});
+			await Promise.all(Array.from({ length: 6 }, () => oneAtATime.listCompanies({ search: search() })));
+			expect(single.maxInFlight()).toBe(1);
+			expect(events.some((event) => event.kind === 'limiter-wait' && event.waitedMs > 0)).toBe(true);
+		});
+
+		it('version policy: the declared pin is used when the credential names none, and only the declared warnings are given', async () => {
+			const drift = world.versionDrift();
+			try {
+				const pinned = changed((definition) => ({ versions: { ...definition.versions, defaultPin: drift.pinned } }));
+				expect((await pinned.info()).pinnedApiVersion).toBe(drift.pinned);
+				const silent = changed((definition) => ({ versions: { ...definition.versions, warns: [] } }), {}, drift.credentials);
+				await silent.info();
+				expect(silent.takeWarnings()).toEqual([]);
+			} finally {
+				drift.restore();
+			}
+		});
+
+		it('external reference: a key longer than the declared field is written hashed to fit it', async () => {
+			// 47 characters: fits every provider's field as registered, not the 44 of the changed definition.
+			const key = `alert:${unique('ref')}-`.padEnd(47, 'k');
+			expect(provider().externalReferenceOf(key)).toBe(key);
+			const shorter = changed((definition) => ({ externalReference: { ...definition.externalReference, maxLength: 44 } }));
+			const reference = shorter.externalReferenceOf(key);
+			expect(reference).toMatch(/^psa-sha256:[0-9a-f]{33}$/);
+			await shorter.createTicket({ summary: 'Short field', companyId: world.seeded.companyId, externalRef: key });
+			expect(world.ticketsWithReference(reference)).toBe(1);
+			expect((await shorter.findTicketByExternalRef(key))?.externalRef).toBe(key);
+		});
+	});
+
+	describe('request events', () => {
+		it('report attempts, answers, retries and throttling, and never carry a key, secret or Authorization value', async () => {
+			const events: RequestEvent[] = [];
+			const credentialHeaders = new Set<string>();
+			let failed = false;
+			const inner = world.deps().http;
+			// The first authenticated request fails with an error that quotes its headers (as a proxy's error page might).
+			const http: HttpTransport = async (request: HttpRequest) => {
+				const sent = Object.entries(request.headers ?? {}).filter(([name, value]) => /authorization|secret|key|integrationcode/i.test(name) && value.length >= 4);
+				for (const [, value] of sent) credentialHeaders.add(value.replace(/^(basic|bearer)\s+/i, ''));
+				if (sent.length > 0 && !failed) {
+					failed = true;
+					throw new Error(`socket hang up after sending ${JSON.stringify(request.headers)}`);
+				}
+				return inner(request);
+			};
+			const psa = provider(world.credentials, { http, onRequestEvent: (event: RequestEvent) => events.push(event) });
+			await psa.listPriorities();
+			world.throttle(1);
+			await psa.createTicket({ summary: 'Observed', companyId: world.seeded.companyId, externalRef: unique('observed') });
+			await kindOf(provider(world.wrongKeyCredentials, { onRequestEvent: (event: RequestEvent) => events.push(event) }).listBoards());
+
+			const kinds = new Set(events.map((event) => event.kind));
+			expect([...kinds]).toEqual(expect.arrayContaining(['attempt', 'answer', 'retry', 'throttled']));
+			expect(events.every((event) => event.provider === fixture.name && typeof event.connectionId === 'string')).toBe(true);
+			expect(events.find((event) => event.kind === 'retry' && event.reason === 'no-answer')).toMatchObject({ detail: expect.stringContaining('socket hang up') });
+			const logged = JSON.stringify(events);
+			expect(credentialHeaders.size).toBeGreaterThan(0);
+			for (const secret of [...world.secrets, ...credentialHeaders]) expect(logged).not.toContain(secret);
 		});
 	});
 

@@ -13,6 +13,7 @@ export const connectWiseFixture: ProviderFixture = {
 			credentials: { ...sandbox.credentials, site: sandbox.site },
 			wrongKeyCredentials: { ...sandbox.credentials, site: sandbox.site, privateKey: 'NotTheKey77' },
 			restrictedCredentials: { ...sandbox.restrictedCredentials, site: sandbox.site },
+			secrets: [String(sandbox.credentials.privateKey), String(sandbox.credentials.publicKey)],
 			seeded: {
 				companyId: 250,
 				companySearch: 'Acme',

@@ -31,6 +31,8 @@ export interface ConformanceWorld {
 	/** Credentials the PSA refuses (wrong key) and credentials of a user without rights. */
 	wrongKeyCredentials: Record<string, unknown>;
 	restrictedCredentials: Record<string, unknown>;
+	/** The credential values that must never leave the provider in clear (keys, secrets). */
+	secrets: string[];
 	seeded: SeededData;
 	/** Deps for a provider here: instant backoff, and whatever the test PSA needs. */
 	deps(overrides?: Partial<ProviderDeps>): ProviderDeps;

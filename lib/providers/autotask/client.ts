@@ -1,15 +1,16 @@
 // Autotask transport wrapper: zone, auth headers, impersonation, query paging, error mapping and throttle detection (retries: ../request.ts).
-import { createHash } from 'node:crypto';
 import { PsaCache } from '../../cache';
+import { PsaClient } from '../client-base';
+import type { ProviderDeclaration } from '../definition';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
-import { limiterFor, type LimiterLimits } from '../limiter';
-import { withSharedLimits, type SharedRequestLimits } from '../shared-limits';
-import { RequestSender, RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
-import { PsaWarning } from '../types';
-import { isObject, neverSent } from '../values';
+import type { RequestEvent } from '../request-events';
+import type { SharedRequestLimits } from '../shared-limits';
+import { RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
+import { isObject } from '../values';
+import { AUTOTASK_DECLARATION } from './declaration';
 import { Filter, filterOf } from './filter';
-import { AUTOTASK_API_VERSION, AutotaskZone, ZONE_TTL_MS, normaliseZoneUrl } from './zone';
+import { AutotaskZone, ZONE_TTL_MS, normaliseZoneUrl } from './zone';
 
 export interface AutotaskClientConfig {
 	username: string;
@@ -27,10 +28,10 @@ export interface AutotaskClientConfig {
 	now: () => number;
 	random: () => number;
 	sharedLimits?: SharedRequestLimits;
+	/** Limits, retry and version policy; Autotask's own declaration when absent. */
+	declaration?: ProviderDeclaration;
+	onRequestEvent?: (event: RequestEvent) => void;
 }
-
-/** A shared slot outlives its request's timeout by this much before another worker may take it. */
-const SLOT_LEASE_MARGIN_MS = 5000;
 
 export interface AutotaskRequest {
 	method: HttpRequest['method'];
@@ -43,13 +44,6 @@ export interface AutotaskRequest {
 	create?: boolean;
 	noRetry?: boolean;
 }
-
-/**
- * Autotask's published limits: 3 requests in flight per integration and entity endpoint (since 2023.1), 10,000 requests
- * an hour per tenant. The limiter holds every request of the connection to them (per process; see docs/scaling.md for
- * several workers).
- */
-export const AUTOTASK_REQUEST_LIMITS: LimiterLimits = { concurrencyPerEndpoint: 3, hourlyBudget: 10_000 };
 
 /** The entity endpoint a path counts against for the thread limit: /Tickets/7/Notes is TicketNotes, /Tickets/query Tickets. */
 function entityEndpoint(path: string): string {
@@ -113,31 +107,35 @@ function isRefusal(response: HttpResponse, refusals: Array<[RegExp, PsaErrorKind
 	return refusals.some(([pattern]) => pattern.test(text));
 }
 
-export class AutotaskClient {
-	private readonly sender: RequestSender;
-	private readonly secrets: string[];
-	private readonly warnings: PsaWarning[] = [];
-	private readonly warned = new Set<string>();
+export class AutotaskClient extends PsaClient {
+	/** The REST version in every path ("V1.0"): the declared pin. */
+	readonly apiVersion: string;
+	private readonly limits: ProviderDeclaration['limits'];
 	private zoneValue?: AutotaskZone;
 
 	constructor(readonly config: AutotaskClientConfig) {
-		// One limiter per connection, shared by every provider, node and trigger of this process.
-		const clock = { now: config.now, sleep: config.sleep };
-		const local = limiterFor(config.connectionId, AUTOTASK_REQUEST_LIMITS, clock);
-		// Autotask counts threads and the hourly budget per integration: with a shared place, every worker keeps to them together.
-		const limiter = config.sharedLimits
-			? withSharedLimits(local, {
-					shared: config.sharedLimits,
-					// Autotask counts threads per API tracking identifier (integration code) and endpoint, so do the slots.
-					key: `autotask-integration:${createHash('sha256').update(config.integrationCode || config.connectionId).digest('hex').slice(0, 16)}`,
-					perEndpoint: AUTOTASK_REQUEST_LIMITS.concurrencyPerEndpoint,
-					hourly: AUTOTASK_REQUEST_LIMITS.hourlyBudget,
-					leaseMs: config.retry.requestTimeoutMs + SLOT_LEASE_MARGIN_MS,
-					clock,
-				})
-			: local;
-		this.sender = new RequestSender(config.http, config.retry, config, AUTOTASK_CLASSIFIER, { limiter });
-		this.secrets = [config.secret, config.integrationCode].filter((secret) => secret.length >= 4);
+		super({
+			declaration: config.declaration ?? AUTOTASK_DECLARATION,
+			connectionId: config.connectionId,
+			http: config.http,
+			retry: config.retry,
+			now: config.now,
+			sleep: config.sleep,
+			random: config.random,
+			classifier: AUTOTASK_CLASSIFIER,
+			secrets: [config.secret, config.integrationCode],
+			...(config.sharedLimits ? { sharedLimits: config.sharedLimits } : {}),
+			// Autotask counts threads per API tracking identifier (integration code) and endpoint, so do the shared slots.
+			sharedIdentity: config.integrationCode,
+			...(config.onRequestEvent ? { onRequestEvent: config.onRequestEvent } : {}),
+			hints: {
+				unreachable: 'Check that the Autotask zone is reachable from n8n',
+				lookUp: 'Look the record up before repeating the request (tickets: by their external ID)',
+			},
+		});
+		const declaration = config.declaration ?? AUTOTASK_DECLARATION;
+		this.apiVersion = declaration.versions.defaultPin;
+		this.limits = declaration.limits;
 	}
 
 	/** The zone this process last resolved for the connection, if any (no request). */
@@ -202,7 +200,7 @@ export class AutotaskClient {
 	/** One API call under /V1.0: auth headers, impersonation, retries, error mapping. Returns the parsed body. */
 	async request(request: AutotaskRequest): Promise<unknown> {
 		const zone = await this.zone();
-		return this.requestUrl(request, `${zone.url}${AUTOTASK_API_VERSION}${request.path}`);
+		return this.requestUrl(request, `${zone.url}${this.apiVersion}${request.path}`);
 	}
 
 	private async requestUrl(request: AutotaskRequest, url: string): Promise<unknown> {
@@ -229,7 +227,7 @@ export class AutotaskClient {
 		const body: Record<string, unknown> = { MaxRecords: Math.max(1, Math.min(MAX_PAGE_SIZE, options.pageSize ?? MAX_PAGE_SIZE, limit)), filter: filterOf(...filter) };
 		if (options.includeFields?.length) body.IncludeFields = options.includeFields;
 		const results: unknown[] = [];
-		let url = `${zone.url}${AUTOTASK_API_VERSION}${path}`;
+		let url = `${zone.url}${this.apiVersion}${path}`;
 		for (let page = 0; page < MAX_PAGES; page++) {
 			// nextPageUrl is POSTed with the first page's body again (a GET answers 405).
 			const answer = await this.requestUrl({ method: 'POST', path, body }, url);
@@ -254,29 +252,11 @@ export class AutotaskClient {
 	private observe(response: HttpResponse, path: string): void {
 		const endpoint = path.replace(/\/\d+(?=\/|$)/g, '/{id}');
 		if (response.headers.deprecation !== undefined) {
-			this.warn('deprecation', `Autotask marks ${endpoint} at REST ${AUTOTASK_API_VERSION} as deprecated (${response.headers.deprecation}). Watch for a PSA Bridge release that moves to the newer version.`, endpoint);
+			this.warn('deprecation', `Autotask marks ${endpoint} at REST ${this.apiVersion} as deprecated (${response.headers.deprecation}). Watch for a PSA Bridge release that moves to the newer version.`, endpoint);
 		}
 		if (response.headers.sunset !== undefined) {
-			this.warn('sunset', `Autotask will stop serving ${endpoint} at REST ${AUTOTASK_API_VERSION} on ${response.headers.sunset}. Update PSA Bridge before then.`, endpoint);
+			this.warn('sunset', `Autotask will stop serving ${endpoint} at REST ${this.apiVersion} on ${response.headers.sunset}. Update PSA Bridge before then.`, endpoint);
 		}
-	}
-
-	takeWarnings(): PsaWarning[] {
-		return this.warnings.splice(0, this.warnings.length);
-	}
-
-	warn(kind: PsaWarning['kind'], message: string, endpoint?: string): void {
-		const key = `${kind} ${endpoint ?? ''}`;
-		if (this.warned.has(key)) return;
-		this.warned.add(key);
-		this.warnings.push({ kind, ...(endpoint ? { endpoint } : {}), message: this.redact(message) });
-	}
-
-	/** Removes every credential from a text that is about to leave the adapter. */
-	redact(text: string): string {
-		let result = text;
-		for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
-		return result;
 	}
 
 	private authHeaders(): Record<string, string> {
@@ -284,25 +264,14 @@ export class AutotaskClient {
 		return { ApiIntegrationCode: this.config.integrationCode, UserName: this.config.username, Secret: this.config.secret };
 	}
 
-	private send(request: Omit<HttpRequest, 'timeoutMs'>, label: string, options: { idempotent: boolean; noRetry?: boolean }) {
-		return this.sender.send(request, { ...options, noAnswer: (error, attempts) => this.networkError(error, label, attempts, options.idempotent) });
-	}
-
-	createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, outcomeUnknown: (error: unknown) => boolean): Promise<T> {
-		return this.sender.createOnce(create, find, outcomeUnknown);
-	}
-
-	private networkError(error: unknown, label: string, attempts: number, idempotent: boolean): PsaError {
-		const reason = error instanceof Error ? ((error.name === 'TimeoutError' || error.name === 'AbortError') ? 'the request timed out' : error.message) : String(error);
-		const message = idempotent
-			? `No response from Autotask for ${label} after ${attempts} attempt(s): ${reason}`
-			: `No response from Autotask for ${label}: ${reason}. The request may or may not have been performed, so it was not repeated`;
-		return new PsaError('unavailable', this.redact(message), {
-			request: label,
-			attempts,
-			outcomeUnknown: (!idempotent && !neverSent(error)) || undefined,
-			hint: idempotent ? 'Check that the Autotask zone is reachable from n8n' : 'Look the record up before repeating the request (tickets: by their external ID)',
-		});
+	/** The declared limits as the throttling hint states them. */
+	private limitsText(): string {
+		const { concurrencyPerEndpoint, hourlyBudget } = this.limits;
+		const parts = [
+			concurrencyPerEndpoint !== undefined ? `${concurrencyPerEndpoint} requests at a time per endpoint` : undefined,
+			hourlyBudget !== undefined ? `${hourlyBudget.toLocaleString('en-US')} an hour per tenant` : undefined,
+		].filter(Boolean);
+		return parts.length ? `Autotask allows ${parts.join(' and ')}` : 'Autotask is limiting requests';
 	}
 
 	mapError(response: HttpResponse, label: string, method: string, attempts: number, create = false): PsaError {
@@ -319,13 +288,13 @@ export class AutotaskClient {
 			return make('rate-limited', `Autotask is throttling requests (${status}) for ${label}; gave up after ${attempts} attempt(s)${said}`, {
 				refused: true,
 				...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-				hint: 'Autotask allows 3 requests at a time per endpoint and 10,000 an hour per tenant: run the workflow less often or spread it out',
+				hint: `${this.limitsText()}: run the workflow less often or spread it out`,
 			});
 		}
 		if (status === 410) {
-			return make('version', `Autotask no longer serves ${label} at REST ${AUTOTASK_API_VERSION} (410 Gone)${said}`, {
+			return make('version', `Autotask no longer serves ${label} at REST ${this.apiVersion} (410 Gone)${said}`, {
 				refused: true,
-				hint: `Update PSA Bridge: this release speaks Autotask REST ${AUTOTASK_API_VERSION}`,
+				hint: `Update PSA Bridge: this release speaks Autotask REST ${this.apiVersion}`,
 			});
 		}
 		if (status === 401) {

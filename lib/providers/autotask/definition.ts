@@ -1,10 +1,9 @@
-// Autotask as the registry sees it: its credential, how the credential's fields are read, its reference field, limits and version policy.
+// Autotask as the registry sees it: its declared data (declaration.ts), its credential and how the credential's fields are read.
 import type { PsaProviderDefinition } from '../definition';
 import { PsaError } from '../errors';
-import { DEFAULT_RETRY_POLICY } from '../request';
-import { AUTOTASK_REQUEST_LIMITS } from './client';
-import { AutotaskProvider, EXTERNAL_ID_MAX } from './index';
-import { AUTOTASK_API_VERSION, type AutotaskSettings, autotaskConnectionId } from './zone';
+import { AUTOTASK_DECLARATION } from './declaration';
+import { AutotaskProvider } from './index';
+import { type AutotaskSettings, autotaskConnectionId } from './zone';
 
 const KEY_FIELDS: Array<[string, string]> = [
 	['username', 'Username'],
@@ -45,18 +44,15 @@ export function autotaskSettingsFromCredentials(credentials: Record<string, unkn
 }
 
 export const autotaskDefinition: PsaProviderDefinition = {
-	key: 'autotask',
+	...AUTOTASK_DECLARATION,
 	credentialType: 'autotaskPsaApi',
-	displayName: 'Autotask',
-	externalReference: { field: 'externalID', maxLength: EXTERNAL_ID_MAX },
-	// Autotask allows 3 concurrent requests per integration and entity endpoint, and 10,000 requests an hour per tenant.
-	limits: { ...AUTOTASK_REQUEST_LIMITS, retry: DEFAULT_RETRY_POLICY },
-	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	settingsOf(credentials, transportAuthenticates) {
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = autotaskSettingsFromCredentials(credentials);
 		return { ...settings, transportAuthenticates: settings.transportAuthenticates || transportAuthenticates };
 	},
-	create: (settings, deps) => new AutotaskProvider(settings as unknown as AutotaskSettings, deps),
+	create(settings, deps) {
+		return new AutotaskProvider(settings as unknown as AutotaskSettings, deps, this);
+	},
 	connectionId: (credentials) => autotaskConnectionId(text(credentials, 'username')),
 };

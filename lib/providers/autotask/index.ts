@@ -1,9 +1,9 @@
 // AutotaskProvider: the PsaProvider for Datto/Kaseya Autotask PSA, speaking PSA-domain types over the Autotask REST API (V1.0).
 import { PsaCache } from '../../cache';
-import type { ProviderDeps } from '../definition';
+import type { ProviderDeclaration, ProviderDeps } from '../definition';
 import { PsaError, isPsaError } from '../errors';
 import { psaReferenceOf } from '../link-key';
-import { DEFAULT_RETRY_POLICY } from '../request';
+import { clockOf, retryPolicyOf } from '../runtime';
 import { oneLineTitle, ticketDescription } from '../text';
 import type {
 	PsaBoard,
@@ -31,39 +31,38 @@ import type {
 	PsaTicketListQuery,
 	PsaWarning,
 } from '../types';
-import { definedOnly, filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
-import { AutotaskClient, AutotaskRequest } from './client';
+import { filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
+import { AutotaskClient } from './client';
+import { AUTOTASK_DECLARATION } from './declaration';
 import { Filter, q } from './filter';
+import { AutotaskLookups, DEFAULT_LIST_LIMIT } from './lookups';
+import { checkAutotaskPermissions } from './permissions';
 import { type EntityPicklists, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
-import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readCompany, readContact, readMember, readNote, readTicket } from './read';
+import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readNote, readTicket } from './read';
 import { AutotaskWebhooks } from './registration';
-import { AUTOTASK_API_VERSION, type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
+import { type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
 
 export type { AutotaskSettings } from './zone';
+export { DEFAULT_LIST_LIMIT } from './lookups';
+export { EXTERNAL_ID_MAX } from './declaration';
 
 export const TITLE_MAX = 255;
 export const DESCRIPTION_MAX = 8000;
-export const EXTERNAL_ID_MAX = 50;
 export const NOTE_TITLE_MAX = 250;
 export const NOTE_MAX = 32000;
 /** Tickets read for a search by link key: keys differing only in case share a case-insensitive match. */
 const EXTERNAL_REF_MATCHES = 50;
-export const DEFAULT_LIST_LIMIT = 1000;
-const MEMBERS_BY_EMAIL_TTL_MS = 60 * 1000;
 /**
  * Tickets this process read or wrote in the last minute, so a status change right after (Link → Note → Status in one
  * run) needs no read back for its output; older knowledge is read again, as fields may have changed in Autotask.
  */
 const TICKET_TTL_MS = 60 * 1000;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
  * Autotask's REST execution timeout is 300 s (the longest it may keep working on a request), after which a lost create
  * cannot commit; plus the 30 s retry budget twice (zone or picklist lookups and 429s before the send) and 10 s margin.
  */
 export const AUTOTASK_OUTCOME_SETTLE_MS = 370_000;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class AutotaskProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
@@ -74,8 +73,10 @@ export class AutotaskProvider implements PsaProvider {
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
 	private readonly webhooks: AutotaskWebhooks;
+	private readonly lookups: AutotaskLookups;
 
-	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps) {
+	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
+	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = AUTOTASK_DECLARATION) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'AutotaskProvider needs an HTTP transport');
 		const transportAuthenticates = settings.transportAuthenticates === true || deps.transportAuthenticates === true;
 		const username = requiredSetting(settings.username, 'Autotask', 'Username');
@@ -86,7 +87,7 @@ export class AutotaskProvider implements PsaProvider {
 		this.pageSize = deps.pageSize;
 		this.outcomeSettleMs = deps.outcomeSettleMs ?? AUTOTASK_OUTCOME_SETTLE_MS;
 		const connectionId = autotaskConnectionId(username);
-		this.connection = { provider: 'autotask', connectionId, site: zoneOverride ?? 'autotask', company: username.toLowerCase(), label: `Autotask ${username}` };
+		this.connection = { provider: declaration.key, connectionId, site: zoneOverride ?? 'autotask', company: username.toLowerCase(), label: `Autotask ${username}` };
 		this.client = new AutotaskClient({
 			username,
 			secret,
@@ -97,13 +98,14 @@ export class AutotaskProvider implements PsaProvider {
 			connectionId,
 			http: deps.http,
 			cache: this.cache,
-			retry: { ...DEFAULT_RETRY_POLICY, ...definedOnly(deps.retry ?? {}) },
-			sleep: deps.sleep ?? defaultSleep,
-			now: deps.now ?? Date.now,
-			random: deps.random ?? Math.random,
+			retry: retryPolicyOf(declaration, deps),
+			...clockOf(deps),
+			declaration,
 			...(deps.sharedLimits ? { sharedLimits: deps.sharedLimits } : {}),
+			...(deps.onRequestEvent ? { onRequestEvent: deps.onRequestEvent } : {}),
 		});
 		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
+		this.lookups = new AutotaskLookups(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
 	}
 
 	async info(): Promise<PsaServerInfo> {
@@ -113,13 +115,13 @@ export class AutotaskProvider implements PsaProvider {
 		const latencyMs = this.client.config.now() - started;
 		// The version list only feeds the drift report: a zone that does not answer it does not fail the test.
 		const versions = await this.client.versions().catch(() => [] as string[]);
-		const newer = versions.filter((version) => versionNumber(version) > versionNumber(AUTOTASK_API_VERSION)).sort((a, b) => versionNumber(a) - versionNumber(b));
-		const info: PsaServerInfo = { serverVersion: `Autotask${zone.name ? ` (${zone.name})` : ''}`, apiLocation: zone.url, isCloud: true, pinnedApiVersion: AUTOTASK_API_VERSION, latencyMs };
-		if (versions.length) info.currentApiVersion = newer.length ? newer[newer.length - 1] : AUTOTASK_API_VERSION;
+		const newer = versions.filter((version) => versionNumber(version) > versionNumber(this.client.apiVersion)).sort((a, b) => versionNumber(a) - versionNumber(b));
+		const info: PsaServerInfo = { serverVersion: `Autotask${zone.name ? ` (${zone.name})` : ''}`, apiLocation: zone.url, isCloud: true, pinnedApiVersion: this.client.apiVersion, latencyMs };
+		if (versions.length) info.currentApiVersion = newer.length ? newer[newer.length - 1] : this.client.apiVersion;
 		if (newer.length) {
 			this.client.warn(
 				'version-drift',
-				`Autotask lists REST API version(s) ${newer.join(', ')}; this package pins ${AUTOTASK_API_VERSION} and keeps using it until a release of the package supports the newer one.`,
+				`Autotask lists REST API version(s) ${newer.join(', ')}; this package pins ${this.client.apiVersion} and keeps using it until a release of the package supports the newer one.`,
 			);
 		}
 		if (isObject(threshold)) {
@@ -130,42 +132,9 @@ export class AutotaskProvider implements PsaProvider {
 		return info;
 	}
 
-	/** One request per entity the package uses; writes are probed with bodies Autotask must refuse after its permission check. */
-	async checkPermissions(): Promise<PsaPermissionCheck[]> {
-		const probes: Array<[string, AutotaskRequest]> = [
-			['Read tickets', { method: 'POST', path: '/Tickets/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Read ticket statuses, priorities and queues', { method: 'GET', path: '/Tickets/entityInformation/fields' }],
-			// Write probes carry a body Autotask must refuse (a field but not the required ones); an empty body may not be sent at all.
-			['Create tickets', { method: 'POST', path: '/Tickets', body: { title: '' } }],
-			['Update ticket status', { method: 'PATCH', path: '/Tickets', body: { id: 0 } }],
-			['Read notes', { method: 'POST', path: '/TicketNotes/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Add notes', { method: 'POST', path: '/Tickets/0/Notes', body: { description: '' } }],
-			['Read companies', { method: 'POST', path: '/Companies/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Read contacts', { method: 'POST', path: '/Contacts/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Read resources', { method: 'POST', path: '/Resources/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Read webhooks', { method: 'POST', path: '/TicketWebhooks/query', body: { MaxRecords: 1, filter: [q.all()] } }],
-			['Register webhooks', { method: 'POST', path: '/TicketWebhooks', body: { name: '' } }],
-			['Read the request threshold', { method: 'GET', path: '/ThresholdInformation' }],
-		];
-		const results: PsaPermissionCheck[] = [];
-		for (const [purpose, request] of probes) {
-			const endpoint = request.path.replace(/\/\d+(?=\/)/g, '/{parentId}');
-			const check: PsaPermissionCheck = { purpose, method: request.method, endpoint, allowed: false, status: 0 };
-			try {
-				const body = await this.client.request({ ...request, noRetry: request.method !== 'GET' && !request.path.endsWith('/query') });
-				check.status = 200;
-				check.allowed = true;
-				// A probe Autotask unexpectedly accepted is undone at once.
-				if (request.path === '/TicketWebhooks' && isObject(body)) await this.removeCallback(itemIdOf(body, purpose)).catch(() => undefined);
-			} catch (error) {
-				if (!isPsaError(error)) throw error;
-				check.status = error.details.status ?? 0;
-				check.allowed = ['invalid-input', 'not-found', 'conflict'].includes(error.kind);
-				if (!check.allowed) check.message = error.message;
-			}
-			results.push(check);
-		}
-		return results;
+	/** One request per entity the package uses (see permissions.ts). */
+	checkPermissions(): Promise<PsaPermissionCheck[]> {
+		return checkAutotaskPermissions(this.client, (id) => this.removeCallback(id));
 	}
 
 	async createTicket(input: PsaTicketCreate, options: PsaCreateOptions = {}): Promise<PsaTicket> {
@@ -244,8 +213,9 @@ export class AutotaskProvider implements PsaProvider {
 	}
 
 	externalReferenceOf(linkKey: string): string {
-		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field: 'externalID' });
-		return psaReferenceOf(linkKey, EXTERNAL_ID_MAX);
+		const { field, maxLength } = this.declaration.externalReference;
+		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field });
+		return psaReferenceOf(linkKey, maxLength);
 	}
 
 	async listTickets(query: PsaTicketListQuery = {}): Promise<PsaTicket[]> {
@@ -364,60 +334,28 @@ export class AutotaskProvider implements PsaProvider {
 		return prioritiesFrom(await this.ticketPicklists());
 	}
 
-	async listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
-		const search = searchText(query.search);
-		const items = await this.query('/Companies/query', [search ? q.contains('companyName', search) : undefined], query.limit ?? DEFAULT_LIST_LIMIT);
-		return items.map((item) => readCompany(item, 'POST /Companies/query')).sort((a, b) => a.name.localeCompare(b.name));
+	listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
+		return this.lookups.listCompanies(query);
 	}
 
-	async listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
-		const search = searchText(query.search);
-		const items = await this.query(
-			'/Contacts/query',
-			[
-				query.companyId !== undefined ? q.eq('companyID', nonNegativeId(query.companyId, 'company')) : undefined,
-				search ? q.or(q.contains('firstName', search), q.contains('lastName', search)) : undefined,
-			],
-			query.limit ?? DEFAULT_LIST_LIMIT,
-		);
-		return items.map((item) => readContact(item, 'POST /Contacts/query'));
+	listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
+		return this.lookups.listContacts(query);
 	}
 
-	async listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
-		const search = searchText(query.search);
-		const filter = search ? q.or(q.contains('userName', search), q.contains('firstName', search), q.contains('lastName', search)) : undefined;
-		const items = await this.query('/Resources/query', [filter], query.limit ?? DEFAULT_LIST_LIMIT);
-		return people(items.map((item) => readMember(item, 'POST /Resources/query')));
+	listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
+		return this.lookups.listMembers(query);
 	}
 
-	async getMember(id: number): Promise<PsaMember> {
-		const path = `/Resources/${positiveId(id, 'member')}`;
-		const item = itemOf(await this.client.request({ method: 'GET', path }), `GET ${path}`);
-		if (!item) throw new PsaError('not-found', `Autotask has no resource ${id}`, { request: `GET ${path}`, refused: true });
-		const { apiUser: _apiUser, ...member } = readMember(item, `GET ${path}`);
-		return member;
+	getMember(id: number): Promise<PsaMember> {
+		return this.lookups.getMember(id);
 	}
 
-	/** Every resource (active or not, API users excluded) with this email in email, email2 or email3. */
-	async findMembersByEmail(email: string): Promise<PsaMember[]> {
-		const normalised = String(email ?? '').trim().toLowerCase();
-		if (!EMAIL.test(normalised) || normalised.length > 254) throw new PsaError('invalid-input', `'${String(email)}' is not an email address`, { field: 'email' });
-		return this.cache.getOrLoad(
-			this.connection.connectionId,
-			`members-by-email:${normalised}`,
-			async () => {
-				const items = await this.query('/Resources/query', [q.or(q.eq('email', normalised), q.eq('email2', normalised), q.eq('email3', normalised))], 100);
-				return people(items.map((item) => readMember(item, 'POST /Resources/query'))).filter((member) => member.emails.includes(normalised));
-			},
-			MEMBERS_BY_EMAIL_TTL_MS,
-		);
+	findMembersByEmail(email: string): Promise<PsaMember[]> {
+		return this.lookups.findMembersByEmail(email);
 	}
 
-	async findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
-		const value = String(identifier ?? '').trim();
-		if (!value) throw new PsaError('invalid-input', 'A member identifier is empty', { field: 'identifier' });
-		const items = await this.query('/Resources/query', [q.eq('userName', value)], 5);
-		return people(items.map((item) => readMember(item, 'POST /Resources/query'))).find((member) => member.identifier.toLowerCase() === value.toLowerCase());
+	findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
+		return this.lookups.findMemberByIdentifier(identifier);
 	}
 
 	registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
@@ -464,12 +402,6 @@ export class AutotaskProvider implements PsaProvider {
 		return this.client.query(path, filter.filter((item): item is Filter => item !== undefined), { limit, pageSize: this.pageSize });
 	}
 }
-
-/** People only: API users are never mapped, assigned or matched by email. */
-function people(members: Array<PsaMember & { apiUser: boolean }>): PsaMember[] {
-	return members.filter((member) => !member.apiUser).map(({ apiUser: _apiUser, ...member }) => member);
-}
-
 function versionNumber(version: string): number {
 	const match = /^v?(\d+)(?:\.(\d+))?$/i.exec(version.trim());
 	return match ? Number(match[1]) * 1000 + Number(match[2] ?? 0) : 0;

@@ -1,10 +1,12 @@
 // ConnectWise transport wrapper: URLs, auth and version headers, codebase discovery, error mapping and version warnings (retries: ../request.ts).
 import { PsaCache } from '../../cache';
+import { PsaClient } from '../client-base';
+import type { ProviderDeclaration } from '../definition';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
 import { HttpRequest, HttpResponse, HttpTransport } from '../http';
-import { limiterFor } from '../limiter';
-import { RequestSender, RetryPolicy, parseRetryAfter } from '../request';
-import { PsaWarning } from '../types';
+import { RetryPolicy, parseRetryAfter } from '../request';
+import type { RequestEvent } from '../request-events';
+import { CONNECTWISE_DECLARATION } from './declaration';
 import { ConnectWiseSite, parseCodebase } from './site';
 import {
 	EndpointVersion,
@@ -17,7 +19,7 @@ import {
 	versionFor,
 } from './versions';
 
-export { DEFAULT_RETRY_POLICY, parseRetryAfter } from '../request';
+export { parseRetryAfter } from '../request';
 export type { RetryPolicy } from '../request';
 
 export interface ClientConfig {
@@ -36,6 +38,9 @@ export interface ClientConfig {
 	sleep: (ms: number) => Promise<void>;
 	now: () => number;
 	random: () => number;
+	/** Limits, retry and version policy; ConnectWise's own declaration when absent. */
+	declaration?: ProviderDeclaration;
+	onRequestEvent?: (event: RequestEvent) => void;
 }
 
 export type QueryValue = string | number | boolean | undefined;
@@ -65,20 +70,28 @@ export const CODEBASE_TTL_MS = 60 * 60 * 1000;
 
 const UNSUPPORTED_VERSION = /does not support the API version/i;
 
-export class ConnectWiseClient {
+export class ConnectWiseClient extends PsaClient {
 	currentApiVersion?: string;
 	codebase?: string;
-	private readonly warnings: PsaWarning[] = [];
-	private readonly warned = new Set<string>();
-	private readonly secrets: string[];
-	private readonly sender: RequestSender;
 
 	constructor(readonly config: ClientConfig) {
-		// One limiter per connection, shared by every provider of this process; ConnectWise declares no limits (definition.ts).
-		const limiter = limiterFor(config.connectionId, {}, { now: config.now, sleep: config.sleep });
-		this.sender = new RequestSender(config.http, config.retry, config, undefined, { limiter });
-		const basic = Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey}`).toString('base64');
-		this.secrets = [config.privateKey, basic].filter((secret) => secret.length >= 4);
+		super({
+			declaration: config.declaration ?? CONNECTWISE_DECLARATION,
+			connectionId: config.connectionId,
+			http: config.http,
+			retry: config.retry,
+			now: config.now,
+			sleep: config.sleep,
+			random: config.random,
+			secrets: [config.privateKey, config.publicKey, Buffer.from(`${config.companyId}+${config.publicKey}:${config.privateKey}`).toString('base64')],
+			// A Basic token of other keys than these (an old credential quoted back by a proxy) is still a credential.
+			tokenPattern: /(Basic)\s+[A-Za-z0-9+/=]{8,}/g,
+			...(config.onRequestEvent ? { onRequestEvent: config.onRequestEvent } : {}),
+			hints: {
+				unreachable: `Check that ${config.site.host} is reachable from n8n`,
+				lookUp: 'Look the record up before repeating the request (tickets: by their external reference)',
+			},
+		});
 	}
 
 	/** Absolute API base: https://{site}/{codebase}apis/3.0 */
@@ -183,45 +196,10 @@ export class ConnectWiseClient {
 		return response.body;
 	}
 
-	takeWarnings(): PsaWarning[] {
-		return this.warnings.splice(0, this.warnings.length);
-	}
-
-	/** Removes every credential from a text that is about to leave the adapter (error messages, warnings). */
-	redact(text: string): string {
-		let result = text;
-		for (const secret of this.secrets) result = result.split(secret).join('[redacted]');
-		return result.replace(/Basic\s+[A-Za-z0-9+/=]{8,}/g, 'Basic [redacted]');
-	}
-
 	private authHeaders(): Record<string, string> {
 		if (this.config.transportAuthenticates) return {};
 		const token = Buffer.from(`${this.config.companyId}+${this.config.publicKey}:${this.config.privateKey}`).toString('base64');
 		return { Authorization: `Basic ${token}`, clientId: this.config.clientId };
-	}
-
-	private send(request: Omit<HttpRequest, 'timeoutMs'>, label: string, options: { idempotent: boolean; noRetry?: boolean; timeoutMs?: number }) {
-		return this.sender.send(request, { ...options, noAnswer: (error, attempts) => this.networkError(error, label, attempts, options.idempotent) });
-	}
-
-	/** A create made repeatable by a search (see RequestSender.createOnce). */
-	createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>, outcomeUnknown: (error: unknown) => boolean): Promise<T> {
-		return this.sender.createOnce(create, find, outcomeUnknown);
-	}
-
-	private networkError(error: unknown, label: string, attempts: number, idempotent: boolean): PsaError {
-		const reason = describeNetworkError(error);
-		const message = idempotent
-			? `No response from ConnectWise for ${label} after ${attempts} attempt(s): ${reason}`
-			: `No response from ConnectWise for ${label}: ${reason}. The request may or may not have been performed, so it was not repeated`;
-		return new PsaError('unavailable', this.redact(message), {
-			request: label,
-			attempts,
-			outcomeUnknown: (!idempotent && !neverSent(error)) || undefined,
-			hint: idempotent
-				? `Check that ${this.config.site.host} is reachable from n8n`
-				: 'Look the record up before repeating the request (tickets: by their external reference)',
-		});
 	}
 
 	/** Reads api-current-version, Deprecation and Sunset from every response. */
@@ -230,7 +208,7 @@ export class ConnectWiseClient {
 		if (isApiVersion(current)) {
 			this.currentApiVersion = current;
 			if (compareVersions(current, this.config.pin) > 0) {
-				this.warn('version-drift', undefined, `ConnectWise offers API version ${current}; this connection pins ${this.config.pin}. Test your workflows with ${current}, then set the credential's 'API Version' to it.`);
+				this.warn('version-drift', `ConnectWise offers API version ${current}; this connection pins ${this.config.pin}. Test your workflows with ${current}, then set the credential's 'API Version' to it.`);
 			}
 		}
 		const links = parseLinkHeader(response.headers.link);
@@ -242,8 +220,8 @@ export class ConnectWiseClient {
 				const link = links.get('deprecation');
 				this.warn(
 					'deprecation',
-					template,
 					`ConnectWise marks ${template} at API version ${version} as deprecated${when}.${link ? ` Details: ${link}.` : ''} Move to a newer version (credential 'API Version', or 'Endpoint Versions' for this endpoint) before it is removed.`,
+					template,
 				);
 			}
 		}
@@ -253,17 +231,10 @@ export class ConnectWiseClient {
 			const link = links.get('sunset');
 			this.warn(
 				'sunset',
-				template,
 				`ConnectWise will stop serving ${template} at API version ${version}${date ? ` on ${isoDate(date)}` : ''}.${link ? ` Details: ${link}.` : ''} Pin a newer version (credential 'API Version', or 'Endpoint Versions' for this endpoint) before then.`,
+				template,
 			);
 		}
-	}
-
-	private warn(kind: PsaWarning['kind'], endpoint: string | undefined, message: string): void {
-		const key = `${kind} ${endpoint ?? ''}`;
-		if (this.warned.has(key)) return;
-		this.warned.add(key);
-		this.warnings.push({ kind, ...(endpoint ? { endpoint } : {}), message: this.redact(message) });
 	}
 
 	mapError(response: HttpResponse, label: string, template: string, version: string, attempts: number): PsaError {
@@ -397,23 +368,6 @@ export function parseLinkHeader(value: string | undefined): Map<string, string> 
 		}
 	}
 	return links;
-}
-
-/** A connection that was never made (refused, host unknown): the request cannot have reached the PSA. */
-function neverSent(error: unknown): boolean {
-	const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
-	const code = (error as { code?: string } | undefined)?.code ?? cause?.code;
-	return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
-}
-
-function describeNetworkError(error: unknown): string {
-	if (error instanceof Error) {
-		const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-		const code = (error as Error & { code?: string }).code ?? cause?.code;
-		if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'the request timed out';
-		return code ? `${error.message} (${code})` : error.message;
-	}
-	return String(error);
 }
 
 function isoDate(date: Date): string {

@@ -1,11 +1,9 @@
-// ConnectWise as the registry sees it: its credential, how the credential's fields are read, its reference field, limits and version policy.
+// ConnectWise as the registry sees it: its declared data (declaration.ts), its credential and how the credential's fields are read.
 import { PsaError } from '../errors';
 import type { PsaProviderDefinition } from '../definition';
-import { DEFAULT_RETRY_POLICY } from '../request';
+import { CONNECTWISE_DECLARATION } from './declaration';
 import { ConnectWiseProvider, type ConnectWiseSettings } from './index';
 import { connectWiseConnectionId, normaliseSite } from './site';
-import { EXTERNAL_XREF_MAX } from './tickets';
-import { DEFAULT_API_VERSION } from './versions';
 
 function text(credentials: Record<string, unknown>, ...names: string[]): string {
 	for (const name of names) {
@@ -109,19 +107,16 @@ export function connectWiseSettingsFromCredentials(credentials: Record<string, u
 }
 
 export const connectWiseDefinition: PsaProviderDefinition = {
-	key: 'connectwise',
+	...CONNECTWISE_DECLARATION,
 	credentialType: 'connectWisePsaApi',
-	displayName: 'ConnectWise',
-	externalReference: { field: 'externalXRef', maxLength: EXTERNAL_XREF_MAX },
-	// ConnectWise publishes no request limits; it answers 429 with Retry-After when it throttles.
-	limits: { retry: DEFAULT_RETRY_POLICY },
-	versions: { defaultPin: DEFAULT_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	settingsOf(credentials, transportAuthenticates) {
 		if (transportAuthenticates) checkKeyFields(credentials);
 		const settings = connectWiseSettingsFromCredentials(credentials);
 		return { ...settings, transportAuthenticates: settings.transportAuthenticates || transportAuthenticates };
 	},
-	create: (settings, deps) => new ConnectWiseProvider(settings as unknown as ConnectWiseSettings, deps),
+	create(settings, deps) {
+		return new ConnectWiseProvider(settings as unknown as ConnectWiseSettings, deps, this);
+	},
 	connectionId(credentials) {
 		const companyId = text(credentials, 'companyId', 'company');
 		if (!companyId) throw new PsaError('configuration', "The ConnectWise credential's Company ID is empty");

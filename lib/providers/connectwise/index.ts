@@ -1,8 +1,10 @@
 // ConnectWiseProvider: the PsaProvider for ConnectWise PSA, speaking PSA-domain types over the ConnectWise REST API.
 import { PsaCache } from '../../cache';
 import { PsaError, isPsaError } from '../errors';
-import { callbackUrlOf, definedOnly, filterLocally, recordId, requiredSetting as requiredSetting_, searchText } from '../values';
-import type { ProviderDeps } from '../definition';
+import { recordId, requiredSetting as requiredSetting_, searchText } from '../values';
+import type { ProviderDeclaration, ProviderDeps } from '../definition';
+import { psaReferenceOf } from '../link-key';
+import { clockOf, retryPolicyOf } from '../runtime';
 import {
 	PsaBoard,
 	PsaCallbackCreate,
@@ -29,34 +31,24 @@ import {
 	PsaWarning,
 } from '../types';
 import { verifyCallback } from './callbacks';
-import { ApiRequest, ConnectWiseClient, DEFAULT_RETRY_POLICY, isObject } from './client';
+import { ConnectWiseClient, isObject } from './client';
+import { CONNECTWISE_DECLARATION } from './declaration';
 import { allOf, cond } from './conditions';
 import { ListOptions, listAll } from './paging';
-import {
-	FIELDS,
-	MODEL_2023_1,
-	fieldsParam,
-	memberFields,
-	readBoard,
-	readCallback,
-	readCompany,
-	readContact,
-	readMember,
-	readNote,
-	readPriority,
-	readStatus,
-	readTicket,
-	statusFields,
-} from './read';
+import { ConnectWiseLookups, DEFAULT_LIST_LIMIT } from './lookups';
+import { checkConnectWisePermissions } from './permissions';
+import { FIELDS, fieldsParam, readNote, readTicket } from './read';
+import { listConnectWiseCallbacks, registerConnectWiseCallback, removeConnectWiseCallback } from './registration';
 import { ConnectWiseSite, connectWiseConnectionId, normaliseSite, uiHost } from './site';
-import { externalXRefFor, parseTicketId, ticketDescription, ticketSummary, ticketWebUrl } from './tickets';
-import { DEFAULT_API_VERSION, assertApiVersion, compareVersions, parseEndpointVersions } from './versions';
+import { parseTicketId, ticketDescription, ticketSummary, ticketWebUrl } from './tickets';
+import { assertApiVersion, parseEndpointVersions } from './versions';
 
 export { DEFAULT_API_VERSION } from './versions';
 export type { ProviderDeps } from '../definition';
-export { DEFAULT_RETRY_POLICY } from './client';
 export type { RetryPolicy } from './client';
+export { DEFAULT_RETRY_POLICY } from '../request';
 export { cond } from './conditions';
+export { CACHE_TTL, DEFAULT_LIST_LIMIT } from './lookups';
 
 export interface ConnectWiseSettings {
 	/** As typed by the user: 'api-na.myconnectwise.net', 'https://cw.example.com/', 'http://127.0.0.1:5432' (http only for loopback). */
@@ -73,22 +65,8 @@ export interface ConnectWiseSettings {
 	transportAuthenticates?: boolean;
 }
 
-export const CACHE_TTL = {
-	boards: 10 * 60 * 1000,
-	statuses: 10 * 60 * 1000,
-	priorities: 30 * 60 * 1000,
-	membersByEmail: 60 * 1000,
-};
-
 /** Tickets read for a search by link key: entities whose keys differ only in case share a case-insensitive match. */
 const EXTERNAL_REF_MATCHES = 50;
-
-/** Records returned by a list call when the query sets no limit (boards, statuses, priorities and callbacks are read whole). */
-export const DEFAULT_LIST_LIMIT = 1000;
-
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * ConnectWise publishes no server-side request limit. It runs on ASP.NET under IIS, whose default execution timeout is
@@ -105,8 +83,10 @@ export class ConnectWiseProvider implements PsaProvider {
 	private readonly site: ConnectWiseSite;
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
+	private readonly lookups: ConnectWiseLookups;
 
-	constructor(settings: ConnectWiseSettings, deps: ProviderDeps) {
+	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
+	constructor(settings: ConnectWiseSettings, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = CONNECTWISE_DECLARATION) {
 		if (typeof deps?.http !== 'function') throw new PsaError('configuration', 'ConnectWiseProvider needs an HTTP transport');
 		this.site = normaliseSite(settings.site);
 		const companyId = requiredSetting(settings.companyId, 'Company ID');
@@ -114,13 +94,13 @@ export class ConnectWiseProvider implements PsaProvider {
 		const publicKey = transportAuthenticates ? String(settings.publicKey ?? '') : requiredSetting(settings.publicKey, 'Public Key');
 		const privateKey = transportAuthenticates ? String(settings.privateKey ?? '') : requiredSetting(settings.privateKey, 'Private Key');
 		const clientId = transportAuthenticates ? String(settings.clientId ?? '') : requiredSetting(settings.clientId, 'Client ID');
-		const pin = settings.apiVersion?.trim() ? assertApiVersion(settings.apiVersion, 'API Version') : DEFAULT_API_VERSION;
+		const pin = settings.apiVersion?.trim() ? assertApiVersion(settings.apiVersion, 'API Version') : declaration.versions.defaultPin;
 		const connectionId = connectWiseConnectionId(this.site, companyId);
 		this.cache = deps.cache ?? new PsaCache();
 		this.pageSize = deps.pageSize;
 		this.outcomeSettleMs = deps.outcomeSettleMs ?? CONNECTWISE_OUTCOME_SETTLE_MS;
 		this.connection = {
-			provider: 'connectwise',
+			provider: declaration.key,
 			connectionId,
 			site: this.site.host,
 			company: companyId,
@@ -138,11 +118,12 @@ export class ConnectWiseProvider implements PsaProvider {
 			connectionId,
 			http: deps.http,
 			cache: this.cache,
-			retry: { ...DEFAULT_RETRY_POLICY, ...definedOnly(deps.retry ?? {}) },
-			sleep: deps.sleep ?? defaultSleep,
-			now: deps.now ?? Date.now,
-			random: deps.random ?? Math.random,
+			retry: retryPolicyOf(declaration, deps),
+			...clockOf(deps),
+			declaration,
+			...(deps.onRequestEvent ? { onRequestEvent: deps.onRequestEvent } : {}),
 		});
+		this.lookups = new ConnectWiseLookups(this.client, this.cache, connectionId, (path, options, read) => this.list(path, options, read));
 	}
 
 	get pinnedApiVersion(): string {
@@ -171,69 +152,15 @@ export class ConnectWiseProvider implements PsaProvider {
 		return info;
 	}
 
-	/**
-	 * One request per endpoint the package uses. Reads are GETs with pageSize=1. Writes are probed with requests
-	 * ConnectWise must refuse after its security check: bodies that fail validation or target record id 0 (which
-	 * never exists). 400/404/409/422 then mean "allowed", 403 "denied", 401 "the keys are wrong".
-	 */
-	async checkPermissions(): Promise<PsaPermissionCheck[]> {
-		const boards = await this.probe('Read service boards', { method: 'GET', path: '/service/boards', query: { pageSize: 1, fields: 'id' } });
-		const firstBoardId = Array.isArray(boards.body) && isObject(boards.body[0]) && typeof boards.body[0].id === 'number' ? boards.body[0].id : 0;
-		const probes: Array<[string, ApiRequest]> = [
-			['Read server info', { method: 'GET', path: '/system/info' }],
-			['Read tickets', { method: 'GET', path: '/service/tickets', query: { pageSize: 1, fields: 'id' } }],
-			['Create tickets', { method: 'POST', path: '/service/tickets', body: { summary: '', company: { id: 0 } } }],
-			['Update ticket status', { method: 'PATCH', path: '/service/tickets/0', body: [] }],
-			['Read notes', { method: 'GET', path: '/service/tickets/0/notes', query: { pageSize: 1, fields: 'id' } }],
-			['Add notes', { method: 'POST', path: '/service/tickets/0/notes', body: { text: '' } }],
-			['Read board statuses', { method: 'GET', path: `/service/boards/${firstBoardId}/statuses`, query: { pageSize: 1, fields: 'id' } }],
-			['Read priorities', { method: 'GET', path: '/service/priorities', query: { pageSize: 1, fields: 'id' } }],
-			['Read companies', { method: 'GET', path: '/company/companies', query: { pageSize: 1, fields: 'id' } }],
-			['Read contacts', { method: 'GET', path: '/company/contacts', query: { pageSize: 1, fields: 'id' } }],
-			['Read members', { method: 'GET', path: '/system/members', query: { pageSize: 1, fields: 'id' } }],
-			['Read callbacks', { method: 'GET', path: '/system/callbacks', query: { pageSize: 1, fields: 'id' } }],
-			['Register callbacks', { method: 'POST', path: '/system/callbacks', body: { url: '', objectId: 0, type: 'ticket', level: 'owner' } }],
-			['Remove callbacks', { method: 'DELETE', path: '/system/callbacks/0' }],
-		];
-		const results: PsaPermissionCheck[] = [boards.check];
-		for (const [purpose, request] of probes) results.push((await this.probe(purpose, request)).check);
-		return results;
-	}
-
-	private async probe(purpose: string, request: ApiRequest): Promise<{ check: PsaPermissionCheck; body?: unknown }> {
-		const template = request.path.replace(/\/\d+(?=\/|$)/g, (match, offset: number, whole: string) =>
-			offset + match.length === whole.length ? '/{id}' : '/{parentId}',
-		);
-		const check: PsaPermissionCheck = { purpose, method: request.method, endpoint: template, allowed: false, status: 0 };
-		try {
-			const response = await this.client.request({ ...request, noRetry: request.method !== 'GET' });
-			check.status = response.status;
-			check.allowed = true;
-			if (request.method === 'POST') await this.removeProbeRecord(request.path, response.body);
-			return { check, body: response.body };
-		} catch (error) {
-			if (!isPsaError(error)) throw error;
-			check.status = error.details.status ?? 0;
-			check.allowed = ['invalid-input', 'not-found', 'conflict'].includes(error.kind);
-			if (!check.allowed) check.message = error.message;
-			return { check };
-		}
-	}
-
-	/** A write probe that ConnectWise unexpectedly accepted is undone at once. */
-	private async removeProbeRecord(path: string, body: unknown): Promise<void> {
-		if (!isObject(body) || typeof body.id !== 'number') return;
-		try {
-			await this.client.request({ method: 'DELETE', path: `${path}/${body.id}` });
-		} catch {
-			// Best effort: the record was created by a probe that should have been refused.
-		}
+	/** One request per endpoint the package uses (see permissions.ts). */
+	checkPermissions(): Promise<PsaPermissionCheck[]> {
+		return checkConnectWisePermissions(this.client);
 	}
 
 	async createTicket(input: PsaTicketCreate, options: PsaCreateOptions = {}): Promise<PsaTicket> {
 		const companyId = positiveId(input?.companyId, 'company');
 		const { summary, truncated } = ticketSummary(String(input.summary ?? ''));
-		const externalXRef = externalXRefFor(input.externalRef);
+		const externalXRef = this.externalReferenceOf(input.externalRef);
 		const body: Record<string, unknown> = { summary, company: { id: companyId }, externalXRef };
 		const description = ticketDescription(String(input.summary), input.description, truncated);
 		if (description !== undefined && description !== '') body.initialDescription = description;
@@ -263,7 +190,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	}
 
 	async findTicketByExternalRef(externalRef: string): Promise<PsaTicket | undefined> {
-		const xref = externalXRefFor(externalRef);
+		const xref = this.externalReferenceOf(externalRef);
 		// ConnectWise compares text case-insensitively (SQL Server's collation): "zbx:HOST-1" answers a search for
 		// "zbx:host-1". Only an exact match is this link's ticket; another entity's must never be adopted.
 		const tickets = await this.list(
@@ -275,8 +202,11 @@ export class ConnectWiseProvider implements PsaProvider {
 		return ticket ? this.withExternalRef(ticket, externalRef) : undefined;
 	}
 
+	/** The externalXRef stored for a link key: the key when it fits the declared field, else its hash (see psaReferenceOf). */
 	externalReferenceOf(linkKey: string): string {
-		return externalXRefFor(linkKey);
+		const { field, maxLength } = this.declaration.externalReference;
+		if (typeof linkKey !== 'string' || !linkKey.trim()) throw new PsaError('invalid-input', 'A ticket link needs an external reference', { field });
+		return psaReferenceOf(linkKey, maxLength);
 	}
 
 	async listTickets(query: PsaTicketListQuery = {}): Promise<PsaTicket[]> {
@@ -365,172 +295,52 @@ export class ConnectWiseProvider implements PsaProvider {
 		);
 	}
 
-	async listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
-		const boards = await this.cache.getOrLoad(
-			this.connection.connectionId,
-			'boards',
-			() => this.list('/service/boards', { fields: fieldsParam(FIELDS.board), orderBy: 'name asc' }, (value) => readBoard(value, 'GET /service/boards')),
-			CACHE_TTL.boards,
-		);
-		return filterLocally(boards, query, (board) => [board.name]);
+	listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
+		return this.lookups.listBoards(query);
 	}
 
-	async listStatuses(boardId: number): Promise<PsaStatus[]> {
-		const id = positiveId(boardId, 'board');
-		const path = `/service/boards/${id}/statuses`;
-		const statuses = await this.cache.getOrLoad(
-			this.connection.connectionId,
-			`statuses:${id}`,
-			() =>
-				this.list(path, { fields: statusFields(this.client.versionFor(path)), orderBy: 'sortOrder asc' }, (value) =>
-					readStatus(value, `GET ${path}`, id),
-				),
-			CACHE_TTL.statuses,
-		);
-		return [...statuses].sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
+	listStatuses(boardId: number): Promise<PsaStatus[]> {
+		return this.lookups.listStatuses(boardId);
 	}
 
-	async listPriorities(): Promise<PsaPriority[]> {
-		const priorities = await this.cache.getOrLoad(
-			this.connection.connectionId,
-			'priorities',
-			() =>
-				this.list('/service/priorities', { fields: fieldsParam(FIELDS.priority), orderBy: 'sortOrder asc' }, (value) =>
-					readPriority(value, 'GET /service/priorities'),
-				),
-			CACHE_TTL.priorities,
-		);
-		return [...priorities].sort((a, b) => a.sortOrder - b.sortOrder || a.id - b.id);
+	listPriorities(): Promise<PsaPriority[]> {
+		return this.lookups.listPriorities();
 	}
 
-	async listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
-		const search = searchText(query.search);
-		return this.list(
-			'/company/companies',
-			{
-				conditions: search ? cond.or(cond.contains('name', search), cond.contains('identifier', search)) : undefined,
-				fields: fieldsParam(FIELDS.company),
-				orderBy: 'name asc',
-				limit: query.limit ?? DEFAULT_LIST_LIMIT,
-			},
-			(value) => readCompany(value, 'GET /company/companies'),
-		);
+	listCompanies(query: PsaListQuery = {}): Promise<PsaCompany[]> {
+		return this.lookups.listCompanies(query);
 	}
 
-	async listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
-		const search = searchText(query.search);
-		const conditions = allOf(
-			query.companyId !== undefined ? cond.eq('company/id', positiveId(query.companyId, 'company')) : undefined,
-			search ? cond.or(cond.contains('firstName', search), cond.contains('lastName', search)) : undefined,
-		);
-		return this.list(
-			'/company/contacts',
-			{ conditions, fields: fieldsParam(FIELDS.contact), orderBy: 'lastName asc', limit: query.limit ?? DEFAULT_LIST_LIMIT },
-			(value) => readContact(value, 'GET /company/contacts'),
-		);
+	listContacts(query: PsaListQuery & { companyId?: number } = {}): Promise<PsaContact[]> {
+		return this.lookups.listContacts(query);
 	}
 
-	async listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
-		const search = searchText(query.search);
-		return this.list(
-			'/system/members',
-			{
-				conditions: search
-					? cond.or(cond.contains('identifier', search), cond.contains('firstName', search), cond.contains('lastName', search))
-					: undefined,
-				fields: this.memberFields(),
-				forwardOnly: true,
-				limit: query.limit ?? DEFAULT_LIST_LIMIT,
-			},
-			(value) => readMember(value, 'GET /system/members'),
-		);
+	listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {
+		return this.lookups.listMembers(query);
 	}
 
-	async getMember(id: number): Promise<PsaMember> {
-		const path = `/system/members/${positiveId(id, 'member')}`;
-		const response = await this.client.request({ method: 'GET', path, query: { fields: this.memberFields() } });
-		return readMember(response.body, `GET ${path}`);
+	getMember(id: number): Promise<PsaMember> {
+		return this.lookups.getMember(id);
 	}
 
-	/** Every member (active or not) with this email as office or primary email; callers choose among the active ones. */
-	async findMembersByEmail(email: string): Promise<PsaMember[]> {
-		const normalised = String(email ?? '').trim().toLowerCase();
-		if (!EMAIL.test(normalised) || normalised.length > 254) {
-			throw new PsaError('invalid-input', `'${String(email)}' is not an email address`, { field: 'email' });
-		}
-		return this.cache.getOrLoad(
-			this.connection.connectionId,
-			`members-by-email:${normalised}`,
-			async () => {
-				const search = (conditions: string) =>
-					this.list('/system/members', { conditions, fields: this.memberFields(), forwardOnly: true, limit: 100 }, (value) =>
-						readMember(value, 'GET /system/members'),
-					);
-				let members: PsaMember[];
-				if (this.hasPrimaryEmail()) {
-					try {
-						members = await search(cond.or(cond.eq('officeEmail', normalised), cond.eq('primaryEmail', normalised)));
-					} catch (error) {
-						// A server whose member model predates primaryEmail rejects the condition: search office emails alone.
-						if (!isPsaError(error, 'invalid-input')) throw error;
-						members = await search(cond.eq('officeEmail', normalised));
-					}
-				} else {
-					members = await search(cond.eq('officeEmail', normalised));
-				}
-				return members.filter((member) => member.emails.includes(normalised));
-			},
-			CACHE_TTL.membersByEmail,
-		);
+	findMembersByEmail(email: string): Promise<PsaMember[]> {
+		return this.lookups.findMembersByEmail(email);
 	}
 
-	async findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
-		const value = String(identifier ?? '').trim();
-		if (!value) throw new PsaError('invalid-input', 'A member identifier is empty', { field: 'identifier' });
-		const [member] = await this.list(
-			'/system/members',
-			{ conditions: cond.eq('identifier', value), fields: this.memberFields(), forwardOnly: true, limit: 1 },
-			(item) => readMember(item, 'GET /system/members'),
-		);
-		return member && member.identifier.toLowerCase() === value.toLowerCase() ? member : undefined;
+	findMemberByIdentifier(identifier: string): Promise<PsaMember | undefined> {
+		return this.lookups.findMemberByIdentifier(identifier);
 	}
 
-	async registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
-		const url = callbackUrl(input?.url);
-		if (!['owner', 'board', 'status', 'company'].includes(input.level)) {
-			throw new PsaError('invalid-input', `'${String(input.level)}' is not a callback level (owner, board, status, company)`, { field: 'level' });
-		}
-		const objectId = Number(input.objectId ?? 0);
-		if (!Number.isInteger(objectId) || objectId < 0) throw new PsaError('invalid-input', 'The callback objectId must be a whole number', { field: 'objectId' });
-		const response = await this.client.request({
-			method: 'POST',
-			path: '/system/callbacks',
-			body: {
-				url,
-				objectId,
-				type: 'ticket',
-				level: input.level,
-				description: String(input.description ?? '').slice(0, 100),
-				isSelfSuppressedFlag: input.selfSuppressed === true,
-			},
-		});
-		return readCallback(response.body, 'POST /system/callbacks');
+	registerCallback(input: PsaCallbackCreate): Promise<PsaCallbackRegistration> {
+		return registerConnectWiseCallback(this.client, input);
 	}
 
-	async listCallbacks(): Promise<PsaCallbackRegistration[]> {
-		const entries = await this.list('/system/callbacks', { fields: fieldsParam(FIELDS.callback), orderBy: 'id asc' }, (value) => value);
-		return entries
-			.filter((entry) => !isObject(entry) || entry.type === undefined || String(entry.type).toLowerCase() === 'ticket')
-			.map((entry) => readCallback(entry, 'GET /system/callbacks'));
+	listCallbacks(): Promise<PsaCallbackRegistration[]> {
+		return listConnectWiseCallbacks((path, options, read) => this.list(path, options, read));
 	}
 
-	/** Removing a callback that is already gone succeeds: the goal (no callback) is reached. */
-	async removeCallback(id: number): Promise<void> {
-		try {
-			await this.client.request({ method: 'DELETE', path: `/system/callbacks/${positiveId(id, 'callback')}` });
-		} catch (error) {
-			if (!isPsaError(error, 'not-found')) throw error;
-		}
+	removeCallback(id: number): Promise<void> {
+		return removeConnectWiseCallback(this.client, id);
 	}
 
 	verifyCallback(request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
@@ -545,17 +355,9 @@ export class ConnectWiseProvider implements PsaProvider {
 		return listAll(this.client, path, { pageSize: this.pageSize, ...options }, read);
 	}
 
-	private hasPrimaryEmail(): boolean {
-		return compareVersions(this.client.versionFor('/system/members'), MODEL_2023_1) >= 0;
-	}
-
-	private memberFields(): string {
-		return memberFields(this.client.versionFor('/system/members'));
-	}
-
 	/** ConnectWise stores long link keys hashed; give callers back the key they know. */
 	private withExternalRef(ticket: PsaTicket, externalRef: string): PsaTicket {
-		return ticket.externalRef === externalXRefFor(externalRef) ? { ...ticket, externalRef } : ticket;
+		return ticket.externalRef === this.externalReferenceOf(externalRef) ? { ...ticket, externalRef } : ticket;
 	}
 }
 
@@ -565,8 +367,4 @@ function requiredSetting(value: unknown, name: string): string {
 
 function positiveId(value: unknown, what: string): number {
 	return recordId(value, what, `${what}/id`);
-}
-
-function callbackUrl(value: unknown): string {
-	return callbackUrlOf(value, 'ConnectWise', 'url');
 }
