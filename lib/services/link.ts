@@ -146,6 +146,7 @@ async function createClaimed(
 		{
 			refresh: () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken),
 			release: () => ctx.store.links.release(connectionId, target.source, target.externalId, claimToken),
+			expire: () => ctx.store.links.expire(connectionId, target.source, target.externalId, claimToken, held.staleAfterMs),
 		},
 		searchFirst,
 		() =>
@@ -170,8 +171,9 @@ async function createClaimed(
 				found = await ctx.provider.findTicketByExternalRef(externalRef);
 			} catch (error) {
 				// Whether the abandoned attempt created the ticket is still unknown: keep the claim (pending, marked) so
-				// that no attempt creates blindly; once stale, the next one takes it over and searches again.
-				await claim.refresh();
+				// that no attempt creates blindly. Its create settled before the takeover and this run sent none, so the
+				// next attempt may take it over and search again at once.
+				claim.nothingInFlight();
 				throw searchFailed(error, 'The ticket for this entity may already exist (an earlier attempt was abandoned)');
 			}
 			if (found) {
@@ -207,6 +209,8 @@ async function createClaimed(
 				claim.mayHaveWritten();
 				await claim.refresh();
 				// The create may have committed before the response was lost: find it by its link key instead of creating twice.
+				// An answered create has settled: should the search fail, the next attempt may search again at once.
+				if (isAnsweredByPsa(error)) claim.nothingInFlight();
 				const found = await findAfterLostResponse(ctx, externalRef, error);
 				if (found) {
 					recovered = true;

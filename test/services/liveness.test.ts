@@ -101,3 +101,21 @@ it("a gateway's 504 with nothing committed: polls find nothing, the call waits a
 		await store.close();
 	}
 });
+
+it('an answered create whose search fails leaves the claim for the next attempt to take over at once, not after the window', async () => {
+	const { store, make } = await clocked();
+	try {
+		fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status: 500, afterCommit: true });
+		// The search by link key fails on every attempt the request layer makes.
+		fixture.sandbox.addFault({ method: 'GET', path: '/service/tickets', kind: 'status', status: 503, times: 10 });
+		await expect(link(make(), { source: 'zabbix', externalId: 'a6' }, fields)).rejects.toMatchObject({ kind: 'unavailable' });
+		fixture.sandbox.clearFaults();
+		const connectionId = make().provider.connection.connectionId;
+		expect(await store.links.find(connectionId, 'zabbix', 'a6')).toMatchObject({ state: 'pending' });
+		// No time passes: the next attempt takes the claim over, searches, and adopts the committed ticket.
+		expect(await link(make(), { source: 'zabbix', externalId: 'a6' }, fields)).toMatchObject({ recovered: true, state: 'linked' });
+		expect(ticketsWithRef('zabbix:a6')).toHaveLength(1);
+	} finally {
+		await store.close();
+	}
+});
