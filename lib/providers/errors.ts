@@ -37,6 +37,11 @@ export interface PsaErrorDetails {
 	refused?: boolean;
 	/** Attempts made before giving up (retries included). */
 	attempts?: number;
+	/**
+	 * True when the PSA's application itself answered (its own error body), not a gateway in front of it and not a lost
+	 * connection: it has finished the request, so whatever it committed is visible now and a search proves absence.
+	 */
+	answered?: boolean;
 }
 
 export class PsaError extends Error {
@@ -66,4 +71,9 @@ export function isOutcomeUnknown(error: unknown): boolean {
 	if (error.details.refused === true) return false;
 	const status = error.details.status;
 	return !(typeof status === 'number' && status >= 400 && status < 500);
+}
+
+/** A failure the PSA's application answered itself: the request is finished, so a search now tells whether it committed. */
+export function isAnsweredByPsa(error: unknown): boolean {
+	return isPsaError(error) && error.details.answered === true;
 }

@@ -78,6 +78,8 @@ export interface ClaimedKey {
 	refresh(): Promise<boolean>;
 	/** Gives the key up, so the next attempt writes without looking first. */
 	release(): Promise<unknown>;
+	/** Keeps the key claimed but stale at once, so the next attempt takes it over and looks first without waiting. */
+	expire?(): Promise<unknown>;
 }
 
 /**
@@ -87,6 +89,8 @@ export interface ClaimedKey {
  */
 export class HeldClaim {
 	private mayExist: boolean;
+	/** True while nothing this run sent can still commit; a write whose answer was lost makes it false. */
+	private settled = false;
 
 	constructor(
 		private readonly key: ClaimedKey,
@@ -110,11 +114,20 @@ export class HeldClaim {
 	/** A write is about to be sent, or whether an earlier one landed is still unknown. */
 	mayHaveWritten(): void {
 		this.mayExist = true;
+		this.settled = false;
 	}
 
 	/** A search proved the record absent, or the PSA refused the write: nothing exists for this key. */
 	provenAbsent(): void {
 		this.mayExist = false;
+	}
+
+	/**
+	 * Whether a record may exist is still open, but nothing this run sent can still commit (no write was sent, or the
+	 * PSA's application answered it): a failure then leaves the claim for the next attempt to take over at once.
+	 */
+	nothingInFlight(): void {
+		this.settled = true;
 	}
 
 	/** Runs the write; on a failure the claim is released only when no record can exist. */
@@ -123,7 +136,28 @@ export class HeldClaim {
 			return await write();
 		} catch (error) {
 			if (!this.mayExist) await this.key.release();
+			else if (this.settled && this.key.expire) await this.key.expire();
 			throw error;
 		}
+	}
+}
+
+/** Spaces out checks of the same key (per store, in this process): at most one per interval. */
+export class PollSchedule {
+	private readonly lastByScope = new WeakMap<object, Map<string, number>>();
+
+	constructor(private readonly maxKeys = 10_000) {}
+
+	/** True (and recorded) when the key was not checked within the last `everyMs`. */
+	due(scope: object, key: string, now: number, everyMs: number): boolean {
+		let last = this.lastByScope.get(scope);
+		if (!last) this.lastByScope.set(scope, (last = new Map()));
+		const previous = last.get(key);
+		if (previous !== undefined && now - previous < everyMs) return false;
+		// Bounded: past the limit the oldest entries go (a forgotten key is merely checked once more).
+		if (previous === undefined && last.size >= this.maxKeys) last.delete(last.keys().next().value as string);
+		last.delete(key);
+		last.set(key, now);
+		return true;
 	}
 }

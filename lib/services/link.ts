@@ -1,10 +1,10 @@
 // Link: one external entity (source + external id) to exactly one ticket — find-or-create, safe under retries and concurrent workers.
-import { PsaError, isOutcomeUnknown, isPsaError } from '../providers/errors';
+import { PsaError, isAnsweredByPsa, isOutcomeUnknown, isPsaError } from '../providers/errors';
 import { linkKeyLabel, linkKeyOf } from '../providers/link-key';
 import type { PsaTicket, PsaTicketCreate } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
-import { HeldClaim, writeUnderClaim } from './claim';
-import { connectionOf, type PsaServiceContext } from './context';
+import { HeldClaim, PollSchedule, writeUnderClaim } from './claim';
+import { connectionOf, delay, type PsaServiceContext } from './context';
 import { ownChangeRecord } from './echo';
 import { applyClosedPolicy, type ClosedTicketPolicy } from './lifecycle';
 import { linkedTicketId, normaliseTarget, storedLink, type LinkTarget } from './link-lookup';
@@ -37,6 +37,16 @@ export interface LinkOptions {
 }
 
 export { linkKeyOf, isOutcomeUnknown, linkedTicketId };
+
+/**
+ * Creates tried in one call while the PSA's application answers with an error and a search proves nothing was created;
+ * then the error is reported with the claim released, so the next attempt creates at once.
+ */
+const ANSWERED_CREATE_ATTEMPTS = 3;
+const ANSWERED_RETRY_PAUSE_MS = 1_000;
+/** How often a pending claim nobody refreshes is looked up in the PSA (per entity and process). */
+const HELD_POLL_MS = 10_000;
+const heldPolls = new PollSchedule();
 export type { ClaimHeld, LinkResult, LinkTarget };
 
 /** Find-or-create. Existing link: 0 requests. New link: 1 request (the create). */
@@ -69,7 +79,13 @@ export async function link(
 					const claim = await ctx.store.links.claim(connectionId, source, externalId, claimToken);
 					return claim.claimed ? { finished: await create({ claimToken, searchFirst: false, generation: 0 }) } : 'again';
 				}
-				// Someone else holds a pending claim: it is either creating the ticket right now or it died mid-way.
+				// Someone else holds a pending claim: it is either creating the ticket right now, or its create has no answer
+				// (the PSA may still commit it), or it died mid-way. A claim not refreshed for a while is checked in the PSA
+				// at intervals, so a late commit is linked as soon as it is there rather than when the window ends.
+				if (ctx.now() - existing.updatedAt.getTime() >= HELD_POLL_MS && existing.claimToken && heldPolls.due(ctx.store, `${connectionId}\n${source}\n${externalId}`, ctx.now(), HELD_POLL_MS)) {
+					const adopted = await adoptCommitted(ctx, connectionId, existing, existing.claimToken);
+					if (adopted) return adopted;
+				}
 				return { heldSince: existing.updatedAt, held: existing };
 			},
 			takeOver: async (claimToken, existing) => {
@@ -92,6 +108,27 @@ export async function link(
 	);
 }
 
+/**
+ * Looks for the ticket of another run's pending claim by its link key and, when the PSA has it, finishes that claim with
+ * it (only while the claim is still the one seen). Undefined when the PSA has none yet or the search failed (the claim
+ * then stays as it is); 'again' when the claim changed meanwhile.
+ */
+async function adoptCommitted(ctx: PsaServiceContext, connectionId: string, pending: TicketLink, claimToken: string): Promise<{ finished: LinkResult } | 'again' | undefined> {
+	let ticket: PsaTicket | undefined;
+	try {
+		ticket = await ctx.provider.findTicketByExternalRef(linkKeyOf(pending.source, pending.externalId, pending.generation));
+	} catch {
+		return undefined;
+	}
+	if (!ticket) return undefined;
+	const created = ownChangeRecord(ctx, connectionId, ticket.id, { change: 'created', recovered: true });
+	if (!(await ctx.store.links.complete(connectionId, pending.source, pending.externalId, claimToken, ticket.id, created))) return 'again';
+	rememberTicket(ctx.cache, connectionId, ticket);
+	const seen = await ctx.store.links.seen(connectionId, pending.source, pending.externalId);
+	const linked: TicketLink = seen && seen.ticketId === ticket.id ? seen : { ...pending, ticketId: ticket.id, state: 'linked' };
+	return { finished: { ...resultOf(ctx, linked), created: true, recovered: true, ticket } };
+}
+
 async function createClaimed(
 	ctx: PsaServiceContext,
 	connectionId: string,
@@ -109,6 +146,7 @@ async function createClaimed(
 		{
 			refresh: () => ctx.store.links.refresh(connectionId, target.source, target.externalId, claimToken),
 			release: () => ctx.store.links.release(connectionId, target.source, target.externalId, claimToken),
+			expire: () => ctx.store.links.expire(connectionId, target.source, target.externalId, claimToken, held.staleAfterMs),
 		},
 		searchFirst,
 		() =>
@@ -133,8 +171,9 @@ async function createClaimed(
 				found = await ctx.provider.findTicketByExternalRef(externalRef);
 			} catch (error) {
 				// Whether the abandoned attempt created the ticket is still unknown: keep the claim (pending, marked) so
-				// that no attempt creates blindly; once stale, the next one takes it over and searches again.
-				await claim.refresh();
+				// that no attempt creates blindly. Its create settled before the takeover and this run sent none, so the
+				// next attempt may take it over and search again at once.
+				claim.nothingInFlight();
 				throw searchFailed(error, 'The ticket for this entity may already exist (an earlier attempt was abandoned)');
 			}
 			if (found) {
@@ -151,30 +190,41 @@ async function createClaimed(
 		// Refreshed before each PSA step: a claim stays fresh while its holder works, however slow the steps before were.
 		// Without a member lookup nothing ran since the claim's insert (or the refresh above) set its time.
 		if (ownerIdentity) await claim.hold();
-		try {
+		for (let attempt = 1; ; attempt++) {
 			try {
-				return await create(ownerId);
+				try {
+					return await create(ownerId);
+				} catch (error) {
+					// A member deactivated since it was auto-mapped: a 400 created nothing, so create once more with the
+					// member the identity resolves to now (a manual mapping is reported instead).
+					if (!ownerIdentity || !owner || !isMemberRefused(error, 'owner')) throw error;
+					owner = await resolveAfterRefusal(ctx, ownerIdentity, owner, error);
+					ownerId = owner.memberId;
+					await claim.hold();
+					return await create(ownerId);
+				}
 			} catch (error) {
-				// A member deactivated since it was auto-mapped: a 400 created nothing, so create once more with the
-				// member the identity resolves to now (a manual mapping is reported instead).
-				if (!ownerIdentity || !owner || !isMemberRefused(error, 'owner')) throw error;
-				owner = await resolveAfterRefusal(ctx, ownerIdentity, owner, error);
-				ownerId = owner.memberId;
+				if (!isOutcomeUnknown(error)) throw error;
+				// Whatever failed, a ticket may now exist: the claim stays pending unless the search below settles it.
+				claim.mayHaveWritten();
+				await claim.refresh();
+				// The create may have committed before the response was lost: find it by its link key instead of creating twice.
+				// An answered create has settled: should the search fail, the next attempt may search again at once.
+				if (isAnsweredByPsa(error)) claim.nothingInFlight();
+				const found = await findAfterLostResponse(ctx, externalRef, error);
+				if (found) {
+					recovered = true;
+					return found;
+				}
+				// Not found yet proves nothing when the answer was lost (the PSA may still commit it): keep the claim until
+				// the settle window has passed; the attempt that takes it over then searches again before creating.
+				if (!isAnsweredByPsa(error)) throw outcomeUnknown(ctx, target, error, held.staleAfterMs);
+				// The PSA's application answered: it finished the request, so the search proves the create did not commit.
+				claim.provenAbsent();
+				if (attempt >= ANSWERED_CREATE_ATTEMPTS) throw createFailed(error, target, attempt);
+				await delay(ctx, ANSWERED_RETRY_PAUSE_MS * attempt);
 				await claim.hold();
-				return await create(ownerId);
 			}
-		} catch (error) {
-			if (!isOutcomeUnknown(error)) throw error;
-			// Whatever failed, a ticket may now exist: the claim stays pending unless the search below finds it.
-			claim.mayHaveWritten();
-			await claim.refresh();
-			// The create may have committed before the response was lost: find it by its link key instead of creating twice.
-			const found = await findAfterLostResponse(ctx, externalRef, error);
-			// Not found yet proves nothing: the PSA may still commit it. Keep the claim until the settle window has passed;
-			// the attempt that takes it over then searches again before creating.
-			if (!found) throw outcomeUnknown(ctx, target, error, held.staleAfterMs);
-			recovered = true;
-			return found;
 		}
 	});
 
@@ -243,6 +293,17 @@ function outcomeUnknown(ctx: PsaServiceContext, target: LinkTarget, error: unkno
 			hint: `Retry after ${resolvedBy}: the next attempt then looks the ticket up by its link key and creates one only if the PSA has none. Earlier attempts wait for this one and report it.`,
 		},
 	);
+}
+
+/** The error after creates the PSA answered with an error each time, a search proving after each that none was made. */
+function createFailed(error: unknown, target: LinkTarget, attempts: number): unknown {
+	if (!isPsaError(error)) return error;
+	return new PsaError(error.kind, `${error.message}. The PSA answered ${attempts} create(s) of the ticket for ${target.source} "${target.externalId}" with an error and created none (looked up by its link key after each)`, {
+		...error.details,
+		outcomeUnknown: false,
+		refused: true,
+		hint: 'Retry: nothing was created, and the next attempt creates the ticket at once.',
+	});
 }
 
 function searchFailed(error: unknown, what: string): unknown {

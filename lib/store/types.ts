@@ -145,6 +145,11 @@ export interface LinkRepository {
 	takeOver(connectionId: string, source: string, externalId: string, claimToken: string, olderThanMs: number): Promise<TakeOverResult<TicketLink>>;
 	/** Bumps a pending claim's updatedAt (it is alive); false when the token no longer holds it. */
 	refresh(connectionId: string, source: string, externalId: string, claimToken: string): Promise<boolean>;
+	/**
+	 * Keeps the claim pending but dates it back past `olderThanMs`, so the next attempt takes it over (and searches) at
+	 * once: for a holder that knows no create of its own can still commit. False when the claim is no longer this token's.
+	 */
+	expire(connectionId: string, source: string, externalId: string, claimToken: string, olderThanMs: number): Promise<boolean>;
 	/** Deletes a pending claim older than the age (or held by the token) so another attempt can claim. Prefer takeOver: the row forgets that a ticket may exist. */
 	releaseStale(connectionId: string, source: string, externalId: string, olderThanMs: number): Promise<boolean>;
 	release(connectionId: string, source: string, externalId: string, claimToken: string): Promise<boolean>;

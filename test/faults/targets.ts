@@ -9,7 +9,8 @@ export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
 export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
-export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | 'thread-limit';
+/** '5xx-after-commit': the work is done, then a 500 of the PSA's own or a gateway's 503 is answered. */
+export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | '5xx-after-commit' | 'thread-limit';
 
 export interface FaultPlan {
 	target: FaultTarget;
@@ -20,7 +21,7 @@ export interface FaultPlan {
 }
 
 /** The fault classes every PSA has; a target adds its own. late-commit twice: the class that needs the settle window. */
-export const COMMON_FAULT_CLASSES: readonly FaultClass[] = ['request-lost', 'response-lost', 'late-commit', 'late-commit', 'garbled', '429', '5xx'];
+export const COMMON_FAULT_CLASSES: readonly FaultClass[] = ['request-lost', 'response-lost', 'late-commit', 'late-commit', 'garbled', '429', '5xx', '5xx-after-commit'];
 
 /** The PSA's records, as the invariants read them. */
 export interface PsaRecords {
@@ -82,6 +83,8 @@ function faultOf(plan: FaultPlan, route: Route, respond: 'hold' | 'drop', maxRet
 			return { ...where, kind: 'status', status: 429, retryAfterSeconds: Math.round((plan.ms % maxRetryAfterMs) / 1000) };
 		case '5xx':
 			return { ...where, kind: 'status', status: plan.ms % 2 ? 503 : 500 };
+		case '5xx-after-commit':
+			return { ...where, kind: 'status', status: plan.ms % 2 ? 503 : 500, afterCommit: true };
 		case 'thread-limit':
 			return { ...where, kind: 'thread-limit' } as AtFault;
 	}

@@ -41,7 +41,9 @@ export function sandboxClient(sandbox: Sandbox) {
 			signal: AbortSignal.timeout(10000),
 		});
 		const text = await response.text();
-		return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+		// A gateway's page (the 502-504 faults) is kept as text.
+		const json = (response.headers.get('content-type') ?? '').includes('json');
+		return { status: response.status, headers: response.headers, body: (text ? (json ? JSON.parse(text) : text) : undefined) as T };
 	};
 }
 

@@ -51,6 +51,20 @@ describe('sandbox faults', () => {
 		expect((await request('POST', '/service/tickets', { body: { summary: 'x', company: { id: 250 } } })).status).toBe(201);
 	});
 
+	it('answers 500 with ConnectWise\'s error body and 502-504 with a gateway\'s page; afterCommit does the work first', async () => {
+		fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status: 500 });
+		expect((await request('POST', '/service/tickets', { body: { summary: 'x', company: { id: 250 } } })).body).toMatchObject({ code: 'ServerError' });
+		fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status: 504 });
+		const gateway = await request('POST', '/service/tickets', { body: { summary: 'x', company: { id: 250 } } });
+		expect(gateway.headers.get('content-type')).toBe('text/html');
+		expect(gateway.body).toContain('504 Gateway Timeout');
+		const before = fixture.sandbox.db.tickets.length;
+		fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'status', status: 502, afterCommit: true });
+		expect((await request('POST', '/service/tickets', { body: { summary: 'committed', company: { id: 250 }, externalXRef: 'gw:1' } })).status).toBe(502);
+		expect(fixture.sandbox.db.tickets.filter((ticket) => ticket.externalXRef === 'gw:1')).toHaveLength(1);
+		expect(fixture.sandbox.db.tickets.length).toBe(before + 1);
+	});
+
 	it('matches templated paths and regular expressions', async () => {
 		const ticket = fixture.sandbox.addTicket({ summary: 'fault target', company: { id: 250 } });
 		fixture.sandbox.addFault({ path: '/service/tickets/{id}', kind: 'status', status: 503 });
@@ -138,7 +152,7 @@ describe('sandbox faults', () => {
 		expect((await request('GET', '/service/boards')).status).toBe(200);
 		const bad = await control('POST', 'faults', { kind: 'status', status: 404 });
 		expect(bad.status).toBe(400);
-		expect(await bad.json()).toEqual({ error: 'fault.status must be 429, 500, 502 or 503' });
+		expect(await bad.json()).toEqual({ error: 'fault.status must be 429, 500, 502, 503 or 504' });
 
 		expect((await control('POST', 'latency', { ms: 50 })).status).toBe(200);
 		const slowed = await timed(() => request('GET', '/service/priorities'));

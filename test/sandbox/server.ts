@@ -62,7 +62,12 @@ export interface SandboxClock {
 const REAL_CLOCK: SandboxClock = { now: Date.now, setTimeout: (run, ms) => void setTimeout(run, ms) };
 
 export type Fault =
-	| { method?: HttpMethod; path?: string | RegExp; kind: 'status'; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number; times?: number }
+	/**
+	 * Answered with this status: 429 and 500 by ConnectWise itself (its JSON error body), 502-504 by a gateway in front of
+	 * it (an HTML page). With afterCommit the work was done first: a failure after the commit (500), or a gateway that
+	 * gave up while the application finished (502-504).
+	 */
+	| { method?: HttpMethod; path?: string | RegExp; kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; afterCommit?: boolean; times?: number }
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'drop-after-commit'; times?: number }
 	/** The work is done and answered with its status, but the body is not the record (a changed model, a proxy's page). */
 	| { method?: HttpMethod; path?: string | RegExp; kind: 'garbled'; times?: number }
@@ -132,7 +137,7 @@ function validateFault(fault: Fault): Fault {
 	if (!fault || typeof fault !== 'object' || !kinds.includes(fault.kind)) {
 		throw new Error(`fault.kind must be one of ${kinds.join(', ')}`);
 	}
-	if (fault.kind === 'status' && ![429, 500, 502, 503].includes(fault.status)) throw new Error('fault.status must be 429, 500, 502 or 503');
+	if (fault.kind === 'status' && ![429, 500, 502, 503, 504].includes(fault.status)) throw new Error('fault.status must be 429, 500, 502, 503 or 504');
 	if ((fault.kind === 'latency' || fault.kind === 'late-commit') && !(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
 	if (fault.kind === 'late-commit' && fault.respond !== undefined && !['hold', 'drop'].includes(fault.respond)) throw new Error("fault.respond must be 'hold' or 'drop'");
 	if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new Error('fault.times must be a positive integer');
@@ -340,10 +345,28 @@ export class Sandbox {
 
 	// ---- request handling ----
 
+	/** A status fault's answer: ConnectWise's own error body for 429 and 500, a gateway's HTML page for 502-504. */
+	private replyStatusFault(fault: Extract<Fault, { kind: 'status' }>, reply: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+		const headers: Record<string, string> = {};
+		if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+		if (fault.status >= 502) {
+			const title = ({ 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' } as Record<number, string>)[fault.status];
+			reply(fault.status, `<html><head><title>${fault.status} ${title}</title></head><body><h1>${fault.status} ${title}</h1></body></html>`, {
+				...headers,
+				'content-type': 'text/html',
+			});
+			return;
+		}
+		const message = fault.status === 429 ? 'Too many requests' : 'An error occurred processing the request';
+		reply(fault.status, { code: fault.status === 429 ? 'TooManyRequests' : 'ServerError', message, errors: null }, headers);
+	}
+
 	private send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): string | undefined {
-		const text = body === undefined ? undefined : JSON.stringify(body);
+		// A string with its own content type is a page sent as is (a gateway's); anything else is JSON.
+		const raw = typeof body === 'string' && headers['content-type'] !== undefined;
+		const text = body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body);
 		const allHeaders: Record<string, string> = { 'api-current-version': this.versions.current, ...headers };
-		if (text !== undefined) allHeaders['content-type'] = 'application/json; charset=utf-8';
+		if (text !== undefined && !raw) allHeaders['content-type'] = 'application/json; charset=utf-8';
 		response.writeHead(status, allHeaders);
 		response.end(text);
 		return text;
@@ -450,7 +473,7 @@ export class Sandbox {
 			entry.status = status;
 			const text = this.send(response, status, replyBody, headers);
 			if (this.recordResponses) {
-				entry.response = text === undefined ? undefined : JSON.parse(text);
+				entry.response = text === undefined ? undefined : typeof replyBody === 'string' && headers['content-type'] !== undefined ? replyBody : JSON.parse(text);
 				entry.responseHeaders = { 'api-current-version': this.versions.current, ...headers };
 			}
 		};
@@ -469,16 +492,8 @@ export class Sandbox {
 			request.socket.destroy();
 			return;
 		}
-		if (fault?.kind === 'status') {
-			const headers: Record<string, string> = {};
-			if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-			const messages: Record<number, string> = {
-				429: 'Too many requests',
-				500: 'An error occurred processing the request',
-				502: 'Bad gateway',
-				503: 'Service unavailable',
-			};
-			reply(fault.status, { code: fault.status === 429 ? 'TooManyRequests' : 'ServerError', message: messages[fault.status], errors: null }, headers);
+		if (fault?.kind === 'status' && !fault.afterCommit) {
+			this.replyStatusFault(fault, reply);
 			return;
 		}
 
@@ -502,6 +517,11 @@ export class Sandbox {
 			return;
 		}
 		const result = perform();
+		if (fault?.kind === 'status') {
+			// afterCommit: the work above is done; the client is told it failed.
+			this.replyStatusFault(fault, reply);
+			return;
+		}
 		if (fault?.kind === 'drop-after-commit') {
 			// The work is done; the client never learns it.
 			entry.status = 0;

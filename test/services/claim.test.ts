@@ -106,6 +106,7 @@ describe('a held claim', () => {
 					return refreshes;
 				},
 				release: async () => calls.push('release'),
+				expire: async () => calls.push('expire'),
 			},
 			lookFirst,
 			() => new PsaError('conflict', 'taken over'),
@@ -145,6 +146,26 @@ describe('a held claim', () => {
 			}),
 		).rejects.toThrow('write failed');
 		expect(calls).toEqual(['release']);
+	});
+
+	it('is kept but expired at once when a record may exist and nothing this run sent can still commit', async () => {
+		const { claim, calls } = heldClaim(true);
+		await expect(
+			claim.run(async () => {
+				claim.nothingInFlight();
+				fail();
+			}),
+		).rejects.toThrow('write failed');
+		expect(calls).toEqual(['expire']);
+		const lost = heldClaim(false);
+		await expect(
+			lost.claim.run(async () => {
+				lost.claim.nothingInFlight();
+				lost.claim.mayHaveWritten();
+				fail();
+			}),
+		).rejects.toThrow('write failed');
+		expect(lost.calls).toEqual([]);
 	});
 
 	it('that another run took over stops the write and is never released', async () => {

@@ -98,6 +98,10 @@ function messagesOf(body: unknown): string[] {
 	return typeof body === 'string' && body.trim() ? [body.trim().slice(0, 300)] : [];
 }
 
+function answeredByAutotask(body: unknown): boolean {
+	return isObject(body) && ((Array.isArray(body.errors) && body.errors.length > 0) || typeof body.Message === 'string');
+}
+
 function isRefusal(response: HttpResponse, refusals: Array<[RegExp, PsaErrorKind]>): boolean {
 	const text = messagesOf(response.body).join(' ');
 	return refusals.some(([pattern]) => pattern.test(text));
@@ -314,6 +318,9 @@ export class AutotaskClient extends PsaClient {
 		}
 		return make('unavailable', `Autotask failed to answer ${label} (${status}) after ${attempts} attempt(s)${said}`, {
 			...(create ? { outcomeUnknown: true } : {}),
+			// The API's own error body ({"errors": [...]}, or the framework's {"Message": ...}); a gateway's page or an empty
+			// body says nothing of the work.
+			...(answeredByAutotask(response.body) ? { answered: true } : {}),
 			hint: 'Autotask or the network had a problem; try again later',
 		});
 	}

@@ -301,6 +301,8 @@ export class ConnectWiseClient extends PsaClient {
 		if (status >= 500) {
 			return make('unavailable', `ConnectWise failed to answer ${label} (${status}) after ${attempts} attempt(s)${said}`, {
 				...(label.startsWith('POST ') ? { outcomeUnknown: true } : {}),
+				// ConnectWise's own error body ({code, message}); a gateway's page or an empty body says nothing of the work.
+				...(providerCode !== undefined && typeof body.message === 'string' ? { answered: true } : {}),
 				hint: 'ConnectWise or the network had a problem; try again later',
 			});
 		}

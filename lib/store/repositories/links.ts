@@ -194,6 +194,22 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			return changed(result) > 0;
 		},
 
+		async expire(connectionId, source, externalId, claimToken, olderThanMs) {
+			validateKey(connectionId, source, externalId);
+			requireText('claimToken', claimToken);
+			requireAge(olderThanMs);
+			// Dated back past the window: the row stays pending (nobody creates without searching), and the next attempt
+			// takes it over at once instead of waiting a window for a create that was never sent.
+			const result = await db
+				.updateTable('psa_ticket_links')
+				.set({ updated_at: clock() - olderThanMs - 1 })
+				.where(linkKey(connectionId, source, externalId))
+				.where('state', '=', 'pending')
+				.where('claim_token', 'in', heldBy(claimToken))
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
 		async releaseStale(connectionId, source, externalId, olderThanMs) {
 			requireAge(olderThanMs);
 			const result = await db

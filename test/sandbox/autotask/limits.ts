@@ -10,7 +10,11 @@ interface FaultMatch {
 
 export type Fault = FaultMatch &
 	(
-		| { kind: 'status'; status: 429 | 500 | 502 | 503; retryAfterSeconds?: number }
+		/**
+		 * Answered with this status: 429 and 500 by Autotask itself ({"errors": [...]}), 502-504 by a gateway (an HTML
+		 * page). With afterCommit the work was done first (a failure after the commit, or a gateway that gave up).
+		 */
+		| { kind: 'status'; status: 429 | 500 | 502 | 503 | 504; retryAfterSeconds?: number; afterCommit?: boolean }
 		| { kind: 'drop' }
 		| { kind: 'drop-after-commit' }
 		/** Done and answered with its status, but the body is an HTML page (a proxy's answer), not JSON. */
@@ -26,7 +30,7 @@ const KINDS = ['status', 'drop', 'drop-after-commit', 'garbled', 'latency', 'lat
 
 export function validateFault(fault: Fault): Fault {
 	if (!fault || typeof fault !== 'object' || !KINDS.includes(fault.kind)) throw new Error(`fault.kind must be one of ${KINDS.join(', ')}`);
-	if (fault.kind === 'status' && ![429, 500, 502, 503].includes(fault.status)) throw new Error('fault.status must be 429, 500, 502 or 503');
+	if (fault.kind === 'status' && ![429, 500, 502, 503, 504].includes(fault.status)) throw new Error('fault.status must be 429, 500, 502, 503 or 504');
 	if ((fault.kind === 'latency' || fault.kind === 'late-commit') && !(Number.isFinite(fault.ms) && fault.ms >= 0)) throw new Error('fault.ms must be a number >= 0');
 	if (fault.kind === 'late-commit' && fault.respond !== undefined && !['hold', 'drop'].includes(fault.respond)) throw new Error("fault.respond must be 'hold' or 'drop'");
 	if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) throw new Error('fault.times must be a positive integer');

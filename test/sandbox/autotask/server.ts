@@ -322,11 +322,7 @@ export class AutotaskSandbox {
 			this.limits.threadLimitRefusals++;
 			return reply(this.limits.state.threadLimitStatus, this.limits.threadBody());
 		}
-		if (fault?.kind === 'status') {
-			const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-			const messages: Record<number, string> = { 429: 'Too many requests', 500: 'An error has occurred.', 502: 'Bad gateway', 503: 'Service unavailable' };
-			return reply(fault.status, { errors: [messages[fault.status]] }, headers);
-		}
+		if (fault?.kind === 'status' && !fault.afterCommit) return replyStatusFault(fault, reply);
 
 		const perform = (): { status: number; body: unknown } => {
 			try {
@@ -356,6 +352,8 @@ export class AutotaskSandbox {
 			return;
 		}
 		const result = perform();
+		// afterCommit: the work above is done; the client is told it failed.
+		if (fault?.kind === 'status') return replyStatusFault(fault, reply);
 		if (fault?.kind === 'drop-after-commit') {
 			entry.status = 0;
 			return void request.socket.destroy();
@@ -396,4 +394,17 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
 	const sandbox = new AutotaskSandbox(options);
 	await sandbox.listen(options.port ?? 0);
 	return sandbox;
+}
+
+/** A status fault's answer: Autotask's own error body for 429 and 500, a gateway's HTML page for 502-504. */
+function replyStatusFault(fault: Extract<Fault, { kind: 'status' }>, reply: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+	const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+	if (fault.status >= 502) {
+		const title = ({ 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' } as Record<number, string>)[fault.status];
+		return reply(fault.status, `<html><head><title>${fault.status} ${title}</title></head><body><h1>${fault.status} ${title}</h1></body></html>`, {
+			...headers,
+			'content-type': 'text/html; charset=utf-8',
+		});
+	}
+	reply(fault.status, { errors: [fault.status === 429 ? 'Too many requests' : 'An error has occurred.'] }, headers);
 }
