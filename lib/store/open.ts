@@ -7,6 +7,7 @@ import { StoreError } from './errors';
 import { loadLookupKey } from './keys';
 import {
 	createAuditRepository,
+	createCallbackSecretRepository,
 	createConnectionRepository,
 	createLinkRepository,
 	createMemberMapRepository,
@@ -55,6 +56,7 @@ async function assemble(adapter: StoreEngineAdapter, opened: OpenedEngine): Prom
 		statusMap: createStatusMapRepository(context),
 		audit: createAuditRepository(context),
 		requestLimits: createRequestLimitsRepository(context),
+		callbackSecrets: createCallbackSecretRepository(context),
 		async resealAll() {
 			return resealAll(db, keyring, clock);
 		},
