@@ -79,7 +79,7 @@ export interface TriggerItem {
 export type TriggerDecision =
 	| { outcome: 'emit'; item: TriggerItem }
 	| { outcome: 'ignore'; reason: string; warning?: string }
-	| { outcome: 'refuse'; status: 400 | 401; message: string; warning?: string };
+	| { outcome: 'refuse'; status: 400 | 401 | 413; message: string; warning?: string };
 
 /**
  * Decides what one callback does. Failures that are neither a bad signature nor an unreadable payload (the PSA or
@@ -93,7 +93,11 @@ export async function handleTriggerEvent(ctx: TriggerContext, delivery: TriggerD
 		if (isPsaError(error, 'authentication')) {
 			return { outcome: 'refuse', status: 401, message: 'The callback signature could not be verified', warning: `PSA Trigger refused a callback: ${error.message}` };
 		}
-		if (isPsaError(error, 'invalid-input')) return { outcome: 'refuse', status: 400, message: error.message };
+		if (isPsaError(error, 'invalid-input')) {
+			// Too large for any genuine callback: refused on its length alone, before anything read it.
+			if (error.details.status === 413) return { outcome: 'refuse', status: 413, message: 'The callback body is too large', warning: `PSA Trigger refused a callback: ${error.message}` };
+			return { outcome: 'refuse', status: 400, message: error.message };
+		}
 		throw error;
 	}
 	const now = ctx.now();
