@@ -5,6 +5,7 @@ import { linkKeyOf } from '../providers/link-key';
 import type { PsaCallbackEvent, PsaCallbackRequest, PsaProvider } from '../providers/types';
 import type { DamagedRowReporter } from '../store/errors';
 import type { PsaStore, TicketLink } from '../store/types';
+import { verifyForTrigger } from './callback-secrets';
 import { connectionOf, type PsaServiceContext } from './context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from './echo';
 import { acceptDeliveryOnce, deliveryBytes, staleReason } from './replay';
@@ -42,7 +43,10 @@ export interface DeliveryScope {
 	rawBody: Buffer;
 }
 
-/** What the trigger needs around one callback; the store is opened only for an event that passes the checks needing none. */
+/**
+ * What the trigger needs around one callback; the store is opened only for an event that passes the checks needing none
+ * (and, for a PSA that signs each callback with its own secret, to read this trigger's).
+ */
 export interface TriggerContext {
 	provider: PsaProvider;
 	cache: PsaCache;
@@ -88,7 +92,7 @@ export type TriggerDecision =
 export async function handleTriggerEvent(ctx: TriggerContext, delivery: TriggerDelivery, settings: TriggerSettings): Promise<TriggerDecision> {
 	let event: PsaCallbackEvent;
 	try {
-		event = await ctx.provider.verifyCallback({ rawBody: delivery.rawBody, headers: delivery.headers });
+		event = await verifyForTrigger(ctx, delivery, { rawBody: delivery.rawBody, headers: delivery.headers });
 	} catch (error) {
 		if (isPsaError(error, 'authentication')) {
 			return { outcome: 'refuse', status: 401, message: 'The callback signature could not be verified', warning: `PSA Trigger refused a callback: ${error.message}` };

@@ -70,6 +70,7 @@ export class AutotaskProvider implements PsaProvider {
 	readonly outcomeSettleMs: number;
 	/** Autotask webhooks watch every ticket of the tenant; the trigger filters queue, status and company on receipt. */
 	readonly callbackLevels: readonly PsaCallbackLevel[] = ['owner'];
+	readonly callbackSecrets = true;
 	private readonly client: AutotaskClient;
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
@@ -103,7 +104,7 @@ export class AutotaskProvider implements PsaProvider {
 			random: deps.random ?? Math.random,
 			...(deps.sharedLimits ? { sharedLimits: deps.sharedLimits } : {}),
 		});
-		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
+		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
 	}
 
 	async info(): Promise<PsaServerInfo> {
