@@ -125,8 +125,8 @@ export function verifyHook(request: PsaCallbackRequest, secretKey: string, expec
 
 /**
  * A callout names its webhook by Guid [2nd]. Each webhook has its own key, so a callout replayed to another trigger
- * fails the signature already; the Guid also refuses it where two webhooks share a key (ones registered before
- * per-webhook keys). A callout without a Guid is judged by its signature alone, as the field's name is not confirmed.
+ * fails the signature already; the Guid keeps it refused should two webhooks ever hold one key (a key copied by hand
+ * in Autotask's UI). A callout without a Guid is judged by its signature alone, as the field's name is not confirmed.
  */
 function checkWebhookGuid(parsed: unknown, expectedGuid: string | undefined): void {
 	if (!expectedGuid || !isObject(parsed)) return;
