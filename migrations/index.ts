@@ -9,6 +9,7 @@ import * as m006 from './006_audit_events';
 import * as m007 from './007_note_receipt_owner';
 import * as m008 from './008_link_lifecycle';
 import * as m009 from './009_request_limits';
+import * as m010 from './010_callback_secrets';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'007_note_receipt_owner': m007,
 	'008_link_lifecycle': m008,
 	'009_request_limits': m009,
+	'010_callback_secrets': m010,
 });

@@ -162,6 +162,13 @@ export interface PsaCallbackRegistration {
 	/** The board / status / company id the callback watches (0 for owner level). */
 	objectId: number;
 	inactive: boolean;
+	/** The identifier the PSA writes into each callout for this callback (Autotask: the webhook's Guid), when it has one. */
+	guid?: string;
+	/**
+	 * The secret the PSA signs this callback's callouts with, made at registration and returned only then, by providers
+	 * whose `callbackSecrets` is true; the caller keeps it (sealed) and hands it back to verifyCallback as `expected`.
+	 */
+	secret?: string;
 }
 
 export interface PsaCallbackCreate {
@@ -202,6 +209,11 @@ export interface PsaCallbackRequest {
 	/** The exact bytes received (signatures are over the raw body). */
 	rawBody: Buffer | string;
 	headers: Record<string, string | string[] | undefined>;
+	/**
+	 * The callback the receiving trigger registered: its secret (providers with `callbackSecrets`) and its Guid; a
+	 * callout signed otherwise, or naming another callback, is refused.
+	 */
+	expected?: Pick<PsaCallbackRegistration, 'id' | 'guid' | 'secret'>;
 }
 
 export type PsaWarningKind = 'deprecation' | 'sunset' | 'version-drift';
@@ -243,6 +255,11 @@ export interface PsaProvider {
 	readonly outcomeSettleMs: number;
 	/** The callback levels the PSA can narrow deliveries to ('owner' = every ticket); filters outside them are applied on receipt. */
 	readonly callbackLevels: readonly PsaCallbackLevel[];
+	/**
+	 * True when each callback is signed with a secret of its own (made by registerCallback, returned in the
+	 * registration): verifyCallback then needs `expected` with that secret. False or absent: the PSA's own key signs.
+	 */
+	readonly callbackSecrets?: boolean;
 
 	info(): Promise<PsaServerInfo>;
 	checkPermissions(): Promise<PsaPermissionCheck[]>;

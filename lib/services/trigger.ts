@@ -5,6 +5,7 @@ import { linkKeyOf } from '../providers/link-key';
 import type { PsaCallbackEvent, PsaCallbackRequest, PsaProvider } from '../providers/types';
 import type { DamagedRowReporter } from '../store/errors';
 import type { PsaStore, TicketLink } from '../store/types';
+import { verifyForTrigger } from './callback-secrets';
 import { connectionOf, type PsaServiceContext } from './context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from './echo';
 import { acceptDeliveryOnce, deliveryBytes, staleReason } from './replay';
@@ -42,7 +43,10 @@ export interface DeliveryScope {
 	rawBody: Buffer;
 }
 
-/** What the trigger needs around one callback; the store is opened only for an event that passes the checks needing none. */
+/**
+ * What the trigger needs around one callback; the store is opened only for an event that passes the checks needing none
+ * (and, for a PSA that signs each callback with its own secret, to read this trigger's).
+ */
 export interface TriggerContext {
 	provider: PsaProvider;
 	cache: PsaCache;
@@ -79,7 +83,7 @@ export interface TriggerItem {
 export type TriggerDecision =
 	| { outcome: 'emit'; item: TriggerItem }
 	| { outcome: 'ignore'; reason: string; warning?: string }
-	| { outcome: 'refuse'; status: 400 | 401; message: string; warning?: string };
+	| { outcome: 'refuse'; status: 400 | 401 | 413; message: string; warning?: string };
 
 /**
  * Decides what one callback does. Failures that are neither a bad signature nor an unreadable payload (the PSA or
@@ -88,12 +92,16 @@ export type TriggerDecision =
 export async function handleTriggerEvent(ctx: TriggerContext, delivery: TriggerDelivery, settings: TriggerSettings): Promise<TriggerDecision> {
 	let event: PsaCallbackEvent;
 	try {
-		event = await ctx.provider.verifyCallback({ rawBody: delivery.rawBody, headers: delivery.headers });
+		event = await verifyForTrigger(ctx, delivery, { rawBody: delivery.rawBody, headers: delivery.headers });
 	} catch (error) {
 		if (isPsaError(error, 'authentication')) {
 			return { outcome: 'refuse', status: 401, message: 'The callback signature could not be verified', warning: `PSA Trigger refused a callback: ${error.message}` };
 		}
-		if (isPsaError(error, 'invalid-input')) return { outcome: 'refuse', status: 400, message: error.message };
+		if (isPsaError(error, 'invalid-input')) {
+			// Too large for any genuine callback: refused on its length alone, before anything read it.
+			if (error.details.status === 413) return { outcome: 'refuse', status: 413, message: 'The callback body is too large', warning: `PSA Trigger refused a callback: ${error.message}` };
+			return { outcome: 'refuse', status: 400, message: error.message };
+		}
 		throw error;
 	}
 	const now = ctx.now();

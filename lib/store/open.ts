@@ -8,6 +8,7 @@ import { loadLookupKey } from './keys';
 import { checkStoreOptions, withoutSecrets } from './options';
 import {
 	createAuditRepository,
+	createCallbackSecretRepository,
 	createConnectionRepository,
 	createLinkRepository,
 	createMemberMapRepository,
@@ -63,6 +64,7 @@ async function assemble(adapter: StoreEngineAdapter, opened: OpenedEngine): Prom
 		statusMap: createStatusMapRepository(context),
 		audit: createAuditRepository(context),
 		requestLimits: createRequestLimitsRepository(context),
+		callbackSecrets: createCallbackSecretRepository(context),
 		async resealAll() {
 			return resealAll(db, keyring, clock);
 		},

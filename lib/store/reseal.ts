@@ -3,11 +3,11 @@ import type { Kysely } from 'kysely';
 import { FernetError, type FernetKeyring } from '../crypto/fernet';
 import type { DamagedRow } from './errors';
 import { LOOKUP_KEY_ROW } from './keys';
-import { damagedAuditRow, damagedMemberRow } from './repositories';
+import { damagedAuditRow, damagedCallbackSecretRow, damagedMemberRow } from './repositories';
 import type { StoreDatabase } from './schema';
 
 export async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyring, clock: () => number) {
-	const counts = { memberMappings: 0, auditEvents: 0, meta: 0, damaged: [] as DamagedRow[] };
+	const counts = { memberMappings: 0, auditEvents: 0, callbackSecrets: 0, meta: 0, damaged: [] as DamagedRow[] };
 	/** True when under an older key; a token no key opens is reported and skipped, so one damaged row stops nothing. */
 	const staleOr = (token: string, report: (error: unknown) => DamagedRow) => {
 		try {
@@ -52,6 +52,18 @@ export async function resealAll(db: Kysely<StoreDatabase>, keyring: FernetKeyrin
 			.where('detail_sealed', '=', row.detail_sealed)
 			.executeTakeFirst();
 		counts.auditEvents += Number(result.numUpdatedRows);
+	}
+	for (const row of await db.selectFrom('psa_callback_secrets').select(['connection_id', 'workflow_id', 'node_id', 'secret_sealed']).execute()) {
+		if (!staleOr(row.secret_sealed, (error) => damagedCallbackSecretRow(row, error))) continue;
+		const result = await db
+			.updateTable('psa_callback_secrets')
+			.set({ secret_sealed: keyring.reseal(row.secret_sealed) })
+			.where('connection_id', '=', row.connection_id)
+			.where('workflow_id', '=', row.workflow_id)
+			.where('node_id', '=', row.node_id)
+			.where('secret_sealed', '=', row.secret_sealed)
+			.executeTakeFirst();
+		counts.callbackSecrets += Number(result.numUpdatedRows);
 	}
 	return counts;
 }

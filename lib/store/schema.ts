@@ -85,6 +85,16 @@ export interface RequestCountsTable {
 	requests: number;
 }
 
+export interface CallbackSecretsTable {
+	connection_id: string;
+	workflow_id: string;
+	node_id: string;
+	callback_id: Int8;
+	callback_guid: string | null;
+	secret_sealed: string;
+	updated_at: Int8;
+}
+
 export interface AuditEventsTable {
 	id: Generated<number | string>;
 	connection_id: string;
@@ -103,4 +113,5 @@ export interface StoreDatabase {
 	psa_audit_events: AuditEventsTable;
 	psa_request_slots: RequestSlotsTable;
 	psa_request_counts: RequestCountsTable;
+	psa_callback_secrets: CallbackSecretsTable;
 }

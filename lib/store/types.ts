@@ -106,6 +106,20 @@ export interface AuditEvent {
 	at: Date;
 }
 
+/** The callback a PSA Trigger registered, with the secret it is signed with; one per connection, workflow and trigger node. */
+export interface CallbackSecret {
+	connectionId: string;
+	workflowId: string;
+	nodeId: string;
+	/** The PSA's id of the callback (Autotask: the webhook id). */
+	callbackId: number;
+	/** The identifier the PSA writes into each callout (Autotask: the webhook's Guid), when it has one. */
+	callbackGuid: string | null;
+	/** Unsealed; never logged or put in an error. */
+	secret: string;
+	updatedAt: Date;
+}
+
 export interface ListPage {
 	limit?: number;
 	offset?: number;
@@ -215,6 +229,15 @@ export interface StatusMapRepository {
 	list(connectionId: string, boardId?: number): Promise<StatusMapping[]>;
 }
 
+export interface CallbackSecretRepository {
+	/** Stores (or replaces) the trigger's callback and secret; the secret is sealed at rest. */
+	set(entry: Omit<CallbackSecret, 'updatedAt'>): Promise<void>;
+	/** A row whose sealed secret does not open is a 'damaged' StoreError naming the row (never the secret). */
+	get(connectionId: string, workflowId: string, nodeId: string): Promise<CallbackSecret | undefined>;
+	/** With `callbackId`, only when the row still names that callback (a newer registration is left alone). */
+	remove(connectionId: string, workflowId: string, nodeId: string, callbackId?: number): Promise<boolean>;
+}
+
 export interface ConnectionRepository {
 	/** Records the connection (idempotent) and bumps lastSeenAt. */
 	touch(connectionId: string, provider: string, label: string): Promise<void>;
@@ -262,6 +285,7 @@ export interface PsaStore {
 	readonly statusMap: StatusMapRepository;
 	readonly audit: AuditRepository;
 	readonly requestLimits: RequestLimitsRepository;
+	readonly callbackSecrets: CallbackSecretRepository;
 	/** Where the data lives, for messages (a file path, or database/schema/host; never a password). */
 	readonly location: string;
 	/** The migrations this open applied (empty when the store was already current, or another process applied them). */
@@ -270,7 +294,7 @@ export interface PsaStore {
 	 * Re-seals every sealed value still under an older key with the first key (after a rotation); returns how many
 	 * changed, and the rows it skipped because they do not open with any key (damaged), each named.
 	 */
-	resealAll(): Promise<{ memberMappings: number; auditEvents: number; meta: number; damaged: DamagedRow[] }>;
+	resealAll(): Promise<{ memberMappings: number; auditEvents: number; callbackSecrets: number; meta: number; damaged: DamagedRow[] }>;
 	close(): Promise<void>;
 }
 

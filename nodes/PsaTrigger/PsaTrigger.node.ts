@@ -5,6 +5,7 @@ import { listSearch, loadOptions } from '../shared/methods';
 import { psaTriggerDescription } from '../shared/nodeDescription';
 import { callbackExists, createCallback, deleteCallbacks } from './registration';
 import { planCallback } from '../../lib/services/trigger-filter';
+import { secretKeeperOf } from './secrets';
 import { readSettings } from './settings';
 import { handleCallback, triggerProvider } from './webhook';
 
@@ -166,7 +167,8 @@ export class PsaTrigger implements INodeType {
 			async checkExists(this: IHookFunctions): Promise<boolean> {
 				const provider = await triggerProvider(this);
 				try {
-					return await callbackExists(provider, webhookUrlOf(this), planCallback(readSettings(this), provider.callbackLevels), this.getWorkflowStaticData('node'));
+					const keeper = await secretKeeperOf(this, provider);
+					return await callbackExists(provider, webhookUrlOf(this), planCallback(readSettings(this), provider.callbackLevels), this.getWorkflowStaticData('node'), keeper);
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
 				}
@@ -178,7 +180,8 @@ export class PsaTrigger implements INodeType {
 				if (settings.events.length === 0) throw toNodeError(this.getNode(), new Error('Choose at least one event'));
 				const description = `n8n workflow ${String(this.getWorkflow().id ?? '')}: ${this.getNode().name}`.slice(0, 100);
 				try {
-					await createCallback(provider, webhookUrlOf(this), planCallback(settings, provider.callbackLevels), description, this.getWorkflowStaticData('node'));
+					const keeper = await secretKeeperOf(this, provider);
+					await createCallback(provider, webhookUrlOf(this), planCallback(settings, provider.callbackLevels), description, this.getWorkflowStaticData('node'), keeper);
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
 				}
@@ -188,7 +191,7 @@ export class PsaTrigger implements INodeType {
 			async delete(this: IHookFunctions): Promise<boolean> {
 				const provider = await triggerProvider(this);
 				try {
-					await deleteCallbacks(provider, this.getNodeWebhookUrl('default'), this.getWorkflowStaticData('node'));
+					await deleteCallbacks(provider, this.getNodeWebhookUrl('default'), this.getWorkflowStaticData('node'), await secretKeeperOf(this, provider));
 				} catch (error) {
 					throw toNodeError(this.getNode(), error);
 				}

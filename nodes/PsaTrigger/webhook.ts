@@ -1,5 +1,6 @@
 // The trigger's request handling in n8n terms: the request to the trigger service's input, its decision to a response, an item or a log line.
 import type { IDataObject, IHookFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { reserialisedBody } from '../../lib/providers/callback-body';
 import type { PsaProvider } from '../../lib/providers/types';
 import { handleTriggerEvent, type TriggerDecision } from '../../lib/services/trigger';
 import { providerFor, sharedCache, storeOfNode } from '../shared/context';
@@ -15,8 +16,9 @@ async function rawBodyOf(fns: IWebhookFunctions): Promise<Buffer> {
 	if (!Buffer.isBuffer(request.rawBody) && typeof request.readRawBody === 'function') await request.readRawBody();
 	if (Buffer.isBuffer(request.rawBody)) return request.rawBody;
 	if (typeof request.rawBody === 'string') return Buffer.from(request.rawBody, 'utf8');
-	// Without the bytes as received the signature can only match a body that re-serialises identically.
-	return Buffer.from(JSON.stringify(request.body ?? {}), 'utf8');
+	// Without the bytes as received the signature can only match a body that re-serialises identically; one too deep
+	// or too large to re-serialise safely is left empty, so it fails verification.
+	return Buffer.from(reserialisedBody(request.body) ?? '', 'utf8');
 }
 
 function respond(fns: IWebhookFunctions, decision: TriggerDecision): IWebhookResponseData {

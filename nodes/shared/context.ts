@@ -122,7 +122,7 @@ export async function closeAllStores(): Promise<void> {
 	await Promise.all(open.map(async (store) => (await store.catch(() => undefined))?.close()));
 }
 
-export async function storeOfNode(fns: IExecuteFunctions | IWebhookFunctions): Promise<PsaStore> {
+export async function storeOfNode(fns: IExecuteFunctions | IWebhookFunctions | IHookFunctions): Promise<PsaStore> {
 	const hasStoreCredential = fns.getNode().credentials?.[STORE_CREDENTIAL_TYPE] !== undefined;
 	const credentials = hasStoreCredential ? await fns.getCredentials(STORE_CREDENTIAL_TYPE) : undefined;
 	return storeFor(storeOptionsOf(credentials));

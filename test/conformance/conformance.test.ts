@@ -179,7 +179,9 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 				const target = { source: 'conformance', externalId: unique('callback') };
 				const { ticketId } = await link(ctx, target, { summary: 'Callback', companyId: world.seeded.companyId, boardId: world.seeded.boardId });
 				const [added] = await world.nextCallbacks(1);
-				const event = await psa.verifyCallback(added);
+				// The trigger hands back what registration returned (a PSA that signs each callback with its own secret needs it).
+				const expected = { id: registration.id, guid: registration.guid, secret: registration.secret };
+				const event = await psa.verifyCallback({ ...added, expected });
 				expect(event).toMatchObject({ action: 'added', type: 'ticket', id: ticketId, externalReference: linkKeyOf(target.source, target.externalId) });
 				expect(typeof event.updatedAt).toBe('string');
 				expect(typeof event.updatedBy).toBe('string');
@@ -189,14 +191,14 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 
 				world.changeAsTechnician(ticketId, world.seeded.closedStatusIdOnBoard);
 				const [updated] = await world.nextCallbacks(1);
-				const technicians = await psa.verifyCallback(updated);
+				const technicians = await psa.verifyCallback({ ...updated, expected });
 				expect(technicians).toMatchObject({ action: 'updated', id: ticketId });
 				expect(await receiveEvent(ctx, technicians, { ...options, delivery: { ...delivery, rawBody: updated.rawBody } })).toMatchObject({
 					accepted: true,
 					link: { source: target.source, externalId: target.externalId },
 				});
 				const forged = Buffer.from(updated.rawBody.toString('utf8').replace(String(ticketId), String(ticketId + 1)), 'utf8');
-				expect(await kindOf(psa.verifyCallback({ rawBody: forged, headers: updated.headers }))).toBe('authentication');
+				expect(await kindOf(psa.verifyCallback({ rawBody: forged, headers: updated.headers, expected }))).toBe('authentication');
 			} finally {
 				await psa.removeCallback(registration.id);
 			}

@@ -68,6 +68,7 @@ describe('state store on PostgreSQL: schema and settings', () => {
 		expect(tables.filter((t) => t.table_schema !== 'psa_custom')).toEqual([]);
 		expect(tables.map((t) => t.table_name).sort()).toEqual([
 			'psa_audit_events',
+			'psa_callback_secrets',
 			'psa_connections',
 			'psa_member_map',
 			'psa_migration_lock',

@@ -470,6 +470,27 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 		});
 	});
 
+	describe('callback secrets', () => {
+		it('one per connection, workflow and node: sealed at rest, replaced by a new registration, removed only for the callback named', async () => {
+			const { store, location } = await fresh();
+			await store.callbackSecrets.set({ connectionId: 'c', workflowId: 'w', nodeId: 'n', callbackId: 7, callbackGuid: 'G-7', secret: 'first-webhook-secret' });
+			expect(await store.callbackSecrets.get('c', 'w', 'n')).toMatchObject({ callbackId: 7, callbackGuid: 'G-7', secret: 'first-webhook-secret' });
+			expect(await store.callbackSecrets.get('c', 'w', 'other')).toBeUndefined();
+			expect(await store.callbackSecrets.get('other', 'w', 'n')).toBeUndefined();
+			await store.callbackSecrets.set({ connectionId: 'c', workflowId: 'w', nodeId: 'n', callbackId: 8, callbackGuid: null, secret: 'second-webhook-secret' });
+			expect(await store.callbackSecrets.get('c', 'w', 'n')).toMatchObject({ callbackId: 8, callbackGuid: null, secret: 'second-webhook-secret' });
+			const raw = JSON.stringify(await location.query('select * from psa_callback_secrets'));
+			expect(raw).not.toContain('webhook-secret');
+			expect(await store.callbackSecrets.remove('c', 'w', 'n', 7)).toBe(false);
+			expect(await store.callbackSecrets.remove('c', 'w', 'n', 8)).toBe(true);
+			expect(await store.callbackSecrets.get('c', 'w', 'n')).toBeUndefined();
+			await store.connections.touch('c', 'autotask', 'label');
+			await store.callbackSecrets.set({ connectionId: 'c', workflowId: 'w', nodeId: 'n', callbackId: 9, callbackGuid: null, secret: 'third-webhook-secret' });
+			await store.connections.forget('c');
+			expect(await store.callbackSecrets.get('c', 'w', 'n')).toBeUndefined();
+		});
+	});
+
 	describe('keys', () => {
 		it('rotation: [new, old] reads data sealed with old; resealAll moves everything to new; then new alone works and old alone fails', async () => {
 			const location = home.newLocation();
@@ -478,19 +499,21 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			const first = await open(location, [oldKey]);
 			await first.memberMap.set({ connectionId: 'c', source: 'email', identity: 'r@x.io', memberId: 1, memberIdentifier: 'r', kind: 'manual' });
 			await first.audit.record('c', 'a', { n: 1 });
+			await first.callbackSecrets.set({ connectionId: 'c', workflowId: 'w', nodeId: 'n', callbackId: 7, callbackGuid: null, secret: 'webhook-secret-1' });
 			await first.close();
 
 			const rotated = await open(location, [newKey, oldKey]);
 			expect((await rotated.memberMap.get('c', 'email', 'r@x.io'))?.memberId).toBe(1);
 			expect((await rotated.audit.list('c'))[0].detail).toEqual({ n: 1 });
 			// Opening already moved the lookup key row; the rest moves with resealAll.
-			expect(await rotated.resealAll()).toEqual({ memberMappings: 1, auditEvents: 1, meta: 0, damaged: [] });
-			expect(await rotated.resealAll()).toEqual({ memberMappings: 0, auditEvents: 0, meta: 0, damaged: [] });
+			expect(await rotated.resealAll()).toEqual({ memberMappings: 1, auditEvents: 1, callbackSecrets: 1, meta: 0, damaged: [] });
+			expect(await rotated.resealAll()).toEqual({ memberMappings: 0, auditEvents: 0, callbackSecrets: 0, meta: 0, damaged: [] });
 			await rotated.close();
 
 			const newOnly = await open(location, [newKey]);
 			expect((await newOnly.memberMap.get('c', 'email', 'r@x.io'))?.identity).toBe('r@x.io');
 			expect((await newOnly.audit.list('c'))[0].detail).toEqual({ n: 1 });
+			expect((await newOnly.callbackSecrets.get('c', 'w', 'n'))?.secret).toBe('webhook-secret-1');
 			await newOnly.close();
 			await expect(openStore(location.options([oldKey]))).rejects.toThrow(/encryption key does not match/);
 		});

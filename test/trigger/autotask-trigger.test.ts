@@ -1,6 +1,7 @@
 // PSA Trigger on Autotask: webhook registration (fields, our API user excluded), signed callouts into webhook(), filters applied on receipt, forgeries, removal.
 import type { INodeParameters } from 'n8n-workflow';
 import { AUTOTASK_CREDENTIAL, chainWorkflow, startAutotaskEngineFixture, type AutotaskEngineFixture } from '../engine/setup';
+import { sharedCache, storeFor, storeOptionsOf } from '../../nodes/shared/context';
 import { API_USER_ID } from '../sandbox/autotask';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
 import { TriggerWorkflow, type IncomingCallback } from './harness';
@@ -123,4 +124,35 @@ it('a forged or unsigned callout is refused with 401 and starts nothing', async 
 	expect(unsigned.response.statusCode).toBe(401);
 	expect((await wf.deliver(genuine)).items).toHaveLength(1);
 	await wf.delete();
+});
+
+it('a webhook whose key is not in the state store (registered by an older version) verifies nothing and is replaced on the next activation', async () => {
+	const wf = triggerWorkflow({});
+	expect(await wf.activate()).toBe('created');
+	const [registered] = webhooksOf(wf);
+	// What an older version left: the webhook, signed with a key derived from the credential, and no stored key.
+	registered.secretKey = 'derived-from-the-credential-secret';
+	const store = await storeFor(storeOptionsOf(undefined));
+	const connection = (await store.connections.list()).find((candidate) => candidate.provider === 'autotask');
+	if (!connection) throw new Error('the Autotask connection was not recorded');
+	expect(await store.callbackSecrets.remove(connection.connectionId, String(wf.workflow.id), String(wf.node.id))).toBe(true);
+	sharedCache.invalidate(connection.connectionId);
+
+	const ticket = fx.sandbox.addTicket({ companyID: 175, title: 'Old webhook', status: 1, priority: 2, queueID: MONITORING_QUEUE });
+	const [old] = await captured(wf, () => fx.sandbox.changeTicket(ticket.id, { status: STATUS.inProgress }));
+	const refused = await wf.deliver(old);
+	expect(refused.response.statusCode).toBe(401);
+	expect(refused.run).toBeUndefined();
+
+	// n8n runs checkExists on every start and activation: the webhook is not counted as this trigger's, so it is replaced.
+	expect(await wf.activate()).toBe('created');
+	const [replacement] = webhooksOf(wf);
+	expect(webhooksOf(wf)).toHaveLength(1);
+	expect(replacement.id).not.toBe(registered.id);
+	expect(replacement.secretKey).not.toBe('derived-from-the-credential-secret');
+	const [fresh] = await captured(wf, () => fx.sandbox.changeTicket(ticket.id, { status: STATUS.complete }));
+	expect((await wf.deliver(fresh)).items).toHaveLength(1);
+	expect((await wf.deliver(old)).response.statusCode).toBe(401);
+	await wf.delete();
+	expect(await store.callbackSecrets.get(connection.connectionId, String(wf.workflow.id), String(wf.node.id))).toBeUndefined();
 });

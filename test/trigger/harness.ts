@@ -144,6 +144,8 @@ export interface Delivered {
 	run?: IRun;
 	/** The trigger's items (from the run when there was one). */
 	items: IDataObject[];
+	/** How long webhook() took (n8n's own parsing of the request not included). */
+	webhookMs: number;
 	output(nodeName: string): IDataObject[];
 }
 
@@ -307,8 +309,10 @@ export class TriggerWorkflow {
 			httpResponse: response,
 		});
 		const context = new WebhookContext(this.workflow, this.node, additionalData, 'webhook', this.webhookData(additionalData), [], null);
+		const started = performance.now();
 		const result = await trigger.webhook.call(context);
-		if (!result.workflowData) return { result, response, items: [], output: () => [] };
+		const webhookMs = performance.now() - started;
+		if (!result.workflowData) return { result, response, items: [], output: () => [], webhookMs };
 		const data = { startTime: Date.now(), executionTime: 0, executionIndex: 0, source: [], data: { main: result.workflowData } } as unknown as ITaskData;
 		const run = await new WorkflowExecute(this.additionalData(), 'webhook').run({
 			workflow: this.workflow,
@@ -316,6 +320,6 @@ export class TriggerWorkflow {
 			triggerToStartFrom: { name: this.node.name, data },
 		});
 		const output = (nodeName: string) => (run.data.resultData.runData[nodeName]?.[0]?.data?.main?.[0] ?? []).map((item) => item.json);
-		return { result, response, run, items: output(this.node.name), output };
+		return { result, response, run, items: output(this.node.name), output, webhookMs };
 	}
 }

@@ -69,6 +69,7 @@ export class AutotaskProvider implements PsaProvider {
 	readonly outcomeSettleMs: number;
 	/** Autotask webhooks watch every ticket of the tenant; the trigger filters queue, status and company on receipt. */
 	readonly callbackLevels: readonly PsaCallbackLevel[] = ['owner'];
+	readonly callbackSecrets = true;
 	private readonly client: AutotaskClient;
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
@@ -104,7 +105,7 @@ export class AutotaskProvider implements PsaProvider {
 			...(deps.sharedLimits ? { sharedLimits: deps.sharedLimits } : {}),
 			...(deps.onRequestEvent ? { onRequestEvent: deps.onRequestEvent } : {}),
 		});
-		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, secret, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
+		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
 		this.lookups = new AutotaskLookups(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
 	}
 

@@ -1,7 +1,8 @@
-// Ticket webhooks: registration (webhook, fields, excluded resource), the signing key, and X-Hook-Signature verification.
+// Ticket webhooks: the fields each one asks for, the bounds on a callout, its canonical .NET-escaped form, and X-Hook-Signature verification.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PsaError } from '../errors';
 import type { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction, PsaTicket } from '../types';
+import { checkBodySize, checkCallbackBody, rawBytesOf, type CallbackBodyLimits } from '../callback-body';
 import { headerOf, isObject } from '../values';
 import { COMPLETE_STATUS, idOf, utc } from './read';
 
@@ -33,32 +34,48 @@ export function hookSignature(body: Buffer | string, secretKey: string): string 
 }
 
 /**
+ * A callout is a dozen values at depth 2 and well under 2 KB (the largest field, Title, is 255 characters, at most six
+ * bytes each when escaped); these bounds leave ample room and refuse what Autotask never sends before it is parsed.
+ */
+export const CALLOUT_LIMITS: CallbackBodyLimits = { maxBytes: 64 * 1024, maxDepth: 8, maxMembers: 2000 };
+
+/**
  * The body as .NET's default JSON encoder writes it: compact, with & < > ' " ` + and every non-ASCII UTF-16 unit escaped
  * as \uXXXX (upper-case hex) inside strings. Autotask signs those bytes; a proxy that re-serialised the body would not.
+ * Built with an explicit work list, not by recursion: the input may not be verified yet.
  */
 export function canonicalHookBody(parsed: unknown): string {
-	if (typeof parsed === 'string') return `"${escapeString(parsed)}"`;
-	if (Array.isArray(parsed)) return `[${parsed.map(canonicalHookBody).join(',')}]`;
-	if (isObject(parsed)) {
-		return `{${Object.entries(parsed)
-			.map(([key, value]) => `"${escapeString(key)}":${canonicalHookBody(value)}`)
-			.join(',')}}`;
+	const out: string[] = [];
+	const work: Array<{ text: string } | { value: unknown }> = [{ value: parsed }];
+	while (work.length > 0) {
+		const item = work.pop() as { text: string } | { value: unknown };
+		if ('text' in item) {
+			out.push(item.text);
+			continue;
+		}
+		const { value } = item;
+		if (typeof value === 'string') out.push(`"${escapeString(value)}"`);
+		else if (Array.isArray(value) || isObject(value)) {
+			const entries: Array<[string | undefined, unknown]> = Array.isArray(value) ? value.map((child) => [undefined, child]) : Object.entries(value);
+			// Pushed in reverse, so the list pops them in order.
+			work.push({ text: Array.isArray(value) ? ']' : '}' });
+			for (let index = entries.length - 1; index >= 0; index--) {
+				const [key, child] = entries[index];
+				work.push({ value: child });
+				const prefix = `${index > 0 ? ',' : ''}${key === undefined ? '' : `"${escapeString(key)}":`}`;
+				if (prefix) work.push({ text: prefix });
+			}
+			work.push({ text: Array.isArray(value) ? '[' : '{' });
+		} else out.push(JSON.stringify(value) ?? 'null');
 	}
-	return JSON.stringify(parsed) ?? 'null';
+	return out.join('');
 }
 
 const SHORT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const ESCAPED = /[\\\u0000-\u001f\u007f-\uffff&<>'"`+]/g;
 
 function escapeString(value: string): string {
-	let result = '';
-	for (let index = 0; index < value.length; index++) {
-		const character = value[index];
-		const code = value.charCodeAt(index);
-		if (SHORT_ESCAPES[character]) result += SHORT_ESCAPES[character];
-		else if (code < 0x20 || code > 0x7e || '&<>\'"`+'.includes(character)) result += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
-		else result += character;
-	}
-	return result;
+	return value.replace(ESCAPED, (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
 }
 
 function forged(message: string): PsaError {
@@ -71,22 +88,51 @@ function equalSignatures(expected: string, received: string): boolean {
 	return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Verifies X-Hook-Signature over the raw bytes first, then over the canonical re-escaped body, and reads the event. */
-export function verifyHook(request: PsaCallbackRequest, secretKey: string): PsaCallbackEvent {
-	const received = headerOf(request.headers, SIGNATURE_HEADER);
-	if (!received) throw forged('The webhook callout has no X-Hook-Signature header');
-	const raw = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
-	let parsed: unknown;
+function parsedBody(raw: Buffer): unknown {
 	try {
-		parsed = JSON.parse(raw.toString('utf8'));
+		return JSON.parse(raw.toString('utf8'));
 	} catch {
 		throw forged('The webhook callout body is not JSON');
 	}
-	const canonical = canonicalHookBody(parsed);
-	const matches = equalSignatures(hookSignature(raw, secretKey), received) || equalSignatures(hookSignature(canonical, secretKey), received);
-	if (!matches) throw forged('The webhook callout signature does not match');
+}
+
+/**
+ * Verifies X-Hook-Signature and reads the event. Work is only done on what earned it: the size is checked first (a
+ * length compare), then the signature over the raw bytes (one HMAC over at most CALLOUT_LIMITS.maxBytes). Only a body
+ * those bytes do not verify is measured (one flat pass), parsed and re-escaped into the canonical form, which is
+ * compared next. With `expectedGuid`, a callout that names another webhook is refused although its signature holds.
+ */
+export function verifyHook(request: PsaCallbackRequest, secretKey: string, expectedGuid?: string): PsaCallbackEvent {
+	const received = headerOf(request.headers, SIGNATURE_HEADER);
+	if (!received) throw forged('The webhook callout has no X-Hook-Signature header');
+	const raw = rawBytesOf(request);
+	checkBodySize(raw, CALLOUT_LIMITS, 'Autotask');
+	let parsed: unknown;
+	let canonical: string;
+	if (equalSignatures(hookSignature(raw, secretKey), received)) {
+		parsed = parsedBody(raw);
+		canonical = canonicalHookBody(parsed);
+	} else {
+		checkCallbackBody(raw, CALLOUT_LIMITS, 'Autotask', forged);
+		parsed = parsedBody(raw);
+		canonical = canonicalHookBody(parsed);
+		if (!equalSignatures(hookSignature(canonical, secretKey), received)) throw forged('The webhook callout signature does not match');
+	}
+	checkWebhookGuid(parsed, expectedGuid);
 	// Both forms verify, so a re-formatted copy must count as the same delivery: it is named by the canonical form.
 	return { ...eventOf(parsed), deliveryKey: canonical };
+}
+
+/**
+ * A callout names its webhook by Guid [2nd]. Each webhook has its own key, so a callout replayed to another trigger
+ * fails the signature already; the Guid keeps it refused should two webhooks ever hold one key (a key copied by hand
+ * in Autotask's UI). A callout without a Guid is judged by its signature alone, as the field's name is not confirmed.
+ */
+function checkWebhookGuid(parsed: unknown, expectedGuid: string | undefined): void {
+	if (!expectedGuid || !isObject(parsed)) return;
+	const guid = parsed.Guid ?? parsed.GUID ?? parsed.guid;
+	if (guid === undefined || guid === null) return;
+	if (String(guid).toLowerCase() !== expectedGuid.toLowerCase()) throw forged("The webhook callout names another webhook than this trigger's");
 }
 
 function fieldText(fields: Record<string, unknown>, name: string): string | undefined {

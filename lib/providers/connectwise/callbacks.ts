@@ -1,6 +1,7 @@
 // Callback signature verification: key_url only on the configured site and key path, fetched anonymously, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { PsaError } from '../errors';
+import { bodyShapeProblem, checkCallbackBody, rawBytesOf, type CallbackBodyLimits } from '../callback-body';
 import { headerOf } from '../values';
 import { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction } from '../types';
 import { ConnectWiseClient, isObject } from './client';
@@ -94,10 +95,21 @@ function sameSignature(expected: string, given: string): boolean {
 
 const ACTIONS: Record<string, PsaEventAction> = { added: 'added', add: 'added', created: 'added', updated: 'updated', update: 'updated', deleted: 'deleted', delete: 'deleted' };
 
+/**
+ * ConnectWise's body is the ticket (as a JSON string in Entity) plus a dozen fields, a few KB; a megabyte leaves room
+ * for long descriptions and custom fields. Nesting counts the envelope only: Entity is a string until verified.
+ */
+export const CALLBACK_LIMITS: CallbackBodyLimits = { maxBytes: 1024 * 1024, maxDepth: 16, maxMembers: 5000 };
+
+/**
+ * The key to verify with is named in the body, so the body must be parsed before the signature can be checked: it is
+ * bounded first (size, then a flat pass over nesting and value count), so nothing hostile reaches JSON.parse.
+ */
 export async function verifyCallback(client: ConnectWiseClient, request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
-	const raw = Buffer.isBuffer(request.rawBody) ? request.rawBody : Buffer.from(String(request.rawBody ?? ''), 'utf8');
+	const raw = rawBytesOf(request);
 	const signature = headerOf(request.headers, SIGNATURE_HEADER);
 	if (!signature) throw forged(`The callback has no ${SIGNATURE_HEADER} header`);
+	checkCallbackBody(raw, CALLBACK_LIMITS, 'ConnectWise', forged);
 	let payload: unknown;
 	try {
 		payload = JSON.parse(raw.toString('utf8'));
@@ -140,12 +152,16 @@ export async function verifyCallback(client: ConnectWiseClient, request: PsaCall
 	return readEvent(payload);
 }
 
+/** A ticket nests a few levels (_info, custom fields); the limit on values is the body's. */
+const ENTITY_LIMITS: CallbackBodyLimits = { ...CALLBACK_LIMITS, maxDepth: 32, maxMembers: 100_000 };
+
 export function readEvent(payload: Record<string, unknown>): PsaCallbackEvent {
 	const action = ACTIONS[String(payload.Action ?? payload.action ?? '').toLowerCase()] ?? 'updated';
 	const type = String(payload.Type ?? payload.type ?? '').toLowerCase();
 	const rawEntity = payload.Entity ?? payload.entity;
 	let entity: Record<string, unknown> = {};
-	if (typeof rawEntity === 'string' && rawEntity.trim()) {
+	// Verified by now; still measured, as Include Raw Entity hands it to n8n, whose serialisation recurses.
+	if (typeof rawEntity === 'string' && rawEntity.trim() && !bodyShapeProblem(Buffer.from(rawEntity, 'utf8'), ENTITY_LIMITS)) {
 		try {
 			const parsed: unknown = JSON.parse(rawEntity);
 			if (isObject(parsed)) entity = parsed;

@@ -64,6 +64,8 @@ export function createConnectionRepository({ db, clock }: RepositoryContext): Co
 					statusMappings: await remove('psa_status_map'),
 					auditEvents: await remove('psa_audit_events'),
 				};
+				// The connection's triggers' webhook secrets go too (their webhooks then verify nothing); not counted, as no node lists them.
+				await trx.deleteFrom('psa_callback_secrets').where('connection_id', '=', connectionId).execute();
 				await remove('psa_connections');
 				return counts;
 			});

@@ -7,3 +7,4 @@ export { createStatusMapRepository } from './status-map';
 export { createRequestLimitsRepository } from './request-limits';
 export { createConnectionRepository } from './connections';
 export { createAuditRepository, damagedAuditRow } from './audit';
+export { createCallbackSecretRepository, damagedCallbackSecretRow } from './callback-secrets';
