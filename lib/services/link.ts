@@ -410,7 +410,8 @@ export async function unlink(ctx: PsaServiceContext, targetInput: LinkTarget): P
 			hint: `Unlink it once PSA Link > Link has returned its ticket (at the latest after ${Math.round(ctx.provider.outcomeSettleMs / 1000)} s).`,
 		});
 	}
-	const removed = await ctx.store.links.remove(connectionId, target.source, target.externalId);
+	// Removed only as read: a claim inserted since (a Link that started meanwhile) stays, and so does a link moved on.
+	const removed = stored ? await ctx.store.links.remove(connectionId, target.source, target.externalId, stored.ticketId ?? undefined) : false;
 	if (removed) await ctx.store.audit.record(connectionId, 'link.remove', { ticketId: stored?.ticketId ?? null });
 	return { ...target, removed, ticketId: stored?.ticketId ?? null };
 }

@@ -186,7 +186,8 @@ export interface LinkRepository {
 	claimReopen(connectionId: string, source: string, externalId: string, ticketId: number, claimToken: string, olderThanMs: number): Promise<boolean>;
 	/** Ends the reopen claim; with `reopened`, the ticket's state is forgotten (PSA Trigger reports it again). */
 	finishReopen(connectionId: string, source: string, externalId: string, claimToken: string, reopened: boolean): Promise<boolean>;
-	remove(connectionId: string, source: string, externalId: string): Promise<boolean>;
+	/** Removes a link that is not pending (with `ticketId`: only while it names that ticket); false when none was removed. */
+	remove(connectionId: string, source: string, externalId: string, ticketId?: number): Promise<boolean>;
 	list(connectionId: string, filter?: ListPage & { source?: string; state?: LinkState }): Promise<TicketLink[]>;
 	count(connectionId: string): Promise<number>;
 }

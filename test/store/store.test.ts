@@ -231,6 +231,8 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 
 			expect(await store.links.remove('c', 'alert', 'a-1')).toBe(true);
 			expect(await store.links.remove('c', 'alert', 'a-1')).toBe(false);
+			// A pending claim is never removed: the next attempt must find it and search before it creates.
+			expect(await store.links.remove('c', 'alert', 'a-3')).toBe(false);
 			expect(await store.links.count('c')).toBe(3);
 			expect(await store.links.count('other')).toBe(1);
 		});

@@ -347,12 +347,12 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			return changed(result) > 0;
 		},
 
-		async remove(connectionId, source, externalId) {
-			const result = await db
-				.deleteFrom('psa_ticket_links')
-				.where(linkKey(connectionId, source, externalId))
-				.executeTakeFirst();
-			return changed(result) > 0;
+		async remove(connectionId, source, externalId, ticketId) {
+			// Never a pending claim: it is what makes the next attempt search before it creates, and it may have been
+			// inserted after the caller looked. With a ticket id, only the link the caller saw.
+			let removal = db.deleteFrom('psa_ticket_links').where(linkKey(connectionId, source, externalId)).where('state', '<>', 'pending');
+			if (ticketId !== undefined) removal = removal.where('ticket_id', '=', ticketId);
+			return changed(await removal.executeTakeFirst()) > 0;
 		},
 
 		async list(connectionId, filter = {}) {
