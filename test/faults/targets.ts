@@ -132,7 +132,7 @@ export const connectWiseTarget: PsaTarget = {
 					reopened: change.reopened,
 				})),
 				lostStatusAnswers: (ticketId) =>
-					sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit')).length,
+					sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit' || entry.afterCommit === true)).length,
 			}),
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
@@ -195,7 +195,7 @@ export const autotaskTarget: PsaTarget = {
 							entry.method === 'PATCH' &&
 							entry.template === '/Tickets' &&
 							Number((entry.body as { id?: unknown } | undefined)?.id) === ticketId &&
-							(entry.fault === 'drop-after-commit' || entry.fault === 'late-commit'),
+							(entry.fault === 'drop-after-commit' || entry.fault === 'late-commit' || entry.afterCommit === true),
 					).length,
 			}),
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),

@@ -113,6 +113,8 @@ export interface RequestLogEntry {
 	responseHeaders?: Record<string, string>;
 	/** The fault applied, if any. */
 	fault?: Fault['kind'] | 'rate-limit';
+	/** A status fault answered after the work was done (the request's effect is in the records). */
+	afterCommit?: boolean;
 }
 
 interface ActiveFault {
@@ -519,6 +521,7 @@ export class Sandbox {
 		const result = perform();
 		if (fault?.kind === 'status') {
 			// afterCommit: the work above is done; the client is told it failed.
+			entry.afterCommit = true;
 			this.replyStatusFault(fault, reply);
 			return;
 		}

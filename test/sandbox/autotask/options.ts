@@ -46,4 +46,6 @@ export interface AutotaskRequestLogEntry {
 	response?: unknown;
 	responseHeaders?: Record<string, string>;
 	fault?: Fault['kind'] | 'rate-limit' | 'threshold';
+	/** A status fault answered after the work was done (the request's effect is in the records). */
+	afterCommit?: boolean;
 }

@@ -353,7 +353,10 @@ export class AutotaskSandbox {
 		}
 		const result = perform();
 		// afterCommit: the work above is done; the client is told it failed.
-		if (fault?.kind === 'status') return replyStatusFault(fault, reply);
+		if (fault?.kind === 'status') {
+			entry.afterCommit = true;
+			return replyStatusFault(fault, reply);
+		}
 		if (fault?.kind === 'drop-after-commit') {
 			entry.status = 0;
 			return void request.socket.destroy();
