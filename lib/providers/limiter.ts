@@ -88,12 +88,20 @@ export interface AcquireOptions {
 	since?: number;
 }
 
+/**
+ * What a throttled answer refused: 'rate' (too many requests per interval: 429, a rate threshold) or 'concurrency' (too
+ * many in flight: Autotask's thread threshold). Only a rate refusal teaches a send rate; a thread refusal says nothing
+ * about requests per second (the threads may be held by requests the PSA still works on after their answer was lost),
+ * and learning one from it cut the rate by 5% per refusal down to one request a second, for as long as refusals came.
+ */
+export type ThrottleCause = 'rate' | 'concurrency';
+
 /** A slot held for one send; give it back with exactly one of its methods when the answer (or no answer) is in. */
 export interface Permit {
 	/** Answered, not throttled. `sample` false for an answer whose latency says nothing (a 5xx, no answer). */
 	release(sample?: boolean): void;
 	/** Answered with a refusal to do the work now (429, a thread or rate threshold); Retry-After pauses the connection. */
-	throttled(retryAfterMs?: number): void;
+	throttled(retryAfterMs?: number, cause?: ThrottleCause): void;
 }
 
 interface Waiter {
@@ -128,10 +136,10 @@ class Slot implements Permit {
 		this.done = true;
 		this.limiter.settle(this, sample ? 'ok' : 'failed');
 	}
-	throttled(retryAfterMs?: number): void {
+	throttled(retryAfterMs?: number, cause: ThrottleCause = 'rate'): void {
 		if (this.done) return;
 		this.done = true;
-		this.limiter.settle(this, 'throttled', retryAfterMs);
+		this.limiter.settle(this, 'throttled', retryAfterMs, cause);
 	}
 }
 
@@ -221,13 +229,13 @@ export class RequestLimiter {
 	}
 
 	/** Called by a permit: one answer (or none) is in. */
-	settle(slot: Slot, outcome: 'ok' | 'failed' | 'throttled', retryAfterMs?: number): void {
+	settle(slot: Slot, outcome: 'ok' | 'failed' | 'throttled', retryAfterMs?: number, cause: ThrottleCause = 'rate'): void {
 		const now = this.clock.now();
 		this.inFlight--;
 		const count = (this.inFlightBy.get(slot.endpoint) ?? 1) - 1;
 		if (count === 0) this.inFlightBy.delete(slot.endpoint);
 		else this.inFlightBy.set(slot.endpoint, count);
-		if (outcome === 'throttled') this.onThrottle(slot, now, retryAfterMs);
+		if (outcome === 'throttled') this.onThrottle(slot, now, retryAfterMs, cause);
 		else {
 			this.answers.push(now);
 			if (this.answers.length > 4096) this.acceptedLastSecond(now);
@@ -236,10 +244,12 @@ export class RequestLimiter {
 		this.pump();
 	}
 
-	private onThrottle(slot: Slot, now: number, retryAfterMs: number | undefined): void {
+	private onThrottle(slot: Slot, now: number, retryAfterMs: number | undefined, cause: ThrottleCause): void {
 		if (retryAfterMs !== undefined && retryAfterMs > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
 		if (slot.seq < this.decreaseSeq) return;
 		this.decrease(LIMITER_TUNING.throttleBackoff);
+		// Too many in flight: fewer in flight is the answer (above), not a slower pace.
+		if (cause === 'concurrency') return;
 		const accepted = this.acceptedLastSecond(now);
 		const current = this.rate(now);
 		if (accepted >= LIMITER_TUNING.rateLearnMinAnswers) {

@@ -29,6 +29,11 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export interface ResponseClassifier {
 	/** Refused before any work was done (rate limited): sent again, even a POST, after the delay it names. */
 	throttled(response: HttpResponse): boolean;
+	/**
+	 * Of the throttled answers, those that refuse for too many requests in flight (a thread threshold) rather than too
+	 * many per interval: the limiter then lowers its concurrency only and learns no send rate. None when absent.
+	 */
+	concurrencyLimited?(response: HttpResponse): boolean;
 	/** The server failed: sent again only when repeating the request cannot do the work twice. */
 	transient(response: HttpResponse): boolean;
 }
@@ -148,7 +153,7 @@ export class RequestSender {
 				// Refused before any work was done, so even a POST may be sent again. Retry-After pauses the whole
 				// connection (the limiter holds every request until then), not only this one.
 				const retryAfter = parseRetryAfter(response.headers['retry-after'], clock.now());
-				permit?.throttled(retryAfter);
+				permit?.throttled(retryAfter, this.classifier.concurrencyLimited?.(response) ? 'concurrency' : 'rate');
 				this.emit({ kind: 'throttled', request: label, attempt, status: response.status, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) });
 				if (options.noRetry) return { response, attempts: attempt };
 				const delay = retryAfter ?? this.backoff(attempt);

@@ -1,5 +1,5 @@
 // Limits a PSA counts per integration, not per process (Autotask's threads per endpoint, its hourly budget), held across every worker that shares them.
-import { LimiterRefusal, type AcquireOptions, type LimiterClock, type Permit, type RequestLimiter } from './limiter';
+import { LimiterRefusal, type AcquireOptions, type LimiterClock, type Permit, type RequestLimiter, type ThrottleCause } from './limiter';
 import type { RequestBudget } from './limiter-budget';
 import type { SendLimiter } from './request';
 
@@ -73,9 +73,9 @@ export function withSharedLimits(local: RequestLimiter, plan: SharedLimitsPlan):
 					held?.release();
 					permit.release(sample);
 				},
-				throttled(retryAfterMs?: number) {
+				throttled(retryAfterMs?: number, cause?: ThrottleCause) {
 					held?.release();
-					permit.throttled(retryAfterMs);
+					permit.throttled(retryAfterMs, cause);
 				},
 			};
 		},

@@ -2,8 +2,9 @@
 import { PsaCache } from '../../lib/cache';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { createProvider } from '../../lib/providers/registry';
+import type { RequestEvent } from '../../lib/providers/request-events';
 import { link, type PsaServiceContext } from '../../lib/services';
-import { TARGETS, type FaultPlan, type PsaName } from './targets';
+import { TARGETS, psasFromEnvironment, type FaultPlan, type PsaName } from './targets';
 import { MAX_WORKERS, TIMING, WorkerRun, startWorld, type World } from './world';
 
 /** A share of the create and search requests that fail, and how. */
@@ -48,6 +49,8 @@ export interface LivenessResult {
 	duplicates: number;
 	faultsMet: number;
 	attempts: number;
+	/** With LIVENESS_TRACE: failed attempts by error text (ids and numbers masked), faults met by kind, and more. */
+	trace?: Record<string, number>;
 }
 
 /** How often an alert is sent again while it has no ticket (a monitoring tool's re-notification, n8n's Retry On Fail). */
@@ -67,16 +70,23 @@ function random(seed: number): () => number {
 
 const percentile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : Number.NaN);
 
-/** A worker's context with the provider's own settle window (the suite's compressed one would flatter the figures). */
-function contextOf(world: World, slot: number, run: WorkerRun): PsaServiceContext {
-	const cache = new PsaCache();
+/**
+ * One attempt's context, with the provider's own settle window (the suite's compressed one would flatter the figures).
+ * The worker's cache lives as long as the worker; the WorkerRun only as long as the attempt (it counts one schedule's
+ * calls, and a worker that keeps retrying for twenty virtual minutes would pass that count and fail every call after).
+ */
+function contextOf(world: World, run: WorkerRun, cache: PsaCache, onRequestEvent?: (event: RequestEvent) => void): PsaServiceContext {
 	const provider = createProvider(world.target.credentialType, world.sandbox.credentials, {
 		http: run.transport(createFetchTransport()),
 		cache,
 		sleep: world.scheduler.sleep,
 		now: world.scheduler.now,
+		...(onRequestEvent ? { onRequestEvent } : {}),
 	});
-	return { provider, store: run.store(world.stores[slot]), cache, now: world.scheduler.now, delay: world.scheduler.sleep };
+	// One store connection for every worker, as n8n opens one per process (nodes/shared/context.ts storeFor): the world's
+	// four are four processes, and in one process a write of one waits synchronously (SQLite's busy timeout, 5 s of real
+	// time) for a transaction of another that cannot finish meanwhile, then fails with "database is locked".
+	return { provider, store: run.store(world.stores[0]), cache, now: world.scheduler.now, delay: world.scheduler.sleep };
 }
 
 export async function measureLiveness(psa: PsaName, mix: LivenessMix, alerts: number, seed: number): Promise<LivenessResult> {
@@ -85,35 +95,58 @@ export async function measureLiveness(psa: PsaName, mix: LivenessMix, alerts: nu
 	const ttt: number[] = [];
 	let withoutTicket = 0;
 	let attempts = 0;
+	const tracing = Boolean(process.env.LIVENESS_TRACE);
+	const trace: Record<string, number> = {};
+	const count = (key: string) => {
+		trace[key] = (trace[key] ?? 0) + 1;
+	};
+	const realStart = performance.now();
 	try {
-		const contexts = Array.from({ length: MAX_WORKERS }, (_, slot) => contextOf(world, slot, new WorkerRun(world.scheduler, undefined, new Set())));
-		const settleMs = contexts[0].provider.outcomeSettleMs;
+		let injected = 0;
+		// Rolled per create and search request the PSA starts to work on, so the mix is a share of those requests. Faults
+		// injected per attempt instead (times: 1, waiting for the next such request) piled up: an attempt that sent
+		// nothing (another run's claim pending, nothing sent within the retry budget) and a request refused by Autotask's
+		// thread limit left theirs queued, and the share of failed requests grew towards all of them.
+		// A late commit's connection is closed at once: the client has no answer while the PSA still works.
+		world.sandbox.rollFaults(
+			(target) => {
+				if (target !== 'create' && target !== 'search') return undefined;
+				let roll = draw();
+				for (const { p, plan } of mix.faults) {
+					if (roll < p) {
+						injected++;
+						return plan;
+					}
+					roll -= p;
+				}
+				return undefined;
+			},
+			'drop',
+			TIMING.maxRetryAfterMs,
+		);
+		// Requests held by the limiter, and how long sends waited for it, in the histogram.
+		const onEvent = (event: RequestEvent) => {
+			if (event.kind === 'held') count(`limiter held: ${event.request} ${event.reason.replace(/\d+/g, '#')}`);
+			else if (event.kind === 'limiter-wait') count(`limiter wait: ${event.request} ${event.waitedMs >= 10_000 ? '>= 10 s' : event.waitedMs >= 1000 ? '1-10 s' : '< 1 s'}`);
+			else if (event.kind === 'throttled') count(`throttled: ${event.request} ${event.status}`);
+		};
+		const caches = Array.from({ length: MAX_WORKERS }, () => new PsaCache());
+		const attemptContext = (slot: number) => contextOf(world, new WorkerRun(world.scheduler, undefined, new Set()), caches[slot], tracing ? onEvent : undefined);
+		const settleMs = attemptContext(0).provider.outcomeSettleMs;
 		// An alert never given up on within this: the window, plus room for several resends.
 		const giveUpMs = settleMs * 3 + 10 * RESEND_MS;
-		const injectFor = (target: 'create' | 'search') => {
-			let roll = draw();
-			for (const { p, plan } of mix.faults) {
-				if (roll < p) {
-					// A late commit's connection is closed at once: the client has no answer while the PSA still works.
-					world.sandbox.inject({ ...plan, target, times: 1 }, 'drop', TIMING.maxRetryAfterMs);
-					return;
-				}
-				roll -= p;
-			}
-		};
 		const one = async (alert: number) => {
-			const ctx = contexts[alert % MAX_WORKERS];
 			await world.scheduler.sleep(Math.floor(draw() * 60_000));
 			const first = world.scheduler.now();
 			for (;;) {
 				attempts++;
-				injectFor('create');
-				injectFor('search');
+				const ctx = attemptContext(alert % MAX_WORKERS);
 				try {
 					await link(ctx, { source: 'liveness', externalId: `alert-${alert}` }, { summary: `Alert ${alert}`, ...world.target.ticketFields });
 					ttt.push((world.scheduler.now() - first) / 1000);
 					return;
-				} catch {
+				} catch (error) {
+					if (tracing) count(`error: ${String((error as Error)?.message ?? error).replace(/alert-\d+|\d+/g, '#').slice(0, 160)}`);
 					if (world.scheduler.now() - first > giveUpMs) {
 						withoutTicket++;
 						// Counted in the percentiles as never: an alert left without a ticket is the worst outcome, not a missing one.
@@ -132,6 +165,11 @@ export async function measureLiveness(psa: PsaName, mix: LivenessMix, alerts: nu
 		await world.scheduler.advance(TIMING.maxCommitDelayMs + 1);
 		const references = world.sandbox.records().tickets.map((ticket) => ticket.reference).filter((reference) => reference?.startsWith('liveness'));
 		const sorted = [...ttt].sort((a, b) => a - b);
+		if (tracing) {
+			trace['faults rolled'] = injected;
+			for (const fault of world.sandbox.faultsMet()) count(`fault met: ${fault}`);
+			trace['real seconds'] = Math.round((performance.now() - realStart) / 1000);
+		}
 		return {
 			psa,
 			mix: mix.name,
@@ -143,6 +181,7 @@ export async function measureLiveness(psa: PsaName, mix: LivenessMix, alerts: nu
 			duplicates: references.length - new Set(references).size,
 			faultsMet: world.sandbox.faultsMet().length,
 			attempts,
+			...(tracing ? { trace } : {}),
 		};
 	} finally {
 		world.sandbox.clearFaults();
@@ -159,9 +198,16 @@ export function describeLiveness(result: LivenessResult): string {
 if (require.main === module) {
 	const alerts = Number(process.env.LIVENESS_ALERTS ?? 500);
 	const seed = Number(process.env.LIVENESS_SEED ?? 25);
+	// FAULT_PSA runs one PSA, LIVENESS_MIX one mix (its index), LIVENESS_TRACE adds each run's histogram.
+	const mixes = process.env.LIVENESS_MIX ? [LIVENESS_MIXES[Number(process.env.LIVENESS_MIX)]] : LIVENESS_MIXES;
+	if (mixes.some((mix) => !mix)) throw new Error(`LIVENESS_MIX must be 0 to ${LIVENESS_MIXES.length - 1}`);
 	void (async () => {
-		for (const psa of ['connectwise', 'autotask'] as PsaName[]) {
-			for (const mix of LIVENESS_MIXES) console.log(describeLiveness(await measureLiveness(psa, mix, alerts, seed)));
+		for (const psa of psasFromEnvironment()) {
+			for (const mix of mixes) {
+				const result = await measureLiveness(psa, mix, alerts, seed);
+				console.log(describeLiveness(result));
+				if (result.trace) for (const [key, value] of Object.entries(result.trace).sort((a, b) => b[1] - a[1])) console.log(`  ${value}\t${key}`);
+			}
 		}
 	})().catch((error: unknown) => {
 		console.error(error);

@@ -41,6 +41,12 @@ export interface TargetSandbox {
 	reset(): void;
 	clearFaults(): void;
 	inject(plan: FaultPlan, respond: 'hold' | 'drop', maxRetryAfterMs: number): void;
+	/**
+	 * Faults chosen per request as the PSA starts to work on it (`choose` sees what the request does; undefined: none),
+	 * so a share of the requests fails whatever requests the PSA refuses before working on them (Autotask's thread
+	 * limit). Stopped by clearFaults.
+	 */
+	rollFaults(choose: (target: FaultTarget) => Omit<FaultPlan, 'target' | 'times'> | undefined, respond: 'hold' | 'drop', maxRetryAfterMs: number): void;
 	readonly pendingLateCommits: number;
 	records(): PsaRecords;
 	/** The fault kind of every logged request that met one (injected, or the PSA's own limits). */
@@ -66,6 +72,27 @@ export interface PsaTarget {
 }
 
 type Route = { method: 'GET' | 'POST' | 'PATCH'; path: string | RegExp };
+
+/** The fault routes a request matches, as the sandboxes match added faults (Autotask's paths in any case). */
+function rolling(
+	routes: Record<FaultTarget, Route>,
+	choose: (target: FaultTarget) => Omit<FaultPlan, 'target' | 'times'> | undefined,
+	respond: 'hold' | 'drop',
+	maxRetryAfterMs: number,
+	anyCase: boolean,
+) {
+	const same = (a: string | undefined, b: string) => a !== undefined && (anyCase ? a.toLowerCase() === b.toLowerCase() : a === b);
+	return (method: string, path: string, template: string | undefined): CwFault | AtFault | undefined => {
+		for (const target of Object.keys(routes) as FaultTarget[]) {
+			const route = routes[target];
+			if (route.method !== method) continue;
+			if (route.path instanceof RegExp ? !route.path.test(path) : !same(path, route.path) && !same(template, route.path)) continue;
+			const plan = choose(target);
+			return plan ? faultOf({ ...plan, target, times: 1 }, route, respond, maxRetryAfterMs) : undefined;
+		}
+		return undefined;
+	};
+}
 
 /** One plan as a fault of either sandbox (their fault kinds share names; thread-limit only where the PSA has it). */
 function faultOf(plan: FaultPlan, route: Route, respond: 'hold' | 'drop', maxRetryAfterMs: number): CwFault | AtFault {
@@ -119,6 +146,10 @@ export const connectWiseTarget: PsaTarget = {
 			},
 			clearFaults: () => sandbox.clearFaults(),
 			inject: (plan, respond, maxRetryAfterMs) => sandbox.addFault(faultOf(plan, CW_ROUTES[plan.target], respond, maxRetryAfterMs) as CwFault),
+			rollFaults: (choose, respond, maxRetryAfterMs) => {
+				const roll = rolling(CW_ROUTES, choose, respond, maxRetryAfterMs, false);
+				sandbox.rollFault = (method, path, template) => roll(method, path, template) as CwFault | undefined;
+			},
 			get pendingLateCommits() {
 				return sandbox.pendingLateCommits;
 			},
@@ -177,6 +208,10 @@ export const autotaskTarget: PsaTarget = {
 			},
 			clearFaults: () => sandbox.clearFaults(),
 			inject: (plan, respond, maxRetryAfterMs) => sandbox.addFault(faultOf(plan, AT_ROUTES[plan.target], respond, maxRetryAfterMs) as AtFault),
+			rollFaults: (choose, respond, maxRetryAfterMs) => {
+				const roll = rolling(AT_ROUTES, choose, respond, maxRetryAfterMs, true);
+				sandbox.faults.roll = (method, path, template) => roll(method, path, template) as AtFault | undefined;
+			},
 			get pendingLateCommits() {
 				return sandbox.pendingLateCommits;
 			},

@@ -1,5 +1,6 @@
 // The per-connection adaptive limiter on a fake clock: AIMD, ceilings, per-endpoint ceilings, FIFO, pauses, rates, budgets, deadlines; the request layer's use of it.
 import fc from 'fast-check';
+import { AUTOTASK_CLASSIFIER } from '../../lib/providers/autotask/client';
 import { PsaError } from '../../lib/providers/errors';
 import type { HttpRequest, HttpResponse } from '../../lib/providers/http';
 import { LIMITER_TUNING, LimiterRefusal, RequestLimiter, isLimiterRefusal, limiterFor, resetLimiters, rollingBudget, type LimiterClock, type Permit } from '../../lib/providers/limiter';
@@ -238,6 +239,18 @@ describe('pauses, rates and budgets', () => {
 		expect(subject.snapshot().ratePerSecond).toBe(Infinity);
 	});
 
+	it('learns no rate from a refusal about requests in flight (a thread threshold): only the concurrency limit drops', async () => {
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 50 });
+		for (let i = 0; i < 40; i++) {
+			const permit = await subject.acquire();
+			await clock.advance(20);
+			permit.release();
+		}
+		(await subject.acquire()).throttled(undefined, 'concurrency');
+		expect(subject.snapshot().ratePerSecond).toBe(Infinity);
+		expect(subject.snapshot().limit).toBeCloseTo(50 * LIMITER_TUNING.throttleBackoff, 5);
+	});
+
 	it('keeps to an hourly budget (rolling window)', async () => {
 		const { clock, limiter: subject } = limiter({ hourlyBudget: 3 });
 		for (let i = 0; i < 3; i++) (await subject.acquire()).release();
@@ -389,6 +402,25 @@ describe('RequestSender with a limiter', () => {
 		expect(await outcome).toMatchObject({ response: { status: 503 }, attempts: 1 });
 		expect(sent).toHaveLength(1);
 		holder.release();
+	});
+
+	it("Autotask's thread-threshold refusals never cut the connection's send rate (they say nothing about requests per second)", async () => {
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 8 });
+		const thread: HttpResponse = { status: 500, headers: {}, body: { errors: ['Thread Threshold Exceeded — The Autotask API thread threshold of 3 threads has been exceeded.'] } };
+		const answers: HttpResponse[] = [];
+		// Answers come back at once (a fast PSA, or virtual time): many in the last second, then a run of refusals.
+		for (let i = 0; i < 12; i++) answers.push(ok);
+		for (let round = 0; round < 30; round++) answers.push(thread, ok);
+		const make = () => new RequestSender(async () => answers.shift() ?? ok, { ...DEFAULT_RETRY_POLICY, budgetMs: 60_000, maxAttempts: 3 }, { now: clock.now, sleep: clock.sleep, random: () => 0.5 }, AUTOTASK_CLASSIFIER, { limiter: subject });
+		const done = Promise.all(Array.from({ length: 42 }, () => make().send({ method: 'POST', url: 'https://at.example/V1.0/Tickets/query', headers: {}, endpoint: 'Tickets' }, { idempotent: true, noAnswer })));
+		await clock.advance(60_000);
+		await done;
+		// A refusal about threads taken (here, or by requests the PSA still works on) is no sign of sending too fast.
+		expect(subject.snapshot().ratePerSecond).toBe(Infinity);
+		// Sends one after another are not spaced out: ten go within the same millisecond.
+		const started = clock.time;
+		for (let i = 0; i < 10; i++) (await subject.acquire({ endpoint: 'Companies' })).release();
+		expect(clock.time).toBe(started);
 	});
 
 	it('a Retry-After holds the other requests of the connection until it ends; the throttled one goes first', async () => {

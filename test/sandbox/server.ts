@@ -160,6 +160,11 @@ export class Sandbox {
 	private readonly api: SandboxApi;
 	private readonly routes: Array<Route & { regex: RegExp; names: string[] }>;
 	private faults: ActiveFault[] = [];
+	/**
+	 * Chooses a fault for a request the sandbox starts to work on when no added fault matches it (a share of the
+	 * requests failing at random); cleared with the faults.
+	 */
+	rollFault?: (method: string, path: string, template: string | undefined) => Fault | undefined;
 	private versionPolicies: VersionPolicy[] = [];
 	private latencyMs: number;
 	private rateLimitPerSecond: number;
@@ -281,6 +286,7 @@ export class Sandbox {
 
 	clearFaults(): void {
 		this.faults = [];
+		this.rollFault = undefined;
 	}
 
 	setLatency(ms: number): void {
@@ -408,7 +414,7 @@ export class Sandbox {
 			if (active.remaining <= 0) this.faults = this.faults.filter((candidate) => candidate !== active);
 			return fault;
 		}
-		return undefined;
+		return this.rollFault?.(method, path, template);
 	}
 
 	private overRateLimit(): boolean {

@@ -62,6 +62,8 @@ const MAX_PAGES = 1000;
  * Exceeded", code Itgenatr005) and the hourly request threshold. They are throttling, so the request is sent again later.
  */
 const THROTTLED = /thread threshold|threads? (has|have) been exceeded|itgenatr005|request threshold|threshold (has been|was) exceeded|too many requests/i;
+/** Of those, the thread limit: a refusal for requests in flight on the endpoint, not for their pace. */
+const THREAD_LIMITED = /thread threshold|threads? (has|have) been exceeded|itgenatr005/i;
 /**
  * Messages by which Autotask refuses a request before doing it (it answers most of them with 500). For a create, only
  * the exact refusals Autotask documents or was seen sending count (EXACT_REFUSALS): a generic server text ("Operation
@@ -86,6 +88,7 @@ const REFUSALS: Array<[RegExp, PsaErrorKind]> = [
 
 export const AUTOTASK_CLASSIFIER: ResponseClassifier = {
 	throttled: (response) => response.status === 429 || (response.status >= 400 && THROTTLED.test(messagesOf(response.body).join(' '))),
+	concurrencyLimited: (response) => response.status >= 400 && THREAD_LIMITED.test(messagesOf(response.body).join(' ')),
 	transient: (response) => response.status >= 500 && !isRefusal(response, REFUSALS),
 };
 

@@ -40,6 +40,11 @@ export function validateFault(fault: Fault): Fault {
 
 export class FaultList {
 	private active: Array<{ fault: Fault; remaining: number }> = [];
+	/**
+	 * Chooses a fault for a request the sandbox starts to work on (past the thread limit) when no added fault matches it:
+	 * a share of the requests failing at random. Cleared with the faults.
+	 */
+	roll?: (method: string, path: string, template: string | undefined) => Fault | undefined;
 
 	add(fault: Fault): void {
 		this.active.push({ fault: validateFault(fault), remaining: fault.times ?? 1 });
@@ -47,6 +52,7 @@ export class FaultList {
 
 	clear(): void {
 		this.active = [];
+		this.roll = undefined;
 	}
 
 	get size(): number {
@@ -66,7 +72,7 @@ export class FaultList {
 			if (entry.remaining <= 0) this.active = this.active.filter((candidate) => candidate !== entry);
 			return fault;
 		}
-		return undefined;
+		return this.roll?.(method, path, template);
 	}
 }
 
