@@ -7,7 +7,7 @@ export type PsaName = 'connectwise' | 'autotask';
 export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
 export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | 'thread-limit';
 
@@ -30,6 +30,10 @@ export interface PsaRecords {
 	statusChanges: Array<{ ticketId: number; fromClosed: boolean; toClosed: boolean; reopened: boolean }>;
 	/** Status writes to this ticket that the PSA applied but whose answer the client never saw (it may send them again). */
 	lostStatusAnswers(ticketId: number): number;
+	/** The ticket's current status as the PSA shows it (name as the PSA spells it), undefined for no such ticket. */
+	statusOf(ticketId: number): { name: string; closed: boolean } | undefined;
+	/** The PSA's members (ConnectWise members, Autotask resources) with every email they can be found by, lower-cased. */
+	members: Array<{ id: number; identifier: string; emails: string[]; active: boolean }>;
 }
 
 /** A running sandbox of one PSA, seen through what the suite needs. */
@@ -42,6 +46,8 @@ export interface TargetSandbox {
 	inject(plan: FaultPlan, respond: 'hold' | 'drop', maxRetryAfterMs: number): void;
 	readonly pendingLateCommits: number;
 	records(): PsaRecords;
+	/** A ticket made in the PSA by hand (no link reference): what PSA Link > Link Existing points entities at. */
+	addTicket(summary: string): number;
 	/** The fault kind of every logged request that met one (injected, or the PSA's own limits). */
 	faultsMet(): string[];
 	/** The request log and the notes, one line each (FAULT_TRACE). */
@@ -60,6 +66,10 @@ export interface PsaTarget {
 	/** Company and board (ConnectWise service board, Autotask queue) of the suite's tickets, seeded in the sandbox. */
 	readonly ticketFields: { companyId: number; boardId: number };
 	readonly faultClasses: readonly FaultClass[];
+	/** Status names on the suite's board (ConnectWise board 1, Autotask's statuses): open ones, and the closed one. */
+	readonly statusNames: { open: readonly string[]; closed: string };
+	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
+	readonly memberIdentifiers: readonly string[];
 	/** Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time. */
 	start(clock?: SuiteClock): Promise<TargetSandbox>;
 }
@@ -96,6 +106,8 @@ const CW_ROUTES: Record<FaultTarget, Route> = {
 	'ticket-read': { method: 'GET', path: '/service/tickets/{id}' },
 	// The codebase lookup that finds the API location (cached an hour per process).
 	lookup: { method: 'GET', path: '/login/companyinfo/sandbox' },
+	// Member lookups by email or identifier (PSA Member Map).
+	members: { method: 'GET', path: '/system/members' },
 };
 
 export const connectWiseTarget: PsaTarget = {
@@ -103,6 +115,8 @@ export const connectWiseTarget: PsaTarget = {
 	credentialType: 'connectWisePsaApi',
 	ticketFields: { companyId: 250, boardId: 1 },
 	faultClasses: COMMON_FAULT_CLASSES,
+	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Resolved' },
+	memberIdentifiers: ['jsmith', 'adoe', 'bwayne', 'oldtech'],
 	async start(clock) {
 		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
@@ -130,7 +144,18 @@ export const connectWiseTarget: PsaTarget = {
 				})),
 				lostStatusAnswers: (ticketId) =>
 					sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit')).length,
+				statusOf: (ticketId) => {
+					const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+					return ticket ? { name: ticket.status?.name ?? '', closed: closed(ticket.status?.id ?? 0) } : undefined;
+				},
+				members: sandbox.db.members.map((member) => ({
+					id: member.id,
+					identifier: member.identifier,
+					emails: [member.officeEmail, member.primaryEmail].flatMap((email) => (email ? [email.toLowerCase()] : [])),
+					active: !member.inactiveFlag,
+				})),
 			}),
+			addTicket: (summary) => sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 } }).id,
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
@@ -151,7 +176,9 @@ const AT_ROUTES: Record<FaultTarget, Route> = {
 	'ticket-read': { method: 'GET', path: '/Tickets/{id}' },
 	// The picklist lookup (statuses, priorities, queues; note types) that a create, a note or a status change needs first.
 	lookup: { method: 'GET', path: /^\/(Tickets|TicketNotes)\/entityInformation\/fields$/i },
+	members: { method: 'POST', path: '/Resources/query' },
 };
+const AT_STATUS_NAMES: Record<number, string> = { 1: 'New', 5: 'Complete', 7: 'Waiting Customer', 8: 'In Progress', 9: 'Waiting Materials' };
 const AT_COMPLETE = 5;
 
 export const autotaskTarget: PsaTarget = {
@@ -160,6 +187,8 @@ export const autotaskTarget: PsaTarget = {
 	// Acme Corporation, the Monitoring Alert queue.
 	ticketFields: { companyId: 175, boardId: 8 },
 	faultClasses: [...COMMON_FAULT_CLASSES, 'thread-limit'],
+	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Complete' },
+	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
 	async start(clock) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
@@ -194,7 +223,18 @@ export const autotaskTarget: PsaTarget = {
 							Number((entry.body as { id?: unknown } | undefined)?.id) === ticketId &&
 							(entry.fault === 'drop-after-commit' || entry.fault === 'late-commit'),
 					).length,
+				statusOf: (ticketId) => {
+					const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+					return ticket ? { name: AT_STATUS_NAMES[ticket.status] ?? String(ticket.status), closed: ticket.status === AT_COMPLETE } : undefined;
+				},
+				members: sandbox.db.resources.map((resource) => ({
+					id: resource.id,
+					identifier: resource.userName,
+					emails: [resource.email, resource.email2, resource.email3].flatMap((email) => (email ? [email.toLowerCase()] : [])),
+					active: resource.isActive,
+				})),
 			}),
+			addTicket: (summary) => sandbox.addTicket({ title: summary, companyID: 175, queueID: 8, status: 1, priority: 2 }).id,
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),

@@ -1,0 +1,43 @@
+// The fault-suite families beyond Link / Note / Close at npm-test size, on each PSA and engine: status set / reopen,
+// the member map, linkExisting / unlink racing Link. FAULT_FAMILY, FAULT_PSA and FAULT_ENGINE narrow a run to replay one.
+import { checkFamily, replayFromEnvironment, type Family } from './families';
+import { statusFamily } from './family-status';
+import { memberMapFamily } from './family-member-map';
+import { linkRacesFamily } from './family-link-races';
+import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
+import { startWorld, type Engine, type World } from './world';
+
+/** Schedules per family, PSA and engine in npm test: small (2 shared cores); npm run test:faults soaks thousands. */
+const RUNS: Record<Engine, number> = {
+	sqlite: Number(process.env.FAULT_FAMILY_RUNS_SQLITE ?? 60),
+	postgres: Number(process.env.FAULT_FAMILY_RUNS_POSTGRES ?? 25),
+};
+
+export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily] as unknown as Array<Family<never>>;
+
+const families = VIRTUAL_FAMILIES.filter((family) => !process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === family.name);
+const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => !process.env.FAULT_ENGINE || process.env.FAULT_ENGINE === engine);
+const combinations = psasFromEnvironment().flatMap((psa) => engines.map((engine): [PsaName, Engine] => [psa, engine]));
+
+describe.each(combinations)('fault families on %s, %s', (psa, engine) => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld(engine, TARGETS[psa]);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	it.each(families.map((family) => [family.name, family] as const))(`%s: ${RUNS[engine]} schedules, the invariants hold in the PSA's records`, async (name, family) => {
+		const started = performance.now();
+		const stats = await checkFamily(family, world, { numRuns: RUNS[engine], ...replayFromEnvironment() });
+		console.log(
+			`[${name} ${psa} ${engine}] ${stats.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(1)} s, ${stats.calls} calls (${stats.succeeded} ok, ${stats.failedClearly} clear errors), faults: ${JSON.stringify(stats.faultsByClass)}, violations: ${stats.violations.length}`,
+		);
+		expect(stats.violations).toEqual([]);
+		if (process.env.FAULT_SEED) return;
+		for (const fault of family.expectedFaults(psa)) expect(`${fault}: ${stats.faultsByClass[fault] ?? 0}`).not.toBe(`${fault}: 0`);
+	}, 300_000);
+});
