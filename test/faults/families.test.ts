@@ -4,6 +4,7 @@ import { checkFamily, replayFromEnvironment, type Family } from './families';
 import { statusFamily } from './family-status';
 import { memberMapFamily } from './family-member-map';
 import { linkRacesFamily } from './family-link-races';
+import { sharedLimitsFamily, startLimitsWorld, type LimitsWorld } from './family-shared-limits';
 import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
 import { startWorld, type Engine, type World } from './world';
 
@@ -39,5 +40,30 @@ describe.each(combinations)('fault families on %s, %s', (psa, engine) => {
 		expect(stats.violations).toEqual([]);
 		if (process.env.FAULT_SEED) return;
 		for (const fault of family.expectedFaults(psa)) expect(`${fault}: ${stats.faultsByClass[fault] ?? 0}`).not.toBe(`${fault}: 0`);
+	}, 300_000);
+});
+
+/** Real-time schedules (seconds each: a settle window per schedule); the soak runs more. */
+const LIMITS_RUNS = Number(process.env.FAULT_FAMILY_RUNS_LIMITS ?? 6);
+const runLimits = (!process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === sharedLimitsFamily.name) && psasFromEnvironment().includes('autotask') && engines.includes('postgres');
+
+(runLimits ? describe : describe.skip)('shared request limits on PostgreSQL, Autotask, workers killed holding slots', () => {
+	let world: LimitsWorld;
+
+	beforeAll(async () => {
+		world = await startLimitsWorld();
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	it(`${LIMITS_RUNS} schedules: never more than 3 in flight per endpoint, no thread-limit refusal reaches a user, exactly once`, async () => {
+		const started = performance.now();
+		const stats = await checkFamily(sharedLimitsFamily, world, { numRuns: LIMITS_RUNS, ...replayFromEnvironment() });
+		console.log(
+			`[shared-limits autotask postgres] ${stats.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(1)} s, ${stats.calls} calls (${stats.succeeded} ok, ${stats.failedClearly} clear errors), faults: ${JSON.stringify(stats.faultsByClass)}, violations: ${stats.violations.length}`,
+		);
+		expect(stats.violations).toEqual([]);
 	}, 300_000);
 });

@@ -56,7 +56,7 @@ export const faultsArb = (targets: readonly FaultTarget[], classes: readonly Fau
 
 let familyRun = 0;
 /** A source name no other schedule uses: schedules share one store and one sandbox without meeting. */
-export const freshSource = (family: string, world: { target: PsaTarget; engine: string }): string => `${family}${++familyRun}-${world.target.psa}-${world.engine}`;
+export const freshSource = (family: string, world: FamilyWorld): string => `${family}${++familyRun}-${world.target.psa}-${world.engine}`;
 
 /**
  * Runs the workers on the world's virtual clock as runSchedule does: each call ends in success, a clear error, or the
@@ -201,12 +201,20 @@ export async function familyViolations(records: PsaRecords, store: PsaStore, pro
 }
 
 /** A family: its random schedules for one PSA, and how one schedule runs and is checked (throws with its violations). */
-export interface Family<S> {
+export interface Family<S, W extends FamilyWorld = World> {
 	readonly name: string;
 	/** The fault classes (as SoakStats counts them) a run at npm-test size must have met. */
 	readonly expectedFaults: (psa: PsaName) => string[];
+	/** False for a real-time family: a shrink step costs seconds, so a failure is reported as found (its seed and path replay it). */
+	readonly shrink?: boolean;
 	arb(target: PsaTarget): fc.Arbitrary<S>;
-	run(world: World, schedule: S, stats: SoakStats): Promise<void>;
+	run(world: W, schedule: S, stats: SoakStats): Promise<void>;
+}
+
+/** What every family's world has: the PSA it runs on and the store's engine (the virtual world, or a family's own). */
+export interface FamilyWorld {
+	target: PsaTarget;
+	engine: string;
 }
 
 /** A schedule's violations, recorded in the figures and thrown so fast-check shrinks the schedule. */
@@ -222,7 +230,7 @@ export function familyReplayCommand(family: string, psa: string, engine: string,
 }
 
 /** Runs `numRuns` schedules of a family; rejects with the shrunk schedule, the seed, the path and the replay command. */
-export async function checkFamily<S>(family: Family<S>, world: World, run: PropertyRun, stats = new SoakStats()): Promise<SoakStats> {
+export async function checkFamily<S, W extends FamilyWorld>(family: Family<S, W>, world: W, run: PropertyRun, stats = new SoakStats()): Promise<SoakStats> {
 	const seed = run.seed ?? Date.now() ^ (Math.random() * 0x7fffffff);
 	const psa = world.target.psa;
 	if (process.env.FAULT_PRINT_SEED) console.log(`  ${family.name} ${psa} ${world.engine}: fast-check seed ${seed}`);
@@ -230,7 +238,7 @@ export async function checkFamily<S>(family: Family<S>, world: World, run: Prope
 		fc.asyncProperty(family.arb(world.target), async (schedule) => {
 			await family.run(world, schedule, stats);
 		}),
-		{ numRuns: run.numRuns, seed, ...(run.path ? { path: run.path } : {}), endOnFailure: false, verbose: 0 },
+		{ numRuns: run.numRuns, seed, ...(run.path ? { path: run.path } : {}), endOnFailure: family.shrink === false, verbose: 0 },
 	);
 	if (details.failed) {
 		const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);

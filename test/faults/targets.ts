@@ -52,6 +52,8 @@ export interface TargetSandbox {
 	faultsMet(): string[];
 	/** The request log and the notes, one line each (FAULT_TRACE). */
 	traceLines(): string[];
+	/** A PSA with per-endpoint thread limits (Autotask): refusals it made itself (not injected) and the most requests it had in flight on one endpoint since the last reset. */
+	readonly threads?: { refusals(): number; maxInFlight(): number };
 	stop(): Promise<void>;
 }
 
@@ -70,8 +72,11 @@ export interface PsaTarget {
 	readonly statusNames: { open: readonly string[]; closed: string };
 	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
 	readonly memberIdentifiers: readonly string[];
-	/** Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time. */
-	start(clock?: SuiteClock): Promise<TargetSandbox>;
+	/**
+	 * Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time.
+	 * `latencyMs` makes every request take that long (real time), so concurrent requests overlap in the PSA.
+	 */
+	start(clock?: SuiteClock, options?: { latencyMs?: number }): Promise<TargetSandbox>;
 }
 
 type Route = { method: 'GET' | 'POST' | 'PATCH'; path: string | RegExp };
@@ -189,10 +194,10 @@ export const autotaskTarget: PsaTarget = {
 	faultClasses: [...COMMON_FAULT_CLASSES, 'thread-limit'],
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Complete' },
 	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
-	async start(clock) {
+	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
-		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}) });
+		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
 		return {
 			psa: 'autotask',
 			credentials: { ...sandbox.credentials },
@@ -240,6 +245,7 @@ export const autotaskTarget: PsaTarget = {
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
 				JSON.stringify(sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description }))),
 			],
+			threads: { refusals: () => sandbox.threadLimitRefusals, maxInFlight: () => sandbox.maxConcurrentSeen() },
 			stop: () => sandbox.stop(),
 		};
 	},
