@@ -178,6 +178,9 @@ export const sharedLimitsFamily: Family<LimitsSchedule, LimitsWorld> = {
 		const named: NamedSchedule = { schedule: plain, source, psa: 'autotask' };
 		const violations: string[] = [];
 		world.sandbox.reset();
+		// The entities start linked (faults off), so notes go to the PSA at once instead of failing as "not linked".
+		const setup = new LimitsProcess(world, MAX_WORKERS).context();
+		for (let entity = 0; entity < schedule.entities; entity++) await callOp(setup, named, { kind: 'link', entity });
 		for (const fault of schedule.faults) world.sandbox.inject(fault, 'drop', 2000);
 
 		const processes = schedule.workers.map((_, slot) => new LimitsProcess(world, slot));
@@ -208,6 +211,7 @@ export const sharedLimitsFamily: Family<LimitsSchedule, LimitsWorld> = {
 						if (THREAD_REFUSAL.test(text)) violations.push(`worker ${slot} ${JSON.stringify(op)}: Autotask's thread-limit refusal reached the user: ${text}`);
 						if (!isClearError(error)) violations.push(`worker ${slot} ${JSON.stringify(op)} failed unclearly: ${String(error)}`);
 						else stats.failedClearly++;
+						if (process.env.FAULT_TRACE) console.log(`worker ${slot} ${JSON.stringify(op)}: ${text}`);
 					}
 				}
 			});
