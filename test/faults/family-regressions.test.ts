@@ -1,6 +1,10 @@
 // Schedules the fault families found failing in lib/, replayed exactly: marked failing until lib/ is fixed (then they pass and jest says so).
+import { unlink } from '../../lib/services';
+import type { PsaStore } from '../../lib/store/types';
 import { startTriggerWorld, triggerFamily, type TriggerSchedule, type TriggerWorld } from './family-trigger';
 import { SoakStats } from './schedule';
+import { TARGETS } from './targets';
+import { startWorld, WorkerRun, type World } from './world';
 
 describe('PSA Trigger on Autotask, SQLite', () => {
 	let world: TriggerWorld;
@@ -34,5 +38,46 @@ describe('PSA Trigger on Autotask, SQLite', () => {
 			concurrency: 4,
 		};
 		await triggerFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+});
+
+describe('Unlink racing Link, SQLite', () => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld('sqlite', TARGETS.connectwise);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	// The link-races family checks this rule but its random interleavings did not reach the window in 1,600 schedules;
+	// here it is placed exactly. Unlink reads the row (none yet, or linked), refuses only when that read shows a
+	// pending claim, then deletes the row by key whatever it has become. A Link that claims in between loses its
+	// pending row: a create whose outcome is unknown (or a worker killed after the create) is then followed by a fresh
+	// claim that creates without searching first: a second ticket for the entity.
+	it.failing('Unlink never removes a pending claim that a Link made after Unlink read the row', async () => {
+		const target = { source: 'unlink-race', externalId: 'alert-0' };
+		const unlinking = world.context(0, new WorkerRun(world.scheduler, undefined, new Set()));
+		const linking = world.context(1, new WorkerRun(world.scheduler, undefined, new Set()));
+		const connectionId = unlinking.provider.connection.connectionId;
+		const store = unlinking.store;
+		// Link's claim lands right after Unlink's read, as another worker's would.
+		const racing = {
+			...store,
+			links: {
+				...store.links,
+				find: async (...args: Parameters<PsaStore['links']['find']>) => {
+					const found = await store.links.find(...args);
+					await linking.store.links.claim(connectionId, target.source, target.externalId, 'claim-of-a-running-link');
+					return found;
+				},
+			},
+		} as PsaStore;
+		const result = await world.scheduler.drive(unlink({ ...unlinking, store: racing }, target).catch((error: unknown) => error), 60_000);
+		const row = await world.stores[0].links.find(connectionId, target.source, target.externalId);
+		if (process.env.FAULT_TRACE) console.log(JSON.stringify({ unlink: String(result instanceof Error ? result.message : JSON.stringify(result)), row }));
+		expect({ unlink: result, row: row?.state }).toMatchObject({ row: 'pending' });
 	}, 60_000);
 });
