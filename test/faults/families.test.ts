@@ -47,7 +47,7 @@ const combinations = psasFromEnvironment().flatMap((psa) => engines.map((engine)
 });
 
 /** Real-time schedules (seconds each: a settle window per schedule); the soak runs more. */
-const LIMITS_RUNS = Number(process.env.FAULT_FAMILY_RUNS_LIMITS ?? 6);
+const LIMITS_RUNS = Number(process.env.FAULT_FAMILY_RUNS_LIMITS ?? 5);
 const runLimits = (!process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === sharedLimitsFamily.name) && psasFromEnvironment().includes('autotask') && engines.includes('postgres');
 
 (runLimits ? describe : describe.skip)('shared request limits on PostgreSQL, Autotask, workers killed holding slots', () => {

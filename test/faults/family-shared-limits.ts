@@ -51,7 +51,9 @@ export interface LimitsWorld {
 }
 
 export async function startLimitsWorld(): Promise<LimitsWorld> {
-	const sandbox = await autotaskTarget.start(undefined, { latencyMs: LIMITS_TIMING.latencyMs });
+	// Room for more threads than Autotask allows: a fourth request at once is then seen in flight, not refused, and the
+	// injected thread-limit refusals (which the sandbox counts with its own) do not blur the count.
+	const sandbox = await autotaskTarget.start(undefined, { latencyMs: LIMITS_TIMING.latencyMs, threadLimit: 2 * THREADS });
 	const database: TestDatabase = await createTestDatabase('psa_faults_limits');
 	const keys = [generateFernetKey()];
 	const stores: PsaStore[] = [];
@@ -232,9 +234,7 @@ export const sharedLimitsFamily: Family<LimitsSchedule, LimitsWorld> = {
 			proc.kill();
 		});
 
-		const refusals = world.sandbox.threads?.refusals() ?? 0;
 		const maxInFlight = world.sandbox.threads?.maxInFlight() ?? 0;
-		if (refusals > 0) violations.push(`Autotask refused ${refusals} request(s) for its thread limit: more than ${THREADS} were sent to one endpoint at once`);
 		if (maxInFlight > THREADS) violations.push(`Autotask had ${maxInFlight} requests in flight on one endpoint (limit ${THREADS})`);
 		if (maxInFlight === THREADS) stats.count(`schedules that filled all ${THREADS} threads of an endpoint`);
 		for (const fault of world.sandbox.faultsMet()) stats.count(SANDBOX_FAULT_CLASS[fault] ?? fault);
@@ -251,7 +251,7 @@ export const sharedLimitsFamily: Family<LimitsSchedule, LimitsWorld> = {
 			violations.push(`the re-fire after the settle window failed: ${error instanceof Error ? error.message : String(error)}`);
 		}
 		violations.push(...(await familyViolations(world.sandbox.records(), world.stores[0], repair.provider, { named })));
-		if ((world.sandbox.threads?.refusals() ?? 0) > refusals) violations.push('Autotask refused requests for its thread limit during the re-fire');
+		if ((world.sandbox.threads?.maxInFlight() ?? 0) > THREADS) violations.push(`more than ${THREADS} requests in flight on one endpoint during the re-fire`);
 		fail(stats, `shared-limits autotask postgres ${source}`, violations);
 	},
 };

@@ -26,16 +26,16 @@ const SIZES = {
  * (Autotask, PostgreSQL) in FAULT_SOAK_LIMITS. FAULT_SOAK_PARTS=core or families runs one part (default both).
  */
 const FAMILY_SIZES: Record<string, { sqlite: number; postgres: number }> = {
-	status: { sqlite: 150, postgres: 50 },
-	'member-map': { sqlite: 200, postgres: 60 },
-	'link-races': { sqlite: 200, postgres: 60 },
-	trigger: { sqlite: 150, postgres: 150 },
+	status: { sqlite: 600, postgres: 200 },
+	'member-map': { sqlite: 1000, postgres: 300 },
+	'link-races': { sqlite: 1000, postgres: 300 },
+	trigger: { sqlite: 400, postgres: 400 },
 };
 for (const entry of (process.env.FAULT_SOAK_FAMILIES ?? '').split(',').filter(Boolean)) {
 	const [name, sqlite, postgres] = entry.split(':');
 	FAMILY_SIZES[name] = { sqlite: Number(sqlite), postgres: Number(postgres ?? sqlite) };
 }
-const LIMITS_SIZE = Number(process.env.FAULT_SOAK_LIMITS ?? 20);
+const LIMITS_SIZE = Number(process.env.FAULT_SOAK_LIMITS ?? 15);
 const PARTS = (process.env.FAULT_SOAK_PARTS ?? 'core,families').split(',');
 
 /** Schedules per fast-check run: a failure shrinks within its batch, and progress shows between batches. */

@@ -52,7 +52,7 @@ export interface TargetSandbox {
 	faultsMet(): string[];
 	/** The request log and the notes, one line each (FAULT_TRACE). */
 	traceLines(): string[];
-	/** A PSA with per-endpoint thread limits (Autotask): refusals it made itself (not injected) and the most requests it had in flight on one endpoint since the last reset. */
+	/** A PSA with per-endpoint thread limits (Autotask): its thread-limit refusals (injected ones included) and the most requests it had in flight on one endpoint since the last reset. */
 	readonly threads?: { refusals(): number; maxInFlight(): number };
 	stop(): Promise<void>;
 }
@@ -74,9 +74,10 @@ export interface PsaTarget {
 	readonly memberIdentifiers: readonly string[];
 	/**
 	 * Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time.
-	 * `latencyMs` makes every request take that long (real time), so concurrent requests overlap in the PSA.
+	 * `latencyMs` makes every request take that long (real time), so concurrent requests overlap in the PSA;
+	 * `threadLimit` changes the PSA's threads per endpoint (Autotask).
 	 */
-	start(clock?: SuiteClock, options?: { latencyMs?: number }): Promise<TargetSandbox>;
+	start(clock?: SuiteClock, options?: { latencyMs?: number; threadLimit?: number }): Promise<TargetSandbox>;
 }
 
 type Route = { method: 'GET' | 'POST' | 'PATCH'; path: string | RegExp };
@@ -197,7 +198,7 @@ export const autotaskTarget: PsaTarget = {
 	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
-		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
+		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}), ...(options.threadLimit ? { threadLimit: options.threadLimit } : {}) });
 		return {
 			psa: 'autotask',
 			credentials: { ...sandbox.credentials },
