@@ -136,6 +136,8 @@ export interface NamedSchedule {
  */
 const externalIdOf = (entity: number): string => (entity === 1 ? 'ALERT-0' : entity === 2 ? `alert-2-${'x'.repeat(40)}` : `alert-${entity}`);
 const targetOf = (source: string, entity: number) => ({ source, externalId: externalIdOf(entity) });
+/** An entity of a schedule as PSA Link names it (the families address the same entities). */
+export const entityTargetOf = targetOf;
 const keyNameOf = (source: string, key: number) => `${source}:note-${key}`;
 
 /** One call of a schedule, as PSA Link > Link, PSA Note > Add (by link, keyed) and PSA Status > Close / Reopen make it. */
@@ -169,7 +171,13 @@ export async function refire(ctx: PsaServiceContext, named: NamedSchedule): Prom
  * The invariants, read from the PSA's records: one ticket per entity (and the store pointing at it), each key's note on
  * the PSA with its text and ticket, no note owned by two keys, and per ticket and text as many notes as keys.
  */
-export async function psaViolations(records: PsaRecords, store: PsaStore, provider: PsaProvider, { schedule, source }: NamedSchedule): Promise<string[]> {
+export async function psaViolations(
+	records: PsaRecords,
+	store: PsaStore,
+	provider: PsaProvider,
+	{ schedule, source }: NamedSchedule,
+	options: { openToOpenIsReopen?: boolean } = {},
+): Promise<string[]> {
 	const violations: string[] = [];
 	const { entities, keys } = usedBy(schedule);
 	const connectionId = provider.connection.connectionId;
@@ -214,8 +222,10 @@ export async function psaViolations(records: PsaRecords, store: PsaStore, provid
 	}
 	// One reopen per re-fire: a status write to an open status on a ticket that is already open is a second reopen,
 	// unless it repeats a reopen whose answer was lost (the client sends the write again when no answer came).
+	// Where the schedule also sets open statuses (the status family), an open-to-open write is a status set, not a reopen:
+	// that family counts reopens itself.
 	const redundant = new Map<number, number>();
-	for (const change of records.statusChanges) {
+	for (const change of options.openToOpenIsReopen === false ? [] : records.statusChanges) {
 		if (!change.toClosed && !change.fromClosed) redundant.set(change.ticketId, (redundant.get(change.ticketId) ?? 0) + 1);
 	}
 	for (const [ticketId, count] of redundant) {

@@ -1,6 +1,11 @@
 // npm run test:faults: the exactly-once soak (thousands of schedules per PSA and engine, in one process and across
 // processes) with its figures per PSA and in total.
 import { PG_URL_ENV, startPostgres, type RunningPostgres } from '../helpers/postgres';
+import { checkFamily, type Family, type FamilyWorld } from './families';
+import { memberMapFamily } from './family-member-map';
+import { linkRacesFamily } from './family-link-races';
+import { sharedLimitsFamily, startLimitsWorld } from './family-shared-limits';
+import { statusFamily } from './family-status';
 import { checkProcessSchedules, startProcessWorld } from './multi-process';
 import { checkSchedules, describeFailure, replayFromEnvironment } from './property';
 import { SoakStats } from './schedule';
@@ -16,6 +21,23 @@ const SIZES = {
 	postgres: Number(process.env.FAULT_SOAK_POSTGRES ?? 1_200),
 	processes: Number(process.env.FAULT_SOAK_PROCESSES ?? 25),
 };
+/**
+ * The families' sizes per PSA and engine (FAULT_SOAK_FAMILIES=name:sqlite:postgres,...), the shared-limits family's
+ * (Autotask, PostgreSQL) in FAULT_SOAK_LIMITS. FAULT_SOAK_PARTS=core or families runs one part (default both).
+ */
+const FAMILY_SIZES: Record<string, { sqlite: number; postgres: number }> = {
+	status: { sqlite: 600, postgres: 200 },
+	'member-map': { sqlite: 1000, postgres: 300 },
+	'link-races': { sqlite: 1000, postgres: 300 },
+	trigger: { sqlite: 400, postgres: 400 },
+};
+for (const entry of (process.env.FAULT_SOAK_FAMILIES ?? '').split(',').filter(Boolean)) {
+	const [name, sqlite, postgres] = entry.split(':');
+	FAMILY_SIZES[name] = { sqlite: Number(sqlite), postgres: Number(postgres ?? sqlite) };
+}
+const LIMITS_SIZE = Number(process.env.FAULT_SOAK_LIMITS ?? 15);
+const PARTS = (process.env.FAULT_SOAK_PARTS ?? 'core,families').split(',');
+
 /** Schedules per fast-check run: a failure shrinks within its batch, and progress shows between batches. */
 const BATCH = 1000;
 
@@ -67,6 +89,86 @@ async function acrossProcesses(psa: PsaName, engine: Engine, total: number): Pro
 	return stats;
 }
 
+/** One family on one world, in batches; the world is closed after. */
+async function familyRun<S, W extends FamilyWorld & { close(): Promise<void> }>(family: Family<S, W>, start: () => Promise<W>, total: number): Promise<SoakStats> {
+	const world = await start();
+	const stats = new SoakStats();
+	const started = performance.now();
+	try {
+		for (let done = 0; done < total; done += BATCH) {
+			const numRuns = Math.min(BATCH, total - done);
+			try {
+				await checkFamily(family, world, { numRuns, ...replayFromEnvironment() }, stats);
+			} catch (error) {
+				console.log(describeFailure(error));
+				break;
+			}
+		}
+	} finally {
+		await world.close();
+	}
+	report(`family ${family.name}, ${world.target.psa}, ${world.engine}`, stats, (performance.now() - started) / 1000);
+	return stats;
+}
+
+const TRIGGER_FAMILY = 'trigger';
+
+/** The trigger family in a jest run of families.test.ts at the soak's size; its figures read from the lines it prints. */
+async function triggerInJest(psas: PsaName[], sizes: { sqlite: number; postgres: number }): Promise<SoakStats> {
+	const stats = new SoakStats();
+	const sizesByEngine = [...new Set([sizes.sqlite, sizes.postgres])];
+	for (const size of sizesByEngine) {
+		const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => sizes[engine] === size);
+		for (const engine of engines) {
+			const { spawnSync } = await import('node:child_process');
+			const result = spawnSync('npx', ['jest', 'test/faults/families.test.ts', '--maxWorkers=1', '--silent=false'], {
+				encoding: 'utf8',
+				env: { ...process.env, FAULT_FAMILY: TRIGGER_FAMILY, FAULT_ENGINE: engine, FAULT_FAMILY_RUNS_TRIGGER: String(size), NODE_OPTIONS: '--experimental-vm-modules --no-warnings', ...(psas.length === 1 ? { FAULT_PSA: psas[0] } : {}) },
+				maxBuffer: 64 * 1024 * 1024,
+			});
+			const output = `${result.stdout}\n${result.stderr}`;
+			for (const match of output.matchAll(/\[trigger (\w+) (\w+)\] (\d+) schedules in ([\d.]+) s, (\d+) deliveries, faults: (\{.*\}), violations: (\d+)/g)) {
+				const part = new SoakStats();
+				part.schedules = Number(match[3]);
+				part.calls = Number(match[5]);
+				part.succeeded = Number(match[5]);
+				for (const [name, count] of Object.entries(JSON.parse(match[6]) as Record<string, number>)) part.count(name, count);
+				for (let index = 0; index < Number(match[7]); index++) part.violations.push(`[trigger ${match[1]} ${match[2]}] see the jest output`);
+				report(`family trigger, ${match[1]}, ${match[2]}`, part, Number(match[4]));
+				stats.merge(part);
+			}
+			if (result.status !== 0) {
+				console.log(output.split('\n').filter((line) => /violated|replay:|shrunk|violation|✕/.test(line)).join('\n'));
+				stats.violations.push(`[trigger ${engine}] the jest run failed (exit ${result.status})`);
+			}
+		}
+	}
+	return stats;
+}
+
+/** The families beyond Link / Note / Close, per family on every PSA and engine; figures per family. */
+async function families(psas: PsaName[], all: SoakStats): Promise<void> {
+	const perFamily = new Map<string, { stats: SoakStats; seconds: number }>();
+	const timed = async (name: string, run: () => Promise<SoakStats>) => {
+		const began = performance.now();
+		const stats = await run();
+		const entry = perFamily.get(name) ?? { stats: new SoakStats(), seconds: 0 };
+		entry.stats.merge(stats);
+		entry.seconds += (performance.now() - began) / 1000;
+		perFamily.set(name, entry);
+		all.merge(stats);
+	};
+	const engines: Engine[] = ['sqlite', 'postgres'];
+	for (const family of [statusFamily, memberMapFamily, linkRacesFamily]) {
+		for (const psa of psas) for (const engine of engines) await timed(family.name, () => familyRun(family as Family<unknown, never>, () => startWorld(engine, TARGETS[psa]) as never, FAMILY_SIZES[family.name][engine]));
+	}
+	// The trigger family drives n8n's engine and the nodes, which load under jest's transform only: it runs in jest.
+	await timed(TRIGGER_FAMILY, () => triggerInJest(psas, FAMILY_SIZES.trigger));
+	if (psas.includes('autotask')) await timed(sharedLimitsFamily.name, () => familyRun(sharedLimitsFamily, startLimitsWorld, LIMITS_SIZE));
+	console.log('');
+	for (const [name, { stats, seconds }] of perFamily) report(`family ${name}, all PSAs and engines`, stats, seconds);
+}
+
 async function main(): Promise<void> {
 	process.env.N8N_LOG_LEVEL = 'silent';
 	process.env.FAULT_PRINT_SEED = '1';
@@ -89,18 +191,29 @@ async function main(): Promise<void> {
 			all.merge(stats);
 		}
 	};
+	const familyStats = new SoakStats();
+	let familySeconds = 0;
 	try {
-		for (const psa of psas) {
-			await timed(psa, async () => [await inProcess(psa, 'sqlite', SIZES.sqlite)]);
-			await timed(psa, async () => [await inProcess(psa, 'postgres', SIZES.postgres)]);
+		if (PARTS.includes('core')) {
+			for (const psa of psas) {
+				await timed(psa, async () => [await inProcess(psa, 'sqlite', SIZES.sqlite)]);
+				await timed(psa, async () => [await inProcess(psa, 'postgres', SIZES.postgres)]);
+			}
+			// The two engines' process variants side by side: their time is mostly real-time waiting (settle windows).
+			for (const psa of psas) await timed(psa, () => Promise.all([acrossProcesses(psa, 'sqlite', SIZES.processes), acrossProcesses(psa, 'postgres', SIZES.processes)]));
 		}
-		// The two engines' process variants side by side: their time is mostly real-time waiting (settle windows).
-		for (const psa of psas) await timed(psa, () => Promise.all([acrossProcesses(psa, 'sqlite', SIZES.processes), acrossProcesses(psa, 'postgres', SIZES.processes)]));
+		if (PARTS.includes('families')) {
+			const began = performance.now();
+			await families(psas, familyStats);
+			all.merge(familyStats);
+			familySeconds = (performance.now() - began) / 1000;
+		}
 	} finally {
 		await postgres?.stop();
 	}
 	console.log('');
 	for (const [psa, { stats, seconds }] of perPsa) report(`${psa}, all parts`, stats, seconds);
+	if (PARTS.includes('families')) report('families, all', familyStats, familySeconds);
 	console.log(`\nfault soak: ${all.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(0)} s (${[...perPsa].map(([psa, { stats }]) => `${psa} ${stats.schedules}`).join(', ')}), violations: ${all.violations.length}`);
 	process.exitCode = all.violations.length ? 1 : 0;
 }

@@ -7,7 +7,7 @@ export type PsaName = 'connectwise' | 'autotask';
 export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
 /** '5xx-after-commit': the work is done, then a 500 of the PSA's own or a gateway's 503 is answered. */
 export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | '5xx-after-commit' | 'thread-limit';
@@ -31,6 +31,10 @@ export interface PsaRecords {
 	statusChanges: Array<{ ticketId: number; fromClosed: boolean; toClosed: boolean; reopened: boolean }>;
 	/** Status writes to this ticket that the PSA applied but whose answer the client never saw (it may send them again). */
 	lostStatusAnswers(ticketId: number): number;
+	/** The ticket's current status as the PSA shows it (name as the PSA spells it), undefined for no such ticket. */
+	statusOf(ticketId: number): { name: string; closed: boolean } | undefined;
+	/** The PSA's members (ConnectWise members, Autotask resources) with every email they can be found by, lower-cased. */
+	members: Array<{ id: number; identifier: string; emails: string[]; active: boolean }>;
 }
 
 /** A running sandbox of one PSA, seen through what the suite needs. */
@@ -49,10 +53,14 @@ export interface TargetSandbox {
 	rollFaults(choose: (target: FaultTarget) => Omit<FaultPlan, 'target' | 'times'> | undefined, respond: 'hold' | 'drop', maxRetryAfterMs: number): void;
 	readonly pendingLateCommits: number;
 	records(): PsaRecords;
+	/** A ticket made in the PSA by hand (no link reference): what PSA Link > Link Existing points entities at. */
+	addTicket(summary: string): number;
 	/** The fault kind of every logged request that met one (injected, or the PSA's own limits). */
 	faultsMet(): string[];
 	/** The request log and the notes, one line each (FAULT_TRACE). */
 	traceLines(): string[];
+	/** A PSA with per-endpoint thread limits (Autotask): its thread-limit refusals (injected ones included) and the most requests it had in flight on one endpoint since the last reset. */
+	readonly threads?: { refusals(): number; maxInFlight(): number };
 	stop(): Promise<void>;
 }
 
@@ -67,8 +75,16 @@ export interface PsaTarget {
 	/** Company and board (ConnectWise service board, Autotask queue) of the suite's tickets, seeded in the sandbox. */
 	readonly ticketFields: { companyId: number; boardId: number };
 	readonly faultClasses: readonly FaultClass[];
-	/** Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time. */
-	start(clock?: SuiteClock): Promise<TargetSandbox>;
+	/** Status names on the suite's board (ConnectWise board 1, Autotask's statuses): open ones, and the closed one. */
+	readonly statusNames: { open: readonly string[]; closed: string };
+	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
+	readonly memberIdentifiers: readonly string[];
+	/**
+	 * Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time.
+	 * `latencyMs` makes every request take that long (real time), so concurrent requests overlap in the PSA;
+	 * `threadLimit` changes the PSA's threads per endpoint (Autotask).
+	 */
+	start(clock?: SuiteClock, options?: { latencyMs?: number; threadLimit?: number }): Promise<TargetSandbox>;
 }
 
 type Route = { method: 'GET' | 'POST' | 'PATCH'; path: string | RegExp };
@@ -126,6 +142,8 @@ const CW_ROUTES: Record<FaultTarget, Route> = {
 	'ticket-read': { method: 'GET', path: '/service/tickets/{id}' },
 	// The codebase lookup that finds the API location (cached an hour per process).
 	lookup: { method: 'GET', path: '/login/companyinfo/sandbox' },
+	// Member lookups by email or identifier (PSA Member Map).
+	members: { method: 'GET', path: '/system/members' },
 };
 
 export const connectWiseTarget: PsaTarget = {
@@ -133,6 +151,8 @@ export const connectWiseTarget: PsaTarget = {
 	credentialType: 'connectWisePsaApi',
 	ticketFields: { companyId: 250, boardId: 1 },
 	faultClasses: COMMON_FAULT_CLASSES,
+	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Resolved' },
+	memberIdentifiers: ['jsmith', 'adoe', 'bwayne', 'oldtech'],
 	async start(clock) {
 		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
@@ -164,7 +184,18 @@ export const connectWiseTarget: PsaTarget = {
 				})),
 				lostStatusAnswers: (ticketId) =>
 					sandbox.requests.filter((entry) => entry.method === 'PATCH' && entry.path === `/service/tickets/${ticketId}` && (entry.fault === 'drop-after-commit' || entry.fault === 'late-commit' || entry.afterCommit === true)).length,
+				statusOf: (ticketId) => {
+					const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+					return ticket ? { name: ticket.status?.name ?? '', closed: closed(ticket.status?.id ?? 0) } : undefined;
+				},
+				members: sandbox.db.members.map((member) => ({
+					id: member.id,
+					identifier: member.identifier,
+					emails: [member.officeEmail, member.primaryEmail].flatMap((email) => (email ? [email.toLowerCase()] : [])),
+					active: !member.inactiveFlag,
+				})),
 			}),
+			addTicket: (summary) => sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 } }).id,
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
@@ -185,7 +216,9 @@ const AT_ROUTES: Record<FaultTarget, Route> = {
 	'ticket-read': { method: 'GET', path: '/Tickets/{id}' },
 	// The picklist lookup (statuses, priorities, queues; note types) that a create, a note or a status change needs first.
 	lookup: { method: 'GET', path: /^\/(Tickets|TicketNotes)\/entityInformation\/fields$/i },
+	members: { method: 'POST', path: '/Resources/query' },
 };
+const AT_STATUS_NAMES: Record<number, string> = { 1: 'New', 5: 'Complete', 7: 'Waiting Customer', 8: 'In Progress', 9: 'Waiting Materials' };
 const AT_COMPLETE = 5;
 
 export const autotaskTarget: PsaTarget = {
@@ -194,10 +227,12 @@ export const autotaskTarget: PsaTarget = {
 	// Acme Corporation, the Monitoring Alert queue.
 	ticketFields: { companyId: 175, boardId: 8 },
 	faultClasses: [...COMMON_FAULT_CLASSES, 'thread-limit'],
-	async start(clock) {
+	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Complete' },
+	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
+	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
-		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}) });
+		const sandbox = await startAutotaskSandbox({ port: 0, recordResponses: false, threadLimitStatus: 500, hourlyThreshold: 0, ...(clock ? { clock } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}), ...(options.threadLimit ? { threadLimit: options.threadLimit } : {}) });
 		return {
 			psa: 'autotask',
 			credentials: { ...sandbox.credentials },
@@ -232,12 +267,24 @@ export const autotaskTarget: PsaTarget = {
 							Number((entry.body as { id?: unknown } | undefined)?.id) === ticketId &&
 							(entry.fault === 'drop-after-commit' || entry.fault === 'late-commit' || entry.afterCommit === true),
 					).length,
+				statusOf: (ticketId) => {
+					const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+					return ticket ? { name: AT_STATUS_NAMES[ticket.status] ?? String(ticket.status), closed: ticket.status === AT_COMPLETE } : undefined;
+				},
+				members: sandbox.db.resources.map((resource) => ({
+					id: resource.id,
+					identifier: resource.userName,
+					emails: [resource.email, resource.email2, resource.email3].flatMap((email) => (email ? [email.toLowerCase()] : [])),
+					active: resource.isActive,
+				})),
 			}),
+			addTicket: (summary) => sandbox.addTicket({ title: summary, companyID: 175, queueID: 8, status: 1, priority: 2 }).id,
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
 				JSON.stringify(sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description }))),
 			],
+			threads: { refusals: () => sandbox.threadLimitRefusals, maxInFlight: () => sandbox.maxConcurrentSeen() },
 			stop: () => sandbox.stop(),
 		};
 	},

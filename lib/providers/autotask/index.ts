@@ -254,6 +254,9 @@ export class AutotaskProvider implements PsaProvider {
 		const ticket: PsaTicket = { ...known, status: { id: status, name: labels.status.get(status) ?? '' }, closed: status === COMPLETE_STATUS, updatedAt: now };
 		if (ticket.closed) ticket.closedAt = now;
 		else delete ticket.closedAt;
+		// The read named whoever changed the ticket before this PATCH (a technician, say), not the author of this change:
+		// passed on, the own-change record would name the technician and learn them as this connection's identity.
+		delete ticket.updatedBy;
 		this.remember(ticket);
 		return ticket;
 	}

@@ -1,0 +1,249 @@
+// Fault family: PSA Trigger (ConnectWise callbacks, Autotask webhook callouts) through the node's webhook(): genuine
+// changes and the package's own changes, delivered duplicated, reordered, replayed, concurrently and forged.
+import fc from 'fast-check';
+import type { INode } from 'n8n-workflow';
+import { AUTOTASK_CREDENTIAL, chainWorkflow, PSA_CREDENTIAL, startAutotaskEngineFixture, startEngineFixture, type AutotaskEngineFixture, type EngineFixture } from '../engine/setup';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
+import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
+import { TriggerWorkflow, type IncomingCallback } from '../trigger/harness';
+import { fail, type Family } from './families';
+import type { SoakStats } from './schedule';
+import { TARGETS, type PsaName, type PsaTarget } from './targets';
+import type { Engine } from './world';
+
+const STORE_CREDENTIAL = { id: 'faults-trigger-store', name: 'PSA State Store (fault suite)' };
+
+/** What differs per PSA for the trigger: the fixture, the credential, the statuses a change moves between. */
+interface TriggerPsa {
+	credential: { id: string; name: string };
+	credentialType: 'connectWisePsaApi' | 'autotaskPsaApi';
+	/** Open statuses by id and name on the suite's board / queue. */
+	statuses: Array<{ id: number; name: string }>;
+	boardId: number;
+}
+
+const PSAS: Record<PsaName, TriggerPsa> = {
+	connectwise: { credential: PSA_CREDENTIAL, credentialType: 'connectWisePsaApi', statuses: [{ id: 101, name: 'New' }, { id: 102, name: 'In Progress' }, { id: 103, name: 'Waiting Customer' }], boardId: 1 },
+	autotask: { credential: AUTOTASK_CREDENTIAL, credentialType: 'autotaskPsaApi', statuses: [{ id: 1, name: 'New' }, { id: 8, name: 'In Progress' }, { id: 7, name: 'Waiting Customer' }], boardId: 8 },
+};
+
+/** A change on the schedule's ticket: by a technician in the PSA, or by PSA Status in a workflow (the package's own). */
+export interface TriggerChange {
+	by: 'technician' | 'package';
+	/** Index into the PSA's statuses, skipping the current one: every change moves the status. */
+	to: number;
+}
+
+/** One delivery of one captured callback: as sent, or forged (body altered under the genuine signature, or signature altered). */
+export interface TriggerDelivery {
+	change: number;
+	forged?: 'body' | 'signature';
+	/** Sort key: deliveries go out in this order (reordered against the changes). */
+	order: number;
+}
+
+export interface TriggerSchedule {
+	changes: TriggerChange[];
+	deliveries: TriggerDelivery[];
+	/** Deliveries handed to webhook() at once. */
+	concurrency: number;
+}
+
+export interface TriggerWorld {
+	target: PsaTarget;
+	engine: Engine;
+	psa: TriggerPsa;
+	fx: EngineFixture | AutotaskEngineFixture;
+	receiver: Receiver;
+	wf: TriggerWorkflow;
+	storeCredentials: INode['credentials'];
+	close(): Promise<void>;
+}
+
+let worlds = 0;
+
+/** The engine, the sandbox, a receiver for the PSA's deliveries and one active trigger, on the chosen store engine. */
+export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promise<TriggerWorld> {
+	const psa = PSAS[psaName];
+	const fx = psaName === 'connectwise' ? await startEngineFixture() : await startAutotaskEngineFixture();
+	const receiver = await startReceiver();
+	let database: TestDatabase | undefined;
+	let storeCredentials: INode['credentials'] = {};
+	if (engine === 'postgres') {
+		database = await createTestDatabase('psa_faults_trigger');
+		const { generateFernetKey } = await import('../../lib/crypto/fernet');
+		fx.engine.addCredential({
+			...STORE_CREDENTIAL,
+			type: 'psaStateStore',
+			data: { engine: 'postgres', host: database.host, port: database.port, database: database.database, user: database.user, password: '', ssl: 'off', schema: 'psa_bridge', encryptionKey: generateFernetKey(), previousKeys: '' },
+		});
+		storeCredentials = { psaStateStore: STORE_CREDENTIAL };
+	}
+	const psaCredentials = { [psa.credentialType]: psa.credential };
+	const stored = fx.engine.credentials.get(psa.credential.id);
+	const storeCredential = fx.engine.credentials.get(STORE_CREDENTIAL.id);
+	if (!stored) throw new Error('sandbox credential missing');
+	const wf = new TriggerWorkflow({
+		id: `faults${++worlds}${psaName}${engine}`,
+		webhookBaseUrl: `${receiver.url}/webhook`,
+		parameters: { authentication: psa.credentialType, events: ['added', 'updated'], ticketState: 'any', options: {} },
+		credentials: storeCredential ? [stored, storeCredential] : [stored],
+		nodeCredentials: { ...psaCredentials, ...storeCredentials },
+	});
+	await wf.activate();
+	// The PSA would leave our API user's changes out (ConnectWise's self-suppression, Autotask's excluded resource); the
+	// trigger's credential may belong to another member than the nodes', so only the package's own-change record can.
+	if (psaName === 'connectwise') for (const callback of (fx as EngineFixture).sandbox.db.callbacks) callback.isSelfSuppressedFlag = false;
+	else (fx as AutotaskEngineFixture).sandbox.db.webhookExcludedResources.length = 0;
+	return {
+		target: TARGETS[psaName],
+		engine,
+		psa,
+		fx,
+		receiver,
+		wf,
+		storeCredentials,
+		async close() {
+			await wf.delete().catch(() => undefined);
+			await receiver.stop();
+			await fx.close();
+			await database?.drop();
+		},
+	};
+}
+
+function newTicket(world: TriggerWorld, summary: string): number {
+	if (world.target.psa === 'connectwise') return (world.fx as EngineFixture).sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 }, status: { id: 101 } }).id;
+	return (world.fx as AutotaskEngineFixture).sandbox.addTicket({ companyID: 175, title: summary, status: 1, priority: 2, queueID: 8 }).id;
+}
+
+function currentStatus(world: TriggerWorld, ticketId: number): number {
+	if (world.target.psa === 'connectwise') return (world.fx as EngineFixture).sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status?.id ?? 0;
+	return (world.fx as AutotaskEngineFixture).sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status ?? 0;
+}
+
+/** Makes one change and returns what reached this trigger's URL for it. */
+async function makeChange(world: TriggerWorld, ticketId: number, change: TriggerChange): Promise<IncomingCallback[]> {
+	const { fx, receiver, wf, psa } = world;
+	const others = psa.statuses.filter((status) => status.id !== currentStatus(world, ticketId));
+	const to = others[change.to % others.length];
+	const before = fx.sandbox.deliveries.length;
+	const receivedBefore = receiver.received.length;
+	if (change.by === 'technician') {
+		if (world.target.psa === 'connectwise') (fx as EngineFixture).sandbox.changeTicket(ticketId, { statusId: to.id });
+		else (fx as AutotaskEngineFixture).sandbox.changeTicket(ticketId, { status: to.id });
+	} else {
+		const run = await fx.engine.run(
+			chainWorkflow([
+				{
+					name: 'PSA Status',
+					type: 'psaStatus',
+					credentials: { [psa.credentialType]: psa.credential, ...world.storeCredentials },
+					parameters: { authentication: psa.credentialType, operation: 'set', ticketBy: 'ticket', ticket: { __rl: true, mode: 'id', value: String(ticketId) }, statusBy: 'name', statusName: to.name, options: {} },
+				},
+			]),
+		);
+		if (run.error) throw new Error(`PSA Status failed: ${String(run.error)}`);
+	}
+	await fx.sandbox.waitForDeliveries(before + 1, 5000);
+	const path = new URL(wf.webhookUrl).pathname;
+	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path === path);
+}
+
+/** A forgery of a genuine delivery: the body changed under its signature, or the signature changed. */
+function forge(incoming: IncomingCallback, how: 'body' | 'signature'): IncomingCallback {
+	if (how === 'body') {
+		// Another status or ticket id in the signed content (a change of whitespace alone is the same callout to a PSA
+		// that signs a canonical form): the same length, different content.
+		const bump = (_: string, prefix: string, digit: string) => `${prefix}${(Number(digit) + 1) % 10}`;
+		let body = incoming.body.replace(/("(?:statusId|status|Status)"\s*:\s*"?)(\d)/, bump);
+		if (body === incoming.body) body = incoming.body.replace(/("(?:Id|ID|id)"\s*:\s*"?)(\d)/, bump);
+		if (body === incoming.body) throw new Error(`the suite cannot forge this callout's content: ${incoming.body.slice(0, 200)}`);
+		return { body, headers: incoming.headers };
+	}
+	const headers = { ...incoming.headers };
+	for (const name of Object.keys(headers)) {
+		const value = headers[name];
+		if (/signature/i.test(name) && typeof value === 'string') headers[name] = `${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}`;
+	}
+	return { body: incoming.body, headers };
+}
+
+export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
+	name: 'trigger',
+	shrink: false,
+	expectedFaults: () => ['delivered more than once', 'delivered out of order', 'forged body', 'forged signature', 'own change delivered'],
+	arb() {
+		return fc
+			.array(fc.record({ by: fc.constantFrom<TriggerChange['by']>('technician', 'technician', 'package'), to: fc.nat(1) }), { minLength: 1, maxLength: 4 })
+			.chain((changes) =>
+				fc.record({
+					changes: fc.constant(changes),
+					deliveries: fc.array(
+						fc.record(
+							{ change: fc.nat(changes.length - 1), forged: fc.option(fc.constantFrom<'body' | 'signature'>('body', 'signature'), { nil: undefined, freq: 4 }), order: fc.nat(1000) },
+							{ requiredKeys: ['change', 'order'] },
+						),
+						{ minLength: changes.length, maxLength: 3 * changes.length + 2 },
+					),
+					concurrency: fc.integer({ min: 1, max: 4 }),
+				}),
+			);
+	},
+	async run(world, schedule, stats: SoakStats) {
+		const violations: string[] = [];
+		const ticketId = newTicket(world, `Trigger faults ${Date.now()}`);
+		// Each change, and what the PSA sent for it (one callback each: one trigger is registered).
+		const captured: IncomingCallback[][] = [];
+		for (const change of schedule.changes) captured.push(await makeChange(world, ticketId, change));
+		captured.forEach((incoming, index) => {
+			if (incoming.length !== 1) violations.push(`change ${index} (${schedule.changes[index].by}) reached the trigger ${incoming.length} times (the PSA sends one)`);
+		});
+		// Every change delivered at least once, then the schedule's extra copies and forgeries, in the schedule's order.
+		const deliveries: TriggerDelivery[] = [...schedule.changes.map((_, change) => ({ change, order: -1 - change })), ...schedule.deliveries].sort((a, b) => a.order - b.order);
+		const runs = new Map<number, number>();
+		const ranWith = new Map<number, string>();
+		let forgedRuns = 0;
+		for (let start = 0; start < deliveries.length; start += schedule.concurrency) {
+			await Promise.all(
+				deliveries.slice(start, start + schedule.concurrency).map(async (delivery) => {
+					const genuine = captured[delivery.change]?.[0];
+					if (!genuine) return;
+					stats.calls++;
+					const incoming = delivery.forged ? forge(genuine, delivery.forged) : genuine;
+					try {
+						const delivered = await world.wf.deliver(incoming);
+						const ran = delivered.run !== undefined && delivered.items.length > 0;
+						if (delivery.forged) {
+							if (ran) forgedRuns++;
+							if (delivered.response.statusCode !== 401 && delivered.result.webhookResponse === undefined) violations.push(`a ${delivery.forged}-forged delivery of change ${delivery.change} was answered ${delivered.response.statusCode}`);
+						} else if (ran) {
+							runs.set(delivery.change, (runs.get(delivery.change) ?? 0) + 1);
+							ranWith.set(delivery.change, `item ${JSON.stringify(delivered.items[0]).slice(0, 400)}; callback ${incoming.body.slice(0, 600)}`);
+						}
+						stats.succeeded++;
+					} catch (error) {
+						violations.push(`webhook() threw for ${delivery.forged ? 'a forged' : 'a genuine'} delivery of change ${delivery.change}: ${String(error)}`);
+					}
+				}),
+			);
+		}
+		schedule.changes.forEach((change, index) => {
+			const count = runs.get(index) ?? 0;
+			if (change.by === 'package' && count > 0) violations.push(`the package's own change ${index} ran the workflow ${count} time(s): ${ranWith.get(index)}`);
+			if (change.by === 'technician' && count > 1) violations.push(`technician change ${index} ran the workflow ${count} times`);
+			if (change.by === 'technician' && count === 1) stats.count('genuine changes that ran the workflow once');
+		});
+		if (forgedRuns) violations.push(`${forgedRuns} forged deliveries ran the workflow`);
+
+		const perChange = new Map<number, number>();
+		for (const delivery of deliveries) if (!delivery.forged) perChange.set(delivery.change, (perChange.get(delivery.change) ?? 0) + 1);
+		stats.count('delivered more than once', [...perChange.values()].reduce((sum, count) => sum + count - 1, 0));
+		stats.count('delivered out of order', deliveries.filter((delivery, index) => index > 0 && !delivery.forged && delivery.change < Math.max(...deliveries.slice(0, index).map((earlier) => earlier.change))).length);
+		stats.count('forged body', deliveries.filter((delivery) => delivery.forged === 'body').length);
+		stats.count('forged signature', deliveries.filter((delivery) => delivery.forged === 'signature').length);
+		stats.count('own change delivered', schedule.changes.filter((change) => change.by === 'package').length);
+		if (schedule.concurrency > 1) stats.count('deliveries handed over concurrently', deliveries.length);
+		fail(stats, `trigger ${world.target.psa} ${world.engine}`, violations);
+	},
+};
