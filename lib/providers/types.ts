@@ -165,7 +165,8 @@ export interface PsaCallbackRegistration {
 	/** The identifier the PSA writes into each callout for this callback (Autotask: the webhook's Guid), when it has one. */
 	guid?: string;
 	/**
-	 * The secret the PSA signs this callback's callouts with, made at registration and returned only then, by providers
+	 * The secret that proves a callout was sent for this callback (Autotask: its signing key; ConnectWise: the token in
+	 * the URL it posts to), made at registration and returned only then, by providers
 	 * whose `callbackSecrets` is true; the caller keeps it (sealed) and hands it back to verifyCallback as `expected`.
 	 */
 	secret?: string;
@@ -209,6 +210,11 @@ export interface PsaCallbackRequest {
 	/** The exact bytes received (signatures are over the raw body). */
 	rawBody: Buffer | string;
 	headers: Record<string, string | string[] | undefined>;
+	/**
+	 * The query parameters of the address the request was sent to (ConnectWise: the callback's own token is there).
+	 * Never logged or put in an error.
+	 */
+	query?: Record<string, unknown>;
 	/**
 	 * The callback the receiving trigger registered: its secret (providers with `callbackSecrets`) and its Guid; a
 	 * callout signed otherwise, or naming another callback, is refused.
@@ -256,8 +262,9 @@ export interface PsaProvider {
 	/** The callback levels the PSA can narrow deliveries to ('owner' = every ticket); filters outside them are applied on receipt. */
 	readonly callbackLevels: readonly PsaCallbackLevel[];
 	/**
-	 * True when each callback is signed with a secret of its own (made by registerCallback, returned in the
-	 * registration): verifyCallback then needs `expected` with that secret. False or absent: the PSA's own key signs.
+	 * True when each callback has a secret of its own (made by registerCallback, returned in the registration; Autotask:
+	 * the webhook's signing key, ConnectWise: the token in the callback URL's query): verifyCallback then needs
+	 * `expected` with that secret. False or absent: the PSA's own key alone verifies.
 	 */
 	readonly callbackSecrets?: boolean;
 

@@ -59,6 +59,8 @@ export interface TriggerContext {
 /** One callback as received, and the trigger it was sent to. */
 export interface TriggerDelivery extends DeliveryScope {
 	headers: PsaCallbackRequest['headers'];
+	/** The query parameters of the address it was sent to; may hold the callback's token, so never logged. */
+	query?: PsaCallbackRequest['query'];
 }
 
 /** The run's one item: the event, the link that explains the ticket, and where to open it. */
@@ -92,7 +94,7 @@ export type TriggerDecision =
 export async function handleTriggerEvent(ctx: TriggerContext, delivery: TriggerDelivery, settings: TriggerSettings): Promise<TriggerDecision> {
 	let event: PsaCallbackEvent;
 	try {
-		event = await verifyForTrigger(ctx, delivery, { rawBody: delivery.rawBody, headers: delivery.headers });
+		event = await verifyForTrigger(ctx, delivery, { rawBody: delivery.rawBody, headers: delivery.headers, ...(delivery.query ? { query: delivery.query } : {}) });
 	} catch (error) {
 		if (isPsaError(error, 'authentication')) {
 			return { outcome: 'refuse', status: 401, message: 'The callback signature could not be verified', warning: `PSA Trigger refused a callback: ${error.message}` };

@@ -9,6 +9,7 @@ export interface CallbackState {
 	callbackId?: number;
 }
 
+/** Providers list a callback at the URL it was registered for, a secret they carry in the URL (a token) cut out. */
 function ours(callbacks: PsaCallbackRegistration[], url: string): PsaCallbackRegistration[] {
 	return callbacks.filter((callback) => callback.url === url);
 }

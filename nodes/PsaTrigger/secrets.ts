@@ -1,4 +1,4 @@
-// The trigger's callback-secret keeper in n8n terms: this workflow and node, the node's state store; none for a PSA whose own key signs callbacks.
+// The trigger's callback-secret keeper in n8n terms: this workflow and node, the node's state store; none for a PSA whose callbacks have no secret of their own.
 import type { IHookFunctions } from 'n8n-workflow';
 import type { PsaProvider } from '../../lib/providers/types';
 import { CallbackSecretKeeper, type TriggerScope } from '../../lib/services/callback-secrets';

@@ -42,7 +42,10 @@ export async function handleCallback(fns: IWebhookFunctions): Promise<IWebhookRe
 	const rawBody = await rawBodyOf(fns);
 	const provider = await triggerProvider(fns);
 	const node = fns.getNode();
-	const delivery = { workflowId: String(fns.getWorkflow().id ?? ''), nodeId: node.id ?? node.name, rawBody, headers: fns.getRequestObject().headers };
+	const request = fns.getRequestObject();
+	// The query may hold the callback's token (ConnectWise): handed to verification only, never to a log line or item.
+	const query = (request.query ?? {}) as Record<string, unknown>;
+	const delivery = { workflowId: String(fns.getWorkflow().id ?? ''), nodeId: node.id ?? node.name, rawBody, headers: request.headers, query };
 	const context = {
 		provider,
 		cache: sharedCache,

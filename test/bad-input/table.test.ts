@@ -9,6 +9,7 @@ import { generateFernetKey } from '../../lib/crypto/fernet';
 import { defaultStoreFile } from '../../lib/store';
 import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
 import { signCallbackBody } from '../sandbox';
+import { withoutCallbackToken } from '../../lib/providers/connectwise/callback-token';
 import { TriggerWorkflow } from '../trigger/harness';
 import { BAD_AUTOTASK_CREDENTIALS, BAD_PSA_CREDENTIALS, BAD_STORE_CREDENTIALS, ROWS, type Row } from './rows';
 
@@ -146,10 +147,17 @@ describe('the table', () => {
 describe('PSA Trigger', () => {
 	let wf: TriggerWorkflow;
 	let calls = 0;
-	beforeAll(() => {
+	beforeAll(async () => {
 		const stored = fx.engine.credentials.get('cw-sandbox');
 		if (!stored) throw new Error('sandbox credential missing');
-		wf = new TriggerWorkflow({ id: 'bad-input-trigger', webhookBaseUrl: 'http://127.0.0.1:5678/webhook', parameters: { events: ['added', 'updated'], ticketState: 'any', options: {} }, credentials: [stored] });
+		// Activated, and the crafted callbacks sent to its registered address (token included): the rows test what lies past it.
+		const callbackUrl = (trigger: TriggerWorkflow) => fx.sandbox.db.callbacks.find((callback) => withoutCallbackToken(callback.url) === trigger.webhookUrl)?.url;
+		wf = new TriggerWorkflow({ id: 'bad-input-trigger', webhookBaseUrl: 'http://127.0.0.1:5678/webhook', parameters: { events: ['added', 'updated'], ticketState: 'any', options: {} }, credentials: [stored], callbackUrl });
+		await wf.activate();
+	});
+
+	afterAll(async () => {
+		await wf?.delete();
 	});
 
 	function signed(payload: Record<string, unknown>, keyUrl = fx.sandbox.keyUrl) {

@@ -174,6 +174,10 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const psa = provider();
 			const registration = await psa.registerCallback({ url: world.callbackUrl, description: 'conformance', level: 'owner', objectId: 0, selfSuppressed: false });
 			expect((await psa.listCallbacks()).map((callback) => callback.id)).toContain(registration.id);
+			// Listed at the URL as given: a secret the PSA carries in the address (ConnectWise's token) is not shown.
+			expect((await psa.listCallbacks()).find((callback) => callback.id === registration.id)?.url).toBe(world.callbackUrl);
+			expect(registration.url).toBe(world.callbackUrl);
+			if (psa.callbackSecrets) expect(registration.secret).toEqual(expect.any(String));
 			try {
 				const ctx = context();
 				const target = { source: 'conformance', externalId: unique('callback') };

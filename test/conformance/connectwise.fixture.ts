@@ -36,7 +36,11 @@ export const connectWiseFixture: ProviderFixture = {
 				const deliveries = await sandbox.waitForDeliveries(delivered + count, 5000);
 				const next = deliveries.slice(delivered, delivered + count);
 				delivered += count;
-				return next.map((delivery) => ({ rawBody: Buffer.from(delivery.body, 'utf8'), headers: { ...delivery.headers } }));
+				return next.map((delivery) => ({
+					rawBody: Buffer.from(delivery.body, 'utf8'),
+					headers: { ...delivery.headers },
+					query: Object.fromEntries(new URL(delivery.url).searchParams),
+				}));
 			},
 			// The sandbox still serves 2023.1 and reports 2025.8 as current: pinning the older one is drift.
 			versionDrift: () => ({ credentials: { ...sandbox.credentials, site: sandbox.site, apiVersion: '2023.1' }, pinned: '2023.1', restore: () => undefined }),

@@ -21,6 +21,8 @@ export interface SeededData {
 export interface RecordedCallback {
 	rawBody: Buffer;
 	headers: Record<string, string>;
+	/** The query of the address it was delivered to, as the registered URL has it (ConnectWise: the callback's token). */
+	query?: Record<string, string>;
 }
 
 /** One running test PSA. */

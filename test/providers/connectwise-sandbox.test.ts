@@ -215,6 +215,9 @@ describe('every provider method against the sandbox (2025.8)', () => {
 		const { provider } = make();
 		const registration = await provider.registerCallback({ url: receiverUrl, description: 'PSA Trigger test', level: 'board', objectId: 1, selfSuppressed: true });
 		expect(registration).toMatchObject({ url: receiverUrl, level: 'board', objectId: 1, inactive: false });
+		// Registered with its own token in the URL; verification is handed the query it arrives with and the token kept.
+		const token = { query: { psa_token: String(registration.secret) }, expected: { id: registration.id, secret: registration.secret } };
+		expect(sandbox.db.callbacks.find((callback) => callback.id === registration.id)?.url).toBe(`${receiverUrl}?psa_token=${registration.secret}`);
 		expect((await provider.listCallbacks()).map((callback) => callback.id)).toContain(registration.id);
 
 		const ticket = await provider.createTicket({ summary: 'Callback me', companyId: 250, boardId: 1, externalRef: uniqueRef('cb') });
@@ -227,14 +230,14 @@ describe('every provider method against the sandbox (2025.8)', () => {
 		const delivery = received[0];
 
 		sandbox.resetLog();
-		const event = await provider.verifyCallback({ rawBody: delivery.body, headers: delivery.headers });
+		const event = await provider.verifyCallback({ ...token, rawBody: delivery.body, headers: delivery.headers });
 		expect(event).toMatchObject({ action: 'updated', type: 'ticket', id: ticket.id });
 		expect(event.ticket).toMatchObject({ id: ticket.id, status: { id: next.id } });
-		await provider.verifyCallback({ rawBody: delivery.body.toString('utf8'), headers: delivery.headers });
+		await provider.verifyCallback({ ...token, rawBody: delivery.body.toString('utf8'), headers: delivery.headers });
 		expect(sandbox.counters()['GET /callback-keys/{keyId}']).toBe(1);
 
 		const bad = async (rawBody: Buffer | string, headers: Record<string, string | string[] | undefined>) =>
-			(await rejection(provider.verifyCallback({ rawBody, headers }))).kind;
+			(await rejection(provider.verifyCallback({ ...token, rawBody, headers }))).kind;
 		const tampered = delivery.body.toString('utf8').replace(`"ID":${ticket.id}`, `"ID":${ticket.id + 1}`);
 		expect(tampered).not.toBe(delivery.body.toString('utf8'));
 		expect(await bad(tampered, delivery.headers)).toBe('authentication');

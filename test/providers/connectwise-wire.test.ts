@@ -492,26 +492,79 @@ describe('members', () => {
 });
 
 describe('callbacks', () => {
-	test('registerCallback, listCallbacks (ticket callbacks only) and removeCallback (already gone is fine)', async () => {
+	test('registerCallback (its own token in the URL, returned once as the secret), listCallbacks (ticket callbacks only, URLs without the token) and removeCallback (already gone is fine)', async () => {
+		let registeredToken: string | undefined;
 		companyInfo();
 		api()
-			.post(`${BASE}/system/callbacks`, { url: 'https://n8n.example.com/webhook/abc', objectId: 1, type: 'ticket', level: 'board', description: 'n8n PSA Trigger', isSelfSuppressedFlag: true })
-			.reply(201, { id: 7, url: 'https://n8n.example.com/webhook/abc', objectId: 1, type: 'ticket', level: 'board', description: 'n8n PSA Trigger', inactiveFlag: false, memberId: 152 });
+			.post(`${BASE}/system/callbacks`, (body: Record<string, unknown>) => {
+				// Registered at the URL given plus a token of its own; ConnectWise answers with the URL as registered.
+				const match = /^https:\/\/n8n\.example\.com\/webhook\/abc\?psa_token=([A-Za-z0-9_-]{43})$/.exec(String(body.url));
+				registeredToken = match?.[1];
+				const { url: _url, ...rest } = body;
+				return Boolean(match) && JSON.stringify(rest) === JSON.stringify({ objectId: 1, type: 'ticket', level: 'board', description: 'n8n PSA Trigger', isSelfSuppressedFlag: true });
+			})
+			.reply(201, () => ({ id: 7, url: `https://n8n.example.com/webhook/abc?psa_token=${registeredToken}`, objectId: 1, type: 'ticket', level: 'board', description: 'n8n PSA Trigger', inactiveFlag: false, memberId: 152 }));
 		api()
 			.get(`${BASE}/system/callbacks`)
 			.query({ fields: 'id,url,description,level,objectId,type,inactiveFlag', orderBy: 'id asc', page: '1', pageSize: '1000' })
 			.reply(200, [
-				{ id: 7, url: 'https://n8n.example.com/webhook/abc', objectId: 1, type: 'ticket', level: 'board', description: 'd' },
+				{ id: 7, url: 'https://n8n.example.com/webhook/abc?psa_token=t0ken', objectId: 1, type: 'ticket', level: 'board', description: 'd' },
+				{ id: 9, url: 'https://n8n.example.com/webhook/old', objectId: 1, type: 'ticket', level: 'board', description: 'made before tokens' },
 				{ id: 8, url: 'https://x.example.com', objectId: 0, type: 'company', level: 'owner' },
 			]);
 		api().delete(`${BASE}/system/callbacks/7`).reply(204);
 		api().delete(`${BASE}/system/callbacks/8`).reply(404, { code: 'NotFound', message: 'Callback not found' });
 		const { provider } = make();
 		const registration = await provider.registerCallback({ url: 'https://n8n.example.com/webhook/abc', description: 'n8n PSA Trigger', level: 'board', objectId: 1, selfSuppressed: true });
-		expect(registration).toEqual({ id: 7, url: 'https://n8n.example.com/webhook/abc', description: 'n8n PSA Trigger', level: 'board', objectId: 1, inactive: false });
-		expect((await provider.listCallbacks()).map((callback) => callback.id)).toEqual([7]);
+		expect(registration).toEqual({ id: 7, url: 'https://n8n.example.com/webhook/abc', description: 'n8n PSA Trigger', level: 'board', objectId: 1, inactive: false, secret: registeredToken });
+		expect((await provider.listCallbacks()).map((callback) => [callback.id, callback.url])).toEqual([
+			[7, 'https://n8n.example.com/webhook/abc'],
+			[9, 'https://n8n.example.com/webhook/old'],
+		]);
 		await provider.removeCallback(7);
 		await provider.removeCallback(8);
+	});
+
+	test('a refused registration: the error does not quote the token ConnectWise echoes back', async () => {
+		let sentUrl = '';
+		companyInfo();
+		api()
+			.post(`${BASE}/system/callbacks`, (body: Record<string, unknown>) => {
+				sentUrl = String(body.url);
+				return true;
+			})
+			.reply(400, () => ({ code: 'InvalidObject', message: `The url '${sentUrl}' is not valid.`, errors: [{ code: 'InvalidField', field: 'url', message: `The url '${sentUrl}' is not valid.` }] }));
+		const error = await rejection(make().provider.registerCallback({ url: 'https://n8n.example.com/webhook/abc', description: 'd', level: 'owner', objectId: 0, selfSuppressed: true }));
+		expect(error.kind).toBe('invalid-input');
+		expect(sentUrl).toMatch(/\?psa_token=[A-Za-z0-9_-]{43}$/);
+		const text = JSON.stringify({ message: error.message, details: error.details });
+		expect(text).toContain('https://n8n.example.com/webhook/abc?psa_token=[redacted]');
+		expect(text).not.toContain(sentUrl.split('=')[1]);
+	});
+
+	/** The receiving trigger's token, in the query and as kept: what the PSA Trigger hands every verification. */
+	const TOKEN = { query: { psa_token: 'the-trigger-token' }, expected: { id: 7, secret: 'the-trigger-token' } };
+
+	test('verifyCallback: no token, an empty or another token, a token list or none kept is refused before key_url is fetched', async () => {
+		// Signed with what the site's key would be; no key interceptor, so a fetch would fail with a key-fetch message instead.
+		const { provider } = make();
+		const body = callbackBody();
+		const headers = { 'x-content-signature': signatureFor(Buffer.from(body), 'k3y') };
+		const cases = [
+			{ expected: TOKEN.expected },
+			{ query: {}, expected: TOKEN.expected },
+			{ query: { psa_token: '' }, expected: TOKEN.expected },
+			{ query: { psa_token: 'another-trigger-token' }, expected: TOKEN.expected },
+			{ query: { psa_token: ['the-trigger-token', 'x'] }, expected: TOKEN.expected },
+			{ query: TOKEN.query },
+			{ query: TOKEN.query, expected: { id: 7 } },
+		];
+		for (const given of cases) {
+			const error = await rejection(provider.verifyCallback({ rawBody: body, headers, ...given }));
+			expect(error.kind).toBe('authentication');
+			expect(error.message).not.toContain('the-trigger-token');
+			expect(error.message).toMatch(/callback token/);
+		}
 	});
 
 	const KEY_URL = `${ORIGIN}/v4_6_release/apis/3.0/system/callbackkey/abc`;
@@ -534,31 +587,31 @@ describe('callbacks', () => {
 		const { provider } = make();
 		const body = callbackBody();
 		const headers = { 'X-Content-Signature': signatureFor(Buffer.from(body), 'k3y') };
-		const event = await provider.verifyCallback({ rawBody: Buffer.from(body), headers });
+		const event = await provider.verifyCallback({ ...TOKEN, rawBody: Buffer.from(body), headers });
 		expect(event).toMatchObject({ action: 'updated', type: 'ticket', id: 1001, ticket: DOMAIN_TICKET });
 		expect(event.entity.customerUpdatedFlag).toBe(false);
-		await provider.verifyCallback({ rawBody: body, headers });
+		await provider.verifyCallback({ ...TOKEN, rawBody: body, headers });
 	});
 
 	test('verifyCallback: forged or missing signatures and foreign key_urls are authentication errors', async () => {
 		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/abc').reply(200, { signing_key: 'k3y' });
 		const { provider } = make();
 		const body = callbackBody();
-		const forged = await rejection(provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'guess') } }));
+		const forged = await rejection(provider.verifyCallback({ ...TOKEN, rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'guess') } }));
 		expect(forged.kind).toBe('authentication');
 		const tampered = await rejection(
-			provider.verifyCallback({ rawBody: body.replace('1001', '1002'), headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'k3y') } }),
+			provider.verifyCallback({ ...TOKEN, rawBody: body.replace('1001', '1002'), headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'k3y') } }),
 		);
 		expect(tampered.kind).toBe('authentication');
-		expect((await rejection(provider.verifyCallback({ rawBody: body, headers: {} }))).kind).toBe('authentication');
+		expect((await rejection(provider.verifyCallback({ ...TOKEN, rawBody: body, headers: {} }))).kind).toBe('authentication');
 		const foreign = callbackBody('https://attacker.example.net/key');
-		const foreignError = await rejection(provider.verifyCallback({ rawBody: foreign, headers: { 'x-content-signature': signatureFor(Buffer.from(foreign), 'x') } }));
+		const foreignError = await rejection(provider.verifyCallback({ ...TOKEN, rawBody: foreign, headers: { 'x-content-signature': signatureFor(Buffer.from(foreign), 'x') } }));
 		expect(foreignError.kind).toBe('authentication');
 		expect(foreignError.message).toContain('attacker.example.net');
-		expect((await rejection(provider.verifyCallback({ rawBody: 'not json', headers: { 'x-content-signature': 'abc' } }))).kind).toBe('invalid-input');
+		expect((await rejection(provider.verifyCallback({ ...TOKEN, rawBody: 'not json', headers: { 'x-content-signature': 'abc' } }))).kind).toBe('invalid-input');
 		// A flood of forgeries right after the key was fetched does not fetch it again (one interceptor only).
 		for (let i = 0; i < 5; i++) {
-			expect((await rejection(provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': `forged${i}` } }))).kind).toBe('authentication');
+			expect((await rejection(provider.verifyCallback({ ...TOKEN, rawBody: body, headers: { 'x-content-signature': `forged${i}` } }))).kind).toBe('authentication');
 		}
 	});
 
@@ -566,7 +619,7 @@ describe('callbacks', () => {
 		const { provider, advance } = make();
 		const attempt = async (keyPath: string) => {
 			const body = callbackBody(`${ORIGIN}${keyPath}`);
-			return rejection(provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'guess') } }));
+			return rejection(provider.verifyCallback({ ...TOKEN, rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'guess') } }));
 		};
 		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/down').reply(503, { code: 'Unavailable', message: 'down' });
 		const down = await attempt('/v4_6_release/apis/3.0/system/callbackkey/down');
@@ -596,9 +649,9 @@ describe('callbacks', () => {
 		keyApi().get('/v4_6_release/apis/3.0/system/callbackkey/abc').reply(200, { signing_key: 'new' });
 		const { provider, advance } = make();
 		const body = callbackBody();
-		await provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'old') } });
+		await provider.verifyCallback({ ...TOKEN, rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'old') } });
 		advance(11_000);
-		const event = await provider.verifyCallback({ rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'new') } });
+		const event = await provider.verifyCallback({ ...TOKEN, rawBody: body, headers: { 'x-content-signature': signatureFor(Buffer.from(body), 'new') } });
 		expect(event.id).toBe(1001);
 	});
 });

@@ -85,6 +85,24 @@ describe('sandbox callbacks', () => {
 		expect((await fetch(`${sandbox.url}/callback-keys/unknown`)).status).toBe(404);
 	});
 
+	it('delivers to the URL as registered, query string included (PSA Trigger puts its callback token there)', async () => {
+		const url = `${receiver.url}/with-query?psa_token=abc-DEF_123&x=1`;
+		const registered = await request<Row>('POST', '/system/callbacks', { body: { url, type: 'ticket', level: 'company', objectId: 252 } });
+		expect(registered.status).toBe(201);
+		expect(registered.body.url).toBe(url);
+		try {
+			expect((await request<Row>('GET', `/system/callbacks/${registered.body.id}`)).body.url).toBe(url);
+			const ticket = sandbox.addTicket({ summary: 'Query string', company: { id: 252 } });
+			sandbox.changeTicket(ticket.id, { summary: 'Query string (edited)' }, { byMember: 'adoe' });
+			// The owner-level callback registered above gets this change too.
+			const deliveries = await sandbox.waitForDeliveries(2, 10000);
+			expect(deliveries.filter((delivery) => delivery.callbackId === registered.body.id).map((delivery) => [delivery.url, delivery.status])).toEqual([[url, 200]]);
+			expect(receiver.received.map((item) => item.path).filter((path) => path.startsWith('/with-query'))).toEqual(['/with-query?psa_token=abc-DEF_123&x=1']);
+		} finally {
+			await request('DELETE', `/system/callbacks/${registered.body.id}`);
+		}
+	});
+
 	it('delivers UI changes by another member to self-suppressed callbacks too, and status-level ones on that status', async () => {
 		const ticket = sandbox.addTicket({ summary: 'UI change', company: { id: 250 } });
 		expect(sandbox.pendingDeliveries).toBe(0);

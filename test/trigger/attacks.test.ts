@@ -3,6 +3,7 @@ import type { INodeParameters } from 'n8n-workflow';
 import { hookSignature, CALLOUT_LIMITS } from '../../lib/providers/autotask/webhooks';
 import { CALLBACK_LIMITS } from '../../lib/providers/connectwise/callbacks';
 import type { CallbackBodyLimits } from '../../lib/providers/callback-body';
+import { withoutCallbackToken } from '../../lib/providers/connectwise/callback-token';
 import { AUTOTASK_CREDENTIAL, startAutotaskEngineFixture, startEngineFixture } from '../engine/setup';
 import { signCallbackBody } from '../sandbox';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
@@ -18,7 +19,7 @@ interface AttackTarget {
 	/** Changes a fresh ticket; resolves once `expected` callouts were sent. */
 	change(label: string, expected: number): Promise<void>;
 	forge(body: string): IncomingCallback;
-	/** True when each callback is signed with its own key. */
+	/** True when each callback carries a secret of its own (Autotask: its signing key; ConnectWise: its URL token). */
 	perCallbackKeys: boolean;
 	/** The PSA's record of a trigger's webhook, where each has its own key and Guid (Autotask). */
 	webhook?(wf: TriggerWorkflow): { webhookGuid: string; secretKey: string };
@@ -30,7 +31,7 @@ function connectWiseTarget(): AttackTarget {
 	return {
 		name: 'ConnectWise',
 		limits: CALLBACK_LIMITS,
-		perCallbackKeys: false,
+		perCallbackKeys: true,
 		async start() {
 			fx = await startEngineFixture();
 		},
@@ -39,7 +40,9 @@ function connectWiseTarget(): AttackTarget {
 			const stored = fx.engine.credentials.get(credential.id);
 			if (!stored) throw new Error('sandbox credential missing');
 			const parameters: INodeParameters = { events: ['added', 'updated'], ticketState: 'any', options: {} };
-			return new TriggerWorkflow({ id, webhookBaseUrl: `${receiverUrl}/webhook`, parameters, credentials: [stored] });
+			// Crafted bodies are sent to the trigger's registered address, token included: what they test lies past it.
+			const callbackUrl = (wf: TriggerWorkflow) => fx.sandbox.db.callbacks.find((callback) => withoutCallbackToken(callback.url) === wf.webhookUrl)?.url;
+			return new TriggerWorkflow({ id, webhookBaseUrl: `${receiverUrl}/webhook`, parameters, credentials: [stored], callbackUrl });
 		},
 		async change(label, expected) {
 			const before = fx.sandbox.deliveries.length;
@@ -130,7 +133,7 @@ describe.each([connectWiseTarget(), autotaskTarget()])('PSA Trigger attack table
 		const before = receiver.received.length;
 		await target.change(label, 2);
 		const sent = receiver.received.slice(before);
-		const to = (wf: TriggerWorkflow) => sent.filter((request: ReceivedRequest) => request.path === new URL(wf.webhookUrl).pathname);
+		const to = (wf: TriggerWorkflow) => sent.filter((request: ReceivedRequest) => new URL(request.path, receiver.url).pathname === new URL(wf.webhookUrl).pathname);
 		expect(to(a)).toHaveLength(1);
 		expect(to(b)).toHaveLength(1);
 		return { toA: to(a)[0], toB: to(b)[0] };
@@ -145,8 +148,8 @@ describe.each([connectWiseTarget(), autotaskTarget()])('PSA Trigger attack table
 		expect(delivered.webhookMs).toBeLessThan(1000);
 	});
 
-	// ConnectWise signs every callback of a site with one key and its payload names no registration, so a callback
-	// replayed to another trigger on the same site verifies there (a known limit, docs/reliability.md); Autotask's do not.
+	// Autotask signs each webhook's callouts with its own key; ConnectWise signs all of a site's with one, so there the
+	// token in each registration's URL is what refuses a callback replayed to another trigger.
 	(target.perCallbackKeys ? it : it.skip)("A's genuine callout replayed to B starts no run in B; one change runs A once and B once", async () => {
 		const { toA, toB } = await oneChange('Replayed across triggers');
 		const replayed = await b.deliver(toA);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
 import type { WorkflowJson } from '../engine/harness';
 import { startReceiver, type Receiver } from '../sandbox/receiver';
+import { withoutCallbackToken } from '../../lib/providers/connectwise/callback-token';
 import { TriggerWorkflow } from './harness';
 
 let fx: EngineFixture;
@@ -42,7 +43,7 @@ async function closeAndDeliver(ticketId: number, statusId: number) {
 }
 
 it('registers a board-level callback on Help Desk for this workflow', () => {
-	const callbacks = fx.sandbox.db.callbacks.filter((callback) => callback.url === wf.webhookUrl);
+	const callbacks = fx.sandbox.db.callbacks.filter((callback) => withoutCallbackToken(callback.url) === wf.webhookUrl);
 	expect(callbacks.map((callback) => [callback.level, callback.objectId])).toEqual([['board', 1]]);
 });
 

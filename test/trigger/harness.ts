@@ -133,6 +133,21 @@ function fakeResponse(): FakeResponse {
 export interface IncomingCallback {
 	body: string;
 	headers: Record<string, string | string[] | undefined>;
+	/**
+	 * The request target as received (path and query), e.g. a ReceivedRequest's. Absent: sent to the address the PSA
+	 * holds for this trigger (TriggerWorkflowOptions.callbackUrl), as a request crafted by a test is meant to be.
+	 */
+	path?: string;
+}
+
+/** The query as Express parses it for n8n: a repeated name becomes a list. */
+export function queryOf(target: string): Record<string, string | string[]> {
+	const query: Record<string, string | string[]> = {};
+	for (const [name, value] of new URL(target, 'http://n8n.invalid').searchParams) {
+		const before = query[name];
+		query[name] = before === undefined ? value : [...(Array.isArray(before) ? before : [before]), value];
+	}
+	return query;
 }
 
 export interface Delivered {
@@ -158,6 +173,8 @@ export interface TriggerWorkflowOptions {
 	nodeCredentials?: INode['credentials'];
 	/** Extra nodes after the trigger (chained); a No Operation stand-in when absent. */
 	workflow?: WorkflowJson;
+	/** The URL the PSA holds for this trigger's callback (ConnectWise: with its token), where crafted requests are sent. */
+	callbackUrl?: (wf: TriggerWorkflow) => string | undefined;
 }
 
 export const TRIGGER_NAME = 'PSA Trigger';
@@ -169,10 +186,12 @@ export class TriggerWorkflow {
 	private readonly credentials = new Map<string, StoredCredential>();
 	private executions = 0;
 	private readonly webhookBaseUrl: string;
+	private readonly callbackUrl?: (wf: TriggerWorkflow) => string | undefined;
 
 	constructor(options: TriggerWorkflowOptions) {
 		for (const credential of options.credentials) this.credentials.set(credential.id, credential);
 		this.webhookBaseUrl = options.webhookBaseUrl;
+		this.callbackUrl = options.callbackUrl;
 		const json = options.workflow ?? this.defaultWorkflow(options);
 		this.workflow = new Workflow({
 			id: options.id,
@@ -305,7 +324,7 @@ export class TriggerWorkflow {
 			parsed = {};
 		}
 		const additionalData = this.additionalData({
-			httpRequest: { body: parsed, headers: incoming.headers, params: {}, query: {}, rawBody: Buffer.from(incoming.body, 'utf8') },
+			httpRequest: { body: parsed, headers: incoming.headers, params: {}, query: queryOf(incoming.path ?? this.callbackUrl?.(this) ?? ''), rawBody: Buffer.from(incoming.body, 'utf8') },
 			httpResponse: response,
 		});
 		const context = new WebhookContext(this.workflow, this.node, additionalData, 'webhook', this.webhookData(additionalData), [], null);

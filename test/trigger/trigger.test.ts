@@ -1,9 +1,10 @@
 // PSA Trigger against the sandbox: registration lifecycle, real signed callbacks into webhook(), the run that follows, forgeries, replays, echoes and links.
-import { storeFor, storeOptionsOf } from '../../nodes/shared/context';
+import { sharedCache, storeFor, storeOptionsOf } from '../../nodes/shared/context';
 import type { INodeParameters } from 'n8n-workflow';
 import { chainWorkflow, startEngineFixture, type EngineFixture } from '../engine/setup';
 import { signCallbackBody } from '../sandbox';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
+import { CALLBACK_TOKEN_PARAM, withoutCallbackToken } from '../../lib/providers/connectwise/callback-token';
 import { TriggerWorkflow, type Delivered, type IncomingCallback } from './harness';
 
 let fx: EngineFixture;
@@ -31,8 +32,12 @@ function triggerWorkflow(parameters: INodeParameters): TriggerWorkflow {
 		webhookBaseUrl: `${receiver.url}/webhook`,
 		parameters: { events: ['added', 'updated'], ticketState: 'any', options: {}, ...parameters },
 		credentials: [stored],
+		callbackUrl: (wf) => callbackOf(wf)[0]?.url,
 	});
 }
+
+/** A request's path without its query (the callback token is in the query). */
+const pathOf = (target: string) => new URL(target, 'http://n8n.invalid').pathname;
 
 const board = (id: number) => ({ __rl: true, mode: 'id', value: String(id) });
 
@@ -47,7 +52,7 @@ async function captured(wf: TriggerWorkflow, change: () => unknown | Promise<unk
 	await change();
 	if (expected > 0) await fx.sandbox.waitForDeliveries(before + expected, 5000);
 	const path = new URL(wf.webhookUrl).pathname;
-	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path === path);
+	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => pathOf(request.path) === path);
 }
 
 async function deliverOne(wf: TriggerWorkflow, change: () => unknown | Promise<unknown>): Promise<{ incoming: IncomingCallback; delivered: Delivered }> {
@@ -57,7 +62,7 @@ async function deliverOne(wf: TriggerWorkflow, change: () => unknown | Promise<u
 }
 
 function callbackOf(wf: TriggerWorkflow) {
-	return fx.sandbox.db.callbacks.filter((callback) => callback.url === wf.webhookUrl);
+	return fx.sandbox.db.callbacks.filter((callback) => withoutCallbackToken(callback.url) === wf.webhookUrl);
 }
 
 /** A payload the sandbox would send, with a chosen entity, signed with a chosen key. */
@@ -93,6 +98,10 @@ describe('registration lifecycle (webhookMethods against the sandbox)', () => {
 		expect(callbackOf(wf)).toHaveLength(1);
 		expect(registered).toMatchObject({ type: 'ticket', level: 'board', objectId: HELP_DESK, isSelfSuppressedFlag: true });
 		expect(wf.webhookUrl).toBe(`${receiver.url}/webhook/${wf.node.webhookId}/webhook`);
+		// Registered at n8n's URL plus this callback's own token (43 base64url characters).
+		const prefix = `${wf.webhookUrl}?${CALLBACK_TOKEN_PARAM}=`;
+		expect(registered.url.startsWith(prefix)).toBe(true);
+		expect(registered.url.slice(prefix.length)).toMatch(/^[A-Za-z0-9_-]{43}$/);
 		expect(wf.staticData.callbackId).toBe(registered.id);
 
 		// Activating again finds it (by URL) and creates nothing.
@@ -155,6 +164,77 @@ describe('registration lifecycle (webhookMethods against the sandbox)', () => {
 		}
 		expect(callbackOf(wf)).toHaveLength(0);
 		expect(wf.staticData.callbackId).toBeUndefined();
+	});
+});
+
+describe('callback tokens: each registration has its own, in the URL ConnectWise posts to', () => {
+	// Runs before any test in this file fetches the site's signing key, so a fetch would show in the sandbox's log.
+	it('a callback without the token, or with another workflow\'s, gets 401 with no request to key_url; at its own address it runs', async () => {
+		const a = triggerWorkflow({ boardId: board(HELP_DESK) });
+		const b = triggerWorkflow({ boardId: board(HELP_DESK) });
+		await a.activate();
+		await b.activate();
+		try {
+			const tokenOf = (wf: TriggerWorkflow) => new URL(callbackOf(wf)[0].url).searchParams.get(CALLBACK_TOKEN_PARAM) as string;
+			expect(tokenOf(a)).not.toBe(tokenOf(b));
+			const id = newTicket('Token check');
+			// Genuinely signed with the site's key: only the address it is sent to differs.
+			const genuine = signedPayload(ticketEntity(id));
+			const path = new URL(a.webhookUrl).pathname;
+			const addressed = [path, `${path}?${CALLBACK_TOKEN_PARAM}=`, `${path}?${CALLBACK_TOKEN_PARAM}=${tokenOf(b)}`, `${path}?${CALLBACK_TOKEN_PARAM}=${tokenOf(a).slice(1)}`, `${path}?${CALLBACK_TOKEN_PARAM}=${tokenOf(b)}&${CALLBACK_TOKEN_PARAM}=${tokenOf(a)}`];
+			fx.sandbox.resetLog();
+			for (const target of addressed) {
+				const delivered = await a.deliver({ ...genuine, path: target });
+				expect(delivered.response.statusCode).toBe(401);
+				expect(delivered.response.body).toEqual({ error: 'The callback signature could not be verified' });
+				expect(delivered.run).toBeUndefined();
+			}
+			expect(fx.sandbox.requests).toEqual([]);
+			// The same payload at a's own address: the key is fetched now (it was not cached), and the workflow runs.
+			const own = await a.deliver({ ...genuine, path: `${path}?${CALLBACK_TOKEN_PARAM}=${tokenOf(a)}` });
+			expect(own.items).toHaveLength(1);
+			expect(fx.sandbox.requests.map((request) => request.path)).toEqual([new URL(fx.sandbox.keyUrl).pathname]);
+		} finally {
+			await a.delete();
+			await b.delete();
+		}
+	});
+
+	it('a callback registered without a token (an older version) verifies nothing and is replaced, old URL removed, on the next activation', async () => {
+		const wf = triggerWorkflow({ boardId: board(HELP_DESK) });
+		expect(await wf.activate()).toBe('created');
+		const [registered] = callbackOf(wf);
+		// What an older version left: the callback at n8n's bare URL and no token in the state store.
+		registered.url = wf.webhookUrl;
+		const store = await storeFor(storeOptionsOf(undefined));
+		const connection = (await store.connections.list()).find((candidate) => candidate.provider === 'connectwise');
+		if (!connection) throw new Error('the ConnectWise connection was not recorded');
+		expect(await store.callbackSecrets.remove(connection.connectionId, String(wf.workflow.id), String(wf.node.id))).toBe(true);
+		sharedCache.invalidate(connection.connectionId);
+
+		const id = newTicket('Old callback');
+		const [old] = await captured(wf, () => fx.sandbox.changeTicket(id, { statusId: STATUS.inProgress }));
+		expect(old.path).toBe(new URL(wf.webhookUrl).pathname);
+		const refused = await wf.deliver(old);
+		expect(refused.response.statusCode).toBe(401);
+		expect(refused.run).toBeUndefined();
+
+		// n8n runs checkExists on every start and activation: the old callback is not this trigger's, so it is replaced.
+		expect(await wf.checkExists()).toBe(false);
+		expect(await wf.activate()).toBe('created');
+		expect(callbackOf(wf)).toHaveLength(1);
+		const [replacement] = callbackOf(wf);
+		expect(replacement.id).not.toBe(registered.id);
+		expect(fx.sandbox.db.callbacks.some((callback) => callback.url === wf.webhookUrl)).toBe(false);
+		expect(replacement.url).toContain(`?${CALLBACK_TOKEN_PARAM}=`);
+		const [fresh] = await captured(wf, () => fx.sandbox.changeTicket(id, { statusId: STATUS.resolved }));
+		expect((await wf.deliver(fresh)).items).toHaveLength(1);
+		expect((await wf.deliver(old)).response.statusCode).toBe(401);
+		// Activating again keeps it; deactivation removes it and its token.
+		expect(await wf.activate()).toBe('exists');
+		await wf.delete();
+		expect(callbackOf(wf)).toHaveLength(0);
+		expect(await store.callbackSecrets.get(connection.connectionId, String(wf.workflow.id), String(wf.node.id))).toBeUndefined();
 	});
 });
 
@@ -313,10 +393,16 @@ describe('webhook(): real signed callbacks from the sandbox', () => {
 		expect(old.run).toBeUndefined();
 
 		// With the age check off, only the delivery record stands between a replay and a run.
+		// (Activated, so it has a callback token: a trigger accepts only what is sent to its own registered address.)
 		const lenient = triggerWorkflow({ boardId: board(HELP_DESK), options: { maxEventAgeMinutes: 0 } });
-		const oldPayload = signedPayload(entity);
-		expect((await lenient.deliver(oldPayload)).items).toHaveLength(1);
-		expect((await lenient.deliver(oldPayload)).run).toBeUndefined();
+		await lenient.activate();
+		try {
+			const oldPayload = signedPayload(entity);
+			expect((await lenient.deliver(oldPayload)).items).toHaveLength(1);
+			expect((await lenient.deliver(oldPayload)).run).toBeUndefined();
+		} finally {
+			await lenient.delete();
+		}
 	});
 
 	it('filters the callback level cannot express are applied: events, ticket state, company', async () => {
@@ -347,7 +433,7 @@ async function deliverOneOf(wf: TriggerWorkflow, change: () => unknown): Promise
 	const targets = fx.sandbox.pendingDeliveries;
 	await fx.sandbox.waitForDeliveries(before + targets, 5000);
 	const path = new URL(wf.webhookUrl).pathname;
-	const mine = receiver.received.slice(receivedBefore).filter((request) => request.path === path);
+	const mine = receiver.received.slice(receivedBefore).filter((request) => pathOf(request.path) === path);
 	expect(mine).toHaveLength(1);
 	return wf.deliver(mine[0]);
 }
@@ -455,6 +541,13 @@ describe('echo suppression: changes made by this package do not trigger the work
 			fx.engine.run(chainWorkflow([{ name: 'PSA Note', type: 'psaNote', parameters: { operation: 'add', ticketBy: 'link', source: 'echo-monitor', externalId: 'e-1', text: 'Again', noteType: 'internal', additionalFields: {} } }])),
 		);
 		expect((await wf.deliver(incoming)).result).toEqual({ webhookResponse: { received: true, ignored: 'own change' } });
-		expect((await replayOfNote.deliver(incoming)).items[0]).toMatchObject({ ticketId, updatedBy: 'api' });
+		// The same callback as ConnectWise sends it to the second trigger's own registration (its token, not wf's).
+		await replayOfNote.activate();
+		try {
+			const toSecond = { ...incoming, path: undefined };
+			expect((await replayOfNote.deliver(toSecond)).items[0]).toMatchObject({ ticketId, updatedBy: 'api' });
+		} finally {
+			await replayOfNote.delete();
+		}
 	});
 });

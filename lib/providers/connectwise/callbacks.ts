@@ -1,7 +1,8 @@
-// Callback signature verification: key_url only on the configured site and key path, fetched anonymously, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
+// Callback verification: the trigger's own URL token first, then key_url only on the configured site and key path, fetched anonymously, HMAC-SHA256 keyed by SHA-256(signing_key), constant-time compare.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { PsaError } from '../errors';
 import { bodyShapeProblem, checkCallbackBody, rawBytesOf, type CallbackBodyLimits } from '../callback-body';
+import { checkCallbackToken } from './callback-token';
 import { headerOf } from '../values';
 import { PsaCallbackEvent, PsaCallbackRequest, PsaEventAction } from '../types';
 import { ConnectWiseClient, isObject } from './client';
@@ -102,10 +103,14 @@ const ACTIONS: Record<string, PsaEventAction> = { added: 'added', add: 'added', 
 export const CALLBACK_LIMITS: CallbackBodyLimits = { maxBytes: 1024 * 1024, maxDepth: 16, maxMembers: 5000 };
 
 /**
- * The key to verify with is named in the body, so the body must be parsed before the signature can be checked: it is
- * bounded first (size, then a flat pass over nesting and value count), so nothing hostile reaches JSON.parse.
+ * The receiving trigger's token comes first: the site's signature holds for every callback on the site, so only the
+ * token tells a callback sent to this trigger from one replayed here from another's; a request without it costs no
+ * parsing and no key fetch. The key to verify with is named in the body, so the body must be parsed before the signature
+ * can be checked: it is bounded first (size, then a flat pass over nesting and value count), so nothing hostile reaches
+ * JSON.parse.
  */
 export async function verifyCallback(client: ConnectWiseClient, request: PsaCallbackRequest): Promise<PsaCallbackEvent> {
+	checkCallbackToken(request);
 	const raw = rawBytesOf(request);
 	const signature = headerOf(request.headers, SIGNATURE_HEADER);
 	if (!signature) throw forged(`The callback has no ${SIGNATURE_HEADER} header`);

@@ -79,6 +79,8 @@ export class ConnectWiseProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
 	readonly outcomeSettleMs: number;
 	readonly callbackLevels = ['owner', 'board', 'status', 'company'] as const;
+	/** The site's signing key is shared by all its callbacks: each registration's own secret is the token in its URL. */
+	readonly callbackSecrets = true;
 	private readonly client: ConnectWiseClient;
 	private readonly site: ConnectWiseSite;
 	private readonly cache: PsaCache;

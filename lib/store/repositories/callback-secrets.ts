@@ -1,11 +1,11 @@
-// The callback-secret repository: each PSA Trigger's callback id, the PSA's Guid for it, and its signing secret, sealed at rest.
+// The callback-secret repository: each PSA Trigger's callback id, the PSA's Guid for it, and its secret (a signing key or a URL token), sealed at rest.
 import { type Selectable } from 'kysely';
 import { damagedRow, StoreError } from '../errors';
 import type { CallbackSecretsTable } from '../schema';
 import type { CallbackSecret, CallbackSecretRepository } from '../types';
 import { changed, requireId, requireText, toNumber, type RepositoryContext } from './shared';
 
-const CALLBACK_SECRET_ACTION = 'Deactivate and activate the workflow: activation registers a new webhook with a new secret';
+const CALLBACK_SECRET_ACTION = 'Deactivate and activate the workflow: activation registers a new callback with a new secret';
 
 export function damagedCallbackSecretRow(row: Pick<Selectable<CallbackSecretsTable>, 'workflow_id' | 'node_id'>, cause: unknown) {
 	return damagedRow('psa_callback_secrets', `workflow ${JSON.stringify(row.workflow_id)}, node ${JSON.stringify(row.node_id)}`, cause, CALLBACK_SECRET_ACTION);
