@@ -24,7 +24,7 @@ export interface ConnectionTestResult {
 	/** True when the server's newest API version is newer than the pinned one. */
 	versionBehind: boolean;
 	latencyMs: number;
-	/** The PSA's request budget and what the tenant used of it (Autotask's ThresholdInformation), when it reports one. */
+	/** The PSA's request budget and what the tenant used of it, when the PSA reports one. */
 	requestBudget?: { limit: number; used: number; windowMinutes: number };
 }
 
@@ -58,7 +58,7 @@ function apiLocationAliases(provider: string, apiLocation: string): Record<strin
 	return Object.fromEntries(aliases.map((alias) => [alias, apiLocation]));
 }
 
-/** Compares dotted versions numerically; a leading "V" (Autotask's "V1.0") is ignored. */
+/** Compares dotted versions numerically; a leading "V" (as in "V1.0") is ignored. */
 export function compareVersions(a: string, b: string): number {
 	const pa = a.replace(/^v/i, '').split('.').map(Number);
 	const pb = b.replace(/^v/i, '').split('.').map(Number);

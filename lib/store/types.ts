@@ -111,9 +111,9 @@ export interface CallbackSecret {
 	connectionId: string;
 	workflowId: string;
 	nodeId: string;
-	/** The PSA's id of the callback (Autotask: the webhook id). */
+	/** The PSA's id of the callback (its webhook or callback record). */
 	callbackId: number;
-	/** The identifier the PSA writes into each callout (Autotask: the webhook's Guid), when it has one. */
+	/** The identifier the PSA writes into each callout (a webhook's Guid), when it has one. */
 	callbackGuid: string | null;
 	/** Unsealed; never logged or put in an error. */
 	secret: string;
