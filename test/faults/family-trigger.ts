@@ -147,7 +147,8 @@ async function makeChange(world: TriggerWorld, ticketId: number, change: Trigger
 	}
 	await fx.sandbox.waitForDeliveries(before + 1, 5000);
 	const path = new URL(wf.webhookUrl).pathname;
-	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path === path);
+	// The PSA posts to the registered URL, its query (the callback's token) included.
+	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path.split('?')[0] === path);
 }
 
 /** A forgery of a genuine delivery: the body changed under its signature, or the signature changed. */
