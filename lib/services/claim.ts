@@ -111,6 +111,11 @@ export class HeldClaim {
 		throw this.takenOverError();
 	}
 
+	/** A record may exist (a search could not tell): keep the claim, whatever else is known of writes in flight. */
+	keep(): void {
+		this.mayExist = true;
+	}
+
 	/** A write is about to be sent, or whether an earlier one landed is still unknown. */
 	mayHaveWritten(): void {
 		this.mayExist = true;

@@ -1,10 +1,10 @@
 // Note: add a discussion / internal / resolution note to a ticket, optionally attributed to a mapped member, deduplicated by a key.
 import { createHash } from 'node:crypto';
-import { PsaError, isOutcomeUnknown } from '../providers/errors';
+import { PsaError, isAnsweredByPsa, isOutcomeUnknown } from '../providers/errors';
 import type { PsaNote, PsaNoteType } from '../providers/types';
 import type { NoteReceipt } from '../store/types';
 import { HeldClaim, writeUnderClaim } from './claim';
-import { connectionOf, type PsaServiceContext } from './context';
+import { connectionOf, delay, type PsaServiceContext } from './context';
 import { recordOwnChange } from './echo';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity, type ResolvedMember } from './member-map';
 import { ticketIdOf, type TicketRef } from './ticket-ref';
@@ -51,6 +51,12 @@ const RECOVERY_NOTES = 1000;
  * the clock difference between n8n and the PSA) is an earlier note with the same text, not the one to adopt.
  */
 const RECOVERY_CLOCK_MARGIN_MS = 2 * 60_000;
+/**
+ * Posts tried in one call while the PSA's application answers with an error and the ticket's notes prove none landed;
+ * then the error is reported with the receipt released, so the next attempt posts at once.
+ */
+const ANSWERED_POST_ATTEMPTS = 3;
+const ANSWERED_RETRY_PAUSE_MS = 1_000;
 
 /** One request per new note (plus one member lookup the first time an identity is seen); 0 for a repeated dedupe key. */
 export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Promise<AddNoteResult> {
@@ -163,6 +169,7 @@ async function postClaimed(
 		{
 			refresh: () => ctx.store.noteReceipts.refresh(connectionId, input.dedupeKey, input.claimToken),
 			release: () => ctx.store.noteReceipts.release(connectionId, input.dedupeKey, input.claimToken),
+			expire: () => ctx.store.noteReceipts.expire(connectionId, input.dedupeKey, input.claimToken, input.staleAfterMs),
 		},
 		input.searchFirst,
 		() => takenOver(input.dedupeKey),
@@ -179,12 +186,15 @@ async function postClaimed(
 	return claim.run(async () => {
 		if (input.searchFirst) {
 			// An abandoned attempt may have posted it. The receipt was taken over only after the settle window, so a
-			// note it sent is on the ticket by now: not finding one proves it absent.
+			// note it sent is on the ticket by now: not finding one proves it absent (and should the read fail, nothing
+			// of this run's is in flight, so the next attempt may look again at once).
+			claim.nothingInFlight();
 			const adopted = await adoptUnowned(ctx, connectionId, input, claim);
 			if (adopted) return done(adopted, input.author?.resolved.memberId, true);
 			claim.provenAbsent();
 			await claim.hold();
 		}
+		let answeredFailures = 0;
 		for (let attempt = 1; ; attempt++) {
 			await recordOwnChange(ctx, input.ticketId, { change: 'note' });
 			let posted: { note: PsaNote; memberId?: number };
@@ -198,8 +208,19 @@ async function postClaimed(
 					throw error;
 				}
 				claim.mayHaveWritten();
-				await claim.refresh();
-				throw noteOutcomeUnknown(ctx, input, error);
+				if (!isAnsweredByPsa(error)) {
+					await claim.refresh();
+					throw noteOutcomeUnknown(ctx, input, error);
+				}
+				// The PSA's application answered: the post is over, so the ticket's notes show now whether it landed.
+				claim.nothingInFlight();
+				const landed = await adoptUnowned(ctx, connectionId, input, claim);
+				if (landed) return done(landed, input.author?.resolved.memberId, true);
+				claim.provenAbsent();
+				if (++answeredFailures >= ANSWERED_POST_ATTEMPTS) throw postFailed(error, input.dedupeKey, answeredFailures);
+				await delay(ctx, ANSWERED_RETRY_PAUSE_MS * answeredFailures);
+				await claim.hold();
+				continue;
 			}
 			const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, posted.note.id);
 			if (outcome === 'posted') return done(posted.note, posted.memberId, false);
@@ -242,7 +263,7 @@ async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input:
 		recent = await ctx.provider.listNotes(input.ticketId, { newestFirst: true, limit: RECOVERY_NOTES });
 	} catch (error) {
 		// Still unknown whether the note exists: keep the receipt (pending, marked) so no attempt posts blindly.
-		claim.mayHaveWritten();
+		claim.keep();
 		await claim.refresh();
 		if (!(error instanceof PsaError)) throw error;
 		throw new PsaError(
@@ -260,11 +281,22 @@ async function adoptUnowned(ctx: PsaServiceContext, connectionId: string, input:
 		const outcome = await ctx.store.noteReceipts.markPosted(connectionId, input.dedupeKey, input.claimToken, candidate.id);
 		if (outcome === 'posted') return candidate;
 		if (outcome === 'lost') {
-			claim.mayHaveWritten();
+			claim.keep();
 			throw takenOver(input.dedupeKey);
 		}
 	}
 	return undefined;
+}
+
+/** The error after posts the PSA answered with an error each time, the ticket's notes proving after each that none landed. */
+function postFailed(error: unknown, dedupeKey: string, attempts: number): unknown {
+	if (!(error instanceof PsaError)) return error;
+	return new PsaError(error.kind, `${error.message}. The PSA answered ${attempts} post(s) of the note with dedupe key "${dedupeKey}" with an error and none is on the ticket`, {
+		...error.details,
+		outcomeUnknown: false,
+		refused: true,
+		hint: 'Retry: nothing was posted, and the next attempt posts the note at once.',
+	});
 }
 
 function takenOver(dedupeKey: string): PsaError {

@@ -205,6 +205,8 @@ export interface NoteReceiptRepository {
 	takeOver(connectionId: string, dedupeKey: string, claimToken: string, olderThanMs: number): Promise<TakeOverResult<NoteReceipt>>;
 	/** Bumps a pending receipt's updatedAt; false when the token no longer holds it. */
 	refresh(connectionId: string, dedupeKey: string, claimToken: string): Promise<boolean>;
+	/** Keeps the receipt pending but dated back past `olderThanMs`, so the next attempt takes it over (and looks) at once. */
+	expire(connectionId: string, dedupeKey: string, claimToken: string, olderThanMs: number): Promise<boolean>;
 	/** Prefer takeOver: deleting the row forgets that the note may have been posted. */
 	releaseStale(connectionId: string, dedupeKey: string, olderThanMs: number): Promise<boolean>;
 	find(connectionId: string, dedupeKey: string): Promise<NoteReceipt | undefined>;

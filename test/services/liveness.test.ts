@@ -1,6 +1,6 @@
 // Time to a ticket under 5xx: an error the PSA's application answered is settled by a search at once; a gateway's or a lost answer keeps the window, polled.
 import { join } from 'node:path';
-import { link, type PsaServiceContext } from '../../lib/services';
+import { addNote, link, type PsaServiceContext } from '../../lib/services';
 import { openStore } from '../../lib/store';
 import type { PsaStore } from '../../lib/store/types';
 import { useServiceFixture } from '../helpers/services';
@@ -118,4 +118,37 @@ it('an answered create whose search fails leaves the claim for the next attempt 
 	} finally {
 		await store.close();
 	}
+});
+
+describe('a keyed note', () => {
+	const noteRequests = () => fixture.sandbox.requests.filter((entry) => /^\/service\/tickets\/\d+\/notes$/.test(entry.path)).map((entry) => `${entry.method} ${entry.status}`);
+
+	it("ConnectWise's own 500 on the post: the notes are read at once and, none there, the note is posted again in the same call", async () => {
+		const { store, make } = await clocked();
+		try {
+			const ticket = await link(make(), { source: 'zabbix', externalId: 'n1' }, fields);
+			fixture.sandbox.resetLog();
+			fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets/{parentId}/notes', kind: 'status', status: 500 });
+			const result = await addNote(make(), { ticket: { ticketId: ticket.ticketId }, text: 'Disk at 99%', type: 'internal', dedupeKey: 'n1-a' });
+			expect(result).toMatchObject({ deduplicated: false });
+			expect(fixture.sandbox.db.notes.filter((note) => note.ticketId === ticket.ticketId && note.text === 'Disk at 99%')).toHaveLength(1);
+			expect(noteRequests()).toEqual(['POST 500', 'GET 200', 'POST 201']);
+		} finally {
+			await store.close();
+		}
+	});
+
+	it('a 500 after the note was posted: the note is adopted from the ticket, never posted twice', async () => {
+		const { store, make } = await clocked();
+		try {
+			const ticket = await link(make(), { source: 'zabbix', externalId: 'n2' }, fields);
+			fixture.sandbox.addFault({ method: 'POST', path: '/service/tickets/{parentId}/notes', kind: 'status', status: 500, afterCommit: true });
+			const result = await addNote(make(), { ticket: { ticketId: ticket.ticketId }, text: 'Disk at 98%', type: 'internal', dedupeKey: 'n2-a' });
+			expect(result).toMatchObject({ recovered: true });
+			expect(fixture.sandbox.db.notes.filter((note) => note.ticketId === ticket.ticketId && note.text === 'Disk at 98%')).toHaveLength(1);
+			expect(await addNote(make(), { ticket: { ticketId: ticket.ticketId }, text: 'Disk at 98%', type: 'internal', dedupeKey: 'n2-a' })).toMatchObject({ deduplicated: true });
+		} finally {
+			await store.close();
+		}
+	});
 });

@@ -109,6 +109,22 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 			return changed(result) > 0;
 		},
 
+		async expire(connectionId, dedupeKey, claimToken, olderThanMs) {
+			requireText('connectionId', connectionId);
+			requireText('dedupeKey', dedupeKey);
+			requireText('claimToken', claimToken);
+			requireAge(olderThanMs);
+			// Dated back past the window: still pending (nothing posts without looking), taken over at once by the next attempt.
+			const result = await db
+				.updateTable('psa_note_receipts')
+				.set({ updated_at: clock() - olderThanMs - 1 })
+				.where(receiptKey(connectionId, dedupeKey))
+				.where('state', '=', 'pending')
+				.where('claim_token', 'in', heldBy(claimToken))
+				.executeTakeFirst();
+			return changed(result) > 0;
+		},
+
 		async releaseStale(connectionId, dedupeKey, olderThanMs) {
 			requireAge(olderThanMs);
 			const result = await db
