@@ -83,6 +83,11 @@ export interface ProviderDeclaration {
 	limits: RequestLimits;
 	versions: ApiVersionPolicy;
 	/**
+	 * How long after a write's last send its outcome is settled: the longest the PSA may keep working on a request, plus
+	 * the client's retry budget before the send (see PsaProvider.outcomeSettleMs and docs/reliability.md).
+	 */
+	outcomeSettleMs: number;
+	/**
 	 * Further names under which PSA Connect's Test also reports apiLocation, for workflows that read the field by the
 	 * name an earlier release gave it.
 	 */

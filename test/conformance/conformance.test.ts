@@ -259,6 +259,11 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			}
 		});
 
+		it("settle window: the provider's outcomeSettleMs is the declared one, a deps override wins", () => {
+			expect(changed((definition) => ({ outcomeSettleMs: definition.outcomeSettleMs + 1234 })).outcomeSettleMs).toBe(definitionFor(world.credentialType).outcomeSettleMs + 1234);
+			expect(changed(() => ({}), { outcomeSettleMs: 5 }).outcomeSettleMs).toBe(5);
+		});
+
 		it('external reference: a key longer than the declared field is written hashed to fit it', async () => {
 			// 47 characters: fits every provider's field as registered, not the 44 of the changed definition.
 			const key = `alert:${unique('ref')}-`.padEnd(47, 'k');

@@ -6,6 +6,12 @@ import { AUTOTASK_API_VERSION } from './zone';
 /** Autotask's Tickets.externalID holds 50 characters. */
 export const EXTERNAL_ID_MAX = 50;
 
+/**
+ * Autotask's REST execution timeout is 300 s (the longest it may keep working on a request), after which a lost create
+ * cannot commit; plus the 30 s retry budget twice (zone or picklist lookups and 429s before the send) and 10 s margin.
+ */
+export const AUTOTASK_OUTCOME_SETTLE_MS = 370_000;
+
 export const AUTOTASK_DECLARATION: ProviderDeclaration = {
 	key: 'autotask',
 	displayName: 'Autotask',
@@ -15,4 +21,5 @@ export const AUTOTASK_DECLARATION: ProviderDeclaration = {
 	// requests an hour per tenant. See docs/scaling.md for several workers.
 	limits: { concurrencyPerEndpoint: 3, hourlyBudget: 10_000, retry: DEFAULT_RETRY_POLICY },
 	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
+	outcomeSettleMs: AUTOTASK_OUTCOME_SETTLE_MS,
 };

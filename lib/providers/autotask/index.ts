@@ -58,11 +58,7 @@ const EXTERNAL_REF_MATCHES = 50;
  */
 const TICKET_TTL_MS = 60 * 1000;
 
-/**
- * Autotask's REST execution timeout is 300 s (the longest it may keep working on a request), after which a lost create
- * cannot commit; plus the 30 s retry budget twice (zone or picklist lookups and 429s before the send) and 10 s margin.
- */
-export const AUTOTASK_OUTCOME_SETTLE_MS = 370_000;
+export { AUTOTASK_OUTCOME_SETTLE_MS } from './declaration';
 
 export class AutotaskProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
@@ -86,7 +82,7 @@ export class AutotaskProvider implements PsaProvider {
 		const zoneOverride = settings.zoneUrl?.trim() ? normaliseZoneUrl(settings.zoneUrl).url : undefined;
 		this.cache = deps.cache ?? new PsaCache();
 		this.pageSize = deps.pageSize;
-		this.outcomeSettleMs = deps.outcomeSettleMs ?? AUTOTASK_OUTCOME_SETTLE_MS;
+		this.outcomeSettleMs = deps.outcomeSettleMs ?? declaration.outcomeSettleMs;
 		const connectionId = autotaskConnectionId(username);
 		this.connection = { provider: declaration.key, connectionId, site: zoneOverride ?? 'autotask', company: username.toLowerCase(), label: `Autotask ${username}` };
 		this.client = new AutotaskClient({

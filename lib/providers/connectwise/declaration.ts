@@ -4,6 +4,13 @@ import { DEFAULT_RETRY_POLICY } from '../request';
 import { EXTERNAL_XREF_MAX } from './tickets';
 import { DEFAULT_API_VERSION } from './versions';
 
+/**
+ * ConnectWise publishes no server-side request limit. It runs on ASP.NET under IIS, whose default execution timeout is
+ * 110 s. Between the last claim refresh and the create's send the client may spend its 30 s retry budget twice: on
+ * the codebase lookup (cold cache, hourly) and on 429s for the create itself; 10 s of margin on top: 180 s.
+ */
+export const CONNECTWISE_OUTCOME_SETTLE_MS = 180_000;
+
 export const CONNECTWISE_DECLARATION: ProviderDeclaration = {
 	key: 'connectwise',
 	displayName: 'ConnectWise',
@@ -12,6 +19,7 @@ export const CONNECTWISE_DECLARATION: ProviderDeclaration = {
 	// ConnectWise publishes no request limits; it answers 429 with Retry-After when it throttles.
 	limits: { retry: DEFAULT_RETRY_POLICY },
 	versions: { defaultPin: DEFAULT_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
+	outcomeSettleMs: CONNECTWISE_OUTCOME_SETTLE_MS,
 	// Releases before apiLocation named ConnectWise's API location by its own term.
 	apiLocationAliases: ['codebase'],
 };

@@ -68,12 +68,7 @@ export interface ConnectWiseSettings {
 /** Tickets read for a search by link key: entities whose keys differ only in case share a case-insensitive match. */
 const EXTERNAL_REF_MATCHES = 50;
 
-/**
- * ConnectWise publishes no server-side request limit. It runs on ASP.NET under IIS, whose default execution timeout is
- * 110 s. Between the last claim refresh and the create's send the client may spend its 30 s retry budget twice: on
- * the codebase lookup (cold cache, hourly) and on 429s for the create itself; 10 s of margin on top: 180 s.
- */
-export const CONNECTWISE_OUTCOME_SETTLE_MS = 180_000;
+export { CONNECTWISE_OUTCOME_SETTLE_MS } from './declaration';
 
 export class ConnectWiseProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
@@ -100,7 +95,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		const connectionId = connectWiseConnectionId(this.site, companyId);
 		this.cache = deps.cache ?? new PsaCache();
 		this.pageSize = deps.pageSize;
-		this.outcomeSettleMs = deps.outcomeSettleMs ?? CONNECTWISE_OUTCOME_SETTLE_MS;
+		this.outcomeSettleMs = deps.outcomeSettleMs ?? declaration.outcomeSettleMs;
 		this.connection = {
 			provider: declaration.key,
 			connectionId,
