@@ -273,8 +273,10 @@ describe('faults', () => {
 		await provider.info();
 		sandbox.setRateLimit(2);
 		for (let i = 0; i < 4; i++) await provider.listCompanies({ limit: 1 });
-		expect(sleeps.length).toBeGreaterThan(0);
-		expect(sleeps.every((ms) => ms === 1000)).toBe(true);
+		// Each 429 waits its Retry-After (1000 ms); the limiter's spacing after the throttle, which shares the clock and
+		// depends on how fast this machine sent the burst, waits less than that.
+		expect(sleeps).toContain(1000);
+		expect(sleeps.every((ms) => ms > 0 && ms <= 1000)).toBe(true);
 	});
 
 	test('5xx, then success (GET and PATCH retried)', async () => {
