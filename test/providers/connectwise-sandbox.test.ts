@@ -273,9 +273,11 @@ describe('faults', () => {
 		await provider.info();
 		sandbox.setRateLimit(2);
 		for (let i = 0; i < 4; i++) await provider.listCompanies({ limit: 1 });
-		// Each 429 waits its Retry-After (1000 ms); the limiter's spacing after the throttle, which shares the clock and
-		// depends on how fast this machine sent the burst, waits less than that.
-		expect(sleeps).toContain(1000);
+		// A 429 pauses the connection until its Retry-After (1 s) has passed: the wait is what remains of it when the
+		// request asks (1000 ms, or a millisecond or two less on a busy machine); the limiter's spacing after the throttle
+		// shares the clock and waits less. None waits longer than told.
+		expect(sleeps.length).toBeGreaterThan(0);
+		expect(Math.max(...sleeps)).toBeGreaterThanOrEqual(900);
 		expect(sleeps.every((ms) => ms > 0 && ms <= 1000)).toBe(true);
 	});
 
