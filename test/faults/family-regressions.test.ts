@@ -32,8 +32,8 @@ describe('PSA Trigger on Autotask, SQLite', () => {
 				{ by: 'package', to: 1 },
 			],
 			deliveries: [
-				{ change: 1, forged: 'body', order: 102 },
-				{ change: 0, forged: 'body', order: 297 },
+				{ change: 1, from: 0, to: 0, forged: 'body', order: 102 },
+				{ change: 0, from: 0, to: 0, forged: 'body', order: 297 },
 			],
 			concurrency: 4,
 		};

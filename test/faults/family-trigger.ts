@@ -1,5 +1,6 @@
-// Fault family: PSA Trigger (ConnectWise callbacks, Autotask webhook callouts) through the node's webhook(): genuine
-// changes and the package's own changes, delivered duplicated, reordered, replayed, concurrently and forged.
+// Fault family: PSA Trigger (ConnectWise callbacks, Autotask webhook callouts) through the node's webhook(), two trigger
+// workflows on one credential: genuine changes and the package's own, delivered duplicated, reordered, replayed to the
+// other workflow, concurrently and forged.
 import fc from 'fast-check';
 import type { INode } from 'n8n-workflow';
 import { AUTOTASK_CREDENTIAL, chainWorkflow, PSA_CREDENTIAL, startAutotaskEngineFixture, startEngineFixture, type AutotaskEngineFixture, type EngineFixture } from '../engine/setup';
@@ -37,6 +38,9 @@ export interface TriggerChange {
 /** One delivery of one captured callback: as sent, or forged (body altered under the genuine signature, or signature altered). */
 export interface TriggerDelivery {
 	change: number;
+	/** The workflow whose callback is delivered (0 or 1), and the workflow it is delivered to: another's is a replay. */
+	from: number;
+	to: number;
 	forged?: 'body' | 'signature';
 	/** Sort key: deliveries go out in this order (reordered against the changes). */
 	order: number;
@@ -55,7 +59,8 @@ export interface TriggerWorld {
 	psa: TriggerPsa;
 	fx: EngineFixture | AutotaskEngineFixture;
 	receiver: Receiver;
-	wf: TriggerWorkflow;
+	/** Two trigger workflows on the same credential: each must run once per change, and never on the other's callbacks. */
+	wfs: TriggerWorkflow[];
 	storeCredentials: INode['credentials'];
 	close(): Promise<void>;
 }
@@ -83,14 +88,18 @@ export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promi
 	const stored = fx.engine.credentials.get(psa.credential.id);
 	const storeCredential = fx.engine.credentials.get(STORE_CREDENTIAL.id);
 	if (!stored) throw new Error('sandbox credential missing');
-	const wf = new TriggerWorkflow({
-		id: `faults${++worlds}${psaName}${engine}`,
-		webhookBaseUrl: `${receiver.url}/webhook`,
-		parameters: { authentication: psa.credentialType, events: ['added', 'updated'], ticketState: 'any', options: {} },
-		credentials: storeCredential ? [stored, storeCredential] : [stored],
-		nodeCredentials: { ...psaCredentials, ...storeCredentials },
-	});
-	await wf.activate();
+	const world = ++worlds;
+	const wfs = ['a', 'b'].map(
+		(name) =>
+			new TriggerWorkflow({
+				id: `faults${world}${name}${psaName}${engine}`,
+				webhookBaseUrl: `${receiver.url}/webhook`,
+				parameters: { authentication: psa.credentialType, events: ['added', 'updated'], ticketState: 'any', options: {} },
+				credentials: storeCredential ? [stored, storeCredential] : [stored],
+				nodeCredentials: { ...psaCredentials, ...storeCredentials },
+			}),
+	);
+	for (const wf of wfs) await wf.activate();
 	// The PSA would leave our API user's changes out (ConnectWise's self-suppression, Autotask's excluded resource); the
 	// trigger's credential may belong to another member than the nodes', so only the package's own-change record can.
 	if (psaName === 'connectwise') for (const callback of (fx as EngineFixture).sandbox.db.callbacks) callback.isSelfSuppressedFlag = false;
@@ -101,10 +110,10 @@ export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promi
 		psa,
 		fx,
 		receiver,
-		wf,
+		wfs,
 		storeCredentials,
 		async close() {
-			await wf.delete().catch(() => undefined);
+			for (const wf of wfs) await wf.delete().catch(() => undefined);
 			await receiver.stop();
 			await fx.close();
 			await database?.drop();
@@ -122,9 +131,9 @@ function currentStatus(world: TriggerWorld, ticketId: number): number {
 	return (world.fx as AutotaskEngineFixture).sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status ?? 0;
 }
 
-/** Makes one change and returns what reached this trigger's URL for it. */
-async function makeChange(world: TriggerWorld, ticketId: number, change: TriggerChange): Promise<IncomingCallback[]> {
-	const { fx, receiver, wf, psa } = world;
+/** Makes one change and returns what reached each trigger's URL for it. */
+async function makeChange(world: TriggerWorld, ticketId: number, change: TriggerChange): Promise<IncomingCallback[][]> {
+	const { fx, receiver, wfs, psa } = world;
 	const others = psa.statuses.filter((status) => status.id !== currentStatus(world, ticketId));
 	const to = others[change.to % others.length];
 	const before = fx.sandbox.deliveries.length;
@@ -145,10 +154,12 @@ async function makeChange(world: TriggerWorld, ticketId: number, change: Trigger
 		);
 		if (run.error) throw new Error(`PSA Status failed: ${String(run.error)}`);
 	}
-	await fx.sandbox.waitForDeliveries(before + 1, 5000);
-	const path = new URL(wf.webhookUrl).pathname;
-	// The PSA posts to the registered URL, its query (the callback's token) included.
-	return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path.split('?')[0] === path);
+	await fx.sandbox.waitForDeliveries(before + wfs.length, 5000);
+	// The PSA posts to each registered URL, its query (the callback's token) included.
+	return wfs.map((wf) => {
+		const path = new URL(wf.webhookUrl).pathname;
+		return receiver.received.slice(receivedBefore).filter((request: ReceivedRequest) => request.path.split('?')[0] === path);
+	});
 }
 
 /** A forgery of a genuine delivery: the body changed under its signature, or the signature changed. */
@@ -173,7 +184,7 @@ function forge(incoming: IncomingCallback, how: 'body' | 'signature'): IncomingC
 export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
 	name: 'trigger',
 	shrink: false,
-	expectedFaults: () => ['delivered more than once', 'delivered out of order', 'forged body', 'forged signature', 'own change delivered'],
+	expectedFaults: () => ['delivered more than once', 'delivered out of order', 'forged body', 'forged signature', 'own change delivered', 'replayed to the other workflow'],
 	arb() {
 		return fc
 			.array(fc.record({ by: fc.constantFrom<TriggerChange['by']>('technician', 'technician', 'package'), to: fc.nat(1) }), { minLength: 1, maxLength: 4 })
@@ -182,8 +193,14 @@ export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
 					changes: fc.constant(changes),
 					deliveries: fc.array(
 						fc.record(
-							{ change: fc.nat(changes.length - 1), forged: fc.option(fc.constantFrom<'body' | 'signature'>('body', 'signature'), { nil: undefined, freq: 4 }), order: fc.nat(1000) },
-							{ requiredKeys: ['change', 'order'] },
+							{
+								change: fc.nat(changes.length - 1),
+								from: fc.nat(1),
+								to: fc.nat(1),
+								forged: fc.option(fc.constantFrom<'body' | 'signature'>('body', 'signature'), { nil: undefined, freq: 4 }),
+								order: fc.nat(1000),
+							},
+							{ requiredKeys: ['change', 'from', 'to', 'order'] },
 						),
 						{ minLength: changes.length, maxLength: 3 * changes.length + 2 },
 					),
@@ -194,33 +211,44 @@ export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
 	async run(world, schedule, stats: SoakStats) {
 		const violations: string[] = [];
 		const ticketId = newTicket(world, `Trigger faults ${Date.now()}`);
-		// Each change, and what the PSA sent for it (one callback each: one trigger is registered).
-		const captured: IncomingCallback[][] = [];
+		// Each change, and what the PSA sent for it to each trigger (one callback per registered trigger).
+		const captured: IncomingCallback[][][] = [];
 		for (const change of schedule.changes) captured.push(await makeChange(world, ticketId, change));
-		captured.forEach((incoming, index) => {
-			if (incoming.length !== 1) violations.push(`change ${index} (${schedule.changes[index].by}) reached the trigger ${incoming.length} times (the PSA sends one)`);
-		});
-		// Every change delivered at least once, then the schedule's extra copies and forgeries, in the schedule's order.
-		const deliveries: TriggerDelivery[] = [...schedule.changes.map((_, change) => ({ change, order: -1 - change })), ...schedule.deliveries].sort((a, b) => a.order - b.order);
+		captured.forEach((perWorkflow, index) =>
+			perWorkflow.forEach((incoming, wf) => {
+				if (incoming.length !== 1) violations.push(`change ${index} (${schedule.changes[index].by}) reached trigger ${wf} ${incoming.length} times (the PSA sends one)`);
+			}),
+		);
+		// Every change delivered at least once to each trigger, then the schedule's extra copies, replays and forgeries, in
+		// the schedule's order.
+		const firsts = schedule.changes.flatMap((_, change) => world.wfs.map((__, wf) => ({ change, from: wf, to: wf, order: -1 - change })));
+		const deliveries: TriggerDelivery[] = [...firsts, ...schedule.deliveries].sort((a, b) => a.order - b.order);
+		const runKey = (wf: number, change: number) => wf * 1000 + change;
 		const runs = new Map<number, number>();
 		const ranWith = new Map<number, string>();
 		let forgedRuns = 0;
+		let replayRuns = 0;
 		for (let start = 0; start < deliveries.length; start += schedule.concurrency) {
 			await Promise.all(
 				deliveries.slice(start, start + schedule.concurrency).map(async (delivery) => {
-					const genuine = captured[delivery.change]?.[0];
+					const genuine = captured[delivery.change]?.[delivery.from]?.[0];
 					if (!genuine) return;
 					stats.calls++;
 					const incoming = delivery.forged ? forge(genuine, delivery.forged) : genuine;
 					try {
-						const delivered = await world.wf.deliver(incoming);
+						const delivered = await world.wfs[delivery.to].deliver(incoming);
 						const ran = delivered.run !== undefined && delivered.items.length > 0;
 						if (delivery.forged) {
 							if (ran) forgedRuns++;
 							if (delivered.response.statusCode !== 401 && delivered.result.webhookResponse === undefined) violations.push(`a ${delivery.forged}-forged delivery of change ${delivery.change} was answered ${delivered.response.statusCode}`);
+						} else if (delivery.from !== delivery.to) {
+							// Another trigger's genuine callback, replayed to this one: verified by nobody here.
+							if (ran) replayRuns++;
+							if (delivered.response.statusCode !== 401) violations.push(`trigger ${delivery.from}'s callback of change ${delivery.change}, replayed to trigger ${delivery.to}, was answered ${delivered.response.statusCode}`);
 						} else if (ran) {
-							runs.set(delivery.change, (runs.get(delivery.change) ?? 0) + 1);
-							ranWith.set(delivery.change, `item ${JSON.stringify(delivered.items[0]).slice(0, 400)}; callback ${incoming.body.slice(0, 600)}`);
+							const key = runKey(delivery.to, delivery.change);
+							runs.set(key, (runs.get(key) ?? 0) + 1);
+							ranWith.set(key, `item ${JSON.stringify(delivered.items[0]).slice(0, 400)}; callback ${incoming.body.slice(0, 600)}`);
 						}
 						stats.succeeded++;
 					} catch (error) {
@@ -229,16 +257,20 @@ export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
 				}),
 			);
 		}
-		schedule.changes.forEach((change, index) => {
-			const count = runs.get(index) ?? 0;
-			if (change.by === 'package' && count > 0) violations.push(`the package's own change ${index} ran the workflow ${count} time(s): ${ranWith.get(index)}`);
-			if (change.by === 'technician' && count > 1) violations.push(`technician change ${index} ran the workflow ${count} times`);
-			if (change.by === 'technician' && count === 1) stats.count('genuine changes that ran the workflow once');
-		});
+		schedule.changes.forEach((change, index) =>
+			world.wfs.forEach((_, wf) => {
+				const count = runs.get(runKey(wf, index)) ?? 0;
+				if (change.by === 'package' && count > 0) violations.push(`the package's own change ${index} ran workflow ${wf} ${count} time(s): ${ranWith.get(runKey(wf, index))}`);
+				if (change.by === 'technician' && count > 1) violations.push(`technician change ${index} ran workflow ${wf} ${count} times`);
+				if (change.by === 'technician' && count === 1) stats.count('genuine changes that ran the workflow once');
+			}),
+		);
 		if (forgedRuns) violations.push(`${forgedRuns} forged deliveries ran the workflow`);
+		if (replayRuns) violations.push(`${replayRuns} callbacks replayed to the other trigger ran its workflow`);
+		stats.count('replayed to the other workflow', deliveries.filter((delivery) => !delivery.forged && delivery.from !== delivery.to).length);
 
-		const perChange = new Map<number, number>();
-		for (const delivery of deliveries) if (!delivery.forged) perChange.set(delivery.change, (perChange.get(delivery.change) ?? 0) + 1);
+		const perChange = new Map<string, number>();
+		for (const delivery of deliveries) if (!delivery.forged && delivery.from === delivery.to) perChange.set(`${delivery.to}:${delivery.change}`, (perChange.get(`${delivery.to}:${delivery.change}`) ?? 0) + 1);
 		stats.count('delivered more than once', [...perChange.values()].reduce((sum, count) => sum + count - 1, 0));
 		stats.count('delivered out of order', deliveries.filter((delivery, index) => index > 0 && !delivery.forged && delivery.change < Math.max(...deliveries.slice(0, index).map((earlier) => earlier.change))).length);
 		stats.count('forged body', deliveries.filter((delivery) => delivery.forged === 'body').length);
