@@ -163,7 +163,8 @@ describe.each([connectWiseTarget(), autotaskTarget()])('PSA Trigger attack table
 		expect((await b.deliver(toA)).run).toBeUndefined();
 	});
 
-	(target.webhook ? it : it.skip)('a callout that names another webhook is refused although signed with this webhook\'s key', async () => {
+	// Only a PSA whose callouts name their webhook (Autotask's Guid) has this case; ConnectWise's payload names none.
+	if (target.webhook) it('a callout that names another webhook is refused although signed with this webhook\'s key', async () => {
 		if (!target.webhook) return;
 		const { toB } = await oneChange('Names another webhook');
 		const guidOfA = target.webhook(a).webhookGuid;
