@@ -56,6 +56,18 @@ export const faultsArb = (targets: readonly FaultTarget[], classes: readonly Fau
 
 let familyRun = 0;
 /** A source name no other schedule uses: schedules share one store and one sandbox without meeting. */
+/** The faults every family on the suite's world meets at its npm-test size (Autotask adds its thread limit). */
+export const worldFaults = (psa: string): string[] => [
+	'429 / 5xx',
+	'commit later than the client waits',
+	'response lost after commit',
+	'request lost before the PSA',
+	'worker killed between steps',
+	'store unavailable mid-step',
+	'same item delivered twice',
+	...(psa === 'autotask' ? ['thread limit exceeded (Autotask)'] : []),
+];
+
 export const freshSource = (family: string, world: FamilyWorld): string => `${family}${++familyRun}-${world.target.psa}-${world.engine}`;
 
 /**

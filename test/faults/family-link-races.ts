@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { isPsaError } from '../../lib/providers/errors';
 import { link, linkExisting, unlink, type PsaServiceContext } from '../../lib/services';
-import { driveWorkers, fail, faultsArb, familyViolations, freshSource, repairContext, settle, workerArb, MAX_VIRTUAL_MS, type CallLog, type Family, type FamilyWorker } from './families';
+import { driveWorkers, fail, faultsArb, familyViolations, freshSource, repairContext, settle, workerArb, MAX_VIRTUAL_MS, type CallLog, type Family, type FamilyWorker, worldFaults } from './families';
 import { entityTargetOf, type SoakStats } from './schedule';
 import { TARGETS, type FaultPlan, type FaultTarget, type PsaTarget } from './targets';
 import { MAX_WORKERS, TIMING, type World } from './world';
@@ -72,16 +72,7 @@ function unlinksThatMayHaveRemoved(log: Array<CallLog<RaceOp>>, entity: number):
 
 export const linkRacesFamily: Family<RaceSchedule> = {
 	name: 'link-races',
-	expectedFaults: (psa) => [
-		'429 / 5xx',
-		'commit later than the client waits',
-		'response lost after commit',
-		'request lost before the PSA',
-		'worker killed between steps',
-		'store unavailable mid-step',
-		'same item delivered twice',
-		...(psa === 'autotask' ? ['thread limit exceeded (Autotask)'] : []),
-	],
+	expectedFaults: worldFaults,
 	arb(target) {
 		return fc
 			.record({ entities: fc.integer({ min: 1, max: 2 }), workerCount: fc.integer({ min: 2, max: MAX_WORKERS }) })

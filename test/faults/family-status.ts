@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { closeTicket, reopenTicket, setStatus, type PsaServiceContext } from '../../lib/services';
 import type { ClosedTicketPolicy } from '../../lib/services/lifecycle';
-import { driveWorkers, fail, faultsArb, familyViolations, freshSource, repairContext, settle, workerArb, type Family, type FamilyWorker } from './families';
+import { driveWorkers, fail, faultsArb, familyViolations, freshSource, repairContext, settle, workerArb, type Family, type FamilyWorker, worldFaults } from './families';
 import { callOp, entityTargetOf, type NamedSchedule, type Op, type Schedule } from './schedule';
 import type { FaultTarget, PsaTarget } from './targets';
 import { MAX_WORKERS, TIMING, WorkerRun } from './world';
@@ -57,16 +57,7 @@ async function call(ctx: PsaServiceContext, named: NamedSchedule, op: StatusOp):
 
 export const statusFamily: Family<StatusSchedule> = {
 	name: 'status',
-	expectedFaults: (psa) => [
-		'429 / 5xx',
-		'commit later than the client waits',
-		'response lost after commit',
-		'request lost before the PSA',
-		'worker killed between steps',
-		'store unavailable mid-step',
-		'same item delivered twice',
-		...(psa === 'autotask' ? ['thread limit exceeded (Autotask)'] : []),
-	],
+	expectedFaults: worldFaults,
 	arb(target) {
 		return fc
 			.record({ entities: fc.integer({ min: 1, max: 2 }), workerCount: fc.integer({ min: 2, max: MAX_WORKERS }) })
