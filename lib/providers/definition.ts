@@ -4,7 +4,7 @@ import type { HttpTransport } from './http';
 import type { RetryPolicy } from './request';
 import type { RequestEvent } from './request-events';
 import type { SharedRequestLimits } from './shared-limits';
-import type { PsaProvider } from './types';
+import type { PsaProvider, PsaTicketCapabilities } from './types';
 
 /** What a provider is built with: the transport (n8n's or fetch), the shared cache, and the clocks tests replace. */
 export interface ProviderDeps {
@@ -87,6 +87,8 @@ export interface ProviderDeclaration {
 	 * the client's retry budget before the send (see PsaProvider.outcomeSettleMs and docs/reliability.md).
 	 */
 	outcomeSettleMs: number;
+	/** The ticket fields the PSA has beyond the basics: the nodes offer and check fields by it. */
+	ticketCapabilities: PsaTicketCapabilities;
 	/**
 	 * Further names under which PSA Connect's Test also reports apiLocation, for workflows that read the field by the
 	 * name an earlier release gave it.

@@ -100,9 +100,47 @@ export interface PsaTicket {
 	updatedAt?: string;
 	/** Who last changed the ticket (ConnectWise _info.updatedBy: a member identifier; the API member for API changes). */
 	updatedBy?: string;
+	createdAt?: string;
+	/** Classification: ConnectWise type / subtype / item; Autotask issue type / sub-issue type (no item). */
+	type?: PsaReference;
+	subtype?: PsaReference;
+	item?: PsaReference;
+	team?: PsaReference;
+	source?: PsaReference;
+	site?: PsaReference;
+	/** Scales the PSA keeps as words (ConnectWise severity and impact: Low / Medium / High); absent where it has none. */
+	severity?: string;
+	impact?: string;
+	urgency?: string;
+	/** When the ticket is due (ISO 8601). */
+	dueAt?: string;
+	/** Custom fields (ConnectWise custom fields, Autotask UDFs) by name; a field with no value is null. Absent when not read. */
+	customFields?: Record<string, PsaCustomFieldValue>;
+	/** Configuration items the ticket itself names (Autotask's one configurationItemID); ConnectWise lists them apart. */
+	configurationItemIds?: number[];
 }
 
-export interface PsaTicketCreate {
+/** What a custom field holds, as the package hands it over: text, number, boolean, ISO date text, or null. */
+export type PsaCustomFieldValue = string | number | boolean | null;
+
+/** The ticket fields beyond the basics, shared by create and update (ids of PSA records, or the PSA's words for scales). */
+export interface PsaTicketDetails {
+	typeId?: number;
+	subtypeId?: number;
+	itemId?: number;
+	teamId?: number;
+	sourceId?: number;
+	siteId?: number;
+	severity?: string;
+	impact?: string;
+	urgency?: string;
+	/** ISO 8601. */
+	dueAt?: string;
+	/** By field name, checked against the definitions before any write (see ticket-fields service). */
+	customFields?: Record<string, PsaCustomFieldValue>;
+}
+
+export interface PsaTicketCreate extends PsaTicketDetails {
 	summary: string;
 	description?: string;
 	companyId: number;
@@ -113,6 +151,145 @@ export interface PsaTicketCreate {
 	ownerId?: number;
 	/** Link key written to the ticket so a create whose response was lost can be found again. */
 	externalRef: string;
+	/**
+	 * Configuration items sent in the create request itself: at most `ticketCapabilities.configurationItemsOnCreate` of
+	 * them (Autotask: one). The link service attaches any further ones after the create, once.
+	 */
+	configurationItemIds?: number[];
+}
+
+/** A change to a ticket: only the fields present are sent; null clears a field the PSA lets clear. */
+export interface PsaTicketUpdate extends Omit<PsaTicketDetails, 'dueAt'> {
+	summary?: string;
+	boardId?: number;
+	statusId?: number;
+	priorityId?: number;
+	contactId?: number;
+	ownerId?: number;
+	dueAt?: string | null;
+}
+
+/** One choice in a PSA list the editor offers (a type, a team, a source, a site, a work role...). */
+export interface PsaChoice {
+	id: number;
+	name: string;
+	inactive?: boolean;
+}
+
+/** What a provider's tickets carry beyond the basics; the nodes show and check fields by it. Data only. */
+export interface PsaTicketCapabilities {
+	/** The classification levels the PSA has, in order: ConnectWise type, subtype, item; Autotask type, subtype. */
+	classification: ReadonlyArray<'type' | 'subtype' | 'item'>;
+	/** Whether classification choices depend on the board (ConnectWise) or are PSA-wide (Autotask). */
+	classificationPerBoard: boolean;
+	team: boolean;
+	source: boolean;
+	site: boolean;
+	/** The scales the PSA keeps, each with the words it accepts (e.g. severity: Low, Medium, High). */
+	scales: Readonly<Partial<Record<'severity' | 'impact' | 'urgency', readonly string[]>>>;
+	dueDate: boolean;
+	/**
+	 * How many configuration items the create request itself carries (Autotask: 1, its configurationItemID; ConnectWise:
+	 * 0). Any further ones are attached after the create, once (the link service records them).
+	 */
+	configurationItemsOnCreate: number;
+}
+
+/** What a configuration item (device) is found by. */
+export type PsaConfigurationItemMatch = 'name' | 'serialNumber' | 'macAddress' | 'ipAddress' | 'deviceId';
+
+export interface PsaConfigurationItem {
+	id: number;
+	name: string;
+	companyId?: number;
+	typeName?: string;
+	serialNumber?: string;
+	macAddress?: string;
+	ipAddress?: string;
+	/** The RMM's id for the device (ConnectWise deviceIdentifier, Autotask rmmDeviceUID / rmmDeviceID). */
+	deviceId?: string;
+	inactive: boolean;
+}
+
+export interface PsaConfigurationItemQuery {
+	/** Only items of this company (the ticket's). */
+	companyId?: number;
+	/** Match this field exactly (case-insensitive for text); without it, `search` matches the name. */
+	by?: PsaConfigurationItemMatch;
+	value?: string;
+	search?: string;
+	includeInactive?: boolean;
+	limit?: number;
+}
+
+export type PsaCustomFieldType = 'text' | 'number' | 'date' | 'datetime' | 'boolean' | 'picklist';
+
+export interface PsaCustomFieldDefinition {
+	/** The PSA's id of the definition, when it has one (ConnectWise); Autotask names UDFs only. */
+	id?: number;
+	/** The name the package sets and reads it by (ConnectWise caption, Autotask UDF name). */
+	name: string;
+	type: PsaCustomFieldType;
+	required: boolean;
+	/** For picklists: the values the PSA accepts and the label each shows. */
+	picklist?: Array<{ value: string; label: string }>;
+	/** Longest text the PSA keeps, when it says. */
+	maxLength?: number;
+	/** Decimals a number keeps, when the PSA says. */
+	decimals?: number;
+	inactive?: boolean;
+}
+
+/** PSA-neutral ticket fields a search can name; providers map each to their own. */
+export type PsaTicketSearchField =
+	| 'id'
+	| 'summary'
+	| 'board'
+	| 'status'
+	| 'company'
+	| 'priority'
+	| 'contact'
+	| 'owner'
+	| 'type'
+	| 'subtype'
+	| 'item'
+	| 'team'
+	| 'source'
+	| 'site'
+	| 'externalReference'
+	| 'createdAt'
+	| 'updatedAt'
+	| 'dueAt'
+	| 'closed';
+
+export type PsaSearchOperator = 'eq' | 'ne' | 'contains' | 'startsWith' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'isNull' | 'isNotNull';
+
+export interface PsaTicketCondition {
+	/** A PsaTicketSearchField, or with `customField` the custom field's name. */
+	field: string;
+	customField?: boolean;
+	operator: PsaSearchOperator;
+	/** Text, number, boolean or ISO date; an array for 'in'; absent for isNull / isNotNull. Never pasted into a query unescaped. */
+	value?: PsaCustomFieldValue | PsaCustomFieldValue[];
+}
+
+/** Conditions joined by `match`, with nested groups (AND / OR). */
+export interface PsaTicketConditionGroup {
+	match: 'all' | 'any';
+	conditions: PsaTicketCondition[];
+	groups?: PsaTicketConditionGroup[];
+}
+
+export interface PsaTicketSearch {
+	where?: PsaTicketConditionGroup;
+	/** 'open' or 'closed' tickets only; both when absent. */
+	state?: 'open' | 'closed';
+	/** Maximum tickets (the adapter pages until it has them); the caller passes Infinity for Return All. */
+	limit?: number;
+	/** Newest first by id (default: oldest first). */
+	newestFirst?: boolean;
+	/** Read the tickets' custom fields too (costs nothing extra where the PSA returns them with the ticket). */
+	withCustomFields?: boolean;
 }
 
 export type PsaNoteType = 'discussion' | 'internal' | 'resolution';
@@ -267,6 +444,8 @@ export interface PsaProvider {
 	 * `expected` with that secret. False or absent: the PSA's own key alone verifies.
 	 */
 	readonly callbackSecrets?: boolean;
+	/** The ticket fields this PSA has beyond the basics (from its declaration). */
+	readonly ticketCapabilities: PsaTicketCapabilities;
 
 	info(): Promise<PsaServerInfo>;
 	checkPermissions(): Promise<PsaPermissionCheck[]>;
@@ -277,7 +456,13 @@ export interface PsaProvider {
 	/** What the ticket's external-reference field holds for a link key (the key, or its hash when too long for the field). */
 	externalReferenceOf(linkKey: string): string;
 	listTickets(query?: PsaTicketListQuery): Promise<PsaTicket[]>;
+	/** PSA-neutral conditions turned into the PSA's query language, every value escaped or sent as data. */
+	searchTickets(query: PsaTicketSearch): Promise<PsaTicket[]>;
 	updateTicketStatus(id: number, statusId: number): Promise<PsaTicket>;
+	/** Sends only the fields present in `changes` (one request); returns the ticket as the PSA answered. */
+	updateTicket(id: number, changes: PsaTicketUpdate): Promise<PsaTicket>;
+	/** The ticket with its custom fields by name (one request where the PSA returns them with the ticket). */
+	getTicketDetails(id: number): Promise<PsaTicket>;
 	/** The ticket's page in the PSA's web UI. */
 	ticketUrl(id: number): string;
 	/** The ticket id in a URL from the PSA's web UI, or undefined when the URL is not one. */
@@ -285,6 +470,28 @@ export interface PsaProvider {
 
 	addNote(input: PsaNoteCreate): Promise<PsaNote>;
 	listNotes(ticketId: number, query?: PsaNoteListQuery): Promise<PsaNote[]>;
+
+	/** Classification choices: types of a board (PSA-wide where `classificationPerBoard` is false; boardId then ignored). */
+	listTicketTypes(boardId?: number): Promise<PsaChoice[]>;
+	/** Subtypes valid with the type (on the board); [] where the PSA has no subtype level. */
+	listTicketSubtypes(typeId: number, boardId?: number): Promise<PsaChoice[]>;
+	/** Items valid with the type and subtype on the board; [] where the PSA has no item level. */
+	listTicketItems(typeId: number, subtypeId: number | undefined, boardId?: number): Promise<PsaChoice[]>;
+	/** Teams (of the board where the PSA keeps them per board); [] where the PSA has none. */
+	listTeams(boardId?: number): Promise<PsaChoice[]>;
+	listSources(): Promise<PsaChoice[]>;
+	/** Sites (locations) of a company; [] where the PSA has none. */
+	listSites(companyId: number): Promise<PsaChoice[]>;
+	listCustomFields(): Promise<PsaCustomFieldDefinition[]>;
+
+	findConfigurationItems(query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]>;
+	getConfigurationItem(id: number): Promise<PsaConfigurationItem>;
+	/** The configuration items attached to the ticket. */
+	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]>;
+	/** Attaches the item; attaching one already attached changes nothing and is no error. */
+	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void>;
+	/** Detaches the item; one not attached is no error. */
+	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void>;
 
 	listBoards(query?: PsaListQuery): Promise<PsaBoard[]>;
 	listStatuses(boardId: number): Promise<PsaStatus[]>;

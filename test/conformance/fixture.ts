@@ -16,6 +16,31 @@ export interface SeededData {
 	activeMemberId: number;
 	/** An email only an inactive member has. */
 	inactiveMemberEmail: string;
+	/** Ticket depth: records seeded for classification, configuration items and custom fields. */
+	depth: SeededDepth;
+}
+
+/** Seeded records for the ticket-depth checks, by name (the checks resolve ids through the provider's own lists). */
+export interface SeededDepth {
+	/** A classification valid together on `boardId` (item only where the PSA has that level). */
+	typeName: string;
+	subtypeName: string;
+	itemName?: string;
+	/** A subtype that exists but is not valid with `typeName` (on `boardId`). */
+	foreignSubtypeName: string;
+	/** A source and (where the PSA has them) a team on `boardId` and a site of `companyId`. */
+	sourceName: string;
+	teamName?: string;
+	siteName?: string;
+	/** A configuration item of `companyId`, with the values it is found by. */
+	configurationItem: { id: number; name: string; serialNumber: string; ipAddress?: string; macAddress?: string; deviceId?: string };
+	/** A second configuration item of `companyId`. */
+	secondConfigurationItemId: number;
+	/** The serial number of a configuration item of another company (never found for `companyId`). */
+	otherCompanySerialNumber: string;
+	/** A picklist custom field with a value it accepts and one it does not; a text custom field. */
+	picklistField: { name: string; value: string; invalidValue: string };
+	textFieldName: string;
 }
 
 export interface RecordedCallback {
@@ -48,6 +73,12 @@ export interface ConformanceWorld {
 	notesWithText(ticketId: number, text: string): number;
 	/** A technician (not the API user) moves the ticket to the status. */
 	changeAsTechnician(ticketId: number, statusId: number): void;
+	/** Configuration item ids attached to the ticket, as the PSA holds them (the ticket's own field and the attached list). */
+	ticketConfigurationItems(ticketId: number): number[];
+	/** The ticket's custom field values by name, as the PSA holds them. */
+	ticketCustomFields(ticketId: number): Record<string, unknown>;
+	/** Counts of every write request the PSA received so far, by method and path template (for "nothing written" checks). */
+	writeCount(): number;
 	/** An address callbacks may be registered for. */
 	callbackUrl: string;
 	/** Waits for the PSA's next callback deliveries and returns them as received. */

@@ -22,4 +22,15 @@ export const AUTOTASK_DECLARATION: ProviderDeclaration = {
 	limits: { concurrencyPerEndpoint: 3, hourlyBudget: 10_000, retry: DEFAULT_RETRY_POLICY },
 	versions: { defaultPin: AUTOTASK_API_VERSION, warns: ['version-drift', 'deprecation', 'sunset'] },
 	outcomeSettleMs: AUTOTASK_OUTCOME_SETTLE_MS,
+	ticketCapabilities: {
+		classification: ['type', 'subtype'],
+		classificationPerBoard: false,
+		team: false,
+		source: true,
+		site: true,
+		scales: {},
+		dueDate: true,
+		// configurationItemID on the ticket; more go to /Tickets/{id}/AdditionalConfigurationItems after the create.
+		configurationItemsOnCreate: 1,
+	},
 };

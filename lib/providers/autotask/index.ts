@@ -7,6 +7,12 @@ import { clockOf, retryPolicyOf } from '../runtime';
 import { oneLineTitle, ticketDescription } from '../text';
 import type {
 	PsaBoard,
+	PsaChoice,
+	PsaConfigurationItem,
+	PsaConfigurationItemQuery,
+	PsaCustomFieldDefinition,
+	PsaTicketSearch,
+	PsaTicketUpdate,
 	PsaCallbackCreate,
 	PsaCallbackEvent,
 	PsaCallbackLevel,
@@ -374,6 +380,27 @@ export class AutotaskProvider implements PsaProvider {
 		return this.webhooks.verify(request);
 	}
 
+	get ticketCapabilities() {
+		return this.declaration.ticketCapabilities;
+	}
+
+	// Ticket depth: implemented by the provider work in progress.
+	searchTickets(_query: PsaTicketSearch): Promise<PsaTicket[]> { return pending('searchTickets'); }
+	updateTicket(_id: number, _changes: PsaTicketUpdate): Promise<PsaTicket> { return pending('updateTicket'); }
+	getTicketDetails(_id: number): Promise<PsaTicket> { return pending('getTicketDetails'); }
+	listTicketTypes(_boardId?: number): Promise<PsaChoice[]> { return pending('listTicketTypes'); }
+	listTicketSubtypes(_typeId: number, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketSubtypes'); }
+	listTicketItems(_typeId: number, _subtypeId: number | undefined, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketItems'); }
+	listTeams(_boardId?: number): Promise<PsaChoice[]> { return pending('listTeams'); }
+	listSources(): Promise<PsaChoice[]> { return pending('listSources'); }
+	listSites(_companyId: number): Promise<PsaChoice[]> { return pending('listSites'); }
+	listCustomFields(): Promise<PsaCustomFieldDefinition[]> { return pending('listCustomFields'); }
+	findConfigurationItems(_query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return pending('findConfigurationItems'); }
+	getConfigurationItem(_id: number): Promise<PsaConfigurationItem> { return pending('getConfigurationItem'); }
+	listTicketConfigurationItems(_ticketId: number): Promise<PsaConfigurationItem[]> { return pending('listTicketConfigurationItems'); }
+	attachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('attachConfigurationItem'); }
+	detachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('detachConfigurationItem'); }
+
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
 	}
@@ -422,3 +449,7 @@ function cut(text: string | undefined, max: number): string | undefined {
 	return text.slice(0, max - marker.length) + marker;
 }
 
+
+function pending<T>(what: string): Promise<T> {
+	return Promise.reject(new PsaError('configuration', `${what} is not available yet`));
+}

@@ -22,4 +22,15 @@ export const CONNECTWISE_DECLARATION: ProviderDeclaration = {
 	outcomeSettleMs: CONNECTWISE_OUTCOME_SETTLE_MS,
 	// Releases before apiLocation named ConnectWise's API location by its own term.
 	apiLocationAliases: ['codebase'],
+	ticketCapabilities: {
+		classification: ['type', 'subtype', 'item'],
+		classificationPerBoard: true,
+		team: true,
+		source: true,
+		site: true,
+		scales: { severity: ['Low', 'Medium', 'High'], impact: ['Low', 'Medium', 'High'] },
+		dueDate: true,
+		// Ticket configurations are a child collection (POST /service/tickets/{id}/configurations), not a create field.
+		configurationItemsOnCreate: 0,
+	},
 };

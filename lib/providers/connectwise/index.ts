@@ -7,6 +7,12 @@ import { psaReferenceOf } from '../link-key';
 import { clockOf, retryPolicyOf } from '../runtime';
 import {
 	PsaBoard,
+	PsaChoice,
+	PsaConfigurationItem,
+	PsaConfigurationItemQuery,
+	PsaCustomFieldDefinition,
+	PsaTicketSearch,
+	PsaTicketUpdate,
 	PsaCallbackCreate,
 	PsaCallbackEvent,
 	PsaCallbackRegistration,
@@ -344,6 +350,27 @@ export class ConnectWiseProvider implements PsaProvider {
 		return verifyCallback(this.client, request);
 	}
 
+	get ticketCapabilities() {
+		return this.declaration.ticketCapabilities;
+	}
+
+	// Ticket depth: implemented by the provider work in progress.
+	searchTickets(_query: PsaTicketSearch): Promise<PsaTicket[]> { return pending('searchTickets'); }
+	updateTicket(_id: number, _changes: PsaTicketUpdate): Promise<PsaTicket> { return pending('updateTicket'); }
+	getTicketDetails(_id: number): Promise<PsaTicket> { return pending('getTicketDetails'); }
+	listTicketTypes(_boardId?: number): Promise<PsaChoice[]> { return pending('listTicketTypes'); }
+	listTicketSubtypes(_typeId: number, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketSubtypes'); }
+	listTicketItems(_typeId: number, _subtypeId: number | undefined, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketItems'); }
+	listTeams(_boardId?: number): Promise<PsaChoice[]> { return pending('listTeams'); }
+	listSources(): Promise<PsaChoice[]> { return pending('listSources'); }
+	listSites(_companyId: number): Promise<PsaChoice[]> { return pending('listSites'); }
+	listCustomFields(): Promise<PsaCustomFieldDefinition[]> { return pending('listCustomFields'); }
+	findConfigurationItems(_query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return pending('findConfigurationItems'); }
+	getConfigurationItem(_id: number): Promise<PsaConfigurationItem> { return pending('getConfigurationItem'); }
+	listTicketConfigurationItems(_ticketId: number): Promise<PsaConfigurationItem[]> { return pending('listTicketConfigurationItems'); }
+	attachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('attachConfigurationItem'); }
+	detachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('detachConfigurationItem'); }
+
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
 	}
@@ -364,4 +391,8 @@ function requiredSetting(value: unknown, name: string): string {
 
 function positiveId(value: unknown, what: string): number {
 	return recordId(value, what, `${what}/id`);
+}
+
+function pending<T>(what: string): Promise<T> {
+	return Promise.reject(new PsaError('configuration', `${what} is not available yet`));
 }
