@@ -17,7 +17,8 @@ export interface SeededData {
 	/** An email only an inactive member has. */
 	inactiveMemberEmail: string;
 	/** Ticket depth: records seeded for classification, configuration items and custom fields. */
-	depth: SeededDepth;
+	// Optional only until both fixtures seed it.
+	depth?: SeededDepth;
 }
 
 /** Seeded records for the ticket-depth checks, by name (the checks resolve ids through the provider's own lists). */
