@@ -75,11 +75,11 @@ export interface ConformanceWorld {
 	/** A technician (not the API user) moves the ticket to the status. */
 	changeAsTechnician(ticketId: number, statusId: number): void;
 	/** Configuration item ids attached to the ticket, as the PSA holds them (the ticket's own field and the attached list). */
-	ticketConfigurationItems(ticketId: number): number[];
+	ticketConfigurationItems?(ticketId: number): number[];
 	/** The ticket's custom field values by name, as the PSA holds them. */
-	ticketCustomFields(ticketId: number): Record<string, unknown>;
+	ticketCustomFields?(ticketId: number): Record<string, unknown>;
 	/** Counts of every write request the PSA received so far, by method and path template (for "nothing written" checks). */
-	writeCount(): number;
+	writeCount?(): number;
 	/** An address callbacks may be registered for. */
 	callbackUrl: string;
 	/** Waits for the PSA's next callback deliveries and returns them as received. */
