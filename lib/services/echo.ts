@@ -4,7 +4,8 @@ import type { DamagedRowReporter } from '../store/errors';
 import { connectionOf, type PsaServiceContext } from './context';
 import { knownTicket } from './ticket-state';
 
-export type OwnChangeKind = 'created' | 'status' | 'note';
+/** 'fields': PSA Ticket › Update or a configuration item attached; judged like a note (an update by our member). */
+export type OwnChangeKind = 'created' | 'status' | 'note' | 'fields';
 
 export interface OwnChange {
 	change: OwnChangeKind;
@@ -138,8 +139,8 @@ export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number
 			const statusId = detail.statusId;
 			return typeof statusId !== 'number' || event.ticket === undefined || event.ticket.status.id === statusId;
 		}
-		if (change !== 'note') return false;
-		// A note saves the ticket, which the PSA reports as an update; what else changed is not in the payload.
+		if (change !== 'note' && change !== 'fields') return false;
+		// A note (or a field change) saves the ticket, which the PSA reports as an update; what else changed is not in the payload.
 		if (whoKnown) return true;
 		return lastKnownStatus === undefined || event.ticket === undefined || event.ticket.status.id === lastKnownStatus;
 	});

@@ -21,6 +21,14 @@ export interface LinkResult {
 	reopened: boolean;
 	/** The ticket the entity was linked to before this one (after a new ticket replaced a closed one). */
 	previousTicketId: number | null;
+	/** On a create with configuration items: the ids attached, and the ones not found or not attached (with why). */
+	configurationItems?: { attached: number[]; notAttached: Array<{ by: string; value: string; reason: string }> };
+	/** Names given where ids were expected (type, source...), and the record each was taken to mean. */
+	resolved?: Array<{ field: string; given: string; id: number; name: string }>;
+	/** Set when this call raised the ticket's priority (the occurrence rule). */
+	priorityRaised?: { priorityId: number; occurrences: number };
+	/** Set when the occurrence rule's priority change failed; tried again at the next occurrence. */
+	priorityRaiseError?: string;
 }
 
 /** A claim this run holds: its token, whether it must search before creating, and the generation it creates. */

@@ -1,24 +1,39 @@
 // Link: one external entity (source + external id) to exactly one ticket — find-or-create, safe under retries and concurrent workers.
 import { PsaError, isAnsweredByPsa, isOutcomeUnknown, isPsaError } from '../providers/errors';
 import { linkKeyLabel, linkKeyOf } from '../providers/link-key';
-import type { PsaTicket, PsaTicketCreate } from '../providers/types';
+import type { PsaTicket, PsaTicketCreate, PsaTicketDetails } from '../providers/types';
 import type { LinkState, TicketLink } from '../store/types';
 import { HeldClaim, PollSchedule, writeUnderClaim } from './claim';
 import { connectionOf, delay, type PsaServiceContext } from './context';
-import { ownChangeRecord } from './echo';
+import { ownChangeRecord, recordOwnChange } from './echo';
 import { applyClosedPolicy, type ClosedTicketPolicy } from './lifecycle';
 import { linkedTicketId, normaliseTarget, storedLink, type LinkTarget } from './link-lookup';
 import type { ClaimHeld, LinkResult } from './link-types';
 import { isMemberRefused, resolveAfterRefusal, resolveMember, type MemberIdentity } from './member-map';
 import { rememberTicket } from './ticket-state';
+import {
+	checkTicketDetails,
+	resolveConfigurationItems,
+	type CheckedDetails,
+	type ConfigurationItemSpec,
+	type MissingConfigurationItemPolicy,
+	type ResolvedConfigurationItems,
+	type TicketDetailsInput,
+} from './ticket-fields';
 import { optionalId, requireId, requireText } from './validation';
 
-/** The provider's create fields without the link key (the link service writes it), with the owner also as an identity. */
-export interface TicketFields extends Omit<PsaTicketCreate, 'externalRef'> {
+/** The basic create fields (the link service writes the link key), the owner also as an identity, and the details. */
+export interface TicketFields extends Omit<PsaTicketCreate, 'externalRef' | keyof PsaTicketDetails | 'configurationItemIds'> {
 	/** The owner as an external identity, resolved through the member map. */
 	owner?: MemberIdentity;
 	/** The owner as a member id (wins over `owner`). */
 	ownerId?: number;
+	/** Classification, team, source, site, scales, due date, custom fields: ids or names, checked before the create. */
+	details?: TicketDetailsInput;
+	/** Devices to put on a new ticket, found within its company; in the create where the PSA takes them, else attached once after. */
+	configurationItems?: ConfigurationItemSpec[];
+	/** A configuration item not found: create the ticket without it (said in the output) or fail before creating. Default 'continue'. */
+	whenConfigurationItemMissing?: MissingConfigurationItemPolicy;
 }
 
 export interface LinkOptions {
@@ -34,6 +49,8 @@ export interface LinkOptions {
 	whenClosed?: ClosedTicketPolicy;
 	/** For 'reopen-recent': a ticket closed less than this many hours ago is reopened, an older one replaced (default 24). */
 	reopenWithinHours?: number;
+	/** Raise the linked ticket's priority once when the entity has occurred this often (this call included). */
+	raisePriority?: { afterOccurrences: number; priorityId: number };
 }
 
 export { linkKeyOf, isOutcomeUnknown, linkedTicketId };
@@ -71,7 +88,7 @@ export async function link(
 				if (existing && existing.ticketId !== null && existing.state !== 'pending') {
 					const decided = await applyClosedPolicy(ctx, connectionId, existing, { ...options, staleAfterMs }, {
 						create,
-						finish: (row, extra) => seenResult(ctx, connectionId, row, extra),
+						finish: async (row, extra) => raiseOnOccurrences(ctx, connectionId, await seenResult(ctx, connectionId, row, extra), options.raisePriority),
 					});
 					return decided === 'again' ? 'again' : { finished: decided };
 				}
@@ -83,7 +100,7 @@ export async function link(
 				// (the PSA may still commit it), or it died mid-way. A claim not refreshed for a while is checked in the PSA
 				// at intervals, so a late commit is linked as soon as it is there rather than when the window ends.
 				if (ctx.now() - existing.updatedAt.getTime() >= HELD_POLL_MS && existing.claimToken && heldPolls.due(ctx.store, `${connectionId}\n${source}\n${externalId}`, ctx.now(), HELD_POLL_MS)) {
-					const adopted = await adoptCommitted(ctx, connectionId, existing, existing.claimToken);
+					const adopted = await adoptCommitted(ctx, connectionId, existing, existing.claimToken, (ticket) => afterCreate(ctx, ticket, fields, ticketInput.companyId, undefined));
 					if (adopted) return adopted;
 				}
 				return { heldSince: existing.updatedAt, held: existing };
@@ -113,7 +130,13 @@ export async function link(
  * it (only while the claim is still the one seen). Undefined when the PSA has none yet or the search failed (the claim
  * then stays as it is); 'again' when the claim changed meanwhile.
  */
-async function adoptCommitted(ctx: PsaServiceContext, connectionId: string, pending: TicketLink, claimToken: string): Promise<{ finished: LinkResult } | 'again' | undefined> {
+async function adoptCommitted(
+	ctx: PsaServiceContext,
+	connectionId: string,
+	pending: TicketLink,
+	claimToken: string,
+	attach: (ticket: PsaTicket) => Promise<Partial<LinkResult>>,
+): Promise<{ finished: LinkResult } | 'again' | undefined> {
 	let ticket: PsaTicket | undefined;
 	try {
 		ticket = await ctx.provider.findTicketByExternalRef(linkKeyOf(pending.source, pending.externalId, pending.generation));
@@ -121,12 +144,14 @@ async function adoptCommitted(ctx: PsaServiceContext, connectionId: string, pend
 		return undefined;
 	}
 	if (!ticket) return undefined;
+	// The run that created it may have died before attaching its configuration items; attaching is idempotent.
+	const attached = await attach(ticket);
 	const created = ownChangeRecord(ctx, connectionId, ticket.id, { change: 'created', recovered: true });
 	if (!(await ctx.store.links.complete(connectionId, pending.source, pending.externalId, claimToken, ticket.id, created))) return 'again';
 	rememberTicket(ctx.cache, connectionId, ticket);
 	const seen = await ctx.store.links.seen(connectionId, pending.source, pending.externalId);
 	const linked: TicketLink = seen && seen.ticketId === ticket.id ? seen : { ...pending, ticketId: ticket.id, state: 'linked' };
-	return { finished: { ...resultOf(ctx, linked), created: true, recovered: true, ticket } };
+	return { finished: { ...resultOf(ctx, linked), created: true, recovered: true, ticket, ...attached } };
 }
 
 async function createClaimed(
@@ -154,17 +179,37 @@ async function createClaimed(
 				hint: 'Retry: the link is returned once the other run has finished.',
 			}),
 	);
+	// Details and devices are checked (against cached lookups) only when a ticket is to be created: a known link costs nothing.
+	let prepared: Prepared | undefined;
+	const prepare = async (): Promise<Prepared> => (prepared ??= await prepareCreate(ctx, fields, ticketInput));
 	const create = async (ownerId: number | undefined): Promise<PsaTicket> => {
+		const looksUp = prepared === undefined && (fields.details !== undefined || (fields.configurationItems ?? []).length > 0);
+		const { checked, devices } = await prepare();
+		const onCreate = devices.items.slice(0, ctx.provider.ticketCapabilities.configurationItemsOnCreate).map((item) => item.id);
+		// The lookups may have taken a while: refreshed so the claim is fresh when the create goes out.
+		if (looksUp) await claim.hold();
 		claim.mayHaveWritten();
 		try {
-			return await ctx.provider.createTicket({ ...ticketInput, ownerId, externalRef }, { retrySafe: false });
+			return await ctx.provider.createTicket(
+				{ ...ticketInput, ...checked.details, ...(onCreate.length ? { configurationItemIds: onCreate } : {}), ownerId, externalRef },
+				{ retrySafe: false },
+			);
 		} catch (error) {
 			if (!isOutcomeUnknown(error)) claim.provenAbsent();
 			throw error;
 		}
 	};
 	let recovered = false;
+	let attachedResult: Partial<LinkResult> = {};
 	const ticket = await claim.run(async (): Promise<PsaTicket> => {
+		const obtained = await obtain();
+		// Still under the claim: a run that dies before attaching leaves the link pending, and whoever takes it over finds
+		// the ticket by its link key and attaches (idempotently) what is missing. A finished link never attaches again.
+		await claim.hold();
+		attachedResult = await afterCreate(ctx, obtained, fields, ticketInput.companyId, prepared);
+		return obtained;
+	});
+	async function obtain(): Promise<PsaTicket> {
 		if (searchFirst) {
 			let found: PsaTicket | undefined;
 			try {
@@ -226,7 +271,7 @@ async function createClaimed(
 				await claim.hold();
 			}
 		}
-	});
+	}
 
 	// The ticket id is known only now; the trigger also recognises its 'added' callback by the link key on the ticket.
 	// The record of the creation (for the trigger and the audit trail) is written in the same transaction as the link.
@@ -248,7 +293,85 @@ async function createClaimed(
 	// when it names this call's ticket, otherwise (the row moved on, or vanished) this call's ticket over what is stored.
 	const seen = await ctx.store.links.seen(connectionId, target.source, target.externalId);
 	const linked: TicketLink = seen && seen.ticketId === ticket.id ? seen : { ...(seen ?? placeholderLink(connectionId, target, ctx.now())), ticketId: ticket.id, state: 'linked' };
-	return { ...resultOf(ctx, linked), created: true, ...(recovered ? { recovered: true } : {}), ticket };
+	return { ...resultOf(ctx, linked), created: true, ...(recovered ? { recovered: true } : {}), ticket, ...attachedResult };
+}
+
+interface Prepared {
+	checked: CheckedDetails;
+	devices: ResolvedConfigurationItems;
+}
+
+async function prepareCreate(ctx: PsaServiceContext, fields: TicketFields, ticketInput: Omit<PsaTicketCreate, 'externalRef' | 'ownerId'>): Promise<Prepared> {
+	const checked = await checkTicketDetails(ctx, fields.details, { boardId: ticketInput.boardId, companyId: ticketInput.companyId, creating: true });
+	const devices = await resolveConfigurationItems(ctx, fields.configurationItems ?? [], ticketInput.companyId, fields.whenConfigurationItemMissing ?? 'continue');
+	return { checked, devices };
+}
+
+/**
+ * Attaches the configuration items the create request could not carry. Attaching is idempotent (an attached item is no
+ * error), so a run that takes over a claim may repeat it safely; a failure leaves the ticket as created and says which
+ * item was not attached, since the ticket exists either way.
+ */
+async function afterCreate(
+	ctx: PsaServiceContext,
+	ticket: PsaTicket,
+	fields: TicketFields,
+	companyId: number,
+	prepared: Prepared | undefined,
+): Promise<Partial<LinkResult>> {
+	const specs = fields.configurationItems ?? [];
+	if (specs.length === 0 && !prepared?.checked.resolved.length) return {};
+	let devices: ResolvedConfigurationItems;
+	try {
+		devices = prepared?.devices ?? (await resolveConfigurationItems(ctx, specs, companyId, 'continue'));
+	} catch (error) {
+		return { configurationItems: { attached: [], notAttached: specs.map((spec) => ({ by: spec.by, value: String(spec.value), reason: errorText(error) })) } };
+	}
+	const notAttached = [...devices.missing];
+	const attached: number[] = [];
+	const onTicket = new Set(ticket.configurationItemIds ?? []);
+	const onCreate = ctx.provider.ticketCapabilities.configurationItemsOnCreate;
+	for (const [index, item] of devices.items.entries()) {
+		if (index < onCreate && onTicket.has(item.id)) {
+			attached.push(item.id);
+			continue;
+		}
+		try {
+			await ctx.provider.attachConfigurationItem(ticket.id, item.id);
+			attached.push(item.id);
+		} catch (error) {
+			notAttached.push({ by: 'id', value: String(item.id), reason: errorText(error) });
+		}
+	}
+	const resolved = prepared?.checked.resolved ?? [];
+	return {
+		...(specs.length ? { configurationItems: { attached, notAttached } } : {}),
+		...(resolved.length ? { resolved } : {}),
+	};
+}
+
+function errorText(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The occurrence rule: once the entity has occurred `afterOccurrences` times, the ticket's priority is set once. Setting
+ * a priority is idempotent, so two runs crossing the threshold together may both send it; it is recorded once, after
+ * the PSA took it, and never sent again for this ticket (a person may lower it afterwards).
+ */
+async function raiseOnOccurrences(ctx: PsaServiceContext, connectionId: string, result: LinkResult, rule: LinkOptions['raisePriority']): Promise<LinkResult> {
+	if (!rule || result.state === 'closed' || result.occurrences < rule.afterOccurrences) return result;
+	const action = `link.priority-raised:${result.ticketId}`;
+	if ((await ctx.store.audit.findRecent(connectionId, action, 0)).length > 0) return result;
+	try {
+		await recordOwnChange(ctx, result.ticketId, { change: 'fields' });
+		const ticket = await ctx.provider.updateTicket(result.ticketId, { priorityId: rule.priorityId });
+		rememberTicket(ctx.cache, connectionId, ticket);
+	} catch (error) {
+		return { ...result, priorityRaiseError: errorText(error) };
+	}
+	await ctx.store.audit.recordOnce(connectionId, action, { priorityId: rule.priorityId, occurrences: result.occurrences }, 0);
+	return { ...result, priorityRaised: { priorityId: rule.priorityId, occurrences: result.occurrences } };
 }
 
 function placeholderLink(connectionId: string, target: LinkTarget, now: number): TicketLink {
