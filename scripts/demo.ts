@@ -39,6 +39,7 @@ async function main(): Promise<void> {
 			psaLink: new (dist('nodes/PsaLink/PsaLink.node.js').PsaLink)(),
 			psaNote: new (dist('nodes/PsaNote/PsaNote.node.js').PsaNote)(),
 			psaStatus: new (dist('nodes/PsaStatus/PsaStatus.node.js').PsaStatus)(),
+			psaTicket: new (dist('nodes/PsaTicket/PsaTicket.node.js').PsaTicket)(),
 			psaMemberMap: new (dist('nodes/PsaMemberMap/PsaMemberMap.node.js').PsaMemberMap)(),
 		},
 		credentials: {

@@ -25,7 +25,7 @@ describe('package.json', () => {
 		expect(pkg.dependencies['better-sqlite3']).toMatch(/\^13/);
 	});
 
-	it('registers one credential per registered PSA provider, the state store credential and the six nodes', () => {
+	it('registers one credential per registered PSA provider, the state store credential and the seven nodes', () => {
 		// Each registered credential file's class name; a provider's credential type is that class's `name`.
 		const credentialTypes = (pkg.n8n.credentials as string[]).map((entry) => {
 			const source = readFileSync(join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')), 'utf8');
@@ -38,6 +38,7 @@ describe('package.json', () => {
 			'dist/nodes/PsaMemberMap/PsaMemberMap.node.js',
 			'dist/nodes/PsaNote/PsaNote.node.js',
 			'dist/nodes/PsaStatus/PsaStatus.node.js',
+			'dist/nodes/PsaTicket/PsaTicket.node.js',
 			'dist/nodes/PsaTrigger/PsaTrigger.node.js',
 		]);
 	});
@@ -52,7 +53,7 @@ describe('package.json', () => {
 	});
 });
 
-/** The six nodes' codex files as the package ships them: next to each compiled node (n8n reads `<node>.node.js` + "on"). */
+/** The seven nodes' codex files as the package ships them: next to each compiled node (n8n reads `<node>.node.js` + "on"). */
 const codexFiles = (pkg.n8n.nodes as string[]).map((entry) => entry.replace(/\.js$/, '.json'));
 
 describe('the packed package', () => {

@@ -64,6 +64,24 @@ export async function searchTickets(ctx: PsaServiceContext, search: PsaTicketSea
 	return tickets;
 }
 
+/** A condition group given as JSON text or an object (a node's JSON parameter, a model's tool input). */
+export function conditionGroupOf(value: unknown): PsaTicketConditionGroup | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	let parsed = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = JSON.parse(value);
+		} catch {
+			throw new PsaError('invalid-input', 'Condition Group (JSON) is not valid JSON', { hint: 'Give an object like {"match":"any","conditions":[{"field":"priority","operator":"eq","value":1}]}.' });
+		}
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+		throw new PsaError('invalid-input', 'Condition Group (JSON) must be an object with match and conditions');
+	}
+	const group = parsed as PsaTicketConditionGroup;
+	return { match: group.match, conditions: Array.isArray(group.conditions) ? group.conditions : [], ...(Array.isArray(group.groups) ? { groups: group.groups } : {}) };
+}
+
 function checkCondition(condition: PsaTicketCondition): PsaTicketCondition {
 	const field = typeof condition?.field === 'string' ? condition.field.trim() : '';
 	if (!field) throw new PsaError('invalid-input', 'A search condition needs a field', { hint: 'Choose the field, or remove the empty condition.' });

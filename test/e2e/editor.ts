@@ -66,6 +66,15 @@ export const EDITOR_NODES: EditorNodeSpec[] = [
 		screenshot: 'psa-status',
 	},
 	{
+		displayName: 'PSA Ticket',
+		action: 'Get a ticket with its custom fields and configuration items',
+		dropdowns: [
+			{ parameter: 'ticketBy', kind: 'options', expect: /^Ticket$/, select: true },
+			{ parameter: 'ticket', kind: 'locator', expect: /^#\d+ / },
+		],
+		screenshot: 'psa-ticket',
+	},
+	{
 		displayName: 'PSA Member Map',
 		action: 'Set a member mapping',
 		dropdowns: [{ parameter: 'member', kind: 'locator', expect: /John Smith/ }],

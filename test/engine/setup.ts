@@ -10,11 +10,12 @@ import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
 import { PsaMemberMap } from '../../nodes/PsaMemberMap/PsaMemberMap.node';
 import { PsaNote } from '../../nodes/PsaNote/PsaNote.node';
 import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
+import { PsaTicket } from '../../nodes/PsaTicket/PsaTicket.node';
 import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type StoredCredential, type WorkflowJson } from './harness';
 
 /** The package's types from the TypeScript sources. */
 export const sourceTypes: PackageTypes = {
-	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaMemberMap: new PsaMemberMap() },
+	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaTicket: new PsaTicket(), psaMemberMap: new PsaMemberMap() },
 	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), psaStateStore: new PsaStateStore() },
 };
 

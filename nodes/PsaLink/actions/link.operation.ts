@@ -1,10 +1,12 @@
 // PSA Link > Link: find-or-create the ticket for an external entity.
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { link, type TicketFields } from '../../../lib/services/link';
+import { PsaError } from '../../../lib/providers/errors';
+import { link, type LinkOptions, type TicketFields } from '../../../lib/services/link';
 import type { PsaServiceContext } from '../../../lib/services/context';
 import type { ClosedTicketPolicy } from '../../../lib/services/lifecycle';
 import { additionalFieldsCollection, linkTargetProperties, optionalIdentityFields, plain, readLinkTarget, readOptionalIdentity } from '../../shared/descriptions';
 import { optionalText, requiredText } from '../../shared/parameters';
+import { configurationItemsProperty, readConfigurationItems, readTicketDetails, ticketDetailOptions } from '../../shared/ticket-details';
 
 const show = { operation: ['link'] };
 
@@ -121,7 +123,69 @@ export const description: INodeProperties[] = [
 			type: 'options',
 			typeOptions: { loadOptionsMethod: 'getPriorities' },
 			default: '',
-			description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+			description: 'The priority, or the default when Priority by Severity has no row for the alert\'s severity. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		},
+		{
+			displayName: 'Alert Severity',
+			name: 'externalSeverity',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. {{ $json.severity }}',
+			description: "The alert's own severity, matched (without regard to case) against Priority by Severity",
+		},
+		{
+			displayName: 'Priority by Severity',
+			name: 'priorityBySeverity',
+			type: 'fixedCollection',
+			typeOptions: { multipleValues: true },
+			placeholder: 'Add Severity',
+			default: {},
+			description: 'Which PSA priority each alert severity gets; a severity with no row gets Priority',
+			options: [
+				{
+					displayName: 'Severity',
+					name: 'rule',
+					values: [
+						{ displayName: 'Alert Severity', name: 'severity', type: 'string', default: '', placeholder: 'e.g. disaster' },
+						{
+							displayName: 'Priority Name or ID',
+							name: 'priorityId',
+							type: 'options',
+							typeOptions: { loadOptionsMethod: 'getPriorities' },
+							default: '',
+							description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+						},
+					],
+				},
+			],
+		},
+		{
+			displayName: 'Raise Priority After Occurrences',
+			name: 'raiseAfterOccurrences',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description: 'When the entity has occurred this often, set the ticket to Raised Priority, once per ticket (0: never)',
+		},
+		{
+			displayName: 'Raised Priority Name or ID',
+			name: 'raisedPriorityId',
+			type: 'options',
+			typeOptions: { loadOptionsMethod: 'getPriorities' },
+			default: '',
+			description: 'The priority Raise Priority After Occurrences sets. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		},
+		...ticketDetailOptions('boardId'),
+		configurationItemsProperty(),
+		{
+			displayName: 'If a Configuration Item Is Not Found',
+			name: 'whenConfigurationItemMissing',
+			type: 'options',
+			default: 'continue',
+			options: [
+				{ name: 'Continue Without It', value: 'continue', description: 'Create the ticket; the output lists what was not found under configurationItems.notAttached' },
+				{ name: 'Fail', value: 'fail', description: 'Create nothing and report what was searched' },
+			],
 		},
 		{
 			displayName: 'Status Name or ID',
@@ -143,11 +207,35 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 		companyId: Number(String(this.getNodeParameter('company', itemIndex, '', { extractValue: true })).trim()),
 		boardId: this.getNodeParameter('boardId', itemIndex, '') as number,
 		statusId: additional.statusId as number | undefined,
-		priorityId: additional.priorityId as number | undefined,
+		priorityId: priorityForSeverity(additional),
 		contactId: additional.contactId as number | undefined,
 		owner,
+		details: readTicketDetails(additional),
+		configurationItems: readConfigurationItems(additional.configurationItems),
+		whenConfigurationItemMissing: additional.whenConfigurationItemMissing === 'fail' ? 'fail' : 'continue',
 	};
 	const whenClosed = this.getNodeParameter('whenClosed', itemIndex, 'as-is') as ClosedTicketPolicy;
 	const reopenWithinHours = whenClosed === 'reopen-recent' ? (this.getNodeParameter('reopenWithinHours', itemIndex, 24) as number) : undefined;
-	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields, { whenClosed, reopenWithinHours })) as IDataObject;
+	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields, { whenClosed, reopenWithinHours, raisePriority: raiseRule(additional) })) as IDataObject;
+}
+
+/** The priority for the alert's severity: the matching row's (without regard to case), else Priority. */
+function priorityForSeverity(additional: IDataObject): number | undefined {
+	const fallback = additional.priorityId as number | undefined;
+	const severity = additional.externalSeverity;
+	if (severity === undefined || severity === null || String(severity).trim() === '') return fallback;
+	const rows = ((additional.priorityBySeverity as IDataObject | undefined)?.rule ?? []) as IDataObject[];
+	const wanted = String(severity).trim().toLowerCase();
+	const row = rows.find((candidate) => String(candidate.severity ?? '').trim().toLowerCase() === wanted);
+	return row && row.priorityId !== '' && row.priorityId !== undefined ? (row.priorityId as number) : fallback;
+}
+
+function raiseRule(additional: IDataObject): LinkOptions['raisePriority'] {
+	const after = Number(additional.raiseAfterOccurrences ?? 0);
+	if (!Number.isFinite(after) || after <= 0) return undefined;
+	const priorityId = Number(additional.raisedPriorityId);
+	if (!Number.isSafeInteger(priorityId) || priorityId <= 0) {
+		throw new PsaError('invalid-input', 'Raise Priority After Occurrences needs the Raised Priority', { hint: 'Choose the Raised Priority, or set the occurrences to 0.' });
+	}
+	return { afterOccurrences: Math.floor(after), priorityId };
 }
