@@ -1,9 +1,10 @@
-// Checks package.json against n8n's community-package conventions, that every registered file has a source, and that the packed package carries each node's codex as n8n reads it.
+// Checks package.json against n8n's community-package conventions, that every registered file has a source, what the packed tarball holds (files, size, each node's codex as n8n reads it), and that installed into n8n's nodes folder it brings no n8n-workflow of its own.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerCredentialTypes, providerDefinitions } from '../lib/providers/registry';
+import { installPackage, packInto, unexpectedPackedFiles, type InstallMode, type PackedPackage } from './e2e/package-install';
 
 const root = join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -16,6 +17,8 @@ describe('package.json', () => {
 		expect(pkg.files).toEqual(['dist']);
 		expect(pkg.engines.node).toBe('>=24');
 		expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+		// Optional, so that npm never installs a copy of its own next to the package: the nodes must get n8n's (see below).
+		expect(pkg.peerDependenciesMeta).toEqual({ 'n8n-workflow': { optional: true } });
 		expect(pkg.n8n.n8nNodesApiVersion).toBe(1);
 	});
 
@@ -56,17 +59,37 @@ describe('package.json', () => {
 /** The seven nodes' codex files as the package ships them: next to each compiled node (n8n reads `<node>.node.js` + "on"). */
 const codexFiles = (pkg.n8n.nodes as string[]).map((entry) => entry.replace(/\.js$/, '.json'));
 
+/** Budgets for the tarball in bytes; docs/releases.md states the measured sizes. */
+const PACKED_BUDGET = 300_000;
+const UNPACKED_BUDGET = 1_500_000;
+
 describe('the packed package', () => {
+	let packDir = '';
+	let packedPackage: PackedPackage;
 	let packed: string[] = [];
 
-	beforeAll(() => {
-		// npm runs prepack (the build) first, so this is the file list `npm publish` and the e2e install get.
-		const pack = spawnSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
-		if (pack.status !== 0) throw new Error(`npm pack --dry-run failed: ${pack.stderr}`);
-		// The build's own output comes first on stdout; the report is the JSON array after it.
-		const report = pack.stdout.slice(pack.stdout.search(/^\[$/m));
-		packed = (JSON.parse(report) as Array<{ files: Array<{ path: string }> }>)[0].files.map((file) => file.path);
+	beforeAll(async () => {
+		// npm runs prepack (the build) first: this is the tarball `npm publish` uploads and the installs below get.
+		packDir = mkdtempSync(join(tmpdir(), 'psa-pack-'));
+		packedPackage = await packInto(packDir);
+		packed = packedPackage.files;
 	}, 300_000);
+	afterAll(() => rmSync(packDir, { recursive: true, force: true }));
+
+	it('holds only dist/ (compiled code, declarations, codex, icons), README.md, LICENSE and package.json', () => {
+		expect(unexpectedPackedFiles(packed)).toEqual([]);
+		expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
+		expect(packed.filter((path) => !path.startsWith('dist/')).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
+	});
+
+	it('stays within its size budget', () => {
+		expect({ size: packedPackage.size, unpackedSize: packedPackage.unpackedSize }).toEqual({
+			size: expect.any(Number),
+			unpackedSize: expect.any(Number),
+		});
+		expect(packedPackage.size).toBeLessThan(PACKED_BUDGET);
+		expect(packedPackage.unpackedSize).toBeLessThan(UNPACKED_BUDGET);
+	});
 
 	it("holds every node's .node.json next to its compiled node", () => {
 		for (const entry of pkg.n8n.nodes as string[]) expect(packed).toContain(entry);
@@ -113,4 +136,71 @@ describe('the packed package', () => {
 			expect(source.alias.filter((alias) => psaNames.includes(alias.toLowerCase()))).toEqual([]);
 		}
 	});
+
+	describe.each<InstallMode>(['ui', 'manual'])("installed into n8n's nodes folder (%s install)", (mode) => {
+		let userFolder = '';
+		let installed = '';
+		beforeAll(async () => {
+			userFolder = mkdtempSync(join(tmpdir(), `psa-install-${mode}-`));
+			installed = await installPackage(userFolder, packedPackage.tarball, mode);
+		}, 300_000);
+		afterAll(() => rmSync(userFolder, { recursive: true, force: true }));
+
+		it('brings no n8n-workflow: the nodes load with the one n8n-workflow n8n itself has', () => {
+			const nodesFolder = join(userFolder, '.n8n', 'nodes');
+			expect(packageCopies(nodesFolder, 'n8n-workflow')).toEqual([]);
+			// n8n's own copy, as n8n provides it: its loader appends n8n's module paths to NODE_PATH before it loads
+			// community packages (n8n 2.30, load-nodes-and-credentials.js, init()). The repository's copy stands in for it.
+			const n8nModules = join(userFolder, 'n8n', 'node_modules');
+			mkdirSync(n8nModules, { recursive: true });
+			symlinkSync(join(root, 'node_modules', 'n8n-workflow'), join(n8nModules, 'n8n-workflow'), 'dir');
+			const script = `
+				const path = require('node:path');
+				const { createRequire } = require('node:module');
+				const requireFromPackage = createRequire(path.join(process.argv[1], 'package.json'));
+				const resolved = requireFromPackage.resolve('n8n-workflow');
+				for (const node of ${JSON.stringify(pkg.n8n.nodes)}) require(path.join(process.argv[1], node));
+				// Every n8n-workflow module the nodes loaded, by the package folder it came from.
+				const roots = new Set(Object.keys(require.cache).filter((file) => file.includes('/n8n-workflow/')).map((file) => file.slice(0, file.lastIndexOf('/n8n-workflow/') + '/n8n-workflow'.length)));
+				process.stdout.write(JSON.stringify({ resolved, roots: [...roots] }));`;
+			const env = { ...process.env, NODE_PATH: n8nModules, N8N_USER_FOLDER: userFolder, N8N_LOG_LEVEL: 'silent' };
+			const run = spawnSync(process.execPath, ['-e', script, installed], { cwd: tmpdir(), encoding: 'utf8', env, timeout: 120_000 });
+			if (run.status !== 0) throw new Error(`loading the installed nodes failed: ${run.stderr}`);
+			const { resolved, roots } = JSON.parse(run.stdout) as { resolved: string; roots: string[] };
+			const n8nCopy = realpathSync(join(root, 'node_modules', 'n8n-workflow'));
+			expect(realpathSync(resolved).startsWith(`${n8nCopy}/`)).toBe(true);
+			expect(roots.map((folder) => realpathSync(folder))).toEqual([n8nCopy]);
+		}, 120_000);
+
+		it('holds no source map reference and no path of the machine that built it', () => {
+			const offending = packageFiles(installed).filter((file) => {
+				const text = readFileSync(file, 'utf8');
+				return text.includes('sourceMappingURL') || text.includes(root);
+			});
+			expect(offending).toEqual([]);
+		});
+	});
 });
+
+/** Folders named `name` holding a package.json below `folder` (symbolic links are not followed). */
+function packageCopies(folder: string, name: string): string[] {
+	const found: string[] = [];
+	const walk = (dir: string) => {
+		for (const entry of readdirSync(dir, { withFileTypes: true })) {
+			if (!entry.isDirectory()) continue;
+			const path = join(dir, entry.name);
+			if (entry.name === name && existsSync(join(path, 'package.json'))) found.push(path);
+			walk(path);
+		}
+	};
+	walk(folder);
+	return found;
+}
+
+/** The package's own files (its node_modules left out). */
+function packageFiles(folder: string): string[] {
+	return readdirSync(folder, { recursive: true, withFileTypes: true })
+		.filter((entry) => entry.isFile())
+		.map((entry) => join(entry.parentPath, entry.name))
+		.filter((file) => !file.slice(folder.length).includes('/node_modules/'));
+}

@@ -10,10 +10,26 @@ export const PACKAGE_NAME: string = JSON.parse(readFileSync(join(REPO_ROOT, 'pac
 
 const npmEnv = (): NodeJS.ProcessEnv => ({ ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' });
 
-/** `npm pack` (its prepack script builds dist/) into a temporary folder; returns the tarball's path. */
-export async function packPackage(): Promise<string> {
-	const destination = mkdtempSync(join(tmpdir(), 'psa-e2e-pack-'));
-	onCleanup(`remove ${destination}`, () => rmSync(destination, { recursive: true, force: true }));
+/** What `npm pack` reported: the tarball, the paths inside it (without the package/ prefix) and its sizes in bytes. */
+export interface PackedPackage {
+	tarball: string;
+	files: string[];
+	size: number;
+	unpackedSize: number;
+}
+
+/**
+ * What may ship: package.json, README.md, LICENSE, and the build of credentials/, nodes/, lib/ and migrations/ in dist/
+ * (compiled JavaScript, type declarations, the nodes' codex JSON, icons). No tests, TypeScript sources, source maps
+ * (they name the build machine's source paths), databases or keys. Returns the paths that break the rule.
+ */
+export function unexpectedPackedFiles(paths: string[]): string[] {
+	const shipped = /^(package\.json|README\.md|LICENSE|dist\/(credentials|nodes|lib|migrations)\/.+\.(js|d\.ts|json|svg|png))$/;
+	return paths.filter((path) => !shipped.test(path) || /\.(map|sqlite|key|tsbuildinfo)$/.test(path) || /(^|\/)test\//.test(path));
+}
+
+/** `npm pack` (its prepack script builds dist/) into `destination`; the caller removes the folder. */
+export async function packInto(destination: string): Promise<PackedPackage> {
 	const result = await runChecked('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', destination], {
 		cwd: REPO_ROOT,
 		timeoutMs: 300_000,
@@ -21,16 +37,27 @@ export async function packPackage(): Promise<string> {
 	});
 	// prepack's build prints to stdout before npm's JSON; the JSON is the last top-level array.
 	const json = result.stdout.slice(result.stdout.lastIndexOf('\n[') + 1);
-	const [entry] = JSON.parse(json.trim().startsWith('[') ? json : result.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+	const [entry] = JSON.parse(json.trim().startsWith('[') ? json : result.stdout) as Array<{
+		filename: string;
+		files: Array<{ path: string }>;
+		size: number;
+		unpackedSize: number;
+	}>;
 	const tarball = join(destination, entry.filename);
 	if (!existsSync(tarball)) throw new Error(`npm pack reported ${entry.filename} but ${tarball} does not exist`);
-	const paths = entry.files.map((f) => f.path);
-	if (!paths.includes('package.json') || !paths.some((p) => p.startsWith('dist/'))) {
-		throw new Error(`the tarball lacks package.json or dist/: ${paths.slice(0, 20).join(', ')}`);
+	return { tarball, files: entry.files.map((f) => f.path), size: entry.size, unpackedSize: entry.unpackedSize };
+}
+
+/** `npm pack` into a temporary folder removed at cleanup; refuses a tarball without dist/ or with files that must not ship. */
+export async function packPackage(): Promise<string> {
+	const destination = mkdtempSync(join(tmpdir(), 'psa-e2e-pack-'));
+	onCleanup(`remove ${destination}`, () => rmSync(destination, { recursive: true, force: true }));
+	const { tarball, files } = await packInto(destination);
+	if (!files.includes('package.json') || !files.some((p) => p.startsWith('dist/'))) {
+		throw new Error(`the tarball lacks package.json or dist/: ${files.slice(0, 20).join(', ')}`);
 	}
-	if (paths.some((p) => /\.(sqlite|key)$/.test(p) || p.startsWith('test/') || p.startsWith('node_modules/'))) {
-		throw new Error(`the tarball contains files that must not ship: ${paths.filter((p) => /\.(sqlite|key)$|^test\/|^node_modules\//.test(p)).join(', ')}`);
-	}
+	const unexpected = unexpectedPackedFiles(files);
+	if (unexpected.length > 0) throw new Error(`the tarball contains files that must not ship: ${unexpected.join(', ')}`);
 	return tarball;
 }
 

@@ -110,7 +110,12 @@ export class StoreLocation {
 export interface WorkerHandle {
 	child: ChildProcess;
 	ready: Promise<unknown>;
+	/** The worker's answer, once it is given (the worker may still run). */
+	answer: Promise<unknown>;
+	/** The answer, once the worker has exited. */
 	result: Promise<unknown>;
+	/** Resolves with the exit code when the worker has exited. */
+	exited: Promise<number | null>;
 	go(): void;
 }
 
@@ -156,10 +161,10 @@ export function startWorker(job: Record<string, unknown>): WorkerHandle {
 			void exited.then((code) => reject(new Error(`worker exited (code ${code}) before answering:\n${stderr}`)));
 		});
 	const ready = next();
-	const result = ready.then(async () => {
-		const message = await next();
+	const answer = ready.then(() => next());
+	const result = answer.then(async (message) => {
 		await exited;
 		return message;
 	});
-	return { child, ready, result, go: () => child.stdin?.end('go\n') };
+	return { child, ready, answer, result, exited, go: () => child.stdin?.end('go\n') };
 }

@@ -61,7 +61,7 @@ async function openPostgres(options: PostgresStoreOptions, migrationList: Migrat
 		} catch (error) {
 			throw new StoreError('unavailable', `Cannot reach the PSA State Store: ${location}: ${postgresReason(error)}`, { cause: error });
 		}
-		const applied = await migrate(db, migrationList, { migrationTableSchema: schema });
+		const applied = await migrate(db, migrationList, { migrationTableSchema: schema, location });
 		const clock = options.clock ? { now: options.clock, stop: () => undefined } : await serverClock(db);
 		return {
 			db,

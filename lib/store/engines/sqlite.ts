@@ -58,6 +58,7 @@ async function openSqlite(options: SqliteStoreOptions, migrationList: MigrationL
 		raw.pragma('synchronous = NORMAL');
 		raw.pragma('foreign_keys = ON');
 		db = new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: sqliteDatabaseFor(raw, internals.onStatement) }) });
+		const location = filename;
 
 		// Kysely's SQLite adapter takes no migration lock. BEGIN IMMEDIATE takes SQLite's write lock on this
 		// connection, so a second process waits here (busy timeout) and then finds the migrations applied.
@@ -66,7 +67,7 @@ async function openSqlite(options: SqliteStoreOptions, migrationList: MigrationL
 		try {
 			await sql`begin immediate`.execute(db);
 			try {
-				applied = await migrate(db, migrationList, {});
+				applied = await migrate(db, migrationList, { location });
 				await sql`commit`.execute(db);
 			} catch (error) {
 				await sql`rollback`.execute(db);
@@ -76,7 +77,6 @@ async function openSqlite(options: SqliteStoreOptions, migrationList: MigrationL
 			raw.pragma(`busy_timeout = ${busyTimeoutMs}`);
 		}
 
-		const location = filename;
 		let keyring: FernetKeyring | undefined = givenKeyring;
 		if (!keyring) {
 			const keyFile = path.resolve(options.keyFile ?? defaultKeyFileFor(filename));

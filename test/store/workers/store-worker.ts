@@ -1,15 +1,18 @@
 // A separate OS process for the store's multi-process tests: opens a store, waits for "go", migrates or claims, reports JSON.
 import { randomBytes } from 'node:crypto';
+import { migrations } from '../../../migrations';
 import { openStore, type StoreOptions } from '../../../lib/store';
 
 interface Job {
-	mode: 'open' | 'claim';
+	/** 'hang-in-migration': opens the store and stops inside its migrations, after `hangAfter` ran, until it is killed. */
+	mode: 'open' | 'claim' | 'hang-in-migration';
 	options: StoreOptions;
 	connectionId?: string;
 	source?: string;
 	count?: number;
 	/** Claims in flight at once inside this process (the pool lets PostgreSQL run them in parallel). */
 	parallel?: number;
+	hangAfter?: string;
 }
 
 function say(message: unknown): void {
@@ -38,6 +41,29 @@ async function main(): Promise<void> {
 		} catch (error) {
 			say({ ok: false, error: (error as Error).message });
 		}
+		return;
+	}
+
+	if (job.mode === 'hang-in-migration') {
+		say({ ready: true });
+		await waitForGo();
+		const hanging = Object.fromEntries(
+			Object.entries(migrations).map(([name, migration]) => [
+				name,
+				name !== job.hangAfter
+					? migration
+					: {
+							// eslint-disable-next-line @typescript-eslint/no-explicit-any
+							async up(db: any) {
+								await migration.up(db);
+								say({ migrated: name });
+								// Held open (a timer keeps the process alive) until the test kills the process.
+								await new Promise(() => setInterval(() => undefined, 1000));
+							},
+						},
+			]),
+		);
+		await openStore(job.options, { migrations: hanging });
 		return;
 	}
 
