@@ -38,6 +38,7 @@ export class AutotaskSandbox {
 	readonly clock: AutotaskClock;
 	private versionList: string[];
 	private lateCommits = 0;
+	private writes = 0;
 	private port = 0;
 
 	constructor(options: AutotaskSandboxOptions = {}) {
@@ -111,6 +112,10 @@ export class AutotaskSandbox {
 	get threadLimitRefusals(): number {
 		return this.limits.threadLimitRefusals;
 	}
+	/** Write requests (create, update, delete; not queries) received since the start, refused ones included; never reset. */
+	get writeRequests(): number {
+		return this.writes;
+	}
 
 	maxConcurrentSeen(entity?: string): number {
 		return this.limits.maxConcurrentSeen(entity);
@@ -151,11 +156,12 @@ export class AutotaskSandbox {
 	clearDeliveries(): void {
 		this.dispatcher.clear();
 	}
-	/** Forgets every ticket, note and status change (ids keep counting up); reference data and webhooks stay. */
+	/** Forgets every ticket, note, status change and attached configuration item (ids keep counting up); reference data and webhooks stay. */
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
 		this.db.statusChanges.length = 0;
+		this.db.ticketAdditionalConfigurationItems.length = 0;
 	}
 
 	/** A technician's change in the Autotask UI (default: the active technician): fires webhooks like an API update. */
@@ -248,6 +254,7 @@ export class AutotaskSandbox {
 		const counterKey = `${method} ${template ?? path}`;
 		this.counterMap.set(counterKey, (this.counterMap.get(counterKey) ?? 0) + 1);
 		this.counterMap.set('total', (this.counterMap.get('total') ?? 0) + 1);
+		if (isApi && method !== 'GET' && !/\/query(\/|$)/i.test(path)) this.writes++;
 		const reply = (status: number, replyBody: unknown, replyHeaders: Record<string, string> = {}) => {
 			entry.status = status;
 			const text = this.send(response, status, replyBody, replyHeaders);
