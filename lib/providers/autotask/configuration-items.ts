@@ -26,15 +26,6 @@ const MATCHES: Record<PsaConfigurationItemMatch, (value: string) => Filter> = {
 	// The RMM's id is a UID (text) or a numeric device id, depending on the RMM.
 	deviceId: (value) => (/^\d{1,15}$/.test(value) ? q.or(q.eq('rmmDeviceUID', value), q.eq('rmmDeviceID', Number(value))) : q.eq('rmmDeviceUID', value)),
 };
-/** The item field a match compares, for the exact local check after the query (Autotask's text comparison is believed case-insensitive). */
-const MATCHED_VALUE: Record<PsaConfigurationItemMatch, (item: PsaConfigurationItem) => string | undefined> = {
-	name: (item) => item.name,
-	serialNumber: (item) => item.serialNumber,
-	ipAddress: (item) => item.ipAddress,
-	macAddress: (item) => item.macAddress,
-	deviceId: (item) => item.deviceId,
-};
-
 export class AutotaskConfigurationItems {
 	constructor(
 		private readonly client: AutotaskClient,
@@ -58,10 +49,7 @@ export class AutotaskConfigurationItems {
 			by !== undefined && value !== undefined ? MATCHES[by](value) : search ? q.contains('referenceTitle', search) : undefined,
 		];
 		const [items, types] = await Promise.all([this.query('/ConfigurationItems/query', filter, query.limit ?? DEFAULT_LIST_LIMIT), this.typeNames()]);
-		const found = items.map((item) => readConfigurationItem(item, 'POST /ConfigurationItems/query', types));
-		if (by === undefined || value === undefined) return found;
-		const wanted = value.toLowerCase();
-		return found.filter((item) => MATCHED_VALUE[by](item)?.toLowerCase() === wanted);
+		return items.map((item) => readConfigurationItem(item, 'POST /ConfigurationItems/query', types));
 	}
 
 	async get(id: number): Promise<PsaConfigurationItem> {

@@ -171,6 +171,22 @@ export class AutotaskSandbox {
 		return this.unwrap('changeTicket', () => this.store.updateTicket({ ...patch, id }, { resource }, 'patch'));
 	}
 
+	/** The configuration items the ticket holds: its own configurationItemID first, then the additional ones by id. */
+	ticketConfigurationItems(ticketId: number): number[] {
+		const ticket = this.db.tickets.find((candidate) => candidate.id === ticketId);
+		if (!ticket) throw new Error(`ticketConfigurationItems: no ticket ${ticketId}`);
+		const own = typeof ticket.configurationItemID === 'number' ? [ticket.configurationItemID] : [];
+		const additional = this.db.ticketAdditionalConfigurationItems.filter((row) => row.ticketID === ticketId).sort((a, b) => a.id - b.id);
+		return [...own, ...additional.map((row) => row.configurationItemID)];
+	}
+
+	/** The ticket's UDF values by name, as stored (text or null). */
+	ticketCustomFields(ticketId: number): Record<string, string | null> {
+		const ticket = this.db.tickets.find((candidate) => candidate.id === ticketId);
+		if (!ticket) throw new Error(`ticketCustomFields: no ticket ${ticketId}`);
+		return Object.fromEntries(ticket.userDefinedFields.map((udf) => [udf.name, udf.value]));
+	}
+
 	/** Seeds a ticket with POST's validation, as the API user, without webhooks. */
 	addTicket(fields: Record<string, unknown>): AutotaskTicket {
 		const apiUser = this.store.resource(this.db.resources[0].id) as AutotaskResource;
