@@ -1,5 +1,7 @@
 // Autotask ticket depth against the sandbox over HTTP: classification, source, site, due date, UDFs, configuration items, update and search (escaping, paging, request counts, faults).
 import { PsaCache } from '../../lib/cache';
+import { readTicket } from '../../lib/providers/autotask/read';
+import { eventOf } from '../../lib/providers/autotask/webhooks';
 import { PsaError } from '../../lib/providers/errors';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
 import { linkKeyOf } from '../../lib/providers/link-key';
@@ -214,6 +216,31 @@ describe('create with every new field', () => {
 		const psa = provider();
 		const ticket = await psa.createTicket({ ...basics('Label'), customFields: { 'FR Result': 'transitioned' } });
 		expect(sandbox.ticketCustomFields(ticket.id)['FR Result']).toBe('Transitioned');
+	});
+});
+
+describe('reading tolerantly', () => {
+	it('ids as strings, names in any case, missing depth fields left out, UDF values typed by definition (a value its type cannot read stays text)', () => {
+		const definitions = [
+			{ name: 'Affected Users', type: 'number' as const, required: false },
+			{ name: 'Agreed Start Date', type: 'datetime' as const, required: false },
+			{ name: 'Gone', type: 'text' as const, required: false },
+		];
+		const ticket = readTicket(
+			{ ID: '7', Title: 't', IssueType: '10', subissuetype: 101, companyLocationID: null, DueDateTime: '2026-03-21T17:00:00', ConfigurationItemID: 0, userDefinedFields: [{ Name: 'affected users', Value: 'many' }, { name: 'Agreed Start Date', value: '2026-03-20T09:00:00' }] },
+			'test',
+			undefined,
+			definitions,
+		);
+		expect(ticket).toMatchObject({ id: 7, type: { id: 10, name: '' }, subtype: { id: 101 }, dueAt: '2026-03-21T17:00:00Z', customFields: { 'Affected Users': 'many', 'Agreed Start Date': '2026-03-20T09:00:00Z', Gone: null } });
+		expect(ticket.site).toBeUndefined();
+		expect(ticket.configurationItemIds).toBeUndefined();
+		expect(readTicket({ id: 8, userDefinedFields: 'garbage' }, 'test', undefined, definitions).customFields).toEqual({ 'Affected Users': null, 'Agreed Start Date': null, Gone: null });
+	});
+
+	it('a callout that carries depth fields gives them on the event ticket', () => {
+		const event = eventOf({ Action: 'Update', EntityType: 'Ticket', Id: 7, Fields: { Status: '1', IssueType: '11', SubIssueType: '111', Source: '-1', CompanyLocationID: '29685002', DueDateTime: '2026-03-21T17:00:00', ConfigurationItemID: '29684001' } });
+		expect(event.ticket).toMatchObject({ type: { id: 11 }, subtype: { id: 111 }, source: { id: -1 }, site: { id: 29685002 }, dueAt: '2026-03-21T17:00:00Z', configurationItemIds: [29684001] });
 	});
 });
 
