@@ -41,7 +41,7 @@ import { filterLocally, isObject, recordId, requiredSetting, searchText } from '
 import { AutotaskClient } from './client';
 import { AutotaskConfigurationItems } from './configuration-items';
 import { type AutotaskUdf, customFieldDefinitionsOf, publicDefinitions } from './custom-fields';
-import { AUTOTASK_DECLARATION } from './declaration';
+import { AUTOTASK_DECLARATION, TITLE_MAX } from './declaration';
 import { Filter, q } from './filter';
 import { AutotaskLookups, DEFAULT_LIST_LIMIT } from './lookups';
 import { checkAutotaskPermissions } from './permissions';
@@ -49,14 +49,13 @@ import { type EntityPicklists, choicesFrom, defaultValue, labelsFrom, picklistsO
 import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readNote, readTicket } from './read';
 import { AutotaskWebhooks } from './registration';
 import { searchTickets } from './search';
-import { createConfigurationItem, detailFields, explainRefusal, updateNamesAField } from './ticket-fields';
+import { createConfigurationItem, detailFields, explainRefusal, updateBody, updateNamesAField } from './ticket-fields';
 import { type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
 
 export type { AutotaskSettings } from './zone';
 export { DEFAULT_LIST_LIMIT } from './lookups';
-export { EXTERNAL_ID_MAX } from './declaration';
+export { EXTERNAL_ID_MAX, TITLE_MAX } from './declaration';
 
-export const TITLE_MAX = 255;
 export const DESCRIPTION_MAX = 8000;
 export const NOTE_TITLE_MAX = 250;
 export const NOTE_MAX = 32000;
@@ -292,7 +291,10 @@ export class AutotaskProvider implements PsaProvider {
 		}
 		let body: Record<string, unknown>;
 		try {
-			body = await this.updateBody(ticketId, changes);
+			body = await updateBody(ticketId, changes, {
+				definitions: () => this.customFieldDefinitions(),
+				defaultRoleOf: (resourceId) => this.defaultRoleOf(resourceId),
+			});
 		} catch (error) {
 			if (isPsaError(error)) error.details.refused = true;
 			throw error;
@@ -305,37 +307,6 @@ export class AutotaskProvider implements PsaProvider {
 			this.cache.delete(this.connection.connectionId, `ticket:${ticketId}`);
 		}
 		return this.getTicketDetails(ticketId);
-	}
-
-	private async updateBody(ticketId: number, changes: PsaTicketUpdate): Promise<Record<string, unknown>> {
-		const body: Record<string, unknown> = { id: ticketId, ...detailFields(changes, 'update', changes.customFields ? await this.customFieldDefinitions() : undefined) };
-		if (changes.summary !== undefined) {
-			const summary = typeof changes.summary === 'string' ? oneLineTitle(changes.summary, TITLE_MAX).summary : '';
-			if (!summary.trim()) throw new PsaError('invalid-input', 'A ticket summary cannot be empty', { field: 'title' });
-			body.title = summary;
-		}
-		const required: Array<['statusId' | 'priorityId', string, string]> = [
-			['statusId', 'status', 'status'],
-			['priorityId', 'priority', 'priority'],
-		];
-		for (const [key, field, what] of required) {
-			if (changes[key] === undefined) continue;
-			if (changes[key] === null) throw new PsaError('invalid-input', `An Autotask ticket always has a ${what}; it cannot be cleared`, { field });
-			body[field] = positiveId(changes[key], what);
-		}
-		const clearable: Array<['boardId' | 'contactId', string, string]> = [
-			['boardId', 'queueID', 'board'],
-			['contactId', 'contactID', 'contact'],
-		];
-		for (const [key, field, what] of clearable) {
-			if (changes[key] !== undefined) body[field] = changes[key] === null ? null : positiveId(changes[key], what);
-		}
-		if (changes.ownerId === null) Object.assign(body, { assignedResourceID: null, assignedResourceRoleID: null });
-		else if (changes.ownerId !== undefined) {
-			const owner = positiveId(changes.ownerId, 'owner');
-			Object.assign(body, { assignedResourceID: owner, assignedResourceRoleID: await this.defaultRoleOf(owner) });
-		}
-		return body;
 	}
 
 	searchTickets(query: PsaTicketSearch): Promise<PsaTicket[]> {

@@ -1,8 +1,10 @@
 // The ticket fields beyond the basics in Autotask's names (issue type, sub-issue type, source, location, due date, configuration item, UDFs), for a create or an update.
 import { PsaError, isPsaError } from '../errors';
+import { oneLineTitle } from '../text';
 import type { PsaTicketCreate, PsaTicketDetails, PsaTicketUpdate } from '../types';
 import { recordId } from '../values';
 import { type AutotaskUdf, udfWrites } from './custom-fields';
+import { TITLE_MAX } from './declaration';
 
 /** What the neutral interface has and Autotask tickets do not (the declaration says so too): refused, never dropped silently. */
 const ABSENT: Array<[keyof PsaTicketDetails, string]> = [
@@ -85,6 +87,44 @@ export function createConfigurationItem(input: PsaTicketCreate): number | undefi
 		});
 	}
 	return ids.length ? recordId(ids[0], 'configuration item', 'configurationItemID') : undefined;
+}
+
+/**
+ * The PATCH body of an update: the id and only the fields named. The UDF definitions are loaded only when custom fields
+ * are named; an owner takes the resource's default role (Autotask assigns the pair).
+ */
+export async function updateBody(
+	ticketId: number,
+	changes: PsaTicketUpdate,
+	deps: { definitions: () => Promise<AutotaskUdf[]>; defaultRoleOf: (resourceId: number) => Promise<number> },
+): Promise<Record<string, unknown>> {
+	const body: Record<string, unknown> = { id: ticketId, ...detailFields(changes, 'update', changes.customFields ? await deps.definitions() : undefined) };
+	if (changes.summary !== undefined) {
+		if (typeof changes.summary !== 'string') throw new PsaError('invalid-input', 'A ticket summary must be text', { field: 'title' });
+		body.title = oneLineTitle(changes.summary, TITLE_MAX).summary;
+	}
+	const required: Array<['statusId' | 'priorityId', string]> = [
+		['statusId', 'status'],
+		['priorityId', 'priority'],
+	];
+	for (const [key, field] of required) {
+		if (changes[key] === undefined) continue;
+		if (changes[key] === null) throw new PsaError('invalid-input', `An Autotask ticket always has a ${field}; it cannot be cleared`, { field });
+		body[field] = recordId(changes[key], field, field);
+	}
+	const clearable: Array<['boardId' | 'contactId', string, string]> = [
+		['boardId', 'queueID', 'board'],
+		['contactId', 'contactID', 'contact'],
+	];
+	for (const [key, field, what] of clearable) {
+		if (changes[key] !== undefined) body[field] = changes[key] === null ? null : recordId(changes[key], what, field);
+	}
+	if (changes.ownerId === null) Object.assign(body, { assignedResourceID: null, assignedResourceRoleID: null });
+	else if (changes.ownerId !== undefined) {
+		const owner = recordId(changes.ownerId, 'owner', 'assignedResourceID');
+		Object.assign(body, { assignedResourceID: owner, assignedResourceRoleID: await deps.defaultRoleOf(owner) });
+	}
+	return body;
 }
 
 /** Whether an update names any field at all (an empty update is refused before anything is sent). */
