@@ -517,6 +517,16 @@ describe('search', () => {
 	});
 });
 
+it('the permission check probes the depth endpoints: all allowed for the API user, the writes denied for a read-only one', async () => {
+	const depth = ['Read ticket custom field definitions', 'Read sites (company locations)', 'Read configuration items', "Read tickets' configuration items", 'Attach configuration items', 'Detach configuration items'];
+	const checks = (await provider().checkPermissions()).filter((check) => depth.includes(check.purpose));
+	expect(checks.map((check) => [check.purpose, check.allowed])).toEqual(depth.map((purpose) => [purpose, true]));
+	expect(checks.find((check) => check.method === 'DELETE')?.endpoint).toBe('/Tickets/{parentId}/AdditionalConfigurationItems/{id}');
+	const restricted = createProvider('autotaskPsaApi', { ...sandbox.restrictedCredentials }, { http, cache: new PsaCache(), sleep: async () => undefined });
+	const denied = (await restricted.checkPermissions()).filter((check) => depth.includes(check.purpose) && !check.allowed).map((check) => check.purpose);
+	expect(denied).toEqual(['Attach configuration items', 'Detach configuration items']);
+});
+
 describe('the adapter speaks the contract', () => {
 	const routes = contractRoutes();
 	if (!routes) {
