@@ -89,8 +89,17 @@ describe('choices and definitions', () => {
 		expect(await psa.listSites(176)).toEqual([{ id: GLOBEX_LOCATION_ID, name: 'Globex Main' }]);
 		expect(await psa.listCustomFields()).toEqual([
 			{ name: 'Agreed Start Date', type: 'datetime', required: false },
-			{ name: 'FR Result', type: 'picklist', required: false, picklist: ['Allocated', 'Escalated', 'Transitioned'].map((value) => ({ value, label: value })) },
-			{ name: 'N-central Alert ID', type: 'text', required: false, maxLength: 8000 },
+			{
+				name: 'Escalation Stage',
+				type: 'picklist',
+				required: false,
+				picklist: [
+					{ value: 'triage', label: 'Triaged' },
+					{ value: 'escalated', label: 'Escalated' },
+					{ value: 'handover', label: 'Handed Over' },
+				],
+			},
+			{ name: 'Monitoring Alert ID', type: 'text', required: false, maxLength: 8000 },
 			{ name: 'Affected Users', type: 'number', required: false },
 		]);
 		expect(psa.ticketCapabilities).toMatchObject({ classification: ['type', 'subtype'], classificationPerBoard: false, team: false, source: true, site: true, scales: {}, dueDate: true, configurationItemsOnCreate: 1 });
@@ -129,14 +138,14 @@ describe('create with every new field', () => {
 				siteId: ACME_WAREHOUSE_LOCATION_ID,
 				dueAt: '2026-03-21T17:00:00Z',
 				configurationItemIds: [ACME_SERVER_CI_ID],
-				customFields: { 'FR Result': 'Escalated', 'n-central alert id': 'alert-42', 'Agreed Start Date': '2026-03-20T09:00:00Z', 'Affected Users': 12 },
+				customFields: { 'Escalation Stage': 'escalated', 'monitoring alert id': 'alert-42', 'Agreed Start Date': '2026-03-20T09:00:00Z', 'Affected Users': 12 },
 			},
 			{ retrySafe: true },
 		);
 		expect(writeRequests().map((entry) => `${entry.method} ${entry.path}`)).toEqual(['POST /Tickets']);
 		const stored = dbTicket(ticket.id);
 		expect(stored).toMatchObject({ issueType: HARDWARE, subIssueType: SERVER, source: MONITORING_ALERT, companyLocationID: ACME_WAREHOUSE_LOCATION_ID, configurationItemID: ACME_SERVER_CI_ID, dueDateTime: '2026-03-21T17:00:00.000Z' });
-		expect(sandbox.ticketCustomFields(ticket.id)).toEqual({ 'Agreed Start Date': '2026-03-20T09:00:00.000Z', 'FR Result': 'Escalated', 'N-central Alert ID': 'alert-42', 'Affected Users': '12' });
+		expect(sandbox.ticketCustomFields(ticket.id)).toEqual({ 'Agreed Start Date': '2026-03-20T09:00:00.000Z', 'Escalation Stage': 'escalated', 'Monitoring Alert ID': 'alert-42', 'Affected Users': '12' });
 		expect(sandbox.ticketConfigurationItems(ticket.id)).toEqual([ACME_SERVER_CI_ID]);
 
 		sandbox.resetLog();
@@ -150,7 +159,7 @@ describe('create with every new field', () => {
 			dueAt: '2026-03-21T17:00:00.000Z',
 			createdAt: stored?.createDate,
 			configurationItemIds: [ACME_SERVER_CI_ID],
-			customFields: { 'Agreed Start Date': '2026-03-20T09:00:00.000Z', 'FR Result': 'Escalated', 'N-central Alert ID': 'alert-42', 'Affected Users': 12 },
+			customFields: { 'Agreed Start Date': '2026-03-20T09:00:00.000Z', 'Escalation Stage': 'escalated', 'Monitoring Alert ID': 'alert-42', 'Affected Users': 12 },
 		});
 		expect(details.item).toBeUndefined();
 		expect(details.team).toBeUndefined();
@@ -192,11 +201,11 @@ describe('create with every new field', () => {
 		const psa = provider();
 		const writesBefore = sandbox.writeRequests;
 		const cases: Array<[Partial<PsaTicketCreate>, string, RegExp]> = [
-			[{ customFields: { 'No Such Field': 'x' } }, 'No Such Field', /ticket custom fields are: Agreed Start Date, FR Result, N-central Alert ID, Affected Users/],
-			[{ customFields: { 'FR Result': 'Lost' } }, 'FR Result', /one of Allocated, Escalated, Transitioned; got "Lost"/],
+			[{ customFields: { 'No Such Field': 'x' } }, 'No Such Field', /ticket custom fields are: Agreed Start Date, Escalation Stage, Monitoring Alert ID, Affected Users/],
+			[{ customFields: { 'Escalation Stage': 'Lost' } }, 'Escalation Stage', /one of triage \(Triaged\), escalated \(Escalated\), handover \(Handed Over\); got "Lost"/],
 			[{ customFields: { 'Affected Users': 'many' } }, 'Affected Users', /takes a number/],
 			[{ customFields: { 'Agreed Start Date': 'next tuesday' } }, 'Agreed Start Date', /ISO 8601/],
-			[{ customFields: { 'N-central Alert ID': 'x'.repeat(8001) } }, 'N-central Alert ID', /at most 8000 characters/],
+			[{ customFields: { 'Monitoring Alert ID': 'x'.repeat(8001) } }, 'Monitoring Alert ID', /at most 8000 characters/],
 			[{ teamId: 3 }, 'teamId', /no team/],
 			[{ itemId: 3 }, 'itemId', /no item level/],
 			[{ severity: 'High' }, 'severity', /no severity/],
@@ -214,8 +223,8 @@ describe('create with every new field', () => {
 
 	it('a picklist custom field takes its value or, unambiguously, its label', async () => {
 		const psa = provider();
-		const ticket = await psa.createTicket({ ...basics('Label'), customFields: { 'FR Result': 'transitioned' } });
-		expect(sandbox.ticketCustomFields(ticket.id)['FR Result']).toBe('Transitioned');
+		const ticket = await psa.createTicket({ ...basics('Label'), customFields: { 'Escalation Stage': 'handed over' } });
+		expect(sandbox.ticketCustomFields(ticket.id)['Escalation Stage']).toBe('handover');
 	});
 });
 
@@ -247,15 +256,15 @@ describe('reading tolerantly', () => {
 describe('update', () => {
 	it('one PATCH with only the fields present; UDFs not named keep their values; null clears', async () => {
 		const psa = provider();
-		const created = await psa.createTicket({ ...basics('Update'), typeId: HARDWARE, subtypeId: SERVER, dueAt: '2026-03-21T17:00:00Z', customFields: { 'N-central Alert ID': 'keep-me', 'FR Result': 'Escalated' } });
+		const created = await psa.createTicket({ ...basics('Update'), typeId: HARDWARE, subtypeId: SERVER, dueAt: '2026-03-21T17:00:00Z', customFields: { 'Monitoring Alert ID': 'keep-me', 'Escalation Stage': 'escalated' } });
 		sandbox.resetLog();
-		const updated = await psa.updateTicket(created.id, { typeId: NETWORK, subtypeId: FIREWALL, sourceId: -2, dueAt: null, customFields: { 'FR Result': 'Allocated' } });
+		const updated = await psa.updateTicket(created.id, { typeId: NETWORK, subtypeId: FIREWALL, sourceId: -2, dueAt: null, customFields: { 'Escalation Stage': 'triage' } });
 		const patches = writeRequests();
 		expect(patches.map((entry) => `${entry.method} ${entry.path}`)).toEqual(['PATCH /Tickets']);
-		expect(patches[0].body).toEqual({ id: created.id, issueType: NETWORK, subIssueType: FIREWALL, source: -2, dueDateTime: null, userDefinedFields: [{ name: 'FR Result', value: 'Allocated' }] });
+		expect(patches[0].body).toEqual({ id: created.id, issueType: NETWORK, subIssueType: FIREWALL, source: -2, dueDateTime: null, userDefinedFields: [{ name: 'Escalation Stage', value: 'triage' }] });
 		expect(dbTicket(created.id)).toMatchObject({ issueType: NETWORK, subIssueType: FIREWALL, source: -2, dueDateTime: null });
-		expect(sandbox.ticketCustomFields(created.id)).toMatchObject({ 'FR Result': 'Allocated', 'N-central Alert ID': 'keep-me' });
-		expect(updated).toMatchObject({ type: { id: NETWORK, name: 'Network' }, subtype: { id: FIREWALL, name: 'Firewall' }, source: { id: -2, name: 'Insourced' }, customFields: { 'FR Result': 'Allocated', 'N-central Alert ID': 'keep-me' } });
+		expect(sandbox.ticketCustomFields(created.id)).toMatchObject({ 'Escalation Stage': 'triage', 'Monitoring Alert ID': 'keep-me' });
+		expect(updated).toMatchObject({ type: { id: NETWORK, name: 'Network' }, subtype: { id: FIREWALL, name: 'Firewall' }, source: { id: -2, name: 'Insourced' }, customFields: { 'Escalation Stage': 'triage', 'Monitoring Alert ID': 'keep-me' } });
 		expect(updated.dueAt).toBeUndefined();
 	});
 
@@ -403,20 +412,20 @@ describe('search', () => {
 	beforeAll(() => sandbox.clearTickets());
 	it('neutral fields, nested groups, state, one custom-field condition and custom fields on the results', async () => {
 		const psa = provider();
-		const match = await psa.createTicket({ ...basics('Search match'), typeId: NETWORK, subtypeId: FIREWALL, sourceId: MONITORING_ALERT, siteId: ACME_WAREHOUSE_LOCATION_ID, customFields: { 'FR Result': 'Transitioned' } });
+		const match = await psa.createTicket({ ...basics('Search match'), typeId: NETWORK, subtypeId: FIREWALL, sourceId: MONITORING_ALERT, siteId: ACME_WAREHOUSE_LOCATION_ID, customFields: { 'Escalation Stage': 'handover' } });
 		const other = await psa.createTicket({ ...basics('Search other'), typeId: NETWORK, subtypeId: 112 });
 		sandbox.resetLog();
 		const found = await psa.searchTickets({
 			where: {
 				match: 'all',
-				conditions: [{ field: 'type', operator: 'eq', value: NETWORK }, { field: 'FR Result', customField: true, operator: 'eq', value: 'Transitioned' }],
+				conditions: [{ field: 'type', operator: 'eq', value: NETWORK }, { field: 'Escalation Stage', customField: true, operator: 'eq', value: 'handover' }],
 				groups: [{ match: 'any', conditions: [{ field: 'source', operator: 'eq', value: MONITORING_ALERT }, { field: 'site', operator: 'in', value: [ACME_WAREHOUSE_LOCATION_ID] }] }],
 			},
 			state: 'open',
 			withCustomFields: true,
 		});
 		expect(found.map((ticket) => ticket.id)).toEqual([match.id]);
-		expect(found[0].customFields?.['FR Result']).toBe('Transitioned');
+		expect(found[0].customFields?.['Escalation Stage']).toBe('handover');
 		const body = sandbox.requests.find((entry) => entry.path === '/Tickets/query')?.body as { filter: unknown[] };
 		expect(body.filter).toEqual([
 			{ op: 'noteq', field: 'status', value: 5 },
@@ -424,7 +433,7 @@ describe('search', () => {
 				op: 'and',
 				items: [
 					{ op: 'eq', field: 'issueType', value: NETWORK },
-					{ op: 'eq', field: 'FR Result', value: 'Transitioned', udf: true },
+					{ op: 'eq', field: 'Escalation Stage', value: 'handover', udf: true },
 					{ op: 'or', items: [{ op: 'eq', field: 'source', value: MONITORING_ALERT }, { op: 'in', field: 'companyLocationID', value: [ACME_WAREHOUSE_LOCATION_ID] }] },
 				],
 			},
@@ -454,14 +463,14 @@ describe('search', () => {
 			{ field: 'status', operator: 'in', value: [] },
 			{ field: 'status', operator: 'like', value: 1 },
 			{ field: 'Nope', customField: true, operator: 'eq', value: 1 },
-			{ field: 'FR Result', customField: true, operator: 'in', value: ['Allocated'] },
+			{ field: 'Escalation Stage', customField: true, operator: 'in', value: ['triage'] },
 		] as const;
 		for (const condition of refused) {
 			await expect(psa.searchTickets({ where: { match: 'all', conditions: [condition as never] } })).rejects.toMatchObject({ kind: 'invalid-input' });
 		}
 		await expect(
 			psa.searchTickets({
-				where: { match: 'any', conditions: [{ field: 'FR Result', customField: true, operator: 'eq', value: 'Allocated' }], groups: [{ match: 'all', conditions: [{ field: 'N-central Alert ID', customField: true, operator: 'isNotNull' }] }] },
+				where: { match: 'any', conditions: [{ field: 'Escalation Stage', customField: true, operator: 'eq', value: 'triage' }], groups: [{ match: 'all', conditions: [{ field: 'Monitoring Alert ID', customField: true, operator: 'isNotNull' }] }] },
 			}),
 		).rejects.toThrow(/at most one custom field per query; this search has 2/);
 		await expect(psa.searchTickets({ where: { match: 'some' as never, conditions: [] } })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'match' } });
@@ -474,17 +483,17 @@ describe('search', () => {
 		const hostile = [`O'Brien "quoted"`, ') OR 1=1', '" or id>0', '[brackets] {braces} (parens)', 'Überprüfung ✓ 🚀 \u202e', '%_* wildcards \\ backslash', '{"op":"exist","field":"id"}'];
 		const made = new Map<string, number>();
 		for (const text of hostile) {
-			const ticket = await psa.createTicket({ summary: text, companyId: 175, externalRef: text, customFields: { 'N-central Alert ID': text } });
+			const ticket = await psa.createTicket({ summary: text, companyId: 175, externalRef: text, customFields: { 'Monitoring Alert ID': text } });
 			made.set(text, ticket.id);
 		}
-		const decoy = await psa.createTicket({ ...basics('Decoy'), customFields: { 'N-central Alert ID': 'decoy' } });
+		const decoy = await psa.createTicket({ ...basics('Decoy'), customFields: { 'Monitoring Alert ID': 'decoy' } });
 		for (const text of hostile) {
 			const only = [made.get(text)];
 			for (const condition of [
 				{ field: 'summary', operator: 'eq', value: text },
 				{ field: 'summary', operator: 'contains', value: text },
 				{ field: 'externalReference', operator: 'eq', value: text },
-				{ field: 'N-central Alert ID', customField: true, operator: 'eq', value: text },
+				{ field: 'Monitoring Alert ID', customField: true, operator: 'eq', value: text },
 				{ field: 'summary', operator: 'in', value: [text] },
 			] as const) {
 				sandbox.resetLog();

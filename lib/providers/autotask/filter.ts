@@ -15,7 +15,7 @@ export type Filter =
 export const MAX_OR_CONDITIONS = 500;
 
 const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
-/** UDF names are free text (spaces, dashes: "N-central Alert ID"); they travel as JSON data, so only their size is limited. */
+/** UDF names are free text (spaces, dashes, any letter); they travel as JSON data, so only their size is limited. */
 const UDF_NAME_MAX = 100;
 
 function field(name: string): string {

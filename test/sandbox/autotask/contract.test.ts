@@ -142,16 +142,16 @@ if (!present) {
 					siteId: ACME_WAREHOUSE_LOCATION_ID,
 					dueAt: '2026-03-21T17:00:00Z',
 					configurationItemIds: [ACME_SERVER_CI_ID],
-					customFields: { 'FR Result': 'Escalated', 'Affected Users': 3 },
+					customFields: { 'Escalation Stage': 'escalated', 'Affected Users': 3 },
 				});
 				await psa.getTicketDetails(ticket.id);
-				await psa.updateTicket(ticket.id, { subtypeId: 102, customFields: { 'N-central Alert ID': 'x' } });
+				await psa.updateTicket(ticket.id, { subtypeId: 102, customFields: { 'Monitoring Alert ID': 'x' } });
 				await psa.findConfigurationItems({ companyId: 175, by: 'deviceId', value: '5001' });
 				await psa.getConfigurationItem(ACME_SERVER_CI_ID);
 				await psa.attachConfigurationItem(ticket.id, ACME_WORKSTATION_CI_ID);
 				await psa.listTicketConfigurationItems(ticket.id);
 				await psa.detachConfigurationItem(ticket.id, ACME_WORKSTATION_CI_ID);
-				await psa.searchTickets({ where: { match: 'any', conditions: [{ field: 'FR Result', customField: true, operator: 'eq', value: 'Escalated' }, { field: 'type', operator: 'in', value: [10, 11] }] }, withCustomFields: true });
+				await psa.searchTickets({ where: { match: 'any', conditions: [{ field: 'Escalation Stage', customField: true, operator: 'eq', value: 'escalated' }, { field: 'type', operator: 'in', value: [10, 11] }] }, withCustomFields: true });
 				await psa.listSites(175);
 
 				const problems: string[] = [];

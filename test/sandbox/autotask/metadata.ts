@@ -66,14 +66,14 @@ function udf(name: string, type: string, options: { length?: number; picklist?: 
 }
 
 /**
- * Ticket UDFs: three from the captured tenant (a datetime, a text picklist whose values are words, a text field), and a
- * number field, whose `type` word ("decimal") the captured tenant does not show.
+ * Authored ticket UDFs in the kinds the captured tenant shows (a datetime; a `string` picklist whose values are words
+ * and differ from their labels; free text of 8000), and a number field, whose `type` word ("decimal") it does not show.
  */
 export function seedUserDefinedFields(): UdfInfo[] {
 	return [
 		udf('Agreed Start Date', 'datetime'),
-		udf('FR Result', 'string', { length: 8000, picklist: picklist([['Allocated', 'Allocated', 0], ['Escalated', 'Escalated', 1], ['Transitioned', 'Transitioned', 2]]) }),
-		udf('N-central Alert ID', 'string', { length: 8000 }),
+		udf('Escalation Stage', 'string', { length: 8000, picklist: picklist([['triage', 'Triaged', 0], ['escalated', 'Escalated', 1], ['handover', 'Handed Over', 2]]) }),
+		udf('Monitoring Alert ID', 'string', { length: 8000 }),
 		udf('Affected Users', 'decimal'),
 	];
 }
