@@ -1,6 +1,11 @@
 // The Autotask provider's conformance fixture: the Autotask sandbox, its seeded data, its faults and its webhook callouts.
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
-import { ACTIVE_TECHNICIAN_ID, startAutotaskSandbox } from '../sandbox/autotask';
+import {
+	ACME_SERVER_CI_ID,
+	ACME_WORKSTATION_CI_ID,
+	ACTIVE_TECHNICIAN_ID,
+	startAutotaskSandbox,
+} from '../sandbox/autotask';
 import type { ConformanceWorld, ProviderFixture } from './fixture';
 
 export const autotaskFixture: ProviderFixture = {
@@ -24,6 +29,26 @@ export const autotaskFixture: ProviderFixture = {
 				activeMemberEmail: 'john.smith@acme.example',
 				activeMemberId: ACTIVE_TECHNICIAN_ID,
 				inactiveMemberEmail: 'oldtech@acme.example',
+				depth: {
+					// Autotask's classification is PSA-wide (issue type, sub-issue type); it has no item, team or scales.
+					typeName: 'Hardware',
+					subtypeName: 'Server',
+					foreignSubtypeName: 'Firewall',
+					sourceName: 'Monitoring Alert',
+					siteName: 'Acme Warehouse',
+					configurationItem: {
+						id: ACME_SERVER_CI_ID,
+						name: 'ACME-SRV-01',
+						serialNumber: 'SN-ACME-0001',
+						ipAddress: '10.0.0.10',
+						macAddress: '00:1A:2B:3C:4D:5E',
+						deviceId: '4b1f7c2e-91d0-4c35-a8e2-5d7f00c0ffee',
+					},
+					secondConfigurationItemId: ACME_WORKSTATION_CI_ID,
+					otherCompanySerialNumber: 'SN-GLOBEX-0001',
+					picklistField: { name: 'Escalation Stage', value: 'escalated', invalidValue: 'Lost' },
+					textFieldName: 'Monitoring Alert ID',
+				},
 			},
 			deps: (overrides = {}) => ({ http: createFetchTransport({ timeoutMs: 5000 }), sleep: async () => undefined, ...overrides }),
 			loseNextCreateAnswer: () => sandbox.addFault({ method: 'POST', path: '/Tickets', kind: 'drop-after-commit', times: 1 }),
@@ -31,6 +56,9 @@ export const autotaskFixture: ProviderFixture = {
 			ticketsWithReference: (reference) => sandbox.db.tickets.filter((ticket) => ticket.externalID === reference).length,
 			notesWithText: (ticketId, text) => sandbox.db.notes.filter((note) => note.ticketID === ticketId && note.description === text).length,
 			changeAsTechnician: (ticketId, statusId) => void sandbox.changeTicket(ticketId, { status: statusId }),
+			ticketConfigurationItems: (ticketId) => sandbox.ticketConfigurationItems(ticketId),
+			ticketCustomFields: (ticketId) => sandbox.ticketCustomFields(ticketId),
+			writeCount: () => sandbox.writeRequests,
 			callbackUrl: 'http://127.0.0.1:9/webhook/psa-conformance',
 			async nextCallbacks(count) {
 				const deliveries = await sandbox.waitForDeliveries(delivered + count, 5000);

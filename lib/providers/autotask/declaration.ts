@@ -5,6 +5,8 @@ import { AUTOTASK_API_VERSION } from './zone';
 
 /** Autotask's Tickets.externalID holds 50 characters. */
 export const EXTERNAL_ID_MAX = 50;
+/** Autotask's Tickets.title holds 255 characters. */
+export const TITLE_MAX = 255;
 
 /**
  * Autotask's REST execution timeout is 300 s (the longest it may keep working on a request), after which a lost create

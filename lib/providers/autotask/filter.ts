@@ -8,13 +8,15 @@ export type FilterValue = string | number | boolean;
 export type Filter =
 	| { op: ComparisonOp; field: string; value: FilterValue; udf?: true }
 	| { op: 'in' | 'notIn'; field: string; value: FilterValue[] }
-	| { op: 'exist' | 'notExist'; field: string }
+	| { op: 'exist' | 'notExist'; field: string; udf?: true }
 	| { op: 'and' | 'or'; items: Filter[] };
 
 /** Autotask refuses more OR conditions than this in one query. */
 export const MAX_OR_CONDITIONS = 500;
 
 const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+/** UDF names are free text (spaces, dashes, any letter); they travel as JSON data, so only their size is limited. */
+const UDF_NAME_MAX = 100;
 
 function field(name: string): string {
 	if (!FIELD.test(name)) throw new PsaError('invalid-input', `'${name}' is not an Autotask field name`, { field: name });
@@ -52,6 +54,14 @@ export const q = {
 	notExist: (name: string): Filter => ({ op: 'notExist', field: field(name) }),
 	and: (...items: Array<Filter | undefined>): Filter => ({ op: 'and', items: items.filter((item): item is Filter => item !== undefined) }),
 	or: (...items: Array<Filter | undefined>): Filter => ({ op: 'or', items: items.filter((item): item is Filter => item !== undefined) }),
+	/** A condition on a user-defined field (`udf: true`); Autotask takes one per query. */
+	udf(op: ComparisonOp | 'exist' | 'notExist', name: string, input?: FilterValue): Filter {
+		if (typeof name !== 'string' || !name.trim() || name.length > UDF_NAME_MAX || /[\u0000-\u001f]/.test(name)) {
+			throw new PsaError('invalid-input', `'${String(name)}' is not a user-defined field name`, { field: String(name) });
+		}
+		if (op === 'exist' || op === 'notExist') return { op, field: name, udf: true };
+		return { op, field: name, value: value(input as FilterValue, name), udf: true };
+	},
 	/** Autotask has no "all rows" query: a filter is always sent, and `id exists` matches every record. */
 	all: (): Filter => ({ op: 'exist', field: 'id' }),
 };

@@ -39,20 +39,23 @@ import type {
 } from '../types';
 import { filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
 import { AutotaskClient } from './client';
-import { AUTOTASK_DECLARATION } from './declaration';
+import { AutotaskConfigurationItems } from './configuration-items';
+import { type AutotaskUdf, customFieldDefinitionsOf, publicDefinitions } from './custom-fields';
+import { AUTOTASK_DECLARATION, TITLE_MAX } from './declaration';
 import { Filter, q } from './filter';
 import { AutotaskLookups, DEFAULT_LIST_LIMIT } from './lookups';
 import { checkAutotaskPermissions } from './permissions';
-import { type EntityPicklists, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
+import { type EntityPicklists, choicesFrom, defaultValue, labelsFrom, picklistsOf, prioritiesFrom, queuesFrom, statusesFrom } from './picklists';
 import { COMPLETE_STATUS, PUBLISH_ALL, PUBLISH_INTERNAL, RESOLUTION_TITLE, fieldOf, idOf, itemIdOf, itemOf, readNote, readTicket } from './read';
 import { AutotaskWebhooks } from './registration';
+import { searchTickets } from './search';
+import { createConfigurationItem, detailFields, explainRefusal, updateBody, updateNamesAField } from './ticket-fields';
 import { type AutotaskSettings, ZONE_LOOKUP_ORIGIN, autotaskConnectionId, normaliseZoneUrl } from './zone';
 
 export type { AutotaskSettings } from './zone';
 export { DEFAULT_LIST_LIMIT } from './lookups';
-export { EXTERNAL_ID_MAX } from './declaration';
+export { EXTERNAL_ID_MAX, TITLE_MAX } from './declaration';
 
-export const TITLE_MAX = 255;
 export const DESCRIPTION_MAX = 8000;
 export const NOTE_TITLE_MAX = 250;
 export const NOTE_MAX = 32000;
@@ -77,6 +80,7 @@ export class AutotaskProvider implements PsaProvider {
 	private readonly pageSize?: number;
 	private readonly webhooks: AutotaskWebhooks;
 	private readonly lookups: AutotaskLookups;
+	private readonly configurationItems: AutotaskConfigurationItems;
 
 	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
 	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = AUTOTASK_DECLARATION) {
@@ -109,6 +113,7 @@ export class AutotaskProvider implements PsaProvider {
 		});
 		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
 		this.lookups = new AutotaskLookups(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
+		this.configurationItems = new AutotaskConfigurationItems(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
 	}
 
 	async info(): Promise<PsaServerInfo> {
@@ -151,7 +156,9 @@ export class AutotaskProvider implements PsaProvider {
 			throw error;
 		}
 		const create = async () => {
-			const answer = await this.client.request({ method: 'POST', path: '/Tickets', body, create: true });
+			const answer = await this.client.request({ method: 'POST', path: '/Tickets', body, create: true }).catch((error: unknown) => {
+				throw this.explained(error);
+			});
 			const id = itemIdOf(answer, 'POST /Tickets');
 			const labels = labelsFrom(lists);
 			const ticket = readTicket({ ...body, id, lastTrackedModificationDateTime: new Date(this.client.config.now()).toISOString() }, 'POST /Tickets', labels);
@@ -162,7 +169,7 @@ export class AutotaskProvider implements PsaProvider {
 		return this.client.createOnce(create, () => this.findTicketByExternalRef(input.externalRef), (error) => isPsaError(error) && error.details.outcomeUnknown === true);
 	}
 
-	/** The create body: title cut to 255, defaults from the picklists, the owner with its default role. */
+	/** The create body: title cut to 255, defaults from the picklists, the owner with its default role, the detail fields and one configuration item. */
 	private async ticketBody(input: PsaTicketCreate): Promise<{ body: Record<string, unknown>; lists: EntityPicklists }> {
 		const companyId = nonNegativeId(input?.companyId, 'company');
 		const { summary, truncated } = oneLineTitle(String(input.summary ?? ''), TITLE_MAX);
@@ -184,10 +191,23 @@ export class AutotaskProvider implements PsaProvider {
 			body.assignedResourceID = owner;
 			body.assignedResourceRoleID = await this.defaultRoleOf(owner);
 		}
+		// Everything goes into the one create request: no second write after it, so the create stays exactly-once.
+		Object.assign(body, detailFields(input, 'create', input.customFields ? await this.customFieldDefinitions() : undefined));
+		const configurationItemId = createConfigurationItem(input);
+		if (configurationItemId !== undefined) body.configurationItemID = configurationItemId;
 		return { body, lists };
 	}
 
-	async getTicket(id: number): Promise<PsaTicket> {
+	getTicket(id: number): Promise<PsaTicket> {
+		return this.readTicketById(id);
+	}
+
+	/** The ticket with every UDF by name (the ticket answer carries them; the definitions are a cached lookup). */
+	async getTicketDetails(id: number): Promise<PsaTicket> {
+		return this.readTicketById(id, await this.customFieldDefinitions());
+	}
+
+	private async readTicketById(id: number, definitions?: AutotaskUdf[]): Promise<PsaTicket> {
 		const ticketId = positiveId(id, 'ticket');
 		const labels = labelsFrom(await this.ticketPicklists());
 		let item: Record<string, unknown> | null;
@@ -199,7 +219,7 @@ export class AutotaskProvider implements PsaProvider {
 		}
 		// Some zones answer an unknown id with {"item": null} instead of 404.
 		if (!item) throw new PsaError('not-found', `Autotask has no ticket ${ticketId}`, { status: 200, request: `GET /Tickets/${ticketId}`, refused: true });
-		const ticket = readTicket(item, `GET /Tickets/${ticketId}`, labels);
+		const ticket = readTicket(item, `GET /Tickets/${ticketId}`, labels, definitions);
 		this.remember(ticket);
 		return ticket;
 	}
@@ -261,6 +281,40 @@ export class AutotaskProvider implements PsaProvider {
 		delete ticket.updatedBy;
 		this.remember(ticket);
 		return ticket;
+	}
+
+	/** One PATCH with only the fields present (the id in the body); the ticket is then read back with its custom fields. */
+	async updateTicket(id: number, changes: PsaTicketUpdate): Promise<PsaTicket> {
+		const ticketId = positiveId(id, 'ticket');
+		if (!isObject(changes as unknown) || !updateNamesAField(changes)) {
+			throw new PsaError('invalid-input', 'A ticket update needs at least one field to change', { field: 'changes', refused: true });
+		}
+		let body: Record<string, unknown>;
+		try {
+			body = await updateBody(ticketId, changes, {
+				definitions: () => this.customFieldDefinitions(),
+				defaultRoleOf: (resourceId) => this.defaultRoleOf(resourceId),
+			});
+		} catch (error) {
+			if (isPsaError(error)) error.details.refused = true;
+			throw error;
+		}
+		try {
+			await this.client.request({ method: 'PATCH', path: '/Tickets', body });
+		} catch (error) {
+			throw this.explained(error);
+		} finally {
+			this.cache.delete(this.connection.connectionId, `ticket:${ticketId}`);
+		}
+		return this.getTicketDetails(ticketId);
+	}
+
+	searchTickets(query: PsaTicketSearch): Promise<PsaTicket[]> {
+		return searchTickets(query, {
+			picklists: () => this.ticketPicklists(),
+			definitions: () => this.customFieldDefinitions(),
+			query: (path, filter, limit) => this.query(path, filter, limit),
+		});
 	}
 
 	ticketUrl(id: number): string {
@@ -384,22 +438,58 @@ export class AutotaskProvider implements PsaProvider {
 		return this.declaration.ticketCapabilities;
 	}
 
-	// Ticket depth: implemented by the provider work in progress.
-	searchTickets(_query: PsaTicketSearch): Promise<PsaTicket[]> { return pending('searchTickets'); }
-	updateTicket(_id: number, _changes: PsaTicketUpdate): Promise<PsaTicket> { return pending('updateTicket'); }
-	getTicketDetails(_id: number): Promise<PsaTicket> { return pending('getTicketDetails'); }
-	listTicketTypes(_boardId?: number): Promise<PsaChoice[]> { return pending('listTicketTypes'); }
-	listTicketSubtypes(_typeId: number, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketSubtypes'); }
-	listTicketItems(_typeId: number, _subtypeId: number | undefined, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketItems'); }
-	listTeams(_boardId?: number): Promise<PsaChoice[]> { return pending('listTeams'); }
-	listSources(): Promise<PsaChoice[]> { return pending('listSources'); }
-	listSites(_companyId: number): Promise<PsaChoice[]> { return pending('listSites'); }
-	listCustomFields(): Promise<PsaCustomFieldDefinition[]> { return pending('listCustomFields'); }
-	findConfigurationItems(_query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return pending('findConfigurationItems'); }
-	getConfigurationItem(_id: number): Promise<PsaConfigurationItem> { return pending('getConfigurationItem'); }
-	listTicketConfigurationItems(_ticketId: number): Promise<PsaConfigurationItem[]> { return pending('listTicketConfigurationItems'); }
-	attachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('attachConfigurationItem'); }
-	detachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('detachConfigurationItem'); }
+	/** Issue types: PSA-wide picklist values (the board is ignored: Autotask's classification does not depend on the queue). */
+	async listTicketTypes(_boardId?: number): Promise<PsaChoice[]> {
+		return choicesFrom((await this.ticketPicklists()).issuetype);
+	}
+
+	/** The sub-issue types whose parentValue is the issue type: only those are valid with it. */
+	async listTicketSubtypes(typeId: number, _boardId?: number): Promise<PsaChoice[]> {
+		const type = positiveId(typeId, 'type');
+		return choicesFrom((await this.ticketPicklists()).subissuetype, (value) => value.parentValue === type);
+	}
+
+	/** Autotask's classification has two levels: there are no items. */
+	async listTicketItems(_typeId: number, _subtypeId: number | undefined, _boardId?: number): Promise<PsaChoice[]> {
+		return [];
+	}
+
+	/** Autotask tickets have no team (the queue is the board). */
+	async listTeams(_boardId?: number): Promise<PsaChoice[]> {
+		return [];
+	}
+
+	async listSources(): Promise<PsaChoice[]> {
+		return choicesFrom((await this.ticketPicklists()).source);
+	}
+
+	listSites(companyId: number): Promise<PsaChoice[]> {
+		return this.lookups.listSites(companyId);
+	}
+
+	async listCustomFields(): Promise<PsaCustomFieldDefinition[]> {
+		return publicDefinitions(await this.customFieldDefinitions());
+	}
+
+	findConfigurationItems(query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> {
+		return this.configurationItems.find(query);
+	}
+
+	getConfigurationItem(id: number): Promise<PsaConfigurationItem> {
+		return this.configurationItems.get(id);
+	}
+
+	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]> {
+		return this.configurationItems.listForTicket(ticketId);
+	}
+
+	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> {
+		return this.configurationItems.attach(ticketId, configurationItemId);
+	}
+
+	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> {
+		return this.configurationItems.detach(ticketId, configurationItemId);
+	}
 
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
@@ -419,6 +509,17 @@ export class AutotaskProvider implements PsaProvider {
 
 	private ticketPicklists() {
 		return picklistsOf(this.client, this.cache, this.connection.connectionId, 'Tickets');
+	}
+
+	private customFieldDefinitions(): Promise<AutotaskUdf[]> {
+		return customFieldDefinitionsOf(this.client, this.cache, this.connection.connectionId);
+	}
+
+	/** A refused ticket write, with what to choose instead; the cached lists it was built from are read again next time. */
+	private explained(error: unknown): unknown {
+		const stale = explainRefusal(error);
+		if (stale) this.cache.invalidate(this.connection.connectionId, stale);
+		return error;
 	}
 
 	private remember(ticket: PsaTicket): void {
@@ -449,7 +550,3 @@ function cut(text: string | undefined, max: number): string | undefined {
 	return text.slice(0, max - marker.length) + marker;
 }
 
-
-function pending<T>(what: string): Promise<T> {
-	return Promise.reject(new PsaError('configuration', `${what} is not available yet`));
-}

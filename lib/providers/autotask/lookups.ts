@@ -1,14 +1,15 @@
-// Autotask lookups: companies, contacts and resources (members), API users left out of every member answer.
+// Autotask lookups: companies, contacts, company locations (sites) and resources (members), API users left out of every member answer.
 import type { PsaCache } from '../../cache';
 import { PsaError } from '../errors';
-import type { PsaCompany, PsaContact, PsaListQuery, PsaMember } from '../types';
-import { recordId, searchText } from '../values';
+import type { PsaChoice, PsaCompany, PsaContact, PsaListQuery, PsaMember } from '../types';
+import { isObject, recordId, searchText } from '../values';
 import type { AutotaskClient } from './client';
 import { type Filter, q } from './filter';
-import { itemOf, readCompany, readContact, readMember } from './read';
+import { fieldOf, itemOf, readCompany, readContact, readMember, requiredId } from './read';
 
 export const DEFAULT_LIST_LIMIT = 1000;
 const MEMBERS_BY_EMAIL_TTL_MS = 60 * 1000;
+const SITES_TTL_MS = 10 * 60 * 1000;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 export class AutotaskLookups {
@@ -36,6 +37,30 @@ export class AutotaskLookups {
 			query.limit ?? DEFAULT_LIST_LIMIT,
 		);
 		return items.map((item) => readContact(item, 'POST /Contacts/query'));
+	}
+
+	/**
+	 * A company's locations (CompanyLocations/query, cached per company): the sites a ticket's companyLocationID names.
+	 * The entity is not in the reference subset; its name, id, companyID and isActive fields are read tolerantly.
+	 */
+	listSites(companyId: number): Promise<PsaChoice[]> {
+		const company = nonNegativeId(companyId, 'company');
+		return this.cache.getOrLoad(
+			this.connectionId,
+			`sites:${company}`,
+			async () => {
+				const items = await this.query('/CompanyLocations/query', [q.eq('companyID', company)], DEFAULT_LIST_LIMIT);
+				return items
+					.filter(isObject)
+					.map((item) => {
+						const active = fieldOf(item, 'isActive');
+						const inactive = active === false || active === 0 || active === 'false';
+						return { id: requiredId(item, 'id', 'POST /CompanyLocations/query'), name: String(fieldOf(item, 'name') ?? ''), ...(inactive ? { inactive: true } : {}) };
+					})
+					.sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+			},
+			SITES_TTL_MS,
+		);
 	}
 
 	async listMembers(query: PsaListQuery = {}): Promise<PsaMember[]> {

@@ -21,11 +21,17 @@ export async function checkAutotaskPermissions(client: AutotaskClient, removeWeb
 		['Read resources', { method: 'POST', path: '/Resources/query', body: { MaxRecords: 1, filter: [q.all()] } }],
 		['Read webhooks', { method: 'POST', path: '/TicketWebhooks/query', body: { MaxRecords: 1, filter: [q.all()] } }],
 		['Register webhooks', { method: 'POST', path: '/TicketWebhooks', body: { name: '' } }],
+		['Read ticket custom field definitions', { method: 'GET', path: '/Tickets/entityInformation/userDefinedFields' }],
+		['Read sites (company locations)', { method: 'POST', path: '/CompanyLocations/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+		['Read configuration items', { method: 'POST', path: '/ConfigurationItems/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+		["Read tickets' configuration items", { method: 'POST', path: '/TicketAdditionalConfigurationItems/query', body: { MaxRecords: 1, filter: [q.all()] } }],
+		['Attach configuration items', { method: 'POST', path: '/Tickets/0/AdditionalConfigurationItems', body: { configurationItemID: 0 } }],
+		['Detach configuration items', { method: 'DELETE', path: '/Tickets/0/AdditionalConfigurationItems/0' }],
 		['Read the request threshold', { method: 'GET', path: '/ThresholdInformation' }],
 	];
 	const results: PsaPermissionCheck[] = [];
 	for (const [purpose, request] of probes) {
-		const endpoint = request.path.replace(/\/\d+(?=\/)/g, '/{parentId}');
+		const endpoint = request.path.replace(/\/\d+(?=\/)/g, '/{parentId}').replace(/\/\d+$/, '/{id}');
 		const check: PsaPermissionCheck = { purpose, method: request.method, endpoint, allowed: false, status: 0 };
 		try {
 			const body = await client.request({ ...request, noRetry: request.method !== 'GET' && !request.path.endsWith('/query') });

@@ -1,7 +1,7 @@
-// Picklists from entityInformation/fields (ticket statuses, priorities, queues; note types and publish levels), cached per connection.
+// Picklists from entityInformation/fields (ticket statuses, priorities, queues, issue types, sources; note types and publish levels), cached per connection.
 import type { PsaCache } from '../../cache';
 import { PsaError } from '../errors';
-import type { PsaBoard, PsaPriority, PsaStatus } from '../types';
+import type { PsaBoard, PsaChoice, PsaPriority, PsaStatus } from '../types';
 import type { AutotaskClient } from './client';
 import { isObject } from '../values';
 import { COMPLETE_STATUS, type Labels, fieldOf, idOf } from './read';
@@ -14,6 +14,8 @@ export interface PicklistValue {
 	isDefault: boolean;
 	sortOrder: number;
 	isActive: boolean;
+	/** The value of the parent picklist this value belongs to (a sub-issue type's issue type), when it has one. */
+	parentValue?: number;
 }
 
 export type EntityPicklists = Record<string, PicklistValue[]>;
@@ -27,12 +29,14 @@ function readValues(raw: unknown): PicklistValue[] {
 		const value = idOf(fieldOf(entry, 'value'));
 		if (value === undefined) continue;
 		const active = fieldOf(entry, 'isActive');
+		const parentValue = idOf(fieldOf(entry, 'parentValue'));
 		values.push({
 			value,
 			label: String(fieldOf(entry, 'label') ?? value),
 			isDefault: fieldOf(entry, 'isDefaultValue') === true,
 			sortOrder: Number(fieldOf(entry, 'sortOrder') ?? 0) || 0,
 			isActive: active === undefined ? true : active === true,
+			...(parentValue !== undefined ? { parentValue } : {}),
 		});
 	}
 	return values.sort((a, b) => a.sortOrder - b.sortOrder || a.value - b.value);
@@ -81,7 +85,19 @@ export function queuesFrom(lists: EntityPicklists): PsaBoard[] {
 
 export function labelsFrom(lists: EntityPicklists): Labels {
 	const map = (values: PicklistValue[] | undefined) => new Map((values ?? []).map((value) => [value.value, value.label]));
-	return { status: map(lists.status), priority: map(lists.priority), queue: map(lists.queueid) };
+	return {
+		status: map(lists.status),
+		priority: map(lists.priority),
+		queue: map(lists.queueid),
+		issueType: map(lists.issuetype),
+		subIssueType: map(lists.subissuetype),
+		source: map(lists.source),
+	};
+}
+
+/** A picklist as choices, in its own order; inactive values stay, marked, so a record holding one can still be shown. */
+export function choicesFrom(values: PicklistValue[] | undefined, keep: (value: PicklistValue) => boolean = () => true): PsaChoice[] {
+	return (values ?? []).filter(keep).map((value) => ({ id: value.value, name: value.label, ...(value.isActive ? {} : { inactive: true }) }));
 }
 
 /** The value a create uses when the caller names none: the picklist's default, else its first active value. */

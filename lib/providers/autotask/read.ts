@@ -1,6 +1,18 @@
 // Tolerant readers: Autotask's camelCase records (ids may arrive as numbers or strings) into the PSA-domain types.
 import { PsaError } from '../errors';
-import type { PsaCallbackRegistration, PsaCompany, PsaContact, PsaMember, PsaNote, PsaNoteType, PsaReference, PsaTicket } from '../types';
+import type {
+	PsaCallbackRegistration,
+	PsaCompany,
+	PsaConfigurationItem,
+	PsaContact,
+	PsaCustomFieldDefinition,
+	PsaCustomFieldValue,
+	PsaMember,
+	PsaNote,
+	PsaNoteType,
+	PsaReference,
+	PsaTicket,
+} from '../types';
 import { isObject } from '../values';
 
 /** Autotask's one closed ticket status: "Complete" (5), a system value in every tenant. */
@@ -18,6 +30,9 @@ export interface Labels {
 	status: Map<number, string>;
 	priority: Map<number, string>;
 	queue: Map<number, string>;
+	issueType?: Map<number, string>;
+	subIssueType?: Map<number, string>;
+	source?: Map<number, string>;
 }
 
 /** Reads a field case-insensitively: Autotask answers camelCase, but a tolerant reader does not depend on it. */
@@ -42,7 +57,7 @@ function record(value: unknown, what: string): Record<string, unknown> {
 	return value;
 }
 
-function requiredId(source: Record<string, unknown>, name: string, what: string): number {
+export function requiredId(source: Record<string, unknown>, name: string, what: string): number {
 	const id = idOf(fieldOf(source, name));
 	if (id === undefined) throw new PsaError('unavailable', `Autotask answered ${what} with a record without ${name}`, { request: what });
 	return id;
@@ -65,7 +80,11 @@ export function itemIdOf(body: unknown, what: string): number {
 	return id;
 }
 
-export function readTicket(value: unknown, what: string, labels?: Labels): PsaTicket {
+/**
+ * A ticket record into a PsaTicket. With `definitions` (the tenant's UDFs) its userDefinedFields become `customFields`:
+ * every defined field by name, typed by its definition, null when empty.
+ */
+export function readTicket(value: unknown, what: string, labels?: Labels, definitions?: PsaCustomFieldDefinition[]): PsaTicket {
 	const source = record(value, what);
 	const statusId = idOf(fieldOf(source, 'status'));
 	const ticket: PsaTicket = {
@@ -92,7 +111,90 @@ export function readTicket(value: unknown, what: string, labels?: Labels): PsaTi
 	if (updatedAt) ticket.updatedAt = utc(updatedAt);
 	const updatedBy = idOf(fieldOf(source, 'lastActivityResourceID'));
 	if (updatedBy !== undefined) ticket.updatedBy = String(updatedBy);
+	readTicketDepth(source, ticket, labels);
+	if (definitions) ticket.customFields = readCustomFields(fieldOf(source, 'userDefinedFields'), definitions);
 	return ticket;
+}
+
+/** Classification, source, site, dates and the ticket's own configuration item; each only when the record has it. */
+function readTicketDepth(source: Record<string, unknown>, ticket: PsaTicket, labels: Labels | undefined): void {
+	const references: Array<['type' | 'subtype' | 'source' | 'site', string, Map<number, string> | undefined]> = [
+		['type', 'issueType', labels?.issueType],
+		['subtype', 'subIssueType', labels?.subIssueType],
+		['source', 'source', labels?.source],
+		// Location names need a query per company; the id is what the ticket holds.
+		['site', 'companyLocationID', undefined],
+	];
+	for (const [key, field, names] of references) {
+		const id = idOf(fieldOf(source, field));
+		if (id !== undefined) ticket[key] = reference(id, names);
+	}
+	const due = text(fieldOf(source, 'dueDateTime'));
+	if (due) ticket.dueAt = utc(due);
+	const created = text(fieldOf(source, 'createDate'));
+	if (created) ticket.createdAt = utc(created);
+	const item = idOf(fieldOf(source, 'configurationItemID'));
+	if (item !== undefined && item > 0) ticket.configurationItemIds = [item];
+}
+
+/** UDF values (text on the wire, `[{name, value}]`) by definition name; a value the definition's type cannot read stays text. */
+export function readCustomFields(raw: unknown, definitions: PsaCustomFieldDefinition[]): Record<string, PsaCustomFieldValue> {
+	const values = new Map<string, unknown>();
+	for (const entry of Array.isArray(raw) ? raw : []) {
+		if (!isObject(entry)) continue;
+		const name = fieldOf(entry, 'name');
+		if (typeof name === 'string') values.set(name.toLowerCase(), fieldOf(entry, 'value'));
+	}
+	const result: Record<string, PsaCustomFieldValue> = {};
+	for (const definition of definitions) result[definition.name] = customFieldValue(definition, values.get(definition.name.toLowerCase()));
+	return result;
+}
+
+function customFieldValue(definition: PsaCustomFieldDefinition, value: unknown): PsaCustomFieldValue {
+	if (value === null || value === undefined || value === '') return null;
+	if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return JSON.stringify(value);
+	switch (definition.type) {
+		case 'number': {
+			const number = typeof value === 'number' ? value : Number(value);
+			return Number.isFinite(number) ? number : String(value);
+		}
+		case 'boolean':
+			return value === true || value === 'true' || value === '1' || value === 1 ? true : value === false || value === 'false' || value === '0' || value === 0 ? false : String(value);
+		case 'datetime':
+			return typeof value === 'string' ? utc(value) : String(value);
+		case 'date':
+			return typeof value === 'string' ? value.slice(0, 10) : String(value);
+		default:
+			return String(value);
+	}
+}
+
+export function readConfigurationItem(value: unknown, what: string, typeNames?: Map<number, string>): PsaConfigurationItem {
+	const source = record(value, what);
+	const active = fieldOf(source, 'isActive');
+	const item: PsaConfigurationItem = {
+		id: requiredId(source, 'id', what),
+		name: text(fieldOf(source, 'referenceTitle')) ?? '',
+		inactive: !(active === true || active === 1 || active === 'true'),
+	};
+	const company = idOf(fieldOf(source, 'companyID'));
+	if (company !== undefined) item.companyId = company;
+	const type = idOf(fieldOf(source, 'configurationItemType'));
+	const typeName = type !== undefined ? typeNames?.get(type) : undefined;
+	if (typeName) item.typeName = typeName;
+	const optional: Array<['serialNumber' | 'ipAddress' | 'macAddress', string]> = [
+		['serialNumber', 'serialNumber'],
+		['ipAddress', 'rmmDeviceAuditIPAddress'],
+		['macAddress', 'rmmDeviceAuditMacAddress'],
+	];
+	for (const [key, field] of optional) {
+		const found = text(fieldOf(source, field));
+		if (found) item[key] = found;
+	}
+	// The RMM's own id: the UID (text) where the RMM set one, else its numeric device id.
+	const deviceId = text(fieldOf(source, 'rmmDeviceUID')) || text(fieldOf(source, 'rmmDeviceID'));
+	if (deviceId) item.deviceId = deviceId;
+	return item;
 }
 
 /** Autotask datetimes are UTC, sometimes written without a zone. */

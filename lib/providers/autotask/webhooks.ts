@@ -176,6 +176,21 @@ export function eventOf(payload: unknown): PsaCallbackEvent {
 		if (externalId) ticket.externalRef = externalId;
 		if (event.updatedAt) ticket.updatedAt = event.updatedAt;
 		if (event.updatedBy) ticket.updatedBy = event.updatedBy;
+		// Depth fields the webhook does not ask for, read when a callout carries them (a webhook set up with more fields).
+		const depth: Array<['type' | 'subtype' | 'source' | 'site', string]> = [
+			['type', 'IssueType'],
+			['subtype', 'SubIssueType'],
+			['source', 'Source'],
+			['site', 'CompanyLocationID'],
+		];
+		for (const [key, name] of depth) {
+			const value = idOf(fieldText(fields, name));
+			if (value !== undefined) ticket[key] = { id: value, name: '' };
+		}
+		const due = fieldText(fields, 'DueDateTime');
+		if (due) ticket.dueAt = utc(due);
+		const item = idOf(fieldText(fields, 'ConfigurationItemID'));
+		if (item !== undefined && item > 0) ticket.configurationItemIds = [item];
 		event.ticket = ticket;
 	}
 	return event;

@@ -1,13 +1,17 @@
 // Checks the Autotask sandbox against the reference contract in ../shared/autotask/ (swagger paths, real metadata fixtures), when present.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PsaCache } from '../../../lib/cache';
+import { createFetchTransport } from '../../../lib/providers/fetch-transport';
+import { linkKeyOf } from '../../../lib/providers/link-key';
+import { createProvider } from '../../../lib/providers/registry';
 import { atClient, TICKET } from './client';
-import { ACTIVE_TECHNICIAN_ID, API_USER_ID } from './data';
+import { ACME_SERVER_CI_ID, ACME_WAREHOUSE_LOCATION_ID, ACME_WORKSTATION_CI_ID, ACTIVE_TECHNICIAN_ID, API_USER_ID } from './data';
 import type { FieldInfo } from './metadata';
 import { startAutotaskSandbox } from './server';
-import { CONTRACT_DIR, contractRoutes, offContract } from './contract-routes';
+import { answerProblems, CONTRACT_DIR, contractModels, contractRoutes, offContract, shapeProblems, SWAGGER_FILES } from './contract-routes';
 
-const present = existsSync(join(CONTRACT_DIR, 'swagger-v1-2020-subset.json')) && existsSync(join(CONTRACT_DIR, 'fixtures'));
+const present = SWAGGER_FILES.every((file) => existsSync(join(CONTRACT_DIR, file))) && existsSync(join(CONTRACT_DIR, 'fixtures'));
 const readJson = (file: string) => JSON.parse(readFileSync(join(CONTRACT_DIR, file), 'utf8'));
 
 /** Deliberate differences from the fixture, with the reason; everything else must match exactly. */
@@ -72,10 +76,17 @@ if (!present) {
 				await ok('DELETE', `/TicketWebhooks/${webhookId}/Fields/${fieldId}`);
 				await ok('GET', `/TicketWebhooks/${webhookId}`);
 				await ok('DELETE', `/TicketWebhooks/${webhookId}`);
+				// Ticket depth (work subset): configuration items, their types, a ticket's additional items, UDF definitions.
+				for (const entity of ['ConfigurationItems', 'ConfigurationItemTypes', 'TicketAdditionalConfigurationItems']) await ok('POST', `/${entity}/query`, all);
+				await ok('GET', `/ConfigurationItems/${ACME_SERVER_CI_ID}`);
+				await ok('GET', '/ConfigurationItems/entityInformation/fields');
+				await ok('GET', '/ConfigurationItems/entityInformation/userDefinedFields');
+				await ok('POST', `/Tickets/${ticketId}/AdditionalConfigurationItems`, { ticketID: ticketId, configurationItemID: ACME_WORKSTATION_CI_ID });
+				await ok('GET', `/Tickets/${ticketId}/AdditionalConfigurationItems`);
 
 				const unlisted = offContract(routes, sandbox.requests);
 				expect(unlisted).toEqual([]);
-				expect(sandbox.requests.length).toBeGreaterThan(50);
+				expect(sandbox.requests.length).toBeGreaterThan(60);
 			} finally {
 				await sandbox.stop();
 			}
@@ -112,6 +123,75 @@ if (!present) {
 					}
 				}
 				expect(differences).toEqual([]);
+			} finally {
+				await sandbox.stop();
+			}
+		});
+
+		it("the adapter's ticket-depth requests and the sandbox's answers hold only what the swagger models declare, typed as they declare", async () => {
+			const sandbox = await startAutotaskSandbox();
+			try {
+				const psa = createProvider('autotaskPsaApi', { ...sandbox.credentials }, { http: createFetchTransport({ timeoutMs: 5000 }), cache: new PsaCache(), sleep: async () => undefined });
+				const ticket = await psa.createTicket({
+					summary: 'Contract depth',
+					companyId: 175,
+					externalRef: linkKeyOf('contract', 'depth'),
+					typeId: 10,
+					subtypeId: 101,
+					sourceId: 8,
+					siteId: ACME_WAREHOUSE_LOCATION_ID,
+					dueAt: '2026-03-21T17:00:00Z',
+					configurationItemIds: [ACME_SERVER_CI_ID],
+					customFields: { 'Escalation Stage': 'escalated', 'Affected Users': 3 },
+				});
+				await psa.getTicketDetails(ticket.id);
+				await psa.updateTicket(ticket.id, { subtypeId: 102, customFields: { 'Monitoring Alert ID': 'x' } });
+				await psa.findConfigurationItems({ companyId: 175, by: 'deviceId', value: '5001' });
+				await psa.getConfigurationItem(ACME_SERVER_CI_ID);
+				await psa.attachConfigurationItem(ticket.id, ACME_WORKSTATION_CI_ID);
+				await psa.listTicketConfigurationItems(ticket.id);
+				await psa.detachConfigurationItem(ticket.id, ACME_WORKSTATION_CI_ID);
+				await psa.searchTickets({ where: { match: 'any', conditions: [{ field: 'Escalation Stage', customField: true, operator: 'eq', value: 'escalated' }, { field: 'type', operator: 'in', value: [10, 11] }] }, withCustomFields: true });
+				await psa.listSites(175);
+
+				const problems: string[] = [];
+				const checked = new Set<string>();
+				for (const entry of sandbox.requests) {
+					const models = contractModels(entry.method, entry.path);
+					if (!models) continue;
+					checked.add(`${entry.method} ${models.path}`);
+					const at = `${entry.method} ${entry.path}`;
+					if (entry.body !== undefined && models.body) problems.push(...shapeProblems(entry.body, models.body, models.definitions, `${at} body`));
+					problems.push(...answerProblems(entry.response, models, `${at} answer`));
+				}
+				expect(problems).toEqual([]);
+				// The check is not vacuous: an undeclared key and a mistyped value are both found.
+				const ticketModels = contractModels('GET', '/Tickets/1');
+				expect(ticketModels && shapeProblems({ id: 1, colour: 'red', issueType: '10', userDefinedFields: [{ name: 'x', value: 3 }] }, 'TicketModel', ticketModels.definitions, 't')).toEqual([
+					't.colour: not a property of TicketModel',
+					't.issueType: "10" is not an integer',
+					't.userDefinedFields[0].value: 3 is not a string',
+				]);
+				expect([...checked].sort()).toEqual(
+					expect.arrayContaining([
+						'POST /V1.0/Tickets',
+						'PATCH /V1.0/Tickets',
+						'GET /V1.0/Tickets/{id}',
+						'POST /V1.0/Tickets/query',
+						'GET /V1.0/Tickets/entityInformation/userDefinedFields',
+						'POST /V1.0/ConfigurationItems/query',
+						'GET /V1.0/ConfigurationItems/{id}',
+						'POST /V1.0/ConfigurationItemTypes/query',
+						'POST /V1.0/TicketAdditionalConfigurationItems/query',
+						'POST /V1.0/Tickets/{parentId}/AdditionalConfigurationItems',
+					]),
+				);
+				// The UDF definitions answer has the captured tenant's keys and value types (§2: `type`, not `dataType`).
+				const realUdf = (readJson('fixtures/Tickets.entityInformation.userDefinedFields.json') as { fields: Array<Record<string, unknown>> }).fields;
+				const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+				const shape = (field: Record<string, unknown>) => Object.entries(field).map(([key, value]) => `${key}:${key === 'picklistValues' ? 'list' : typeOf(value)}`).sort();
+				const answer = sandbox.requests.find((entry) => /userDefinedFields$/.test(entry.path))?.response as { fields: Array<Record<string, unknown>> };
+				for (const field of answer.fields) expect(shape(field)).toEqual(shape(realUdf.find((real) => real.isPickList === field.isPickList) ?? realUdf[0]));
 			} finally {
 				await sandbox.stop();
 			}

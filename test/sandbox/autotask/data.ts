@@ -1,5 +1,5 @@
-// The Autotask sandbox's records and seed data: companies, contacts, resources (the API users and technicians), picklists.
-import { seedPicklists, type PicklistValue } from './metadata';
+// The Autotask sandbox's records and seed data: companies, contacts, resources (the API users and technicians), picklists, configuration items, locations and UDFs.
+import { seedPicklists, seedUserDefinedFields, type PicklistValue, type UdfInfo } from './metadata';
 
 export type Row = Record<string, unknown> & { id: number };
 
@@ -85,6 +85,44 @@ export interface AutotaskExcludedResource extends Row {
 	resourceID: number;
 }
 
+export interface AutotaskConfigurationItem extends Row {
+	companyID: number;
+	companyLocationID: number | null;
+	configurationItemType: number | null;
+	referenceTitle: string;
+	referenceNumber: string | null;
+	serialNumber: string | null;
+	rmmDeviceID: number | null;
+	rmmDeviceUID: string | null;
+	rmmDeviceAuditHostname: string | null;
+	rmmDeviceAuditIPAddress: string | null;
+	rmmDeviceAuditMacAddress: string | null;
+	isActive: boolean;
+	productID: number;
+	createDate: string;
+	lastModifiedTime: string;
+	userDefinedFields: Array<{ name: string; value: string | null }>;
+}
+
+export interface AutotaskConfigurationItemType extends Row {
+	name: string;
+	isActive: boolean;
+}
+
+/** A company's site (Autotask CompanyLocations; the entity is not in the reference subset, its shape is the sandbox's). */
+export interface AutotaskCompanyLocation extends Row {
+	companyID: number;
+	name: string;
+	isActive: boolean;
+	isPrimary: boolean;
+}
+
+/** A configuration item attached to a ticket beyond the ticket's own configurationItemID. */
+export interface AutotaskTicketAdditionalConfigurationItem extends Row {
+	ticketID: number;
+	configurationItemID: number;
+}
+
 /** One status change a PATCH or PUT carried (or a technician made), the status unchanged included. */
 export interface AutotaskStatusChange {
 	ticketId: number;
@@ -108,9 +146,15 @@ export interface AutotaskDb {
 	webhooks: AutotaskWebhook[];
 	webhookFields: AutotaskWebhookField[];
 	webhookExcludedResources: AutotaskExcludedResource[];
+	configurationItems: AutotaskConfigurationItem[];
+	configurationItemTypes: AutotaskConfigurationItemType[];
+	companyLocations: AutotaskCompanyLocation[];
+	ticketAdditionalConfigurationItems: AutotaskTicketAdditionalConfigurationItem[];
 	picklists: Record<string, Record<string, PicklistValue[]>>;
+	/** User-defined field definitions per entity (tenant configuration), as entityInformation/userDefinedFields answers them. */
+	udfs: Record<string, UdfInfo[]>;
 	/** Next id per table; ids are never reused, even after clearTickets(). */
-	nextIds: Record<'tickets' | 'notes' | 'webhooks' | 'webhookFields' | 'webhookExcludedResources', number>;
+	nextIds: Record<'tickets' | 'notes' | 'webhooks' | 'webhookFields' | 'webhookExcludedResources' | 'ticketAdditionalConfigurationItems', number>;
 	/** Ticket numbers issued per day (TYYYYMMDD.NNNN). */
 	ticketNumbers: Record<string, number>;
 }
@@ -137,6 +181,40 @@ export const RESTRICTED_API_USER = { username: 'psabridge-ro@sandbox.example', s
 
 function resource(id: number, first: string, last: string, userName: string, email: string, extra: Partial<AutotaskResource> = {}): AutotaskResource {
 	return { id, firstName: first, lastName: last, userName, email, email2: null, email3: null, isActive: true, licenseType: 3, resourceType: 'Employee', title: null, defaultServiceDeskRoleID: extra.licenseType === 7 ? null : SERVICE_DESK_ROLE_ID, ...extra };
+}
+
+/** Seeded configuration items (ids in Autotask's range); the depth checks find them by name, serial, IP, MAC and RMM id. */
+export const ACME_SERVER_CI_ID = 29684001;
+export const ACME_WORKSTATION_CI_ID = 29684002;
+export const ACME_RETIRED_CI_ID = 29684003;
+export const GLOBEX_SERVER_CI_ID = 29684004;
+export const ACME_HQ_LOCATION_ID = 29685001;
+export const ACME_WAREHOUSE_LOCATION_ID = 29685002;
+export const GLOBEX_LOCATION_ID = 29685003;
+
+const SEEDED_AT = '2026-01-05T09:00:00.000Z';
+
+function configurationItem(id: number, companyID: number, referenceTitle: string, extra: Partial<AutotaskConfigurationItem> = {}): AutotaskConfigurationItem {
+	return {
+		id,
+		companyID,
+		companyLocationID: null,
+		configurationItemType: 1,
+		referenceTitle,
+		referenceNumber: null,
+		serialNumber: null,
+		rmmDeviceID: null,
+		rmmDeviceUID: null,
+		rmmDeviceAuditHostname: null,
+		rmmDeviceAuditIPAddress: null,
+		rmmDeviceAuditMacAddress: null,
+		isActive: true,
+		productID: 29683901,
+		createDate: SEEDED_AT,
+		lastModifiedTime: SEEDED_AT,
+		userDefinedFields: [],
+		...extra,
+	};
 }
 
 function contact(id: number, companyID: number, first: string, last: string, emailAddress: string, isActive = 1): AutotaskContact {
@@ -171,8 +249,34 @@ export function createSeed(): AutotaskDb {
 		webhooks: [],
 		webhookFields: [],
 		webhookExcludedResources: [],
+		configurationItems: [
+			configurationItem(ACME_SERVER_CI_ID, 175, 'ACME-SRV-01', {
+				companyLocationID: ACME_HQ_LOCATION_ID,
+				serialNumber: 'SN-ACME-0001',
+				rmmDeviceID: 5001,
+				rmmDeviceUID: '4b1f7c2e-91d0-4c35-a8e2-5d7f00c0ffee',
+				rmmDeviceAuditHostname: 'acme-srv-01',
+				rmmDeviceAuditIPAddress: '10.0.0.10',
+				rmmDeviceAuditMacAddress: '00:1A:2B:3C:4D:5E',
+			}),
+			configurationItem(ACME_WORKSTATION_CI_ID, 175, 'ACME-WS-17', { configurationItemType: 2, serialNumber: 'SN-ACME-0017', rmmDeviceAuditIPAddress: '10.0.0.117' }),
+			configurationItem(ACME_RETIRED_CI_ID, 175, 'ACME-OLD-02', { serialNumber: 'SN-ACME-0002', isActive: false }),
+			configurationItem(GLOBEX_SERVER_CI_ID, 176, 'GLOBEX-SRV-01', { serialNumber: 'SN-GLOBEX-0001', rmmDeviceAuditIPAddress: '10.0.0.10' }),
+		],
+		configurationItemTypes: [
+			{ id: 1, name: 'Server', isActive: true },
+			{ id: 2, name: 'Workstation', isActive: true },
+			{ id: 3, name: 'Network Device', isActive: true },
+		],
+		companyLocations: [
+			{ id: ACME_HQ_LOCATION_ID, companyID: 175, name: 'Acme HQ', isActive: true, isPrimary: true },
+			{ id: ACME_WAREHOUSE_LOCATION_ID, companyID: 175, name: 'Acme Warehouse', isActive: true, isPrimary: false },
+			{ id: GLOBEX_LOCATION_ID, companyID: 176, name: 'Globex Main', isActive: true, isPrimary: true },
+		],
+		ticketAdditionalConfigurationItems: [],
 		picklists: seedPicklists(),
-		nextIds: { tickets: 7865, notes: 29700001, webhooks: 4, webhookFields: 101, webhookExcludedResources: 201 },
+		udfs: { Tickets: seedUserDefinedFields() },
+		nextIds: { tickets: 7865, notes: 29700001, webhooks: 4, webhookFields: 101, webhookExcludedResources: 201, ticketAdditionalConfigurationItems: 29686001 },
 		ticketNumbers: {},
 	};
 }

@@ -26,6 +26,58 @@ export interface FieldInfo {
 	isSupportedWebhookField: boolean;
 }
 
+/** One user-defined field definition as entityInformation/userDefinedFields answers it (note `type`, not `dataType`; §2). */
+export interface UdfInfo {
+	name: string;
+	label: string;
+	type: string;
+	length: number;
+	description: string | null;
+	isRequired: boolean;
+	isReadOnly: boolean;
+	isQueryable: boolean;
+	isReference: boolean;
+	referenceEntityType: string | null;
+	isPickList: boolean;
+	picklistValues: PicklistValue[] | null;
+	picklistParentValueField: string | null;
+	defaultValue: string;
+	isSupportedWebhookField: boolean;
+}
+
+function udf(name: string, type: string, options: { length?: number; picklist?: PicklistValue[]; required?: boolean } = {}): UdfInfo {
+	return {
+		name,
+		label: name,
+		type,
+		length: options.length ?? 0,
+		description: null,
+		isRequired: options.required ?? false,
+		isReadOnly: false,
+		isQueryable: true,
+		isReference: false,
+		referenceEntityType: null,
+		isPickList: options.picklist !== undefined,
+		picklistValues: options.picklist ?? null,
+		picklistParentValueField: null,
+		defaultValue: '',
+		isSupportedWebhookField: false,
+	};
+}
+
+/**
+ * Authored ticket UDFs in the kinds the captured tenant shows (a datetime; a `string` picklist whose values are words
+ * and differ from their labels; free text of 8000), and a number field, whose `type` word ("decimal") it does not show.
+ */
+export function seedUserDefinedFields(): UdfInfo[] {
+	return [
+		udf('Agreed Start Date', 'datetime'),
+		udf('Escalation Stage', 'string', { length: 8000, picklist: picklist([['triage', 'Triaged', 0], ['escalated', 'Escalated', 1], ['handover', 'Handed Over', 2]]) }),
+		udf('Monitoring Alert ID', 'string', { length: 8000 }),
+		udf('Affected Users', 'decimal'),
+	];
+}
+
 interface FieldOptions {
 	length?: number;
 	required?: boolean;
@@ -33,6 +85,8 @@ interface FieldOptions {
 	queryable?: boolean;
 	reference?: string;
 	picklist?: PicklistValue[];
+	/** The picklist whose value each of this picklist's values names as its `parentValue` (subIssueType: IssueType). */
+	parentField?: string;
 	webhook?: boolean;
 }
 
@@ -48,21 +102,21 @@ function field(name: string, dataType: FieldInfo['dataType'], options: FieldOpti
 		referenceEntityType: options.reference ?? '',
 		isPickList: options.picklist !== undefined,
 		picklistValues: options.picklist ?? null,
-		picklistParentValueField: '',
+		picklistParentValueField: options.parentField ?? '',
 		isSupportedWebhookField: options.webhook ?? false,
 	};
 }
 
-/** [value, label, sortOrder, flags]: d = default, i = inactive, s = system. */
-type PickRow = [number | string, string, number, string?];
+/** [value, label, sortOrder, flags, parent value]: d = default, i = inactive, s = system. */
+type PickRow = [number | string, string, number, string?, (number | string)?];
 
 export function picklist(rows: PickRow[]): PicklistValue[] {
-	return rows.map(([value, label, sortOrder, flags = '']) => ({
+	return rows.map(([value, label, sortOrder, flags = '', parent = '']) => ({
 		value: String(value),
 		label,
 		isDefaultValue: flags.includes('d'),
 		sortOrder,
-		parentValue: '',
+		parentValue: String(parent),
 		isActive: !flags.includes('i'),
 		isSystem: flags.includes('s'),
 	}));
@@ -80,6 +134,20 @@ export function seedPicklists(): Record<string, Record<string, PicklistValue[]>>
 			queueID: picklist([[5, 'Client Portal', 0, 's'], [8, 'Monitoring Alert', 2, 's'], [29683325, 'Helpdesk Queue', 4], [29688789, 'Recurring Service call tickets', 5, 'i']]),
 			source: picklist([[-2, 'Insourced', 2, 's'], [-1, 'Client Portal', 1, 's'], [1, 'Other', 3, 's'], [2, 'Phone', 4, 's'], [4, 'Email', 6, 's'], [8, 'Monitoring Alert', 7, 's']]),
 			ticketType: picklist([[1, 'Service Request', 1, 'ds'], [2, 'Incident', 2, 's'], [3, 'Problem', 3, 's'], [4, 'Change Request', 4, 's'], [5, 'Alert', 5, 's']]),
+			// Issue types and their sub-issue types: each sub-issue type names its issue type in parentValue (§5.1). Two
+			// sub-issue types share the name "Other", as names repeat under different issue types in real tenants.
+			issueType: picklist([[10, 'Hardware', 1], [11, 'Network', 2], [12, 'Software', 3], [13, 'Retired Category', 4, 'i']]),
+			subIssueType: picklist([
+				[101, 'Server', 0, '', 10],
+				[102, 'Workstation', 0, '', 10],
+				[103, 'Printer', 0, 'i', 10],
+				[104, 'Other', 0, '', 10],
+				[111, 'Firewall', 0, '', 11],
+				[112, 'Switch', 0, '', 11],
+				[113, 'Other', 0, '', 11],
+				[121, 'Line of Business App', 0, '', 12],
+				[131, 'Legacy', 0, 'i', 13],
+			]),
 			creatorType: picklist([[1, 'Resource', 0, 's'], [2, 'Contact', 1, 's']]),
 			lastActivityPersonType: picklist([[1, 'Resource', 0, 's'], [2, 'Contact', 1, 's']]),
 		},
@@ -110,7 +178,11 @@ export const TICKET_WEBHOOK_FIELDS: Record<number, { name: string; property: str
 	12: { name: 'DueDateTime', property: 'dueDateTime' },
 	14: { name: 'QueueID', property: 'queueID' },
 	17: { name: 'AssignedResourceRoleID', property: 'assignedResourceRoleID' },
+	18: { name: 'IssueType', property: 'issueType' },
+	19: { name: 'SubIssueType', property: 'subIssueType' },
+	20: { name: 'ConfigurationItemID', property: 'configurationItemID' },
 	22: { name: 'TicketType', property: 'ticketType' },
+	23: { name: 'CompanyLocationID', property: 'companyLocationID' },
 	31: { name: 'ExternalID', property: 'externalID' },
 	41: { name: 'CompletedDate', property: 'completedDate' },
 	49: { name: 'LastActivityDate', property: 'lastActivityDate' },
@@ -134,8 +206,10 @@ export function entityFields(picklists: Record<string, Record<string, PicklistVa
 			ticket('assignedResourceID', 'integer', { reference: 'Resource' }),
 			ticket('assignedResourceRoleID', 'integer', { reference: 'Role' }),
 			ticket('companyID', 'integer', { required: true, reference: 'Company' }),
+			ticket('companyLocationID', 'integer', { reference: 'CompanyLocation' }),
 			ticket('completedByResourceID', 'integer', { readOnly: true, reference: 'Resource' }),
 			ticket('completedDate', 'datetime', { readOnly: true }),
+			ticket('configurationItemID', 'integer', { reference: 'ConfigurationItem' }),
 			ticket('contactID', 'integer', { reference: 'Contact' }),
 			ticket('createDate', 'datetime', { readOnly: true }),
 			ticket('creatorResourceID', 'integer', { readOnly: true, reference: 'Resource' }),
@@ -144,6 +218,7 @@ export function entityFields(picklists: Record<string, Record<string, PicklistVa
 			ticket('dueDateTime', 'datetime'),
 			ticket('externalID', 'string', { length: 50 }),
 			ticket('impersonatorCreatorResourceID', 'integer', { readOnly: true, reference: 'Resource' }),
+			ticket('issueType', 'integer', { picklist: pick('Tickets', 'issueType') }),
 			ticket('lastActivityDate', 'datetime', { readOnly: true }),
 			ticket('lastActivityPersonType', 'integer', { readOnly: true, queryable: false, picklist: pick('Tickets', 'lastActivityPersonType') }),
 			ticket('lastActivityResourceID', 'integer', { readOnly: true, reference: 'Resource' }),
@@ -154,6 +229,7 @@ export function entityFields(picklists: Record<string, Record<string, PicklistVa
 			ticket('resolution', 'string', { length: 32000 }),
 			ticket('source', 'integer', { picklist: pick('Tickets', 'source') }),
 			ticket('status', 'integer', { required: true, picklist: pick('Tickets', 'status') }),
+			ticket('subIssueType', 'integer', { picklist: pick('Tickets', 'subIssueType'), parentField: 'IssueType' }),
 			// Writable in the real metadata, but the number is system-generated: the sandbox ignores a sent value.
 			ticket('ticketNumber', 'string', { length: 50 }),
 			ticket('ticketType', 'integer', { picklist: pick('Tickets', 'ticketType') }),
@@ -227,6 +303,38 @@ export function entityFields(picklists: Record<string, Record<string, PicklistVa
 			field('isSubscribedField', 'boolean', { required: true }),
 			field('webhookID', 'integer', { required: true, reference: 'TicketWebhook' }),
 		],
+		// The configuration item fields the package reads, typed as the 2020 swagger's ConfigurationItemModel; lengths are the sandbox's.
+		ConfigurationItems: [
+			field('id', 'long', { required: true, readOnly: true }),
+			field('companyID', 'integer', { required: true, reference: 'Company' }),
+			field('companyLocationID', 'integer', { reference: 'CompanyLocation' }),
+			field('configurationItemType', 'integer', { reference: 'ConfigurationItemType' }),
+			field('createDate', 'datetime', { readOnly: true }),
+			field('isActive', 'boolean', { required: true }),
+			field('lastModifiedTime', 'datetime', { readOnly: true }),
+			field('productID', 'integer', { required: true, reference: 'Product' }),
+			field('referenceNumber', 'string', { length: 50 }),
+			field('referenceTitle', 'string', { length: 200 }),
+			field('rmmDeviceAuditHostname', 'string', { length: 255, readOnly: true }),
+			field('rmmDeviceAuditIPAddress', 'string', { length: 100, readOnly: true }),
+			field('rmmDeviceAuditMacAddress', 'string', { length: 100, readOnly: true }),
+			field('rmmDeviceID', 'long', { readOnly: true }),
+			field('rmmDeviceUID', 'string', { length: 100, readOnly: true }),
+			field('serialNumber', 'string', { length: 100 }),
+		],
+		ConfigurationItemTypes: [field('id', 'long', { required: true, readOnly: true }), field('isActive', 'boolean', { required: true }), field('name', 'string', { length: 100, required: true })],
+		CompanyLocations: [
+			field('id', 'long', { required: true, readOnly: true }),
+			field('companyID', 'integer', { required: true, reference: 'Company' }),
+			field('isActive', 'boolean', { required: true }),
+			field('isPrimary', 'boolean', { required: true }),
+			field('name', 'string', { length: 100, required: true }),
+		],
+		TicketAdditionalConfigurationItems: [
+			field('id', 'long', { required: true, readOnly: true }),
+			field('configurationItemID', 'integer', { required: true, reference: 'ConfigurationItem' }),
+			field('ticketID', 'integer', { required: true, reference: 'Ticket' }),
+		],
 		TicketWebhookExcludedResources: [
 			field('id', 'long', { required: true, readOnly: true }),
 			field('resourceID', 'integer', { required: true, reference: 'Resource' }),
@@ -247,7 +355,7 @@ export function entityInfo(name: string, can: { create: boolean; update: boolean
 		userAccessForDelete: can.delete ? 'All' : 'None',
 		userAccessForQuery: 'All',
 		userAccessForUpdate: can.update ? 'All' : 'None',
-		hasUserDefinedFields: name === 'Ticket' || name === 'Company' || name === 'Contact',
+		hasUserDefinedFields: ['Ticket', 'Company', 'Contact', 'ConfigurationItem'].includes(name),
 		supportsWebhookCallouts: can.webhooks,
 	};
 }

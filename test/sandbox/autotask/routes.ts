@@ -2,7 +2,8 @@
 import type { AutotaskDb, Row } from './data';
 import { entityInfo } from './metadata';
 import { apiError, AutotaskError, filterKeyOf, parseQuery, type QueryOptions } from './query';
-import type { Actor, TicketStore } from './tickets';
+import { attachConfigurationItem, detachConfigurationItem } from './ticket-depth';
+import { normalizeBody, type Actor, type TicketStore } from './tickets';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -73,6 +74,10 @@ const SINGULAR: Record<string, string> = {
 	Contacts: 'Contact',
 	TicketWebhooks: 'TicketWebhook',
 	TicketWebhookFields: 'TicketWebhookField',
+	ConfigurationItems: 'ConfigurationItem',
+	ConfigurationItemTypes: 'ConfigurationItemType',
+	CompanyLocations: 'CompanyLocation',
+	TicketAdditionalConfigurationItems: 'TicketAdditionalConfigurationItem',
 };
 
 export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOptions): Route[] {
@@ -83,6 +88,10 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 		Companies: () => db.companies,
 		Contacts: () => db.contacts,
 		TicketWebhooks: () => db.webhooks,
+		ConfigurationItems: () => db.configurationItems,
+		ConfigurationItemTypes: () => db.configurationItemTypes,
+		CompanyLocations: () => db.companyLocations,
+		TicketAdditionalConfigurationItems: () => db.ticketAdditionalConfigurationItems,
 	};
 	const routes: Route[] = [];
 	const add = (method: HttpMethod, template: string, entity: string, kind: Route['kind'], handle: Route['handle']) =>
@@ -153,12 +162,12 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 	}
 	for (const entity of [...Object.keys(tables), 'TicketWebhookFields']) {
 		const singular = SINGULAR[entity];
-		const writable = entity === 'Tickets' || entity === 'TicketNotes' || entity === 'TicketWebhooks' || entity === 'Companies';
-		add('GET', `/${entity}/entityInformation`, entity, 'read', () =>
-			ok({ info: entityInfo(singular, { create: writable, update: writable, delete: entity === 'TicketWebhooks', webhooks: ['Tickets', 'TicketNotes', 'Companies', 'Contacts'].includes(entity) }) }),
-		);
+		const writable = ['Tickets', 'TicketNotes', 'TicketWebhooks', 'Companies', 'TicketAdditionalConfigurationItems'].includes(entity);
+		const deletable = entity === 'TicketWebhooks' || entity === 'TicketAdditionalConfigurationItems';
+		const webhooks = ['Tickets', 'TicketNotes', 'Companies', 'Contacts', 'ConfigurationItems'].includes(entity);
+		add('GET', `/${entity}/entityInformation`, entity, 'read', () => ok({ info: entityInfo(singular, { create: writable, update: writable, delete: deletable, webhooks }) }));
 		add('GET', `/${entity}/entityInformation/fields`, entity, 'read', () => ok({ fields: structuredClone(store.fields(entity)) }));
-		add('GET', `/${entity}/entityInformation/userDefinedFields`, entity, 'read', () => ok({ fields: [] }));
+		add('GET', `/${entity}/entityInformation/userDefinedFields`, entity, 'read', () => ok({ fields: structuredClone(db.udfs[entity] ?? []) }));
 	}
 	for (const entity of Object.keys(tables)) {
 		add('GET', `/${entity}/{id}`, entity, 'read', (context) => item(byId(tables[entity](), context.params.id)));
@@ -176,6 +185,18 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 		ok({ itemId: store.createNote(Number(context.params.parentId), context.body, context.actor).id }),
 	);
 	add('PATCH', '/Tickets/{parentId}/Notes', 'TicketNotes', 'write', (context) => ok({ itemId: store.updateNote(Number(context.params.parentId), context.body).id }));
+
+	// A ticket's additional configuration items: listed and added under the ticket (work subset), counted against their own endpoint.
+	const additionalOf = (id: string) => db.ticketAdditionalConfigurationItems.filter((row) => row.ticketID === Number(id)).sort((left, right) => left.id - right.id);
+	const additional = 'TicketAdditionalConfigurationItems';
+	add('GET', '/Tickets/{parentId}/AdditionalConfigurationItems', additional, 'read', (context) => list(additionalOf(context.params.parentId)));
+	add('POST', '/Tickets/{parentId}/AdditionalConfigurationItems', additional, 'write', (context) =>
+		ok({ itemId: attachConfigurationItem(db, Number(context.params.parentId), normalizeBody(context.body, store.fields(additional))).id }),
+	);
+	add('DELETE', '/Tickets/{parentId}/AdditionalConfigurationItems/{id}', additional, 'write', (context) => {
+		detachConfigurationItem(db, Number(context.params.parentId), Number(context.params.id));
+		return ok({ itemId: Number(context.params.id) });
+	});
 
 	const apiUser = (context: RouteContext) => context.actor.apiUser ?? context.actor.resource;
 	add('POST', '/TicketWebhooks', 'TicketWebhooks', 'write', (context) => ok({ itemId: store.createWebhook(context.body, apiUser(context)).id }));

@@ -38,6 +38,7 @@ export class AutotaskSandbox {
 	readonly clock: AutotaskClock;
 	private versionList: string[];
 	private lateCommits = 0;
+	private writes = 0;
 	private port = 0;
 
 	constructor(options: AutotaskSandboxOptions = {}) {
@@ -111,6 +112,10 @@ export class AutotaskSandbox {
 	get threadLimitRefusals(): number {
 		return this.limits.threadLimitRefusals;
 	}
+	/** Write requests (create, update, delete; not queries) received since the start, refused ones included; never reset. */
+	get writeRequests(): number {
+		return this.writes;
+	}
 
 	maxConcurrentSeen(entity?: string): number {
 		return this.limits.maxConcurrentSeen(entity);
@@ -151,11 +156,12 @@ export class AutotaskSandbox {
 	clearDeliveries(): void {
 		this.dispatcher.clear();
 	}
-	/** Forgets every ticket, note and status change (ids keep counting up); reference data and webhooks stay. */
+	/** Forgets every ticket, note, status change and attached configuration item (ids keep counting up); reference data and webhooks stay. */
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
 		this.db.statusChanges.length = 0;
+		this.db.ticketAdditionalConfigurationItems.length = 0;
 	}
 
 	/** A technician's change in the Autotask UI (default: the active technician): fires webhooks like an API update. */
@@ -163,6 +169,22 @@ export class AutotaskSandbox {
 		const resource = this.store.resource(options.byResourceId ?? ACTIVE_TECHNICIAN_ID);
 		if (!resource) throw new Error(`changeTicket: no resource ${options.byResourceId}`);
 		return this.unwrap('changeTicket', () => this.store.updateTicket({ ...patch, id }, { resource }, 'patch'));
+	}
+
+	/** The configuration items the ticket holds: its own configurationItemID first, then the additional ones by id. */
+	ticketConfigurationItems(ticketId: number): number[] {
+		const ticket = this.db.tickets.find((candidate) => candidate.id === ticketId);
+		if (!ticket) throw new Error(`ticketConfigurationItems: no ticket ${ticketId}`);
+		const own = typeof ticket.configurationItemID === 'number' ? [ticket.configurationItemID] : [];
+		const additional = this.db.ticketAdditionalConfigurationItems.filter((row) => row.ticketID === ticketId).sort((a, b) => a.id - b.id);
+		return [...own, ...additional.map((row) => row.configurationItemID)];
+	}
+
+	/** The ticket's UDF values by name, as stored (text or null). */
+	ticketCustomFields(ticketId: number): Record<string, string | null> {
+		const ticket = this.db.tickets.find((candidate) => candidate.id === ticketId);
+		if (!ticket) throw new Error(`ticketCustomFields: no ticket ${ticketId}`);
+		return Object.fromEntries(ticket.userDefinedFields.map((udf) => [udf.name, udf.value]));
 	}
 
 	/** Seeds a ticket with POST's validation, as the API user, without webhooks. */
@@ -248,6 +270,7 @@ export class AutotaskSandbox {
 		const counterKey = `${method} ${template ?? path}`;
 		this.counterMap.set(counterKey, (this.counterMap.get(counterKey) ?? 0) + 1);
 		this.counterMap.set('total', (this.counterMap.get('total') ?? 0) + 1);
+		if (isApi && method !== 'GET' && !/\/query(\/|$)/i.test(path)) this.writes++;
 		const reply = (status: number, replyBody: unknown, replyHeaders: Record<string, string> = {}) => {
 			entry.status = status;
 			const text = this.send(response, status, replyBody, replyHeaders);

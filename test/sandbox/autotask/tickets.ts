@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { atTimestamp, type AutotaskDb, type AutotaskNote, type AutotaskResource, type AutotaskTicket, type AutotaskWebhook, type Row } from './data';
 import { entityFields, TICKET_WEBHOOK_FIELDS, type FieldInfo } from './metadata';
 import { apiError, findField } from './query';
+import { checkClassification, checkReferences, writeUdfs } from './ticket-depth';
 import type { AutotaskWebhookPayload, DispatchTarget } from './webhooks';
 
 export interface Actor {
@@ -113,6 +114,8 @@ export class TicketStore {
 			if (!assignee) throw apiError('Value does not reference an existing entity for assignedResourceID.');
 			if (!assignee.isActive) throw apiError(`assignedResourceID ${assignee.id} references an inactive Resource.`);
 		}
+		checkClassification(this.db, ticket);
+		checkReferences(this.db, ticket);
 	}
 
 	resource(id: unknown): AutotaskResource | undefined {
@@ -131,6 +134,7 @@ export class TicketStore {
 		const ticket: Record<string, unknown> = Object.fromEntries(this.fields('Tickets').map((field) => [field.name, null]));
 		this.applyWritable('Tickets', ticket, input, 'create');
 		this.validateTicket(ticket);
+		const userDefinedFields = writeUdfs(this.db.udfs.Tickets ?? [], [], input.userDefinedFields);
 		const now = atTimestamp(this.now());
 		Object.assign(ticket, {
 			id: this.db.nextIds.tickets++,
@@ -143,7 +147,7 @@ export class TicketStore {
 			impersonatorCreatorResourceID: actor.impersonated ? (actor.apiUser?.id ?? null) : null,
 			creatorType: 1,
 			lastActivityPersonType: 1,
-			userDefinedFields: Array.isArray(input.userDefinedFields) ? input.userDefinedFields : [],
+			userDefinedFields,
 		});
 		if (ticket.status === 5) Object.assign(ticket, { completedDate: now, completedByResourceID: actor.resource.id });
 		this.db.tickets.push(ticket as AutotaskTicket);
@@ -158,7 +162,10 @@ export class TicketStore {
 		if (!ticket) throw apiError('No matching records found. The logged in Resource may not have the required permissions to update the data.');
 		const next: Record<string, unknown> = { ...ticket };
 		this.applyWritable('Tickets', next, input, mode);
-		if (Array.isArray(input.userDefinedFields)) next.userDefinedFields = input.userDefinedFields;
+		// PATCH sets the UDFs it names and keeps the others (§2); PUT clears the ones it does not name, as it does fields.
+		if (input.userDefinedFields !== undefined || mode === 'put') {
+			next.userDefinedFields = writeUdfs(this.db.udfs.Tickets ?? [], mode === 'put' ? [] : ticket.userDefinedFields, input.userDefinedFields);
+		}
 		this.validateTicket(next);
 		const now = atTimestamp(this.now());
 		if (next.status === 5 && ticket.status !== 5) Object.assign(next, { completedDate: now, completedByResourceID: actor.resource.id });

@@ -49,14 +49,17 @@ describe('Autotask sandbox: wire', () => {
 		expect(created.status).toBe(200);
 		expect(Object.keys(created.body)).toEqual(['itemId']);
 		const got = await request('GET', `//TICKETS/${created.body.itemId}`);
-		expect(got.body.item).toMatchObject({ id: created.body.itemId, companyID: 175, title: 'Case', queueID: 5, userDefinedFields: [] });
+		expect(got.body.item).toMatchObject({ id: created.body.itemId, companyID: 175, title: 'Case', queueID: 5 });
+		// Every UDF of the entity is listed, unset ones with null (§2: `userDefinedFields: [{name, value}]`).
+		expect(got.body.item.userDefinedFields).toEqual(fixture.sandbox.db.udfs.Tickets.map((udf) => ({ name: udf.name, value: null })));
 		const query = await request('POST', '/Tickets/query', { body: { filter: [{ op: 'eq', field: 'id', value: created.body.itemId }] } });
 		expect(query.body).toEqual({ items: [got.body.item], pageDetails: { count: 1, requestCount: 500, prevPageUrl: null, nextPageUrl: null } });
 		const count = await request('POST', '/Tickets/query/count', { body: { filter: [{ op: 'exist', field: 'id' }] } });
 		expect(count.body).toEqual({ queryCount: 1 });
 		const info = await request('GET', '/Tickets/entityInformation');
 		expect(info.body.info).toMatchObject({ name: 'Ticket', canCreate: true, canQuery: true, supportsWebhookCallouts: true });
-		expect((await request('GET', '/Tickets/entityInformation/userDefinedFields')).body).toEqual({ fields: [] });
+		expect((await request('GET', '/Tickets/entityInformation/userDefinedFields')).body).toEqual({ fields: fixture.sandbox.db.udfs.Tickets });
+		expect((await request('GET', '/Resources/entityInformation/userDefinedFields')).body).toEqual({ fields: [] });
 	});
 
 	it('answers framework 405/404 where Autotask has no route', async () => {
