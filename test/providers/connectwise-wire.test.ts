@@ -18,7 +18,7 @@ const SETTINGS: ConnectWiseSettings = {
 	clientId: 'client-uuid-1',
 };
 const AUTH = `Basic ${Buffer.from('Acme+PubKey123:PrivKeySecret987').toString('base64')}`;
-const TICKET_FIELDS = 'id,summary,board,status,company,priority,contact,owner,externalXRef,closedFlag,closedDate,mergedParentTicket,_info';
+const TICKET_FIELDS = 'id,summary,board,status,company,priority,contact,owner,externalXRef,closedFlag,closedDate,mergedParentTicket,type,subType,item,team,source,site,severity,impact,requiredDate,_info';
 const NOTE_FIELDS = 'id,ticketId,text,detailDescriptionFlag,internalAnalysisFlag,resolutionFlag,member,dateCreated';
 const MEMBER_FIELDS = 'id,identifier,firstName,lastName,inactiveFlag,officeEmail,primaryEmail';
 const MEMBER_FIELDS_2020 = 'id,identifier,firstName,lastName,inactiveFlag,officeEmail';
