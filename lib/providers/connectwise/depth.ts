@@ -57,7 +57,7 @@ export class ConnectWiseDepthLookups {
 		private readonly list: List,
 	) {}
 
-	listTicketTypes(boardId?: number): Promise<PsaChoice[]> {
+	async listTicketTypes(boardId?: number): Promise<PsaChoice[]> {
 		const board = boardOf(boardId, 'ticket types');
 		return this.boardList(`${CLASSIFICATION_CACHE_PREFIX}types:${board}`, `/service/boards/${board}/types`);
 	}
@@ -87,7 +87,7 @@ export class ConnectWiseDepthLookups {
 		return choicesOf(valid, items);
 	}
 
-	listTeams(boardId?: number): Promise<PsaChoice[]> {
+	async listTeams(boardId?: number): Promise<PsaChoice[]> {
 		const board = boardOf(boardId, 'teams');
 		const path = `/service/boards/${board}/teams`;
 		return this.cache.getOrLoad(
@@ -107,7 +107,7 @@ export class ConnectWiseDepthLookups {
 		);
 	}
 
-	listSites(companyId: number): Promise<PsaChoice[]> {
+	async listSites(companyId: number): Promise<PsaChoice[]> {
 		const company = recordId(companyId, 'company', 'company/id');
 		const path = `/company/companies/${company}/sites`;
 		return this.cache.getOrLoad(
