@@ -6,6 +6,7 @@ import type { CwFieldError } from './errors';
 import { ApiError, fieldError, invalidObject, notFound } from './errors';
 import type { HandlerResult, RequestContext, Route } from './resources';
 import type { ResourceKind } from './models';
+import { type ReferenceRequest, asObject, describeReference, readReference, sameText } from './references';
 
 /** What the depth endpoints need from the ticket API: shaping lists and records, and the ticket lookup. */
 export interface DepthHost {
@@ -21,31 +22,10 @@ export const DEPTH_TICKET_FIELDS = ['type', 'subtype', 'item', 'team', 'source',
 const NUMBER_FIELD_TYPES = ['Number', 'Percent', 'Currency'];
 const PICKLIST_ENTRY = ['List', 'Option'];
 
-interface ReferenceRequest {
-	id?: number;
-	name?: string;
-}
-
-function readReference(value: unknown): ReferenceRequest | undefined {
-	if (typeof value === 'number') return { id: value };
-	if (typeof value === 'string') return /^\d+$/.test(value) ? { id: Number(value) } : { name: value };
-	if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-	const object = value as Record<string, unknown>;
-	if (typeof object.id === 'number') return { id: object.id };
-	if (typeof object.id === 'string' && /^\d+$/.test(object.id)) return { id: Number(object.id) };
-	if (typeof object.name === 'string') return { name: object.name };
-	return undefined;
-}
-
-const sameText = (left: string, right: string | undefined) => right !== undefined && left.toLowerCase() === right.toLowerCase();
-
-function described(reference: ReferenceRequest): string {
-	return reference.id !== undefined ? `id ${reference.id}` : `'${reference.name}'`;
-}
-
 function pick<T extends { id: number; name: string }>(records: T[], reference: ReferenceRequest): T | undefined {
 	return records.find((record) => (reference.id !== undefined ? record.id === reference.id : sameText(record.name, reference.name)));
 }
+
 
 export class SandboxDepth {
 	constructor(private readonly host: DepthHost) {}
@@ -93,7 +73,7 @@ export class SandboxDepth {
 				const reference = readReference(value);
 				if (!reference) errors.push(fieldError('ticket', field, `The ${field} field must be a reference ({"id": ...}).`, 'InvalidField'));
 				// A reference by name is resolved to the record (and its id) by `check`.
-				else draft[field] = reference.id !== undefined ? { id: reference.id } : ({ name: reference.name } as Reference);
+				else draft[field] = reference.id !== undefined ? { id: reference.id } : ({ name: reference.name ?? reference.identifier } as Reference);
 			}
 		}
 	}
@@ -113,17 +93,17 @@ export class SandboxDepth {
 		this.resolveClassification(draft, board, errors);
 		if (draft.team) {
 			const team = pick(this.db.boardTeams.filter((candidate) => candidate.boardId === board), draft.team);
-			if (!team) errors.push(fieldError('ticket', 'team', `The team ${described(draft.team)} is not a team of board '${draft.board.name}'.`));
+			if (!team) errors.push(fieldError('ticket', 'team', `The team ${describeReference(draft.team)} is not a team of board '${draft.board.name}'.`));
 			else draft.team = { id: team.id, name: team.name };
 		}
 		if (draft.source) {
 			const source = pick(this.db.sources, draft.source);
-			if (!source) errors.push(fieldError('ticket', 'source', `The source ${described(draft.source)} was not found.`));
+			if (!source) errors.push(fieldError('ticket', 'source', `The source ${describeReference(draft.source)} was not found.`));
 			else draft.source = { id: source.id, name: source.name };
 		}
 		if (draft.site) {
 			const site = pick(this.db.companySites.filter((candidate) => candidate.company.id === draft.company.id), draft.site);
-			if (!site) errors.push(fieldError('ticket', 'site', `The site ${described(draft.site)} is not a site of company '${draft.company.name}'.`));
+			if (!site) errors.push(fieldError('ticket', 'site', `The site ${describeReference(draft.site)} is not a site of company '${draft.company.name}'.`));
 			else if (site.inactiveFlag) errors.push(fieldError('ticket', 'site', `The site '${site.name}' is inactive.`));
 			else draft.site = { id: site.id, name: site.name };
 		}
@@ -134,7 +114,7 @@ export class SandboxDepth {
 		const resolve = <T extends { id: number; name: string; inactiveFlag: boolean }>(records: T[], reference: Reference | undefined, field: string, what: string): T | undefined => {
 			if (!reference) return undefined;
 			const record = pick(records, reference);
-			if (!record) errors.push(fieldError('ticket', field, `The ${what} ${described(reference)} is not a ${what} of board '${boardName}'.`));
+			if (!record) errors.push(fieldError('ticket', field, `The ${what} ${describeReference(reference)} is not a ${what} of board '${boardName}'.`));
 			else if (record.inactiveFlag) errors.push(fieldError('ticket', field, `The ${what} '${record.name}' is inactive on board '${boardName}'.`));
 			return record && !record.inactiveFlag ? record : undefined;
 		};
@@ -172,7 +152,7 @@ export class SandboxDepth {
 		const current = draft.customFields.length ? draft.customFields : this.emptyCustomFields();
 		const next = current.map((entry) => ({ ...entry }));
 		for (const raw of value) {
-			const entry = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+			const entry = asObject(raw) ?? {};
 			const field = fields.find((candidate) => (typeof entry.id === 'number' ? candidate.id === entry.id : typeof entry.caption === 'string' && sameText(candidate.caption, entry.caption)));
 			if (!field) {
 				errors.push(fieldError('ticket', 'customFields', `Custom field ${typeof entry.id === 'number' ? `id ${entry.id}` : `'${String(entry.caption)}'`} is not a service ticket custom field.`));
@@ -229,7 +209,7 @@ export class SandboxDepth {
 	}
 
 	private attach(ticket: CwTicket, body: unknown): Record<string, unknown> {
-		const input = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+		const input = asObject(body);
 		if (!input) throw new ApiError(400, 'InvalidObject', 'configurationReference object is invalid: the body must be a JSON object');
 		if (typeof input.id !== 'number') throw invalidObject('configurationReference', [fieldError('configurationReference', 'id', 'The id field is required.', 'NullValue')]);
 		const configuration = this.db.configurations.find((candidate) => candidate.id === input.id);

@@ -10,6 +10,7 @@ import type { ModelVersion, ResourceKind } from './models';
 import { knownFields, MODEL_VERSIONS, shapeRecord } from './models';
 import { listRecords, parseFields, pickFields } from './query';
 import { DEPTH_TICKET_FIELDS, SandboxDepth } from './depth';
+import { type ReferenceRequest, asObject, describeReference, readReference, sameText } from './references';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -51,41 +52,10 @@ interface ChangeOptions {
 	skipCallback?: boolean;
 }
 
-function asObject(value: unknown): Record<string, unknown> | undefined {
-	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 function idParam(context: RequestContext, name: string, resource: string): number {
 	const raw = context.params[name];
 	if (!/^\d+$/.test(raw)) throw new ApiError(400, 'InvalidObject', `${resource} id '${raw}' is not a number`);
 	return Number(raw);
-}
-
-const sameText = (left: unknown, right: unknown) =>
-	typeof left === 'string' && typeof right === 'string' && left.toLowerCase() === right.toLowerCase();
-
-/** A `{id}` / `{name}` / `{identifier}` reference as clients send it, or a bare id / name. */
-interface ReferenceRequest {
-	id?: number;
-	name?: string;
-	identifier?: string;
-}
-
-function readReference(value: unknown): ReferenceRequest | undefined {
-	if (typeof value === 'number') return { id: value };
-	if (typeof value === 'string') return /^\d+$/.test(value) ? { id: Number(value) } : { name: value };
-	const object = asObject(value);
-	if (!object) return undefined;
-	const reference: ReferenceRequest = {};
-	if (typeof object.id === 'number') reference.id = object.id;
-	else if (typeof object.id === 'string' && /^\d+$/.test(object.id)) reference.id = Number(object.id);
-	if (typeof object.name === 'string') reference.name = object.name;
-	if (typeof object.identifier === 'string') reference.identifier = object.identifier;
-	return reference.id === undefined && reference.name === undefined && reference.identifier === undefined ? undefined : reference;
-}
-
-function describeReference(reference: ReferenceRequest): string {
-	return reference.id !== undefined ? `id ${reference.id}` : `'${reference.identifier ?? reference.name}'`;
 }
 
 export class SandboxApi {

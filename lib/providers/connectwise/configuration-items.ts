@@ -6,7 +6,7 @@ import { type ConnectWiseClient, isObject } from './client';
 import { allOf, cond } from './conditions';
 import { DEFAULT_LIST_LIMIT } from './lookups';
 import type { ListOptions } from './paging';
-import { fieldsParam } from './read';
+import { fieldsParam, missing } from './read';
 
 const FIELDS = ['id', 'name', 'company', 'type', 'serialNumber', 'macAddress', 'ipAddress', 'deviceIdentifier', 'activeFlag'];
 
@@ -131,9 +131,7 @@ export class ConnectWiseConfigurationItems {
 }
 
 export function readConfigurationItem(value: unknown, endpoint: string): PsaConfigurationItem {
-	if (!isObject(value) || typeof value.id !== 'number') {
-		throw new PsaError('unavailable', `ConnectWise's answer to ${endpoint} lacks the field 'id' this operation needs`, { field: 'id', request: endpoint });
-	}
+	if (!isObject(value) || typeof value.id !== 'number') throw missing('id', endpoint);
 	const item: PsaConfigurationItem = { id: value.id, name: typeof value.name === 'string' ? value.name : '', inactive: value.activeFlag === false };
 	if (isObject(value.company) && typeof value.company.id === 'number') item.companyId = value.company.id;
 	if (isObject(value.type) && typeof value.type.name === 'string') item.typeName = value.type.name;

@@ -6,7 +6,7 @@ import { recordId } from '../values';
 import { isObject } from './client';
 import { cond } from './conditions';
 import type { ListOptions } from './paging';
-import { fieldsParam } from './read';
+import { fieldsParam, missing } from './read';
 
 export const DEPTH_CACHE_TTL = {
 	/** Types, subtypes, items, their valid combinations and teams of a board. */
@@ -178,9 +178,7 @@ function choicesOf(valid: Map<number, string>, listed: PsaChoice[]): PsaChoice[]
 }
 
 function readChoice(value: unknown, endpoint: string): PsaChoice {
-	if (!isObject(value) || typeof value.id !== 'number') {
-		throw new PsaError('unavailable', `ConnectWise's answer to ${endpoint} lacks the field 'id' this operation needs`, { field: 'id', request: endpoint });
-	}
+	if (!isObject(value) || typeof value.id !== 'number') throw missing('id', endpoint);
 	const choice: PsaChoice = { id: value.id, name: typeof value.name === 'string' ? value.name : String(value.id) };
 	if (value.inactiveFlag === true) choice.inactive = true;
 	return choice;
@@ -212,9 +210,8 @@ const PICKLIST_ENTRY = ['List', 'Option'];
 
 /** A ticket custom field definition; a Button (which holds no value) is skipped. */
 function readCustomField(value: unknown, endpoint: string): ConnectWiseCustomField | undefined {
-	if (!isObject(value) || typeof value.id !== 'number' || typeof value.caption !== 'string') {
-		throw new PsaError('unavailable', `ConnectWise's answer to ${endpoint} lacks the fields 'id' and 'caption' this operation needs`, { field: 'caption', request: endpoint });
-	}
+	if (!isObject(value) || typeof value.id !== 'number') throw missing('id', endpoint);
+	if (typeof value.caption !== 'string') throw missing('caption', endpoint);
 	const fieldType = typeof value.fieldTypeIdentifier === 'string' ? value.fieldTypeIdentifier : 'Text';
 	const entryMethod = typeof value.entryTypeIdentifier === 'string' ? value.entryTypeIdentifier : 'EntryField';
 	if (fieldType === 'Button') return undefined;

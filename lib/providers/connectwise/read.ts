@@ -56,7 +56,7 @@ export function memberFields(version: string): string {
 }
 
 /** Thrown when a response lacks a field the operation needs: names the field and the endpoint. */
-function missing(fieldName: string, endpoint: string): PsaError {
+export function missing(fieldName: string, endpoint: string): PsaError {
 	return new PsaError('unavailable', `ConnectWise's answer to ${endpoint} lacks the field '${fieldName}' this operation needs`, {
 		field: fieldName,
 		request: endpoint,

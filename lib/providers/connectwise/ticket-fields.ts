@@ -53,7 +53,7 @@ export async function createFields(input: PsaTicketCreate, rules: TicketFieldRul
 	for (const scale of ['severity', 'impact'] as const) {
 		if (input[scale] !== undefined && input[scale] !== null) body[scale] = scaleWord(scale, input[scale], rules);
 	}
-	refuseUrgency(input.urgency, rules);
+	refuseUrgency(input.urgency);
 	if (input.dueAt !== undefined && input.dueAt !== null) body.requiredDate = connectWiseTime(input.dueAt, 'dueAt');
 	if (input.customFields && Object.keys(input.customFields).length > 0) body.customFields = await customFieldEntries(input.customFields, rules);
 	return body;
@@ -82,7 +82,7 @@ export async function updateOperations(changes: PsaTicketUpdate, rules: TicketFi
 	for (const scale of ['severity', 'impact'] as const) {
 		if (changes[scale] !== undefined) operations.push({ op: 'replace', path: scale, value: scaleWord(scale, changes[scale], rules) });
 	}
-	refuseUrgency(changes.urgency, rules);
+	refuseUrgency(changes.urgency);
 	if (changes.dueAt === null) operations.push({ op: 'remove', path: 'requiredDate' });
 	else if (changes.dueAt !== undefined) operations.push({ op: 'replace', path: 'requiredDate', value: connectWiseTime(changes.dueAt, 'dueAt') });
 	if (changes.customFields && Object.keys(changes.customFields).length > 0) {
@@ -122,8 +122,9 @@ function scaleWord(scale: 'severity' | 'impact', value: unknown, rules: TicketFi
 	throw new PsaError('invalid-input', `ConnectWise's ticket ${scale} is one of ${words.join(', ')}; got '${String(value)}'`, { field: scale });
 }
 
-function refuseUrgency(urgency: unknown, rules: TicketFieldRules): void {
-	if (urgency === undefined || urgency === null || rules.scales.urgency) return;
+/** ConnectWise's scales are severity and impact (the Ticket model has no urgency): an urgency is refused, not dropped. */
+function refuseUrgency(urgency: unknown): void {
+	if (urgency === undefined || urgency === null) return;
 	throw new PsaError('invalid-input', 'ConnectWise tickets have no urgency; set severity and impact instead', { field: 'urgency' });
 }
 
