@@ -401,54 +401,19 @@ export class ConnectWiseProvider implements PsaProvider {
 		return ticket.customFields ? ticket : { ...ticket, customFields: {} };
 	}
 
-	listTicketTypes(boardId?: number): Promise<PsaChoice[]> {
-		return this.depth.listTicketTypes(boardId);
-	}
-
-	listTicketSubtypes(typeId: number, boardId?: number): Promise<PsaChoice[]> {
-		return this.depth.listTicketSubtypes(typeId, boardId);
-	}
-
-	listTicketItems(typeId: number, subtypeId: number | undefined, boardId?: number): Promise<PsaChoice[]> {
-		return this.depth.listTicketItems(typeId, subtypeId, boardId);
-	}
-
-	listTeams(boardId?: number): Promise<PsaChoice[]> {
-		return this.depth.listTeams(boardId);
-	}
-
-	listSources(): Promise<PsaChoice[]> {
-		return this.depth.listSources();
-	}
-
-	listSites(companyId: number): Promise<PsaChoice[]> {
-		return this.depth.listSites(companyId);
-	}
-
-	listCustomFields(): Promise<PsaCustomFieldDefinition[]> {
-		return this.depth.listCustomFields();
-	}
-
-	findConfigurationItems(query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> {
-		return this.configurationItems.find(query ?? {});
-	}
-
-	getConfigurationItem(id: number): Promise<PsaConfigurationItem> {
-		return this.configurationItems.get(id);
-	}
-
-	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]> {
-		return this.configurationItems.ofTicket(ticketId);
-	}
-
-	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> {
-		return this.configurationItems.attach(ticketId, configurationItemId);
-	}
-
-	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> {
-		return this.configurationItems.detach(ticketId, configurationItemId);
-	}
-
+	// Ticket depth: ConnectWise's lookups (depth.ts) and configuration items (configuration-items.ts).
+	listTicketTypes(boardId?: number): Promise<PsaChoice[]> { return this.depth.listTicketTypes(boardId); }
+	listTicketSubtypes(typeId: number, boardId?: number): Promise<PsaChoice[]> { return this.depth.listTicketSubtypes(typeId, boardId); }
+	listTicketItems(typeId: number, subtypeId: number | undefined, boardId?: number): Promise<PsaChoice[]> { return this.depth.listTicketItems(typeId, subtypeId, boardId); }
+	listTeams(boardId?: number): Promise<PsaChoice[]> { return this.depth.listTeams(boardId); }
+	listSources(): Promise<PsaChoice[]> { return this.depth.listSources(); }
+	listSites(companyId: number): Promise<PsaChoice[]> { return this.depth.listSites(companyId); }
+	listCustomFields(): Promise<PsaCustomFieldDefinition[]> { return this.depth.listCustomFields(); }
+	findConfigurationItems(query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return this.configurationItems.find(query ?? {}); }
+	getConfigurationItem(id: number): Promise<PsaConfigurationItem> { return this.configurationItems.get(id); }
+	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]> { return this.configurationItems.ofTicket(ticketId); }
+	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> { return this.configurationItems.attach(ticketId, configurationItemId); }
+	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> { return this.configurationItems.detach(ticketId, configurationItemId); }
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
 	}
