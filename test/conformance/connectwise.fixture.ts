@@ -1,6 +1,6 @@
 // The ConnectWise provider's conformance fixture: the sandbox, its seeded data, its faults and its callback deliveries.
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
-import { startSandbox } from '../sandbox';
+import { DEPTH_SEED, startSandbox } from '../sandbox';
 import type { ConformanceWorld, ProviderFixture } from './fixture';
 
 export const connectWiseFixture: ProviderFixture = {
@@ -23,6 +23,20 @@ export const connectWiseFixture: ProviderFixture = {
 				activeMemberEmail: 'john.smith@acme.example',
 				activeMemberId: 150,
 				inactiveMemberEmail: 'oldtech@acme.example',
+				depth: {
+					typeName: DEPTH_SEED.typeName,
+					subtypeName: DEPTH_SEED.subtypeName,
+					itemName: DEPTH_SEED.itemName,
+					foreignSubtypeName: DEPTH_SEED.foreignSubtypeName,
+					sourceName: DEPTH_SEED.sourceName,
+					teamName: DEPTH_SEED.teamName,
+					siteName: DEPTH_SEED.siteName,
+					configurationItem: { ...DEPTH_SEED.configurationItem },
+					secondConfigurationItemId: DEPTH_SEED.secondConfigurationItemId,
+					otherCompanySerialNumber: DEPTH_SEED.otherCompanySerialNumber,
+					picklistField: { ...DEPTH_SEED.picklistField },
+					textFieldName: DEPTH_SEED.textFieldName,
+				},
 			},
 			deps: (overrides = {}) => ({ http: createFetchTransport({ timeoutMs: 5000 }), sleep: async () => undefined, ...overrides }),
 			loseNextCreateAnswer: () => sandbox.addFault({ method: 'POST', path: '/service/tickets', kind: 'drop-after-commit', times: 1 }),
@@ -30,6 +44,15 @@ export const connectWiseFixture: ProviderFixture = {
 			ticketsWithReference: (reference) => sandbox.db.tickets.filter((ticket) => ticket.externalXRef === reference).length,
 			notesWithText: (ticketId, text) => sandbox.db.notes.filter((note) => note.ticketId === ticketId && note.text === text).length,
 			changeAsTechnician: (ticketId, statusId) => void sandbox.changeTicket(ticketId, { statusId }),
+			// A ConnectWise ticket names no configuration item itself: all of them are in its attached list.
+			ticketConfigurationItems: (ticketId) => [...(sandbox.db.ticketConfigurations[ticketId] ?? [])],
+			ticketCustomFields: (ticketId) => {
+				const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+				if (!ticket) throw new Error(`The sandbox holds no ticket ${ticketId}`);
+				return Object.fromEntries(ticket.customFields.map((field) => [field.caption, field.value ?? null]));
+			},
+			// Write requests received, refused ones included: a refusal by the provider before sending leaves it unchanged.
+			writeCount: () => sandbox.writesReceived,
 			// Nothing listens there: the sandbox records each delivery (body and signature) whether or not it arrives.
 			callbackUrl: 'http://127.0.0.1:9/webhook/psa-conformance',
 			async nextCallbacks(count) {

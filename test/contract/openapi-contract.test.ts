@@ -1,11 +1,14 @@
 // Drives every sandbox endpoint the OpenAPI document describes and checks each request and response against it.
-import { existsSync } from 'node:fs';
-import { OPENAPI_FILE, loadOpenApiContract, summarizeReport, validateExchanges } from './openapi';
+import { existsSync, readFileSync } from 'node:fs';
+import { CONNECTWISE_DECLARATION } from '../../lib/providers/connectwise/declaration';
+import { GO_CLIENT_LOCATION } from './go-client';
+import { OPENAPI_FILE, loadGoClientContract, loadOpenApiContract, summarizeReport, validateExchanges } from './openapi';
 import { sandboxClient } from '../sandbox/client';
 import { startReceiver, type Receiver } from '../sandbox/receiver';
 import { startSandbox, type Sandbox } from '../sandbox';
 
 const documentPresent = existsSync(OPENAPI_FILE);
+const goClientPresent = loadGoClientContract() !== undefined;
 
 describe('OpenAPI contract of the sandbox', () => {
 	let sandbox: Sandbox;
@@ -118,9 +121,113 @@ describe('OpenAPI contract of the sandbox', () => {
 			"GET /service/tickets: query parameter 'colour' is not declared for /service/tickets",
 			expect.stringMatching(/^GET \/service\/tickets: response 200: \/0 must have required property 'company'/),
 			expect.stringMatching(/^PATCH \/service\/tickets\/5: request body: \(root\) must be array/),
-			'GET /service/widgets: no such operation in the OpenAPI document',
+			// Without the Go client an operation outside the subset is skipped (and counted), not judged.
+			...(goClientPresent ? ['GET /service/widgets: no such operation in the OpenAPI document or the Go client'] : []),
 			'POST /system/callbacks: status 200 is not declared (declared: 201)',
 		]);
 		expect(loadOpenApiContract(`${OPENAPI_FILE}.missing`)).toBeUndefined();
+	});
+
+	it('holds the declared ticket capabilities to the Ticket schema: the scales and their words, no urgency, no configuration items on create', () => {
+		const document = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as { components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> } };
+		const ticket = document.components.schemas.Ticket.properties;
+		const { scales, configurationItemsOnCreate, classification, team, source, site, dueDate } = CONNECTWISE_DECLARATION.ticketCapabilities;
+		expect(scales).toEqual({ severity: ticket.severity.enum, impact: ticket.impact.enum });
+		expect(ticket.urgency).toBeUndefined();
+		expect(Object.keys(ticket).filter((name) => /configuration/i.test(name))).toEqual([]);
+		expect(configurationItemsOnCreate).toBe(0);
+		expect(classification.map((level) => (level === 'subtype' ? 'subType' : level)).every((level) => level in ticket)).toBe(true);
+		expect([team && 'team', source && 'source', site && 'site', dueDate && 'requiredDate'].every((name) => typeof name === 'string' && name in ticket)).toBe(true);
+	});
+
+	if (!goClientPresent) {
+		it('checks the ticket-depth endpoints against the Go client: SKIPPED, the Go client is absent', () => {
+			console.log(
+				`Go client contract check SKIPPED: nothing at ${GO_CLIENT_LOCATION}. Clone github.com/ai-connor/connectwise there, or point CONNECTWISE_GO_CLIENT at a checkout or its git directory.`,
+			);
+			expect(loadGoClientContract()).toBeUndefined();
+		});
+		return;
+	}
+
+	it('serves the ticket-depth endpoints the subset lacks as the Go client describes them', async () => {
+		sandbox.resetLog();
+		const request = sandboxClient(sandbox);
+		const ok = async (method: string, path: string, options = {}) => {
+			const response = await request(method, path, options);
+			expect(response.status).toBeLessThan(300);
+			return response;
+		};
+		for (const collection of ['types', 'subtypes', 'items', 'typeSubTypeItemAssociations', 'teams']) {
+			const list = await ok('GET', `/service/boards/2/${collection}`, { query: { orderBy: 'id desc', pageSize: 50 } });
+			await ok('GET', `/service/boards/2/${collection}/${(list.body as Array<{ id: number }>)[0].id}`);
+		}
+		await ok('GET', '/service/boards/2/subtypes', { query: { fields: 'id,name,typeAssociationIds', conditions: 'inactiveFlag=false' } });
+		await ok('GET', '/service/sources');
+		await ok('GET', '/service/sources/4');
+		await ok('GET', '/company/companies/250/sites', { query: { fields: 'id,name,inactiveFlag' } });
+		await ok('GET', '/company/companies/250/sites/60');
+		await ok('GET', '/company/configurations', { query: { conditions: 'company/id=250 and activeFlag=true', orderBy: 'name asc' } });
+		await ok('GET', '/company/configurations/700');
+		await ok('GET', '/system/userDefinedFields', { query: { conditions: 'screenId="sr100"' } });
+		await ok('GET', '/system/userDefinedFields/1');
+		const created = await ok('POST', '/service/tickets', {
+			body: {
+				summary: 'Contract depth ticket',
+				company: { id: 250 },
+				board: { id: 2 },
+				type: { id: 21 },
+				subType: { id: 31 },
+				item: { id: 41 },
+				team: { id: 51 },
+				source: { id: 4 },
+				site: { id: 60 },
+				severity: 'High',
+				impact: 'Low',
+				requiredDate: '2025-03-01T17:00:00Z',
+				customFields: [
+					{ id: 1, caption: 'Region', type: 'Text', entryMethod: 'List', numberOfDecimals: 0, value: 'EMEA' },
+					{ id: 3, caption: 'Impact Score', type: 'Number', entryMethod: 'EntryField', numberOfDecimals: 1, value: 2.5 },
+					{ id: 4, caption: 'Customer Notified', type: 'Checkbox', entryMethod: 'EntryField', numberOfDecimals: 0, value: true },
+				],
+			},
+		});
+		const ticketId = (created.body as { id: number }).id;
+		await ok('PATCH', `/service/tickets/${ticketId}`, {
+			body: [
+				{ op: 'replace', path: 'subType', value: { id: 32 } },
+				{ op: 'remove', path: 'item' },
+				{ op: 'replace', path: 'customFields', value: [{ id: 5, caption: 'Maintenance Until', type: 'Date', entryMethod: 'Date', numberOfDecimals: 0, value: '2025-03-01T00:00:00Z' }] },
+			],
+		});
+		await ok('GET', '/service/tickets', { query: { conditions: 'type/name="Incident"', customFieldConditions: 'caption="Region" and value="EMEA"' } });
+		await ok('POST', `/service/tickets/${ticketId}/configurations`, { body: { id: 700 } });
+		await ok('GET', `/service/tickets/${ticketId}/configurations`);
+		await ok('GET', `/service/tickets/${ticketId}/configurations/700`);
+		await ok('DELETE', `/service/tickets/${ticketId}/configurations/700`);
+
+		const report = validateExchanges(sandbox.requests);
+		console.log(summarizeReport(report));
+		expect(report.violations).toEqual([]);
+		const goChecked = Object.entries(report.checkedBy).find(([name]) => name.startsWith('Go client'))?.[1] ?? 0;
+		// Every depth request above but the ticket's own (create, patch, list: the subset's Ticket schema) went to the Go client.
+		expect(goChecked).toBe(report.requestsChecked - 3);
+		expect(goChecked).toBeGreaterThanOrEqual(22);
+		expect(report.responsesChecked).toBe(report.requestsChecked);
+	});
+
+	it('reports what breaks the Go client\'s models: unknown fields, missing required ones, wrong types', () => {
+		const report = validateExchanges([
+			{ method: 'GET', path: '/service/boards/2/types', status: 200, response: [{ id: 21, name: 'Incident', colour: 'red' }] },
+			{ method: 'GET', path: '/system/userDefinedFields/1', status: 200, response: { id: 1, caption: 'Region', podId: 1, sequenceNumber: 1 } },
+			{ method: 'POST', path: '/service/tickets/5/configurations', body: { id: '700' }, status: 201, response: { id: 700 } },
+			{ method: 'GET', path: '/service/boards/2/teams', query: { colour: 'red' }, status: 200, response: [] },
+		]);
+		expect(report.violations).toEqual([
+			expect.stringMatching(/^GET \/service\/boards\/2\/types: response 200: \/0 must NOT have additional properties/),
+			expect.stringMatching(/^GET \/system\/userDefinedFields\/1: response 200: \(root\) must have required property 'fieldTypeIdentifier'/),
+			expect.stringMatching(/^POST \/service\/tickets\/5\/configurations: request body: \/id must be integer/),
+			"GET /service/boards/2/teams: query parameter 'colour' is not declared for /service/boards/{parentId}/teams",
+		]);
 	});
 });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { GO_CLIENT_LOCATION, loadGoClientDocument } from './go-client';
 
 /** Where the OpenAPI subset lives: ../shared/connectwise/ next to the repository, never inside it. */
 export const OPENAPI_FILE = join(__dirname, '..', '..', '..', 'shared', 'connectwise', 'openapi-2025.8-subset.json');
@@ -16,6 +17,7 @@ export const DOCUMENT_VERSION = '2025.8';
  */
 export const RELAXATIONS = [
 	'PatchOperation.value is declared `type: object`, but ConnectWise accepts (and its own examples send) strings, numbers and booleans for scalar paths such as summary; any JSON value is accepted.',
+	'CustomFieldValue.value is declared `type: object` the same way, but a custom field holds text, a number, a boolean or a date string; any JSON value is accepted.',
 	"Responses to requests with `fields` are partial by design, so the schemas' `required` lists are not enforced for them.",
 ];
 
@@ -43,6 +45,8 @@ export interface ContractReport {
 	violations: string[];
 	/** Why exchanges (or halves of them) were not checked, with counts. */
 	skipped: Record<string, number>;
+	/** Requests checked against each reference (the OpenAPI subset; the Go client for operations the subset lacks). */
+	checkedBy: Record<string, number>;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -111,7 +115,11 @@ export class OpenApiContract {
 	private readonly operations: Operation[] = [];
 	private readonly validators = new Map<string, ValidateFunction>();
 
-	constructor(document: JsonObject) {
+	/** `name` says in reports which reference checked an exchange. */
+	constructor(
+		document: JsonObject,
+		readonly name = 'OpenAPI subset',
+	) {
 		this.ajv = new Ajv({ strict: false, allErrors: true });
 		addFormats(this.ajv);
 		this.ajv.addFormat('int32', { type: 'number', validate: (value: number) => Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31 });
@@ -119,8 +127,10 @@ export class OpenApiContract {
 
 		const components = convertNullable((document.components as JsonObject) ?? {}) as JsonObject;
 		const schemas = structuredClone(components.schemas as Record<string, JsonObject>);
-		const patchOperation = schemas.PatchOperation?.properties as JsonObject | undefined;
-		if (patchOperation?.value) patchOperation.value = {};
+		for (const schema of ['PatchOperation', 'CustomFieldValue']) {
+			const properties = schemas[schema]?.properties as JsonObject | undefined;
+			if (properties?.value) properties.value = {};
+		}
 		this.ajv.addSchema({ $id: 'cw', components: { schemas } });
 		this.ajv.addSchema({ $id: 'cw-partial', components: { schemas: withoutRequired(schemas) } });
 
@@ -173,8 +183,12 @@ export class OpenApiContract {
 			.join('; ');
 	}
 
-	validateExchanges(entries: Exchange[]): ContractReport {
-		const report: ContractReport = { requestsChecked: 0, responsesChecked: 0, violations: [], skipped: {} };
+	/**
+	 * Checks each exchange against this document; an operation it lacks is checked against `fallback` (the Go client),
+	 * or skipped when there is none, or reported when neither describes it.
+	 */
+	validateExchanges(entries: Exchange[], fallback?: OpenApiContract | null): ContractReport {
+		const report: ContractReport = { requestsChecked: 0, responsesChecked: 0, violations: [], skipped: {}, checkedBy: {} };
 		const skip = (reason: string) => {
 			report.skipped[reason] = (report.skipped[reason] ?? 0) + 1;
 		};
@@ -186,9 +200,10 @@ export class OpenApiContract {
 			const method = entry.method.toUpperCase();
 			const path = apiPath(entry.path);
 			const label = `${method} ${path}`;
-			const operation = this.operations.find((candidate) => candidate.method === method && candidate.regex.test(path));
-			if (!operation) {
-				report.violations.push(`${label}: no such operation in the OpenAPI document`);
+			const owner = this.operationFor(method, path) ? this : fallback?.operationFor(method, path) ? fallback : undefined;
+			if (!owner) {
+				if (fallback === null) skip(`outside the OpenAPI subset, and the Go client that describes the rest is absent (${GO_CLIENT_LOCATION})`);
+				else report.violations.push(`${label}: no such operation in the OpenAPI document${fallback ? ' or the Go client' : ''}`);
 				continue;
 			}
 			const model = entry.modelVersion ?? entry.version ?? DOCUMENT_VERSION;
@@ -196,47 +211,54 @@ export class OpenApiContract {
 				skip(`model version ${model} (the document describes ${DOCUMENT_VERSION})`);
 				continue;
 			}
-
-			report.requestsChecked++;
-			for (const name of Object.keys(entry.query ?? {})) {
-				if (!operation.queryParameters.has(name)) report.violations.push(`${label}: query parameter '${name}' is not declared for ${operation.template}`);
-			}
-			if (entry.headers && !entry.headers.clientid) report.violations.push(`${label}: no clientId header`);
-			if (operation.requestSchema) {
-				if (entry.body === undefined) report.violations.push(`${label}: request body missing`);
-				else {
-					const validate = this.validator(`request ${method} ${operation.template}`, operation.requestSchema, false);
-					if (!validate(entry.body)) report.violations.push(`${label}: request body: ${this.describeErrors(validate)}`);
-				}
-			} else if (entry.body !== undefined && entry.body !== '') {
-				report.violations.push(`${label}: sends a body, but the operation declares none`);
-			}
-
-			const status = entry.status;
-			if (status === undefined) continue;
-			if (status === 0) {
-				skip('no response (connection dropped)');
-				continue;
-			}
-			if (status < 200 || status >= 300) {
-				skip('error response (the document describes only success bodies)');
-				continue;
-			}
-			if (!(String(status) in operation.responses)) {
-				report.violations.push(`${label}: status ${status} is not declared (declared: ${Object.keys(operation.responses).join(', ')})`);
-				continue;
-			}
-			report.responsesChecked++;
-			const schema = operation.responses[String(status)];
-			if (!schema) {
-				if (entry.response !== undefined && entry.response !== '') report.violations.push(`${label}: ${status} declares no body but one was sent`);
-				continue;
-			}
-			const partial = Boolean(entry.query?.fields);
-			const validate = this.validator(`response ${method} ${operation.template} ${status}`, schema, partial);
-			if (!validate(entry.response)) report.violations.push(`${label}: response ${status}: ${this.describeErrors(validate)}`);
+			owner.checkExchange(entry, method, path, label, report, skip);
 		}
 		return report;
+	}
+
+	private checkExchange(entry: Exchange, method: string, path: string, label: string, report: ContractReport, skip: (reason: string) => void): void {
+		const operation = this.operations.find((candidate) => candidate.method === method && candidate.regex.test(path)) as Operation;
+		report.requestsChecked++;
+		report.checkedBy[this.name] = (report.checkedBy[this.name] ?? 0) + 1;
+		for (const name of Object.keys(entry.query ?? {})) {
+			if (!operation.queryParameters.has(name)) report.violations.push(`${label}: query parameter '${name}' is not declared for ${operation.template}`);
+		}
+		if (entry.headers && !entry.headers.clientid) report.violations.push(`${label}: no clientId header`);
+		if (operation.requestSchema) {
+			if (entry.body === undefined) report.violations.push(`${label}: request body missing`);
+			else {
+				const validate = this.validator(`request ${method} ${operation.template}`, operation.requestSchema, false);
+				if (!validate(entry.body)) report.violations.push(`${label}: request body: ${this.describeErrors(validate)}`);
+			}
+		} else if (entry.body !== undefined && entry.body !== '') {
+			report.violations.push(`${label}: sends a body, but the operation declares none`);
+		}
+
+		const status = entry.status;
+		if (status === undefined) return;
+		if (status === 0) {
+			skip('no response (connection dropped)');
+			return;
+		}
+		if (status < 200 || status >= 300) {
+			skip('error response (the document describes only success bodies)');
+			return;
+		}
+		// OpenAPI's range key: the Go client states no status codes, only that anything below 300 is success.
+		const declared = String(status) in operation.responses ? String(status) : `${Math.floor(status / 100)}XX` in operation.responses ? `${Math.floor(status / 100)}XX` : undefined;
+		if (!declared) {
+			report.violations.push(`${label}: status ${status} is not declared (declared: ${Object.keys(operation.responses).join(', ')})`);
+			return;
+		}
+		report.responsesChecked++;
+		const schema = operation.responses[declared];
+		if (!schema) {
+			if (entry.response !== undefined && entry.response !== '') report.violations.push(`${label}: ${status} declares no body but one was sent`);
+			return;
+		}
+		const partial = Boolean(entry.query?.fields);
+		const validate = this.validator(`response ${method} ${operation.template} ${declared}`, schema, partial);
+		if (!validate(entry.response)) report.violations.push(`${label}: response ${status}: ${this.describeErrors(validate)}`);
 	}
 }
 
@@ -249,14 +271,26 @@ export function loadOpenApiContract(file = OPENAPI_FILE): OpenApiContract | unde
 	return cached ?? undefined;
 }
 
+let cachedGo: OpenApiContract | null | undefined;
+
+/** The Go client as a contract (operations the subset lacks), or undefined when it is absent (see GO_CLIENT_LOCATION). */
+export function loadGoClientContract(): OpenApiContract | undefined {
+	if (cachedGo === undefined) {
+		const loaded = loadGoClientDocument();
+		cachedGo = loaded ? new OpenApiContract(loaded.document, `Go client${loaded.version ? ` ${loaded.version}` : ''}`) : null;
+	}
+	return cachedGo ?? undefined;
+}
+
 /**
- * Checks exchanges against the document. Throws when the document is absent: callers decide how to report that
- * (see `loadOpenApiContract`).
+ * Checks exchanges against the document, and operations it lacks against the Go client (skipped, and counted, when the
+ * Go client is absent). Throws when the document is absent: callers decide how to report that (see
+ * `loadOpenApiContract`).
  */
 export function validateExchanges(entries: Exchange[]): ContractReport {
 	const contract = loadOpenApiContract();
 	if (!contract) throw new Error(`The OpenAPI document is absent: ${OPENAPI_FILE}`);
-	return contract.validateExchanges(entries);
+	return contract.validateExchanges(entries, loadGoClientContract() ?? null);
 }
 
 /** One line for test output: how much was checked and what was skipped. */
@@ -264,5 +298,8 @@ export function summarizeReport(report: ContractReport): string {
 	const skipped = Object.entries(report.skipped)
 		.map(([reason, count]) => `${count} ${reason}`)
 		.join('; ');
-	return `OpenAPI contract: ${report.requestsChecked} requests and ${report.responsesChecked} responses checked, ${report.violations.length} violations${skipped ? `; skipped: ${skipped}` : ''}`;
+	const by = Object.entries(report.checkedBy)
+		.map(([name, count]) => `${count} by the ${name}`)
+		.join(', ');
+	return `OpenAPI contract: ${report.requestsChecked} requests${by ? ` (${by})` : ''} and ${report.responsesChecked} responses checked, ${report.violations.length} violations${skipped ? `; skipped: ${skipped}` : ''}`;
 }

@@ -18,7 +18,7 @@ const SETTINGS: ConnectWiseSettings = {
 	clientId: 'client-uuid-1',
 };
 const AUTH = `Basic ${Buffer.from('Acme+PubKey123:PrivKeySecret987').toString('base64')}`;
-const TICKET_FIELDS = 'id,summary,board,status,company,priority,contact,owner,externalXRef,closedFlag,closedDate,mergedParentTicket,_info';
+const TICKET_FIELDS = 'id,summary,board,status,company,priority,contact,owner,externalXRef,closedFlag,closedDate,mergedParentTicket,type,subType,item,team,source,site,severity,impact,requiredDate,_info';
 const NOTE_FIELDS = 'id,ticketId,text,detailDescriptionFlag,internalAnalysisFlag,resolutionFlag,member,dateCreated';
 const MEMBER_FIELDS = 'id,identifier,firstName,lastName,inactiveFlag,officeEmail,primaryEmail';
 const MEMBER_FIELDS_2020 = 'id,identifier,firstName,lastName,inactiveFlag,officeEmail';
@@ -675,10 +675,26 @@ describe('permissions', () => {
 		read('/system/callbacks', 403, { code: 'Forbidden', message: 'no access' });
 		api().post(`${BASE}/system/callbacks`, { url: '', objectId: 0, type: 'ticket', level: 'owner' }).reply(403, { code: 'Forbidden', message: 'no access' });
 		api().delete(`${BASE}/system/callbacks/0`).reply(404, { code: 'NotFound', message: 'x' });
+		read('/service/boards/1/types');
+		read('/service/boards/1/typeSubTypeItemAssociations');
+		read('/service/boards/1/teams');
+		read('/service/sources');
+		read('/company/companies/0/sites', 404, { code: 'NotFound', message: 'no company 0' });
+		read('/company/configurations');
+		read('/system/userDefinedFields');
+		read('/service/tickets/0/configurations', 404, { code: 'NotFound', message: 'no ticket 0' });
+		api().post(`${BASE}/service/tickets/0/configurations`, { id: 0 }).reply(404, { code: 'NotFound', message: 'no ticket 0' });
+		api().delete(`${BASE}/service/tickets/0/configurations/0`).reply(403, { code: 'Forbidden', message: 'no access' });
 		const checks = await make().provider.checkPermissions();
-		expect(checks).toHaveLength(15);
+		expect(checks).toHaveLength(25);
 		const denied = checks.filter((check) => !check.allowed).map((check) => `${check.method} ${check.endpoint} ${check.status}`);
-		expect(denied).toEqual(['POST /service/tickets/{parentId}/notes 403', 'GET /system/callbacks 403', 'POST /system/callbacks 403']);
+		expect(denied).toEqual([
+			'POST /service/tickets/{parentId}/notes 403',
+			'GET /system/callbacks 403',
+			'POST /system/callbacks 403',
+			'DELETE /service/tickets/{parentId}/configurations/{id} 403',
+		]);
+		expect(checks.find((check) => check.purpose === 'Detach configurations from tickets')?.message).toMatch(/may not DELETE \/service\/tickets\/0\/configurations\/0 \(403\)/);
 		expect(checks.find((check) => check.purpose === 'Add notes')?.message).toMatch(/403/);
 	});
 });

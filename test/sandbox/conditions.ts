@@ -382,6 +382,8 @@ export function evaluateConditions(node: ConditionNode, record: unknown): boolea
 			return !evaluateConditions(node.operand, record);
 		default: {
 			const values = valuesAtPath(record, node.field);
+			// A path through a missing reference (type/id of a ticket without a type) is null, as SQL's join makes it.
+			if (values.length === 0) values.push(undefined);
 			if (node.operator.startsWith('not ')) {
 				const positive = node.operator.slice(4) as ComparisonOperator;
 				return !values.some((value) => matchesOne(value, positive, node.value));

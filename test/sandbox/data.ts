@@ -1,4 +1,5 @@
 // The sandbox's in-memory ConnectWise data: record types (stored in the current 2025.8 model) and the stable seed.
+import { type CwCustomFieldValue, type SandboxDepthDb, createDepthSeed } from './depth-data';
 
 export type Info = Record<string, string>;
 
@@ -101,6 +102,13 @@ export interface CwTicket {
 	priority: Reference & { sort?: number; level?: string };
 	severity: string;
 	impact: string;
+	type?: Reference;
+	subType?: Reference;
+	item?: Reference;
+	team?: Reference;
+	source?: Reference;
+	site?: Reference;
+	requiredDate?: string;
 	externalXRef?: string;
 	closedFlag: boolean;
 	closedDate?: string;
@@ -108,6 +116,8 @@ export interface CwTicket {
 	/** Set when the ticket was merged into another (it is then closed). */
 	mergedParentTicket?: Reference;
 	customerUpdatedFlag: boolean;
+	/** Every ticket custom field, with its value when it has one. */
+	customFields: CwCustomFieldValue[];
 	_info: Info;
 }
 
@@ -146,7 +156,7 @@ export interface CwCallback {
 	_info: Info;
 }
 
-export interface SandboxDb {
+export interface SandboxDb extends SandboxDepthDb {
 	companies: CwCompany[];
 	contacts: CwContact[];
 	boards: CwBoard[];
@@ -324,5 +334,6 @@ export function createSeed(): SandboxDb {
 		callbacks: [],
 		sequences: { ticket: 1001, note: 5001, callback: 1 },
 		statusChanges: [],
+		...createDepthSeed(seedInfo, SEED_TIME),
 	};
 }

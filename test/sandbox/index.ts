@@ -17,4 +17,5 @@ export {
 export { signCallbackBody, type CallbackPayload, type Delivery } from './callbacks';
 export type { CwBoard, CwCallback, CwCompany, CwContact, CwMember, CwNote, CwPriority, CwStatus, CwTicket, SandboxDb } from './data';
 export { MODEL_VERSIONS, type ModelVersion } from './models';
+export { DEPTH_SEED, TICKET_SCREEN, type CwConfiguration, type CwCustomFieldValue, type CwUserDefinedField } from './depth-data';
 export { parseConditions, evaluateConditions, ConditionSyntaxError } from './conditions';

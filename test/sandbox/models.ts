@@ -3,7 +3,26 @@
 export const MODEL_VERSIONS = ['2020.1', '2023.1', '2025.8'] as const;
 export type ModelVersion = (typeof MODEL_VERSIONS)[number];
 
-export type ResourceKind = 'ticket' | 'note' | 'board' | 'status' | 'priority' | 'company' | 'contact' | 'member' | 'callback';
+export type ResourceKind =
+	| 'ticket'
+	| 'note'
+	| 'board'
+	| 'status'
+	| 'priority'
+	| 'company'
+	| 'contact'
+	| 'member'
+	| 'callback'
+	| 'boardType'
+	| 'boardSubType'
+	| 'boardItem'
+	| 'association'
+	| 'team'
+	| 'source'
+	| 'site'
+	| 'configuration'
+	| 'configurationReference'
+	| 'userDefinedField';
 
 /** `2024.2` -> [2024, 2]; undefined when it is not YYYY.N. */
 export function parseVersion(version: string): [number, number] | undefined {
@@ -73,7 +92,7 @@ const currentFields: Record<ResourceKind, string[]> = {
 	ticket: [
 		'id', 'summary', 'recordType', 'board', 'status', 'company', 'contact', 'contactName', 'contactEmailAddress', 'owner',
 		'priority', 'severity', 'impact', 'externalXRef', 'closedFlag', 'closedDate', 'closedBy', 'customerUpdatedFlag',
-		'mergedParentTicket',
+		'mergedParentTicket', 'type', 'subType', 'item', 'team', 'source', 'site', 'requiredDate', 'customFields',
 	],
 	note: [
 		'id', 'ticketId', 'text', 'detailDescriptionFlag', 'internalAnalysisFlag', 'resolutionFlag', 'issueFlag', 'member',
@@ -98,6 +117,25 @@ const currentFields: Record<ResourceKind, string[]> = {
 	callback: [
 		'id', 'description', 'url', 'objectId', 'type', 'level', 'memberId', 'payloadVersion', 'inactiveFlag',
 		'isSoapCallbackFlag', 'isSelfSuppressedFlag',
+	],
+	boardType: ['id', 'name', 'category', 'defaultFlag', 'inactiveFlag', 'requestForChangeFlag', 'board'],
+	boardSubType: ['id', 'name', 'inactiveFlag', 'typeAssociationIds', 'board'],
+	boardItem: ['id', 'name', 'inactiveFlag', 'board'],
+	association: ['id', 'type', 'subType', 'item', 'board'],
+	team: ['id', 'name', 'teamLeader', 'members', 'defaultFlag', 'notifyOnTicketDelete', 'boardId', 'locationId', 'businessUnitId'],
+	source: ['id', 'name', 'defaultFlag', 'enteredBy', 'dateEntered'],
+	site: [
+		'id', 'name', 'addressLine1', 'city', 'zip', 'phoneNumber', 'primaryAddressFlag', 'defaultShippingFlag', 'defaultBillingFlag',
+		'defaultMailingFlag', 'inactiveFlag', 'company',
+	],
+	configuration: [
+		'id', 'name', 'type', 'status', 'company', 'site', 'deviceIdentifier', 'serialNumber', 'modelNumber', 'macAddress', 'ipAddress',
+		'osType', 'activeFlag', 'billFlag',
+	],
+	configurationReference: ['id', 'deviceIdentifier'],
+	userDefinedField: [
+		'id', 'podId', 'caption', 'sequenceNumber', 'screenId', 'helpText', 'fieldTypeIdentifier', 'numberDecimals', 'entryTypeIdentifier',
+		'requiredFlag', 'displayOnScreenFlag', 'readOnlyFlag', 'listViewFlag', 'options', 'dateCreated',
 	],
 };
 

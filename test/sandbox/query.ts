@@ -58,8 +58,24 @@ export function filterRecords(records: Record<string, unknown>[], query: Record<
 		for (const field of conditionFields(tree)) checkField(field, knownFields, parameter);
 		result = result.filter((record) => evaluateConditions(tree, record));
 	}
+	const customSource = query.customFieldConditions;
+	if (customSource && customSource.trim()) {
+		let tree;
+		try {
+			tree = parseConditions(customSource);
+		} catch (error) {
+			if (error instanceof ConditionSyntaxError) throw new QueryError(`customFieldConditions: ${error.message}`, 'customFieldConditions');
+			throw error;
+		}
+		for (const field of conditionFields(tree)) checkField(field, CUSTOM_FIELD_VALUE_FIELDS, 'customFieldConditions');
+		// Each condition is about one custom field of the record: a record matches when one of its custom fields does.
+		result = result.filter((record) => Array.isArray(record.customFields) && record.customFields.some((entry) => evaluateConditions(tree, entry)));
+	}
 	return result;
 }
+
+/** What customFieldConditions may name: the fields of one custom field value (CustomFieldValue). */
+const CUSTOM_FIELD_VALUE_FIELDS = new Set(['id', 'caption', 'type', 'entryMethod', 'numberOfDecimals', 'value']);
 
 function compareForSort(left: unknown, right: unknown): number {
 	if (left === right) return 0;

@@ -9,6 +9,8 @@ import { ApiError, fieldError, invalidObject, notFound } from './errors';
 import type { ModelVersion, ResourceKind } from './models';
 import { knownFields, MODEL_VERSIONS, shapeRecord } from './models';
 import { listRecords, parseFields, pickFields } from './query';
+import { DEPTH_TICKET_FIELDS, SandboxDepth } from './depth';
+import { type ReferenceRequest, asObject, describeReference, readReference, sameText } from './references';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -50,52 +52,23 @@ interface ChangeOptions {
 	skipCallback?: boolean;
 }
 
-function asObject(value: unknown): Record<string, unknown> | undefined {
-	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
 function idParam(context: RequestContext, name: string, resource: string): number {
 	const raw = context.params[name];
 	if (!/^\d+$/.test(raw)) throw new ApiError(400, 'InvalidObject', `${resource} id '${raw}' is not a number`);
 	return Number(raw);
 }
 
-const sameText = (left: unknown, right: unknown) =>
-	typeof left === 'string' && typeof right === 'string' && left.toLowerCase() === right.toLowerCase();
-
-/** A `{id}` / `{name}` / `{identifier}` reference as clients send it, or a bare id / name. */
-interface ReferenceRequest {
-	id?: number;
-	name?: string;
-	identifier?: string;
-}
-
-function readReference(value: unknown): ReferenceRequest | undefined {
-	if (typeof value === 'number') return { id: value };
-	if (typeof value === 'string') return /^\d+$/.test(value) ? { id: Number(value) } : { name: value };
-	const object = asObject(value);
-	if (!object) return undefined;
-	const reference: ReferenceRequest = {};
-	if (typeof object.id === 'number') reference.id = object.id;
-	else if (typeof object.id === 'string' && /^\d+$/.test(object.id)) reference.id = Number(object.id);
-	if (typeof object.name === 'string') reference.name = object.name;
-	if (typeof object.identifier === 'string') reference.identifier = object.identifier;
-	return reference.id === undefined && reference.name === undefined && reference.identifier === undefined ? undefined : reference;
-}
-
-function describeReference(reference: ReferenceRequest): string {
-	return reference.id !== undefined ? `id ${reference.id}` : `'${reference.identifier ?? reference.name}'`;
-}
-
 export class SandboxApi {
 	readonly routes: Route[];
+	readonly depth: SandboxDepth;
 
 	constructor(
 		readonly db: SandboxDb,
 		private readonly dispatcher: CallbackDispatcher,
 		private readonly settings: { origin: () => string; companyId: string; currentVersion: string },
 	) {
-		this.routes = this.buildRoutes();
+		this.depth = new SandboxDepth(this);
+		this.routes = [...this.buildRoutes(), ...this.depth.routes()];
 	}
 
 	// ---- lookups ----
@@ -120,7 +93,7 @@ export class SandboxApi {
 		return this.db.statuses.filter((status) => status.board.id === boardId);
 	}
 
-	private ticketOr404(id: number): CwTicket {
+	ticketOr404(id: number): CwTicket {
 		const ticket = this.db.tickets.find((candidate) => candidate.id === id);
 		if (!ticket) throw notFound(`Ticket recId ${id} not found`);
 		return ticket;
@@ -128,7 +101,7 @@ export class SandboxApi {
 
 	// ---- shaping ----
 
-	private list(kind: ResourceKind, records: object[], context: RequestContext): HandlerResult {
+	list(kind: ResourceKind, records: object[], context: RequestContext): HandlerResult {
 		const shaped = records.map((record) => shapeRecord(kind, record, context.model));
 		const result = listRecords(shaped, context.query, {
 			knownFields: knownFields(kind, context.model),
@@ -138,7 +111,7 @@ export class SandboxApi {
 		return { status: 200, body: result.items, headers: result.link ? { link: result.link } : undefined };
 	}
 
-	private one(kind: ResourceKind, record: object, context: RequestContext, status = 200): HandlerResult {
+	one(kind: ResourceKind, record: object, context: RequestContext, status = 200): HandlerResult {
 		const shaped = shapeRecord(kind, record, context.model);
 		const fields = parseFields(context.query, knownFields(kind, context.model));
 		return { status, body: fields ? pickFields(shaped, fields) : shaped };
@@ -265,7 +238,8 @@ export class SandboxApi {
 
 		const now = cwTimestamp();
 		const ticket: CwTicket = {
-			id: this.db.sequences.ticket++,
+			// Numbered once the whole ticket is valid: a refused create uses no id.
+			id: 0,
 			summary,
 			recordType: 'ServiceTicket',
 			board: { id: board.id, name: board.name },
@@ -276,8 +250,19 @@ export class SandboxApi {
 			impact: (input.impact as string) ?? 'Medium',
 			closedFlag: false,
 			customerUpdatedFlag: input.customerUpdatedFlag === true,
+			customFields: this.depth.emptyCustomFields(),
 			_info: { lastUpdated: now, updatedBy: options.actor.identifier, dateEntered: now, enteredBy: options.actor.identifier },
 		};
+		const given = new Set<string>();
+		for (const [name, value] of Object.entries(input)) {
+			const key = name.toLowerCase();
+			if (!DEPTH_TICKET_FIELDS.includes(key) || value === undefined) continue;
+			given.add(key);
+			this.depth.setField(ticket, key, value, errors);
+		}
+		this.depth.check(ticket, given, false, errors);
+		if (errors.length) throw invalidObject('ticket', errors);
+		ticket.id = this.db.sequences.ticket++;
 		if (externalXRef) ticket.externalXRef = externalXRef;
 		if (owner) ticket.owner = this.memberReference(owner);
 		if (contact) {
@@ -318,6 +303,7 @@ export class SandboxApi {
 		let boardReference: ReferenceRequest | undefined;
 		let skipCallback = options.skipCallback ?? false;
 		const fields = knownFields('ticket', options.model);
+		const depthGiven = new Set<string>();
 
 		for (const [index, raw] of body.entries()) {
 			const operation = asObject(raw);
@@ -407,6 +393,17 @@ export class SandboxApi {
 				case 'skipcallback':
 					skipCallback = value === true;
 					break;
+				case 'type':
+				case 'subtype':
+				case 'item':
+				case 'team':
+				case 'source':
+				case 'site':
+				case 'requireddate':
+				case 'customfields':
+					depthGiven.add(key);
+					this.depth.setField(draft, key, subValue, errors);
+					break;
 				default:
 					errors.push(fieldError('ticket', path, knownKey ? `The field '${path}' cannot be changed through this sandbox.` : `Unknown field '${path}'.`));
 			}
@@ -426,6 +423,7 @@ export class SandboxApi {
 			else if (board.id !== ticket.board.id) status = this.statusesOf(board.id).find((candidate) => candidate.defaultFlag);
 			if (status) this.applyStatus(draft, status, options.actor.identifier);
 		}
+		this.depth.check(draft, depthGiven, draft.board.id !== ticket.board.id, errors);
 		if (errors.length) throw invalidObject('ticket', errors);
 
 		draft._info = { ...draft._info, lastUpdated: cwTimestamp(), updatedBy: options.actor.identifier };
@@ -479,6 +477,7 @@ export class SandboxApi {
 		const ticket = this.ticketOr404(id);
 		this.db.tickets.splice(this.db.tickets.indexOf(ticket), 1);
 		this.db.notes = this.db.notes.filter((note) => note.ticketId !== id);
+		delete this.db.ticketConfigurations[id];
 		this.ticketEvent('deleted', ticket, actor);
 	}
 

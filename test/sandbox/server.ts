@@ -173,6 +173,8 @@ export class Sandbox {
 	private readonly clock: SandboxClock;
 	/** Late commits scheduled and not yet applied. */
 	private lateCommits = 0;
+	/** API write requests (POST, PATCH, PUT, DELETE) received, and those that changed data; log resets leave both alone. */
+	private writes = { received: 0, committed: 0 };
 	private port = 0;
 
 	constructor(options: SandboxOptions = {}) {
@@ -261,11 +263,22 @@ export class Sandbox {
 		return this.lateCommits;
 	}
 
+	/** Every API write request received since the start, answered or not, refused or not. */
+	get writesReceived(): number {
+		return this.writes.received;
+	}
+
+	/** API write requests whose work was done (answered 2xx, or done before a fault hid the answer). */
+	get writesCommitted(): number {
+		return this.writes.committed;
+	}
+
 	/** Forgets every ticket and note (ids keep counting up, so none is reused); reference data stays. */
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
 		this.db.statusChanges.length = 0;
+		this.db.ticketConfigurations = {};
 	}
 
 	async stop(): Promise<void> {
@@ -473,6 +486,8 @@ export class Sandbox {
 		const requestedVersion = versionFromAccept(request.headers.accept);
 		if (requestedVersion) entry.version = requestedVersion;
 		this.requests.push(entry);
+		const isWrite = isApi && method !== 'GET';
+		if (isWrite) this.writes.received++;
 		const counterKey = `${method} ${template ?? path}`;
 		this.counterMap.set(counterKey, (this.counterMap.get(counterKey) ?? 0) + 1);
 		this.counterMap.set('total', (this.counterMap.get('total') ?? 0) + 1);
@@ -507,7 +522,9 @@ export class Sandbox {
 
 		const perform = (): { status: number; body?: unknown; headers?: Record<string, string> } => {
 			try {
-				return this.dispatch(method, path, query, body, rawBody, request, matched, entry);
+				const done = this.dispatch(method, path, query, body, rawBody, request, matched, entry);
+				if (isWrite && done.status < 300) this.writes.committed++;
+				return done;
 			} catch (error) {
 				if (!(error instanceof ApiError)) throw error;
 				return { status: error.status, body: error.body, headers: error.headers };
@@ -725,6 +742,8 @@ export class Sandbox {
 					return void ok();
 				case 'GET /__sandbox/counters':
 					return void ok(this.counters());
+				case 'GET /__sandbox/writes':
+					return void ok({ received: this.writesReceived, committed: this.writesCommitted });
 				case 'GET /__sandbox/deliveries':
 					return void ok(this.deliveries);
 				case 'DELETE /__sandbox/deliveries':

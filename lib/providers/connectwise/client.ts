@@ -324,8 +324,10 @@ export class ConnectWiseClient extends PsaClient {
 
 const PERMISSION_AREAS: Array<[RegExp, string]> = [
 	[/^\/service\/tickets/, 'Service Desk > Service Tickets'],
-	[/^\/service\/(boards|priorities)/, 'System > Table Setup (service boards, statuses and priorities)'],
+	[/^\/service\/(boards|priorities|sources)/, 'System > Table Setup (service boards and their types, subtypes, items and teams, statuses, priorities, sources)'],
+	[/^\/company\/configurations/, 'Companies > Configurations'],
 	[/^\/company\/companies/, 'Companies > Company Maintenance'],
+	[/^\/system\/userDefinedFields/, 'System > Table Setup (custom fields)'],
 	[/^\/company\/contacts/, 'Companies > Contacts'],
 	[/^\/system\/members/, 'System > Member Maintenance'],
 	[/^\/system\/callbacks/, 'System > Table Setup (callbacks)'],

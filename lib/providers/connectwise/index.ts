@@ -48,6 +48,10 @@ import { listConnectWiseCallbacks, registerConnectWiseCallback, removeConnectWis
 import { ConnectWiseSite, connectWiseConnectionId, normaliseSite, uiHost } from './site';
 import { parseTicketId, ticketDescription, ticketSummary, ticketWebUrl } from './tickets';
 import { assertApiVersion, parseEndpointVersions } from './versions';
+import { ConnectWiseConfigurationItems } from './configuration-items';
+import { CLASSIFICATION_CACHE_PREFIX, ConnectWiseDepthLookups } from './depth';
+import { searchTickets } from './search';
+import { createFields, updateOperations } from './ticket-fields';
 
 export { DEFAULT_API_VERSION } from './versions';
 export type { ProviderDeps } from '../definition';
@@ -87,6 +91,8 @@ export class ConnectWiseProvider implements PsaProvider {
 	private readonly cache: PsaCache;
 	private readonly pageSize?: number;
 	private readonly lookups: ConnectWiseLookups;
+	private readonly depth: ConnectWiseDepthLookups;
+	private readonly configurationItems: ConnectWiseConfigurationItems;
 
 	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
 	constructor(settings: ConnectWiseSettings, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = CONNECTWISE_DECLARATION) {
@@ -127,6 +133,8 @@ export class ConnectWiseProvider implements PsaProvider {
 			...(deps.onRequestEvent ? { onRequestEvent: deps.onRequestEvent } : {}),
 		});
 		this.lookups = new ConnectWiseLookups(this.client, this.cache, connectionId, (path, options, read) => this.list(path, options, read));
+		this.depth = new ConnectWiseDepthLookups(this.cache, connectionId, (path, options, read) => this.list(path, options, read));
+		this.configurationItems = new ConnectWiseConfigurationItems(this.client, (path, options, read) => this.list(path, options, read));
 	}
 
 	get pinnedApiVersion(): string {
@@ -175,10 +183,17 @@ export class ConnectWiseProvider implements PsaProvider {
 			['owner', input.ownerId],
 		];
 		for (const [name, id] of references) if (id !== undefined && id !== null) body[name] = { id: positiveId(id, name) };
+		// Classification, team, source, site, scales, due date and custom fields: checked here, sent in the one create.
+		Object.assign(body, await createFields(input, this.ticketFieldRules()));
 
 		const create = async () => {
-			const response = await this.client.request({ method: 'POST', path: '/service/tickets', body });
-			return this.withExternalRef(readTicket(response.body, 'POST /service/tickets'), input.externalRef);
+			try {
+				const response = await this.client.request({ method: 'POST', path: '/service/tickets', body });
+				return this.withExternalRef(readTicket(response.body, 'POST /service/tickets'), input.externalRef);
+			} catch (error) {
+				this.dropStaleChoices(error);
+				throw error;
+			}
 		};
 		if (!options.retrySafe) return create();
 		// Only a caller that allows it gets a second POST, and only after the externalXRef search shows the first did not land.
@@ -354,29 +369,69 @@ export class ConnectWiseProvider implements PsaProvider {
 		return this.declaration.ticketCapabilities;
 	}
 
-	// Ticket depth: implemented by the provider work in progress.
-	searchTickets(_query: PsaTicketSearch): Promise<PsaTicket[]> { return pending('searchTickets'); }
-	updateTicket(_id: number, _changes: PsaTicketUpdate): Promise<PsaTicket> { return pending('updateTicket'); }
-	getTicketDetails(_id: number): Promise<PsaTicket> { return pending('getTicketDetails'); }
-	listTicketTypes(_boardId?: number): Promise<PsaChoice[]> { return pending('listTicketTypes'); }
-	listTicketSubtypes(_typeId: number, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketSubtypes'); }
-	listTicketItems(_typeId: number, _subtypeId: number | undefined, _boardId?: number): Promise<PsaChoice[]> { return pending('listTicketItems'); }
-	listTeams(_boardId?: number): Promise<PsaChoice[]> { return pending('listTeams'); }
-	listSources(): Promise<PsaChoice[]> { return pending('listSources'); }
-	listSites(_companyId: number): Promise<PsaChoice[]> { return pending('listSites'); }
-	listCustomFields(): Promise<PsaCustomFieldDefinition[]> { return pending('listCustomFields'); }
-	findConfigurationItems(_query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return pending('findConfigurationItems'); }
-	getConfigurationItem(_id: number): Promise<PsaConfigurationItem> { return pending('getConfigurationItem'); }
-	listTicketConfigurationItems(_ticketId: number): Promise<PsaConfigurationItem[]> { return pending('listTicketConfigurationItems'); }
-	attachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('attachConfigurationItem'); }
-	detachConfigurationItem(_ticketId: number, _ciId: number): Promise<void> { return pending('detachConfigurationItem'); }
+	searchTickets(query: PsaTicketSearch): Promise<PsaTicket[]> {
+		return searchTickets(query, {
+			list: (path, options, read, keep) => this.list(path, options, read, keep),
+			read: (value) => readTicket(value, 'GET /service/tickets'),
+			customFields: () => this.depth.customFields(),
+			referenceOf: (linkKey) => this.externalReferenceOf(linkKey),
+		});
+	}
 
+	async updateTicket(id: number, changes: PsaTicketUpdate): Promise<PsaTicket> {
+		const ticketId = positiveId(id, 'ticket');
+		const operations = await updateOperations(changes ?? {}, this.ticketFieldRules());
+		if (operations.length === 0) return this.getTicket(ticketId);
+		const path = `/service/tickets/${ticketId}`;
+		try {
+			const response = await this.client.request({ method: 'PATCH', path, body: operations });
+			return readTicket(response.body, `PATCH ${path}`);
+		} catch (error) {
+			this.dropStaleChoices(error);
+			throw error;
+		}
+	}
+
+	async getTicketDetails(id: number): Promise<PsaTicket> {
+		const ticketId = positiveId(id, 'ticket');
+		const path = `/service/tickets/${ticketId}`;
+		const response = await this.client.request({ method: 'GET', path, query: { fields: fieldsParam([...FIELDS.ticket, FIELDS.ticketCustomFields]) } });
+		const ticket = readTicket(response.body, `GET ${path}`);
+		// A ticket whose answer carries no customFields has none set: say so instead of leaving them unread.
+		return ticket.customFields ? ticket : { ...ticket, customFields: {} };
+	}
+
+	// Ticket depth: ConnectWise's lookups (depth.ts) and configuration items (configuration-items.ts).
+	listTicketTypes(boardId?: number): Promise<PsaChoice[]> { return this.depth.listTicketTypes(boardId); }
+	listTicketSubtypes(typeId: number, boardId?: number): Promise<PsaChoice[]> { return this.depth.listTicketSubtypes(typeId, boardId); }
+	listTicketItems(typeId: number, subtypeId: number | undefined, boardId?: number): Promise<PsaChoice[]> { return this.depth.listTicketItems(typeId, subtypeId, boardId); }
+	listTeams(boardId?: number): Promise<PsaChoice[]> { return this.depth.listTeams(boardId); }
+	listSources(): Promise<PsaChoice[]> { return this.depth.listSources(); }
+	listSites(companyId: number): Promise<PsaChoice[]> { return this.depth.listSites(companyId); }
+	listCustomFields(): Promise<PsaCustomFieldDefinition[]> { return this.depth.listCustomFields(); }
+	findConfigurationItems(query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return this.configurationItems.find(query ?? {}); }
+	getConfigurationItem(id: number): Promise<PsaConfigurationItem> { return this.configurationItems.get(id); }
+	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]> { return this.configurationItems.ofTicket(ticketId); }
+	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> { return this.configurationItems.attach(ticketId, configurationItemId); }
+	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> { return this.configurationItems.detach(ticketId, configurationItemId); }
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
 	}
 
-	private list<T>(path: string, options: ListOptions, read: (value: unknown) => T): Promise<T[]> {
-		return listAll(this.client, path, { pageSize: this.pageSize, ...options }, read);
+	private list<T>(path: string, options: ListOptions, read: (value: unknown) => T, keep?: (item: T) => boolean): Promise<T[]> {
+		return listAll(this.client, path, { pageSize: this.pageSize, ...options }, read, keep);
+	}
+
+	private ticketFieldRules() {
+		return { scales: this.declaration.ticketCapabilities.scales, customFields: () => this.depth.customFields() };
+	}
+
+	/** A refusal naming the classification or a custom field means the cached choices are stale: read them again next time. */
+	private dropStaleChoices(error: unknown): void {
+		if (!isPsaError(error, 'invalid-input')) return;
+		const blamed = `${error.details.field ?? ''} ${error.details.providerMessage ?? ''}`;
+		if (/\b(type|subType|item)\b/i.test(blamed)) this.cache.invalidate(this.connection.connectionId, CLASSIFICATION_CACHE_PREFIX);
+		if (/customField/i.test(blamed)) this.cache.delete(this.connection.connectionId, 'custom-fields');
 	}
 
 	/** ConnectWise stores long link keys hashed; give callers back the key they know. */
@@ -393,6 +448,3 @@ function positiveId(value: unknown, what: string): number {
 	return recordId(value, what, `${what}/id`);
 }
 
-function pending<T>(what: string): Promise<T> {
-	return Promise.reject(new PsaError('configuration', `${what} is not available yet`));
-}

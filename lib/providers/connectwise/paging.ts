@@ -8,6 +8,8 @@ const MAX_PAGES = 1000;
 
 export interface ListOptions {
 	conditions?: string;
+	/** Conditions on the records' custom fields (caption and value), ConnectWise's own parameter. */
+	customFieldConditions?: string;
 	fields?: string;
 	orderBy?: string;
 	/** Stop once this many records were read (all when absent). */
@@ -22,6 +24,8 @@ export async function listAll<T>(
 	path: string,
 	options: ListOptions,
 	read: (value: unknown) => T,
+	/** Records read but not wanted (a check ConnectWise could not make itself) do not count toward the limit. */
+	keep?: (item: T) => boolean,
 ): Promise<T[]> {
 	const limit = options.limit === undefined ? Infinity : Math.max(0, Math.floor(options.limit));
 	if (limit === 0) return [];
@@ -30,6 +34,7 @@ export async function listAll<T>(
 	const headers = options.forwardOnly ? { 'pagination-type': 'forward-only' } : undefined;
 	let query: Record<string, QueryValue> = {
 		conditions: options.conditions,
+		customFieldConditions: options.customFieldConditions,
 		fields: options.fields,
 		orderBy: options.forwardOnly ? undefined : options.orderBy,
 		page: options.forwardOnly ? undefined : 1,
@@ -39,7 +44,9 @@ export async function listAll<T>(
 		const response = await client.request({ method: 'GET', path, query, headers });
 		const items = readList(response.body, `GET ${path}`);
 		for (const item of items) {
-			results.push(read(item));
+			const record = read(item);
+			if (keep && !keep(record)) continue;
+			results.push(record);
 			if (results.length >= limit) return results;
 		}
 		const next = parseLinkHeader(response.headers.link).get('next');

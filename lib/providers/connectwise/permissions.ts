@@ -26,6 +26,16 @@ export async function checkConnectWisePermissions(client: ConnectWiseClient): Pr
 		['Read callbacks', { method: 'GET', path: '/system/callbacks', query: { pageSize: 1, fields: 'id' } }],
 		['Register callbacks', { method: 'POST', path: '/system/callbacks', body: { url: '', objectId: 0, type: 'ticket', level: 'owner' } }],
 		['Remove callbacks', { method: 'DELETE', path: '/system/callbacks/0' }],
+		['Read ticket types of a board', { method: 'GET', path: `/service/boards/${firstBoardId}/types`, query: { pageSize: 1, fields: 'id' } }],
+		['Read valid type, subtype and item combinations', { method: 'GET', path: `/service/boards/${firstBoardId}/typeSubTypeItemAssociations`, query: { pageSize: 1, fields: 'id' } }],
+		['Read teams of a board', { method: 'GET', path: `/service/boards/${firstBoardId}/teams`, query: { pageSize: 1, fields: 'id' } }],
+		['Read ticket sources', { method: 'GET', path: '/service/sources', query: { pageSize: 1, fields: 'id' } }],
+		['Read company sites', { method: 'GET', path: '/company/companies/0/sites', query: { pageSize: 1, fields: 'id' } }],
+		['Read configurations', { method: 'GET', path: '/company/configurations', query: { pageSize: 1, fields: 'id' } }],
+		['Read ticket custom fields', { method: 'GET', path: '/system/userDefinedFields', query: { pageSize: 1, fields: 'id' } }],
+		['Read ticket configurations', { method: 'GET', path: '/service/tickets/0/configurations', query: { pageSize: 1, fields: 'id' } }],
+		['Attach configurations to tickets', { method: 'POST', path: '/service/tickets/0/configurations', body: { id: 0 } }],
+		['Detach configurations from tickets', { method: 'DELETE', path: '/service/tickets/0/configurations/0' }],
 	];
 	const results: PsaPermissionCheck[] = [boards.check];
 	for (const [purpose, request] of probes) results.push((await probe(client, purpose, request)).check);

@@ -2,6 +2,7 @@
 import { PsaError } from '../errors';
 import {
 	PsaBoard,
+	PsaCustomFieldValue,
 	PsaCallbackLevel,
 	PsaCallbackRegistration,
 	PsaCompany,
@@ -20,7 +21,12 @@ import { compareVersions } from './versions';
 /** The fields each reader uses: sent as `fields` so ConnectWise returns only these. */
 export const FIELDS = {
 	/** initialDescription is write-only in ConnectWise (GET does not return it), so it is not asked for. */
-	ticket: ['id', 'summary', 'board', 'status', 'company', 'priority', 'contact', 'owner', 'externalXRef', 'closedFlag', 'closedDate', 'mergedParentTicket', '_info'],
+	ticket: [
+		'id', 'summary', 'board', 'status', 'company', 'priority', 'contact', 'owner', 'externalXRef', 'closedFlag', 'closedDate', 'mergedParentTicket',
+		'type', 'subType', 'item', 'team', 'source', 'site', 'severity', 'impact', 'requiredDate', '_info',
+	],
+	/** Asked for with the ticket when its custom fields are wanted (getTicketDetails, searches that name them). */
+	ticketCustomFields: 'customFields',
 	note: ['id', 'ticketId', 'text', 'detailDescriptionFlag', 'internalAnalysisFlag', 'resolutionFlag', 'member', 'dateCreated'],
 	board: ['id', 'name', 'inactiveFlag'],
 	/** Plus closedStatus (2023.1 and later) or closedFlag (2020.1): see statusFields(). */
@@ -50,7 +56,7 @@ export function memberFields(version: string): string {
 }
 
 /** Thrown when a response lacks a field the operation needs: names the field and the endpoint. */
-function missing(fieldName: string, endpoint: string): PsaError {
+export function missing(fieldName: string, endpoint: string): PsaError {
 	return new PsaError('unavailable', `ConnectWise's answer to ${endpoint} lacks the field '${fieldName}' this operation needs`, {
 		field: fieldName,
 		request: endpoint,
@@ -128,7 +134,42 @@ export function readTicket(value: unknown, endpoint: string): PsaTicket {
 	if (updatedAt) ticket.updatedAt = updatedAt;
 	const updatedBy = optionalString(info.updatedBy);
 	if (updatedBy) ticket.updatedBy = updatedBy;
+	const createdAt = optionalString(info.dateEntered);
+	if (createdAt) ticket.createdAt = createdAt;
+	const references: Array<['type' | 'subtype' | 'item' | 'team' | 'source' | 'site', unknown]> = [
+		['type', record.type],
+		['subtype', record.subType],
+		['item', record.item],
+		['team', record.team],
+		['source', record.source],
+		['site', record.site],
+	];
+	for (const [name, value] of references) {
+		const ref = reference(value);
+		if (ref) ticket[name] = ref;
+	}
+	const severity = optionalString(record.severity);
+	if (severity) ticket.severity = severity;
+	const impact = optionalString(record.impact);
+	if (impact) ticket.impact = impact;
+	const dueAt = optionalString(record.requiredDate);
+	if (dueAt) ticket.dueAt = dueAt;
+	if (Array.isArray(record.customFields)) ticket.customFields = readCustomFieldValues(record.customFields);
 	return ticket;
+}
+
+/** A ticket's `customFields` array by caption; a field without a value is null, a Date field's value its day (YYYY-MM-DD). */
+export function readCustomFieldValues(entries: unknown[]): Record<string, PsaCustomFieldValue> {
+	const values: Record<string, PsaCustomFieldValue> = {};
+	for (const entry of entries.filter(isObject)) {
+		const caption = optionalString(entry.caption);
+		if (!caption) continue;
+		const value = entry.value;
+		if (typeof value === 'string' && (entry.type === 'Date' || entry.entryMethod === 'Date')) values[caption] = /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : value;
+		else if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) values[caption] = value;
+		else values[caption] = null;
+	}
+	return values;
 }
 
 export function noteType(record: Record<string, unknown>): PsaNoteType {
