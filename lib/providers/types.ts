@@ -488,8 +488,12 @@ export interface PsaProvider {
 	getConfigurationItem(id: number): Promise<PsaConfigurationItem>;
 	/** The configuration items attached to the ticket. */
 	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]>;
-	/** Attaches the item; attaching one already attached changes nothing and is no error. */
-	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void>;
+	/**
+	 * Attaches the item; attaching one already attached changes nothing and is no error. `attached`: what the caller
+	 * knows the ticket holds right now (a ticket it has just created), so the look before the write is skipped; a
+	 * refused or unanswered attach is still settled by looking.
+	 */
+	attachConfigurationItem(ticketId: number, configurationItemId: number, options?: { attached?: readonly number[] }): Promise<void>;
 	/** Detaches the item; one not attached is no error. */
 	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void>;
 

@@ -206,7 +206,7 @@ async function createClaimed(
 		// Still under the claim: a run that dies before attaching leaves the link pending, and whoever takes it over finds
 		// the ticket by its link key and attaches (idempotently) what is missing. A finished link never attaches again.
 		await claim.hold();
-		attachedResult = await afterCreate(ctx, obtained, fields, ticketInput.companyId, prepared);
+		attachedResult = await afterCreate(ctx, obtained, fields, ticketInput.companyId, prepared, !recovered);
 		return obtained;
 	});
 	async function obtain(): Promise<PsaTicket> {
@@ -318,6 +318,7 @@ async function afterCreate(
 	fields: TicketFields,
 	companyId: number,
 	prepared: Prepared | undefined,
+	createdNow = false,
 ): Promise<Partial<LinkResult>> {
 	const specs = fields.configurationItems ?? [];
 	if (specs.length === 0 && !prepared?.checked.resolved.length) return {};
@@ -337,7 +338,9 @@ async function afterCreate(
 			continue;
 		}
 		try {
-			await ctx.provider.attachConfigurationItem(ticket.id, item.id);
+			// A ticket this call created holds only what its create carried: no need to look before each attach. A ticket
+			// found again (a lost answer, a takeover) may hold what a dead run attached, so the provider looks first.
+			await ctx.provider.attachConfigurationItem(ticket.id, item.id, createdNow ? { attached: [...onTicket, ...attached] } : undefined);
 			attached.push(item.id);
 		} catch (error) {
 			notAttached.push({ by: 'id', value: String(item.id), reason: errorText(error) });

@@ -1,4 +1,5 @@
 // Ticket fields beyond the basics, checked before any write: classification, team, source, site, scales, due date, custom fields, configuration items.
+import { customFieldNamed, customFieldValue } from '../providers/custom-fields';
 import { PsaError } from '../providers/errors';
 import { definitionOfProvider } from '../providers/registry';
 import type {
@@ -144,63 +145,14 @@ export async function checkTicketDetails(ctx: PsaServiceContext, input: TicketDe
 	return { details, resolved };
 }
 
-/** Custom field values by name, each checked against its definition and put in the form the provider sends. */
+/** Custom field values by name, each checked against its definition (lib/providers/custom-fields.ts) before any request. */
 export function checkCustomFields(definitions: PsaCustomFieldDefinition[], values: Record<string, unknown>, psa = 'The PSA'): Record<string, PsaCustomFieldValue> {
 	const checked: Record<string, PsaCustomFieldValue> = {};
 	for (const [name, raw] of Object.entries(values)) {
-		const definition = definitions.find((candidate) => candidate.name === name) ?? definitions.find((candidate) => candidate.name.toLowerCase() === name.trim().toLowerCase());
-		if (!definition) {
-			throw new PsaError('invalid-input', `${psa} has no ticket custom field named "${name}"`, {
-				field: 'customFields',
-				hint: `Use one of: ${definitions.filter((candidate) => !candidate.inactive).map((candidate) => candidate.name).join(', ') || '(none defined)'}.`,
-			});
-		}
+		const definition = customFieldNamed(definitions, name, psa);
 		checked[definition.name] = customFieldValue(definition, raw);
 	}
 	return checked;
-}
-
-function customFieldValue(definition: PsaCustomFieldDefinition, raw: unknown): PsaCustomFieldValue {
-	const label = `Custom field "${definition.name}"`;
-	if (raw === undefined || raw === null || raw === '') {
-		if (definition.required) throw new PsaError('invalid-input', `${label} is required and cannot be emptied`, { field: definition.name });
-		return null;
-	}
-	const refuse = (what: string, hint: string) => new PsaError('invalid-input', `${label} ${what}`, { field: definition.name, hint });
-	switch (definition.type) {
-		case 'number': {
-			const number = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw.trim()) : Number.NaN;
-			if (!Number.isFinite(number)) throw refuse(`takes a number, got ${JSON.stringify(raw)}`, 'Give a number, e.g. 42 or 3.5.');
-			if (definition.decimals !== undefined && definition.decimals >= 0) {
-				const factor = 10 ** definition.decimals;
-				if (Math.round(number * factor) / factor !== number) throw refuse(`keeps ${definition.decimals} decimal(s), got ${number}`, `Round the value to ${definition.decimals} decimal(s).`);
-			}
-			return number;
-		}
-		case 'boolean': {
-			if (typeof raw === 'boolean') return raw;
-			const text = String(raw).trim().toLowerCase();
-			if (['true', 'yes', '1'].includes(text)) return true;
-			if (['false', 'no', '0'].includes(text)) return false;
-			throw refuse(`takes true or false, got ${JSON.stringify(raw)}`, 'Give true or false.');
-		}
-		case 'date':
-		case 'datetime':
-			return isoDate(raw, label);
-		case 'picklist': {
-			const text = String(raw).trim();
-			const choices = definition.picklist ?? [];
-			const choice = choices.find((candidate) => candidate.value === text) ?? choices.find((candidate) => candidate.label.toLowerCase() === text.toLowerCase() || candidate.value.toLowerCase() === text.toLowerCase());
-			if (!choice) throw refuse(`does not accept "${text}"`, `Use one of: ${choices.map((candidate) => candidate.label).join(', ')}.`);
-			return choice.value;
-		}
-		default: {
-			if (typeof raw === 'object') throw refuse('takes text, got an object', 'Give text, e.g. with {{ JSON.stringify($json.value) }}.');
-			const text = String(raw);
-			if (definition.maxLength !== undefined && text.length > definition.maxLength) throw refuse(`holds ${definition.maxLength} characters, got ${text.length}`, 'Shorten the value.');
-			return text;
-		}
-	}
 }
 
 /** An ISO 8601 timestamp from what an expression gives: ISO text, epoch milliseconds, or a Date. */

@@ -11,6 +11,7 @@ import { createProvider, definitionFor, providerDefinitions } from '../../lib/pr
 import type { RequestEvent } from '../../lib/providers/request-events';
 import type { PsaProvider } from '../../lib/providers/types';
 import { addNote, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
+import { addConfigurationItem, removeConfigurationItem, searchTickets, updateTicket } from '../../lib/services/ticket';
 import { receiveEvent, type TriggerRules } from '../../lib/services/trigger';
 import { openStore } from '../../lib/store';
 import type { PsaStore } from '../../lib/store/types';
@@ -167,6 +168,183 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 		const contacts = await provider().listContacts({ companyId: world.seeded.companyId });
 		expect(contacts.length).toBeGreaterThan(0);
 		expect(contacts.every((contact) => contact.companyId === undefined || contact.companyId === world.seeded.companyId)).toBe(true);
+	});
+
+	describe('ticket depth', () => {
+		const depth = () => {
+			return world.seeded.depth;
+		};
+		/** A provider whose requests are counted, writes apart. */
+		const counted = () => {
+			const sent: HttpRequest[] = [];
+			const deps = world.deps({ cache: new PsaCache() });
+			const http: HttpTransport = (request) => {
+				sent.push(request);
+				return deps.http(request);
+			};
+			const psa = createProvider(world.credentialType, world.credentials, { ...deps, http });
+			const ctx: PsaServiceContext = { provider: psa, store, cache: new PsaCache(), now: Date.now };
+			// Autotask reads with POST .../query; a write is any other request that is not a GET.
+			return { ctx, sent, writes: () => sent.filter((request) => request.method !== 'GET' && !/\/query(\?|$)/i.test(new URL(request.url).pathname)).length };
+		};
+		const fullDetails = (psa: PsaProvider) => {
+			const seeded = depth();
+			const caps = psa.ticketCapabilities;
+			return {
+				type: seeded.typeName,
+				subtype: seeded.subtypeName,
+				...(caps.classification.includes('item') && seeded.itemName ? { item: seeded.itemName } : {}),
+				source: seeded.sourceName,
+				...(caps.team && seeded.teamName ? { team: seeded.teamName } : {}),
+				...(caps.site && seeded.siteName ? { site: seeded.siteName } : {}),
+				...(caps.scales.severity ? { severity: caps.scales.severity[caps.scales.severity.length - 1].toLowerCase() } : {}),
+				dueAt: '2030-01-02T03:04:00Z',
+				customFields: { [seeded.picklistField.name]: seeded.picklistField.value, [seeded.textFieldName]: 'runbook 7' },
+			};
+		};
+
+		it('declares its capabilities, and offers only valid classification combinations', async () => {
+			const seeded = depth();
+			const psa = provider();
+			const caps = psa.ticketCapabilities;
+			expect(caps.classification[0]).toBe('type');
+			const boardId = world.seeded.boardId;
+			const types = await psa.listTicketTypes(boardId);
+			const type = types.find((candidate) => candidate.name === seeded.typeName);
+			expect(type).toBeDefined();
+			const subtypes = await psa.listTicketSubtypes(type!.id, boardId);
+			expect(subtypes.map((subtype) => subtype.name)).toContain(seeded.subtypeName);
+			expect(subtypes.map((subtype) => subtype.name)).not.toContain(seeded.foreignSubtypeName);
+			const subtype = subtypes.find((candidate) => candidate.name === seeded.subtypeName)!;
+			const items = await psa.listTicketItems(type!.id, subtype.id, boardId);
+			if (caps.classification.includes('item')) expect(items.map((item) => item.name)).toContain(seeded.itemName);
+			else expect(items).toEqual([]);
+			expect((await psa.listSources()).map((source) => source.name)).toContain(seeded.sourceName);
+			if (caps.team) expect((await psa.listTeams(boardId)).map((team) => team.name)).toContain(seeded.teamName);
+			else expect(await psa.listTeams(boardId)).toEqual([]);
+			if (caps.site) expect((await psa.listSites(world.seeded.companyId)).map((site) => site.name)).toContain(seeded.siteName);
+			const definitions = await psa.listCustomFields();
+			const picklist = definitions.find((definition) => definition.name === seeded.picklistField.name);
+			expect(picklist).toMatchObject({ type: 'picklist' });
+			expect(picklist!.picklist!.map((choice) => choice.value)).toContain(seeded.picklistField.value);
+			expect(definitions.map((definition) => definition.name)).toContain(seeded.textFieldName);
+		});
+
+		it('Link creates a classified ticket with its devices and custom fields in one create, and reads it back', async () => {
+			const seeded = depth();
+			const { ctx, sent, writes } = counted();
+			const target = { source: 'conformance', externalId: unique('depth') };
+			const fields = {
+				summary: 'RMM: disk failing',
+				companyId: world.seeded.companyId,
+				boardId: world.seeded.boardId,
+				details: fullDetails(ctx.provider),
+				configurationItems: [
+					{ by: 'serialNumber' as const, value: seeded.configurationItem.serialNumber.toLowerCase() },
+					{ by: 'id' as const, value: String(seeded.secondConfigurationItemId) },
+				],
+			};
+			const result = await link(ctx, target, fields);
+			expect(result).toMatchObject({ created: true, configurationItems: { attached: [seeded.configurationItem.id, seeded.secondConfigurationItemId], notAttached: [] } });
+			const attachesAfter = Math.max(0, 2 - ctx.provider.ticketCapabilities.configurationItemsOnCreate);
+			// One create, and the attaches the create could not carry: nothing else was written.
+			expect(writes()).toBe(1 + attachesAfter);
+			expect(world.ticketsWithReference(linkKeyOf(target.source, target.externalId))).toBe(1);
+			expect(world.ticketConfigurationItems(result.ticketId).sort()).toEqual([seeded.configurationItem.id, seeded.secondConfigurationItemId].sort());
+			expect(world.ticketCustomFields(result.ticketId)).toMatchObject({ [seeded.textFieldName]: 'runbook 7' });
+			const ticket = await ctx.provider.getTicketDetails(result.ticketId);
+			expect(ticket).toMatchObject({ type: { name: seeded.typeName }, subtype: { name: seeded.subtypeName }, source: { name: seeded.sourceName } });
+			expect(Date.parse(ticket.dueAt!)).toBe(Date.parse('2030-01-02T03:04:00Z'));
+			expect(ticket.customFields).toMatchObject({ [seeded.picklistField.name]: seeded.picklistField.value, [seeded.textFieldName]: 'runbook 7' });
+
+			// A known link: not one request. A second entity with the same details: lookups cached, so only the create,
+			// the device lookups (one per device) and the attaches.
+			const before = sent.length;
+			expect(await link(ctx, target, fields)).toMatchObject({ created: false, ticketId: result.ticketId });
+			expect(sent.length).toBe(before);
+			await link(ctx, { source: 'conformance', externalId: unique('depth') }, fields);
+			expect(sent.length - before).toBe(1 + 2 + attachesAfter);
+		});
+
+		it('bad values are refused with a clear error and write nothing', async () => {
+			const seeded = depth();
+			const { ctx, writes } = counted();
+			const base = { summary: 'Refused', companyId: world.seeded.companyId, boardId: world.seeded.boardId };
+			const before = world.writeCount();
+			const cases: Array<[string, Parameters<typeof link>[2], RegExp]> = [
+				['a subtype outside its type', { ...base, details: { type: seeded.typeName, subtype: seeded.foreignSubtypeName } }, /Subtype/],
+				['a custom field value outside its picklist', { ...base, details: { customFields: { [seeded.picklistField.name]: seeded.picklistField.invalidValue } } }, /accepts one of/],
+				['an unknown custom field', { ...base, details: { customFields: { 'No Such Field': 'x' } } }, /no ticket custom field/],
+				['an unknown configuration item', { ...base, configurationItems: [{ by: 'serialNumber', value: seeded.otherCompanySerialNumber }], whenConfigurationItemMissing: 'fail' }, /serial number/],
+			];
+			for (const [what, fields, message] of cases) {
+				const error = await errorOf(link(ctx, { source: 'conformance', externalId: unique('bad') }, fields));
+				expect({ what, kind: isPsaError(error) ? error.kind : String(error) }).toEqual({ what, kind: 'invalid-input' });
+				expect((error as Error).message).toMatch(message);
+			}
+			expect(writes()).toBe(0);
+			expect(world.writeCount()).toBe(before);
+			// Continue Without It: the ticket is created and the output says what was not found.
+			const created = await link(ctx, { source: 'conformance', externalId: unique('missing-ci') }, { ...base, configurationItems: [{ by: 'serialNumber', value: seeded.otherCompanySerialNumber }] });
+			expect(created.configurationItems?.notAttached).toEqual([expect.objectContaining({ by: 'serialNumber', value: seeded.otherCompanySerialNumber })]);
+			expect(world.ticketConfigurationItems(created.ticketId)).toEqual([]);
+		});
+
+		it('search: PSA-neutral conditions, custom fields, paging; a hostile value matches only itself', async () => {
+			const seeded = depth();
+			const ctx = context();
+			const marker = unique('srch');
+			const hostile = `${marker} ' OR 1=1 -- " or id>0 ) [x]`;
+			const made = [];
+			for (const summary of [hostile, `${marker} plain 1`, `${marker} plain 2`]) {
+				made.push((await link(ctx, { source: 'conformance', externalId: unique('s') }, { summary, companyId: world.seeded.companyId, boardId: world.seeded.boardId, details: { customFields: { [seeded.textFieldName]: marker } } })).ticketId);
+			}
+			const bySummary = await searchTickets(ctx, { where: { match: 'all', conditions: [{ field: 'summary', operator: 'eq', value: hostile }] } });
+			expect(bySummary.map((ticket) => ticket.id)).toEqual([made[0]]);
+			const byField = await searchTickets(ctx, { where: { match: 'all', conditions: [{ field: seeded.textFieldName, customField: true, operator: 'eq', value: marker }] }, limit: Number.POSITIVE_INFINITY });
+			expect(byField.map((ticket) => ticket.id).sort()).toEqual([...made].sort());
+			const anyOf = await searchTickets(ctx, { where: { match: 'any', conditions: [{ field: 'id', operator: 'eq', value: made[1] }, { field: 'id', operator: 'eq', value: made[2] }] }, newestFirst: true });
+			expect(anyOf.map((ticket) => ticket.id)).toEqual([made[2], made[1]]);
+			const limited = await searchTickets(ctx, { where: { match: 'all', conditions: [{ field: 'summary', operator: 'startsWith', value: marker }] }, limit: 2 });
+			expect(limited).toHaveLength(2);
+			expect(await kindOf(searchTickets(ctx, { where: { match: 'all', conditions: [{ field: 'colour', operator: 'eq', value: 'red' }] } }))).toBe('invalid-input');
+		});
+
+		it('update sends only the given fields; "unless changed since" refuses to overwrite a person\'s edit', async () => {
+			const seeded = depth();
+			const { ctx, sent, writes } = counted();
+			const { ticketId } = await link(ctx, { source: 'conformance', externalId: unique('upd') }, { summary: 'Update me', companyId: world.seeded.companyId, boardId: world.seeded.boardId });
+			const since = new Date(Date.now() - 1000).toISOString();
+			const updated = await updateTicket(ctx, { ticketId }, { customFields: { [seeded.textFieldName]: 'first' }, summary: 'Updated' });
+			expect(updated.changed.sort()).toEqual(['customFields', 'summary']);
+			// Definitions cached now: one write, and a read back only where the PSA's answer to an update has no ticket.
+			const [before, writesAtStart] = [sent.length, writes()];
+			await updateTicket(ctx, { ticketId }, { customFields: { [seeded.textFieldName]: 'changed' } });
+			expect(writes() - writesAtStart).toBe(1);
+			expect(sent.length - before).toBeLessThanOrEqual(2);
+			expect(world.ticketCustomFields(ticketId)).toMatchObject({ [seeded.textFieldName]: 'changed' });
+			world.changeAsTechnician(ticketId, world.seeded.closedStatusIdOnBoard);
+			const writesBefore = writes();
+			const refused = await errorOf(updateTicket(ctx, { ticketId }, { summary: 'Overwrite' }, { unlessChangedSince: since }));
+			expect(isPsaError(refused, 'conflict')).toBe(true);
+			expect(writes()).toBe(writesBefore);
+			expect((await ctx.provider.getTicket(ticketId)).summary).toBe('Updated');
+		});
+
+		it('configuration items: add once (a repeat sends nothing), remove once', async () => {
+			const seeded = depth();
+			const { ctx, writes } = counted();
+			const { ticketId } = await link(ctx, { source: 'conformance', externalId: unique('ci') }, { summary: 'Devices', companyId: world.seeded.companyId });
+			const spec = { by: 'name' as const, value: seeded.configurationItem.name };
+			expect(await addConfigurationItem(ctx, { ticketId }, spec)).toMatchObject({ changed: true, configurationItem: { id: seeded.configurationItem.id } });
+			const afterAdd = writes();
+			expect(await addConfigurationItem(ctx, { ticketId }, spec)).toMatchObject({ changed: false });
+			expect(writes()).toBe(afterAdd);
+			expect(world.ticketConfigurationItems(ticketId)).toEqual([seeded.configurationItem.id]);
+			expect(await removeConfigurationItem(ctx, { ticketId }, spec)).toMatchObject({ changed: true });
+			expect(world.ticketConfigurationItems(ticketId)).toEqual([]);
+			expect(await removeConfigurationItem(ctx, { ticketId }, { by: 'id', value: String(seeded.configurationItem.id) })).toMatchObject({ changed: false });
+		});
 	});
 
 	describe('callbacks', () => {

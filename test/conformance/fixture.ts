@@ -17,8 +17,7 @@ export interface SeededData {
 	/** An email only an inactive member has. */
 	inactiveMemberEmail: string;
 	/** Ticket depth: records seeded for classification, configuration items and custom fields. */
-	// Optional only until both fixtures seed it.
-	depth?: SeededDepth;
+	depth: SeededDepth;
 }
 
 /** Seeded records for the ticket-depth checks, by name (the checks resolve ids through the provider's own lists). */
@@ -75,11 +74,11 @@ export interface ConformanceWorld {
 	/** A technician (not the API user) moves the ticket to the status. */
 	changeAsTechnician(ticketId: number, statusId: number): void;
 	/** Configuration item ids attached to the ticket, as the PSA holds them (the ticket's own field and the attached list). */
-	ticketConfigurationItems?(ticketId: number): number[];
+	ticketConfigurationItems(ticketId: number): number[];
 	/** The ticket's custom field values by name, as the PSA holds them. */
-	ticketCustomFields?(ticketId: number): Record<string, unknown>;
-	/** Counts of every write request the PSA received so far, by method and path template (for "nothing written" checks). */
-	writeCount?(): number;
+	ticketCustomFields(ticketId: number): Record<string, unknown>;
+	/** Write requests the PSA received so far, refused ones included (for "nothing sent" checks). */
+	writeCount(): number;
 	/** An address callbacks may be registered for. */
 	callbackUrl: string;
 	/** Waits for the PSA's next callback deliveries and returns them as received. */

@@ -201,11 +201,11 @@ describe('create with every new field', () => {
 		const psa = provider();
 		const writesBefore = sandbox.writeRequests;
 		const cases: Array<[Partial<PsaTicketCreate>, string, RegExp]> = [
-			[{ customFields: { 'No Such Field': 'x' } }, 'No Such Field', /ticket custom fields are: Agreed Start Date, Escalation Stage, Monitoring Alert ID, Affected Users/],
-			[{ customFields: { 'Escalation Stage': 'Lost' } }, 'Escalation Stage', /one of triage \(Triaged\), escalated \(Escalated\), handover \(Handed Over\); got "Lost"/],
-			[{ customFields: { 'Affected Users': 'many' } }, 'Affected Users', /takes a number/],
-			[{ customFields: { 'Agreed Start Date': 'next tuesday' } }, 'Agreed Start Date', /ISO 8601/],
-			[{ customFields: { 'Monitoring Alert ID': 'x'.repeat(8001) } }, 'Monitoring Alert ID', /at most 8000 characters/],
+			[{ customFields: { 'No Such Field': 'x' } }, 'customFields.No Such Field', /ticket custom fields are: 'Agreed Start Date', 'Escalation Stage', 'Monitoring Alert ID', 'Affected Users'/],
+			[{ customFields: { 'Escalation Stage': 'Lost' } }, 'customFields.Escalation Stage', /one of: 'triage \(Triaged\)', 'escalated \(Escalated\)', 'handover \(Handed Over\)'; got 'Lost'/],
+			[{ customFields: { 'Affected Users': 'many' } }, 'customFields.Affected Users', /accepts a number/],
+			[{ customFields: { 'Agreed Start Date': 'next tuesday' } }, 'customFields.Agreed Start Date', /ISO 8601/],
+			[{ customFields: { 'Monitoring Alert ID': 'x'.repeat(8001) } }, 'customFields.Monitoring Alert ID', /at most 8000 characters/],
 			[{ teamId: 3 }, 'teamId', /no team/],
 			[{ itemId: 3 }, 'itemId', /no item level/],
 			[{ severity: 'High' }, 'severity', /no severity/],
@@ -288,7 +288,7 @@ describe('update', () => {
 		expect(dbTicket(created.id)).toMatchObject({ issueType: HARDWARE, subIssueType: SERVER });
 		const writes = sandbox.writeRequests;
 		await expect(psa.updateTicket(created.id, {})).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'changes' } });
-		await expect(psa.updateTicket(created.id, { customFields: { Nope: 1 } })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'Nope' } });
+		await expect(psa.updateTicket(created.id, { customFields: { Nope: 1 } })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'customFields.Nope' } });
 		await expect(psa.updateTicket(created.id, { statusId: null } as never)).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'status' } });
 		await expect(psa.updateTicket(created.id, { teamId: 2 })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'teamId' } });
 		expect(sandbox.writeRequests).toBe(writes);

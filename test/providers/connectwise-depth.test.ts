@@ -213,7 +213,7 @@ describe('create', () => {
 		expect(inactiveOption.message).toMatch(/accepts one of/);
 		expect((await rejection(provider.createTicket(base('Depth: number', { customFields: { 'Impact Score': 'high' } })))).message).toMatch(/'Impact Score' accepts a number/);
 		expect((await rejection(provider.createTicket(base('Depth: date', { customFields: { 'Maintenance Until': '2025-02-30' } })))).message).toMatch(/accepts a date/);
-		expect((await rejection(provider.createTicket(base('Depth: flag', { customFields: { 'Customer Notified': 'yes' } })))).message).toMatch(/true or false/);
+		expect((await rejection(provider.createTicket(base('Depth: flag', { customFields: { 'Customer Notified': 'perhaps' } })))).message).toMatch(/true or false/);
 		expect(await rejection(provider.createTicket(base('Depth: urgency', { urgency: 'High' })))).toMatchObject({ kind: 'invalid-input', details: { field: 'urgency' } });
 		const severity = await rejection(provider.createTicket(base('Depth: severity', { severity: 'Critical' })));
 		expect(severity.message).toMatch(/one of Low, Medium, High; got 'Critical'/);

@@ -80,10 +80,10 @@ export class AutotaskConfigurationItems {
 	}
 
 	/** Adds the item as an additional configuration item, unless the ticket already names it (its own or an additional one). */
-	async attach(ticketId: number, configurationItemId: number): Promise<void> {
+	async attach(ticketId: number, configurationItemId: number, options: { attached?: readonly number[] } = {}): Promise<void> {
 		const ticket = recordId(ticketId, 'ticket', 'ticketID');
 		const item = recordId(configurationItemId, 'configuration item', 'configurationItemID');
-		if (await this.isAttached(ticket, item)) return;
+		if (options.attached ? options.attached.includes(item) : await this.isAttached(ticket, item)) return;
 		const path = `/Tickets/${ticket}/${ADDITIONAL}`;
 		try {
 			itemIdOf(await this.client.request({ method: 'POST', path, body: { ticketID: ticket, configurationItemID: item }, create: true }), `POST ${path}`);

@@ -1,5 +1,6 @@
 // Autotask ticket UDFs: definitions from Tickets/entityInformation/userDefinedFields (cached per connection), and values by name checked against them before a write.
 import type { PsaCache } from '../../cache';
+import { customFieldNamed, customFieldValue } from '../custom-fields';
 import { PsaError } from '../errors';
 import type { PsaCustomFieldDefinition, PsaCustomFieldType, PsaCustomFieldValue } from '../types';
 import { isObject } from '../values';
@@ -71,71 +72,18 @@ export function publicDefinitions(definitions: AutotaskUdf[]): PsaCustomFieldDef
 	return definitions.map(({ readOnly: _readOnly, ...definition }) => definition);
 }
 
-/** The definition a name means: exact first, else the one that matches ignoring case. */
-export function definitionNamed(definitions: AutotaskUdf[], name: string): AutotaskUdf | undefined {
-	return definitions.find((definition) => definition.name === name) ?? definitions.find((definition) => definition.name.toLowerCase() === String(name).toLowerCase());
-}
-
-export function unknownCustomField(definitions: AutotaskUdf[], name: string): PsaError {
-	const known = definitions.map((definition) => definition.name).join(', ') || '(none)';
-	return new PsaError('invalid-input', `Autotask has no ticket custom field '${name}'; its ticket custom fields are: ${known}`, {
-		field: name,
-		hint: 'Use a name from the list (as shown in Autotask > Admin > User-Defined Fields)',
-	});
-}
-
 /** Values by name into the `userDefinedFields` a create or update sends; an unknown name or a value its definition refuses is an invalid-input error. */
 export function udfWrites(definitions: AutotaskUdf[], values: Record<string, PsaCustomFieldValue>): UdfWrite[] {
 	if (!isObject(values)) throw new PsaError('invalid-input', 'Custom fields must be given as an object of name: value', { field: 'customFields' });
 	return Object.entries(values).map(([name, value]) => {
-		const definition = definitionNamed(definitions, name);
-		if (!definition) throw unknownCustomField(definitions, name);
+		const definition = customFieldNamed(definitions, name, 'Autotask') as AutotaskUdf;
 		if (definition.readOnly) throw new PsaError('invalid-input', `The Autotask ticket custom field '${definition.name}' is read-only`, { field: definition.name });
 		return { name: definition.name, value: udfText(definition, value) };
 	});
 }
 
-/** One value as the text Autotask keeps for the UDF. */
+/** One value as the text Autotask keeps for the UDF, checked against its definition by the shared rules (custom-fields.ts). */
 export function udfText(definition: PsaCustomFieldDefinition, value: unknown): string | null {
-	const refuse = (expected: string) =>
-		new PsaError('invalid-input', `The Autotask ticket custom field '${definition.name}' takes ${expected}; got ${JSON.stringify(value)}`, { field: definition.name });
-	if (value === null || value === undefined || value === '') {
-		if (definition.required) throw refuse('a value (it is required)');
-		return null;
-	}
-	if (typeof value === 'object') throw refuse(`a ${definition.type} value`);
-	switch (definition.type) {
-		case 'picklist': {
-			const text = String(value);
-			const choices = definition.picklist ?? [];
-			const labelled = choices.filter((choice) => choice.label.toLowerCase() === text.toLowerCase());
-			const match = choices.find((choice) => choice.value === text) ?? (labelled.length === 1 ? labelled[0] : undefined);
-			if (!match) throw refuse(`one of ${choices.map((choice) => (choice.label === choice.value ? choice.value : `${choice.value} (${choice.label})`)).join(', ') || '(no active values)'}`);
-			return match.value;
-		}
-		case 'number': {
-			const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
-			if (!Number.isFinite(number)) throw refuse('a number');
-			return String(number);
-		}
-		case 'boolean':
-			if (value === true || value === 'true') return 'true';
-			if (value === false || value === 'false') return 'false';
-			throw refuse('true or false');
-		case 'date':
-		case 'datetime': {
-			const text = String(value);
-			const time = typeof value === 'string' ? Date.parse(/T/.test(text) && !/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? `${text}Z` : text) : NaN;
-			if (!Number.isFinite(time)) throw refuse('an ISO 8601 date, e.g. 2026-03-21T09:00:00Z');
-			const iso = new Date(time).toISOString();
-			return definition.type === 'date' ? iso.slice(0, 10) : iso;
-		}
-		default: {
-			const text = String(value);
-			if (definition.maxLength !== undefined && text.length > definition.maxLength) {
-				throw refuse(`at most ${definition.maxLength} characters (this value has ${text.length})`);
-			}
-			return text;
-		}
-	}
+	const checked = customFieldValue(definition, value);
+	return checked === null ? null : String(checked);
 }

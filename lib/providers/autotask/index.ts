@@ -483,8 +483,8 @@ export class AutotaskProvider implements PsaProvider {
 		return this.configurationItems.listForTicket(ticketId);
 	}
 
-	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> {
-		return this.configurationItems.attach(ticketId, configurationItemId);
+	attachConfigurationItem(ticketId: number, configurationItemId: number, options?: { attached?: readonly number[] }): Promise<void> {
+		return this.configurationItems.attach(ticketId, configurationItemId, options);
 	}
 
 	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> {

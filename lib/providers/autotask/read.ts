@@ -146,11 +146,12 @@ export function readCustomFields(raw: unknown, definitions: PsaCustomFieldDefini
 		if (typeof name === 'string') values.set(name.toLowerCase(), fieldOf(entry, 'value'));
 	}
 	const result: Record<string, PsaCustomFieldValue> = {};
-	for (const definition of definitions) result[definition.name] = customFieldValue(definition, values.get(definition.name.toLowerCase()));
+	for (const definition of definitions) result[definition.name] = storedUdfValue(definition, values.get(definition.name.toLowerCase()));
 	return result;
 }
 
-function customFieldValue(definition: PsaCustomFieldDefinition, value: unknown): PsaCustomFieldValue {
+/** A stored UDF value read tolerantly (Autotask keeps text; zone-less times are UTC): never refused, unlike a value to write. */
+function storedUdfValue(definition: PsaCustomFieldDefinition, value: unknown): PsaCustomFieldValue {
 	if (value === null || value === undefined || value === '') return null;
 	if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return JSON.stringify(value);
 	switch (definition.type) {

@@ -2,7 +2,8 @@
 import { PsaError } from '../errors';
 import type { PsaSearchOperator, PsaTicket, PsaTicketCondition, PsaTicketConditionGroup, PsaTicketSearch } from '../types';
 import { isObject } from '../values';
-import { type AutotaskUdf, definitionNamed, udfText, unknownCustomField } from './custom-fields';
+import { customFieldNamed } from '../custom-fields';
+import { type AutotaskUdf, udfText } from './custom-fields';
 import { type ComparisonOp, type Filter, type FilterValue, q } from './filter';
 import { DEFAULT_LIST_LIMIT } from './lookups';
 import { type EntityPicklists, labelsFrom } from './picklists';
@@ -145,8 +146,7 @@ function conditionFilter(condition: PsaTicketCondition, definitions: AutotaskUdf
 }
 
 function customFieldFilter(condition: PsaTicketCondition, definitions: AutotaskUdf[]): Filter {
-	const definition = definitionNamed(definitions, String(condition.field));
-	if (!definition) throw unknownCustomField(definitions, String(condition.field));
+	const definition = customFieldNamed(definitions, String(condition.field), 'Autotask');
 	const { operator } = condition;
 	if (operator === 'isNull' || operator === 'isNotNull') return q.udf(operator === 'isNull' ? 'notExist' : 'exist', definition.name, undefined);
 	if (operator === 'in') {

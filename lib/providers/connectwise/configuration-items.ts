@@ -90,10 +90,10 @@ export class ConnectWiseConfigurationItems {
 	 * Attaches once: an item already attached is left as it is. A lost or failed answer is settled by reading the
 	 * ticket's list again, so a repeat never attaches twice; a refusal is no error when the item turns out attached.
 	 */
-	async attach(ticketId: number, configurationItemId: number): Promise<void> {
+	async attach(ticketId: number, configurationItemId: number, options: { attached?: readonly number[] } = {}): Promise<void> {
 		const ticket = recordId(ticketId, 'ticket', 'ticket/id');
 		const item = recordId(configurationItemId, 'configuration item', 'id');
-		if ((await this.attachedIds(ticket)).includes(item)) return;
+		if (options.attached ? options.attached.includes(item) : (await this.attachedIds(ticket)).includes(item)) return;
 		const path = `/service/tickets/${ticket}/configurations`;
 		const attachedNow = async () => ((await this.attachedIds(ticket)).includes(item) ? true : undefined);
 		try {

@@ -412,7 +412,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	findConfigurationItems(query: PsaConfigurationItemQuery): Promise<PsaConfigurationItem[]> { return this.configurationItems.find(query ?? {}); }
 	getConfigurationItem(id: number): Promise<PsaConfigurationItem> { return this.configurationItems.get(id); }
 	listTicketConfigurationItems(ticketId: number): Promise<PsaConfigurationItem[]> { return this.configurationItems.ofTicket(ticketId); }
-	attachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> { return this.configurationItems.attach(ticketId, configurationItemId); }
+	attachConfigurationItem(ticketId: number, configurationItemId: number, options?: { attached?: readonly number[] }): Promise<void> { return this.configurationItems.attach(ticketId, configurationItemId, options); }
 	detachConfigurationItem(ticketId: number, configurationItemId: number): Promise<void> { return this.configurationItems.detach(ticketId, configurationItemId); }
 	takeWarnings(): PsaWarning[] {
 		return this.client.takeWarnings();
