@@ -157,6 +157,12 @@ function lastKnownStatusOf(details: Array<Record<string, unknown>>): number | un
 	return undefined;
 }
 
+/**
+ * Where the PSA does not say who changed a ticket, a change this long after the package's last recorded one is a
+ * person's: room for the PSA committing our own request after we recorded it, and for clocks a little apart.
+ */
+export const TOUCH_MARGIN_MS = 10_000;
+
 /** The answer to "did a person change the ticket since this package's last change?", with the reason (shown in outputs). */
 export interface TouchedVerdict {
 	touched: boolean;
@@ -167,7 +173,7 @@ export interface TouchedVerdict {
  * Whether a person changed the ticket since this package last did, judged from the ticket as just read (its last
  * editor and edit time) against the package's own-change records (recordOwnChange): the last editor is a member the
  * package changes tickets as, or, where the PSA does not say who, the last edit is no later than the package's last
- * change plus `marginMs` (clock difference between n8n and the PSA). A note, a status or a time entry by a technician
+ * change plus `marginMs` (TOUCH_MARGIN_MS by default). A note, a status or a time entry by a technician
  * makes the technician the last editor in both PSAs. Unknown counts as touched: leaving a ticket open is the safe side.
  */
 export async function touchedByPerson(
@@ -190,7 +196,7 @@ export async function touchedByPerson(
 	const editedAt = ticket.updatedAt ? Date.parse(ticket.updatedAt) : Number.NaN;
 	if (Number.isNaN(editedAt)) return { touched: true, reason: 'the PSA says neither who nor when the ticket was last changed' };
 	const ourLast = records[0].at.getTime();
-	const margin = options.marginMs ?? DEFAULT_ECHO_WINDOW_MS;
+	const margin = options.marginMs ?? TOUCH_MARGIN_MS;
 	return editedAt > ourLast + margin
 		? { touched: true, reason: `changed at ${new Date(editedAt).toISOString()}, after this package's last change (${records[0].at.toISOString()})` }
 		: { touched: false, reason: `not changed since this package's last change (${records[0].at.toISOString()})` };
