@@ -48,14 +48,17 @@ export async function catchUp(ctx: TriggerContext, scope: { workflowId: string; 
 	}
 	const limit = options.maxTickets ?? DEFAULT_MAX_TICKETS;
 	// At or after: a change in the watermark's own second may have come after the last catch-up read; the change keys skip repeats.
-	const tickets = await ctx.provider.searchTickets({ where: { match: 'all', conditions: [{ field: 'updatedAt', operator: 'gte', value: before }] }, limit });
+	// From the watermark's whole second: PSAs stamp changes to the second (ConnectWise), so a change in the same second as
+	// an n8n-timed watermark carries an earlier-looking time.
+	const from = new Date(Math.floor(Date.parse(before) / 1000) * 1000).toISOString();
+	const tickets = await ctx.provider.searchTickets({ where: { match: 'all', conditions: [{ field: 'updatedAt', operator: 'gte', value: from }] }, limit });
 	const changed = tickets.filter((ticket) => changeTime(ticket) !== undefined).sort((a, b) => (changeTime(a) as number) - (changeTime(b) as number) || a.id - b.id);
 	const onDamaged: DamagedRowReporter = (row) => ctx.warn(`PSA Trigger's catch-up skipped a damaged own-change record: ${row.message}`);
 	const items: TriggerItem[] = [];
 	const skipped: CatchUpResult['skipped'] = [];
 	let newest = Date.parse(before);
 	for (const ticket of changed) {
-		const event = await eventOf(serviceContext, connectionId, scope, ticket, Date.parse(before));
+		const event = await eventOf(serviceContext, connectionId, scope, ticket, Date.parse(from));
 		const verdict = await receiveEvent(serviceContext, event, {
 			rules: settings,
 			delivery: scope,
