@@ -1,4 +1,6 @@
 // PSA Link > Alert Event and the maintenance window operations through n8n's engine, on both PSAs: each rule's requests counted at the sandbox.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { autotaskRequests, chainWorkflow, psaRequests, startAutotaskEngineFixture, startEngineFixture, AUTOTASK_CREDENTIAL, PSA_CREDENTIAL, type NodeSpec } from '../engine/setup';
 import type { Engine } from '../engine/harness';
 
@@ -254,5 +256,52 @@ describe.each([
 		expect(String(backwards.output('Window')[0].json.error)).toMatch(/Ends At must be after Starts At/);
 		const state = await psa.engine.run(chainWorkflow([{ ...eventNode('bad-state', 'sideways'), continueOnFail: true }]));
 		expect(String(state.output('Alert')[0].json.error)).toMatch(/neither firing nor resolved/);
+	});
+});
+
+describe('the examples (docs/examples), as exported, on ConnectWise', () => {
+	let fx: Awaited<ReturnType<typeof startEngineFixture>>;
+	const example = (file: string) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'examples', file), 'utf8'));
+	const ticketsFor = (summary: string) => fx.sandbox.db.tickets.filter((ticket) => String(ticket.summary).startsWith(summary));
+
+	beforeAll(async () => {
+		fx = await startEngineFixture();
+		fx.engine.addCredential({ id: 'psaBridgeSandbox', name: 'ConnectWise PSA sandbox', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site } });
+	});
+
+	afterAll(async () => {
+		await fx?.close();
+	});
+
+	it('alert-event-recovery: fires, fires again (same ticket, counted), recovers (closed: nobody touched it)', async () => {
+		const run = await fx.engine.run(example('alert-event-recovery.json'));
+		expect(run.error).toBeUndefined();
+		expect(run.output('Alert fires')[0].json).toMatchObject({ action: 'linked', link: { created: true } });
+		expect(run.output('Alert fires again')[0].json).toMatchObject({ action: 'linked', link: { created: false, occurrences: 2 } });
+		expect(run.output('Alert recovers')[0].json).toMatchObject({ action: 'closed' });
+		expect(ticketsFor('Demo alert disk-web02')).toHaveLength(1);
+		expect(ticketsFor('Demo alert disk-web02')[0].closedFlag).toBe(true);
+	});
+
+	it('alert-event-flapping: five events, the 4th change declares the flap: one flapping note, the ticket open when the flap began stays open', async () => {
+		const run = await fx.engine.run(example('alert-event-flapping.json'));
+		expect(run.error).toBeUndefined();
+		expect(run.output('Alert events').map((item) => item.json.action)).toEqual(['linked', 'closed', 'linked', 'flapping', 'flapping']);
+		const tickets = ticketsFor('Demo alert ping-router7');
+		// The recovery before the flap closed the first ticket; the re-fire made the next one (When Closed: new), which the flap leaves open.
+		expect(tickets).toHaveLength(2);
+		expect(tickets[1].closedFlag).toBe(false);
+		expect(fx.sandbox.db.notes.filter((note) => String(note.text).startsWith('flapping: 4 changes in 10 min'))).toHaveLength(1);
+	});
+
+	it('maintenance-window: the alert is held, ending the window gives it its ticket once; the scheduled release finds nothing left', async () => {
+		const run = await fx.engine.run(example('maintenance-window.json'));
+		expect(run.error).toBeUndefined();
+		expect(run.output('Alert during window')[0].json).toMatchObject({ action: 'held', held: { windowId: 'demo-patch-night' } });
+		expect(run.output('End window now')[0].json).toMatchObject({ deleted: true, release: { tickets: [{ externalId: 'web03-http', created: true }] } });
+		expect(ticketsFor('Demo alert web03-http')).toHaveLength(1);
+		const release = await fx.engine.run(example('maintenance-window-release.json'));
+		expect(release.error).toBeUndefined();
+		expect(release.output('Release ended windows')).toHaveLength(0);
 	});
 });
