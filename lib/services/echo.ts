@@ -1,5 +1,5 @@
 // Echo suppression: the record, in the shared store, of each ticket change this package made; the trigger ignores their callbacks by it, and it is the change's audit event.
-import type { PsaCallbackEvent } from '../providers/types';
+import type { PsaCallbackEvent, PsaTicket } from '../providers/types';
 import type { DamagedRowReporter } from '../store/errors';
 import { connectionOf, type PsaServiceContext } from './context';
 import { knownTicket } from './ticket-state';
@@ -108,6 +108,8 @@ export interface OwnChangeCheck {
 	event?: Pick<PsaCallbackEvent, 'action' | 'ticket'> & Partial<Pick<PsaCallbackEvent, 'updatedBy'>>;
 	/** Receives own-change records that could not be read (damaged); they are left out of the decision. */
 	onDamaged?: DamagedRowReporter;
+	/** The window runs back from this time (the PSA's change time, for a change found late by the catch-up) instead of now. */
+	asOf?: number;
 }
 
 /**
@@ -121,7 +123,7 @@ export interface OwnChangeCheck {
 export async function isRecentOwnChange(ctx: PsaServiceContext, ticketId: number, check: OwnChangeCheck = {}): Promise<boolean> {
 	const connectionId = await connectionOf(ctx);
 	const withinMs = check.withinMs ?? DEFAULT_ECHO_WINDOW_MS;
-	const records = await ctx.store.audit.findRecent(connectionId, actionFor(ticketId), ctx.now() - withinMs, check.onDamaged);
+	const records = await ctx.store.audit.findRecent(connectionId, actionFor(ticketId), (check.asOf ?? ctx.now()) - withinMs, check.onDamaged);
 	const event = check.event;
 	if (!event) return records.length > 0;
 	const details = records.map((record) => record.detail);
@@ -153,4 +155,49 @@ function lastKnownStatusOf(details: Array<Record<string, unknown>>): number | un
 		if (detail.change === 'note' && typeof detail.knownStatusId === 'number') return detail.knownStatusId;
 	}
 	return undefined;
+}
+
+/**
+ * Where the PSA does not say who changed a ticket, a change this long after the package's last recorded one is a
+ * person's: room for the PSA committing our own request after we recorded it, and for clocks a little apart.
+ */
+export const TOUCH_MARGIN_MS = 10_000;
+
+/** The answer to "did a person change the ticket since this package's last change?", with the reason (shown in outputs). */
+export interface TouchedVerdict {
+	touched: boolean;
+	reason: string;
+}
+
+/**
+ * Whether a person changed the ticket since this package last did, judged from the ticket as just read (its last
+ * editor and edit time) against the package's own-change records (recordOwnChange): the last editor is a member the
+ * package changes tickets as, or, where the PSA does not say who, the last edit is no later than the package's last
+ * change plus `marginMs` (TOUCH_MARGIN_MS by default). A note, a status or a time entry by a technician
+ * makes the technician the last editor in both PSAs. Unknown counts as touched: leaving a ticket open is the safe side.
+ */
+export async function touchedByPerson(
+	ctx: PsaServiceContext,
+	ticket: Pick<PsaTicket, 'id' | 'updatedAt' | 'updatedBy'>,
+	options: { marginMs?: number; onDamaged?: DamagedRowReporter } = {},
+): Promise<TouchedVerdict> {
+	const connectionId = await connectionOf(ctx);
+	const records = await ctx.store.audit.findRecent(connectionId, actionFor(ticket.id), 0, options.onDamaged);
+	if (records.length === 0) return { touched: true, reason: 'this package has no recorded change of the ticket (linked, not created by it)' };
+	const ours = new Set(records.map((record) => record.detail.by).filter((by): by is string => typeof by === 'string'));
+	const learned = ctx.cache.get<string>(connectionId, OWN_IDENTITY_KEY);
+	if (learned) ours.add(learned);
+	const lastEditor = normaliseIdentity(ticket.updatedBy);
+	if (lastEditor !== undefined && ours.size > 0) {
+		return ours.has(lastEditor)
+			? { touched: false, reason: `last changed by ${lastEditor}, the member this package works as` }
+			: { touched: true, reason: `last changed by ${lastEditor}, not by this package` };
+	}
+	const editedAt = ticket.updatedAt ? Date.parse(ticket.updatedAt) : Number.NaN;
+	if (Number.isNaN(editedAt)) return { touched: true, reason: 'the PSA says neither who nor when the ticket was last changed' };
+	const ourLast = records[0].at.getTime();
+	const margin = options.marginMs ?? TOUCH_MARGIN_MS;
+	return editedAt > ourLast + margin
+		? { touched: true, reason: `changed at ${new Date(editedAt).toISOString()}, after this package's last change (${records[0].at.toISOString()})` }
+		: { touched: false, reason: `not changed since this package's last change (${records[0].at.toISOString()})` };
 }

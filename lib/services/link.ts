@@ -5,7 +5,7 @@ import type { PsaTicket, PsaTicketCreate, PsaTicketDetails } from '../providers/
 import type { LinkState, TicketLink } from '../store/types';
 import { HeldClaim, PollSchedule, writeUnderClaim } from './claim';
 import { connectionOf, delay, type PsaServiceContext } from './context';
-import { ownChangeRecord, recordOwnChange } from './echo';
+import { learnOwnIdentity, ownChangeRecord, recordOwnChange } from './echo';
 import { applyClosedPolicy, type ClosedTicketPolicy } from './lifecycle';
 import { linkedTicketId, normaliseTarget, storedLink, type LinkTarget } from './link-lookup';
 import type { ClaimHeld, LinkResult } from './link-types';
@@ -275,6 +275,8 @@ async function createClaimed(
 
 	// The ticket id is known only now; the trigger also recognises its 'added' callback by the link key on the ticket.
 	// The record of the creation (for the trigger and the audit trail) is written in the same transaction as the link.
+	// The PSA names the member who created it: the member this package's changes are made as (for echo and "touched" checks).
+	if (!recovered) learnOwnIdentity(ctx, connectionId, ticket.updatedBy);
 	const created = ownChangeRecord(ctx, connectionId, ticket.id, { change: 'created', recovered });
 	const completed = await ctx.store.links.complete(connectionId, target.source, target.externalId, claimToken, ticket.id, created);
 	if (!completed) {

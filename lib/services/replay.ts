@@ -11,8 +11,11 @@ export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** A clock ahead of ours by up to this much is skew, not a replay. */
 export const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DELIVERY_PREFIX = 'callback-delivery:';
+/** One record per ticket change a trigger started a run for, whichever path saw it (callback or catch-up). */
+const CHANGE_PREFIX = 'trigger-change:';
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const lastPruned = new Map<string, number>();
+const lastPrunedChanges = new Map<string, number>();
 
 /** When the entity was last saved in the PSA, if the payload says. */
 export function lastUpdatedOf(event: Pick<PsaCallbackEvent, 'updatedAt'>): number | undefined {
@@ -53,4 +56,41 @@ export async function acceptDeliveryOnce(
 		await store.audit.prune(connectionId, DELIVERY_PREFIX, now - DELIVERY_RETENTION_MS);
 	}
 	return accepted;
+}
+
+/** The trigger node's name in action names: its workflow and node, hashed. */
+export function triggerScopeDigest(scope: { workflowId: string; nodeId: string }): string {
+	return createHash('sha256').update(`${scope.workflowId}\u0000${scope.nodeId}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * Records the ticket change (ticket id and the PSA's change time, to the second: PSAs stamp a callback to the second)
+ * for this trigger node; false when it was recorded before, by a callback or by the catch-up. A change without a time
+ * (a delete) is always new here; the delivery record guards its repeats.
+ */
+export async function acceptChangeOnce(
+	store: PsaStore,
+	connectionId: string,
+	scope: { workflowId: string; nodeId: string },
+	event: Pick<PsaCallbackEvent, 'id' | 'updatedAt' | 'action'>,
+	now: number,
+	via: 'callback' | 'catch-up' = 'callback',
+): Promise<boolean> {
+	const changedAt = lastUpdatedOf(event);
+	if (changedAt === undefined) return true;
+	const action = `${CHANGE_PREFIX}${triggerScopeDigest(scope)}:${event.id}:${Math.floor(changedAt / 1000)}`;
+	const since = now - DELIVERY_RETENTION_MS;
+	let accepted = await store.audit.recordOnce(connectionId, action, { action: event.action, via }, since);
+	// Two distinct callbacks in one second (two changes) both run; only what the catch-up emitted stops a callback.
+	if (!accepted && via === 'callback') accepted = !(await store.audit.findRecent(connectionId, action, since)).some((record) => record.detail.via === 'catch-up');
+	if (now - (lastPrunedChanges.get(connectionId) ?? 0) >= PRUNE_EVERY_MS) {
+		lastPrunedChanges.set(connectionId, now);
+		await store.audit.prune(connectionId, CHANGE_PREFIX, since);
+	}
+	return accepted;
+}
+
+/** Whether this trigger node already started a run for any change of the ticket (the catch-up tells an add from an update by it). */
+export async function seenTicket(store: PsaStore, connectionId: string, scope: { workflowId: string; nodeId: string }, ticketId: number): Promise<boolean> {
+	return (await store.audit.findByPrefix(connectionId, `${CHANGE_PREFIX}${triggerScopeDigest(scope)}:${ticketId}:`, 0, { limit: 1 })).length > 0;
 }

@@ -8,7 +8,7 @@ import type { PsaStore, TicketLink } from '../store/types';
 import { verifyForTrigger } from './callback-secrets';
 import { connectionOf, type PsaServiceContext } from './context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from './echo';
-import { acceptDeliveryOnce, deliveryBytes, staleReason } from './replay';
+import { acceptChangeOnce, acceptDeliveryOnce, deliveryBytes, lastUpdatedOf, staleReason } from './replay';
 import { forgetTicket } from './ticket-state';
 import { filteredOut, type TriggerSettings } from './trigger-filter';
 
@@ -119,14 +119,15 @@ export async function handleTriggerEvent(ctx: TriggerContext, delivery: TriggerD
 		filteredOut: (candidate) => filteredOut(candidate, settings, ctx.provider.callbackLevels),
 	});
 	if (!verdict.accepted) return ignored(verdict);
-	return { outcome: 'emit', item: itemOf(event, verdict.link, ctx.provider, settings) };
+	return { outcome: 'emit', item: itemOfEvent(event, verdict.link, ctx.provider, settings) };
 }
 
 function ignored(verdict: DroppedEvent): TriggerDecision {
 	return { outcome: 'ignore', reason: verdict.reason, ...(verdict.warning ? { warning: verdict.warning } : {}) };
 }
 
-function itemOf(event: PsaCallbackEvent, link: EventLink | null, provider: PsaProvider, settings: TriggerSettings): TriggerItem {
+/** The run's item for an accepted event (a callback's, or a change the catch-up found). */
+export function itemOfEvent(event: PsaCallbackEvent, link: EventLink | null, provider: PsaProvider, settings: TriggerSettings): TriggerItem {
 	return {
 		action: event.action,
 		type: event.type,
@@ -157,19 +158,32 @@ function screenEvent(ctx: Pick<TriggerContext, 'provider' | 'cache'>, event: Psa
 export async function receiveEvent(
 	ctx: PsaServiceContext,
 	event: PsaCallbackEvent,
-	options: { rules: TriggerRules; delivery: DeliveryScope; now: number; filteredOut(event: PsaCallbackEvent): string | undefined; onDamaged: DamagedRowReporter },
+	options: {
+		rules: TriggerRules;
+		/** The callback as received; absent for a change the catch-up found in the PSA (no delivery to guard against replays). */
+		delivery: DeliveryScope | (Omit<DeliveryScope, 'rawBody'> & { rawBody?: undefined });
+		now: number;
+		filteredOut(event: PsaCallbackEvent): string | undefined;
+		onDamaged: DamagedRowReporter;
+	},
 ): Promise<EventVerdict> {
 	const { rules, delivery, now } = options;
 	const connectionId = await connectionOf(ctx);
 	await recordTicketState(ctx, connectionId, event);
 	const filtered = options.filteredOut(event);
 	if (filtered) return { accepted: false, reason: filtered };
-	if (rules.ignoreOwnChanges && (await isOwnChange(ctx, connectionId, event, rules.echoWindowMs, options.onDamaged))) {
+	// A change found late is compared with the package's changes around its own time, not around now.
+	const asOf = delivery.rawBody === undefined ? lastUpdatedOf(event) : undefined;
+	if (rules.ignoreOwnChanges && (await isOwnChange(ctx, connectionId, event, rules.echoWindowMs, options.onDamaged, asOf))) {
 		return { accepted: false, reason: 'own change' };
 	}
 	const scope = { workflowId: delivery.workflowId, nodeId: delivery.nodeId };
-	if (!(await acceptDeliveryOnce(ctx.store, connectionId, scope, deliveryBytes(event, delivery.rawBody), now))) {
+	if (delivery.rawBody !== undefined && !(await acceptDeliveryOnce(ctx.store, connectionId, scope, deliveryBytes(event, delivery.rawBody), now))) {
 		return { accepted: false, reason: 'duplicate delivery', warning: `PSA Trigger ignored a repeated delivery for ticket ${event.id}` };
+	}
+	// The callback and the catch-up may both see one change: whichever comes second starts nothing.
+	if (!(await acceptChangeOnce(ctx.store, connectionId, scope, event, now, delivery.rawBody === undefined ? 'catch-up' : 'callback'))) {
+		return { accepted: false, reason: 'change already seen' };
 	}
 	const link = linkOf(await ctx.store.links.findByTicket(connectionId, event.id));
 	if (rules.linkedOnly && !link) return { accepted: false, reason: 'ticket is not linked' };
@@ -198,13 +212,23 @@ async function createdByPsaLink(ctx: PsaServiceContext, connectionId: string, ev
 	);
 }
 
-async function isOwnChange(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent, echoWindowMs: number, onDamaged: DamagedRowReporter): Promise<boolean> {
+async function isOwnChange(
+	ctx: PsaServiceContext,
+	connectionId: string,
+	event: PsaCallbackEvent,
+	echoWindowMs: number,
+	onDamaged: DamagedRowReporter,
+	asOf: number | undefined,
+): Promise<boolean> {
 	if (event.action === 'added' && (await createdByPsaLink(ctx, connectionId, event))) {
 		// Certainly ours, so whoever the PSA says created it is the member our changes are made as.
 		learnOwnIdentity(ctx, connectionId, eventUpdatedBy(event));
 		return true;
 	}
-	return isRecentOwnChange(ctx, event.id, { withinMs: echoWindowMs, event, onDamaged });
+	// Late (catch-up): records up to a window after the change count too, since the change may be the echo of a write
+	// whose record was made just before it.
+	const window = asOf === undefined ? { withinMs: echoWindowMs } : { withinMs: 2 * echoWindowMs, asOf: asOf + echoWindowMs };
+	return isRecentOwnChange(ctx, event.id, { ...window, event, onDamaged });
 }
 
 /** Records the ticket's state (open, closed, deleted) on its links, from a verified event. */

@@ -260,6 +260,11 @@ export interface AuditRepository {
 	 * recorded the first one. Atomic across processes (concurrent callers: exactly one gets true).
 	 */
 	recordOnce(connectionId: string, action: string, detail: Record<string, unknown>, sinceMs: number): Promise<boolean>;
+	/**
+	 * Events whose action starts with `actionPrefix`, recorded at or after `sinceMs`, newest first, at most `limit`
+	 * (default 1000); damaged ones left out and reported. For state kept as events (maintenance windows, held alerts).
+	 */
+	findByPrefix(connectionId: string, actionPrefix: string, sinceMs: number, options?: { limit?: number; onDamaged?: DamagedRowReporter }): Promise<AuditEvent[]>;
 	/** Deletes the events whose action starts with `actionPrefix` recorded before `beforeMs`; returns how many. */
 	prune(connectionId: string, actionPrefix: string, beforeMs: number): Promise<number>;
 }

@@ -1,5 +1,5 @@
 // The trigger's request handling in n8n terms: the request to the trigger service's input, its decision to a response, an item or a log line.
-import type { IDataObject, IHookFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { IDataObject, IHookFunctions, ITriggerFunctions, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { reserialisedBody } from '../../lib/providers/callback-body';
 import type { PsaProvider } from '../../lib/providers/types';
 import { handleTriggerEvent, type TriggerDecision } from '../../lib/services/trigger';
@@ -7,7 +7,7 @@ import { providerFor, sharedCache, storeOfNode } from '../shared/context';
 import { toNodeError } from '../shared/errors';
 import { readSettings } from './settings';
 
-export function triggerProvider(fns: IHookFunctions | IWebhookFunctions): Promise<PsaProvider> {
+export function triggerProvider(fns: IHookFunctions | IWebhookFunctions | ITriggerFunctions): Promise<PsaProvider> {
 	return providerFor(fns);
 }
 

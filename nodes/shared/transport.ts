@@ -1,5 +1,6 @@
 // The provider's HTTP transport over n8n's request helper, so n8n applies the credential (auth, proxy, logging).
 import type {
+	ITriggerFunctions,
 	IExecuteFunctions,
 	IHookFunctions,
 	IHttpRequestMethods,
@@ -10,7 +11,7 @@ import type {
 } from 'n8n-workflow';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
-export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions, credentialType: string): HttpTransport {
+export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions, credentialType: string): HttpTransport {
 	return async (request): Promise<HttpResponse> => {
 		const options: IHttpRequestOptions = {
 			method: request.method as IHttpRequestMethods,

@@ -99,15 +99,33 @@ export function createAuditRepository({ db, keyring, clock, durably, capabilitie
 			});
 		},
 
+		async findByPrefix(connectionId, actionPrefix, sinceMs, options = {}) {
+			requireText('connectionId', connectionId);
+			requireText('actionPrefix', actionPrefix);
+			const since = requireTime('sinceMs', sinceMs);
+			const limit = options.limit ?? 1000;
+			if (!Number.isSafeInteger(limit) || limit < 1) throw new StoreError('invalid-input', 'limit must be a whole number of 1 or more');
+			const rows = await db
+				.selectFrom('psa_audit_events')
+				.selectAll()
+				.where('connection_id', '=', connectionId)
+				.where(actionStartsWith(actionPrefix))
+				.where('at', '>=', since)
+				.orderBy('at', 'desc')
+				.orderBy('id', 'desc')
+				.limit(limit)
+				.execute();
+			return toAuditEvents(rows, options.onDamaged);
+		},
+
 		async prune(connectionId, actionPrefix, beforeMs) {
 			requireText('connectionId', connectionId);
 			requireText('actionPrefix', actionPrefix);
 			const before = requireTime('beforeMs', beforeMs);
-			const escaped = actionPrefix.replace(/[\\%_]/g, (char) => `\\${char}`);
 			const result = await db
 				.deleteFrom('psa_audit_events')
 				.where('connection_id', '=', connectionId)
-				.where(sql<boolean>`action like ${`${escaped}%`} escape '\\'`)
+				.where(actionStartsWith(actionPrefix))
 				.where('at', '<', before)
 				.executeTakeFirst();
 			return changed(result);
@@ -131,6 +149,12 @@ export function createAuditRepository({ db, keyring, clock, durably, capabilitie
 			return [{ connectionId: row.connection_id, action: row.action, detail: detail as Record<string, unknown>, at: new Date(toNumber(row.at)) }];
 		});
 	}
+}
+
+/** `action like 'prefix%'` with the prefix's own wildcards escaped (same on SQLite and PostgreSQL). */
+function actionStartsWith(actionPrefix: string) {
+	const escaped = actionPrefix.replace(/[\\%_]/g, (char) => `\\${char}`);
+	return sql<boolean>`action like ${`${escaped}%`} escape '\\'`;
 }
 
 export function damagedAuditRow(row: Pick<Selectable<AuditEventsTable>, 'id' | 'action'>, cause: unknown) {

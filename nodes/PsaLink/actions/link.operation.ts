@@ -8,7 +8,8 @@ import { additionalFieldsCollection, linkTargetProperties, optionalIdentityField
 import { optionalText, requiredText } from '../../shared/parameters';
 import { configurationItemsProperty, readConfigurationItems, readTicketDetails, ticketDetailOptions } from '../../shared/ticket-details';
 
-const show = { operation: ['link'] };
+// Alert Event takes the same ticket fields: it links (find-or-create) while the alert fires.
+const show = { operation: ['link', 'event'] };
 
 export const description: INodeProperties[] = [
 	...linkTargetProperties({ show }),
@@ -199,13 +200,18 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number): Promise<IDataObject> {
-	const additional = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	return plain(await link(ctx, readLinkTarget(this, itemIndex), readTicketFields(this, itemIndex), readLinkOptions(this, itemIndex))) as IDataObject;
+}
+
+/** The ticket to create, as Link and Alert Event read it. */
+export function readTicketFields(fns: IExecuteFunctions, itemIndex: number): TicketFields {
+	const additional = fns.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
 	const owner = readOptionalIdentity(additional, 'ownerIdentity', 'Owner Identity', itemIndex);
-	const fields: TicketFields = {
-		summary: requiredText(this.getNodeParameter('summary', itemIndex, undefined), 'Summary', itemIndex),
+	return {
+		summary: requiredText(fns.getNodeParameter('summary', itemIndex, undefined), 'Summary', itemIndex),
 		description: optionalText(additional.description, 'Description'),
-		companyId: Number(String(this.getNodeParameter('company', itemIndex, '', { extractValue: true })).trim()),
-		boardId: this.getNodeParameter('boardId', itemIndex, '') as number,
+		companyId: Number(String(fns.getNodeParameter('company', itemIndex, '', { extractValue: true })).trim()),
+		boardId: fns.getNodeParameter('boardId', itemIndex, '') as number,
 		statusId: additional.statusId as number | undefined,
 		priorityId: priorityForSeverity(additional),
 		contactId: additional.contactId as number | undefined,
@@ -214,9 +220,14 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 		configurationItems: readConfigurationItems(additional.configurationItems),
 		whenConfigurationItemMissing: additional.whenConfigurationItemMissing === 'fail' ? 'fail' : 'continue',
 	};
-	const whenClosed = this.getNodeParameter('whenClosed', itemIndex, 'as-is') as ClosedTicketPolicy;
-	const reopenWithinHours = whenClosed === 'reopen-recent' ? (this.getNodeParameter('reopenWithinHours', itemIndex, 24) as number) : undefined;
-	return plain(await link(ctx, readLinkTarget(this, itemIndex), fields, { whenClosed, reopenWithinHours, raisePriority: raiseRule(additional) })) as IDataObject;
+}
+
+/** The closed-ticket policy, as Link and Alert Event read it. */
+export function readLinkOptions(fns: IExecuteFunctions, itemIndex: number): Pick<LinkOptions, 'whenClosed' | 'reopenWithinHours' | 'raisePriority'> {
+	const additional = fns.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
+	const whenClosed = fns.getNodeParameter('whenClosed', itemIndex, 'as-is') as ClosedTicketPolicy;
+	const reopenWithinHours = whenClosed === 'reopen-recent' ? (fns.getNodeParameter('reopenWithinHours', itemIndex, 24) as number) : undefined;
+	return { whenClosed, reopenWithinHours, raisePriority: raiseRule(additional) };
 }
 
 /** The priority for the alert's severity: the matching row's (without regard to case), else Priority. */
