@@ -2,12 +2,14 @@
 // fault routes, its records read for the invariants). Everything else in test/faults is the same for every PSA.
 import { startSandbox, type Fault as CwFault } from '../sandbox';
 import { startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
+import { ACME_SERVER_CI_ID, ACME_WORKSTATION_CI_ID } from '../sandbox/autotask/data';
+import { DEPTH_SEED } from '../sandbox/depth-data';
 
 export type PsaName = 'connectwise' | 'autotask';
 export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'attach' | 'device-lookup';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
 /** '5xx-after-commit': the work is done, then a 500 of the PSA's own or a gateway's 503 is answered. */
 export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | '5xx-after-commit' | 'thread-limit';
@@ -35,6 +37,22 @@ export interface PsaRecords {
 	statusOf(ticketId: number): { name: string; closed: boolean } | undefined;
 	/** The PSA's members (ConnectWise members, Autotask resources) with every email they can be found by, lower-cased. */
 	members: Array<{ id: number; identifier: string; emails: string[]; active: boolean }>;
+	/** Configuration items on the ticket as the PSA holds them, one entry per attachment (a double attach shows twice). */
+	ticketDevices(ticketId: number): number[];
+	/** The ticket's custom field values by name, as the PSA holds them. */
+	ticketCustomFields(ticketId: number): Record<string, unknown>;
+}
+
+/** Records seeded for ticket depth: a classification valid on the board, two devices of the company, a text custom field. */
+export interface DepthSeed {
+	boardId: number;
+	typeName: string;
+	subtypeName: string;
+	deviceName: string;
+	deviceSerial: string;
+	deviceId: number;
+	secondDeviceId: number;
+	textField: string;
 }
 
 /** A running sandbox of one PSA, seen through what the suite needs. */
@@ -79,6 +97,8 @@ export interface PsaTarget {
 	readonly statusNames: { open: readonly string[]; closed: string };
 	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
 	readonly memberIdentifiers: readonly string[];
+	/** The depth records of `ticketFields.companyId` (the depth family's tickets use this board, not ticketFields'). */
+	readonly depth: DepthSeed;
 	/**
 	 * Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time.
 	 * `latencyMs` makes every request take that long (real time), so concurrent requests overlap in the PSA;
@@ -144,6 +164,8 @@ const CW_ROUTES: Record<FaultTarget, Route> = {
 	lookup: { method: 'GET', path: '/login/companyinfo/sandbox' },
 	// Member lookups by email or identifier (PSA Member Map).
 	members: { method: 'GET', path: '/system/members' },
+	attach: { method: 'POST', path: '/service/tickets/{parentId}/configurations' },
+	'device-lookup': { method: 'GET', path: '/company/configurations' },
 };
 
 export const connectWiseTarget: PsaTarget = {
@@ -153,6 +175,7 @@ export const connectWiseTarget: PsaTarget = {
 	faultClasses: COMMON_FAULT_CLASSES,
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Resolved' },
 	memberIdentifiers: ['jsmith', 'adoe', 'bwayne', 'oldtech'],
+	depth: { boardId: DEPTH_SEED.boardId, typeName: DEPTH_SEED.typeName, subtypeName: DEPTH_SEED.subtypeName, deviceName: DEPTH_SEED.configurationItem.name, deviceSerial: DEPTH_SEED.configurationItem.serialNumber, deviceId: DEPTH_SEED.configurationItem.id, secondDeviceId: DEPTH_SEED.secondConfigurationItemId, textField: DEPTH_SEED.textFieldName },
 	async start(clock) {
 		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
@@ -194,6 +217,8 @@ export const connectWiseTarget: PsaTarget = {
 					emails: [member.officeEmail, member.primaryEmail].flatMap((email) => (email ? [email.toLowerCase()] : [])),
 					active: !member.inactiveFlag,
 				})),
+				ticketDevices: (ticketId) => [...(sandbox.db.ticketConfigurations[ticketId] ?? [])],
+				ticketCustomFields: (ticketId) => Object.fromEntries((sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.customFields ?? []).map((field) => [field.caption, field.value ?? null])),
 			}),
 			addTicket: (summary) => sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 } }).id,
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
@@ -217,6 +242,8 @@ const AT_ROUTES: Record<FaultTarget, Route> = {
 	// The picklist lookup (statuses, priorities, queues; note types) that a create, a note or a status change needs first.
 	lookup: { method: 'GET', path: /^\/(Tickets|TicketNotes)\/entityInformation\/fields$/i },
 	members: { method: 'POST', path: '/Resources/query' },
+	attach: { method: 'POST', path: '/Tickets/{parentId}/AdditionalConfigurationItems' },
+	'device-lookup': { method: 'POST', path: '/ConfigurationItems/query' },
 };
 const AT_STATUS_NAMES: Record<number, string> = { 1: 'New', 5: 'Complete', 7: 'Waiting Customer', 8: 'In Progress', 9: 'Waiting Materials' };
 const AT_COMPLETE = 5;
@@ -229,6 +256,7 @@ export const autotaskTarget: PsaTarget = {
 	faultClasses: [...COMMON_FAULT_CLASSES, 'thread-limit'],
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Complete' },
 	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
+	depth: { boardId: 8, typeName: 'Hardware', subtypeName: 'Server', deviceName: 'ACME-SRV-01', deviceSerial: 'SN-ACME-0001', deviceId: ACME_SERVER_CI_ID, secondDeviceId: ACME_WORKSTATION_CI_ID, textField: 'Monitoring Alert ID' },
 	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
@@ -277,6 +305,8 @@ export const autotaskTarget: PsaTarget = {
 					emails: [resource.email, resource.email2, resource.email3].flatMap((email) => (email ? [email.toLowerCase()] : [])),
 					active: resource.isActive,
 				})),
+				ticketDevices: (ticketId) => sandbox.ticketConfigurationItems(ticketId),
+				ticketCustomFields: (ticketId) => sandbox.ticketCustomFields(ticketId),
 			}),
 			addTicket: (summary) => sandbox.addTicket({ title: summary, companyID: 175, queueID: 8, status: 1, priority: 2 }).id,
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
