@@ -15,7 +15,7 @@ if (!process.env.N8N_USER_FOLDER) {
 }
 process.env.N8N_LOG_LEVEL ??= 'silent';
 
-const EXAMPLES = ['connection-test.json', 'alert-to-ticket.json', 'member-resolve.json', 'alert-lifecycle.json'];
+const EXAMPLES = ['connection-test.json', 'alert-to-ticket.json', 'member-resolve.json', 'alert-lifecycle.json', 'rmm-alert-classified-ticket.json'];
 
 async function main(): Promise<void> {
 	if (!checkNodeVersion()) {

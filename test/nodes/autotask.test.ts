@@ -161,3 +161,21 @@ it("30 alerts at once stay within Autotask's 3 threads per endpoint: no thread-l
 		fx.sandbox.setLatency(0);
 	}
 });
+
+it('RMM alert -> classified ticket with its device attached: issue / sub-issue type, source, UDF and device in the one create; PSA Ticket > Get reads it back', async () => {
+	fx.sandbox.resetLog();
+	const first = await fx.engine.run(example('rmm-alert-classified-ticket.json'));
+	expect(first.error).toBeUndefined();
+	const linked = first.output('Classified ticket with its device')[0].json;
+	expect(linked).toMatchObject({ created: true, configurationItems: { attached: [29684001], notAttached: [] } });
+	const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === linked.ticketId);
+	expect(ticket).toMatchObject({ issueType: 10, subIssueType: 101, source: 8, priority: 1, configurationItemID: 29684001, queueID: 8 });
+	expect(fx.sandbox.ticketCustomFields(linked.ticketId as number)['Monitoring Alert ID']).toBe('demo-rmm:disk-smart-srv01');
+	expect(first.output('Read the ticket back')[0].json).toMatchObject({ type: 'Hardware', subtype: 'Server', source: 'Monitoring Alert', customFields: { 'Monitoring Alert ID': 'demo-rmm:disk-smart-srv01' }, configurationItems: [{ id: 29684001 }] });
+	// The device travels in the create: one write in all.
+	const writes = Object.entries(autotaskRequests(fx.sandbox).work).filter(([key]) => !key.startsWith('GET ') && !/query/i.test(key) && key !== 'total');
+	expect(Object.fromEntries(writes)).toEqual({ 'POST /Tickets': 1 });
+	fx.sandbox.resetLog();
+	const again = await fx.engine.run(example('rmm-alert-classified-ticket.json'));
+	expect(again.output('Classified ticket with its device')[0].json).toMatchObject({ created: false, ticketId: linked.ticketId });
+});

@@ -122,3 +122,27 @@ it("in n8n's queue mode the embedded SQLite default is refused with what to do; 
 		else process.env.EXECUTIONS_MODE = before;
 	}
 });
+
+it('RMM alert -> classified ticket with its device attached: type, subtype, item, source, severity, custom field and device in real engine runs; a re-fire sends nothing; PSA Ticket > Get reads it back', async () => {
+	fx.sandbox.resetLog();
+	const first = await fx.engine.run(example('rmm-alert-classified-ticket.json'));
+	expect(first.error).toBeUndefined();
+	const linked = first.output('Classified ticket with its device')[0].json;
+	expect(linked).toMatchObject({ created: true, configurationItems: { attached: [700], notAttached: [] } });
+	const ticket = fx.sandbox.db.tickets.find((candidate) => candidate.id === linked.ticketId);
+	// Checked in the PSA's own record: every field the workflow set, the priority from the severity map.
+	expect(ticket).toMatchObject({ board: { id: 2 }, type: { id: 21 }, subType: { id: 31 }, item: { id: 41 }, source: { name: 'Monitoring' }, severity: 'High', priority: { id: 1 } });
+	expect(ticket?.customFields.find((field) => field.caption === 'Alert Source')?.value).toBe('demo-rmm:disk-smart-fw01');
+	expect(fx.sandbox.db.ticketConfigurations[linked.ticketId as number]).toEqual([700]);
+	const readBack = first.output('Read the ticket back')[0].json;
+	expect(readBack).toMatchObject({ type: 'Incident', subtype: 'Network', item: 'Outage', source: 'Monitoring', customFields: { 'Alert Source': 'demo-rmm:disk-smart-fw01' }, configurationItems: [{ id: 700, name: 'ACME-FW01' }] });
+	const writes = Object.entries(psaRequests(fx.sandbox)).filter(([key]) => !key.startsWith('GET ') && key !== 'total');
+	// One create, one attach (ConnectWise attaches configurations after the create).
+	expect(Object.fromEntries(writes)).toEqual({ 'POST /service/tickets': 1, 'POST /service/tickets/{parentId}/configurations': 1 });
+
+	fx.sandbox.resetLog();
+	const again = await fx.engine.run(example('rmm-alert-classified-ticket.json'));
+	expect(again.output('Classified ticket with its device')[0].json).toMatchObject({ created: false, ticketId: linked.ticketId });
+	// The re-fire: 0 requests for the link; the read back costs its reads (ticket; its configuration list and their records).
+	expect(psaRequests(fx.sandbox)).toEqual({ 'GET /service/tickets/{id}': 1, 'GET /service/tickets/{parentId}/configurations': 1, 'GET /company/configurations': 1, total: 3 });
+});
