@@ -251,6 +251,21 @@ async function main(): Promise<number> {
 		log(`ticket #${fired.ticketId}: created, found again, closed, reopened (${sandbox.db.notes.filter((note) => note.ticketId === fired.ticketId).length} notes)`);
 	});
 
+	await steps.run('n8n execute rmm-alert-classified-ticket.json: a classified ticket with its device and a custom field, read back with PSA Ticket > Get', async (log) => {
+		const run = await executeWorkflow(install, folderA, example('rmm-alert-classified-ticket.json').id);
+		check(!run.error, `the run failed: ${run.error?.message}`);
+		const [linked] = run.output('Classified ticket with its device');
+		check(linked.created === true && typeof linked.ticketId === 'number', `Link answered ${JSON.stringify(linked)}`);
+		const ticket = sandbox.db.tickets.find((candidate) => candidate.id === linked.ticketId);
+		check(ticket?.type?.id === 21 && ticket.subType?.id === 31 && ticket.item?.id === 41, `the ticket's classification is ${JSON.stringify([ticket?.type, ticket?.subType, ticket?.item])}`);
+		check(ticket.customFields.find((field) => field.caption === 'Alert Source')?.value === 'demo-rmm:disk-smart-fw01', `the ticket's custom fields are ${JSON.stringify(ticket.customFields)}`);
+		const devices = sandbox.db.ticketConfigurations[ticket.id] ?? [];
+		check(devices.length === 1 && devices[0] === 700, `the ticket's configurations are ${JSON.stringify(devices)}`);
+		const [read] = run.output('Read the ticket back');
+		check(read.type === 'Incident' && read.subtype === 'Network' && JSON.stringify(read.configurationItems).includes('ACME-FW01'), `PSA Ticket > Get answered ${JSON.stringify(read)}`);
+		log(`ticket #${ticket.id}: Incident / Network / Outage, Alert Source set, configuration ACME-FW01 attached, read back`);
+	});
+
 	await steps.run('Autotask: its sandbox, a user folder with its credential and docs/examples/autotask; the alert examples run on one ticket', async (log) => {
 		const autotask: AutotaskSandbox = await startAutotaskSandbox({ port: 0 });
 		onCleanup('stop the Autotask sandbox', () => autotask.stop());
@@ -280,6 +295,14 @@ async function main(): Promise<number> {
 			const tickets = autotask.db.tickets.filter((ticket) => ticket.externalID === key);
 			check(tickets.length === 1, `the Autotask sandbox holds ${tickets.length} tickets for ${key}`);
 		}
+		const classified = await executeWorkflow(install, folder, find('rmm-alert-classified-ticket.json').id);
+		check(!classified.error, `rmm-alert-classified-ticket on Autotask failed: ${classified.error?.message}`);
+		const [withDevice] = classified.output('Classified ticket with its device');
+		const atTicket = autotask.db.tickets.find((candidate) => candidate.id === withDevice.ticketId);
+		check(atTicket?.issueType === 10 && atTicket.subIssueType === 101 && atTicket.configurationItemID === 29684001, `the Autotask ticket is ${JSON.stringify(atTicket && { issueType: atTicket.issueType, subIssueType: atTicket.subIssueType, configurationItemID: atTicket.configurationItemID })}`);
+		check(autotask.ticketCustomFields(atTicket.id)['Monitoring Alert ID'] === 'demo-rmm:disk-smart-srv01', 'the Autotask ticket lacks its UDF value');
+		const [atRead] = classified.output('Read the ticket back');
+		check(atRead.type === 'Hardware' && atRead.subtype === 'Server', `PSA Ticket > Get on Autotask answered ${JSON.stringify(atRead)}`);
 		const output = JSON.stringify([lifecycle.output('Alert fires: link to a ticket'), first.output('Link alert to ticket')]);
 		check(!output.includes(autotask.credentials.secret), 'the Autotask secret appears in the node output');
 		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs`);
