@@ -6,7 +6,7 @@ import type { PsaServiceContext } from '../../lib/services';
 import type { PsaProvider } from '../../lib/providers/types';
 import type { PsaStore } from '../../lib/store/types';
 import { replayFromEnvironment, type PropertyRun } from './property';
-import { isClearError, psaViolations, SANDBOX_FAULT_CLASS, SoakStats, type NamedSchedule, type Schedule } from './schedule';
+import { isClearError, psaViolations, SANDBOX_FAULT_CLASS, SoakStats, type NamedSchedule, type Op, type Schedule } from './schedule';
 import type { FaultClass, FaultPlan, FaultTarget, PsaName, PsaRecords, PsaTarget } from './targets';
 import { HangError } from './virtual-time';
 import { Killed, RunawayLoop, TIMING, WorkerRun, type KillPoint, type World } from './world';
@@ -235,6 +235,15 @@ export function fail(stats: SoakStats, label: string, violations: string[]): voi
 	if (!violations.length) return;
 	stats.violations.push(...violations.map((violation) => `[${label}] ${violation}`));
 	throw new Error(`${violations.length} violation(s):\n${violations.join('\n')}`);
+}
+
+/**
+ * Entities a family links (once each, under `policy`) in the form psaViolations and callOp know: one ticket per
+ * entity and generation, the store pointing at it.
+ */
+export function linkedEntities(entities: number, source: string, psa: NamedSchedule['psa'], policy: Schedule['policy'] = 'as-is'): NamedSchedule {
+	const ops = Array.from({ length: entities }, (_, entity) => ({ op: { kind: 'link', entity } as Op, gapMs: 0 }));
+	return { schedule: { entities, keys: 1, faults: [], policy, workers: [{ startMs: 0, storeFailures: [], ops }] }, source, psa };
 }
 
 export function familyReplayCommand(family: string, psa: string, engine: string, seed: number, path: string | undefined): string {

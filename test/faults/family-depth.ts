@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import type { PsaServiceContext } from '../../lib/services';
 import { link } from '../../lib/services';
 import { addConfigurationItem, updateTicket } from '../../lib/services/ticket';
-import { driveWorkers, fail, faultsArb, familyViolations, freshSource, repairContext, settle, workerArb, MAX_VIRTUAL_MS, type Family, type FamilyWorker, worldFaults } from './families';
-import { entityTargetOf, type NamedSchedule, type Op, type Schedule } from './schedule';
+import { driveWorkers, fail, faultsArb, familyViolations, freshSource, linkedEntities, repairContext, settle, workerArb, MAX_VIRTUAL_MS, type Family, type FamilyWorker, worldFaults } from './families';
+import { entityTargetOf } from './schedule';
 import type { FaultPlan, FaultTarget, PsaTarget } from './targets';
 import { MAX_WORKERS } from './world';
 
@@ -52,18 +52,6 @@ function call(ctx: PsaServiceContext, source: string, psa: PsaTarget, op: DepthO
 	return addConfigurationItem(ctx, { link: target }, { by: 'id', value: String(psa.depth.secondDeviceId) });
 }
 
-/** The schedule's entities in the form psaViolations knows: one ticket per entity, the store pointing at it. */
-function namedOf(schedule: DepthSchedule, source: string, psa: NamedSchedule['psa']): NamedSchedule {
-	const plain: Schedule = {
-		entities: schedule.entities,
-		keys: 1,
-		faults: [],
-		policy: 'as-is',
-		workers: [{ startMs: 0, storeFailures: [], ops: Array.from({ length: schedule.entities }, (_, entity) => ({ op: { kind: 'link', entity } as Op, gapMs: 0 })) }],
-	};
-	return { schedule: plain, source, psa };
-}
-
 export const depthFamily: Family<DepthSchedule> = {
 	name: 'depth',
 	expectedFaults: worldFaults,
@@ -100,7 +88,7 @@ export const depthFamily: Family<DepthSchedule> = {
 				violations.push(`the re-fire of entity ${entity} failed: ${error instanceof Error ? error.message : String(error)}`);
 			}
 		}
-		const named = namedOf(schedule, source, psa.psa);
+		const named = linkedEntities(schedule.entities, source, psa.psa);
 		const records = world.sandbox.records();
 		violations.push(...(await familyViolations(records, world.stores[0], repair.provider, { named })));
 		// Checked in the PSA's records: each ticket holds both devices once each (the first attached by its create or, where

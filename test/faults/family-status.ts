@@ -2,8 +2,8 @@
 import fc from 'fast-check';
 import { closeTicket, reopenTicket, setStatus, type PsaServiceContext } from '../../lib/services';
 import type { ClosedTicketPolicy } from '../../lib/services/lifecycle';
-import { driveWorkers, fail, faultsArb, familyViolations, freshSource, repairContext, settle, workerArb, type Family, type FamilyWorker, worldFaults } from './families';
-import { callOp, entityTargetOf, type NamedSchedule, type Op, type Schedule } from './schedule';
+import { driveWorkers, fail, faultsArb, familyViolations, freshSource, linkedEntities, repairContext, settle, workerArb, type Family, type FamilyWorker, worldFaults } from './families';
+import { callOp, entityTargetOf, type NamedSchedule } from './schedule';
 import type { FaultTarget, PsaTarget } from './targets';
 import { MAX_WORKERS, TIMING, WorkerRun } from './world';
 
@@ -35,18 +35,6 @@ function opArb(target: PsaTarget, entities: number): fc.Arbitrary<StatusOp> {
 	);
 }
 
-/** The schedule's entities in the form psaViolations and callOp know (links and closes on the same entities). */
-function namedOf(schedule: StatusSchedule, source: string, psa: NamedSchedule['psa']): NamedSchedule {
-	const plain: Schedule = {
-		entities: schedule.entities,
-		keys: 1,
-		faults: [],
-		policy: schedule.policy,
-		workers: [{ startMs: 0, storeFailures: [], ops: Array.from({ length: schedule.entities }, (_, entity) => ({ op: { kind: 'link', entity } as Op, gapMs: 0 })) }],
-	};
-	return { schedule: plain, source, psa };
-}
-
 async function call(ctx: PsaServiceContext, named: NamedSchedule, op: StatusOp): Promise<unknown> {
 	const ticket = { link: entityTargetOf(named.source, op.entity) };
 	if (op.kind === 'link') return callOp(ctx, named, { kind: 'link', entity: op.entity });
@@ -73,7 +61,7 @@ export const statusFamily: Family<StatusSchedule> = {
 	},
 	async run(world, schedule, stats) {
 		const source = freshSource('status', world);
-		const named = namedOf(schedule, source, world.target.psa);
+		const named = linkedEntities(schedule.entities, source, world.target.psa, schedule.policy);
 		const violations: string[] = [];
 		world.sandbox.reset();
 		// Each entity starts linked (faults off): status calls then meet a ticket, not only "not linked".
