@@ -10,16 +10,21 @@ import * as list from './actions/list.operation';
 import * as unlink from './actions/unlink.operation';
 
 const operations: Operations = {
-	link: { module: link, name: 'Link', description: 'Return the linked ticket, or create it and link it', action: 'Find or create the linked ticket' },
+	link: {
+		module: link,
+		name: 'Link',
+		description: 'Return the linked ticket, or create it and link it',
+		action: 'Link an alert to a PSA ticket, creating one only if none is linked (repeating the call returns the same ticket)',
+	},
 	linkExisting: {
 		module: linkExisting,
 		name: 'Link Existing Ticket',
 		description: 'Link an external entity to a ticket that already exists',
-		action: 'Link an existing ticket',
+		action: 'Link an alert to an existing PSA ticket given by its ID',
 	},
-	get: { module: get, name: 'Get', description: 'Get the ticket an external entity is linked to', action: 'Get a link' },
-	unlink: { module: unlink, name: 'Unlink', description: 'Remove a link; the ticket stays in the PSA', action: 'Unlink a ticket' },
-	list: { module: list, name: 'List', description: 'List the stored links', action: 'List links' },
+	get: { module: get, name: 'Get', description: 'Get the ticket an external entity is linked to', action: 'Get the PSA ticket an alert is linked to' },
+	unlink: { module: unlink, name: 'Unlink', description: 'Remove a link; the ticket stays in the PSA', action: 'Remove the link between an alert and its ticket (the ticket stays in the PSA)' },
+	list: { module: list, name: 'List', description: 'List the stored links', action: 'List the stored alert-to-ticket links' },
 };
 
 const router = operationRouter(operations);

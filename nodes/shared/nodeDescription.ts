@@ -26,7 +26,7 @@ export interface PsaNodeSpec {
 type StatedByTheClass = 'icon' | 'subtitle' | 'usableAsTool';
 
 /** What a trigger and an action node share, in the order n8n's own nodes list it. */
-function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTypeDescription, 'displayName' | 'name' | 'group' | 'version' | 'description' | 'defaults'> {
+function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTypeDescription, 'displayName' | 'name' | 'group' | 'version' | 'description' | 'defaults' | 'skipNameGeneration'> {
 	return {
 		displayName: spec.displayName,
 		name: spec.name,
@@ -34,6 +34,8 @@ function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTy
 		version: 1,
 		description: spec.description,
 		defaults: { name: spec.displayName },
+		// n8n otherwise names a new node after its operation's action, a sentence written for the model (the tool description).
+		skipNameGeneration: true,
 	};
 }
 
