@@ -3,9 +3,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { INodePropertyOptions, INodeTypeDescription } from 'n8n-workflow';
-import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
-import { PsaNote } from '../../nodes/PsaNote/PsaNote.node';
-import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
 import type { Sandbox } from '../sandbox';
 import { runN8nCliChecked, type N8nInstall } from './n8n';
 import { onCleanup } from './processes';
@@ -20,6 +17,21 @@ const MODEL_CREDENTIAL = { id: 'psaBridgeAgentModel', name: 'OpenAI account', ty
 const ALERT = { alertId: 'disk-full-db02', summary: 'Disk /var at 95% on db02', company: 'Acme Corp', board: 'help desk' };
 const NOTE = 'Triage: /var on db02 is at 95%; old logs are the likely cause. Rotating logs now, will check again in 30 min.';
 
+/** Node type descriptions as n8n loaded them (`n8n export:nodes`), by type without the package prefix. */
+type NodeDescriptions = (name: string) => INodeTypeDescription;
+
+async function loadedDescriptions(install: N8nInstall, userFolder: string): Promise<NodeDescriptions> {
+	const file = join(userFolder, 'nodes-export-agent.json');
+	await runN8nCliChecked(install, ['export:nodes', `--output=${file}`], { userFolder, logLevel: 'error' });
+	const all = JSON.parse(readFileSync(file, 'utf8')) as INodeTypeDescription[];
+	return (name) => {
+		// n8n derives the "<type>Tool" variant from the node; the export may list only the node itself.
+		const found = all.find((description) => description.name === `n8n-nodes-psa-bridge.${name}`) ?? all.find((description) => `${description.name}Tool` === `n8n-nodes-psa-bridge.${name}`);
+		check(found, `n8n did not load n8n-nodes-psa-bridge.${name}`);
+		return found;
+	};
+}
+
 /** The tool description n8n builds for a node run as a tool with an automatic description: its operation's action. */
 function toolDescription(description: INodeTypeDescription, operation: string): string {
 	const options = description.properties.find((property) => property.name === 'operation')?.options as INodePropertyOptions[];
@@ -29,9 +41,9 @@ function toolDescription(description: INodeTypeDescription, operation: string): 
 }
 
 /** The tools as the model must see them: names from the node names, descriptions from the actions, schemas from $fromAI. */
-const EXPECTED_TOOLS: Record<string, { description: string; properties: Record<string, { type: string; description: string }> }> = {
+const expectedTools = (types: NodeDescriptions): Record<string, { description: string; properties: Record<string, { type: string; description: string }> }> => ({
 	Link_alert_to_ticket: {
-		description: toolDescription(new PsaLink().description, 'link'),
+		description: toolDescription(types('psaLinkTool'), 'link'),
 		properties: {
 			alertId: { type: 'string', description: 'The alert id from monitoring, e.g. disk-full-db02' },
 			summary: { type: 'string', description: 'A one-line ticket title that says what is wrong and where' },
@@ -40,20 +52,20 @@ const EXPECTED_TOOLS: Record<string, { description: string; properties: Record<s
 		},
 	},
 	Add_note_to_ticket: {
-		description: toolDescription(new PsaNote().description, 'add'),
+		description: toolDescription(types('psaNoteTool'), 'add'),
 		properties: {
 			ticketId: { type: 'number', description: 'The PSA ticket id the link tool returned (ticketId)' },
 			text: { type: 'string', description: 'The note: what you found and what you will do' },
 		},
 	},
 	Set_ticket_status: {
-		description: toolDescription(new PsaStatus().description, 'set'),
+		description: toolDescription(types('psaStatusTool'), 'set'),
 		properties: {
 			ticketId: { type: 'number', description: 'The PSA ticket id the link tool returned (ticketId)' },
 			status: { type: 'string', description: 'A status name on the ticket board, e.g. In Progress' },
 		},
 	},
-};
+});
 
 /** The first item a tool answered with, by the tool's position in the last turn. */
 function result(request: ChatRequest, index: number): Record<string, unknown> {
@@ -86,8 +98,9 @@ function triageScript(): { turns: ScriptedTurn[]; ticketId: () => number } {
 	return { turns, ticketId: () => ticketId };
 }
 
-function checkOfferedTools(tools: OfferedTool[] | undefined): void {
+function checkOfferedTools(tools: OfferedTool[] | undefined, types: NodeDescriptions): void {
 	check(tools && tools.length > 0, 'the agent offered the model no tools');
+	const EXPECTED_TOOLS = expectedTools(types);
 	const names = tools.map((tool) => tool.function.name).sort();
 	check(JSON.stringify(names) === JSON.stringify(Object.keys(EXPECTED_TOOLS).sort()), `the model was offered ${names.join(', ')}`);
 	for (const tool of tools) {
@@ -137,7 +150,7 @@ export async function runAgentStep({ install, userFolder, sandbox, execute, stat
 	const offered = model.requests[0].tools ?? [];
 	writeFileSync(toolsFile, JSON.stringify(offered, null, 2));
 	for (const tool of offered) log(`tool ${tool.function.name}: "${tool.function.description}" ${JSON.stringify(tool.function.parameters?.properties)}`);
-	checkOfferedTools(offered);
+	checkOfferedTools(offered, await loadedDescriptions(install, userFolder));
 	for (const request of model.requests) check(JSON.stringify(request.tools) === JSON.stringify(offered), 'the tools offered changed between turns');
 
 	const ticketId = script.ticketId();
