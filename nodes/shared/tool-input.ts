@@ -195,9 +195,10 @@ export async function prepareToolInput(
 	operation: string,
 ): Promise<ToolInput> {
 	const node = fns.getNode();
-	// Exported workflows leave out parameters at their defaults: fill them in before asking which parameters show.
-	const values = (NodeHelpers.getNodeParameters(properties, { ...node.parameters, operation } as INodeParameters, true, false, node, null) ?? {}) as INodeParameters;
-	const shownValues = { ...values, operation };
+	// Exported workflows leave out parameters at their defaults: fill them in before asking which parameters show (the
+	// selectors that decide it take no expression, so their stored values are final).
+	const defaults = Object.fromEntries(properties.map((property) => [property.name, property.default])) as INodeParameters;
+	const shownValues: INodeParameters = { ...defaults, ...node.parameters, operation };
 	const reader = new ToolInputReader(fns, itemIndex, provider);
 	for (const property of properties) {
 		if (reader.values.has(property.name) || !NodeHelpers.displayParameter(shownValues, property, node, null)) continue;
