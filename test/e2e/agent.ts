@@ -67,9 +67,9 @@ const expectedTools = (types: NodeDescriptions): Record<string, { description: s
 	},
 });
 
-/** The first item a tool answered with, by the tool's position in the last turn. */
-function result(request: ChatRequest, index: number): Record<string, unknown> {
-	const results = lastToolResults(request);
+/** The first item a tool answered with, by the tool's position in the last turn (`previous`: the request before). */
+function result(request: ChatRequest, index: number, previous?: ChatRequest): Record<string, unknown> {
+	const results = lastToolResults(request, previous);
 	const json = results[index]?.json;
 	const first = Array.isArray(json) ? json[0] : json;
 	if (typeof first !== 'object' || first === null) throw new Error(`tool result ${index} of the last turn is not JSON: ${results[index]?.text ?? '(none)'}`);
@@ -154,20 +154,21 @@ export async function runAgentStep({ install, userFolder, sandbox, execute, stat
 	for (const request of model.requests) check(JSON.stringify(request.tools) === JSON.stringify(offered), 'the tools offered changed between turns');
 
 	const ticketId = script.ticketId();
-	const linked = result(model.requests[1], 0);
+	const turnResult = (turn: number, index = 0) => result(model.requests[turn], index, model.requests[turn - 1]);
+	const linked = turnResult(1);
 	check(linked.created === true && ticketId > 0, `the first link answered ${JSON.stringify(linked)}`);
 	const resolvedNames = JSON.stringify(linked.resolved);
 	check(/"given":"Acme Corp","id":250/.test(resolvedNames) && /"given":"help desk","id":1/.test(resolvedNames), `the link did not report the names it resolved: ${resolvedNames}`);
-	const firstNote = result(model.requests[2], 0);
+	const firstNote = turnResult(2);
 	check(firstNote.deduplicated === false && typeof firstNote.noteId === 'number', `the first note answered ${JSON.stringify(firstNote)}`);
-	const [linkAgain, noteAgain] = [result(model.requests[3], 0), result(model.requests[3], 1)];
+	const [linkAgain, noteAgain] = [turnResult(3, 0), turnResult(3, 1)];
 	check(linkAgain.created === false && linkAgain.ticketId === ticketId, `the repeated link answered ${JSON.stringify(linkAgain)}`);
 	check(noteAgain.deduplicated === true && noteAgain.noteId === firstNote.noteId, `the repeated note answered ${JSON.stringify(noteAgain)}`);
-	const refused = result(model.requests[4], 0);
+	const refused = turnResult(4);
 	check(refused.errorType === 'invalid-input' && typeof refused.message === 'string' && typeof refused.nextAction === 'string', `the bad status call answered ${JSON.stringify(refused)}`);
 	check(/In Progress/.test(`${refused.message} ${refused.nextAction}`), `the structured error does not name the valid statuses: ${JSON.stringify(refused)}`);
-	check(!/\n\s+at /.test(lastToolResults(model.requests[4])[0].text), 'the model received a stack trace');
-	const set = result(model.requests[5], 0);
+	check(!/\n\s+at /.test(lastToolResults(model.requests[4], model.requests[3])[0].text), 'the model received a stack trace');
+	const set = turnResult(5);
 	check(set.changed === true && set.ticketId === ticketId, `the corrected status call answered ${JSON.stringify(set)}`);
 	log(`model turns: link -> #${ticketId} (created), note ${String(firstNote.noteId)}, link+note again (same ticket, deduplicated), status "Done" -> ${JSON.stringify(refused)}, status "in progress" -> changed`);
 

@@ -53,10 +53,13 @@ export function contentText(message: ChatMessage): string {
 	return '';
 }
 
-/** The tool results of the last turn: the tool messages after the last assistant message, parsed when they are JSON. */
-export function lastToolResults(request: ChatRequest): Array<{ toolCallId?: string; text: string; json: unknown }> {
-	const lastAssistant = request.messages.map((message) => message.role).lastIndexOf('assistant');
-	return request.messages.slice(lastAssistant + 1).filter((message) => message.role === 'tool').map((message) => {
+/**
+ * The tool results of the last turn, parsed when they are JSON: the tool messages added since the previous request (an
+ * agent may replay parallel calls as one assistant message per call), else those after the last assistant message.
+ */
+export function lastToolResults(request: ChatRequest, previous?: ChatRequest): Array<{ toolCallId?: string; text: string; json: unknown }> {
+	const start = previous ? previous.messages.length : request.messages.map((message) => message.role).lastIndexOf('assistant') + 1;
+	return request.messages.slice(start).filter((message) => message.role === 'tool').map((message) => {
 		const text = contentText(message);
 		let json: unknown;
 		try {
