@@ -18,6 +18,11 @@ export interface AddNoteInput {
 	member?: MemberIdentity;
 	/** The same key never posts a second note on this connection. */
 	dedupeKey?: string;
+	/**
+	 * Without a dedupe key: derive one from the ticket, the note type and the text, so the same note on the same ticket is
+	 * posted once (an AI agent that repeats a call). Named tickets by id and by link share the key: it uses the ticket id.
+	 */
+	dedupeByText?: boolean;
 	/** A pending receipt not refreshed for this long is taken over (default: the provider's outcomeSettleMs). */
 	staleAfterMs?: number;
 	/** Flapping: after a note, repeats on the ticket (with the same quiet key) within this many minutes post nothing. */
@@ -58,6 +63,11 @@ const RECOVERY_CLOCK_MARGIN_MS = 2 * 60_000;
 const ANSWERED_POST_ATTEMPTS = 3;
 const ANSWERED_RETRY_PAUSE_MS = 1_000;
 
+/** The key of a note by its content: the same text of the same type on the same ticket. */
+export function textDedupeKey(ticketId: number, type: PsaNoteType, text: string): string {
+	return `text:${ticketId}:${createHash('sha256').update(`${type}\n${text}`).digest('hex').slice(0, 32)}`;
+}
+
 /** One request per new note (plus one member lookup the first time an identity is seen); 0 for a repeated dedupe key. */
 export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Promise<AddNoteResult> {
 	const text = requireText(input.text, 'Note text', 100_000);
@@ -66,9 +76,10 @@ export async function addNote(ctx: PsaServiceContext, input: AddNoteInput): Prom
 			hint: 'Choose Discussion, Internal or Resolution.',
 		});
 	}
-	const dedupeKey = input.dedupeKey?.trim() ? requireKeyText(input.dedupeKey, 'Dedupe Key', 500) : undefined;
+	const givenKey = input.dedupeKey?.trim() ? requireKeyText(input.dedupeKey, 'Dedupe Key', 500) : undefined;
 	const quietPeriodMs = quietPeriodOf(input);
 	const ticketId = await ticketIdOf(ctx, input.ticket);
+	const dedupeKey = givenKey ?? (input.dedupeByText ? textDedupeKey(ticketId, input.type, text) : undefined);
 	const connectionId = await connectionOf(ctx);
 	if (quietPeriodMs === undefined) return postOrDeduplicate(ctx, connectionId, ticketId, text, dedupeKey, input);
 

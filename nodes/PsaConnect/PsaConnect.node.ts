@@ -9,24 +9,24 @@ import * as listConnections from './actions/listConnections.operation';
 import * as test from './actions/test.operation';
 
 const operations: Operations = {
-	test: { module: test, name: 'Test', description: 'Test authentication and report server and API versions', action: 'Test the connection' },
+	test: { module: test, name: 'Test', description: 'Test authentication and report server and API versions', action: 'Test the PSA connection and report the server and API versions' },
 	checkPermissions: {
 		module: checkPermissions,
 		name: 'Check Permissions',
 		description: 'Check every endpoint the package uses, one output item each',
-		action: 'Check the API member permissions',
+		action: 'Check which PSA endpoints the API member may use, one result per endpoint',
 	},
 	listConnections: {
 		module: listConnections,
 		name: 'List Connections',
 		description: 'List the connections in the state store with their counts',
-		action: 'List connections',
+		action: 'List the PSA connections this n8n keeps state for, with their counts',
 	},
 	forget: {
 		module: forget,
 		name: 'Forget Connection',
 		description: "Delete a connection's links, receipts and maps from the state store",
-		action: 'Forget a connection',
+		action: "Delete a connection's stored links, note receipts and member maps (tickets in the PSA stay)",
 	},
 };
 

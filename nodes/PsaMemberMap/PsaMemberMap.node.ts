@@ -13,11 +13,11 @@ const operations: Operations = {
 		module: resolve,
 		name: 'Resolve',
 		description: 'Find the member for an identity: the map first, then an email match',
-		action: 'Resolve an identity to a member',
+		action: "Find the PSA member for a person's email or chat ID (the map first, then by email) and remember it",
 	},
-	set: { module: set, name: 'Set', description: 'Map an identity to a member by hand', action: 'Set a member mapping' },
-	remove: { module: remove, name: 'Remove', description: 'Remove the mapping of an identity', action: 'Remove a member mapping' },
-	list: { module: list, name: 'List', description: 'List the stored mappings', action: 'List member mappings' },
+	set: { module: set, name: 'Set', description: 'Map an identity to a member by hand', action: "Map a person's email or chat ID to a PSA member" },
+	remove: { module: remove, name: 'Remove', description: 'Remove the mapping of an identity', action: "Remove the mapping of a person's email or chat ID" },
+	list: { module: list, name: 'List', description: 'List the stored mappings', action: 'List the stored person-to-member mappings' },
 };
 
 const router = operationRouter(operations);

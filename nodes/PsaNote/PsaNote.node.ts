@@ -6,7 +6,13 @@ import { operationRouter, type Operations } from '../shared/router';
 import * as add from './actions/add.operation';
 
 const operations: Operations = {
-	add: { module: add, name: 'Add', description: 'Add a note to a ticket', action: 'Add a note to a ticket' },
+	add: {
+		module: add,
+		name: 'Add',
+		description: 'Add a note to a ticket',
+		action:
+			'Add a note to a PSA ticket given by ID or by alert link; the same text on the same ticket is posted once (without a dedupe key, one is derived from ticket and text)',
+	},
 };
 
 const router = operationRouter(operations);

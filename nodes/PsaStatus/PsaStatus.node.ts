@@ -11,15 +11,15 @@ import * as reopen from './actions/reopen.operation';
 import * as set from './actions/set.operation';
 
 const operations: Operations = {
-	set: { module: set, name: 'Set', description: 'Set the status by name, ID or external state', action: 'Set a ticket status' },
-	close: { module: close, name: 'Close', description: "Move the ticket to its board's closed status", action: 'Close a ticket' },
-	reopen: { module: reopen, name: 'Reopen', description: "Move the ticket back to its board's default status", action: 'Reopen a ticket' },
-	get: { module: get, name: 'Get', description: "Read the ticket's current status", action: 'Get a ticket status' },
+	set: { module: set, name: 'Set', description: 'Set the status by name, ID or external state', action: "Set a PSA ticket's status by name (any case), ID or external state; nothing changes when it already has it" },
+	close: { module: close, name: 'Close', description: "Move the ticket to its board's closed status", action: "Close a PSA ticket (its board's closed status)" },
+	reopen: { module: reopen, name: 'Reopen', description: "Move the ticket back to its board's default status", action: "Reopen a PSA ticket (its board's default open status)" },
+	get: { module: get, name: 'Get', description: "Read the ticket's current status", action: "Get a PSA ticket's current status and board" },
 	mapExternalState: {
 		module: mapExternalState,
 		name: 'Map External State',
 		description: 'Say which board status an external state means',
-		action: 'Map an external state to a status',
+		action: 'Map an external state (e.g. resolved) to a status of a board',
 	},
 };
 
@@ -45,6 +45,7 @@ export class PsaStatus implements INodeType {
 						displayName: 'Read Current Status From PSA',
 						name: 'readCurrent',
 						type: 'boolean',
+						noDataExpression: true,
 						default: false,
 						description:
 							'Whether Set, Close and Reopen read the ticket first even when this n8n process already knows its board and status. Costs one request; sees changes made in the PSA meanwhile.',

@@ -10,20 +10,20 @@ import * as search from './actions/search.operation';
 import * as update from './actions/update.operation';
 
 const operations: Operations = {
-	get: { module: get, name: 'Get', description: 'Read a ticket with its custom fields and devices', action: 'Get a ticket with its custom fields and configuration items' },
-	search: { module: search, name: 'Search', description: 'Find tickets by field, custom field, date or state', action: 'Search tickets by conditions' },
-	update: { module: update, name: 'Update', description: 'Change the fields given, and only those', action: 'Update fields of a ticket' },
+	get: { module: get, name: 'Get', description: 'Read a ticket with its custom fields and devices', action: 'Get a PSA ticket with its custom fields and configuration items' },
+	search: { module: search, name: 'Search', description: 'Find tickets by field, custom field, date or state', action: 'Search PSA tickets by field, custom field, date and open or closed state' },
+	update: { module: update, name: 'Update', description: 'Change the fields given, and only those', action: 'Update only the given fields of a PSA ticket, refused when someone changed it since' },
 	addConfigurationItem: {
 		module: addConfigurationItem,
 		name: 'Add Configuration Item',
 		description: "Attach a device found within the ticket's company",
-		action: 'Attach a configuration item to a ticket',
+		action: "Attach a configuration item (device) of the ticket's company to a PSA ticket",
 	},
 	removeConfigurationItem: {
 		module: removeConfigurationItem,
 		name: 'Remove Configuration Item',
 		description: 'Detach a device from the ticket',
-		action: 'Detach a configuration item from a ticket',
+		action: 'Detach a configuration item (device) from a PSA ticket',
 	},
 };
 

@@ -13,6 +13,7 @@ export const concurrencyOption: INodeProperties = {
 	displayName: 'Concurrency',
 	name: 'concurrency',
 	type: 'number',
+	noDataExpression: true,
 	typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
 	default: DEFAULT_CONCURRENCY,
 	description:
@@ -129,6 +130,7 @@ export function ticketByProperties(displayOptions: IDisplayOptions): INodeProper
 			displayName: 'Ticket By',
 			name: 'ticketBy',
 			type: 'options',
+			noDataExpression: true,
 			options: [
 				{ name: 'Link (Source + External ID)', value: 'link', description: 'The ticket linked to an external entity by PSA Link' },
 				{ name: 'Ticket', value: 'ticket', description: 'A ticket chosen by ID, URL or from the list' },

@@ -1,6 +1,6 @@
 // Dropdowns and searchable lists shared by the PSA nodes: boards, statuses, priorities, companies, contacts, members, tickets.
 import type { ILoadOptionsFunctions, INodeListSearchResult, INodePropertyOptions } from 'n8n-workflow';
-import type { PsaChoice } from '../../lib/providers/types';
+import type { PsaChoice, PsaPriority, PsaProvider, PsaStatus } from '../../lib/providers/types';
 import { providerFor } from './context';
 
 const LIST_LIMIT = 100;
@@ -31,18 +31,55 @@ function choiceOptions(choices: PsaChoice[]): INodePropertyOptions[] {
 	return choices.filter((choice) => !choice.inactive).map((choice) => ({ name: choice.name, value: choice.id }));
 }
 
+/** Reads a number parameter by the first of the names that holds one (a dropdown's dependencies). */
+export type NumberParameterOf = (names: string[]) => number | undefined;
+
+/**
+ * The records behind each dropdown, by its loadOptions method: the editor shows them, and a name a model (or an
+ * expression) gives where an id is expected is resolved against the same list (nodes/shared/tool-input.ts).
+ */
+export const choiceLists: Record<string, (provider: PsaProvider, parameter: NumberParameterOf) => Promise<PsaChoice[]>> = {
+	getBoards: (provider) => provider.listBoards(),
+	getBoardStatuses: async (provider, parameter) => {
+		const boardId = parameter(['boardId']);
+		return boardId === undefined ? [] : provider.listStatuses(boardId);
+	},
+	getPriorities: (provider) => provider.listPriorities(),
+	/** Types of the chosen board (ConnectWise) or of the PSA (Autotask issue types). */
+	getTicketTypes: async (provider, parameter) => {
+		const boardId = parameter(detailPath('boardId'));
+		if (provider.ticketCapabilities.classificationPerBoard && boardId === undefined) return [];
+		return provider.listTicketTypes(boardId);
+	},
+	/** Only the subtypes valid with the chosen type (on the board). */
+	getTicketSubtypes: async (provider, parameter) => {
+		const typeId = parameter(detailPath('type'));
+		return typeId === undefined ? [] : provider.listTicketSubtypes(typeId, parameter(detailPath('boardId')));
+	},
+	/** Only the items valid with the chosen type and subtype (on the board). */
+	getTicketItems: async (provider, parameter) => {
+		const typeId = parameter(detailPath('type'));
+		return typeId === undefined ? [] : provider.listTicketItems(typeId, parameter(detailPath('subtype')), parameter(detailPath('boardId')));
+	},
+	getTeams: (provider, parameter) => provider.listTeams(parameter(detailPath('boardId'))),
+	getSources: (provider) => provider.listSources(),
+	getSites: async (provider, parameter) => {
+		const companyId = parameter(['company']);
+		return companyId === undefined ? [] : provider.listSites(companyId);
+	},
+};
+
+async function listedChoices(fns: ILoadOptionsFunctions, method: string): Promise<PsaChoice[]> {
+	return choiceLists[method](await providerFor(fns), (names) => firstNumber(fns, names));
+}
+
 export const loadOptions = {
 	async getBoards(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		const boards = await provider.listBoards();
-		return boards.filter((board) => !board.inactive).map((board) => ({ name: board.name, value: board.id }));
+		return choiceOptions(await listedChoices(this, 'getBoards'));
 	},
 
 	async getBoardStatuses(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const boardId = numberParameter(this, 'boardId');
-		if (boardId === undefined) return [];
-		const provider = await providerFor(this);
-		const statuses = await provider.listStatuses(boardId);
+		const statuses = (await listedChoices(this, 'getBoardStatuses')) as PsaStatus[];
 		return statuses
 			.filter((status) => !status.inactive)
 			.sort((a, b) => a.sortOrder - b.sortOrder)
@@ -50,53 +87,34 @@ export const loadOptions = {
 	},
 
 	async getPriorities(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		const priorities = await provider.listPriorities();
+		const priorities = (await listedChoices(this, 'getPriorities')) as PsaPriority[];
 		return priorities.sort((a, b) => a.sortOrder - b.sortOrder).map((priority) => ({ name: priority.name, value: priority.id }));
 	},
 
-	/** Types of the chosen board (ConnectWise) or of the PSA (Autotask issue types). */
 	async getTicketTypes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		const boardId = firstNumber(this, detailPath('boardId'));
-		if (provider.ticketCapabilities.classificationPerBoard && boardId === undefined) return [];
-		return choiceOptions(await provider.listTicketTypes(boardId));
+		return choiceOptions(await listedChoices(this, 'getTicketTypes'));
 	},
 
-	/** Only the subtypes valid with the chosen type (on the board). */
 	async getTicketSubtypes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const typeId = firstNumber(this, detailPath('type'));
-		if (typeId === undefined) return [];
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listTicketSubtypes(typeId, firstNumber(this, detailPath('boardId'))));
+		return choiceOptions(await listedChoices(this, 'getTicketSubtypes'));
 	},
 
-	/** Only the items valid with the chosen type and subtype (on the board). */
 	async getTicketItems(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const typeId = firstNumber(this, detailPath('type'));
-		if (typeId === undefined) return [];
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listTicketItems(typeId, firstNumber(this, detailPath('subtype')), firstNumber(this, detailPath('boardId'))));
+		return choiceOptions(await listedChoices(this, 'getTicketItems'));
 	},
 
 	async getTeams(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listTeams(firstNumber(this, detailPath('boardId'))));
+		return choiceOptions(await listedChoices(this, 'getTeams'));
 	},
 
 	async getSources(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listSources());
+		return choiceOptions(await listedChoices(this, 'getSources'));
 	},
 
 	async getSites(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const companyId = firstNumber(this, ['company']);
-		if (companyId === undefined) return [];
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listSites(companyId));
+		return choiceOptions(await listedChoices(this, 'getSites'));
 	},
 
-	/** Custom field definitions: name, type and the values a picklist accepts, shown in the dropdown. */
 	async getCustomFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 		const provider = await providerFor(this);
 		const definitions = await provider.listCustomFields();

@@ -26,7 +26,7 @@ export interface PsaNodeSpec {
 type StatedByTheClass = 'icon' | 'subtitle' | 'usableAsTool';
 
 /** What a trigger and an action node share, in the order n8n's own nodes list it. */
-function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTypeDescription, 'displayName' | 'name' | 'group' | 'version' | 'description' | 'defaults'> {
+function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTypeDescription, 'displayName' | 'name' | 'group' | 'version' | 'description' | 'defaults' | 'skipNameGeneration'> {
 	return {
 		displayName: spec.displayName,
 		name: spec.name,
@@ -34,6 +34,8 @@ function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTy
 		version: 1,
 		description: spec.description,
 		defaults: { name: spec.displayName },
+		// n8n otherwise names a new node after its operation's action, a sentence written for the model (the tool description).
+		skipNameGeneration: true,
 	};
 }
 
@@ -61,8 +63,22 @@ export interface PsaActionSpec extends PsaNodeSpec {
 	options?: INodeProperties;
 }
 
+/**
+ * The node's one resource (PSA Link: "Link"). n8n builds an AI tool's description from the operation's action only when
+ * the Operation parameter is shown for a resource (n8n-workflow's resolveResourceAndOperation, 2.30); without one the
+ * model would read the node's general description instead of what the chosen operation does.
+ */
+function resourceProperty(spec: PsaNodeSpec): { property: INodeProperties; value: string } {
+	const value = spec.name.replace(/^psa/, '').replace(/^./, (first) => first.toLowerCase());
+	const name = spec.displayName.replace(/^PSA /, '');
+	return {
+		value,
+		property: { displayName: 'Resource', name: 'resource', type: 'options', noDataExpression: true, options: [{ name, value }], default: value },
+	};
+}
+
 /** n8n's model nodes list operations alphabetically; the parameters follow in the order the node gives its operations. */
-function operationProperty(operations: Operations, defaultOperation: string): INodeProperties {
+function operationProperty(operations: Operations, defaultOperation: string, resource: string): INodeProperties {
 	const options: INodePropertyOptions[] = Object.entries(operations)
 		.map(([value, entry]) => ({ name: entry.name, value, description: entry.description, action: entry.action }))
 		.sort((a, b) => a.name.localeCompare(b.name));
@@ -71,6 +87,7 @@ function operationProperty(operations: Operations, defaultOperation: string): IN
 		name: 'operation',
 		type: 'options',
 		noDataExpression: true,
+		displayOptions: { show: { resource: [resource] } },
 		options,
 		default: defaultOperation,
 	};
@@ -78,6 +95,7 @@ function operationProperty(operations: Operations, defaultOperation: string): IN
 
 export function psaActionDescription(spec: PsaActionSpec): Omit<INodeTypeDescription, StatedByTheClass> {
 	if (!Object.hasOwn(spec.operations, spec.defaultOperation)) throw new Error(`${spec.displayName}: no operation "${spec.defaultOperation}"`);
+	const resource = resourceProperty(spec);
 	return {
 		...header(spec, 'transform'),
 		inputs: [NodeConnectionTypes.Main],
@@ -85,7 +103,8 @@ export function psaActionDescription(spec: PsaActionSpec): Omit<INodeTypeDescrip
 		credentials: credentialsOfPsaNode(spec.credentialTests),
 		properties: [
 			authenticationProperty(),
-			operationProperty(spec.operations, spec.defaultOperation),
+			resource.property,
+			operationProperty(spec.operations, spec.defaultOperation, resource.value),
 			...Object.values(spec.operations).flatMap((entry) => entry.module.description),
 			spec.options ?? optionsCollection,
 		],

@@ -4,6 +4,8 @@ import type { PsaServiceContext } from '../../lib/services/context';
 import { withOwnWarnings } from '../../lib/providers/warnings';
 import { serviceContextOf } from './context';
 import { errorSummary, toNodeError } from './errors';
+import { runsAsTool, toolErrorOf } from './tool';
+import { prepareToolInput } from './tool-input';
 
 /** What the Concurrency option shows when it is added: the former fixed default. */
 export const DEFAULT_CONCURRENCY = 4;
@@ -29,18 +31,43 @@ export function concurrencyOf(fns: IExecuteFunctions): number {
 	return Math.min(Math.floor(value), MAX_CONCURRENCY);
 }
 
+/** How an AI agent's call reaches an operation: the operation's parameters, checked and resolved before it reads them. */
+export interface ToolCallSpec {
+	operation: string;
+	properties: INodeProperties[];
+}
+
+/** Runs the operation for one item as a tool: the model's input checked first, the names it resolved added to the output. */
+async function runAsTool(this: IExecuteFunctions, operation: ItemOperation, ctx: PsaServiceContext, index: number, spec: ToolCallSpec): Promise<IDataObject | IDataObject[]> {
+	const input = await prepareToolInput(this, index, ctx.provider, spec.properties, spec.operation);
+	const output = await operation.call(input.fns, ctx, index);
+	if (input.resolved.length === 0) return output;
+	const withResolved = (json: IDataObject): IDataObject => ({
+		...json,
+		resolved: [...input.resolved, ...((Array.isArray(json.resolved) ? json.resolved : []) as IDataObject[])] as unknown as IDataObject[],
+	});
+	return Array.isArray(output) ? output.map(withResolved) : withResolved(output);
+}
+
 export async function runItems(
 	this: IExecuteFunctions,
 	operation: ItemOperation,
 	makeContext: (fns: IExecuteFunctions) => Promise<PsaServiceContext>,
+	tool?: ToolCallSpec,
 ): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const continueOnFail = this.continueOnFail();
+	// An agent's tool call: every failure becomes a result the model can act on (errorType, message, nextAction), never a thrown error.
+	const asTool = tool !== undefined && runsAsTool(this);
 	const results: INodeExecutionData[][] = new Array(items.length);
 	let ctx: PsaServiceContext;
 	try {
 		ctx = await makeContext(this);
 	} catch (error) {
+		if (asTool) {
+			const json = await toolErrorOf(this, error);
+			return [items.map((_, item) => ({ json, pairedItem: { item } }))];
+		}
 		if (!continueOnFail) throw toNodeError(this.getNode(), error);
 		return [items.map((_, item) => ({ json: { error: errorSummary(error).message, ...errorSummary(error) }, pairedItem: { item } }))];
 	}
@@ -53,7 +80,8 @@ export async function runItems(
 			// Items run side by side over one provider: each takes only the warnings its own requests brought.
 			const outcome = await withOwnWarnings(async () => {
 				try {
-					return { output: await operation.call(this, ctx, index), warnings: ctx.provider.takeWarnings() };
+					const output = asTool ? await runAsTool.call(this, operation, ctx, index, tool) : await operation.call(this, ctx, index);
+					return { output, warnings: ctx.provider.takeWarnings() };
 				} catch (error) {
 					return { error, warnings: ctx.provider.takeWarnings() };
 				}
@@ -67,7 +95,10 @@ export async function runItems(
 				}));
 			} else {
 				const { error } = outcome;
-				if (continueOnFail) {
+				if (asTool) {
+					const json = await toolErrorOf(this, error);
+					results[index] = [{ json: warnings.length > 0 ? { ...json, warnings: warnings as unknown as IDataObject[] } : json, pairedItem: { item: index } }];
+				} else if (continueOnFail) {
 					const summary = errorSummary(error);
 					results[index] = [
 						{
@@ -108,6 +139,6 @@ export function operationRouter(operations: Operations): NodeRouter {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const entry = Object.hasOwn(operations, operation) ? operations[operation] : undefined;
 		if (!entry) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`);
-		return runItems.call(this, entry.module.execute, serviceContextOf);
+		return runItems.call(this, entry.module.execute, serviceContextOf, { operation, properties: entry.module.description });
 	};
 }

@@ -35,10 +35,10 @@ export interface EditorNodeSpec {
 }
 
 export const EDITOR_NODES: EditorNodeSpec[] = [
-	{ displayName: 'PSA Connect', action: 'Test the connection', dropdowns: [], screenshot: 'psa-connect' },
+	{ displayName: 'PSA Connect', action: 'Test the PSA connection and report the server and API versions', dropdowns: [], screenshot: 'psa-connect' },
 	{
 		displayName: 'PSA Link',
-		action: 'Find or create the linked ticket',
+		action: 'Link an alert to a PSA ticket, creating one only if none is linked (repeating the call returns the same ticket)',
 		dropdowns: [
 			{ parameter: 'company', kind: 'locator', expect: /Acme Corp/, select: true },
 			{ parameter: 'boardId', kind: 'options', expect: /^Help Desk$/, select: true },
@@ -49,7 +49,7 @@ export const EDITOR_NODES: EditorNodeSpec[] = [
 	},
 	{
 		displayName: 'PSA Note',
-		action: 'Add a note to a ticket',
+		action: 'Add a note to a PSA ticket given by ID or by alert link; the same text on the same ticket is posted once (without a dedupe key, one is derived from ticket and text)',
 		dropdowns: [
 			{ parameter: 'ticketBy', kind: 'options', expect: /^Ticket$/, select: true },
 			{ parameter: 'ticket', kind: 'locator', expect: /^#\d+ / },
@@ -58,7 +58,7 @@ export const EDITOR_NODES: EditorNodeSpec[] = [
 	},
 	{
 		displayName: 'PSA Status',
-		action: 'Map an external state to a status',
+		action: 'Map an external state (e.g. resolved) to a status of a board',
 		dropdowns: [
 			{ parameter: 'boardId', kind: 'options', expect: /^Help Desk$/, select: true },
 			{ parameter: 'statusId', kind: 'options', expect: /^Resolved/ },
@@ -67,7 +67,7 @@ export const EDITOR_NODES: EditorNodeSpec[] = [
 	},
 	{
 		displayName: 'PSA Ticket',
-		action: 'Get a ticket with its custom fields and configuration items',
+		action: 'Get a PSA ticket with its custom fields and configuration items',
 		dropdowns: [
 			{ parameter: 'ticketBy', kind: 'options', expect: /^Ticket$/, select: true },
 			{ parameter: 'ticket', kind: 'locator', expect: /^#\d+ / },
@@ -76,7 +76,7 @@ export const EDITOR_NODES: EditorNodeSpec[] = [
 	},
 	{
 		displayName: 'PSA Member Map',
-		action: 'Set a member mapping',
+		action: "Map a person's email or chat ID to a PSA member",
 		dropdowns: [{ parameter: 'member', kind: 'locator', expect: /John Smith/ }],
 		screenshot: 'psa-member-map',
 	},

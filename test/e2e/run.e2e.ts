@@ -35,7 +35,8 @@ import {
 } from './n8n';
 import { checkBetterSqlite, installPackage, packPackage, PACKAGE_NAME } from './package-install';
 import { onCleanup, runSuite, waitFor } from './processes';
-import { check, Steps } from './steps';
+import { runAgentStep } from './agent';
+import { check, onlyTagOf, Steps } from './steps';
 import {
 	API_CREDENTIAL,
 	EDITOR_CANVAS_WORKFLOW,
@@ -131,7 +132,8 @@ async function executionsOf(rest: N8nRest, workflowId: string): Promise<Executio
 
 async function main(): Promise<number> {
 	if (!checkNodeVersion()) return 1;
-	const steps = new Steps();
+	// `npm run test:e2e -- --only=agent`: the setup steps and the agent step only.
+	const steps = new Steps(onlyTagOf(process.argv.slice(2)));
 	let install!: N8nInstall;
 	let tarball!: string;
 	let folderA!: string;
@@ -145,12 +147,12 @@ async function main(): Promise<number> {
 	await steps.run(`n8n 2.30.0 installed in the cache (the first run installs it: about 5 min, progress every 10 s)`, async (log) => {
 		install = await ensureN8n(log);
 		log(`n8n ${install.version} at ${install.dir}`);
-	});
+	}, 'setup');
 
 	await steps.run('npm pack (builds dist/)', async (log) => {
 		tarball = await packPackage();
 		log(tarball);
-	});
+	}, 'setup');
 
 	await steps.run("install as n8n's UI does (--ignore-scripts) into user folder A; better-sqlite3's bundled binary loads", async (log) => {
 		folderA = createUserFolder('ui');
@@ -159,14 +161,14 @@ async function main(): Promise<number> {
 		log(`better-sqlite3 loaded ${native.binary} (SQLite ${native.sqliteVersion})`);
 		check(/better-sqlite3\/prebuilds\/[^/]+\.node$/.test(native.binary), `better-sqlite3 did not load a bundled prebuilt binary: ${native.binary}`);
 		check(!native.compiled, 'better-sqlite3 has a build/ folder although install scripts did not run');
-	});
+	}, 'setup');
 
 	await steps.run('n8n loads the seven nodes from user folder A', async (log) => {
 		const types = await exportedNodeTypes(install, folderA);
 		const missing = NODE_TYPES.filter((type) => !types.includes(type));
 		check(missing.length === 0, `n8n did not load ${missing.join(', ')} (it knows ${types.filter((type) => type.startsWith(PACKAGE_NAME)).join(', ') || 'no node of the package'})`);
 		log(`${NODE_TYPES.length} node types of ${PACKAGE_NAME} among ${types.length}`);
-	});
+	}, 'setup');
 
 	await steps.run('start the sandbox; import its credential and the example workflows with the n8n CLI', async (log) => {
 		sandbox = await startSandbox({ port: 0 });
@@ -179,7 +181,7 @@ async function main(): Promise<number> {
 		// list:workflow prints through n8n's logger, at level info.
 		const listed = await runN8nCliChecked(install, ['list:workflow'], { userFolder: folderA, logLevel: 'info' });
 		for (const example of examples) check(listed.stdout.includes(example.id), `n8n list:workflow does not show ${example.file} (${example.id})`);
-	});
+	}, 'setup');
 
 	const example = (file: string): WorkflowFile => {
 		const found = examples.find((candidate) => candidate.file === file);
@@ -323,6 +325,22 @@ async function main(): Promise<number> {
 			await store.close();
 		}
 	});
+
+	await steps.run(
+		"n8n execute agents/alert-triage-agent.json: n8n's AI Agent on a scripted OpenAI-compatible model sees the tools' names, descriptions and schemas; link, note, both again, a bad status name (structured error), the corrected one: one ticket, one note, In Progress",
+		async (log) => {
+			await runAgentStep({
+				install,
+				userFolder: folderA,
+				sandbox,
+				execute: (id) => executeWorkflow(install, folderA, id),
+				statusId: (name) => statusId(sandbox, 1, name),
+				log,
+				toolsFile: join(tmpdir(), 'psa-e2e-agent-tools.json'),
+			});
+		},
+		'agent',
+	);
 
 	await steps.run('manual install (npm install <tarball>, scripts allowed) into user folder B runs connection-test.json', async (log) => {
 		const folderB = createUserFolder('manual');

@@ -6,16 +6,32 @@ export interface StepResult {
 	error?: string;
 }
 
+/** `--only=<tag>`: run the steps with that tag and the setup steps they build on; the others are listed as skipped. */
+export function onlyTagOf(argv: string[]): string | undefined {
+	return argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) || undefined;
+}
+
 export class Steps {
 	readonly results: StepResult[] = [];
+	readonly skipped: string[] = [];
 	private readonly started = Date.now();
+
+	constructor(private readonly only?: string) {}
 
 	get failed(): boolean {
 		return this.results.some((result) => !result.ok);
 	}
 
-	/** Runs `work` unless an earlier step failed (later steps build on earlier ones). */
-	async run<T>(name: string, work: (log: (line: string) => void) => Promise<T>): Promise<T | undefined> {
+	/**
+	 * Runs `work` unless an earlier step failed (later steps build on earlier ones), or a selection (--only) leaves it out:
+	 * a step tagged "setup" always runs, another only when untagged selections are off or its tag is the selected one.
+	 */
+	async run<T>(name: string, work: (log: (line: string) => void) => Promise<T>, tag?: string): Promise<T | undefined> {
+		if (this.only !== undefined && tag !== 'setup' && tag !== this.only) {
+			this.skipped.push(name);
+			console.log(`- ${name}: skipped (--only=${this.only})`);
+			return undefined;
+		}
 		if (this.failed) {
 			console.log(`- ${name}: not run (an earlier step failed)`);
 			return undefined;
@@ -42,7 +58,8 @@ export class Steps {
 		const lines = this.results.map((result) => `  ${result.ok ? 'ok    ' : 'FAILED'} ${seconds(result.ms).padStart(7)}  ${result.name}`);
 		const total = seconds(Date.now() - this.started);
 		const passed = this.results.filter((result) => result.ok).length;
-		return `e2e summary: ${passed}/${this.results.length} steps passed in ${total}\n${lines.join('\n')}`;
+		const skipped = this.skipped.length > 0 ? `\n  ${this.skipped.length} steps skipped (--only=${this.only})` : '';
+		return `e2e summary: ${passed}/${this.results.length} steps passed in ${total}\n${lines.join('\n')}${skipped}`;
 	}
 }
 

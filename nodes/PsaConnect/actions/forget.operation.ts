@@ -19,6 +19,7 @@ export const description: INodeProperties[] = [
 		displayName: 'Confirm',
 		name: 'confirm',
 		type: 'boolean',
+		noDataExpression: true,
 		default: false,
 		description: 'Whether you really want to delete this connection\'s links, note receipts, member map and status map from the state store. Nothing is deleted without it.',
 		displayOptions: { show },

@@ -61,6 +61,7 @@ export const description: INodeProperties[] = [
 		displayName: 'When the Linked Ticket Is Closed',
 		name: 'whenClosed',
 		type: 'options',
+		noDataExpression: true,
 		default: 'as-is',
 		description: 'What a new occurrence of an entity does when the ticket it is linked to has been closed, deleted or merged in the PSA',
 		displayOptions: { show },
@@ -182,6 +183,7 @@ export const description: INodeProperties[] = [
 			displayName: 'If a Configuration Item Is Not Found',
 			name: 'whenConfigurationItemMissing',
 			type: 'options',
+			noDataExpression: true,
 			default: 'continue',
 			options: [
 				{ name: 'Continue Without It', value: 'continue', description: 'Create the ticket; the output lists what was not found under configurationItems.notAttached' },

@@ -13,6 +13,7 @@ export const description: INodeProperties[] = [
 		displayName: 'Replace Existing Link',
 		name: 'replace',
 		type: 'boolean',
+		noDataExpression: true,
 		default: false,
 		description: 'Whether to move the link when the entity is already linked to another ticket (otherwise that is an error)',
 		displayOptions: { show },

@@ -6,6 +6,7 @@ import type { PsaServiceContext } from '../../../lib/services/context';
 import { addNote } from '../../../lib/services/note';
 import { additionalFieldsCollection, optionalIdentityFields, plain, readOptionalIdentity, readTicketRef, ticketByProperties } from '../../shared/descriptions';
 import { addedText, optionalText } from '../../shared/parameters';
+import { runsAsTool } from '../../shared/tool';
 
 const show = { operation: ['add'] };
 
@@ -75,6 +76,8 @@ export async function execute(this: IExecuteFunctions, ctx: PsaServiceContext, i
 		text: noteText(this.getNodeParameter('text', itemIndex, '') as unknown, itemIndex),
 		type: this.getNodeParameter('noteType', itemIndex, 'internal') as PsaNoteType,
 		dedupeKey: addedText(additional, 'dedupeKey', 'Dedupe Key', itemIndex),
+		// An agent may repeat a call it thinks failed: as a tool, the same text on the same ticket is one note.
+		dedupeByText: runsAsTool(this),
 		member,
 		quietPeriodMinutes: additional.quietPeriodMinutes as number | undefined,
 		quietKey: optionalText(additional.quietKey, 'Quiet Key'),

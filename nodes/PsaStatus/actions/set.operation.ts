@@ -14,6 +14,7 @@ export const description: INodeProperties[] = [
 		displayName: 'Status By',
 		name: 'statusBy',
 		type: 'options',
+		noDataExpression: true,
 		options: [
 			{ name: 'Name', value: 'name', description: 'A status name on the ticket\'s board, e.g. In Progress' },
 			{ name: 'ID', value: 'id', description: 'A status ID on the ticket\'s board' },

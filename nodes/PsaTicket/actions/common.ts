@@ -7,6 +7,7 @@ export function simplifyProperty(displayOptions: IDisplayOptions): INodeProperti
 		displayName: 'Simplify',
 		name: 'simplify',
 		type: 'boolean',
+		noDataExpression: true,
 		default: true,
 		description: 'Whether to return the fields a workflow usually needs, with records by name, instead of the full record',
 		displayOptions,
