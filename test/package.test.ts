@@ -59,9 +59,9 @@ describe('package.json', () => {
 /** The seven nodes' codex files as the package ships them: next to each compiled node (n8n reads `<node>.node.js` + "on"). */
 const codexFiles = (pkg.n8n.nodes as string[]).map((entry) => entry.replace(/\.js$/, '.json'));
 
-/** Budgets for the tarball in bytes; docs/releases.md states the measured sizes. */
-const PACKED_BUDGET = 300_000;
-const UNPACKED_BUDGET = 1_500_000;
+/** Budgets for the tarball in bytes, with room for the next provider: a guard against shipping what should not ship (tests, sources, maps), not a size target; docs/releases.md states the measured sizes. */
+const PACKED_BUDGET = 500_000;
+const UNPACKED_BUDGET = 2_500_000;
 
 describe('the packed package', () => {
 	let packDir = '';
