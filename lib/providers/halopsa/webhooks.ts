@@ -133,7 +133,11 @@ export class HaloWebhooks {
 		const eventno = idOf(payload.event_id ?? payload.eventno ?? (isObject(payload.event) ? payload.event.id : undefined));
 		const found = await readBack(ticketId);
 		const said = TICKET_EVENTS.find((event) => event.eventno === eventno)?.action ?? 'updated';
-		if (!found) return { action: 'deleted', type: 'ticket', id: ticketId, entity: payload, deliveryKey: `halo:${expected.guid ?? expected.id}:${ticketId}:deleted` };
+		if (!found) {
+			// Halo tells of a deleted ticket by its delete event; any other event for a ticket it does not have was not sent by it.
+			if (said !== 'deleted') throw forged(`The webhook delivery names ticket ${ticketId}, which Halo does not have`);
+			return { action: 'deleted', type: 'ticket', id: ticketId, entity: payload, deliveryKey: `halo:${expected.guid ?? expected.id}:${ticketId}:deleted` };
+		}
 		const { ticket } = found;
 		const action: PsaEventAction = said === 'deleted' ? 'updated' : said;
 		const event: PsaCallbackEvent = { action, type: 'ticket', id: ticketId, ticket, entity: payload };
