@@ -56,7 +56,7 @@ function serverUrl(value: string, label: string): URL {
 /** The resource server: a bare tenant address gets Halo's /api path. */
 export function resourceUrlOf(value: string): string {
 	const url = serverUrl(value, 'Resource Server URL');
-	if (url.pathname === '') url.pathname = '/api';
+	if (url.pathname === '' || url.pathname === '/') url.pathname = '/api';
 	return url.toString().replace(/\/+$/, '');
 }
 
