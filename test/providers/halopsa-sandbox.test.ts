@@ -166,7 +166,7 @@ describe('tickets', () => {
 });
 
 describe('webhooks', () => {
-	it('a delivery without this trigger\'s secret is refused; a repeated one has the same delivery key; a technician's change is a new delivery', async () => {
+	it('a delivery without this trigger\'s secret is refused; a repeated one has the same delivery key; a technician\'s change is a new delivery', async () => {
 		const psa = provider();
 		const registration = await psa.registerCallback({ url: 'http://127.0.0.1:9/hook', description: 'test', level: 'owner', objectId: 0, selfSuppressed: true });
 		sandbox.clearDeliveries();
