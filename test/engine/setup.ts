@@ -4,6 +4,7 @@ import { startSandbox, type Sandbox } from '../sandbox';
 import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
 import { AutotaskPsaApi } from '../../credentials/AutotaskPsaApi.credentials';
 import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
+import { HaloPsaApi } from '../../credentials/HaloPsaApi.credentials';
 import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
 import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
 import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
@@ -16,7 +17,7 @@ import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type StoredCrede
 /** The package's types from the TypeScript sources. */
 export const sourceTypes: PackageTypes = {
 	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaTicket: new PsaTicket(), psaMemberMap: new PsaMemberMap() },
-	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), psaStateStore: new PsaStateStore() },
+	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), haloPsaApi: new HaloPsaApi(), psaStateStore: new PsaStateStore() },
 };
 
 export const PSA_CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
