@@ -2,6 +2,7 @@
 import type { INode, INodeParameters } from 'n8n-workflow';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
+import { startHaloSandbox, type HaloSandbox } from '../sandbox/halopsa';
 import { AutotaskPsaApi } from '../../credentials/AutotaskPsaApi.credentials';
 import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
 import { HaloPsaApi } from '../../credentials/HaloPsaApi.credentials';
@@ -32,6 +33,7 @@ export interface PsaEngineFixture<S extends { stop(): Promise<void> }> {
 
 export type EngineFixture = PsaEngineFixture<Sandbox>;
 export type AutotaskEngineFixture = PsaEngineFixture<AutotaskSandbox>;
+export type HaloEngineFixture = PsaEngineFixture<HaloSandbox>;
 
 async function startFixture<S extends { stop(): Promise<void> }>(start: () => Promise<S>, credential: (sandbox: S) => StoredCredential): Promise<PsaEngineFixture<S>> {
 	const folder = useTempUserFolder();
@@ -66,6 +68,16 @@ export function startAutotaskEngineFixture(): Promise<AutotaskEngineFixture> {
 	return startFixture(
 		() => startAutotaskSandbox({ port: 0 }),
 		(sandbox) => ({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } }),
+	);
+}
+
+export const HALO_CREDENTIAL = { id: 'psaBridgeHaloSandbox', name: 'HaloPSA sandbox' };
+
+/** The engine against the HaloPSA sandbox, with the credential the HaloPSA examples name. */
+export function startHaloEngineFixture(): Promise<HaloEngineFixture> {
+	return startFixture(
+		() => startHaloSandbox({ port: 0 }),
+		(sandbox) => ({ ...HALO_CREDENTIAL, type: 'haloPsaApi', data: { ...sandbox.credentials } }),
 	);
 }
 
