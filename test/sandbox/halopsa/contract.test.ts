@@ -51,7 +51,13 @@ const UNDESCRIBED_TICKET_FIELDS = ['user_name', 'external_links'];
 			const store = await openStore({ engine: 'sqlite', filename: join(folder, 'state.sqlite') });
 			const provider = haloDefinition.create(haloDefinition.settingsOf(sandbox.credentials, true), { http: createFetchTransport(), cache: new PsaCache() });
 			const ctx = { provider, store, cache: new PsaCache(), now: Date.now };
-			const { ticketId } = await link(ctx, { source: 'contract', externalId: 'c1' }, { summary: 'Contract', companyId: 12, boardId: 1, teamId: 1, customFields: { CFAlertSource: 'x' } });
+			const { ticketId } = await link(ctx, { source: 'contract', externalId: 'c1' }, {
+				summary: 'Contract',
+				companyId: 12,
+				boardId: 1,
+				details: { type: 'Hardware', team: 'Service Desk', site: 'Acme HQ', impact: 'High', urgency: 'Low', customFields: { CFAlertSource: 'zabbix', CFEnvironment: 'Production' } },
+				configurationItems: [{ by: 'serialNumber', value: 'SN-WEB01' }],
+			});
 			await addNote(ctx, { ticket: { ticketId }, text: 'note', type: 'internal', dedupeKey: 'contract-1' });
 			await setStatus(ctx, { ticketId }, { by: 'name', name: 'Closed' });
 			await provider.getTicketDetails(ticketId);
@@ -76,6 +82,12 @@ const UNDESCRIBED_TICKET_FIELDS = ['user_name', 'external_links'];
 					expect({ write: write.template, unknown: Object.keys(record).filter((field) => !described.includes(field)) }).toEqual({ write: write.template, unknown: [] });
 				}
 			}
+		});
+
+		it('the link carried the ticket-depth details, resolved by name through the services', () => {
+			const ticket = sandbox.db.tickets[0];
+			expect(ticket).toMatchObject({ categoryid_1: 1, category_1: 'Hardware', team: 'Service Desk', site_id: 21, impact: 1, urgency: 3, assets: [501] });
+			expect(Object.fromEntries(ticket.customfields.map((field) => [field.name, field.value]))).toEqual({ CFAlertSource: 'zabbix', CFEnvironment: 'Production' });
 		});
 
 		it('answers tickets with described Faults fields', () => {
