@@ -106,7 +106,7 @@ async function main(): Promise<void> {
 			console.log('== In the HaloPSA sandbox');
 			console.log(`  ticket #${ticket.id} "${ticket.summary}" ticket type ${ticket.tickettype_id}, status ${status}, agent ${ticket.agent_id || '-'}`);
 			for (const action of halo.db.actions.filter((candidate) => candidate.ticket_id === ticket.id && !candidate.system)) console.log(`  action #${action.id} (${action.outcome}) by agent ${action.who_agentid}: ${action.note.split('\n')[0]}`);
-			console.log(`  external links carrying this alert's link key: ${halo.db.externalLinks.filter((candidate) => candidate.third_party_id === link?.third_party_id).length}; token requests: ${halo.tokensIssued}`);
+			console.log(`  external links carrying this alert's link key: ${halo.db.externalLinks.filter((candidate) => candidate.third_party_id === link?.third_party_id).length}`);
 		}
 	} finally {
 		await closeAllStores();

@@ -56,6 +56,7 @@ export class HaloSandbox {
 	private readonly tokens = new Map<string, { application: HaloApplication; scopes: string[]; expiresAt: number }>();
 	private readonly sent: number[] = [];
 	private counterMap = new Map<string, number>();
+	private issued = 0;
 	private port = 0;
 	latencyMs: number;
 	requestBudget: number;
@@ -112,7 +113,7 @@ export class HaloSandbox {
 	}
 	/** Token requests answered with a token since the log was reset. */
 	get tokensIssued(): number {
-		return this.counterMap.get('tokens issued') ?? 0;
+		return this.issued;
 	}
 
 	counters(): Record<string, number> {
@@ -121,6 +122,7 @@ export class HaloSandbox {
 	resetLog(): void {
 		this.requests.length = 0;
 		this.counterMap = new Map();
+		this.issued = 0;
 	}
 	addFault(fault: Fault): void {
 		this.faults.add(fault);
@@ -264,7 +266,7 @@ export class HaloSandbox {
 		if (scopes.length === 0) return { status: 400, body: { error: 'invalid_scope' } };
 		const token = randomBytes(32).toString('base64url');
 		this.tokens.set(token, { application, scopes, expiresAt: Date.now() + this.tokenLifetimeSeconds * 1000 });
-		this.count('tokens issued');
+		this.issued++;
 		return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds, scope: scopes.join(' ') } };
 	}
 
@@ -326,7 +328,7 @@ export class HaloSandbox {
 					this.resetLog();
 					return send(200, { ok: true });
 				case 'GET /__sandbox/counters':
-					return send(200, this.counters());
+					return send(200, { ...this.counters(), tokensIssued: this.tokensIssued });
 				case 'GET /__sandbox/deliveries':
 					return send(200, this.deliveries);
 				case 'DELETE /__sandbox/deliveries':
