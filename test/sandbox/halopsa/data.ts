@@ -111,6 +111,8 @@ export interface HaloDb {
 	externalLinks: HaloExternalLink[];
 	webhooks: HaloWebhook[];
 	notifications: HaloNotification[];
+	/** Every status change Halo applied, in order (fault-suite invariants read it). */
+	statusChanges: Array<{ ticketId: number; fromStatus: number; toStatus: number; reopened: boolean }>;
 	next: { ticket: number; action: number; link: number; notification: number };
 }
 
@@ -187,6 +189,7 @@ export function createSeed(): HaloDb {
 		externalLinks: [],
 		webhooks: [],
 		notifications: [],
+		statusChanges: [],
 		next: { ticket: 1001, action: 5001, link: 7001, notification: 9001 },
 	};
 }

@@ -8,8 +8,19 @@ import { buildRoutes, compileRoute, type Method, type Route } from './routes';
 import { HaloError, TicketStore } from './tickets';
 import { type HaloDelivery, WebhookDispatcher } from './webhooks';
 
+/** The sandbox's time: the fault suite's virtual clock, or real time. */
+export interface HaloClock {
+	now(): number;
+	setTimeout(run: () => void, ms: number): void;
+}
+
+const REAL_CLOCK: HaloClock = { now: Date.now, setTimeout: (run, ms) => void setTimeout(run, ms) };
+
 export interface HaloSandboxOptions {
 	port?: number;
+	clock?: HaloClock;
+	/** Keep each answer in the request log (default true); the fault suite turns it off. */
+	recordResponses?: boolean;
 	latencyMs?: number;
 	/** Requests per `budgetWindowMs` before 429 (0: none); Halo's is not published, third parties say 500 per 3 minutes. */
 	requestBudget?: number;
@@ -57,6 +68,9 @@ export class HaloSandbox {
 	private readonly sent: number[] = [];
 	private counterMap = new Map<string, number>();
 	private issued = 0;
+	private lateCommits = 0;
+	readonly clock: HaloClock;
+	private readonly recordResponses: boolean;
 	private port = 0;
 	latencyMs: number;
 	requestBudget: number;
@@ -70,8 +84,10 @@ export class HaloSandbox {
 		this.budgetWindowMs = options.budgetWindowMs ?? 180_000;
 		this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
 		this.version = options.version ?? '2.196.7';
-		this.dispatcher = new WebhookDispatcher(this.db, Date.now);
-		this.store = new TicketStore(this.db, Date.now, (event) => this.dispatcher.dispatch(event));
+		this.clock = options.clock ?? REAL_CLOCK;
+		this.recordResponses = options.recordResponses ?? true;
+		this.dispatcher = new WebhookDispatcher(this.db, () => this.clock.now());
+		this.store = new TicketStore(this.db, () => this.clock.now(), (event) => this.dispatcher.dispatch(event));
 		this.routes = buildRoutes(this.db, this.store, () => ({ version: this.version, name: 'Halo Sandbox', is_hosted: false, licence: 'HaloPSA' })).map(compileRoute);
 		this.server = createServer((request, response) => {
 			this.handle(request, response).catch((error: unknown) => {
@@ -111,6 +127,20 @@ export class HaloSandbox {
 	get deliveries(): HaloDelivery[] {
 		return this.dispatcher.deliveries;
 	}
+	/** Late commits not yet applied. */
+	get pendingLateCommits(): number {
+		return this.lateCommits;
+	}
+	get pendingDeliveries(): number {
+		return this.dispatcher.inFlight;
+	}
+	/** Forgets every ticket, action, external link and status change (ids keep counting up); reference data and webhooks stay. */
+	clearTickets(): void {
+		this.db.tickets.length = 0;
+		this.db.actions.length = 0;
+		this.db.externalLinks.length = 0;
+		this.db.statusChanges.length = 0;
+	}
 	/** Token requests answered with a token since the log was reset. */
 	get tokensIssued(): number {
 		return this.issued;
@@ -144,9 +174,9 @@ export class HaloSandbox {
 	changeTicket(id: number, fields: Row, agentId?: number): HaloTicket {
 		return this.store.changeAsAgent(id, fields, agentId);
 	}
-	/** Seeds a ticket as the API agent (webhooks fire as for any create). */
+	/** Seeds a ticket as the API agent, with Halo's validation and without webhooks. */
 	addTicket(fields: Row): HaloTicket {
-		return this.store.upsert(fields, API_APPLICATION.agentId);
+		return this.store.seed(() => this.store.upsert(fields, API_APPLICATION.agentId));
 	}
 
 	async stop(): Promise<void> {
@@ -181,13 +211,13 @@ export class HaloSandbox {
 		const matched = isApi ? this.match(method, path) : undefined;
 		const headers: Record<string, string> = {};
 		for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = name === 'authorization' ? '[REDACTED]' : Array.isArray(value) ? value.join(', ') : value;
-		const entry: HaloRequestLogEntry = { at: new Date().toISOString(), method, path, query: Object.fromEntries(url.searchParams), status: 0, headers, ...(matched?.route ? { template: matched.route.template } : {}) };
+		const entry: HaloRequestLogEntry = { at: new Date(this.clock.now()).toISOString(), method, path, query: Object.fromEntries(url.searchParams), status: 0, headers, ...(matched?.route ? { template: matched.route.template } : {}) };
 		this.requests.push(entry);
 		this.count(`${method} ${matched?.route?.template ?? path}`);
 		this.count('total');
 		const reply = (status: number, body: unknown, replyHeaders: Record<string, string> = {}) => {
 			entry.status = status;
-			entry.response = body;
+			if (this.recordResponses) entry.response = body;
 			this.write(response, status, body, replyHeaders);
 		};
 
@@ -224,9 +254,11 @@ export class HaloSandbox {
 			}
 		};
 		if (fault?.kind === 'late-commit') {
+			this.lateCommits++;
 			if (fault.respond === 'drop') request.socket.destroy();
 			await new Promise<void>((resolve) =>
-				setTimeout(() => {
+				this.clock.setTimeout(() => {
+					this.lateCommits--;
 					const late = perform();
 					if (fault.respond !== 'drop' && !request.socket.destroyed) reply(late.status, late.body);
 					resolve();
@@ -247,7 +279,7 @@ export class HaloSandbox {
 	/** Seconds until the request budget has room again, or 0 when the request may go. */
 	private admit(): number {
 		if (this.requestBudget <= 0) return 0;
-		const now = Date.now();
+		const now = this.clock.now();
 		while (this.sent.length > 0 && this.sent[0] <= now - this.budgetWindowMs) this.sent.shift();
 		if (this.sent.length >= this.requestBudget) return Math.max(1, Math.ceil((this.sent[0] + this.budgetWindowMs - now) / 1000));
 		this.sent.push(now);
@@ -265,7 +297,7 @@ export class HaloSandbox {
 		const scopes = application.scopes.includes('all') ? asked : asked.includes('all') ? application.scopes : asked.filter((scope) => application.scopes.includes(scope));
 		if (scopes.length === 0) return { status: 400, body: { error: 'invalid_scope' } };
 		const token = randomBytes(32).toString('base64url');
-		this.tokens.set(token, { application, scopes, expiresAt: Date.now() + this.tokenLifetimeSeconds * 1000 });
+		this.tokens.set(token, { application, scopes, expiresAt: this.clock.now() + this.tokenLifetimeSeconds * 1000 });
 		this.issued++;
 		return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds, scope: scopes.join(' ') } };
 	}
@@ -274,7 +306,7 @@ export class HaloSandbox {
 	private authenticate(header: string | undefined, route: Route | undefined): number {
 		const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
 		const grant = token ? this.tokens.get(token) : undefined;
-		if (!grant || grant.expiresAt <= Date.now()) throw new HaloError(401, '');
+		if (!grant || grant.expiresAt <= this.clock.now()) throw new HaloError(401, '');
 		if (route && !grant.scopes.includes('all') && !grant.scopes.includes(route.scope) && !grant.scopes.includes(route.scope.replace(/^read:/, 'edit:'))) {
 			throw new HaloError(403, { ClassName: 'Halo.Exceptions.Forbidden', Message: `The token's scope does not include ${route.scope}` });
 		}

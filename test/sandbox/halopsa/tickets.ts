@@ -20,11 +20,28 @@ export type TicketEvent = { eventno: number; ticket: HaloTicket };
 const int = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined);
 
 export class TicketStore {
+	/** Set while seeding: changes made then tell no webhook. */
+	private quiet = false;
+
 	constructor(
 		private readonly db: HaloDb,
 		private readonly now: () => number,
-		private readonly notify: (event: TicketEvent) => void,
+		private readonly tell: (event: TicketEvent) => void,
 	) {}
+
+	private notify(event: TicketEvent): void {
+		if (!this.quiet) this.tell(event);
+	}
+
+	/** Runs `work` without telling webhooks (a ticket seeded for a test, as if it predated them). */
+	seed<T>(work: () => T): T {
+		this.quiet = true;
+		try {
+			return work();
+		} finally {
+			this.quiet = false;
+		}
+	}
 
 	ticket(id: number): HaloTicket | undefined {
 		return this.db.tickets.find((ticket) => ticket.id === id && !ticket.deleted);
@@ -87,8 +104,11 @@ export class TicketStore {
 		const draft = { ...ticket, customfields: [...ticket.customfields], assets: [...ticket.assets] };
 		this.apply(draft, record, false);
 		const statusChanged = draft.status_id !== ticket.status_id;
+		const before = ticket.status_id;
 		Object.assign(ticket, draft, { last_update: haloTime(this.now()) });
 		if (statusChanged) {
+			const reopened = this.isClosedStatus(before) && !this.isClosedStatus(ticket.status_id);
+			this.db.statusChanges.push({ ticketId: ticket.id, fromStatus: before, toStatus: ticket.status_id, reopened });
 			ticket.dateclosed = this.isClosedStatus(ticket.status_id) ? haloTime(this.now()) : null;
 			this.log(ticket, agentId, `Status changed to ${this.db.statuses.find((status) => status.id === ticket.status_id)?.name}`);
 			this.notify({ eventno: 76, ticket });
