@@ -288,7 +288,7 @@ async function main(): Promise<number> {
 		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs`);
 	});
 
-	await steps.run('HaloPSA: its sandbox, a user folder with its credential and docs/examples/halopsa; the alert examples run on one ticket, one token', async (log) => {
+	await steps.run('HaloPSA: its sandbox, a user folder with its credential and docs/examples/halopsa; alert-to-ticket runs twice on one ticket, the secret never in the output', async (log) => {
 		const halo = await startHaloSandbox({ port: 0 });
 		onCleanup('stop the HaloPSA sandbox', () => halo.stop());
 		const folder = createUserFolder('halopsa');
