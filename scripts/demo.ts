@@ -1,4 +1,4 @@
-// The demo: runs the example workflows through n8n's engine against the ConnectWise sandbox and the Autotask sandbox on the embedded store, and shows what happened.
+// The demo: runs the example workflows through n8n's engine against the ConnectWise, Autotask and HaloPSA sandboxes on the embedded store, and shows what happened.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -45,10 +45,12 @@ async function main(): Promise<void> {
 		credentials: {
 			connectWisePsaApi: new (dist('credentials/ConnectWisePsaApi.credentials.js').ConnectWisePsaApi)(),
 			autotaskPsaApi: new (dist('credentials/AutotaskPsaApi.credentials.js').AutotaskPsaApi)(),
+			haloPsaApi: new (dist('credentials/HaloPsaApi.credentials.js').HaloPsaApi)(),
 			psaStateStore: new (dist('credentials/PsaStateStore.credentials.js').PsaStateStore)(),
 		},
 	};
 	const { startAutotaskSandbox } = require('../test/sandbox/autotask') as typeof import('../test/sandbox/autotask');
+	const { startHaloSandbox } = require('../test/sandbox/halopsa') as typeof import('../test/sandbox/halopsa');
 	/* eslint-enable @typescript-eslint/no-require-imports */
 	const engine = new Engine(types);
 	let failed = false;
@@ -88,8 +90,27 @@ async function main(): Promise<void> {
 			console.log(`  tickets carrying this alert's link key: ${autotask.db.tickets.filter((candidate) => candidate.externalID === ticket.externalID).length}`);
 		}
 	} finally {
-		await closeAllStores();
 		await autotask.stop();
+	}
+
+	// And on HaloPSA: the credential is an OAuth client; boards are ticket types.
+	const halo = await startHaloSandbox({ port: 0 });
+	engine.addCredential({ id: 'psaBridgeHaloSandbox', name: 'HaloPSA sandbox', type: 'haloPsaApi', data: { ...halo.credentials } });
+	console.log(`\nHaloPSA sandbox at ${halo.resourceUrl}\n`);
+	try {
+		failed = (await runExamples(engine, 'docs/examples/halopsa', 'HaloPSA', halo)) || failed;
+		const link = halo.db.externalLinks.find((candidate) => candidate.third_party_id === 'demo-monitor:disk-full-web01');
+		const ticket = link ? halo.db.tickets.find((candidate) => candidate.id === link.halo_id) : undefined;
+		if (ticket) {
+			const status = halo.db.statuses.find((candidate) => candidate.id === ticket.status_id)?.name;
+			console.log('== In the HaloPSA sandbox');
+			console.log(`  ticket #${ticket.id} "${ticket.summary}" ticket type ${ticket.tickettype_id}, status ${status}, agent ${ticket.agent_id || '-'}`);
+			for (const action of halo.db.actions.filter((candidate) => candidate.ticket_id === ticket.id && !candidate.system)) console.log(`  action #${action.id} (${action.outcome}) by agent ${action.who_agentid}: ${action.note.split('\n')[0]}`);
+			console.log(`  external links carrying this alert's link key: ${halo.db.externalLinks.filter((candidate) => candidate.third_party_id === link?.third_party_id).length}`);
+		}
+	} finally {
+		await closeAllStores();
+		await halo.stop();
 	}
 	if (failed) process.exitCode = 1;
 }

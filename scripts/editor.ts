@@ -1,14 +1,25 @@
-// `npm start`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the ConnectWise and Autotask sandboxes, their credentials and the example workflows.
+// `npm start`: a real n8n editor on localhost with this package installed (packed, like n8n's UI installs it), the ConnectWise, Autotask and HaloPSA sandboxes, their credentials and the example workflows.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startSandbox } from '../test/sandbox';
 import { startAutotaskSandbox } from '../test/sandbox/autotask';
+import { startHaloSandbox } from '../test/sandbox/halopsa';
 import { checkNodeVersion } from './node-version';
 import { ensureN8n, N8nRest, OWNER, startN8nServer } from '../test/e2e/n8n';
 import { installPackage, packPackage, REPO_ROOT } from '../test/e2e/package-install';
 import { freePort, onCleanup, runCleanups } from '../test/e2e/processes';
-import { AUTOTASK_EXAMPLES_DIR, EDITOR_CANVAS_WORKFLOW, ensureOpenTicket, exampleWorkflows, importAutotaskCredential, importSandboxCredential, importWorkflows } from '../test/e2e/workspace';
+import {
+	AUTOTASK_EXAMPLES_DIR,
+	EDITOR_CANVAS_WORKFLOW,
+	HALO_EXAMPLES_DIR,
+	ensureOpenTicket,
+	exampleWorkflows,
+	importAutotaskCredential,
+	importHaloCredential,
+	importSandboxCredential,
+	importWorkflows,
+} from '../test/e2e/workspace';
 
 // Recreated at every start: the sandbox lives in memory, so state from an earlier start would point at tickets that are gone.
 const USER_FOLDER = process.env.PSA_EDITOR_HOME || join(REPO_ROOT, '.tmp', 'editor');
@@ -55,11 +66,17 @@ async function main(): Promise<void> {
 	autotask.addTicket({ companyID: 175, title: 'Printer offline on floor 2', status: 1, priority: 2, queueID: 29683325 });
 	step(`Autotask sandbox on ${autotask.zoneUrl}`);
 
+	const halo = await startHaloSandbox({ port: Number(process.env.PSA_HALO_SANDBOX_PORT ?? 0) });
+	onCleanup('stop the HaloPSA sandbox', () => halo.stop());
+	halo.addTicket({ client_id: 12, summary: 'Printer offline on floor 2', tickettype_id: 1, priority_id: 3 });
+	step(`HaloPSA sandbox on ${halo.resourceUrl}`);
+
 	await importSandboxCredential(install, USER_FOLDER, sandbox.credentials);
 	await importAutotaskCredential(install, USER_FOLDER, { ...autotask.credentials });
-	const examples = [...exampleWorkflows(), ...exampleWorkflows(AUTOTASK_EXAMPLES_DIR, 'autotask/')];
+	await importHaloCredential(install, USER_FOLDER, { ...halo.credentials });
+	const examples = [...exampleWorkflows(), ...exampleWorkflows(AUTOTASK_EXAMPLES_DIR, 'autotask/'), ...exampleWorkflows(HALO_EXAMPLES_DIR, 'halopsa/')];
 	await importWorkflows(install, USER_FOLDER, [...examples, EDITOR_CANVAS_WORKFLOW]);
-	step(`credentials "ConnectWise PSA sandbox" and "Autotask PSA sandbox", ${examples.length} example workflows and an empty canvas imported`);
+	step(`credentials "ConnectWise PSA sandbox", "Autotask PSA sandbox" and "HaloPSA sandbox", ${examples.length} example workflows and an empty canvas imported`);
 
 	const server = await startN8nServer(install, { userFolder: USER_FOLDER, port: await portToUse(), logLevel: 'warn' });
 	await new N8nRest(server.url).setupOwner();
@@ -74,6 +91,7 @@ async function main(): Promise<void> {
 			`  workflows    ${[...examples.map((example) => example.name), `${EDITOR_CANVAS_WORKFLOW.json.name} (empty, to add nodes to)`].join('\n               ')}`,
 			`  ConnectWise  ${sandbox.url} (site for a new credential: ${sandbox.site}, company ${sandbox.credentials.companyId})`,
 			`  Autotask     ${autotask.zoneUrl} (Zone URL for a new credential; user ${autotask.credentials.username})`,
+			`  HaloPSA      ${halo.resourceUrl} (Resource Server URL for a new credential; client ${halo.credentials.clientId}, secret ${halo.credentials.clientSecret})`,
 			`  n8n log      ${server.logFile}`,
 			`  user folder  ${USER_FOLDER} (recreated at every start)`,
 			'',

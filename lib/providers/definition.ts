@@ -56,6 +56,11 @@ export interface RequestLimits {
 	concurrencyPerEndpoint?: number;
 	/** Requests the PSA allows per rolling hour per integration, when it says (Autotask: 10,000). */
 	hourlyBudget?: number;
+	/**
+	 * Requests the PSA allows per rolling window of another length, when it says or third parties do (HaloPSA: about 500
+	 * per 3 minutes per tenant); shared by every worker like the hourly budget.
+	 */
+	windowBudget?: { limit: number; windowMs: number };
 	/** The retry policy the request layer applies (attempts, backoff, budget, timeout). */
 	retry: RetryPolicy;
 }

@@ -5,12 +5,12 @@ export function createFetchTransport(options: { timeoutMs?: number } = {}): Http
 	const defaultTimeoutMs = options.timeoutMs ?? 30_000;
 	return async (request: HttpRequest): Promise<HttpResponse> => {
 		const headers: Record<string, string> = { ...request.headers };
-		const hasBody = request.body !== undefined;
-		if (hasBody && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+		const encoded = encodedBody(request);
+		if (encoded && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = encoded.contentType;
 		const response = await fetch(request.url, {
 			method: request.method,
 			headers,
-			body: hasBody ? JSON.stringify(request.body) : undefined,
+			body: encoded?.text,
 			// Redirects are not followed: the Authorization header must not travel to a host the user did not configure.
 			redirect: 'manual',
 			signal: AbortSignal.timeout(request.timeoutMs ?? defaultTimeoutMs),
@@ -30,4 +30,10 @@ export function createFetchTransport(options: { timeoutMs?: number } = {}): Http
 		}
 		return { status: response.status, headers: responseHeaders, body };
 	};
+}
+
+/** The request's body as sent: form fields URL-encoded, anything else as JSON; undefined without one. */
+export function encodedBody(request: Pick<HttpRequest, 'body' | 'form'>): { text: string; contentType: string } | undefined {
+	if (request.form) return { text: new URLSearchParams(request.form).toString(), contentType: 'application/x-www-form-urlencoded' };
+	return request.body === undefined ? undefined : { text: JSON.stringify(request.body), contentType: 'application/json' };
 }

@@ -7,6 +7,8 @@ export interface HttpRequest {
 	headers: Record<string, string>;
 	/** JSON-serialisable body; sent as application/json. */
 	body?: unknown;
+	/** Fields sent as application/x-www-form-urlencoded instead of `body` (OAuth 2 token requests). */
+	form?: Record<string, string>;
 	/** Abort after this many milliseconds. */
 	timeoutMs?: number;
 	/**

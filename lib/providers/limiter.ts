@@ -1,4 +1,4 @@
-// One adaptive request limiter per connection: how many requests are in flight (AIMD), how fast (a declared or learned rate), pauses after Retry-After, per-endpoint ceilings, an hourly budget; waiters served in order.
+// One adaptive request limiter per connection: how many requests are in flight (AIMD), how fast (a declared or learned rate), pauses after Retry-After, per-endpoint ceilings, an hourly or windowed budget; waiters served in order.
 import { type RequestBudget, rollingBudget } from './limiter-budget';
 
 export { rollingBudget, type RequestBudget } from './limiter-budget';
@@ -19,6 +19,8 @@ export interface LimiterLimits {
 	ratePerSecond?: number;
 	/** Requests per rolling hour, counted by this process unless `budget` replaces the count. */
 	hourlyBudget?: number;
+	/** Requests per rolling window of another length (HaloPSA: about 500 per 3 minutes), counted like `hourlyBudget`. */
+	windowBudget?: { limit: number; windowMs: number };
 }
 
 export interface LimiterOptions extends LimiterLimits {
@@ -150,6 +152,7 @@ export class RequestLimiter {
 	private perEndpointCeiling = Infinity;
 	private declaredRate = Infinity;
 	private hourly?: { limit: number; budget: RequestBudget };
+	private windowed?: { limit: number; windowMs: number; budget: RequestBudget };
 	/** The adaptive concurrency limit (fractional; floor() requests may be in flight). */
 	private limit: number;
 	/** Slow start below this (doubling per round trip), additive increase above it. */
@@ -192,6 +195,15 @@ export class RequestLimiter {
 		const hourly = positive('hourlyBudget', limits.hourlyBudget, true);
 		if (hourly === undefined) this.hourly = undefined;
 		else if (this.hourly?.limit !== hourly) this.hourly = { limit: hourly, budget: rollingBudget(hourly) };
+		const windowed = limits.windowBudget;
+		if (windowed === undefined) this.windowed = undefined;
+		else {
+			positive('windowBudget.limit', windowed.limit, true);
+			positive('windowBudget.windowMs', windowed.windowMs, false);
+			if (this.windowed?.limit !== windowed.limit || this.windowed.windowMs !== windowed.windowMs) {
+				this.windowed = { ...windowed, budget: rollingBudget(windowed.limit, windowed.windowMs) };
+			}
+		}
 		if (this.limit !== undefined) this.limit = Math.min(this.limit, this.ceiling);
 		this.pump();
 	}
@@ -320,6 +332,7 @@ export class RequestLimiter {
 		const rate = this.rate(now);
 		if (rate !== Infinity) until = Math.max(until, this.nextSendAt - 1000 / rate);
 		if (this.hourly) until = Math.max(until, this.hourly.budget.nextAllowedAt(now));
+		if (this.windowed) until = Math.max(until, this.windowed.budget.nextAllowedAt(now));
 		if (this.customBudget) until = Math.max(until, this.customBudget.nextAllowedAt(now));
 		return until;
 	}
@@ -331,6 +344,7 @@ export class RequestLimiter {
 		const rate = this.rate(now);
 		if (rate !== Infinity) this.nextSendAt = Math.max(this.nextSendAt, now) + 1000 / rate;
 		this.hourly?.budget.record(now);
+		this.windowed?.budget.record(now);
 		this.customBudget?.record(now);
 		return new Slot(this, endpoint, this.nextSeq++, now, busy);
 	}

@@ -1,6 +1,7 @@
 // The PSA providers this package offers, one line each; everything else finds a provider here by its credential type.
 import { autotaskDefinition } from './autotask/definition';
 import { connectWiseDefinition } from './connectwise/definition';
+import { haloDefinition } from './halopsa/definition';
 import type { ProviderDeps, PsaProviderDefinition } from './definition';
 import { PsaError } from './errors';
 import type { PsaProvider } from './types';
@@ -11,6 +12,7 @@ export type { ProviderDeps, PsaProviderDefinition } from './definition';
 const PROVIDERS: readonly PsaProviderDefinition[] = [
 	connectWiseDefinition,
 	autotaskDefinition,
+	haloDefinition,
 ];
 
 export function providerDefinitions(): readonly PsaProviderDefinition[] {

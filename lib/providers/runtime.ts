@@ -36,19 +36,20 @@ export interface LimiterPlan {
 
 /**
  * The connection's limiter, held to the declared limits; with a shared place and per-integration limits declared
- * (per-endpoint concurrency, an hourly budget), every worker keeps to them together.
+ * (per-endpoint concurrency, an hourly or windowed budget), every worker keeps to them together.
  */
 export function providerLimiter(plan: LimiterPlan): SendLimiter {
 	const { retry: _retry, ...limits } = plan.limits;
 	// One limiter per connection, shared by every provider, node and trigger of this process.
 	const local = limiterFor(plan.connectionId, limits, plan.clock);
-	if (!plan.sharedLimits || (limits.concurrencyPerEndpoint === undefined && limits.hourlyBudget === undefined)) return local;
+	if (!plan.sharedLimits || (limits.concurrencyPerEndpoint === undefined && limits.hourlyBudget === undefined && limits.windowBudget === undefined)) return local;
 	const identity = plan.sharedIdentity || plan.connectionId;
 	return withSharedLimits(local, {
 		shared: plan.sharedLimits,
 		key: `${plan.providerKey}-integration:${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`,
 		perEndpoint: limits.concurrencyPerEndpoint,
 		hourly: limits.hourlyBudget,
+		window: limits.windowBudget,
 		leaseMs: plan.retry.requestTimeoutMs + SLOT_LEASE_MARGIN_MS,
 		clock: plan.clock,
 	});

@@ -27,6 +27,8 @@ export interface SharedLimitsPlan {
 	perEndpoint?: number;
 	/** Requests per rolling hour across every worker (Autotask: 10,000 per tenant). */
 	hourly?: number;
+	/** Requests per rolling window of another length across every worker (HaloPSA: about 500 per 3 minutes per tenant). */
+	window?: { limit: number; windowMs: number };
 	/** How long a slot is held at most: longer than any request may take. */
 	leaseMs: number;
 	clock: LimiterClock;
@@ -36,15 +38,18 @@ const HOUR_MS = 60 * 60 * 1000;
 
 /** Wraps the connection's limiter so each permit also holds a shared slot of its endpoint and counts against the shared budget. */
 export function withSharedLimits(local: RequestLimiter, plan: SharedLimitsPlan): SendLimiter {
-	const budget = plan.hourly ? plan.shared.budget(`${plan.key}|hour`, plan.hourly, HOUR_MS) : undefined;
+	const hourly = plan.hourly ? plan.shared.budget(`${plan.key}|hour`, plan.hourly, HOUR_MS) : undefined;
+	const windowed = plan.window ? plan.shared.budget(`${plan.key}|window-${plan.window.windowMs}`, plan.window.limit, plan.window.windowMs) : undefined;
+	const budgets = [hourly, windowed].filter((budget): budget is RequestBudget => budget !== undefined);
 	return {
 		async acquire(options: AcquireOptions = {}): Promise<Permit> {
 			const deadline = options.deadline ?? Infinity;
 			const asked = plan.clock.now();
-			if (budget) {
+			for (const budget of budgets) {
 				const allowedAt = budget.nextAllowedAt(asked);
-				if (allowedAt > deadline) throw new LimiterRefusal('budget', `the hourly request budget shared by every worker is spent until ${new Date(allowedAt).toISOString()}`, 0, allowedAt);
-				if (allowedAt > asked) await plan.clock.sleep(allowedAt - asked);
+				const which = budget === hourly ? 'hourly request budget' : 'request budget';
+				if (allowedAt > deadline) throw new LimiterRefusal('budget', `the ${which} shared by every worker is spent until ${new Date(allowedAt).toISOString()}`, 0, allowedAt);
+				if (allowedAt > plan.clock.now()) await plan.clock.sleep(allowedAt - plan.clock.now());
 			}
 			const permit = await local.acquire(options);
 			let slot: SharedSlot | undefined;
@@ -66,7 +71,7 @@ export function withSharedLimits(local: RequestLimiter, plan: SharedLimitsPlan):
 					throw new LimiterRefusal('deadline', `every worker's ${plan.perEndpoint} slots for ${options.endpoint ?? 'the endpoint'} stayed busy`, plan.clock.now() - asked);
 				}
 			}
-			budget?.record(plan.clock.now());
+			for (const budget of budgets) budget.record(plan.clock.now());
 			const held = slot;
 			return {
 				release(sample?: boolean) {

@@ -16,8 +16,9 @@ export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IH
 		const options: IHttpRequestOptions = {
 			method: request.method as IHttpRequestMethods,
 			url: request.url,
-			headers: { ...request.headers },
-			body: request.body as never,
+			// Form fields go as an encoded string with their content type, which n8n's helper sends as it is.
+			headers: request.form ? { ...request.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : { ...request.headers },
+			body: (request.form ? new URLSearchParams(request.form).toString() : request.body) as never,
 			json: true,
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,

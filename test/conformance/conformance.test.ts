@@ -17,10 +17,11 @@ import { openStore } from '../../lib/store';
 import type { PsaStore } from '../../lib/store/types';
 import { autotaskFixture } from './autotask.fixture';
 import { connectWiseFixture } from './connectwise.fixture';
+import { haloFixture } from './halopsa.fixture';
 import type { ConformanceWorld, ProviderFixture } from './fixture';
 
 /** One fixture per registered provider; a provider without one fails the first test below. */
-const FIXTURES: ProviderFixture[] = [connectWiseFixture, autotaskFixture];
+const FIXTURES: ProviderFixture[] = [connectWiseFixture, autotaskFixture, haloFixture];
 
 const RULES: TriggerRules = { maxEventAgeMs: 0, ignoreOwnChanges: true, echoWindowMs: 120_000, linkedOnly: false };
 

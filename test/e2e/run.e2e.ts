@@ -10,6 +10,7 @@ import { openStore } from '../../lib/store';
 import { checkNodeVersion } from '../../scripts/node-version';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
+import { startHaloSandbox } from '../sandbox/halopsa';
 import { launchBrowser, signIn } from './browser';
 import {
 	addNodeFromPanel,
@@ -43,7 +44,9 @@ import {
 	ensureOpenTicket,
 	AUTOTASK_EXAMPLES_DIR,
 	exampleWorkflows,
+	HALO_EXAMPLES_DIR,
 	importAutotaskCredential,
+	importHaloCredential,
 	importSandboxCredential,
 	importWorkflows,
 	type WorkflowFile,
@@ -308,6 +311,32 @@ async function main(): Promise<number> {
 		const output = JSON.stringify([lifecycle.output('Alert fires: link to a ticket'), first.output('Link alert to ticket')]);
 		check(!output.includes(autotask.credentials.secret), 'the Autotask secret appears in the node output');
 		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs`);
+	});
+
+	await steps.run('HaloPSA: its sandbox, a user folder with its credential and docs/examples/halopsa; alert-to-ticket runs twice on one ticket, the secret never in the output', async (log) => {
+		const halo = await startHaloSandbox({ port: 0 });
+		onCleanup('stop the HaloPSA sandbox', () => halo.stop());
+		const folder = createUserFolder('halopsa');
+		await installPackage(folder, tarball, 'ui');
+		await importHaloCredential(install, folder, { ...halo.credentials });
+		const haloExamples = exampleWorkflows(HALO_EXAMPLES_DIR, 'halopsa/');
+		check(haloExamples.length >= 4, `docs/examples/halopsa holds ${haloExamples.length} workflows; expected at least 4`);
+		await importWorkflows(install, folder, haloExamples);
+		const find = (file: string) => {
+			const found = haloExamples.find((candidate) => candidate.file === `halopsa/${file}`);
+			check(found, `docs/examples/halopsa/${file} is missing`);
+			return found;
+		};
+		const first = await executeWorkflow(install, folder, find('alert-to-ticket.json').id);
+		check(!first.error, `alert-to-ticket on HaloPSA failed: ${first.error?.message}`);
+		const second = await executeWorkflow(install, folder, find('alert-to-ticket.json').id);
+		check(!second.error && second.output('Link alert to ticket')[0].created === false, 'the second alert-to-ticket run on HaloPSA created another ticket');
+		check(second.output('Add alert note')[0].deduplicated === true, 'the second run posted the note again on HaloPSA');
+		const links = halo.db.externalLinks.filter((link) => link.third_party_id === 'demo-monitor:disk-full-web01');
+		check(links.length === 1, `the HaloPSA sandbox holds ${links.length} tickets for the alert`);
+		const output = JSON.stringify([first.output('Link alert to ticket'), second.output('Link alert to ticket')]);
+		check(!output.includes(halo.credentials.clientSecret), 'the HaloPSA client secret appears in the node output');
+		log(`HaloPSA ${halo.resourceUrl}: alert ticket #${links[0].halo_id} once over two runs (each n8n execute is a new process: ${halo.tokensIssued} token requests)`);
 	});
 
 	await steps.run('n8n execute member-resolve.json: alice@acme.example is adoe, remembered in the member map', async (log) => {

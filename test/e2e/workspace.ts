@@ -13,6 +13,15 @@ export const API_CREDENTIAL = { id: 'psaBridgeSandbox', name: 'ConnectWise PSA s
 export const AUTOTASK_CREDENTIAL = { id: 'psaBridgeAutotaskSandbox', name: 'Autotask PSA sandbox', type: 'autotaskPsaApi' } as const;
 export const EXAMPLES_DIR = join(REPO_ROOT, 'docs', 'examples');
 export const AUTOTASK_EXAMPLES_DIR = join(EXAMPLES_DIR, 'autotask');
+export const HALO_CREDENTIAL = { id: 'psaBridgeHaloSandbox', name: 'HaloPSA sandbox', type: 'haloPsaApi' } as const;
+export const HALO_EXAMPLES_DIR = join(EXAMPLES_DIR, 'halopsa');
+
+/** Imports the HaloPSA sandbox's credential (resource URL, client ID and secret, scope) with `n8n import:credentials`. */
+export async function importHaloCredential(install: N8nInstall, userFolder: string, credentials: Record<string, string>): Promise<void> {
+	const file = join(userFolder, 'credentials-import-halopsa.json');
+	writeFileSync(file, JSON.stringify([{ ...HALO_CREDENTIAL, data: { ...credentials } }], null, '\t'), { mode: 0o600 });
+	await runN8nCliChecked(install, ['import:credentials', `--input=${file}`], { userFolder, logLevel: 'error' });
+}
 
 /** Imports the Autotask sandbox's credential (user name, secret, integration code, its zone) with `n8n import:credentials`. */
 export async function importAutotaskCredential(install: N8nInstall, userFolder: string, credentials: Record<string, string>): Promise<void> {
@@ -111,7 +120,8 @@ export function prepareWorkflow(json: WorkflowJson, file: string): { id: string;
 	const id = typeof json.id === 'string' && json.id.length > 0 && json.id.length <= 21 ? json.id : workflowIdFor(file);
 	const nodes = json.nodes.map((node) => {
 		if (!node.type.startsWith(`${PACKAGE_NAME}.`)) return node;
-		const psa = (node.parameters as Record<string, unknown> | undefined)?.authentication === AUTOTASK_CREDENTIAL.type ? AUTOTASK_CREDENTIAL : API_CREDENTIAL;
+		const chosen = (node.parameters as Record<string, unknown> | undefined)?.authentication;
+		const psa = [AUTOTASK_CREDENTIAL, HALO_CREDENTIAL].find((credential) => credential.type === chosen) ?? API_CREDENTIAL;
 		const credentials = { ...node.credentials, [psa.type]: { id: psa.id, name: psa.name } };
 		return { ...node, credentials };
 	});

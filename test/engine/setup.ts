@@ -2,8 +2,10 @@
 import type { INode, INodeParameters } from 'n8n-workflow';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { startAutotaskSandbox, type AutotaskSandbox } from '../sandbox/autotask';
+import { startHaloSandbox, type HaloSandbox } from '../sandbox/halopsa';
 import { AutotaskPsaApi } from '../../credentials/AutotaskPsaApi.credentials';
 import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
+import { HaloPsaApi } from '../../credentials/HaloPsaApi.credentials';
 import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
 import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
 import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
@@ -16,7 +18,7 @@ import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type StoredCrede
 /** The package's types from the TypeScript sources. */
 export const sourceTypes: PackageTypes = {
 	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaTicket: new PsaTicket(), psaMemberMap: new PsaMemberMap() },
-	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), psaStateStore: new PsaStateStore() },
+	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), haloPsaApi: new HaloPsaApi(), psaStateStore: new PsaStateStore() },
 };
 
 export const PSA_CREDENTIAL = { id: 'cw-sandbox', name: 'ConnectWise sandbox' };
@@ -31,6 +33,7 @@ export interface PsaEngineFixture<S extends { stop(): Promise<void> }> {
 
 export type EngineFixture = PsaEngineFixture<Sandbox>;
 export type AutotaskEngineFixture = PsaEngineFixture<AutotaskSandbox>;
+export type HaloEngineFixture = PsaEngineFixture<HaloSandbox>;
 
 async function startFixture<S extends { stop(): Promise<void> }>(start: () => Promise<S>, credential: (sandbox: S) => StoredCredential): Promise<PsaEngineFixture<S>> {
 	const folder = useTempUserFolder();
@@ -65,6 +68,16 @@ export function startAutotaskEngineFixture(): Promise<AutotaskEngineFixture> {
 	return startFixture(
 		() => startAutotaskSandbox({ port: 0 }),
 		(sandbox) => ({ ...AUTOTASK_CREDENTIAL, type: 'autotaskPsaApi', data: { ...sandbox.credentials } }),
+	);
+}
+
+export const HALO_CREDENTIAL = { id: 'psaBridgeHaloSandbox', name: 'HaloPSA sandbox' };
+
+/** The engine against the HaloPSA sandbox, with the credential the HaloPSA examples name. */
+export function startHaloEngineFixture(): Promise<HaloEngineFixture> {
+	return startFixture(
+		() => startHaloSandbox({ port: 0 }),
+		(sandbox) => ({ ...HALO_CREDENTIAL, type: 'haloPsaApi', data: { ...sandbox.credentials } }),
 	);
 }
 

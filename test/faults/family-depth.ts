@@ -37,7 +37,7 @@ function linkFields(psa: PsaTarget) {
 		summary: 'RMM: disk failing',
 		companyId: psa.ticketFields.companyId,
 		boardId: depth.boardId,
-		details: { type: depth.typeName, subtype: depth.subtypeName, customFields: { [depth.textField]: 'initial' } },
+		details: { type: depth.typeName, ...(depth.subtypeName ? { subtype: depth.subtypeName } : {}), customFields: { [depth.textField]: 'initial' } },
 		configurationItems: [
 			{ by: 'serialNumber' as const, value: depth.deviceSerial },
 			{ by: 'id' as const, value: String(depth.secondDeviceId) },

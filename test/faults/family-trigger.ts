@@ -1,9 +1,20 @@
-// Fault family: PSA Trigger (ConnectWise callbacks, Autotask webhook callouts) through the node's webhook(), two trigger
+// Fault family: PSA Trigger (ConnectWise callbacks, Autotask webhook callouts, Halo webhooks) through the node's webhook(), two trigger
 // workflows on one credential: genuine changes and the package's own, delivered duplicated, reordered, replayed to the
 // other workflow, concurrently and forged.
 import fc from 'fast-check';
 import type { INode } from 'n8n-workflow';
-import { AUTOTASK_CREDENTIAL, chainWorkflow, PSA_CREDENTIAL, startAutotaskEngineFixture, startEngineFixture, type AutotaskEngineFixture, type EngineFixture } from '../engine/setup';
+import {
+	AUTOTASK_CREDENTIAL,
+	chainWorkflow,
+	HALO_CREDENTIAL,
+	PSA_CREDENTIAL,
+	startAutotaskEngineFixture,
+	startEngineFixture,
+	startHaloEngineFixture,
+	type AutotaskEngineFixture,
+	type EngineFixture,
+	type HaloEngineFixture,
+} from '../engine/setup';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
 import { TriggerWorkflow, type IncomingCallback } from '../trigger/harness';
@@ -17,7 +28,7 @@ const STORE_CREDENTIAL = { id: 'faults-trigger-store', name: 'PSA State Store (f
 /** What differs per PSA for the trigger: the fixture, the credential, the statuses a change moves between. */
 interface TriggerPsa {
 	credential: { id: string; name: string };
-	credentialType: 'connectWisePsaApi' | 'autotaskPsaApi';
+	credentialType: 'connectWisePsaApi' | 'autotaskPsaApi' | 'haloPsaApi';
 	/** Open statuses by id and name on the suite's board / queue. */
 	statuses: Array<{ id: number; name: string }>;
 	boardId: number;
@@ -26,6 +37,7 @@ interface TriggerPsa {
 const PSAS: Record<PsaName, TriggerPsa> = {
 	connectwise: { credential: PSA_CREDENTIAL, credentialType: 'connectWisePsaApi', statuses: [{ id: 101, name: 'New' }, { id: 102, name: 'In Progress' }, { id: 103, name: 'Waiting Customer' }], boardId: 1 },
 	autotask: { credential: AUTOTASK_CREDENTIAL, credentialType: 'autotaskPsaApi', statuses: [{ id: 1, name: 'New' }, { id: 8, name: 'In Progress' }, { id: 7, name: 'Waiting Customer' }], boardId: 8 },
+	halopsa: { credential: HALO_CREDENTIAL, credentialType: 'haloPsaApi', statuses: [{ id: 1, name: 'New' }, { id: 2, name: 'In Progress' }, { id: 3, name: 'Waiting on Customer' }], boardId: 1 },
 };
 
 /** A change on the schedule's ticket: by a technician in the PSA, or by PSA Status in a workflow (the package's own). */
@@ -57,7 +69,7 @@ export interface TriggerWorld {
 	target: PsaTarget;
 	engine: Engine;
 	psa: TriggerPsa;
-	fx: EngineFixture | AutotaskEngineFixture;
+	fx: EngineFixture | AutotaskEngineFixture | HaloEngineFixture;
 	receiver: Receiver;
 	/** Two trigger workflows on the same credential: each must run once per change, and never on the other's callbacks. */
 	wfs: TriggerWorkflow[];
@@ -70,7 +82,7 @@ let worlds = 0;
 /** The engine, the sandbox, a receiver for the PSA's deliveries and one active trigger, on the chosen store engine. */
 export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promise<TriggerWorld> {
 	const psa = PSAS[psaName];
-	const fx = psaName === 'connectwise' ? await startEngineFixture() : await startAutotaskEngineFixture();
+	const fx = psaName === 'connectwise' ? await startEngineFixture() : psaName === 'halopsa' ? await startHaloEngineFixture() : await startAutotaskEngineFixture();
 	const receiver = await startReceiver();
 	let database: TestDatabase | undefined;
 	let storeCredentials: INode['credentials'] = {};
@@ -102,8 +114,9 @@ export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promi
 	for (const wf of wfs) await wf.activate();
 	// The PSA would leave our API user's changes out (ConnectWise's self-suppression, Autotask's excluded resource); the
 	// trigger's credential may belong to another member than the nodes', so only the package's own-change record can.
+	// (Halo's webhooks leave nothing out: there is nothing to undo.)
 	if (psaName === 'connectwise') for (const callback of (fx as EngineFixture).sandbox.db.callbacks) callback.isSelfSuppressedFlag = false;
-	else (fx as AutotaskEngineFixture).sandbox.db.webhookExcludedResources.length = 0;
+	else if (psaName === 'autotask') (fx as AutotaskEngineFixture).sandbox.db.webhookExcludedResources.length = 0;
 	return {
 		target: TARGETS[psaName],
 		engine,
@@ -123,11 +136,13 @@ export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promi
 
 function newTicket(world: TriggerWorld, summary: string): number {
 	if (world.target.psa === 'connectwise') return (world.fx as EngineFixture).sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 }, status: { id: 101 } }).id;
+	if (world.target.psa === 'halopsa') return (world.fx as HaloEngineFixture).sandbox.addTicket({ summary, client_id: 12, tickettype_id: 1, status_id: 1 }).id;
 	return (world.fx as AutotaskEngineFixture).sandbox.addTicket({ companyID: 175, title: summary, status: 1, priority: 2, queueID: 8 }).id;
 }
 
 function currentStatus(world: TriggerWorld, ticketId: number): number {
 	if (world.target.psa === 'connectwise') return (world.fx as EngineFixture).sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status?.id ?? 0;
+	if (world.target.psa === 'halopsa') return (world.fx as HaloEngineFixture).sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status_id ?? 0;
 	return (world.fx as AutotaskEngineFixture).sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.status ?? 0;
 }
 
@@ -140,6 +155,7 @@ async function makeChange(world: TriggerWorld, ticketId: number, change: Trigger
 	const receivedBefore = receiver.received.length;
 	if (change.by === 'technician') {
 		if (world.target.psa === 'connectwise') (fx as EngineFixture).sandbox.changeTicket(ticketId, { statusId: to.id });
+		else if (world.target.psa === 'halopsa') (fx as HaloEngineFixture).sandbox.changeTicket(ticketId, { status_id: to.id });
 		else (fx as AutotaskEngineFixture).sandbox.changeTicket(ticketId, { status: to.id });
 	} else {
 		const run = await fx.engine.run(
@@ -162,7 +178,7 @@ async function makeChange(world: TriggerWorld, ticketId: number, change: Trigger
 	});
 }
 
-/** A forgery of a genuine delivery: the body changed under its signature, or the signature changed. */
+/** A forgery of a genuine delivery: the body changed under its signature, or the signature (Halo: the secret it carries) changed. */
 function forge(incoming: IncomingCallback, how: 'body' | 'signature'): IncomingCallback {
 	if (how === 'body') {
 		// Another status or ticket id in the signed content (a change of whitespace alone is the same callout to a PSA
@@ -176,7 +192,7 @@ function forge(incoming: IncomingCallback, how: 'body' | 'signature'): IncomingC
 	const headers = { ...incoming.headers };
 	for (const name of Object.keys(headers)) {
 		const value = headers[name];
-		if (/signature/i.test(name) && typeof value === 'string') headers[name] = `${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}`;
+		if (/signature|authorization/i.test(name) && typeof value === 'string') headers[name] = `${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}`;
 	}
 	return { body: incoming.body, headers };
 }

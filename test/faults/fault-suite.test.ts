@@ -1,4 +1,4 @@
-// The randomized exactly-once suite at npm-test size: random schedules with faults for each PSA (ConnectWise, Autotask)
+// The randomized exactly-once suite at npm-test size: random schedules with faults for each PSA (ConnectWise, Autotask, HaloPSA)
 // on SQLite and PostgreSQL, in one process and across processes. FAULT_PSA runs one PSA (to replay a failure).
 import { checkProcessSchedules, startProcessWorld, type ProcessWorld } from './multi-process';
 import { checkSchedules, replayFromEnvironment } from './property';
@@ -15,6 +15,7 @@ const RUNS: Record<Engine, number> = {
 const EXPECTED_FAULTS: Record<PsaName, string[]> = {
 	connectwise: [],
 	autotask: ['thread limit exceeded (Autotask)'],
+	halopsa: [],
 };
 const COMMON_FAULTS = [
 	'request lost before the PSA',

@@ -4,9 +4,11 @@ import { startSandbox, type Fault as CwFault } from '../sandbox';
 import { startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
 import { ACME_SERVER_CI_ID, ACME_WORKSTATION_CI_ID } from '../sandbox/autotask/data';
 import { DEPTH_SEED } from '../sandbox/depth-data';
+import { startHaloSandbox } from '../sandbox/halopsa';
+import { LINK_TYPE } from '../../lib/providers/halopsa/read';
 
-export type PsaName = 'connectwise' | 'autotask';
-export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
+export type PsaName = 'connectwise' | 'autotask' | 'halopsa';
+export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask', 'halopsa'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
 export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'attach' | 'device-lookup';
@@ -47,6 +49,7 @@ export interface PsaRecords {
 export interface DepthSeed {
 	boardId: number;
 	typeName: string;
+	/** Empty where the PSA classifies by one level (HaloPSA categories here). */
 	subtypeName: string;
 	deviceName: string;
 	deviceSerial: string;
@@ -89,7 +92,7 @@ export interface SuiteClock {
 
 export interface PsaTarget {
 	readonly psa: PsaName;
-	readonly credentialType: 'connectWisePsaApi' | 'autotaskPsaApi';
+	readonly credentialType: 'connectWisePsaApi' | 'autotaskPsaApi' | 'haloPsaApi';
 	/** Company and board (ConnectWise service board, Autotask queue) of the suite's tickets, seeded in the sandbox. */
 	readonly ticketFields: { companyId: number; boardId: number };
 	readonly faultClasses: readonly FaultClass[];
@@ -320,7 +323,86 @@ export const autotaskTarget: PsaTarget = {
 	},
 };
 
-export const TARGETS: Record<PsaName, PsaTarget> = { connectwise: connectWiseTarget, autotask: autotaskTarget };
+/** Halo's writes are upserts: a status change is POST /Tickets with the ticket's id, a create the same without one. */
+const HALO_ROUTES: Record<FaultTarget, Route> = {
+	create: { method: 'POST', path: '/Tickets' },
+	search: { method: 'GET', path: '/ExternalLink' },
+	note: { method: 'POST', path: '/Actions' },
+	'notes-list': { method: 'GET', path: '/Actions' },
+	patch: { method: 'POST', path: '/Tickets' },
+	'ticket-read': { method: 'GET', path: '/Tickets/{id}' },
+	// The status list (read twice: all, and without the closed ones) that a create or a status change needs first.
+	lookup: { method: 'GET', path: '/Status' },
+	members: { method: 'GET', path: '/Agent' },
+	// Halo attaches assets with the same upsert that creates and changes tickets.
+	attach: { method: 'POST', path: '/Tickets' },
+	'device-lookup': { method: 'GET', path: '/Asset' },
+};
+
+export const haloTarget: PsaTarget = {
+	psa: 'halopsa',
+	credentialType: 'haloPsaApi',
+	// Acme Corporation, ticket type Incident.
+	ticketFields: { companyId: 12, boardId: 1 },
+	// Halo classifies by category (one level here); assets 501 and 502 belong to Acme.
+	depth: { boardId: 1, typeName: 'Hardware', subtypeName: '', deviceName: 'WEB01', deviceSerial: 'SN-WEB01', deviceId: 501, secondDeviceId: 502, textField: 'CFAlertSource' },
+	faultClasses: COMMON_FAULT_CLASSES,
+	statusNames: { open: ['New', 'In Progress', 'Waiting on Customer'], closed: 'Closed' },
+	memberIdentifiers: ['John Smith', 'Sam Second', 'Old Tech'],
+	async start(clock, options = {}) {
+		const sandbox = await startHaloSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
+		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.type === 2;
+		const upsertOf = (body: unknown) => (Array.isArray(body) ? (body[0] as Record<string, unknown> | undefined) : undefined);
+		return {
+			psa: 'halopsa',
+			credentials: { ...sandbox.credentials },
+			reset() {
+				sandbox.clearFaults();
+				sandbox.clearTickets();
+				sandbox.resetLog();
+			},
+			clearFaults: () => sandbox.clearFaults(),
+			inject: (plan, respond, maxRetryAfterMs) => sandbox.addFault(faultOf(plan, HALO_ROUTES[plan.target], respond, maxRetryAfterMs) as AtFault),
+			rollFaults: (choose, respond, maxRetryAfterMs) => {
+				const roll = rolling(HALO_ROUTES, choose, respond, maxRetryAfterMs, true);
+				sandbox.faults.roll = (method, path, template) => roll(method, path, template) as AtFault | undefined;
+			},
+			get pendingLateCommits() {
+				return sandbox.pendingLateCommits;
+			},
+			records: () => ({
+				tickets: sandbox.db.tickets.filter((ticket) => !ticket.deleted).map((ticket) => ({ id: ticket.id, reference: sandbox.db.externalLinks.find((link) => link.halo_id === ticket.id && link.third_party_type === LINK_TYPE)?.third_party_id ?? null })),
+				notes: sandbox.db.actions.filter((action) => !action.system).map((action) => ({ id: action.id, ticketId: action.ticket_id, text: action.note })),
+				statusChanges: sandbox.db.statusChanges.map((change) => ({ ticketId: change.ticketId, fromClosed: closed(change.fromStatus), toClosed: closed(change.toStatus), reopened: change.reopened })),
+				lostStatusAnswers: (ticketId) =>
+					sandbox.requests.filter(
+						(entry) =>
+							entry.method === 'POST' &&
+							entry.template === '/Tickets' &&
+							Number(upsertOf(entry.body)?.id) === ticketId &&
+							upsertOf(entry.body)?.status_id !== undefined &&
+							(entry.fault === 'drop-after-commit' || entry.fault === 'late-commit' || entry.afterCommit === true),
+					).length,
+				statusOf: (ticketId) => {
+					const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId && !candidate.deleted);
+					return ticket ? { name: sandbox.db.statuses.find((status) => status.id === ticket.status_id)?.name ?? String(ticket.status_id), closed: closed(ticket.status_id) } : undefined;
+				},
+				members: sandbox.db.agents.filter((agent) => !agent.isapiagent).map((agent) => ({ id: agent.id, identifier: agent.name, emails: [agent.email.toLowerCase()], active: !agent.isdisabled })),
+				ticketDevices: (ticketId) => [...(sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.assets ?? [])],
+				ticketCustomFields: (ticketId) => Object.fromEntries((sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.customfields ?? []).map((field) => [field.name, field.value ?? null])),
+			}),
+			addTicket: (summary) => sandbox.addTicket({ summary, client_id: 12, tickettype_id: 1 }).id,
+			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
+			traceLines: () => [
+				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
+				JSON.stringify(sandbox.db.actions.filter((action) => !action.system).map((action) => ({ id: action.id, ticketId: action.ticket_id, text: action.note }))),
+			],
+			stop: () => sandbox.stop(),
+		};
+	},
+};
+
+export const TARGETS: Record<PsaName, PsaTarget> = { connectwise: connectWiseTarget, autotask: autotaskTarget, halopsa: haloTarget };
 
 export function targetOf(psa: string): PsaTarget {
 	const target = TARGETS[psa as PsaName];

@@ -5,6 +5,7 @@ import { AUTOTASK_CREDENTIAL, chainWorkflow, startAutotaskEngineFixture, type Au
 const credentialsOf: Record<string, Record<string, unknown>> = {
 	connectWisePsaApi: { site: 'api-na.myconnectwise.net', companyId: 'acme', publicKey: 'pub', privateKey: 'private', clientId: 'client' },
 	autotaskPsaApi: { username: 'api@example.com', secret: 'secret', integrationCode: 'CODE' },
+	haloPsaApi: { resourceUrl: 'https://acme.halopsa.com/api', clientId: 'client', clientSecret: 'client-secret', scope: 'all' },
 };
 
 const noRequests = async () => {

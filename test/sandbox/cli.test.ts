@@ -87,10 +87,34 @@ describe('sandbox CLI', () => {
 		}
 	});
 
+	it('--psa halopsa prints the tenant URL, authorisation URL, client ID and secret, issues tokens, and stops on SIGTERM', async () => {
+		const port = await freePort();
+		const cli = startCli(['--psa', 'halopsa', '--port', String(port)]);
+		try {
+			const output = await cli.waitFor(/Control/, 30000);
+			expect(output).toContain(`HaloPSA sandbox listening on http://127.0.0.1:${port}`);
+			expect(output).toContain(`Tenant (resource) URL  http://127.0.0.1:${port}/api`);
+			expect(output).toContain(`Authorisation URL      http://127.0.0.1:${port}/auth`);
+			const clientId = /Client ID\s+(\S+)/.exec(output)?.[1] ?? '';
+			const clientSecret = /Client secret\s+(\S+)/.exec(output)?.[1] ?? '';
+			const token = await fetch(`http://127.0.0.1:${port}/auth/token`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'all' }).toString(),
+				signal: AbortSignal.timeout(5000),
+			});
+			expect(await token.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+			cli.child.kill('SIGTERM');
+			expect(await cli.exited).toBe(0);
+		} finally {
+			if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+		}
+	});
+
 	it('refuses an unknown --psa and options of the other PSA', async () => {
 		const unknown = startCli(['--psa', 'halo']);
 		expect(await unknown.exited).toBe(2);
-		expect(unknown.output()).toMatch(/--psa must be connectwise or autotask/);
+		expect(unknown.output()).toMatch(/--psa must be connectwise, autotask or halopsa/);
 		const misplaced = startCli(['--thread-limit', '3']);
 		expect(await misplaced.exited).toBe(2);
 		expect(misplaced.output()).toMatch(/--thread-limit applies to --psa autotask only/);

@@ -1,9 +1,10 @@
-// Starts a sandbox standalone: `npm run sandbox -- [--psa connectwise|autotask] --port 8080 [--latency ms] [--rate-limit n] [--current-version 2025.8] [--thread-limit n]`.
+// Starts a sandbox standalone: `npm run sandbox -- [--psa connectwise|autotask|halopsa] --port 8080 [--latency ms] [--rate-limit n] [--current-version 2025.8] [--thread-limit n]`.
 import { startAutotaskSandbox } from './autotask';
+import { startHaloSandbox } from './halopsa';
 import { startSandbox } from './server';
 
 interface Arguments {
-	psa: 'connectwise' | 'autotask';
+	psa: 'connectwise' | 'autotask' | 'halopsa';
 	port: number;
 	latencyMs: number;
 	rateLimitPerSecond: number;
@@ -31,14 +32,14 @@ function readArguments(argv: string[]): Arguments {
 		return Number(values[name]);
 	};
 	const psa = values.psa ?? 'connectwise';
-	if (psa !== 'connectwise' && psa !== 'autotask') throw new Error(`--psa must be connectwise or autotask, got '${psa}'`);
+	if (psa !== 'connectwise' && psa !== 'autotask' && psa !== 'halopsa') throw new Error(`--psa must be connectwise, autotask or halopsa, got '${psa}'`);
 	// Each option belongs to one PSA; a misplaced one is refused rather than silently ignored.
-	if (psa === 'autotask' && values['current-version'] !== undefined) throw new Error('--current-version applies to --psa connectwise only');
-	if (psa === 'connectwise' && values['thread-limit'] !== undefined) throw new Error('--thread-limit applies to --psa autotask only');
+	if (psa !== 'connectwise' && values['current-version'] !== undefined) throw new Error('--current-version applies to --psa connectwise only');
+	if (psa !== 'autotask' && values['thread-limit'] !== undefined) throw new Error('--thread-limit applies to --psa autotask only');
 	return {
 		psa,
 		// Different defaults so both sandboxes can run side by side.
-		port: integer('port', psa === 'autotask' ? 8081 : 8080),
+		port: integer('port', psa === 'autotask' ? 8081 : psa === 'halopsa' ? 8082 : 8080),
 		threadLimit: values['thread-limit'] === undefined ? undefined : integer('thread-limit', 3),
 		latencyMs: integer('latency', 0),
 		rateLimitPerSecond: integer('rate-limit', 0),
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
 		console.error((error as Error).message);
 		process.exit(2);
 	}
-	const sandbox = options.psa === 'autotask' ? await startAutotask(options) : await startConnectWise(options);
+	const sandbox = options.psa === 'autotask' ? await startAutotask(options) : options.psa === 'halopsa' ? await startHalo(options) : await startConnectWise(options);
 	let stopping = false;
 	const stop = (signal: string) => {
 		if (stopping) return;
@@ -84,6 +85,22 @@ async function startAutotask(options: Arguments): Promise<{ stop(): Promise<void
 	console.log(`  Read-only user    ${sandbox.restrictedCredentials.username} / ${sandbox.restrictedCredentials.secret}`);
 	console.log(`  API versions      ${sandbox.versions.join(', ')}`);
 	console.log(`  Control           ${sandbox.url}/__sandbox/ (faults, latency, rate-limit, thread-limit, versions, requests, counters, deliveries, db)`);
+	return sandbox;
+}
+
+async function startHalo(options: Arguments): Promise<{ stop(): Promise<void> }> {
+	// --rate-limit n: n requests per second, as Halo's window budget (third parties: about 500 per 3 minutes).
+	const sandbox = await startHaloSandbox({ port: options.port, latencyMs: options.latencyMs, ...(options.rateLimitPerSecond ? { requestBudget: options.rateLimitPerSecond, budgetWindowMs: 1000 } : {}) });
+	const { credentials } = sandbox;
+	console.log(`HaloPSA sandbox listening on ${sandbox.url}`);
+	console.log(`  Tenant (resource) URL  ${credentials.resourceUrl}`);
+	console.log(`  Authorisation URL      ${sandbox.authUrl} (derived from the tenant URL when the credential leaves it empty)`);
+	console.log(`  Client ID              ${credentials.clientId}`);
+	console.log(`  Client secret          ${credentials.clientSecret}`);
+	console.log(`  Scope                  ${credentials.scope}`);
+	console.log(`  Read-only client       ${sandbox.restrictedCredentials.clientId} / ${sandbox.restrictedCredentials.clientSecret}`);
+	console.log(`  Tenant version         ${sandbox.version}`);
+	console.log(`  Control                ${sandbox.url}/__sandbox/ (faults, latency, budget, version, revoke-tokens, requests, counters, deliveries, db)`);
 	return sandbox;
 }
 
