@@ -53,11 +53,14 @@ export interface PackageTypes {
 	nodes: Record<string, INodeType | IVersionedNodeType>;
 	/** Credential classes by credential type name. */
 	credentials: Record<string, ICredentialType>;
+	/** Stand-ins for n8n-nodes-base nodes an example uses, by full type name (e.g. n8n-nodes-base.httpRequest). */
+	baseNodes?: Record<string, INodeType>;
 }
 
 export function nodeTypesOf(types: PackageTypes): INodeTypes {
 	const byName: Record<string, INodeType | IVersionedNodeType> = { 'n8n-nodes-base.manualTrigger': new ManualTrigger() };
 	for (const [name, type] of Object.entries(types.nodes)) byName[`${PACKAGE}.${name}`] = type;
+	Object.assign(byName, types.baseNodes ?? {});
 	const nodeTypes: INodeTypes = {
 		getByName: (name) => {
 			const type = byName[name];

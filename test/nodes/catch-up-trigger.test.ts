@@ -1,10 +1,12 @@
 // PSA Catch-Up Trigger through n8n's engine (PollContext, then the run from the trigger) on both PSAs: a change no callback brought runs once, requests counted; with a PSA Trigger in the same workflow a change both see runs once.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { INode } from 'n8n-workflow';
 import { Engine, PACKAGE, type WorkflowJson } from '../engine/harness';
 import { autotaskRequests, chainWorkflow, psaRequests, sourceTypes, startAutotaskEngineFixture, startEngineFixture, AUTOTASK_CREDENTIAL, PSA_CREDENTIAL } from '../engine/setup';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
 import { withoutCallbackToken } from '../../lib/providers/connectwise/callback-token';
-import { TriggerWorkflow, trigger } from '../trigger/harness';
+import { HttpRequest, TriggerWorkflow, trigger } from '../trigger/harness';
 
 /** What the tests need of one PSA's sandbox, in the same words for both. */
 interface Psa {
@@ -194,5 +196,48 @@ describe('ConnectWise: PSA Trigger and PSA Catch-Up Trigger in one workflow', ()
 		const lateRun = await wf.deliver(late);
 		expect(lateRun.run).toBeUndefined();
 		expect(lateRun.result.webhookResponse).toMatchObject({ ignored: 'change already seen' });
+	});
+});
+
+describe('docs/examples/catch-up-trigger.json as exported (ConnectWise)', () => {
+	const MONITORING = 'https://monitoring.example.com';
+	let receiver: Receiver;
+	let fx: Awaited<ReturnType<typeof startEngineFixture>>;
+	beforeAll(async () => {
+		fx = await startEngineFixture();
+		receiver = await startReceiver();
+	});
+	afterAll(async () => {
+		await receiver?.stop();
+		await fx?.close();
+	});
+
+	it('a linked ticket closed while n8n was down resolves its alert once, at the next poll', async () => {
+		const credential = { id: 'psaBridgeSandbox', name: 'ConnectWise PSA sandbox', type: 'connectWisePsaApi', data: { ...fx.sandbox.credentials, site: fx.sandbox.site } };
+		const engine = new Engine({ ...sourceTypes, nodes: { ...sourceTypes.nodes, psaTrigger: trigger }, baseNodes: { 'n8n-nodes-base.httpRequest': new HttpRequest() } });
+		engine.addCredential(credential);
+		fx.engine.addCredential(credential);
+		const text = readFileSync(join(__dirname, '..', '..', 'docs', 'examples', 'catch-up-trigger.json'), 'utf8');
+		const json = JSON.parse(text.split(MONITORING).join(receiver.url)) as WorkflowJson;
+		const poller = 'Ticket closed (missed callbacks)';
+		expect(json.connections[poller]).toEqual(json.connections['Ticket closed']);
+
+		const link = await fx.engine.run(
+			chainWorkflow([{ name: 'Link', type: 'psaLink', parameters: { operation: 'link', source: 'monitor', externalId: 'disk web02', summary: 'Disk full on web02', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {} } }]),
+		);
+		const ticketId = link.output('Link')[0].json.ticketId as number;
+		await secondBoundary();
+		expect((await engine.poll(json, poller)).polled).toBeNull();
+		await secondBoundary();
+		// No callback is registered: the close is missed, as while n8n was down.
+		fx.sandbox.changeTicket(ticketId, { statusId: 104 });
+		const received = receiver.received.length;
+		const caught = await engine.poll(json, poller);
+		expect(caught.run?.error).toBeUndefined();
+		expect(caught.items).toEqual([expect.objectContaining({ ticketId, via: 'catch-up', link: expect.objectContaining({ externalId: 'disk web02' }) })]);
+		const monitoring = receiver.received.slice(received);
+		expect(monitoring.map((request) => request.path)).toEqual(['/api/alerts/disk%20web02/resolve']);
+		expect(JSON.parse(monitoring[0].body)).toMatchObject({ source: 'monitor', alertId: 'disk web02', ticketId, status: 'Resolved', closedBy: 'jsmith' });
+		expect((await engine.poll(json, poller)).polled).toBeNull();
 	});
 });
