@@ -382,7 +382,7 @@ async function main(): Promise<number> {
 		check(monitoring.received.length === monitoringBefore, 'the monitoring system was called by a forged callback');
 	});
 
-	await steps.run(`editor: the eight nodes from the nodes panel, their dropdowns filled from the sandbox; screenshots in ${SCREENSHOT_DIR}`, async (log) => {
+	await steps.run(`editor: the seven nodes from the nodes panel, their dropdowns filled from the sandbox; screenshots in ${SCREENSHOT_DIR}`, async (log) => {
 		await ensureOpenTicket(sandbox);
 		const context = await launchBrowser();
 		page = await context.newPage();
@@ -421,7 +421,7 @@ async function main(): Promise<number> {
 
 	// The PSAs' names reach the panel as codex aliases (dist/nodes/X/X.node.json, written from the provider registry).
 	const psaNames = providerDefinitions().map((definition) => definition.displayName);
-	await steps.run(`editor: the nodes panel lists the eight nodes when searched by ${psaNames.map((name) => `"${name}"`).join(', then by ')}`, async (log) => {
+	await steps.run(`editor: the nodes panel lists the seven nodes when searched by ${psaNames.map((name) => `"${name}"`).join(', then by ')}`, async (log) => {
 		const expected = EDITOR_NODES.map(panelName);
 		await openWorkflow(page, server.url, EDITOR_CANVAS_WORKFLOW.id);
 		for (const name of psaNames) {
