@@ -41,6 +41,7 @@ async function main(): Promise<void> {
 			psaStatus: new (dist('nodes/PsaStatus/PsaStatus.node.js').PsaStatus)(),
 			psaTicket: new (dist('nodes/PsaTicket/PsaTicket.node.js').PsaTicket)(),
 			psaMemberMap: new (dist('nodes/PsaMemberMap/PsaMemberMap.node.js').PsaMemberMap)(),
+			psaCatchUpTrigger: new (dist('nodes/PsaCatchUpTrigger/PsaCatchUpTrigger.node.js').PsaCatchUpTrigger)(),
 		},
 		credentials: {
 			connectWisePsaApi: new (dist('credentials/ConnectWisePsaApi.credentials.js').ConnectWisePsaApi)(),

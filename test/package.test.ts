@@ -28,7 +28,7 @@ describe('package.json', () => {
 		expect(pkg.dependencies['better-sqlite3']).toMatch(/\^13/);
 	});
 
-	it('registers one credential per registered PSA provider, the state store credential and the seven nodes', () => {
+	it('registers one credential per registered PSA provider, the state store credential and the eight nodes', () => {
 		// Each registered credential file's class name; a provider's credential type is that class's `name`.
 		const credentialTypes = (pkg.n8n.credentials as string[]).map((entry) => {
 			const source = readFileSync(join(root, entry.replace(/^dist\//, '').replace(/\.js$/, '.ts')), 'utf8');
@@ -36,6 +36,7 @@ describe('package.json', () => {
 		});
 		expect(credentialTypes.sort()).toEqual([...providerCredentialTypes(), 'psaStateStore'].sort());
 		expect([...pkg.n8n.nodes].sort()).toEqual([
+			'dist/nodes/PsaCatchUpTrigger/PsaCatchUpTrigger.node.js',
 			'dist/nodes/PsaConnect/PsaConnect.node.js',
 			'dist/nodes/PsaLink/PsaLink.node.js',
 			'dist/nodes/PsaMemberMap/PsaMemberMap.node.js',
@@ -56,7 +57,7 @@ describe('package.json', () => {
 	});
 });
 
-/** The seven nodes' codex files as the package ships them: next to each compiled node (n8n reads `<node>.node.js` + "on"). */
+/** The eight nodes' codex files as the package ships them: next to each compiled node (n8n reads `<node>.node.js` + "on"). */
 const codexFiles = (pkg.n8n.nodes as string[]).map((entry) => entry.replace(/\.js$/, '.json'));
 
 /** Budgets for the tarball in bytes, with room for the next provider: a guard against shipping what should not ship (tests, sources, maps), not a size target; docs/releases.md states the measured sizes. */

@@ -11,7 +11,7 @@ export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** A clock ahead of ours by up to this much is skew, not a replay. */
 export const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const DELIVERY_PREFIX = 'callback-delivery:';
-/** One record per ticket change a trigger started a run for, whichever path saw it (callback or catch-up). */
+/** One record per ticket change a workflow's triggers started a run for, whichever path saw it (callback or catch-up). */
 const CHANGE_PREFIX = 'trigger-change:';
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const lastPruned = new Map<string, number>();
@@ -64,21 +64,29 @@ export function triggerScopeDigest(scope: { workflowId: string; nodeId: string }
 }
 
 /**
+ * The change records' scope: the workflow, not the trigger node. A workflow's PSA Trigger (callbacks) and its PSA
+ * Catch-Up Trigger (polling) are two nodes that start the same workflow: a change both see must run it once.
+ */
+function changeScopeDigest(workflowId: string): string {
+	return createHash('sha256').update(`workflow\u0000${workflowId}`).digest('hex').slice(0, 32);
+}
+
+/**
  * Records the ticket change (ticket id and the PSA's change time, to the second: PSAs stamp a callback to the second)
- * for this trigger node; false when it was recorded before, by a callback or by the catch-up. A change without a time
+ * for the workflow; false when it was recorded before, by a callback or by the catch-up. A change without a time
  * (a delete) is always new here; the delivery record guards its repeats.
  */
 export async function acceptChangeOnce(
 	store: PsaStore,
 	connectionId: string,
-	scope: { workflowId: string; nodeId: string },
+	scope: { workflowId: string },
 	event: Pick<PsaCallbackEvent, 'id' | 'updatedAt' | 'action'>,
 	now: number,
 	via: 'callback' | 'catch-up' = 'callback',
 ): Promise<boolean> {
 	const changedAt = lastUpdatedOf(event);
 	if (changedAt === undefined) return true;
-	const action = `${CHANGE_PREFIX}${triggerScopeDigest(scope)}:${event.id}:${Math.floor(changedAt / 1000)}`;
+	const action = `${CHANGE_PREFIX}${changeScopeDigest(scope.workflowId)}:${event.id}:${Math.floor(changedAt / 1000)}`;
 	const since = now - DELIVERY_RETENTION_MS;
 	let accepted = await store.audit.recordOnce(connectionId, action, { action: event.action, via }, since);
 	// Two distinct callbacks in one second (two changes) both run; only what the catch-up emitted stops a callback.
@@ -90,7 +98,7 @@ export async function acceptChangeOnce(
 	return accepted;
 }
 
-/** Whether this trigger node already started a run for any change of the ticket (the catch-up tells an add from an update by it). */
-export async function seenTicket(store: PsaStore, connectionId: string, scope: { workflowId: string; nodeId: string }, ticketId: number): Promise<boolean> {
-	return (await store.audit.findByPrefix(connectionId, `${CHANGE_PREFIX}${triggerScopeDigest(scope)}:${ticketId}:`, 0, { limit: 1 })).length > 0;
+/** Whether the workflow's triggers already started a run for any change of the ticket (the catch-up tells an add from an update by it). */
+export async function seenTicket(store: PsaStore, connectionId: string, scope: { workflowId: string }, ticketId: number): Promise<boolean> {
+	return (await store.audit.findByPrefix(connectionId, `${CHANGE_PREFIX}${changeScopeDigest(scope.workflowId)}:${ticketId}:`, 0, { limit: 1 })).length > 0;
 }

@@ -43,6 +43,9 @@ export interface DeliveryScope {
 	rawBody: Buffer;
 }
 
+/** A callback as received, or a change the catch-up found in the PSA (no delivery to guard against replays). */
+export type EventDelivery = DeliveryScope | (Omit<DeliveryScope, 'rawBody'> & { rawBody?: undefined });
+
 /**
  * What the trigger needs around one callback; the store is opened only for an event that passes the checks needing none
  * (and, for a PSA that signs each callback with its own secret, to read this trigger's).
@@ -73,6 +76,8 @@ export interface TriggerItem {
 	link: EventLink | null;
 	ticketUrl: string;
 	updatedBy?: string;
+	/** Only on a change the catch-up found in the PSA (PSA Catch-Up Trigger): it came by no callback. */
+	via?: 'catch-up';
 	/** Only when the settings ask for the raw entity. */
 	entity?: Record<string, unknown>;
 }
@@ -161,15 +166,17 @@ export async function receiveEvent(
 	options: {
 		rules: TriggerRules;
 		/** The callback as received; absent for a change the catch-up found in the PSA (no delivery to guard against replays). */
-		delivery: DeliveryScope | (Omit<DeliveryScope, 'rawBody'> & { rawBody?: undefined });
+		delivery: EventDelivery;
 		now: number;
 		filteredOut(event: PsaCallbackEvent): string | undefined;
 		onDamaged: DamagedRowReporter;
+		/** Decide without writing anything (a manual run's preview): no ticket state, no delivery or change record. */
+		preview?: boolean;
 	},
 ): Promise<EventVerdict> {
 	const { rules, delivery, now } = options;
 	const connectionId = await connectionOf(ctx);
-	await recordTicketState(ctx, connectionId, event);
+	if (!options.preview) await recordTicketState(ctx, connectionId, event);
 	const filtered = options.filteredOut(event);
 	if (filtered) return { accepted: false, reason: filtered };
 	// A change found late is compared with the package's changes around its own time, not around now.
@@ -177,6 +184,17 @@ export async function receiveEvent(
 	if (rules.ignoreOwnChanges && (await isOwnChange(ctx, connectionId, event, rules.echoWindowMs, options.onDamaged, asOf))) {
 		return { accepted: false, reason: 'own change' };
 	}
+	if (!options.preview) {
+		const repeated = await repeatedChange(ctx, connectionId, event, delivery, now);
+		if (repeated) return repeated;
+	}
+	const link = linkOf(await ctx.store.links.findByTicket(connectionId, event.id));
+	if (rules.linkedOnly && !link) return { accepted: false, reason: 'ticket is not linked' };
+	return { accepted: true, link };
+}
+
+/** A delivery seen before, or a change the workflow already ran for (by callback or catch-up); records this one otherwise. */
+async function repeatedChange(ctx: PsaServiceContext, connectionId: string, event: PsaCallbackEvent, delivery: EventDelivery, now: number): Promise<DroppedEvent | undefined> {
 	const scope = { workflowId: delivery.workflowId, nodeId: delivery.nodeId };
 	if (delivery.rawBody !== undefined && !(await acceptDeliveryOnce(ctx.store, connectionId, scope, deliveryBytes(event, delivery.rawBody), now))) {
 		return { accepted: false, reason: 'duplicate delivery', warning: `PSA Trigger ignored a repeated delivery for ticket ${event.id}` };
@@ -185,9 +203,7 @@ export async function receiveEvent(
 	if (!(await acceptChangeOnce(ctx.store, connectionId, scope, event, now, delivery.rawBody === undefined ? 'catch-up' : 'callback'))) {
 		return { accepted: false, reason: 'change already seen' };
 	}
-	const link = linkOf(await ctx.store.links.findByTicket(connectionId, event.id));
-	if (rules.linkedOnly && !link) return { accepted: false, reason: 'ticket is not linked' };
-	return { accepted: true, link };
+	return undefined;
 }
 
 /** The live link first, a closed one otherwise. */

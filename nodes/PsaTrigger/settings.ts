@@ -1,5 +1,5 @@
 // The trigger's node parameters read into the trigger service's settings (which events, which filters, which options).
-import type { IDataObject, IHookFunctions, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
+import type { IDataObject, IHookFunctions, IPollFunctions, ITriggerFunctions, IWebhookFunctions } from 'n8n-workflow';
 import type { PsaEventAction } from '../../lib/providers/types';
 import type { TicketState, TriggerSettings } from '../../lib/services/trigger-filter';
 
@@ -13,7 +13,7 @@ function positiveId(value: unknown): number | undefined {
 	return Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
-export function readSettings(fns: IHookFunctions | IWebhookFunctions | ITriggerFunctions): TriggerSettings {
+export function readSettings(fns: IHookFunctions | IWebhookFunctions | ITriggerFunctions | IPollFunctions): TriggerSettings {
 	const events = (fns.getNodeParameter('events', []) as string[]).filter((event): event is PsaEventAction =>
 		ACTIONS.includes(event as PsaEventAction),
 	);

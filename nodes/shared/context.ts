@@ -1,6 +1,6 @@
 // Builds the services' context from a node's credentials: provider over n8n's transport, one cache and one store per process.
 import { createHash } from 'node:crypto';
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, ITriggerFunctions, IWebhookFunctions, Logger } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHookFunctions, ILoadOptionsFunctions, IPollFunctions, ITriggerFunctions, IWebhookFunctions, Logger } from 'n8n-workflow';
 import { PsaCache } from '../../lib/cache';
 import { createProvider, defaultProvider, isProviderCredentialType } from '../../lib/providers/registry';
 import type { PsaProvider } from '../../lib/providers/types';
@@ -21,7 +21,7 @@ export const sharedCache = new PsaCache();
 // One store per configuration per process; concurrent first uses share the opening.
 const stores = new Map<string, Promise<PsaStore>>();
 
-type NodeFunctions = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions;
+type NodeFunctions = IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions | IPollFunctions;
 
 /** The credential type of the PSA the node's Authentication picks (the default provider when the parameter is absent). */
 export function psaCredentialTypeOf(fns: NodeFunctions): string {
@@ -122,7 +122,7 @@ export async function closeAllStores(): Promise<void> {
 	await Promise.all(open.map(async (store) => (await store.catch(() => undefined))?.close()));
 }
 
-export async function storeOfNode(fns: IExecuteFunctions | IWebhookFunctions | IHookFunctions | ITriggerFunctions): Promise<PsaStore> {
+export async function storeOfNode(fns: IExecuteFunctions | IWebhookFunctions | IHookFunctions | ITriggerFunctions | IPollFunctions): Promise<PsaStore> {
 	const hasStoreCredential = fns.getNode().credentials?.[STORE_CREDENTIAL_TYPE] !== undefined;
 	const credentials = hasStoreCredential ? await fns.getCredentials(STORE_CREDENTIAL_TYPE) : undefined;
 	return storeFor(storeOptionsOf(credentials));

@@ -40,7 +40,10 @@ function header(spec: PsaNodeSpec, group: 'transform' | 'trigger'): Pick<INodeTy
 }
 
 export interface PsaTriggerSpec extends PsaNodeSpec {
-	webhooks: INodeTypeDescription['webhooks'];
+	/** A callback trigger's webhooks; a polling trigger has none. */
+	webhooks?: INodeTypeDescription['webhooks'];
+	/** A polling trigger: n8n adds its Poll Times parameter and calls poll() on that schedule. */
+	polling?: true;
 	/** The parameters after the PSA selector. */
 	properties: INodeProperties[];
 }
@@ -51,7 +54,8 @@ export function psaTriggerDescription(spec: PsaTriggerSpec): Omit<INodeTypeDescr
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialsOfPsaNode(spec.credentialTests),
-		webhooks: spec.webhooks,
+		...(spec.webhooks ? { webhooks: spec.webhooks } : {}),
+		...(spec.polling ? { polling: true } : {}),
 		properties: [authenticationProperty(), ...spec.properties],
 	};
 }

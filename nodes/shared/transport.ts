@@ -7,11 +7,12 @@ import type {
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
 	IN8nHttpFullResponse,
+	IPollFunctions,
 	IWebhookFunctions,
 } from 'n8n-workflow';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
-export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions, credentialType: string): HttpTransport {
+export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions | IPollFunctions, credentialType: string): HttpTransport {
 	return async (request): Promise<HttpResponse> => {
 		const options: IHttpRequestOptions = {
 			method: request.method as IHttpRequestMethods,

@@ -52,7 +52,7 @@ import {
 	type WorkflowFile,
 } from './workspace';
 
-const NODE_TYPES = ['psaConnect', 'psaLink', 'psaNote', 'psaStatus', 'psaTicket', 'psaMemberMap', 'psaTrigger'].map((name) => `${PACKAGE_NAME}.${name}`);
+const NODE_TYPES = ['psaConnect', 'psaLink', 'psaNote', 'psaStatus', 'psaTicket', 'psaMemberMap', 'psaTrigger', 'psaCatchUpTrigger'].map((name) => `${PACKAGE_NAME}.${name}`);
 const TRIGGER_EXAMPLE = 'ticket-closed-resolve-alert.json';
 const MONITORING_ORIGIN = 'https://monitoring.example.com';
 
@@ -166,7 +166,7 @@ async function main(): Promise<number> {
 		check(!native.compiled, 'better-sqlite3 has a build/ folder although install scripts did not run');
 	}, 'setup');
 
-	await steps.run('n8n loads the seven nodes from user folder A', async (log) => {
+	await steps.run('n8n loads the eight nodes from user folder A', async (log) => {
 		const types = await exportedNodeTypes(install, folderA);
 		const missing = NODE_TYPES.filter((type) => !types.includes(type));
 		check(missing.length === 0, `n8n did not load ${missing.join(', ')} (it knows ${types.filter((type) => type.startsWith(PACKAGE_NAME)).join(', ') || 'no node of the package'})`);

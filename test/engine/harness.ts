@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, PollContext, WorkflowExecute } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	NodeHelpers,
@@ -20,6 +20,7 @@ import {
 	type INodeType,
 	type INodeTypes,
 	type IRun,
+	type ITaskData,
 	type IVersionedNodeType,
 	type IWorkflowExecuteAdditionalData,
 	type IConnections,
@@ -52,11 +53,14 @@ export interface PackageTypes {
 	nodes: Record<string, INodeType | IVersionedNodeType>;
 	/** Credential classes by credential type name. */
 	credentials: Record<string, ICredentialType>;
+	/** Stand-ins for n8n-nodes-base nodes an example uses, by full type name (e.g. n8n-nodes-base.httpRequest). */
+	baseNodes?: Record<string, INodeType>;
 }
 
 export function nodeTypesOf(types: PackageTypes): INodeTypes {
 	const byName: Record<string, INodeType | IVersionedNodeType> = { 'n8n-nodes-base.manualTrigger': new ManualTrigger() };
 	for (const [name, type] of Object.entries(types.nodes)) byName[`${PACKAGE}.${name}`] = type;
+	Object.assign(byName, types.baseNodes ?? {});
 	const nodeTypes: INodeTypes = {
 		getByName: (name) => {
 			const type = byName[name];
@@ -181,21 +185,50 @@ export class Engine {
 	}
 
 	async run(workflowJson: WorkflowJson): Promise<EngineRun> {
-		const executionId = `test-${++this.executions}`;
-		const workflow = new Workflow({
+		const workflow = this.workflowOf(workflowJson, false);
+		const run = await new WorkflowExecute(this.additionalData(workflowJson, 'manual'), 'manual').run({ workflow, pinData: workflowJson.pinData });
+		return engineRun(run);
+	}
+
+	/**
+	 * What n8n does with a polling trigger: calls its poll() in a PollContext (mode 'trigger' for an active workflow's
+	 * schedule and activation, 'manual' for "Fetch Test Event") and, when it returns items, runs the workflow from it.
+	 * `id` keeps the workflow's identity across polls (n8n's saved workflow id).
+	 */
+	async poll(workflowJson: WorkflowJson, nodeName: string, mode: 'trigger' | 'manual' = 'trigger'): Promise<PollRun> {
+		const workflow = this.workflowOf(workflowJson, mode === 'trigger');
+		const node = workflow.getNode(nodeName);
+		if (!node) throw new Error(`the workflow has no node "${nodeName}"`);
+		const nodeType = this.nodeTypes.getByNameAndVersion(node.type, node.typeVersion) as INodeType;
+		if (!nodeType.poll) throw new Error(`"${nodeName}" is not a polling node`);
+		const context = new PollContext(workflow, node, this.additionalData(workflowJson, mode), mode, 'activate');
+		const polled = await nodeType.poll.call(context);
+		if (polled === null) return { polled, run: undefined, items: [], output: () => [] };
+		const data = { startTime: Date.now(), executionTime: 0, executionIndex: 0, source: [], data: { main: polled } } as unknown as ITaskData;
+		const run = await new WorkflowExecute(this.additionalData(workflowJson, mode), mode).run({ workflow, startNode: node, triggerToStartFrom: { name: node.name, data } });
+		const result = engineRun(run);
+		return { polled, run: result, items: polled[0].map((item) => item.json), output: result.output };
+	}
+
+	private workflowOf(workflowJson: WorkflowJson, active: boolean): Workflow {
+		return new Workflow({
 			id: workflowJson.id ?? 'test-workflow',
 			name: workflowJson.name,
 			nodes: workflowJson.nodes,
 			connections: workflowJson.connections,
-			active: false,
+			active,
 			settings: workflowJson.settings ?? {},
 			nodeTypes: this.nodeTypes,
 			pinData: workflowJson.pinData,
 		});
-		const hooks = new ExecutionLifecycleHooks('manual', executionId, {
-			id: workflow.id,
+	}
+
+	private additionalData(workflowJson: WorkflowJson, mode: 'manual' | 'trigger'): IWorkflowExecuteAdditionalData {
+		const executionId = `test-${++this.executions}`;
+		const hooks = new ExecutionLifecycleHooks(mode, executionId, {
+			id: workflowJson.id ?? 'test-workflow',
 			name: workflowJson.name ?? 'test',
-			active: false,
+			active: mode === 'trigger',
 			activeVersionId: null,
 			isArchived: false,
 			createdAt: new Date(),
@@ -204,7 +237,7 @@ export class Engine {
 			connections: workflowJson.connections,
 		} as never);
 		const base = 'http://127.0.0.1:5678';
-		const additionalData = {
+		return {
 			hooks,
 			credentialsHelper: new CredentialsHelper(this.credentials, this.types.credentials),
 			executionId,
@@ -227,13 +260,24 @@ export class Engine {
 			getRuntimeCredential: async () => undefined,
 			userId: 'test-user',
 		} as unknown as IWorkflowExecuteAdditionalData;
-		const run = await new WorkflowExecute(additionalData, 'manual').run({ workflow, pinData: workflowJson.pinData });
-		return {
-			run,
-			error: run.data.resultData.error as Error | undefined,
-			output: (nodeName: string) => run.data.resultData.runData[nodeName]?.[0]?.data?.main?.[0] ?? [],
-		};
 	}
+}
+
+function engineRun(run: IRun): EngineRun {
+	return {
+		run,
+		error: run.data.resultData.error as Error | undefined,
+		output: (nodeName: string) => run.data.resultData.runData[nodeName]?.[0]?.data?.main?.[0] ?? [],
+	};
+}
+
+/** One poll: what poll() returned (null: no run), and the run n8n would start from it. */
+export interface PollRun {
+	polled: INodeExecutionData[][] | null;
+	run: EngineRun | undefined;
+	/** The trigger's items (empty when poll() returned null). */
+	items: IDataObject[];
+	output(nodeName: string): INodeExecutionData[];
 }
 
 /** A temporary n8n user folder; the embedded store lives in it. Set before the first node runs. */

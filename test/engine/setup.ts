@@ -7,6 +7,7 @@ import { AutotaskPsaApi } from '../../credentials/AutotaskPsaApi.credentials';
 import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
 import { HaloPsaApi } from '../../credentials/HaloPsaApi.credentials';
 import { PsaStateStore } from '../../credentials/PsaStateStore.credentials';
+import { PsaCatchUpTrigger } from '../../nodes/PsaCatchUpTrigger/PsaCatchUpTrigger.node';
 import { PsaConnect } from '../../nodes/PsaConnect/PsaConnect.node';
 import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
 import { PsaMemberMap } from '../../nodes/PsaMemberMap/PsaMemberMap.node';
@@ -17,7 +18,7 @@ import { Engine, PACKAGE, useTempUserFolder, type PackageTypes, type StoredCrede
 
 /** The package's types from the TypeScript sources. */
 export const sourceTypes: PackageTypes = {
-	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaTicket: new PsaTicket(), psaMemberMap: new PsaMemberMap() },
+	nodes: { psaConnect: new PsaConnect(), psaLink: new PsaLink(), psaNote: new PsaNote(), psaStatus: new PsaStatus(), psaTicket: new PsaTicket(), psaMemberMap: new PsaMemberMap(), psaCatchUpTrigger: new PsaCatchUpTrigger() },
 	credentials: { connectWisePsaApi: new ConnectWisePsaApi(), autotaskPsaApi: new AutotaskPsaApi(), haloPsaApi: new HaloPsaApi(), psaStateStore: new PsaStateStore() },
 };
 

@@ -43,7 +43,7 @@ class NoOp implements INodeType {
  * Stand-in for n8n-nodes-base's HTTP Request v4 (not installed here), for the parameters the examples use:
  * method, url and a JSON body given as an expression; it sends the request for real.
  */
-class HttpRequest implements INodeType {
+export class HttpRequest implements INodeType {
 	description = {
 		displayName: 'HTTP Request',
 		name: 'httpRequest',
