@@ -240,6 +240,9 @@ export interface PsaCustomFieldDefinition {
 	inactive?: boolean;
 }
 
+/** PSA-neutral ticket fields a search can name, as data: a provider refuses any other name before a request. */
+export const PSA_TICKET_SEARCH_FIELDS = ['id', 'summary', 'board', 'status', 'company', 'priority', 'contact', 'owner', 'type', 'subtype', 'item', 'team', 'source', 'site', 'externalReference', 'createdAt', 'updatedAt', 'dueAt', 'closed'] as const;
+
 /** PSA-neutral ticket fields a search can name; providers map each to their own. */
 export type PsaTicketSearchField =
 	| 'id'

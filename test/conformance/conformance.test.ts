@@ -193,9 +193,9 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const caps = psa.ticketCapabilities;
 			return {
 				type: seeded.typeName,
-				subtype: seeded.subtypeName,
+				...(caps.classification.includes('subtype') ? { subtype: seeded.subtypeName } : {}),
 				...(caps.classification.includes('item') && seeded.itemName ? { item: seeded.itemName } : {}),
-				source: seeded.sourceName,
+				...(caps.source ? { source: seeded.sourceName } : {}),
 				...(caps.team && seeded.teamName ? { team: seeded.teamName } : {}),
 				...(caps.site && seeded.siteName ? { site: seeded.siteName } : {}),
 				...(caps.scales.severity ? { severity: caps.scales.severity[caps.scales.severity.length - 1].toLowerCase() } : {}),
@@ -214,13 +214,16 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const type = types.find((candidate) => candidate.name === seeded.typeName);
 			expect(type).toBeDefined();
 			const subtypes = await psa.listTicketSubtypes(type!.id, boardId);
-			expect(subtypes.map((subtype) => subtype.name)).toContain(seeded.subtypeName);
-			expect(subtypes.map((subtype) => subtype.name)).not.toContain(seeded.foreignSubtypeName);
-			const subtype = subtypes.find((candidate) => candidate.name === seeded.subtypeName)!;
-			const items = await psa.listTicketItems(type!.id, subtype.id, boardId);
-			if (caps.classification.includes('item')) expect(items.map((item) => item.name)).toContain(seeded.itemName);
-			else expect(items).toEqual([]);
-			expect((await psa.listSources()).map((source) => source.name)).toContain(seeded.sourceName);
+			if (caps.classification.includes('subtype')) {
+				expect(subtypes.map((subtype) => subtype.name)).toContain(seeded.subtypeName);
+				expect(subtypes.map((subtype) => subtype.name)).not.toContain(seeded.foreignSubtypeName);
+				const subtype = subtypes.find((candidate) => candidate.name === seeded.subtypeName)!;
+				const items = await psa.listTicketItems(type!.id, subtype.id, boardId);
+				if (caps.classification.includes('item')) expect(items.map((item) => item.name)).toContain(seeded.itemName);
+				else expect(items).toEqual([]);
+			} else expect(subtypes).toEqual([]);
+			if (caps.source) expect((await psa.listSources()).map((source) => source.name)).toContain(seeded.sourceName);
+			else expect(await psa.listSources()).toEqual([]);
 			if (caps.team) expect((await psa.listTeams(boardId)).map((team) => team.name)).toContain(seeded.teamName);
 			else expect(await psa.listTeams(boardId)).toEqual([]);
 			if (caps.site) expect((await psa.listSites(world.seeded.companyId)).map((site) => site.name)).toContain(seeded.siteName);
@@ -254,7 +257,12 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			expect(world.ticketConfigurationItems(result.ticketId).sort()).toEqual([seeded.configurationItem.id, seeded.secondConfigurationItemId].sort());
 			expect(world.ticketCustomFields(result.ticketId)).toMatchObject({ [seeded.textFieldName]: 'runbook 7' });
 			const ticket = await ctx.provider.getTicketDetails(result.ticketId);
-			expect(ticket).toMatchObject({ type: { name: seeded.typeName }, subtype: { name: seeded.subtypeName }, source: { name: seeded.sourceName } });
+			const caps = ctx.provider.ticketCapabilities;
+			expect(ticket).toMatchObject({
+				type: { name: seeded.typeName },
+				...(caps.classification.includes('subtype') ? { subtype: { name: seeded.subtypeName } } : {}),
+				...(caps.source ? { source: { name: seeded.sourceName } } : {}),
+			});
 			expect(Date.parse(ticket.dueAt!)).toBe(Date.parse('2030-01-02T03:04:00Z'));
 			expect(ticket.customFields).toMatchObject({ [seeded.picklistField.name]: seeded.picklistField.value, [seeded.textFieldName]: 'runbook 7' });
 
@@ -264,7 +272,7 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			expect(await link(ctx, target, fields)).toMatchObject({ created: false, ticketId: result.ticketId });
 			expect(sent.length).toBe(before);
 			await link(ctx, { source: 'conformance', externalId: unique('depth') }, fields);
-			expect(sent.length - before).toBe(1 + 2 + attachesAfter);
+			expect(sent.slice(before).map((request) => `${request.method} ${new URL(request.url).pathname}`)).toHaveLength(1 + 2 + attachesAfter);
 		});
 
 		it('bad values are refused with a clear error and write nothing', async () => {
@@ -272,8 +280,10 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const { ctx, writes } = counted();
 			const base = { summary: 'Refused', companyId: world.seeded.companyId, boardId: world.seeded.boardId };
 			const before = world.writeCount();
+			const subtypeLevel = ctx.provider.ticketCapabilities.classification.includes('subtype');
 			const cases: Array<[string, Parameters<typeof link>[2], RegExp]> = [
-				['a subtype outside its type', { ...base, details: { type: seeded.typeName, subtype: seeded.foreignSubtypeName } }, /Subtype/],
+				// Without a subtype level, any subtype is refused as a level the PSA lacks.
+				['a subtype outside its type', { ...base, details: { type: seeded.typeName, subtype: subtypeLevel ? seeded.foreignSubtypeName : 'Any' } }, subtypeLevel ? /Subtype/ : /no subtype level/],
 				['a custom field value outside its picklist', { ...base, details: { customFields: { [seeded.picklistField.name]: seeded.picklistField.invalidValue } } }, /accepts one of/],
 				['an unknown custom field', { ...base, details: { customFields: { 'No Such Field': 'x' } } }, /no ticket custom field/],
 				['an unknown configuration item', { ...base, configurationItems: [{ by: 'serialNumber', value: seeded.otherCompanySerialNumber }], whenConfigurationItemMissing: 'fail' }, /serial number/],

@@ -44,7 +44,7 @@ import { HaloLookups } from './lookups';
 import { checkHaloPermissions } from './permissions';
 import { LINK_TYPE, idOf, readAgent, readAsset, readChoice, readClient, readNote, readTicket, readUser, savedRecord, textOf } from './read';
 import { type HaloSettings, haloConnectionId } from './settings';
-import { SUMMARY_MAX, detailFields, matches, positiveId, serverQuery } from './tickets';
+import { SUMMARY_MAX, checkSearchFields, detailFields, matches, positiveId, serverQuery } from './tickets';
 import { HaloWebhooks } from './webhooks';
 
 export type { HaloSettings } from './settings';
@@ -55,6 +55,9 @@ export const TICKET_TABLE_ID = 1;
 /** A search reads at most this many tickets to find its matches (the conditions Halo cannot filter are checked here). */
 const SEARCH_SCAN_MAX = 2000;
 const MEMBERS_TTL_MS = 10 * 60 * 1000;
+
+/** Sites change rarely; ten minutes like the other providers' site lists. */
+const SITES_TTL_MS = 10 * 60 * 1000;
 
 export class HaloPsaProvider implements PsaProvider {
 	readonly connection: PsaConnectionInfo;
@@ -238,6 +241,8 @@ export class HaloPsaProvider implements PsaProvider {
 	/** Halo filters what its query parameters can say; every condition is then checked on the tickets it returned. */
 	async searchTickets(query: PsaTicketSearch): Promise<PsaTicket[]> {
 		const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+		// Halo filters most conditions here, after the read: a name that means nothing would match nothing, silently.
+		checkSearchFields(query.where, (await this.listCustomFields()).map((definition) => definition.name));
 		const labels = await this.lookups.labels();
 		const records = await this.client.list('/Tickets', 'tickets', serverQuery(query), { limit: SEARCH_SCAN_MAX, paged: true });
 		const found: PsaTicket[] = [];
@@ -423,7 +428,10 @@ export class HaloPsaProvider implements PsaProvider {
 
 	async listSites(companyId: number): Promise<PsaChoice[]> {
 		const clientId = positiveId(companyId, 'company', 'client_id');
-		return (await this.client.list('/Site', 'sites', { client_id: clientId }, { paged: true })).map((record) => readChoice(record, 'GET /Site'));
+		// Cached per client like the other lookups: a create naming a site checks it without a request each time.
+		return this.cache.getOrLoad(this.connection.connectionId, `sites:${clientId}/`, async () =>
+			(await this.client.list('/Site', 'sites', { client_id: clientId }, { paged: true })).map((record) => readChoice(record, 'GET /Site')),
+		SITES_TTL_MS);
 	}
 
 	listCustomFields(): Promise<PsaCustomFieldDefinition[]> {

@@ -1,6 +1,6 @@
 // Ticket bodies for Halo's upsert (create and change: only the fields given) and PSA-neutral searches: the simple conditions as Halo's own filters, every condition checked on what Halo returned.
 import { PsaError } from '../errors';
-import type { PsaCustomFieldDefinition, PsaChoice, PsaTicket, PsaTicketCondition, PsaTicketConditionGroup, PsaTicketDetails, PsaTicketSearch } from '../types';
+import { PSA_TICKET_SEARCH_FIELDS, type PsaCustomFieldDefinition, type PsaChoice, type PsaTicket, type PsaTicketCondition, type PsaTicketConditionGroup, type PsaTicketDetails, type PsaTicketSearch } from '../types';
 import { recordId } from '../values';
 import { scaleNumber } from './read';
 
@@ -134,6 +134,21 @@ function compare(actual: unknown, operator: PsaTicketCondition['operator'], want
 		default:
 			return false;
 	}
+}
+
+/** Refuses a condition on a field the PSA-neutral list does not name, or on a custom field Halo does not have. */
+export function checkSearchFields(group: PsaTicketConditionGroup | undefined, customFields: string[]): void {
+	if (!group) return;
+	for (const condition of group.conditions) {
+		if (condition.customField) {
+			if (!customFields.some((name) => name.toLowerCase() === condition.field.toLowerCase())) {
+				throw new PsaError('invalid-input', `HaloPSA has no ticket custom field named '${condition.field}'; its ticket custom fields are: ${customFields.join(', ') || '(none)'}`, { field: `customFields.${condition.field}`, refused: true });
+			}
+		} else if (!(PSA_TICKET_SEARCH_FIELDS as readonly string[]).includes(condition.field)) {
+			throw new PsaError('invalid-input', `'${condition.field}' is not a ticket field a search can name`, { field: condition.field, hint: `Use one of: ${PSA_TICKET_SEARCH_FIELDS.join(', ')}, or a custom field.`, refused: true });
+		}
+	}
+	for (const inner of group.groups ?? []) checkSearchFields(inner, customFields);
 }
 
 /** Whether the ticket meets the group (its conditions and nested groups, joined by `match`). */
