@@ -118,25 +118,10 @@ export function readTicket(value: unknown, endpoint: string): PsaTicket {
 	};
 	const description = optionalString(record.initialDescription);
 	if (description !== undefined) ticket.description = description;
-	const priority = reference(record.priority);
-	if (priority) ticket.priority = priority;
-	const contact = reference(record.contact);
-	if (contact) ticket.contact = contact;
-	const owner = reference(record.owner);
-	if (owner) ticket.owner = owner;
-	const externalRef = optionalString(record.externalXRef);
-	if (externalRef) ticket.externalRef = externalRef;
-	const closedAt = optionalString(record.closedDate);
-	if (closedAt) ticket.closedAt = closedAt;
-	const mergedInto = reference(record.mergedParentTicket);
-	if (mergedInto) ticket.mergedIntoTicketId = mergedInto.id;
-	const updatedAt = optionalString(info.lastUpdated);
-	if (updatedAt) ticket.updatedAt = updatedAt;
-	const updatedBy = optionalString(info.updatedBy);
-	if (updatedBy) ticket.updatedBy = updatedBy;
-	const createdAt = optionalString(info.dateEntered);
-	if (createdAt) ticket.createdAt = createdAt;
-	const references: Array<['type' | 'subtype' | 'item' | 'team' | 'source' | 'site', unknown]> = [
+	const references: Array<['priority' | 'contact' | 'owner' | 'type' | 'subtype' | 'item' | 'team' | 'source' | 'site', unknown]> = [
+		['priority', record.priority],
+		['contact', record.contact],
+		['owner', record.owner],
 		['type', record.type],
 		['subtype', record.subType],
 		['item', record.item],
@@ -148,12 +133,23 @@ export function readTicket(value: unknown, endpoint: string): PsaTicket {
 		const ref = reference(value);
 		if (ref) ticket[name] = ref;
 	}
-	const severity = optionalString(record.severity);
-	if (severity) ticket.severity = severity;
-	const impact = optionalString(record.impact);
-	if (impact) ticket.impact = impact;
-	const dueAt = optionalString(record.requiredDate);
-	if (dueAt) ticket.dueAt = dueAt;
+	// Empty text is as good as absent for these.
+	const texts: Array<['externalRef' | 'closedAt' | 'updatedAt' | 'updatedBy' | 'createdAt' | 'severity' | 'impact' | 'dueAt', unknown]> = [
+		['externalRef', record.externalXRef],
+		['closedAt', record.closedDate],
+		['updatedAt', info.lastUpdated],
+		['updatedBy', info.updatedBy],
+		['createdAt', info.dateEntered],
+		['severity', record.severity],
+		['impact', record.impact],
+		['dueAt', record.requiredDate],
+	];
+	for (const [name, value] of texts) {
+		const text = optionalString(value);
+		if (text) ticket[name] = text;
+	}
+	const mergedInto = reference(record.mergedParentTicket);
+	if (mergedInto) ticket.mergedIntoTicketId = mergedInto.id;
 	if (Array.isArray(record.customFields)) ticket.customFields = readCustomFieldValues(record.customFields);
 	return ticket;
 }
