@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INode } from 'n8n-workflow';
 import { Engine, PACKAGE, type WorkflowJson } from '../engine/harness';
-import { autotaskRequests, chainWorkflow, psaRequests, sourceTypes, startAutotaskEngineFixture, startEngineFixture, AUTOTASK_CREDENTIAL, PSA_CREDENTIAL } from '../engine/setup';
+import { autotaskRequests, chainWorkflow, psaRequests, sourceTypes, startAutotaskEngineFixture, startEngineFixture, startHaloEngineFixture, AUTOTASK_CREDENTIAL, HALO_CREDENTIAL, PSA_CREDENTIAL } from '../engine/setup';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
 import { withoutCallbackToken } from '../../lib/providers/connectwise/callback-token';
 import { HttpRequest, TriggerWorkflow, trigger } from '../trigger/harness';
@@ -61,11 +61,29 @@ async function autotask(): Promise<Psa> {
 	};
 }
 
+async function halo(): Promise<Psa> {
+	const fx = await startHaloEngineFixture();
+	return {
+		name: 'HaloPSA',
+		engine: fx.engine,
+		credentials: { haloPsaApi: HALO_CREDENTIAL },
+		authentication: { authentication: 'haloPsaApi' },
+		searchRequest: 'GET /Tickets',
+		requests: () => fx.sandbox.counters(),
+		resetLog: () => fx.sandbox.resetLog(),
+		addTicket: (title) => fx.sandbox.addTicket({ summary: title, client_id: 12, tickettype_id: 1, status_id: 1, priority_id: 3 }).id,
+		personChanges: (id, step) => void fx.sandbox.changeTicket(id, { status_id: step % 2 === 0 ? 2 : 3 }),
+		ownStatus: { statusBy: 'id', statusId: 1 },
+		close: () => fx.close(),
+	};
+}
+
 const secondBoundary = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 describe.each([
 	['ConnectWise', connectWise],
 	['Autotask', autotask],
+	['HaloPSA', halo],
 ])('%s', (_name, start) => {
 	let psa: Psa;
 	beforeAll(async () => {
