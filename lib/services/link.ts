@@ -205,8 +205,8 @@ async function createClaimed(
 		const obtained = await obtain();
 		// Still under the claim: a run that dies before attaching leaves the link pending, and whoever takes it over finds
 		// the ticket by its link key and attaches (idempotently) what is missing. A finished link never attaches again.
-		await claim.hold();
-		attachedResult = await afterCreate(ctx, obtained, fields, ticketInput.companyId, prepared, !recovered);
+		// A claim taken over meanwhile is left to the taker, which attaches; this run only completes as before.
+		if (needsAfterCreate(fields) && (await claim.refresh())) attachedResult = await afterCreate(ctx, obtained, fields, ticketInput.companyId, prepared, !recovered);
 		return obtained;
 	});
 	async function obtain(): Promise<PsaTicket> {
@@ -296,6 +296,11 @@ async function createClaimed(
 	const seen = await ctx.store.links.seen(connectionId, target.source, target.externalId);
 	const linked: TicketLink = seen && seen.ticketId === ticket.id ? seen : { ...(seen ?? placeholderLink(connectionId, target, ctx.now())), ticketId: ticket.id, state: 'linked' };
 	return { ...resultOf(ctx, linked), created: true, ...(recovered ? { recovered: true } : {}), ticket, ...attachedResult };
+}
+
+/** Whether a create has work after it: devices to attach, or names resolved to report. */
+function needsAfterCreate(fields: TicketFields): boolean {
+	return (fields.configurationItems ?? []).length > 0 || fields.details !== undefined;
 }
 
 interface Prepared {

@@ -88,6 +88,17 @@ describe('OAuth token', () => {
 });
 
 describe('tickets', () => {
+	it('a 200 that is not the ticket (a proxy page) is unavailable, never "gone": the search by link key fails instead of letting a second ticket be made', async () => {
+		const psa = provider();
+		const created = await psa.createTicket({ summary: 'Garbled read', companyId: 12, boardId: 1, externalRef: 'alert:garbled-1' });
+		sandbox.addFault({ method: 'GET', path: `/Tickets/${created.id}`, kind: 'garbled', times: 2 });
+		const read = await psa.getTicket(created.id).catch((error: unknown) => error);
+		expect(isPsaError(read, 'unavailable')).toBe(true);
+		const found = await psa.findTicketByExternalRef('alert:garbled-1').catch((error: unknown) => error);
+		expect(isPsaError(found, 'unavailable')).toBe(true);
+		expect((await psa.findTicketByExternalRef('alert:garbled-1'))?.id).toBe(created.id);
+	});
+
 	it('creates with the depth fields, reads them back, updates only what is given and searches PSA-neutrally', async () => {
 		const psa = provider();
 		const created = await psa.createTicket({

@@ -188,7 +188,15 @@ export class HaloPsaProvider implements PsaProvider {
 			if (isPsaError(error, 'not-found')) throw new PsaError('not-found', `Halo has no ticket ${ticketId}`, { ...error.details });
 			throw error;
 		}
-		if (!isObject(answer) || idOf(answer.id) !== ticketId) throw new PsaError('not-found', `Halo has no ticket ${ticketId}`, { status: 200, request: `GET /Tickets/${ticketId}`, refused: true });
+		// Only Halo's 404 says the ticket is gone. A 200 that is not this ticket (a proxy's page, a cut-off body) proves
+		// nothing: taken for "gone", it would let a link replace a live ticket with a second one.
+		if (!isObject(answer) || idOf(answer.id) !== ticketId) {
+			throw new PsaError('unavailable', `Halo answered GET /Tickets/${ticketId} with something that is not that ticket`, {
+				status: 200,
+				request: `GET /Tickets/${ticketId}`,
+				hint: 'Retry: the answer was not readable (a proxy or gateway may have answered for Halo).',
+			});
+		}
 		return answer;
 	}
 
