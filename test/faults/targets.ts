@@ -103,6 +103,11 @@ export interface PsaTarget {
 	/** The depth records of `ticketFields.companyId` (the depth family's tickets use this board, not ticketFields'). */
 	readonly depth: DepthSeed;
 	/**
+	 * False where the PSA signs no callout body (HaloPSA: a per-webhook secret in a header, the ticket read back): a
+	 * changed body under the genuine secret is then a hint like any other, so the trigger family forges secrets only.
+	 */
+	readonly signsCallbackBody: boolean;
+	/**
 	 * Starts the sandbox; on the suite's virtual clock when given (late commits then wait on it), else on real time.
 	 * `latencyMs` makes every request take that long (real time), so concurrent requests overlap in the PSA;
 	 * `threadLimit` changes the PSA's threads per endpoint (Autotask).
@@ -179,6 +184,7 @@ export const connectWiseTarget: PsaTarget = {
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Resolved' },
 	memberIdentifiers: ['jsmith', 'adoe', 'bwayne', 'oldtech'],
 	depth: { boardId: DEPTH_SEED.boardId, typeName: DEPTH_SEED.typeName, subtypeName: DEPTH_SEED.subtypeName, deviceName: DEPTH_SEED.configurationItem.name, deviceSerial: DEPTH_SEED.configurationItem.serialNumber, deviceId: DEPTH_SEED.configurationItem.id, secondDeviceId: DEPTH_SEED.secondConfigurationItemId, textField: DEPTH_SEED.textFieldName },
+	signsCallbackBody: true,
 	async start(clock) {
 		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
@@ -260,6 +266,7 @@ export const autotaskTarget: PsaTarget = {
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Complete' },
 	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
 	depth: { boardId: 8, typeName: 'Hardware', subtypeName: 'Server', deviceName: 'ACME-SRV-01', deviceSerial: 'SN-ACME-0001', deviceId: ACME_SERVER_CI_ID, secondDeviceId: ACME_WORKSTATION_CI_ID, textField: 'Monitoring Alert ID' },
+	signsCallbackBody: true,
 	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
@@ -346,6 +353,7 @@ export const haloTarget: PsaTarget = {
 	ticketFields: { companyId: 12, boardId: 1 },
 	// Halo classifies by category (one level here); assets 501 and 502 belong to Acme.
 	depth: { boardId: 1, typeName: 'Hardware', subtypeName: '', deviceName: 'WEB01', deviceSerial: 'SN-WEB01', deviceId: 501, secondDeviceId: 502, textField: 'CFAlertSource' },
+	signsCallbackBody: false,
 	faultClasses: COMMON_FAULT_CLASSES,
 	statusNames: { open: ['New', 'In Progress', 'Waiting on Customer'], closed: 'Closed' },
 	memberIdentifiers: ['John Smith', 'Sam Second', 'Old Tech'],
