@@ -24,7 +24,7 @@ export type OccurrenceTarget = { to: 'none' } | { to: 'summary' } | { to: 'custo
 
 export interface AlertEventOptions extends Pick<LinkOptions, 'whenClosed' | 'reopenWithinHours' | 'waitMs' | 'staleAfterMs' | 'raisePriority'> {
 	onRecovery?: RecoveryPolicy;
-	/** The note a recovery adds when it does not close; default "Alert recovered at <time>". */
+	/** The note a recovery adds when it does not close; default "Alert recovered at <time of the recovery>". */
 	recoveredNote?: string;
 	flapping?: FlappingRule;
 	occurrences?: OccurrenceTarget;
@@ -251,7 +251,9 @@ async function decideAndCarryOut(ctx: PsaServiceContext, connectionId: string, s
 		await closeTicket(ctx, { ticketId });
 		await ctx.store.links.setTicketState(connectionId, ticketId, 'closed', { closedAt: ctx.now() });
 	} else {
-		const text = scope.options.recoveredNote?.trim() || `Alert recovered at ${new Date(ctx.now()).toISOString()}; the ticket stays open (${reason}).`;
+		// The same text from every run of this recovery (the episode's time, not the run's): a run that takes over after a
+		// post whose answer was lost finds that note in the PSA by its text instead of posting a second one.
+		const text = scope.options.recoveredNote?.trim() || `Alert recovered at ${new Date(scope.episodeAt).toISOString()}; the ticket stays open (${reason}).`;
 		const note = await addNote(ctx, { ticket: { ticketId }, type: 'internal', text, dedupeKey: `alert-recovered:${scope.hash}:${ticketId}:${scope.episodeAt}` });
 		noteId = note.noteId;
 		deduplicated = note.deduplicated;

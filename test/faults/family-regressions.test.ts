@@ -1,6 +1,7 @@
 // Schedules the fault families found failing in lib/, replayed exactly: each was kept failing until lib/ was fixed.
 import { unlink } from '../../lib/services';
 import type { PsaStore } from '../../lib/store/types';
+import { recoveryFamily, type RecoverySchedule } from './family-recovery';
 import { startTriggerWorld, triggerFamily, type TriggerSchedule, type TriggerWorld } from './family-trigger';
 import { SoakStats } from './schedule';
 import { TARGETS } from './targets';
@@ -79,5 +80,34 @@ describe('Unlink racing Link, SQLite', () => {
 		const row = await world.stores[0].links.find(connectionId, target.source, target.externalId);
 		if (process.env.FAULT_TRACE) console.log(JSON.stringify({ unlink: String(result instanceof Error ? result.message : JSON.stringify(result)), row }));
 		expect({ unlink: result, row: row?.state }).toMatchObject({ row: 'pending' });
+	}, 60_000);
+});
+
+describe('Alert Event recovery on HaloPSA, SQLite', () => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld('sqlite', TARGETS.halopsa);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	// Found by the recovery family (FAULT_FAMILY=recovery FAULT_PSA=halopsa FAULT_ENGINE=sqlite FAULT_SEED=484994224,
+	// shrunk). Three runs recover a ticket a technician changed; the first's note commits later than it waits. The run
+	// that takes over looks for that note in the PSA by its text, but the text carried each run's own clock ("Alert
+	// recovered at <now>"): not found, a second recovery note. The text now carries the recovery episode's time.
+	it('a touched ticket gets one recovery note when the first post commits late (seed 484994224)', async () => {
+		const firing = { startMs: 0, ops: [{ op: { entity: 0, state: 'firing' as const }, gapMs: 0 }], storeFailures: [] };
+		const resolved = { startMs: 0, ops: [{ op: { entity: 0, state: 'resolved' as const }, gapMs: 0 }], storeFailures: [] };
+		const schedule: RecoverySchedule = {
+			entities: 2,
+			touched: [true, false],
+			firing: [firing, firing, firing],
+			resolved: [resolved, resolved, resolved],
+			faults: [{ target: 'note', kind: 'late-commit', ms: 0, times: 1 }],
+		};
+		await recoveryFamily.run(world, schedule, new SoakStats());
 	}, 60_000);
 });
