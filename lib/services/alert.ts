@@ -104,12 +104,13 @@ export async function handleAlertEvent(ctx: PsaServiceContext, input: AlertEvent
 
 type Handled = Omit<AlertEventResult, 'source' | 'externalId' | 'state'>;
 
-/** Flapping: the ticket is neither opened nor closed; its note ("flapping: 7 changes in 10 min") is posted once per flap. */
+/** Flapping: the ticket is neither opened nor closed; its note ("flapping: 7 changes in 10 min") is posted once per flap, by whichever flapping event first can. */
 async function flappingResult(ctx: PsaServiceContext, connectionId: string, target: LinkTarget, flap: FlapVerdict): Promise<Handled> {
 	const linked = await ctx.store.links.find(connectionId, target.source, target.externalId);
 	const ticketId = linked && linked.state === 'linked' ? linked.ticketId : null;
-	if (ticketId !== null && flap.declared) {
-		// Keyed by the flap's start: a worker that saw the same boundary, or a retry, posts nothing more.
+	if (ticketId !== null && flap.since !== undefined) {
+		// Every flapping event, not only the one that declared the flap: that run may have died or failed before its note
+		// (or the ticket was closed then). Keyed by the flap's start: once posted, the others post nothing more (a store read).
 		await addNote(ctx, {
 			ticket: { ticketId },
 			type: 'internal',

@@ -1,6 +1,7 @@
 // Schedules the fault families found failing in lib/, replayed exactly: each was kept failing until lib/ was fixed.
 import { unlink } from '../../lib/services';
 import type { PsaStore } from '../../lib/store/types';
+import { flappingFamily, type FlappingSchedule } from './family-flapping';
 import { recoveryFamily, type RecoverySchedule } from './family-recovery';
 import { startTriggerWorld, triggerFamily, type TriggerSchedule, type TriggerWorld } from './family-trigger';
 import { SoakStats } from './schedule';
@@ -109,5 +110,42 @@ describe('Alert Event recovery on HaloPSA, SQLite', () => {
 			faults: [{ target: 'note', kind: 'late-commit', ms: 0, times: 1 }],
 		};
 		await recoveryFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+});
+
+describe('Alert Event flapping on Autotask, SQLite', () => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld('sqlite', TARGETS.autotask);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	const firing = { startMs: 0, ops: [{ op: { entity: 0, state: 'firing' as const }, gapMs: 0 }], storeFailures: [] };
+	const resolved = { startMs: 0, ops: [{ op: { entity: 0, state: 'resolved' as const }, gapMs: 0 }], storeFailures: [] };
+
+	// Found by the flapping family (seed 890096314, shrunk). The event that declares the flap and the next change came
+	// in the same millisecond: the change was recorded "after the last change" from a floor 1 ms in the future, and
+	// SQLite's record-once, not finding its own row in that window, failed with an unclear "no result".
+	it('a state change in the same millisecond as the last is counted, not an unclear error (seed 890096314)', async () => {
+		const schedule: FlappingSchedule = { entities: 1, changes: 2, onRecovery: 'close-if-untouched', starting: [firing, firing], flapping: [firing, firing], faults: [] };
+		await flappingFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+
+	// Found by the flapping family (seed 253029852, shrunk). The note request of the event that declared the flap was
+	// lost: that event failed, and only the declaring event posted the flap note, so the flap never got one.
+	it('the flap note is posted by a later flapping event when the declaring one failed (seed 253029852)', async () => {
+		const schedule: FlappingSchedule = {
+			entities: 1,
+			changes: 2,
+			onRecovery: 'close-if-untouched',
+			starting: [resolved, firing],
+			flapping: [firing, firing],
+			faults: [{ target: 'note', kind: 'request-lost', ms: 0, times: 1 }],
+		};
+		await flappingFamily.run(world, schedule, new SoakStats());
 	}, 60_000);
 });
