@@ -7,6 +7,7 @@ import { linkRacesFamily } from './family-link-races';
 import { depthFamily } from './family-depth';
 import { recoveryFamily } from './family-recovery';
 import { flappingFamily } from './family-flapping';
+import { windowsFamily } from './family-windows';
 import { sharedLimitsFamily, startLimitsWorld, type LimitsWorld } from './family-shared-limits';
 import { startTriggerWorld, triggerFamily, type TriggerWorld } from './family-trigger';
 import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
@@ -20,7 +21,7 @@ const SIZES: Record<string, Record<Engine, number>> = { status: { sqlite: 40, po
 const runsOf = (family: string, engine: Engine): number =>
 	Number(process.env[`FAULT_FAMILY_RUNS_${engine.toUpperCase()}`] ?? SIZES[family]?.[engine] ?? (engine === 'sqlite' ? 60 : 25));
 
-export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily, recoveryFamily, flappingFamily] as unknown as Array<Family<never>>;
+export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily, recoveryFamily, flappingFamily, windowsFamily] as unknown as Array<Family<never>>;
 
 const families = VIRTUAL_FAMILIES.filter((family) => !process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === family.name);
 const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => !process.env.FAULT_ENGINE || process.env.FAULT_ENGINE === engine);
