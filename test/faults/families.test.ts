@@ -116,7 +116,7 @@ const runCatchUp = (!process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === ca
 		await world?.close();
 	});
 
-	it(`${CATCH_UP_RUNS} schedules: each change runs the workflow at most once, each ticket's last once (order per ticket counted, not kept)`, async () => {
+	it(`${CATCH_UP_RUNS} schedules: each change runs the workflow at most once, each ticket's last once, in order per ticket`, async () => {
 		const started = performance.now();
 		const stats = await checkFamily(catchUpFamily, world, { numRuns: CATCH_UP_RUNS, ...replayFromEnvironment() });
 		console.log(
