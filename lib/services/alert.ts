@@ -24,7 +24,7 @@ export type OccurrenceTarget = { to: 'none' } | { to: 'summary' } | { to: 'custo
 
 export interface AlertEventOptions extends Pick<LinkOptions, 'whenClosed' | 'reopenWithinHours' | 'waitMs' | 'staleAfterMs' | 'raisePriority'> {
 	onRecovery?: RecoveryPolicy;
-	/** The note a recovery adds when it does not close; default "Alert recovered at <time>". */
+	/** The note a recovery adds when it does not close; default "Alert recovered at <time of the recovery>". */
 	recoveredNote?: string;
 	flapping?: FlappingRule;
 	occurrences?: OccurrenceTarget;
@@ -104,12 +104,13 @@ export async function handleAlertEvent(ctx: PsaServiceContext, input: AlertEvent
 
 type Handled = Omit<AlertEventResult, 'source' | 'externalId' | 'state'>;
 
-/** Flapping: the ticket is neither opened nor closed; its note ("flapping: 7 changes in 10 min") is posted once per flap. */
+/** Flapping: the ticket is neither opened nor closed; its note ("flapping: 7 changes in 10 min") is posted once per flap, by whichever flapping event first can. */
 async function flappingResult(ctx: PsaServiceContext, connectionId: string, target: LinkTarget, flap: FlapVerdict): Promise<Handled> {
 	const linked = await ctx.store.links.find(connectionId, target.source, target.externalId);
 	const ticketId = linked && linked.state === 'linked' ? linked.ticketId : null;
-	if (ticketId !== null && flap.declared) {
-		// Keyed by the flap's start: a worker that saw the same boundary, or a retry, posts nothing more.
+	if (ticketId !== null && flap.since !== undefined) {
+		// Every flapping event, not only the one that declared the flap: that run may have died or failed before its note
+		// (or the ticket was closed then). Keyed by the flap's start: once posted, the others post nothing more (a store read).
 		await addNote(ctx, {
 			ticket: { ticketId },
 			type: 'internal',
@@ -251,7 +252,9 @@ async function decideAndCarryOut(ctx: PsaServiceContext, connectionId: string, s
 		await closeTicket(ctx, { ticketId });
 		await ctx.store.links.setTicketState(connectionId, ticketId, 'closed', { closedAt: ctx.now() });
 	} else {
-		const text = scope.options.recoveredNote?.trim() || `Alert recovered at ${new Date(ctx.now()).toISOString()}; the ticket stays open (${reason}).`;
+		// The same text from every run of this recovery (the episode's time, not the run's): a run that takes over after a
+		// post whose answer was lost finds that note in the PSA by its text instead of posting a second one.
+		const text = scope.options.recoveredNote?.trim() || `Alert recovered at ${new Date(scope.episodeAt).toISOString()}; the ticket stays open (${reason}).`;
 		const note = await addNote(ctx, { ticket: { ticketId }, type: 'internal', text, dedupeKey: `alert-recovered:${scope.hash}:${ticketId}:${scope.episodeAt}` });
 		noteId = note.noteId;
 		deduplicated = note.deduplicated;

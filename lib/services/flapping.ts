@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { PsaError } from '../providers/errors';
 import type { AuditEvent } from '../store/types';
-import type { PsaServiceContext } from './context';
+import { delay, type PsaServiceContext } from './context';
 
 export type AlertState = 'firing' | 'resolved';
 export const ALERT_STATES: readonly AlertState[] = ['firing', 'resolved'];
@@ -85,6 +85,10 @@ export async function countEvent(ctx: PsaServiceContext, connectionId: string, h
 	const last = history[0];
 	let changed = false;
 	if (last?.detail.state !== state) {
+		// A change in the same millisecond as the last one (a burst, one event right after another's): it is recorded a
+		// millisecond later, so its record falls after the last change it is keyed after and the history keeps its order.
+		const lastAt = last ? last.at.getTime() : Number.NEGATIVE_INFINITY;
+		if (lastAt >= ctx.now()) await delay(ctx, lastAt + 1 - ctx.now());
 		// Keyed after the last change: two workers seeing this transition record it once; the one that did not sees it below.
 		changed = await ctx.store.audit.recordOnce(connectionId, action, { state }, last ? last.at.getTime() + 1 : since);
 		history = await ctx.store.audit.findRecent(connectionId, action, since);

@@ -98,6 +98,21 @@ export async function acceptChangeOnce(
 	return accepted;
 }
 
+/**
+ * Whether the workflow's triggers already took a change of the ticket from a later second than this event's: a late
+ * callback of an older change (n8n was down, the PSA resent it) then carries an older state of the ticket than a run
+ * already had, and starting it would run the workflow out of order. Checked after the change is recorded, so of two
+ * changes racing, the older one sees the newer whenever the newer was recorded first.
+ */
+export async function newerChangeTaken(store: PsaStore, connectionId: string, scope: { workflowId: string }, event: Pick<PsaCallbackEvent, 'id' | 'updatedAt'>): Promise<boolean> {
+	const changedAt = lastUpdatedOf(event);
+	if (changedAt === undefined) return false;
+	const prefix = `${CHANGE_PREFIX}${changeScopeDigest(scope.workflowId)}:${event.id}:`;
+	const second = Math.floor(changedAt / 1000);
+	const recorded = await store.audit.findByPrefix(connectionId, prefix, 0, { limit: 1000 });
+	return recorded.some((record) => Number(record.action.slice(prefix.length)) > second);
+}
+
 /** Whether the workflow's triggers already started a run for any change of the ticket (the catch-up tells an add from an update by it). */
 export async function seenTicket(store: PsaStore, connectionId: string, scope: { workflowId: string }, ticketId: number): Promise<boolean> {
 	return (await store.audit.findByPrefix(connectionId, `${CHANGE_PREFIX}${changeScopeDigest(scope.workflowId)}:${ticketId}:`, 0, { limit: 1 })).length > 0;

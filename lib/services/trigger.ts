@@ -8,7 +8,7 @@ import type { PsaStore, TicketLink } from '../store/types';
 import { verifyForTrigger } from './callback-secrets';
 import { connectionOf, type PsaServiceContext } from './context';
 import { eventUpdatedBy, isRecentOwnChange, learnOwnIdentity } from './echo';
-import { acceptChangeOnce, acceptDeliveryOnce, deliveryBytes, lastUpdatedOf, staleReason } from './replay';
+import { acceptChangeOnce, acceptDeliveryOnce, deliveryBytes, lastUpdatedOf, newerChangeTaken, staleReason } from './replay';
 import { forgetTicket } from './ticket-state';
 import { filteredOut, type TriggerSettings } from './trigger-filter';
 
@@ -202,6 +202,9 @@ async function repeatedChange(ctx: PsaServiceContext, connectionId: string, even
 	// The callback and the catch-up may both see one change: whichever comes second starts nothing.
 	if (!(await acceptChangeOnce(ctx.store, connectionId, scope, event, now, delivery.rawBody === undefined ? 'catch-up' : 'callback'))) {
 		return { accepted: false, reason: 'change already seen' };
+	}
+	if (await newerChangeTaken(ctx.store, connectionId, scope, event)) {
+		return { accepted: false, reason: 'a newer change of the ticket already ran', warning: `PSA Trigger ignored a late callback for ticket ${event.id}: a newer change of it already ran the workflow` };
 	}
 	return undefined;
 }

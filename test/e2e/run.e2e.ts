@@ -514,6 +514,74 @@ async function main(): Promise<number> {
 		check(server.process.exitStatus !== undefined, 'n8n did not exit');
 	});
 
+	await steps.run(
+		'n8n down while a linked ticket is closed in the sandbox; started again, PSA Catch-Up Trigger runs the workflow once for the missed change (its activation poll), the late callback runs nothing',
+		async (log) => {
+			const missedMonitoring = await startMonitoring();
+			// A linked ticket of its own (alert-to-ticket.json for another alert), so the step also runs alone (--only=catch-up-restart).
+			const linkExample = example('alert-to-ticket.json');
+			const linkerJson = JSON.parse(JSON.stringify(linkExample.json).split('disk-full-web01').join('restart-web02')) as WorkflowFile['json'];
+			const linker: WorkflowFile = { file: 'restart-link.json', id: 'psaBridgeE2eRestartLink', name: 'Restart: link an alert', json: { ...linkerJson, id: 'psaBridgeE2eRestartLink', name: 'Restart: link an alert' } };
+			const catchUpExample = example('catch-up-trigger.json');
+			const catchUpText = JSON.stringify(catchUpExample.json);
+			check(catchUpText.includes(MONITORING_ORIGIN), `catch-up-trigger.json no longer calls ${MONITORING_ORIGIN}`);
+			const catchUp: WorkflowFile = { ...catchUpExample, json: JSON.parse(catchUpText.split(MONITORING_ORIGIN).join(missedMonitoring.url)) as WorkflowFile['json'] };
+			await importWorkflows(install, folderA, [linker, catchUp]);
+			const linked = await executeWorkflow(install, folderA, linker.id);
+			check(!linked.error, `linking the alert failed: ${linked.error?.message}`);
+			const ticketId = linked.output('Link alert to ticket')[0].ticketId as number;
+			check(typeof ticketId === 'number', 'the alert was not linked to a ticket');
+
+			// Up, the workflow activated: the callback registered, the catch-up's starting point set by its first poll.
+			let up = await startN8nServer(install, { userFolder: folderA });
+			const api = new N8nRest(up.url);
+			await api.setupOwner().catch(() => api.login());
+			const workflow = await api.request<{ versionId: string }>('GET', `/rest/workflows/${catchUp.id}`);
+			const callbacksBefore = sandbox.db.callbacks.length;
+			const activated = await api.request<{ active: boolean }>('POST', `/rest/workflows/${catchUp.id}/activate`, { versionId: workflow.versionId });
+			check(activated.active === true, `n8n did not activate ${catchUp.file}`);
+			const registered = sandbox.db.callbacks.slice(callbacksBefore);
+			check(registered.length === 1, `activation registered ${registered.length} callbacks; expected 1`);
+			// The PSA stamps changes to the second: the close must fall in a later second than the starting point.
+			await new Promise((resolve) => setTimeout(resolve, 1500));
+			await up.stop();
+
+			// Down: a technician closes the ticket; the PSA's callback finds nobody.
+			const deliveriesBefore = sandbox.deliveries.length;
+			sandbox.changeTicket(ticketId, { statusId: statusId(sandbox, 1, 'Resolved') }, { byMember: 'jsmith' });
+			const [missed] = (await sandbox.waitForDeliveries(deliveriesBefore + 1, 15_000)).slice(deliveriesBefore);
+			check(missed.status !== 200, `the callback reached a stopped n8n (${missed.status})`);
+			log(`callback while down: ${missed.status} ${missed.error ?? ''}`);
+
+			// Up again on the same port (the registered callback points at it): the activation poll catches the close up.
+			up = await startN8nServer(install, { userFolder: folderA, port: up.port });
+			const again = new N8nRest(up.url);
+			await again.login();
+			const executions = await waitFor('the catch-up execution', 60_000, async () => {
+				const found = await executionsOf(again, catchUp.id);
+				return found.length > 0 && found.every((execution) => execution.status !== 'running' && execution.status !== 'new') ? found : undefined;
+			});
+			check(executions.length === 1, `n8n ran ${catchUp.file} ${executions.length} times for the missed close; expected 1`);
+			check(executions[0].status === 'success' && executions[0].mode === 'trigger', `the execution is ${JSON.stringify(executions[0])}`);
+			check(missedMonitoring.received.length === 1, `the monitoring system received ${missedMonitoring.received.length} calls; expected 1`);
+			const body = JSON.parse(missedMonitoring.received[0].body) as Record<string, unknown>;
+			check(body.alertId === 'restart-web02' && body.ticketId === ticketId, `the monitoring call carried ${missedMonitoring.received[0].body}`);
+			log(`execution ${executions[0].id} ${executions[0].mode} ${executions[0].status}; monitoring got ${missedMonitoring.received[0].body}`);
+
+			// The PSA sends the missed callback again, late: acknowledged, no second run.
+			const headers = Object.fromEntries(Object.entries(missed.headers).filter(([name]) => name !== 'content-length' && name !== 'host'));
+			const late = await fetch(missed.url, { method: 'POST', headers, body: missed.body, signal: AbortSignal.timeout(15_000) });
+			log(`late callback -> ${late.status} ${(await late.text()).slice(0, 200)}`);
+			check(late.status === 200, `n8n answered the late callback with ${late.status}`);
+			await new Promise((resolve) => setTimeout(resolve, 3000));
+			const after = await executionsOf(again, catchUp.id);
+			check(after.length === 1, `n8n has ${after.length} executions of ${catchUp.file} after the late callback; expected 1`);
+			check(missedMonitoring.received.length === 1, 'the late callback resolved the alert again');
+			await up.stop();
+		},
+		'catch-up-restart',
+	);
+
 	console.log(steps.summary());
 	return steps.failed ? 1 : 0;
 }

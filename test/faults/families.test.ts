@@ -5,6 +5,10 @@ import { statusFamily } from './family-status';
 import { memberMapFamily } from './family-member-map';
 import { linkRacesFamily } from './family-link-races';
 import { depthFamily } from './family-depth';
+import { recoveryFamily } from './family-recovery';
+import { flappingFamily } from './family-flapping';
+import { windowsFamily } from './family-windows';
+import { catchUpFamily, startCatchUpWorld, type CatchUpWorld } from './family-catch-up';
 import { sharedLimitsFamily, startLimitsWorld, type LimitsWorld } from './family-shared-limits';
 import { startTriggerWorld, triggerFamily, type TriggerWorld } from './family-trigger';
 import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
@@ -18,7 +22,7 @@ const SIZES: Record<string, Record<Engine, number>> = { status: { sqlite: 40, po
 const runsOf = (family: string, engine: Engine): number =>
 	Number(process.env[`FAULT_FAMILY_RUNS_${engine.toUpperCase()}`] ?? SIZES[family]?.[engine] ?? (engine === 'sqlite' ? 60 : 25));
 
-export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily] as unknown as Array<Family<never>>;
+export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily, recoveryFamily, flappingFamily, windowsFamily] as unknown as Array<Family<never>>;
 
 const families = VIRTUAL_FAMILIES.filter((family) => !process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === family.name);
 const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => !process.env.FAULT_ENGINE || process.env.FAULT_ENGINE === engine);
@@ -92,6 +96,31 @@ const triggerCombinations = !process.env.FAULT_FAMILY || process.env.FAULT_FAMIL
 		const stats = await checkFamily(triggerFamily, world, { numRuns: TRIGGER_RUNS, ...replayFromEnvironment() });
 		console.log(
 			`[trigger ${psa} ${engine}] ${stats.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(1)} s, ${stats.calls} deliveries, faults: ${JSON.stringify(stats.faultsByClass)}, violations: ${stats.violations.length}`,
+		);
+		expect(stats.violations).toEqual([]);
+	}, 300_000);
+});
+
+/** Catch-up schedules (ConnectWise, the engine's default store; real time: each change waits for the PSA's second). */
+const CATCH_UP_RUNS = Number(process.env.FAULT_FAMILY_RUNS_CATCH_UP ?? 8);
+const runCatchUp = (!process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === catchUpFamily.name) && psasFromEnvironment().includes('connectwise') && engines.includes('sqlite');
+
+(runCatchUp ? describe : describe.skip)('PSA Catch-Up Trigger and PSA Trigger racing over changes missed while n8n was down, ConnectWise', () => {
+	let world: CatchUpWorld;
+
+	beforeAll(async () => {
+		world = await startCatchUpWorld();
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	it(`${CATCH_UP_RUNS} schedules: each change runs the workflow at most once, each ticket's last once, in order per ticket`, async () => {
+		const started = performance.now();
+		const stats = await checkFamily(catchUpFamily, world, { numRuns: CATCH_UP_RUNS, ...replayFromEnvironment() });
+		console.log(
+			`[catch-up connectwise] ${stats.schedules} schedules in ${((performance.now() - started) / 1000).toFixed(1)} s, ${stats.calls} polls and deliveries, faults: ${JSON.stringify(stats.faultsByClass)}, violations: ${stats.violations.length}`,
 		);
 		expect(stats.violations).toEqual([]);
 	}, 300_000);

@@ -1,6 +1,9 @@
 // Schedules the fault families found failing in lib/, replayed exactly: each was kept failing until lib/ was fixed.
 import { unlink } from '../../lib/services';
 import type { PsaStore } from '../../lib/store/types';
+import { catchUpFamily, startCatchUpWorld, type CatchUpSchedule, type CatchUpWorld } from './family-catch-up';
+import { flappingFamily, type FlappingSchedule } from './family-flapping';
+import { recoveryFamily, type RecoverySchedule } from './family-recovery';
 import { startTriggerWorld, triggerFamily, type TriggerSchedule, type TriggerWorld } from './family-trigger';
 import { SoakStats } from './schedule';
 import { TARGETS } from './targets';
@@ -79,5 +82,102 @@ describe('Unlink racing Link, SQLite', () => {
 		const row = await world.stores[0].links.find(connectionId, target.source, target.externalId);
 		if (process.env.FAULT_TRACE) console.log(JSON.stringify({ unlink: String(result instanceof Error ? result.message : JSON.stringify(result)), row }));
 		expect({ unlink: result, row: row?.state }).toMatchObject({ row: 'pending' });
+	}, 60_000);
+});
+
+describe('Alert Event recovery on HaloPSA, SQLite', () => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld('sqlite', TARGETS.halopsa);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	// Found by the recovery family (FAULT_FAMILY=recovery FAULT_PSA=halopsa FAULT_ENGINE=sqlite FAULT_SEED=484994224,
+	// shrunk). Three runs recover a ticket a technician changed; the first's note commits later than it waits. The run
+	// that takes over looks for that note in the PSA by its text, but the text carried each run's own clock ("Alert
+	// recovered at <now>"): not found, a second recovery note. The text now carries the recovery episode's time.
+	it('a touched ticket gets one recovery note when the first post commits late (seed 484994224)', async () => {
+		const firing = { startMs: 0, ops: [{ op: { entity: 0, state: 'firing' as const }, gapMs: 0 }], storeFailures: [] };
+		const resolved = { startMs: 0, ops: [{ op: { entity: 0, state: 'resolved' as const }, gapMs: 0 }], storeFailures: [] };
+		const schedule: RecoverySchedule = {
+			entities: 2,
+			touched: [true, false],
+			firing: [firing, firing, firing],
+			resolved: [resolved, resolved, resolved],
+			faults: [{ target: 'note', kind: 'late-commit', ms: 0, times: 1 }],
+		};
+		await recoveryFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+});
+
+describe('Alert Event flapping on Autotask, SQLite', () => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld('sqlite', TARGETS.autotask);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	const firing = { startMs: 0, ops: [{ op: { entity: 0, state: 'firing' as const }, gapMs: 0 }], storeFailures: [] };
+	const resolved = { startMs: 0, ops: [{ op: { entity: 0, state: 'resolved' as const }, gapMs: 0 }], storeFailures: [] };
+
+	// Found by the flapping family (seed 890096314, shrunk). The event that declares the flap and the next change came
+	// in the same millisecond: the change was recorded "after the last change" from a floor 1 ms in the future, and
+	// SQLite's record-once, not finding its own row in that window, failed with an unclear "no result".
+	it('a state change in the same millisecond as the last is counted, not an unclear error (seed 890096314)', async () => {
+		const schedule: FlappingSchedule = { entities: 1, changes: 2, onRecovery: 'close-if-untouched', starting: [firing, firing], flapping: [firing, firing], faults: [] };
+		await flappingFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+
+	// Found by the flapping family (seed 253029852, shrunk). The note request of the event that declared the flap was
+	// lost: that event failed, and only the declaring event posted the flap note, so the flap never got one.
+	it('the flap note is posted by a later flapping event when the declaring one failed (seed 253029852)', async () => {
+		const schedule: FlappingSchedule = {
+			entities: 1,
+			changes: 2,
+			onRecovery: 'close-if-untouched',
+			starting: [resolved, firing],
+			flapping: [firing, firing],
+			faults: [{ target: 'note', kind: 'request-lost', ms: 0, times: 1 }],
+		};
+		await flappingFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+});
+
+describe('PSA Catch-Up Trigger and PSA Trigger in one workflow, ConnectWise', () => {
+	let world: CatchUpWorld;
+
+	beforeAll(async () => {
+		world = await startCatchUpWorld();
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	// Found by the catch-up family (FAULT_FAMILY=catch-up FAULT_PSA=connectwise FAULT_ENGINE=sqlite FAULT_SEED=216043353,
+	// path 0). Two changes of one ticket while n8n was down; back up, the newer change's callback runs the workflow, then
+	// the older change's late callback runs it again, with the older state of the ticket. Each change is keyed by its own
+	// second, so nothing refused an older change once a newer one ran; now a callback of a change older than one the
+	// workflow already took is ignored ('a newer change of the ticket already ran').
+	it('a late callback of an older change does not run after a newer change of the ticket ran (seed 216043353)', async () => {
+		const schedule: CatchUpSchedule = {
+			tickets: 2,
+			changes: [1, 0, 0],
+			steps: [
+				{ step: { kind: 'callback', change: 2 }, order: 3 },
+				{ step: { kind: 'poll' }, order: 6 },
+				{ step: { kind: 'callback', change: 1 }, order: 7 },
+			],
+			concurrency: 1,
+		};
+		await catchUpFamily.run(world, schedule, new SoakStats());
 	}, 60_000);
 });

@@ -76,6 +76,8 @@ export interface TargetSandbox {
 	records(): PsaRecords;
 	/** A ticket made in the PSA by hand (no link reference): what PSA Link > Link Existing points entities at. */
 	addTicket(summary: string): number;
+	/** A technician changes the ticket's summary in the PSA's UI (not through the API user): "touched by a person". */
+	touchAsPerson(ticketId: number, summary: string): void;
 	/** The fault kind of every logged request that met one (injected, or the PSA's own limits). */
 	faultsMet(): string[];
 	/** The request log and the notes, one line each (FAULT_TRACE). */
@@ -230,6 +232,7 @@ export const connectWiseTarget: PsaTarget = {
 				ticketCustomFields: (ticketId) => Object.fromEntries((sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.customFields ?? []).map((field) => [field.caption, field.value ?? null])),
 			}),
 			addTicket: (summary) => sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 } }).id,
+			touchAsPerson: (ticketId, summary) => void sandbox.changeTicket(ticketId, { summary }),
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
@@ -319,6 +322,7 @@ export const autotaskTarget: PsaTarget = {
 				ticketCustomFields: (ticketId) => sandbox.ticketCustomFields(ticketId),
 			}),
 			addTicket: (summary) => sandbox.addTicket({ title: summary, companyID: 175, queueID: 8, status: 1, priority: 2 }).id,
+			touchAsPerson: (ticketId, summary) => void sandbox.changeTicket(ticketId, { title: summary }),
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
@@ -400,6 +404,7 @@ export const haloTarget: PsaTarget = {
 				ticketCustomFields: (ticketId) => Object.fromEntries((sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.customfields ?? []).map((field) => [field.name, field.value ?? null])),
 			}),
 			addTicket: (summary) => sandbox.addTicket({ summary, client_id: 12, tickettype_id: 1 }).id,
+			touchAsPerson: (ticketId, summary) => void sandbox.changeTicket(ticketId, { summary }),
 			faultsMet: () => sandbox.requests.flatMap((entry) => (entry.fault ? [entry.fault] : [])),
 			traceLines: () => [
 				...sandbox.requests.map((entry) => `${entry.method} ${entry.path} ${entry.status} ${entry.fault ?? ''} ${JSON.stringify(entry.body ?? '').slice(0, 80)}`),
