@@ -1,7 +1,7 @@
 // Fault family: ticket depth under faults: Link creating a classified ticket with a custom field and two devices (one attached after the create where the PSA cannot carry it), racing PSA Ticket's Update and Add Configuration Item.
 import fc from 'fast-check';
 import type { PsaServiceContext } from '../../lib/services';
-import { link } from '../../lib/services';
+import { link, type LinkResult } from '../../lib/services';
 import { addConfigurationItem, updateTicket } from '../../lib/services/ticket';
 import { driveWorkers, fail, faultsArb, familyViolations, freshSource, linkedEntities, repairContext, settle, workerArb, MAX_VIRTUAL_MS, type Family, type FamilyWorker, worldFaults } from './families';
 import { entityTargetOf } from './schedule';
@@ -73,7 +73,8 @@ export const depthFamily: Family<DepthSchedule> = {
 		const violations: string[] = [];
 		world.sandbox.reset();
 		for (const fault of schedule.faults) world.sandbox.inject(fault, 'drop', 2_000);
-		const { contexts } = await driveWorkers(world, schedule.workers, (ctx, op) => call(ctx, source, psa, op), stats, violations);
+		const { log, contexts } = await driveWorkers(world, schedule.workers, (ctx, op) => call(ctx, source, psa, op), stats, violations);
+		const linkResults: unknown[] = log.filter((entry) => entry.op.kind === 'link' && entry.outcome === 'ok').map((entry) => entry.result);
 		await settle(world, violations);
 
 		// The re-fire: each alert fires again, then its workflow sets the final value and makes sure of the second device,
@@ -81,7 +82,7 @@ export const depthFamily: Family<DepthSchedule> = {
 		const repair = repairContext(world, contexts[0]?.cache);
 		for (let entity = 0; entity < schedule.entities; entity++) {
 			try {
-				await world.scheduler.drive(call(repair, source, psa, { kind: 'link', entity }), MAX_VIRTUAL_MS);
+				linkResults.push(await world.scheduler.drive(call(repair, source, psa, { kind: 'link', entity }), MAX_VIRTUAL_MS));
 				await world.scheduler.drive(call(repair, source, psa, { kind: 'update', entity, value: schedule.finals[entity] }), MAX_VIRTUAL_MS);
 				await world.scheduler.drive(call(repair, source, psa, { kind: 'add-device', entity }), MAX_VIRTUAL_MS);
 			} catch (error) {
@@ -103,8 +104,14 @@ export const depthFamily: Family<DepthSchedule> = {
 			}
 			const devices = records.ticketDevices(stored.ticketId);
 			if (new Set(devices).size !== devices.length) violations.push(`entity ${entity}: ticket ${stored.ticketId} holds a device twice: [${devices.join(', ')}]`);
-			for (const wanted of [psa.depth.deviceId, psa.depth.secondDeviceId]) {
-				if (!devices.includes(wanted)) violations.push(`entity ${entity}: ticket ${stored.ticketId} lacks device ${wanted}: [${devices.join(', ')}]`);
+			// The second device is also added by PSA Ticket (the re-fire's last step): it must be there. The first is Link's
+			// alone: its attach may fail after the create (the ticket exists either way), and then a Link call must have
+			// said so in its output (configurationItems.notAttached) — never missing in silence.
+			if (!devices.includes(psa.depth.secondDeviceId)) violations.push(`entity ${entity}: ticket ${stored.ticketId} lacks device ${psa.depth.secondDeviceId}: [${devices.join(', ')}]`);
+			if (!devices.includes(psa.depth.deviceId)) {
+				const reported = linkResults.some((result) => (result as LinkResult | undefined)?.ticketId === stored.ticketId && (result as LinkResult).configurationItems?.notAttached.some((entry) => entry.value === String(psa.depth.deviceId) || entry.value === psa.depth.deviceSerial));
+				if (reported) stats.count('depth: device attach failed and was reported');
+				else violations.push(`entity ${entity}: ticket ${stored.ticketId} lacks device ${psa.depth.deviceId} and no Link call reported it: [${devices.join(', ')}]`);
 			}
 			const value = records.ticketCustomFields(stored.ticketId)[psa.depth.textField];
 			if (value !== schedule.finals[entity]) violations.push(`entity ${entity}: ticket ${stored.ticketId} holds "${String(value)}" in ${psa.depth.textField}, the last asked for was "${schedule.finals[entity]}"`);
