@@ -18,7 +18,8 @@ import { startWorld, type Engine, type World } from './world';
  * Schedules per family, PSA and engine in npm test: small (2 shared cores), each family under a minute in all;
  * npm run test:faults soaks more. Status schedules cost most (every entity linked first, a re-fire of two calls).
  */
-const SIZES: Record<string, Record<Engine, number>> = { status: { sqlite: 40, postgres: 20 } };
+// The alert families meet a lost answer after commit less often per schedule: more PostgreSQL schedules so each size meets every fault class.
+const SIZES: Record<string, Record<Engine, number>> = { status: { sqlite: 40, postgres: 20 }, windows: { sqlite: 60, postgres: 60 }, recovery: { sqlite: 60, postgres: 50 }, flapping: { sqlite: 60, postgres: 50 } };
 const runsOf = (family: string, engine: Engine): number =>
 	Number(process.env[`FAULT_FAMILY_RUNS_${engine.toUpperCase()}`] ?? SIZES[family]?.[engine] ?? (engine === 'sqlite' ? 60 : 25));
 
