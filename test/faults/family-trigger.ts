@@ -15,6 +15,8 @@ import {
 	type EngineFixture,
 	type HaloEngineFixture,
 } from '../engine/setup';
+import { Client } from 'pg';
+import { resetLimiters } from '../../lib/providers/limiter';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../sandbox/receiver';
 import { TriggerWorkflow, type IncomingCallback } from '../trigger/harness';
@@ -74,6 +76,8 @@ export interface TriggerWorld {
 	/** Two trigger workflows on the same credential: each must run once per change, and never on the other's callbacks. */
 	wfs: TriggerWorkflow[];
 	storeCredentials: INode['credentials'];
+	/** Starts every request budget afresh: this process's limiters, and on PostgreSQL the budget every worker shares. */
+	freshBudgets(): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -125,6 +129,20 @@ export async function startTriggerWorld(psaName: PsaName, engine: Engine): Promi
 		receiver,
 		wfs,
 		storeCredentials,
+		async freshBudgets() {
+			resetLimiters();
+			if (!database) return;
+			const client = new Client({ host: database.host, port: database.port, user: database.user, database: database.database, connectionTimeoutMillis: 10000 });
+			await client.connect();
+			try {
+				await client.query('delete from psa_bridge.psa_request_counts');
+			} catch (error) {
+				// Nothing counted yet: the store creates its tables on first use.
+				if ((error as { code?: string }).code !== '42P01') throw error;
+			} finally {
+				await client.end();
+			}
+		},
 		async close() {
 			for (const wf of wfs) await wf.delete().catch(() => undefined);
 			await receiver.stop();
@@ -138,6 +156,22 @@ function newTicket(world: TriggerWorld, summary: string): number {
 	if (world.target.psa === 'connectwise') return (world.fx as EngineFixture).sandbox.addTicket({ summary, company: { id: 250 }, board: { id: 1 }, status: { id: 101 } }).id;
 	if (world.target.psa === 'halopsa') return (world.fx as HaloEngineFixture).sandbox.addTicket({ summary, client_id: 12, tickettype_id: 1, status_id: 1 }).id;
 	return (world.fx as AutotaskEngineFixture).sandbox.addTicket({ companyID: 175, title: summary, status: 1, priority: 2, queueID: 8 }).id;
+}
+
+/**
+ * The ticket's state after a change, as a read-back shows it (status and last update): where the PSA's callout carries
+ * no state of its own (Halo), the trigger emits what it reads, so a run belongs to the change whose state it emitted.
+ */
+function stateAfter(world: TriggerWorld, ticketId: number): string {
+	if (world.target.psa !== 'halopsa') return '';
+	const ticket = (world.fx as HaloEngineFixture).sandbox.db.tickets.find((candidate) => candidate.id === ticketId);
+	return ticket ? `${ticket.status_id}@${Date.parse(`${ticket.last_update}Z`)}` : '';
+}
+
+function emittedState(item: unknown): string {
+	type Emitted = { ticket?: { status?: { id?: number }; updatedAt?: string } };
+	const ticket = ((item as { json?: Emitted })?.json ?? (item as Emitted))?.ticket;
+	return ticket?.status?.id !== undefined && ticket.updatedAt ? `${ticket.status.id}@${Date.parse(ticket.updatedAt)}` : '';
 }
 
 function currentStatus(world: TriggerWorld, ticketId: number): number {
@@ -168,7 +202,10 @@ async function makeChange(world: TriggerWorld, ticketId: number, change: Trigger
 				},
 			]),
 		);
-		if (run.error) throw new Error(`PSA Status failed: ${String(run.error)}`);
+		if (run.error) {
+			const error = run.error as { message?: string; description?: string };
+			throw new Error(`PSA Status failed: ${error.message ?? JSON.stringify(error)}${error.description ? ` (${error.description})` : ''}`);
+		}
 	}
 	await fx.sandbox.waitForDeliveries(before + wfs.length, 5000);
 	// The PSA posts to each registered URL, its query (the callback's token) included.
@@ -227,10 +264,26 @@ export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
 	},
 	async run(world, schedule, stats: SoakStats) {
 		const violations: string[] = [];
+		// Each schedule stands for changes minutes apart: the read-backs of hundreds of schedules in a few seconds would
+		// spend Halo's 500-per-3-minutes budget, which test/providers covers, and this family is about deliveries.
+		await world.freshBudgets();
 		const ticketId = newTicket(world, `Trigger faults ${Date.now()}`);
 		// Each change, and what the PSA sent for it to each trigger (one callback per registered trigger).
 		const captured: IncomingCallback[][][] = [];
-		for (const change of schedule.changes) captured.push(await makeChange(world, ticketId, change));
+		const states: string[] = [];
+		for (const change of schedule.changes) {
+			captured.push(await makeChange(world, ticketId, change));
+			states.push(stateAfter(world, ticketId));
+		}
+		// Halo's callouts name the ticket only: every delivery here, made after all changes, reads the last state back, so
+		// a run is the change whose state it emitted (a late callout of an earlier change emits the later one's state, once).
+		const readsBack = !world.target.signsCallbackBody;
+		const changeOfRun = (delivery: TriggerDelivery, item: unknown): number => {
+			if (!readsBack) return delivery.change;
+			const index = states.lastIndexOf(emittedState(item));
+			if (index < 0) violations.push(`a run of trigger ${delivery.to} emitted a state no change made: ${JSON.stringify(item).slice(0, 400)}`);
+			return index < 0 ? delivery.change : index;
+		};
 		captured.forEach((perWorkflow, index) =>
 			perWorkflow.forEach((incoming, wf) => {
 				if (incoming.length !== 1) violations.push(`change ${index} (${schedule.changes[index].by}) reached trigger ${wf} ${incoming.length} times (the PSA sends one)`);
@@ -263,7 +316,7 @@ export const triggerFamily: Family<TriggerSchedule, TriggerWorld> = {
 							if (ran) replayRuns++;
 							if (delivered.response.statusCode !== 401) violations.push(`trigger ${delivery.from}'s callback of change ${delivery.change}, replayed to trigger ${delivery.to}, was answered ${delivered.response.statusCode}`);
 						} else if (ran) {
-							const key = runKey(delivery.to, delivery.change);
+							const key = runKey(delivery.to, changeOfRun(delivery, delivered.items[0]));
 							runs.set(key, (runs.get(key) ?? 0) + 1);
 							ranWith.set(key, `item ${JSON.stringify(delivered.items[0]).slice(0, 400)}; callback ${incoming.body.slice(0, 600)}`);
 						}

@@ -106,7 +106,8 @@ export interface PsaTarget {
 	readonly depth: DepthSeed;
 	/**
 	 * False where the PSA signs no callout body (HaloPSA: a per-webhook secret in a header, the ticket read back): a
-	 * changed body under the genuine secret is then a hint like any other, so the trigger family forges secrets only.
+	 * changed body under the genuine secret is then a hint like any other, so the trigger family forges secrets only,
+	 * and judges each run by the ticket state it read back (a late callout of an earlier change emits the later state).
 	 */
 	readonly signsCallbackBody: boolean;
 	/**
