@@ -58,6 +58,14 @@ export const autotaskFixture: ProviderFixture = {
 			changeAsTechnician: (ticketId, statusId) => void sandbox.changeTicket(ticketId, { status: statusId }),
 			ticketConfigurationItems: (ticketId) => sandbox.ticketConfigurationItems(ticketId),
 			ticketCustomFields: (ticketId) => sandbox.ticketCustomFields(ticketId),
+			work: {
+				workRoleName: 'Technician',
+				loseNextTimeEntryAnswer: () => sandbox.addFault({ method: 'POST', path: '/TimeEntries', kind: 'drop-after-commit', times: 1 }),
+				timeEntriesOn: (ticketId) =>
+					sandbox.db.timeEntries
+						.filter((entry) => entry.ticketID === ticketId)
+						.map((entry) => ({ id: entry.id, memberId: entry.resourceID, hours: entry.hoursWorked, internalNotes: entry.internalNotes ?? '' })),
+			},
 			writeCount: () => sandbox.writeRequests,
 			callbackUrl: 'http://127.0.0.1:9/webhook/psa-conformance',
 			async nextCallbacks(count) {

@@ -10,7 +10,7 @@ import { linkKeyOf } from '../../lib/providers/link-key';
 import { createProvider, definitionFor, providerDefinitions } from '../../lib/providers/registry';
 import type { RequestEvent } from '../../lib/providers/request-events';
 import type { PsaProvider } from '../../lib/providers/types';
-import { addNote, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
+import { addNote, addTimeEntry, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
 import { addConfigurationItem, removeConfigurationItem, searchTickets, updateTicket } from '../../lib/services/ticket';
 import { receiveEvent, type TriggerRules } from '../../lib/services/trigger';
 import { openStore } from '../../lib/store';
@@ -168,6 +168,67 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 		const contacts = await provider().listContacts({ companyId: world.seeded.companyId });
 		expect(contacts.length).toBeGreaterThan(0);
 		expect(contacts.every((contact) => contact.companyId === undefined || contact.companyId === world.seeded.companyId)).toBe(true);
+	});
+
+	describe('time entries', () => {
+		/** A context whose requests are counted, writes apart (Autotask reads with POST .../query). */
+		const countedContext = () => {
+			const sent: HttpRequest[] = [];
+			const deps = world.deps({ cache: new PsaCache() });
+			const http: HttpTransport = (request) => {
+				sent.push(request);
+				return deps.http(request);
+			};
+			const ctx: PsaServiceContext = { provider: createProvider(world.credentialType, world.credentials, { ...deps, http }), store, cache: new PsaCache(), now: Date.now };
+			// ConnectWise's codebase lookup (once an hour per process) is the connection's, not the entry's.
+			const api = () => sent.filter((request) => !/\/login\/companyinfo\//.test(request.url));
+			return { ctx, sent: api, writes: () => api().filter((request) => request.method !== 'GET' && !/\/query(\?|$)/i.test(new URL(request.url).pathname)).length };
+		};
+		const roleId = async (psa: PsaProvider) => (await psa.listWorkChoices('workRole')).find((choice) => choice.name === world.work.workRoleName)!.id;
+		const newTicket = async (what: string) => (await link(context(), { source: 'conformance', externalId: unique(what) }, { summary: `Work ${what}`, companyId: world.seeded.companyId })).ticketId;
+
+		it('logs one entry per dedupe key: one POST, the repeat sends nothing, the marker in the internal notes', async () => {
+			const ticketId = await newTicket('time');
+			const workRoleId = await roleId(provider());
+			const { ctx, sent, writes } = countedContext();
+			const entry = { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 12, notes: 'Restarted the service', workRoleId, billable: 'no-charge' as const };
+			const first = await addTimeEntry(ctx, entry);
+			expect(first).toMatchObject({ ticketId, deduplicated: false, hours: 0.2, memberId: world.seeded.activeMemberId });
+			expect(writes()).toBe(1);
+			expect(sent()).toHaveLength(1);
+			const again = await addTimeEntry(ctx, entry);
+			expect(again).toMatchObject({ deduplicated: true, timeEntryId: first.timeEntryId });
+			expect(sent()).toHaveLength(1);
+			const held = world.work.timeEntriesOn(ticketId);
+			expect(held).toEqual([{ id: first.timeEntryId, memberId: world.seeded.activeMemberId, hours: 0.2, internalNotes: expect.stringMatching(/^\[psa:[0-9a-f]{16}\]$/) }]);
+			const listed = await provider().listTimeEntries(ticketId);
+			expect(listed).toEqual([expect.objectContaining({ id: first.timeEntryId, ticketId, notes: 'Restarted the service', billable: 'no-charge', workRoleId })]);
+		});
+
+		it('an entry whose answer was lost is found by its marker after the settle window, not logged twice', async () => {
+			const ticketId = await newTicket('time-lost');
+			const workRoleId = await roleId(provider());
+			const entry = { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T11:00:00Z', end: '2026-03-02T11:30:00Z', notes: 'Cleared the queue', workRoleId, dedupeKey: unique('lost-entry') };
+			world.work.loseNextTimeEntryAnswer();
+			expect(await kindOf(addTimeEntry(context(), entry))).not.toBe('resolved');
+			// The next attempt after the settle window (0 here) takes the receipt over and finds the entry by its marker.
+			const recovered = await addTimeEntry(context(), { ...entry, staleAfterMs: 0 });
+			expect(recovered).toMatchObject({ recovered: true, deduplicated: false });
+			expect(world.work.timeEntriesOn(ticketId)).toHaveLength(1);
+			expect((await addTimeEntry(context(), entry)).deduplicated).toBe(true);
+		});
+
+		it('refuses a bad entry before sending anything, with what to fix', async () => {
+			const ticketId = await newTicket('time-bad');
+			const before = world.writeCount();
+			await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T11:00:00Z', end: '2026-03-02T10:00:00Z', notes: 'x', workRoleId: 1 })).rejects.toMatchObject({ kind: 'invalid-input' });
+			await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: 'yesterday', durationMinutes: 5 })).rejects.toMatchObject({ kind: 'invalid-input' });
+			const caps = provider().workCapabilities;
+			if (caps.requiredChoices.includes('workRole')) {
+				await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 5, notes: 'x' })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'workRole' } });
+			}
+			expect(world.writeCount()).toBe(before);
+		});
 	});
 
 	describe('ticket depth', () => {

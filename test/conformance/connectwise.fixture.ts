@@ -51,6 +51,14 @@ export const connectWiseFixture: ProviderFixture = {
 				if (!ticket) throw new Error(`The sandbox holds no ticket ${ticketId}`);
 				return Object.fromEntries(ticket.customFields.map((field) => [field.caption, field.value ?? null]));
 			},
+			work: {
+				workRoleName: 'Technician',
+				loseNextTimeEntryAnswer: () => sandbox.addFault({ method: 'POST', path: '/time/entries', kind: 'drop-after-commit', times: 1 }),
+				timeEntriesOn: (ticketId) =>
+					sandbox.db.timeEntries
+						.filter((entry) => entry.chargeToType === 'ServiceTicket' && entry.chargeToId === ticketId)
+						.map((entry) => ({ id: entry.id, memberId: entry.member.id, hours: entry.actualHours, internalNotes: entry.internalNotes ?? '' })),
+			},
 			// Write requests received, refused ones included: a refusal by the provider before sending leaves it unchanged.
 			writeCount: () => sandbox.writesReceived,
 			// Nothing listens there: the sandbox records each delivery (body and signature) whether or not it arrives.

@@ -277,6 +277,7 @@ export class Sandbox {
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
+		this.db.timeEntries.length = 0;
 		this.db.statusChanges.length = 0;
 		this.db.ticketConfigurations = {};
 	}
