@@ -1,12 +1,14 @@
-// PSA Note node: add a discussion, internal or resolution note to a PSA ticket, deduplicated by a key.
+// PSA Note node: add a note, a time entry or an attachment to a PSA ticket, each deduplicated by a key.
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { listSearch, loadOptions } from '../shared/methods';
 import { psaActionDescription } from '../shared/nodeDescription';
 import { operationRouter, type Operations } from '../shared/router';
 import * as add from './actions/add.operation';
+import * as addTimeEntry from './actions/addTimeEntry.operation';
 
 const operations: Operations = {
 	add: { module: add, name: 'Add', description: 'Add a note to a ticket', action: 'Add a note to a ticket' },
+	addTimeEntry: { module: addTimeEntry, name: 'Add Time Entry', description: 'Log time worked on a ticket', action: 'Add a time entry to a ticket' },
 };
 
 const router = operationRouter(operations);
@@ -16,12 +18,12 @@ export class PsaNote implements INodeType {
 		...psaActionDescription({
 			displayName: 'PSA Note',
 			name: 'psaNote',
-			description: 'Add a note to a PSA ticket given by ID or by link, once per dedupe key',
+			description: 'Add a note, a time entry or an attachment to a PSA ticket given by ID or by link, once per dedupe key',
 			operations,
 			defaultOperation: 'add',
 		}),
 		// Stated here, not by the factory: n8n's community-node lint reads them from the class.
-		subtitle: '={{ $parameter["operation"] + ": " + $parameter["noteType"] }}',
+		subtitle: '={{ $parameter["operation"] === "add" ? "add: " + $parameter["noteType"] : $parameter["operation"] }}',
 		usableAsTool: true,
 		icon: { light: 'file:psaNote.svg', dark: 'file:psaNote.dark.svg' },
 	};
