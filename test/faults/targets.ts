@@ -1,13 +1,14 @@
 // The PSAs the fault suite runs against: one small adapter per PSA (its sandbox on the suite's clock, its credential, its
 // fault routes, its records read for the invariants). Everything else in test/faults is the same for every PSA.
 import { startSandbox, type Fault as CwFault } from '../sandbox';
-import { startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
+import { ACTIVE_TECHNICIAN_ID, startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
+import { TECHNICIAN_ROLE_ID } from '../sandbox/autotask/work';
 
 export type PsaName = 'connectwise' | 'autotask';
 export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'time-entry' | 'time-entries-list';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
 /** '5xx-after-commit': the work is done, then a 500 of the PSA's own or a gateway's 503 is answered. */
 export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | '5xx-after-commit' | 'thread-limit';
@@ -33,6 +34,8 @@ export interface PsaRecords {
 	lostStatusAnswers(ticketId: number): number;
 	/** The ticket's current status as the PSA shows it (name as the PSA spells it), undefined for no such ticket. */
 	statusOf(ticketId: number): { name: string; closed: boolean } | undefined;
+	/** Time entries on tickets, with the internal notes their dedupe marker lives in. */
+	timeEntries: Array<{ id: number; ticketId: number; internalNotes: string }>;
 	/** The PSA's members (ConnectWise members, Autotask resources) with every email they can be found by, lower-cased. */
 	members: Array<{ id: number; identifier: string; emails: string[]; active: boolean }>;
 }
@@ -77,6 +80,8 @@ export interface PsaTarget {
 	readonly faultClasses: readonly FaultClass[];
 	/** Status names on the suite's board (ConnectWise board 1, Autotask's statuses): open ones, and the closed one. */
 	readonly statusNames: { open: readonly string[]; closed: string };
+	/** What a time entry names here: an active member and the role (required by Autotask). */
+	readonly work: { memberId: number; workRoleId: number };
 	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
 	readonly memberIdentifiers: readonly string[];
 	/**
@@ -144,6 +149,8 @@ const CW_ROUTES: Record<FaultTarget, Route> = {
 	lookup: { method: 'GET', path: '/login/companyinfo/sandbox' },
 	// Member lookups by email or identifier (PSA Member Map).
 	members: { method: 'GET', path: '/system/members' },
+	'time-entry': { method: 'POST', path: '/time/entries' },
+	'time-entries-list': { method: 'GET', path: '/time/entries' },
 };
 
 export const connectWiseTarget: PsaTarget = {
@@ -153,6 +160,7 @@ export const connectWiseTarget: PsaTarget = {
 	faultClasses: COMMON_FAULT_CLASSES,
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Resolved' },
 	memberIdentifiers: ['jsmith', 'adoe', 'bwayne', 'oldtech'],
+	work: { memberId: 150, workRoleId: 10 },
 	async start(clock) {
 		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
@@ -176,6 +184,7 @@ export const connectWiseTarget: PsaTarget = {
 			records: () => ({
 				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: ticket.externalXRef ?? null })),
 				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text })),
+				timeEntries: sandbox.db.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.chargeToId, internalNotes: entry.internalNotes ?? '' })),
 				statusChanges: sandbox.db.statusChanges.map((change) => ({
 					ticketId: change.ticketId,
 					fromClosed: closed(change.fromStatusId),
@@ -217,6 +226,8 @@ const AT_ROUTES: Record<FaultTarget, Route> = {
 	// The picklist lookup (statuses, priorities, queues; note types) that a create, a note or a status change needs first.
 	lookup: { method: 'GET', path: /^\/(Tickets|TicketNotes)\/entityInformation\/fields$/i },
 	members: { method: 'POST', path: '/Resources/query' },
+	'time-entry': { method: 'POST', path: '/TimeEntries' },
+	'time-entries-list': { method: 'POST', path: '/TimeEntries/query' },
 };
 const AT_STATUS_NAMES: Record<number, string> = { 1: 'New', 5: 'Complete', 7: 'Waiting Customer', 8: 'In Progress', 9: 'Waiting Materials' };
 const AT_COMPLETE = 5;
@@ -229,6 +240,7 @@ export const autotaskTarget: PsaTarget = {
 	faultClasses: [...COMMON_FAULT_CLASSES, 'thread-limit'],
 	statusNames: { open: ['New', 'In Progress', 'Waiting Customer'], closed: 'Complete' },
 	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
+	work: { memberId: ACTIVE_TECHNICIAN_ID, workRoleId: TECHNICIAN_ROLE_ID },
 	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
@@ -253,6 +265,7 @@ export const autotaskTarget: PsaTarget = {
 			records: () => ({
 				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: typeof ticket.externalID === 'string' ? ticket.externalID : null })),
 				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description })),
+				timeEntries: sandbox.db.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.ticketID, internalNotes: entry.internalNotes ?? '' })),
 				statusChanges: sandbox.db.statusChanges.map((change) => ({
 					ticketId: change.ticketId,
 					fromClosed: change.fromStatus === AT_COMPLETE,
