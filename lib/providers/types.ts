@@ -372,7 +372,7 @@ export interface PsaAttachment {
 	contentType?: string;
 	/** Bytes, when the PSA says. */
 	size?: number;
-	/** Visible to the customer (ConnectWise: not private; Autotask: publish "All Autotask users"... see provider). */
+	/** Visible beyond internal staff (ConnectWise: not private; Autotask: published to all Autotask users). */
 	public?: boolean;
 	createdAt?: string;
 }
@@ -561,6 +561,11 @@ export interface PsaProvider {
 	/** The ticket's time entries, newest first when asked (a recovery looks among the latest). */
 	listTimeEntries(ticketId: number, query?: PsaNoteListQuery): Promise<PsaTimeEntry[]>;
 	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]>;
+	/** One upload, never sent again by the client; its size is checked against workCapabilities first. */
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment>;
+	listAttachments(ticketId: number, query?: PsaNoteListQuery): Promise<PsaAttachment[]>;
+	/** The attachment's bytes and what the PSA says they are. */
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }>;
 
 	/** Classification choices: types of a board (PSA-wide where `classificationPerBoard` is false; boardId then ignored). */
 	listTicketTypes(boardId?: number): Promise<PsaChoice[]>;

@@ -39,6 +39,8 @@ import type {
 	PsaTimeEntry,
 	PsaTimeEntryCreate,
 	PsaWorkChoiceKind,
+	PsaAttachment,
+	PsaAttachmentCreate,
 } from '../types';
 import { filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
 import { AutotaskClient } from './client';
@@ -397,6 +399,18 @@ export class AutotaskProvider implements PsaProvider {
 
 	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
 		return this.work.listChoices(kind);
+	}
+
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		return this.work.addAttachment(input);
+	}
+
+	listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		return this.work.listAttachments(ticketId, query);
+	}
+
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		return this.work.downloadAttachment(ticketId, attachmentId);
 	}
 
 	async listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {

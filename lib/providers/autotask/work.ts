@@ -1,8 +1,9 @@
 // Autotask time entries on a ticket (TimeEntries: ticketID, resourceID, roleID, dateWorked, hoursWorked), their roles and billing codes, and ticket attachments (base64).
 import { PsaError } from '../errors';
-import type { PsaBillable, PsaChoice, PsaNoteListQuery, PsaTimeEntry, PsaTimeEntryCreate, PsaWorkCapabilities, PsaWorkChoiceKind } from '../types';
-import { recordId } from '../values';
-import { checkTimeEntry, isoSeconds } from '../work';
+import type { PsaAttachment, PsaAttachmentCreate, PsaBillable, PsaChoice, PsaNoteListQuery, PsaTimeEntry, PsaTimeEntryCreate, PsaWorkCapabilities, PsaWorkChoiceKind } from '../types';
+import { jsonBase64Upload } from '../upload';
+import { isObject, recordId } from '../values';
+import { checkTimeEntry, checkUpload, isoSeconds } from '../work';
 import type { AutotaskClient } from './client';
 import { q, type Filter } from './filter';
 import { DEFAULT_LIST_LIMIT } from './lookups';
@@ -55,6 +56,35 @@ export class AutotaskWork {
 		return (query.newestFirst ? entries.reverse() : entries).slice(0, Math.max(0, limit));
 	}
 
+	/** One POST /Tickets/{id}/Attachments: the file as base64 in the JSON body, encoded chunk by chunk as it is sent. */
+	async addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		const { ticketId, title, fileName } = checkUpload(input, this.capabilities(), 'Autotask');
+		const path = `/Tickets/${ticketId}/Attachments`;
+		const fields = { id: 0, parentID: ticketId, attachmentType: FILE_ATTACHMENT, fullPath: fileName, title, publish: input.public ? PUBLISH_ALL : PUBLISH_INTERNAL, contentType: input.contentType };
+		const answer = await this.client.request({ method: 'POST', path, upload: jsonBase64Upload(fields, 'data', input.content), create: true });
+		const id = itemIdOf(answer, `POST ${path}`);
+		return readAttachment({ ...fields, id, fileSize: input.content.size, attachDate: new Date(this.client.config.now()).toISOString() }, `POST ${path}`, ticketId);
+	}
+
+	async listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		const id = recordId(ticketId, 'ticket', 'parentID');
+		const path = `/Tickets/${id}/Attachments`;
+		const body = await this.client.request({ method: 'GET', path });
+		const items = isObject(body) && Array.isArray(body.items) ? body.items : [];
+		const attachments = items.map((item) => readAttachment(item, `GET ${path}`, id)).sort((a, b) => a.id - b.id);
+		return (query.newestFirst ? attachments.reverse() : attachments).slice(0, Math.max(0, query.limit ?? DEFAULT_LIST_LIMIT));
+	}
+
+	async downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		const parent = recordId(ticketId, 'ticket', 'parentID');
+		const path = `/Tickets/${parent}/Attachments/${recordId(attachmentId, 'attachment', 'id')}`;
+		const body = await this.client.request({ method: 'GET', path });
+		const item = isObject(body) ? (isObject(body.item) ? body.item : Array.isArray(body.items) ? body.items[0] : undefined) : undefined;
+		if (!isObject(item)) throw new PsaError('not-found', `Autotask has no attachment ${attachmentId} on ticket ${parent}`, { request: `GET ${path}` });
+		const data = typeof fieldOf(item, 'data') === 'string' ? Buffer.from(fieldOf(item, 'data') as string, 'base64') : Buffer.alloc(0);
+		return { attachment: readAttachment(item, `GET ${path}`, parent), data };
+	}
+
 	async listChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
 		const path = CHOICE_PATHS[kind];
 		if (!path) throw new PsaError('invalid-input', `'${String(kind)}' is not a time entry choice (workType, workRole)`);
@@ -63,6 +93,24 @@ export class AutotaskWork {
 			.map((item) => ({ id: requiredId(item as Record<string, unknown>, 'id', `POST ${path}`), name: String(fieldOf(item as Record<string, unknown>, 'name') ?? '') }))
 			.sort((a, b) => a.name.localeCompare(b.name));
 	}
+}
+
+/** TicketAttachment.attachmentType of an uploaded file; publish 1 is "All Autotask Users", 2 "Internal Users Only". */
+const FILE_ATTACHMENT = 'FILE_ATTACHMENT';
+const PUBLISH_ALL = 1;
+const PUBLISH_INTERNAL = 2;
+
+export function readAttachment(value: unknown, what: string, ticketId: number): PsaAttachment {
+	if (!isObject(value)) throw new PsaError('unavailable', `Autotask answered ${what} without an attachment`, { request: what });
+	const text = (name: string) => (typeof fieldOf(value, name) === 'string' ? (fieldOf(value, name) as string) : '');
+	const attachment: PsaAttachment = { id: requiredId(value, 'id', what), ticketId: idOf(fieldOf(value, 'parentID')) ?? ticketId, title: text('title'), fileName: text('fullPath') };
+	if (text('contentType')) attachment.contentType = text('contentType');
+	const size = Number(fieldOf(value, 'fileSize'));
+	if (Number.isFinite(size) && size > 0) attachment.size = size;
+	const publish = idOf(fieldOf(value, 'publish'));
+	if (publish !== undefined) attachment.public = publish === PUBLISH_ALL;
+	if (text('attachDate')) attachment.createdAt = utc(text('attachDate'));
+	return attachment;
 }
 
 /** isNonBillable, and showOnInvoice for time shown at no charge. */

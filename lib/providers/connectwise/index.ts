@@ -38,6 +38,8 @@ import {
 	PsaTimeEntry,
 	PsaTimeEntryCreate,
 	PsaWorkChoiceKind,
+	PsaAttachment,
+	PsaAttachmentCreate,
 } from '../types';
 import { verifyCallback } from './callbacks';
 import { ConnectWiseClient, isObject } from './client';
@@ -329,6 +331,18 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
 		return this.work.listChoices(kind);
+	}
+
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		return this.work.addAttachment(input);
+	}
+
+	listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		return this.work.listAttachments(ticketId, query);
+	}
+
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		return this.work.downloadAttachment(ticketId, attachmentId);
 	}
 
 	listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {

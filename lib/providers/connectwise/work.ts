@@ -1,8 +1,9 @@
 // ConnectWise time entries charged to a service ticket (/time/entries), their work types and roles, and ticket documents (/system/documents).
 import { PsaError } from '../errors';
-import type { PsaBillable, PsaChoice, PsaNoteListQuery, PsaTimeEntry, PsaTimeEntryCreate, PsaWorkCapabilities, PsaWorkChoiceKind } from '../types';
+import type { PsaAttachment, PsaAttachmentCreate, PsaBillable, PsaChoice, PsaNoteListQuery, PsaTimeEntry, PsaTimeEntryCreate, PsaWorkCapabilities, PsaWorkChoiceKind } from '../types';
+import { multipartUpload } from '../upload';
 import { recordId } from '../values';
-import { checkTimeEntry, isoSeconds } from '../work';
+import { checkTimeEntry, checkUpload, isoSeconds } from '../work';
 import { type ConnectWiseClient, isObject } from './client';
 import { allOf, cond } from './conditions';
 import { DEFAULT_LIST_LIMIT } from './lookups';
@@ -16,6 +17,8 @@ const CHARGE_TO_TICKET = 'ServiceTicket';
 const TIME_ENTRY_FIELDS = ['id', 'chargeToId', 'chargeToType', 'member', 'timeStart', 'timeEnd', 'actualHours', 'billableOption', 'notes', 'internalNotes', 'workType', 'workRole', 'dateEntered'];
 const BILLABLE_OPTION: Record<PsaBillable, string> = { billable: 'Billable', 'do-not-bill': 'DoNotBill', 'no-charge': 'NoCharge' };
 const CHOICE_PATHS: Record<PsaWorkChoiceKind, string> = { workType: '/time/workTypes', workRole: '/time/workRoles' };
+/** GET/POST /system/documents name a ticket's documents by recordType "Ticket" and its id (api_tickets.go: "use /system/documents?recordType=Ticket&recordId={id}"). */
+const DOCUMENT_RECORD_TYPE = 'Ticket';
 
 export class ConnectWiseWork {
 	constructor(
@@ -57,6 +60,38 @@ export class ConnectWiseWork {
 		);
 	}
 
+	/** One multipart POST /system/documents (recordType Ticket), the file streamed; never resent by the client. */
+	async addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		const { ticketId, title, fileName } = checkUpload(input, this.capabilities(), 'ConnectWise');
+		const upload = multipartUpload(
+			// Form fields of PostSystemDocuments (api_documents.go): recordType, recordId, title, privateFlag; the file part "file".
+			{ recordType: DOCUMENT_RECORD_TYPE, recordId: String(ticketId), title, privateFlag: String(!input.public) },
+			{ field: 'file', fileName, contentType: input.contentType, content: input.content },
+		);
+		const response = await this.client.request({ method: 'POST', path: '/system/documents', upload });
+		return readDocument(response.body, 'POST /system/documents', ticketId);
+	}
+
+	listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		const id = recordId(ticketId, 'ticket', 'recordId');
+		// The ticket's documents: recordType and recordId are query parameters of GET /system/documents, not conditions.
+		return this.list(
+			'/system/documents',
+			{ extraQuery: { recordType: DOCUMENT_RECORD_TYPE, recordId: id }, orderBy: query.newestFirst ? 'id desc' : 'id asc', limit: query.limit ?? DEFAULT_LIST_LIMIT },
+			(value) => readDocument(value, 'GET /system/documents', id),
+		);
+	}
+
+	/** GET /system/documents/{id} for what it is, then /download for its bytes. */
+	async downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		const id = recordId(attachmentId, 'attachment', 'id');
+		const path = `/system/documents/${id}`;
+		const attachment = readDocument((await this.client.request({ method: 'GET', path })).body, `GET ${path}`, ticketId);
+		const response = await this.client.request({ method: 'GET', path: `${path}/download`, binaryResponse: true });
+		const data = Buffer.isBuffer(response.body) ? response.body : Buffer.from(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
+		return { attachment, data };
+	}
+
 	listChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
 		const path = CHOICE_PATHS[kind];
 		if (!path) throw new PsaError('invalid-input', `'${String(kind)}' is not a time entry choice (workType, workRole)`);
@@ -65,6 +100,23 @@ export class ConnectWiseWork {
 			return { id: value.id, name: String(value.name ?? ''), inactive: value.inactiveFlag === true };
 		});
 	}
+}
+
+/** DocumentInfo (model_document_info.go) as a PsaAttachment of the ticket it was asked for. */
+export function readDocument(value: unknown, endpoint: string, ticketId: number): PsaAttachment {
+	if (!isObject(value) || typeof value.id !== 'number') throw missing('id', endpoint);
+	const info = isObject(value._info) ? value._info : {};
+	const attachment: PsaAttachment = {
+		id: value.id,
+		ticketId,
+		title: typeof value.title === 'string' ? value.title : '',
+		fileName: typeof value.fileName === 'string' ? value.fileName : '',
+	};
+	if (typeof value.size === 'number') attachment.size = value.size;
+	if (typeof value.publicFlag === 'boolean') attachment.public = value.publicFlag;
+	const created = typeof value.createdOnDate === 'string' ? value.createdOnDate : typeof info.dateEntered === 'string' ? info.dateEntered : typeof info.lastUpdated === 'string' ? info.lastUpdated : undefined;
+	if (created) attachment.createdAt = created;
+	return attachment;
 }
 
 export function readTimeEntry(value: unknown, endpoint: string): PsaTimeEntry {
