@@ -8,3 +8,4 @@ export * from './connection';
 export * from './ticket-ref';
 export * from './ticket-state';
 export * from './time-entry';
+export * from './attachment';

@@ -65,6 +65,11 @@ export const autotaskFixture: ProviderFixture = {
 					sandbox.db.timeEntries
 						.filter((entry) => entry.ticketID === ticketId)
 						.map((entry) => ({ id: entry.id, memberId: entry.resourceID, hours: entry.hoursWorked, internalNotes: entry.internalNotes ?? '' })),
+				loseNextAttachmentAnswer: () => sandbox.addFault({ method: 'POST', path: '/Tickets/{parentId}/Attachments', kind: 'drop-after-commit', times: 1 }),
+				attachmentsOn: (ticketId) =>
+					sandbox.db.attachments
+						.filter((attachment) => attachment.parentID === ticketId)
+						.map((attachment) => ({ id: attachment.id, title: attachment.title, fileName: attachment.fullPath, data: Buffer.from(attachment.data, 'base64'), public: attachment.publish === 1 })),
 			},
 			writeCount: () => sandbox.writeRequests,
 			callbackUrl: 'http://127.0.0.1:9/webhook/psa-conformance',

@@ -82,6 +82,9 @@ export interface ConformanceWorld {
 		workRoleName: string;
 		loseNextTimeEntryAnswer(): void;
 		timeEntriesOn(ticketId: number): Array<{ id: number; memberId: number; hours: number; internalNotes: string }>;
+		loseNextAttachmentAnswer(): void;
+		/** The ticket's attachments as the PSA holds them, with their bytes. */
+		attachmentsOn(ticketId: number): Array<{ id: number; title: string; fileName: string; data: Buffer; public: boolean }>;
 	};
 	/** Write requests the PSA received so far, refused ones included (for "nothing sent" checks). */
 	writeCount(): number;

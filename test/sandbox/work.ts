@@ -5,6 +5,7 @@ import type { CwFieldError } from './errors';
 import { ApiError, fieldError, invalidObject, notFound } from './errors';
 import type { ResourceKind } from './models';
 import type { HandlerResult, RequestContext, Route } from './resources';
+import type { MultipartForm } from './multipart';
 import { asObject, describeReference, readReference, sameText } from './references';
 
 export interface CwTimeEntry {
@@ -25,6 +26,28 @@ export interface CwTimeEntry {
 	_info: Info;
 }
 
+/** A document attached to a record; `data` never leaves in a list or a read (only /download sends it). */
+export interface CwDocument {
+	id: number;
+	title: string;
+	fileName: string;
+	serverFileName: string;
+	owner: string;
+	linkFlag: boolean;
+	imageFlag: boolean;
+	publicFlag: boolean;
+	readOnlyFlag: boolean;
+	size: number;
+	urlFlag: boolean;
+	createdOnDate: string;
+	guid: string;
+	recordType: string;
+	recordId: number;
+	contentType: string;
+	data: Buffer;
+	_info: Info;
+}
+
 export interface CwWorkChoice {
 	id: number;
 	name: string;
@@ -35,6 +58,7 @@ export interface SandboxWorkDb {
 	timeEntries: CwTimeEntry[];
 	workTypes: CwWorkChoice[];
 	workRoles: CwWorkChoice[];
+	documents: CwDocument[];
 	workSequences: { timeEntry: number; document: number };
 }
 
@@ -50,6 +74,7 @@ export function createWorkSeed(): SandboxWorkDb {
 			{ id: 10, name: 'Technician', inactiveFlag: false },
 			{ id: 11, name: 'Engineer', inactiveFlag: false },
 		],
+		documents: [],
 		workSequences: { timeEntry: 7001, document: 9001 },
 	};
 }
@@ -57,6 +82,13 @@ export function createWorkSeed(): SandboxWorkDb {
 /** TimeEntry.billableOption's values (model_time_entry.go enum). */
 const BILLABLE_OPTIONS = ['Billable', 'DoNotBill', 'NoCharge', 'NoDefault'];
 const CHARGE_TO_TYPES = ['ServiceTicket', 'ProjectTicket', 'ChargeCode', 'Activity'];
+/** The record types the sandbox attaches documents to (ConnectWise has more). */
+const DOCUMENT_RECORD_TYPES = ['Ticket', 'Company', 'Contact'];
+/** The sandbox's document limits (ConnectWise publishes none for the API). */
+const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
+const DOCUMENT_TITLE_MAX = 100;
+
+const withoutData = ({ data: _data, contentType: _contentType, recordType: _recordType, recordId: _recordId, ...document }: CwDocument) => document;
 
 /** What the work endpoints need from the ticket API. */
 export interface WorkHost {
@@ -123,6 +155,47 @@ export class SandboxWork {
 		return entry;
 	}
 
+	/** POST /system/documents: a multipart form with the file, recordType, recordId, title and privateFlag. */
+	addDocument(body: unknown, actor: CwMember): CwDocument {
+		const form = body as MultipartForm | string | undefined;
+		if (!form || typeof form !== 'object' || !('fields' in form)) throw new ApiError(400, 'InvalidObject', typeof form === 'string' ? form : 'The document upload must be multipart/form-data');
+		const errors: CwFieldError[] = [];
+		const file = form.files.file;
+		if (!file) errors.push(fieldError('document', 'file', 'The file field is required.', 'NullValue'));
+		else if (file.data.length > MAX_DOCUMENT_BYTES) errors.push(fieldError('document', 'file', `The file is larger than ${MAX_DOCUMENT_BYTES} bytes.`, 'InvalidField'));
+		const recordType = form.fields.recordType ?? '';
+		if (!DOCUMENT_RECORD_TYPES.includes(recordType)) errors.push(fieldError('document', 'recordType', `recordType must be one of ${DOCUMENT_RECORD_TYPES.join(', ')}.`, 'InvalidField'));
+		const recordId = /^\d+$/.test(form.fields.recordId ?? '') ? Number(form.fields.recordId) : NaN;
+		if (recordType === 'Ticket' && !this.db.tickets.some((ticket) => ticket.id === recordId)) errors.push(fieldError('document', 'recordId', `Ticket ${form.fields.recordId ?? ''} was not found.`));
+		const title = (form.fields.title ?? '').trim() || file?.fileName || '';
+		if (title.length > DOCUMENT_TITLE_MAX) errors.push(fieldError('document', 'title', `title must be at most ${DOCUMENT_TITLE_MAX} characters.`, 'InvalidField'));
+		if (errors.length || !file) throw invalidObject('document', errors);
+		const now = cwTimestamp();
+		const id = this.db.workSequences.document++;
+		const document: CwDocument = {
+			id,
+			title,
+			fileName: file.fileName,
+			serverFileName: `${id}-${file.fileName}`,
+			owner: actor.identifier,
+			linkFlag: false,
+			imageFlag: file.contentType.startsWith('image/'),
+			publicFlag: form.fields.privateFlag !== 'true',
+			readOnlyFlag: false,
+			size: file.data.length,
+			urlFlag: false,
+			createdOnDate: now,
+			guid: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+			recordType,
+			recordId,
+			contentType: file.contentType,
+			data: file.data,
+			_info: { lastUpdated: now, updatedBy: actor.identifier, dateEntered: now, enteredBy: actor.identifier },
+		};
+		this.db.documents.push(document);
+		return document;
+	}
+
 	private choice(records: CwWorkChoice[], value: unknown, field: string, errors: CwFieldError[]): CwWorkChoice | undefined {
 		if (value === undefined || value === null) return undefined;
 		const reference = readReference(value);
@@ -130,6 +203,12 @@ export class SandboxWork {
 		if (!found) errors.push(fieldError('timeEntry', field, `${field} ${reference ? describeReference(reference) : ''} was not found.`));
 		else if (found.inactiveFlag) errors.push(fieldError('timeEntry', field, `${field} '${found.name}' is inactive.`));
 		return found && !found.inactiveFlag ? found : undefined;
+	}
+
+	private document(id: number): CwDocument {
+		const document = this.db.documents.find((candidate) => candidate.id === id);
+		if (!document) throw notFound(`Document recId ${id} not found`);
+		return document;
 	}
 
 	routes(): Route[] {
@@ -151,6 +230,27 @@ export class SandboxWork {
 				},
 			},
 			{ method: 'POST', template: '/time/entries', writes: true, handle: (context) => this.host.one('timeEntry', this.addTimeEntry(context.body, context.actor), context, 201) },
+			{
+				method: 'GET',
+				template: '/system/documents',
+				writes: false,
+				handle: (context) => {
+					const { recordType, recordId } = context.query;
+					const documents = this.db.documents.filter((document) => (!recordType || sameText(document.recordType, recordType)) && (!recordId || document.recordId === Number(recordId)));
+					return this.host.list('document', documents.map(withoutData), context);
+				},
+			},
+			{ method: 'GET', template: '/system/documents/{id}', writes: false, handle: (context) => this.host.one('document', withoutData(this.document(idOf(context))), context) },
+			{
+				method: 'GET',
+				template: '/system/documents/{id}/download',
+				writes: false,
+				handle: (context) => {
+					const document = this.document(idOf(context));
+					return { status: 200, body: document.data, headers: { 'content-type': document.contentType, 'content-disposition': `attachment; filename="${document.fileName}"` } };
+				},
+			},
+			{ method: 'POST', template: '/system/documents', writes: true, handle: (context) => this.host.one('document', withoutData(this.addDocument(context.body, context.actor)), context, 201) },
 			{ method: 'GET', template: '/time/workTypes', writes: false, handle: (context) => this.host.list('workType', this.db.workTypes, context) },
 			{ method: 'GET', template: '/time/workRoles', writes: false, handle: (context) => this.host.list('workRole', this.db.workRoles, context) },
 		];

@@ -4,7 +4,7 @@ import { entityInfo } from './metadata';
 import { apiError, AutotaskError, filterKeyOf, parseQuery, type QueryOptions } from './query';
 import { attachConfigurationItem, detachConfigurationItem } from './ticket-depth';
 import { normalizeBody, type Actor, type TicketStore } from './tickets';
-import { createTimeEntry } from './work';
+import { createAttachment, createTimeEntry } from './work';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -193,6 +193,14 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 	);
 	add('PATCH', '/Tickets/{parentId}/Notes', 'TicketNotes', 'write', (context) => ok({ itemId: store.updateNote(Number(context.params.parentId), context.body).id }));
 
+	// A ticket's attachments: listed and added under the ticket, counted against TicketAttachments; a list leaves the data out.
+	const attachmentsOf = (id: string) => db.attachments.filter((row) => row.parentID === Number(id)).sort((left, right) => left.id - right.id);
+	const withoutData = ({ data: _data, ...row }: Row) => row;
+	add('GET', '/Tickets/{parentId}/Attachments', 'TicketAttachments', 'read', (context) => list(attachmentsOf(context.params.parentId).map(withoutData)));
+	add('GET', '/Tickets/{parentId}/Attachments/{id}', 'TicketAttachments', 'read', (context) => item(byId(attachmentsOf(context.params.parentId), context.params.id)));
+	add('POST', '/Tickets/{parentId}/Attachments', 'TicketAttachments', 'write', (context) =>
+		ok({ itemId: createAttachment(db, Number(context.params.parentId), normalizeBody(context.body, store.fields('TicketAttachments')), context.actor.resource.id, store.now()).id }),
+	);
 	add('POST', '/TimeEntries', 'TimeEntries', 'write', (context) =>
 		ok({ itemId: createTimeEntry(db, normalizeBody(context.body, store.fields('TimeEntries')), context.actor.resource.id, store.now()).id }),
 	);

@@ -21,6 +21,21 @@ export interface AutotaskTimeEntry extends Row {
 	creatorUserID: number;
 }
 
+/** TicketAttachmentModel as the sandbox keeps it; `data` (base64) is sent only when one attachment is read. */
+export interface AutotaskAttachment extends Row {
+	parentID: number;
+	parentType: number;
+	attachmentType: string;
+	fullPath: string;
+	title: string;
+	publish: number;
+	contentType: string;
+	fileSize: number;
+	attachDate: string;
+	attachedByResourceID: number;
+	data: string;
+}
+
 export interface AutotaskRole extends Row {
 	id: number;
 	name: string;
@@ -38,6 +53,7 @@ export interface AutotaskWorkDb {
 	timeEntries: AutotaskTimeEntry[];
 	roles: AutotaskRole[];
 	billingCodes: AutotaskBillingCode[];
+	attachments: AutotaskAttachment[];
 	workIds: { timeEntries: number; attachments: number };
 }
 
@@ -55,6 +71,7 @@ export function createWorkSeed(): AutotaskWorkDb {
 			{ id: 29684101, name: 'Remote Support', isActive: true, useType: 1 },
 			{ id: 29684102, name: 'Onsite', isActive: true, useType: 1 },
 		],
+		attachments: [],
 		workIds: { timeEntries: 29690001, attachments: 29695001 },
 	};
 }
@@ -99,4 +116,40 @@ export function createTimeEntry(db: AutotaskDb & AutotaskWorkDb, input: Record<s
 	};
 	db.timeEntries.push(entry);
 	return entry;
+}
+
+/** The API's limit per file ("6 to 7 MB" in Autotask's AttachmentInfo help): the sandbox refuses past 7,000,000 bytes. */
+export const MAX_ATTACHMENT_BYTES = 7_000_000;
+const ATTACHMENT_TYPES = ['FILE_ATTACHMENT', 'FOLDER_LINK', 'URL'];
+
+/** POST /Tickets/{parentId}/Attachments: a file as base64 data, a title and a publish setting. */
+export function createAttachment(db: AutotaskDb & AutotaskWorkDb, ticketId: number, input: Record<string, unknown>, creatorId: number, now: number): AutotaskAttachment {
+	if (!db.tickets.some((ticket) => ticket.id === ticketId)) throw apiError('Value does not reference an existing entity for parentID.');
+	if (input.parentID !== undefined && input.parentID !== null && Number(input.parentID) !== ticketId) throw apiError(`parentID ${String(input.parentID)} does not match the parent ticket ${ticketId}.`);
+	const type = typeof input.attachmentType === 'string' ? input.attachmentType : '';
+	if (!ATTACHMENT_TYPES.includes(type)) throw apiError(`attachmentType must be one of ${ATTACHMENT_TYPES.join(', ')}.`);
+	if (typeof input.title !== 'string' || !input.title.trim()) throw apiError('title is required.');
+	if (input.title.length > 255) throw apiError('title is longer than 255 characters.');
+	if (typeof input.fullPath !== 'string' || !input.fullPath.trim()) throw apiError('fullPath is required.');
+	if (typeof input.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(input.data)) throw apiError('data must be base64.');
+	const size = Buffer.byteLength(input.data, 'base64');
+	if (size > MAX_ATTACHMENT_BYTES) throw apiError(`The attachment is larger than the ${MAX_ATTACHMENT_BYTES} bytes the API accepts.`);
+	const publish = Number(input.publish ?? 1);
+	if (publish !== 1 && publish !== 2) throw apiError('publish must be 1 (All Autotask Users) or 2 (Internal Users Only).');
+	const attachment: AutotaskAttachment = {
+		id: db.workIds.attachments++,
+		parentID: ticketId,
+		parentType: 4,
+		attachmentType: type,
+		fullPath: input.fullPath,
+		title: input.title,
+		publish,
+		contentType: typeof input.contentType === 'string' ? input.contentType : 'application/octet-stream',
+		fileSize: size,
+		attachDate: atTimestamp(now),
+		attachedByResourceID: creatorId,
+		data: input.data,
+	};
+	db.attachments.push(attachment);
+	return attachment;
 }
