@@ -4,11 +4,13 @@ import { listSearch, loadOptions } from '../shared/methods';
 import { psaActionDescription } from '../shared/nodeDescription';
 import { operationRouter, type Operations } from '../shared/router';
 import * as add from './actions/add.operation';
+import * as addAttachment from './actions/addAttachment.operation';
 import * as addTimeEntry from './actions/addTimeEntry.operation';
 
 const operations: Operations = {
 	add: { module: add, name: 'Add', description: 'Add a note to a ticket', action: 'Add a note to a ticket' },
 	addTimeEntry: { module: addTimeEntry, name: 'Add Time Entry', description: 'Log time worked on a ticket', action: 'Add a time entry to a ticket' },
+	addAttachment: { module: addAttachment, name: 'Add Attachment', description: 'Attach files from binary data to a ticket', action: 'Add an attachment to a ticket' },
 };
 
 const router = operationRouter(operations);
