@@ -1,10 +1,10 @@
 // The fault-suite families beyond Link / Note / Close at npm-test size, on each PSA and engine: status set / reopen,
-// the member map, linkExisting / unlink racing Link, time entries once per key. FAULT_FAMILY, FAULT_PSA and FAULT_ENGINE narrow a run to replay one.
+// the member map, linkExisting / unlink racing Link, time entries and attachments once per key. FAULT_FAMILY, FAULT_PSA and FAULT_ENGINE narrow a run to replay one.
 import { checkFamily, replayFromEnvironment, type Family } from './families';
 import { statusFamily } from './family-status';
 import { memberMapFamily } from './family-member-map';
 import { linkRacesFamily } from './family-link-races';
-import { timeEntriesFamily } from './family-records';
+import { attachmentsFamily, timeEntriesFamily } from './family-records';
 import { sharedLimitsFamily, startLimitsWorld, type LimitsWorld } from './family-shared-limits';
 import { startTriggerWorld, triggerFamily, type TriggerWorld } from './family-trigger';
 import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
@@ -18,7 +18,7 @@ const SIZES: Record<string, Record<Engine, number>> = { status: { sqlite: 40, po
 const runsOf = (family: string, engine: Engine): number =>
 	Number(process.env[`FAULT_FAMILY_RUNS_${engine.toUpperCase()}`] ?? SIZES[family]?.[engine] ?? (engine === 'sqlite' ? 60 : 25));
 
-export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, timeEntriesFamily] as unknown as Array<Family<never>>;
+export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, timeEntriesFamily, attachmentsFamily] as unknown as Array<Family<never>>;
 
 const families = VIRTUAL_FAMILIES.filter((family) => !process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === family.name);
 const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => !process.env.FAULT_ENGINE || process.env.FAULT_ENGINE === engine);

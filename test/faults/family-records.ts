@@ -1,6 +1,7 @@
-// Fault families for records written once per dedupe key with a marker the PSA keeps (time entries): each key ends with exactly one record in the sandbox.
+// Fault families for records written once per dedupe key with a marker the PSA keeps (time entries, attachments): each key ends with exactly one record in the sandbox.
 import fc from 'fast-check';
-import { addTimeEntry, type PsaServiceContext } from '../../lib/services';
+import { bufferContent } from '../../lib/providers/upload';
+import { addAttachment, addTimeEntry, type PsaServiceContext } from '../../lib/services';
 import { markerOf } from '../../lib/services/record-once';
 import type { NoteReceiptRepository, PsaStore } from '../../lib/store/types';
 import { driveWorkers, fail, faultsArb, freshSource, repairContext, settle, workerArb, worldFaults, MAX_VIRTUAL_MS, type Family, type FamilyWorker } from './families';
@@ -42,6 +43,22 @@ const TIME_ENTRIES: RecordKind = {
 		}),
 	records: (records) => records.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.ticketId, markedBy: entry.internalNotes })),
 	receipts: (store) => store.timeEntryReceipts,
+};
+
+const ATTACHMENTS: RecordKind = {
+	name: 'attachments',
+	faultTargets: ['attachment', 'attachment', 'attachment', 'attachments-list'],
+	write: (ctx, _target, ticketId, dedupeKey, key) =>
+		addAttachment(ctx, {
+			ticket: { ticketId },
+			fileName: `run-${key}.log`,
+			title: `Remediation log ${key}`,
+			// A few chunks, not 3-byte aligned: the base64 body is built across chunk edges.
+			content: bufferContent(Buffer.alloc(10_000 + key, `log line ${key}\n`), 4001),
+			dedupeKey,
+		}),
+	records: (records) => records.attachments.map((attachment) => ({ id: attachment.id, ticketId: attachment.ticketId, markedBy: attachment.title })),
+	receipts: (store) => store.attachmentReceipts,
 };
 
 function recordFamily(kind: RecordKind): Family<RecordSchedule> {
@@ -123,3 +140,4 @@ function recordIdOf(result: Record<string, unknown> | undefined): number | null 
 }
 
 export const timeEntriesFamily = recordFamily(TIME_ENTRIES);
+export const attachmentsFamily = recordFamily(ATTACHMENTS);

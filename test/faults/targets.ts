@@ -8,7 +8,7 @@ export type PsaName = 'connectwise' | 'autotask';
 export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'time-entry' | 'time-entries-list';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'time-entry' | 'time-entries-list' | 'attachment' | 'attachments-list';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
 /** '5xx-after-commit': the work is done, then a 500 of the PSA's own or a gateway's 503 is answered. */
 export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | '5xx-after-commit' | 'thread-limit';
@@ -36,6 +36,8 @@ export interface PsaRecords {
 	statusOf(ticketId: number): { name: string; closed: boolean } | undefined;
 	/** Time entries on tickets, with the internal notes their dedupe marker lives in. */
 	timeEntries: Array<{ id: number; ticketId: number; internalNotes: string }>;
+	/** Attachments on tickets, with the title their dedupe marker lives in and their size. */
+	attachments: Array<{ id: number; ticketId: number; title: string; size: number }>;
 	/** The PSA's members (ConnectWise members, Autotask resources) with every email they can be found by, lower-cased. */
 	members: Array<{ id: number; identifier: string; emails: string[]; active: boolean }>;
 }
@@ -151,6 +153,8 @@ const CW_ROUTES: Record<FaultTarget, Route> = {
 	members: { method: 'GET', path: '/system/members' },
 	'time-entry': { method: 'POST', path: '/time/entries' },
 	'time-entries-list': { method: 'GET', path: '/time/entries' },
+	attachment: { method: 'POST', path: '/system/documents' },
+	'attachments-list': { method: 'GET', path: '/system/documents' },
 };
 
 export const connectWiseTarget: PsaTarget = {
@@ -185,6 +189,7 @@ export const connectWiseTarget: PsaTarget = {
 				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: ticket.externalXRef ?? null })),
 				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text })),
 				timeEntries: sandbox.db.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.chargeToId, internalNotes: entry.internalNotes ?? '' })),
+				attachments: sandbox.db.documents.filter((document) => document.recordType === 'Ticket').map((document) => ({ id: document.id, ticketId: document.recordId, title: document.title, size: document.size })),
 				statusChanges: sandbox.db.statusChanges.map((change) => ({
 					ticketId: change.ticketId,
 					fromClosed: closed(change.fromStatusId),
@@ -228,6 +233,8 @@ const AT_ROUTES: Record<FaultTarget, Route> = {
 	members: { method: 'POST', path: '/Resources/query' },
 	'time-entry': { method: 'POST', path: '/TimeEntries' },
 	'time-entries-list': { method: 'POST', path: '/TimeEntries/query' },
+	attachment: { method: 'POST', path: '/Tickets/{parentId}/Attachments' },
+	'attachments-list': { method: 'GET', path: '/Tickets/{parentId}/Attachments' },
 };
 const AT_STATUS_NAMES: Record<number, string> = { 1: 'New', 5: 'Complete', 7: 'Waiting Customer', 8: 'In Progress', 9: 'Waiting Materials' };
 const AT_COMPLETE = 5;
@@ -266,6 +273,7 @@ export const autotaskTarget: PsaTarget = {
 				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: typeof ticket.externalID === 'string' ? ticket.externalID : null })),
 				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description })),
 				timeEntries: sandbox.db.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.ticketID, internalNotes: entry.internalNotes ?? '' })),
+				attachments: sandbox.db.attachments.map((attachment) => ({ id: attachment.id, ticketId: attachment.parentID, title: attachment.title, size: attachment.fileSize })),
 				statusChanges: sandbox.db.statusChanges.map((change) => ({
 					ticketId: change.ticketId,
 					fromClosed: change.fromStatus === AT_COMPLETE,
