@@ -70,7 +70,9 @@ export class AutotaskWork {
 		const id = recordId(ticketId, 'ticket', 'parentID');
 		const path = `/Tickets/${id}/Attachments`;
 		const body = await this.client.request({ method: 'GET', path });
-		const items = isObject(body) && Array.isArray(body.items) ? body.items : [];
+		// An answer without its items is not an empty list: a recovery must never read it as "no attachment there".
+		if (!isObject(body) || !Array.isArray(body.items)) throw new PsaError('unavailable', `Autotask answered GET ${path} without its items`, { request: `GET ${path}` });
+		const items = body.items;
 		const attachments = items.map((item) => readAttachment(item, `GET ${path}`, id)).sort((a, b) => a.id - b.id);
 		return (query.newestFirst ? attachments.reverse() : attachments).slice(0, Math.max(0, query.limit ?? DEFAULT_LIST_LIMIT));
 	}
