@@ -122,3 +122,23 @@ it("in n8n's queue mode the embedded SQLite default is refused with what to do; 
 		else process.env.EXECUTIONS_MODE = before;
 	}
 });
+
+it('alert remediation -> time entry + log file: one entry and one document on the ticket; a second run sends nothing', async () => {
+	const workflow = example('alert-remediation-work.json');
+	const first = await fx.engine.run(workflow);
+	expect(first.error).toBeUndefined();
+	const ticketId = first.output('Link alert to ticket')[0].json.ticketId as number;
+	expect(first.output('Log remediation time')[0].json).toMatchObject({ ticketId, memberId: 150, hours: 0.2, deduplicated: false, dedupeKey: 'remediation-2026-03-02-1000:time' });
+	expect(first.output('Attach remediation log')[0].json).toMatchObject({ ticketId, fileName: 'remediation-web01.log', contentType: 'text/plain', deduplicated: false });
+	expect(fx.sandbox.db.timeEntries.filter((entry) => entry.chargeToId === ticketId)).toMatchObject([{ billableOption: 'NoCharge', timeStart: '2026-03-02T10:00:00Z', timeEnd: '2026-03-02T10:12:00Z' }]);
+	const documents = fx.sandbox.db.documents.filter((document) => document.recordId === ticketId);
+	expect(documents).toHaveLength(1);
+	expect(documents[0].data.toString('utf8')).toContain('health check ok');
+	expect(documents[0].publicFlag).toBe(false);
+
+	fx.sandbox.resetLog();
+	const second = await fx.engine.run(workflow);
+	expect(second.output('Log remediation time')[0].json.deduplicated).toBe(true);
+	expect(second.output('Attach remediation log')[0].json.deduplicated).toBe(true);
+	expect(psaRequests(fx.sandbox).total).toBe(0);
+});
