@@ -237,6 +237,27 @@ async function main(): Promise<number> {
 		}
 	});
 
+	await steps.run('n8n execute alert-remediation-work.json twice: one time entry and the real log file attached once', async (log) => {
+		const { id } = example('alert-remediation-work.json');
+		const first = await executeWorkflow(install, folderA, id);
+		check(!first.error, `the first run failed: ${first.error?.message}`);
+		const [entry] = first.output('Log remediation time');
+		const [attached] = first.output('Attach remediation log');
+		check(entry.deduplicated === false && typeof entry.timeEntryId === 'number', `Log remediation time answered ${JSON.stringify(entry)}`);
+		check(attached.deduplicated === false && attached.fileName === 'remediation-web01.log', `Attach remediation log answered ${JSON.stringify(attached)}`);
+		const ticketId = entry.ticketId as number;
+		const documents = sandbox.db.documents.filter((document) => document.recordId === ticketId);
+		check(documents.length === 1 && documents[0].data.toString('utf8').includes('health check ok'), `the ticket holds ${documents.length} documents`);
+		check(sandbox.db.timeEntries.filter((candidate) => candidate.chargeToId === ticketId).length === 1, 'the ticket does not hold exactly one time entry');
+
+		const second = await executeWorkflow(install, folderA, id);
+		check(!second.error, `the second run failed: ${second.error?.message}`);
+		check(second.output('Log remediation time')[0].deduplicated === true, 'the second run logged the time again');
+		check(second.output('Attach remediation log')[0].deduplicated === true, 'the second run attached the file again');
+		check(sandbox.db.documents.filter((document) => document.recordId === ticketId).length === 1, 'the second run attached another file');
+		log(`ticket #${ticketId}: time entry #${entry.timeEntryId}, document #${attached.attachmentId} (${documents[0].size} bytes), once each`);
+	});
+
 	await steps.run('n8n execute alert-lifecycle.json: fires, fires again, resolves (closed), fires after close (reopened); one ticket', async (log) => {
 		const run = await executeWorkflow(install, folderA, example('alert-lifecycle.json').id);
 		check(!run.error, `the run failed: ${run.error?.message}`);
