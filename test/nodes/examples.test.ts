@@ -123,8 +123,17 @@ it("in n8n's queue mode the embedded SQLite default is refused with what to do; 
 	}
 });
 
-it('alert remediation -> time entry + log file: one entry and one document on the ticket; a second run sends nothing', async () => {
-	const workflow = example('alert-remediation-work.json');
+it('alert remediation -> time entry + log file (the Code node\'s output pinned): one entry and one document on the ticket; a second run sends nothing', async () => {
+	// n8n-nodes-base's Code node is not installed here: its output is pinned on the trigger instead (the e2e runs it as is).
+	const exported = example('alert-remediation-work.json');
+	const code = exported.nodes.find((node: { name: string }) => node.name === 'Remediation finished');
+	const pinned = { json: JSON.parse(/json: (\{.*\}),\n/.exec(code.parameters.jsCode)![1]), binary: { log: { data: /data: '([^']+)'/.exec(code.parameters.jsCode)![1], mimeType: 'text/plain', fileName: 'remediation-web01.log' } } };
+	const workflow = {
+		...exported,
+		nodes: exported.nodes.filter((node: { name: string }) => node !== code).map((node: { type: string }) => (node.type === 'n8n-nodes-base.manualTrigger' ? { ...node, name: 'Remediation finished' } : node)),
+		connections: Object.fromEntries(Object.entries(exported.connections).filter(([from]) => from !== "When clicking 'Execute workflow'")),
+		pinData: { 'Remediation finished': [pinned] },
+	};
 	const first = await fx.engine.run(workflow);
 	expect(first.error).toBeUndefined();
 	const ticketId = first.output('Link alert to ticket')[0].json.ticketId as number;
