@@ -272,7 +272,7 @@ async function main(): Promise<number> {
 		log(`ticket #${fired.ticketId}: created, found again, closed, reopened (${sandbox.db.notes.filter((note) => note.ticketId === fired.ticketId).length} notes)`);
 	});
 
-	await steps.run('Autotask: its sandbox, a user folder with its credential and docs/examples/autotask; the alert examples run on one ticket', async (log) => {
+	await steps.run('Autotask: its sandbox, a user folder with its credential and docs/examples/autotask; the alert examples run on one ticket, the remediation example writes its time entry and log file once', async (log) => {
 		const autotask: AutotaskSandbox = await startAutotaskSandbox({ port: 0 });
 		onCleanup('stop the Autotask sandbox', () => autotask.stop());
 		// A user folder of its own: in folder A the editor step expects ConnectWise's boards, and n8n preselects the newest credential.
@@ -301,9 +301,20 @@ async function main(): Promise<number> {
 			const tickets = autotask.db.tickets.filter((ticket) => ticket.externalID === key);
 			check(tickets.length === 1, `the Autotask sandbox holds ${tickets.length} tickets for ${key}`);
 		}
+		const remediation = find('alert-remediation-work.json').id;
+		const work = await executeWorkflow(install, folder, remediation);
+		check(!work.error, `alert-remediation-work on Autotask failed: ${work.error?.message}`);
+		const [entry] = work.output('Log remediation time');
+		const [attached] = work.output('Attach remediation log');
+		check(entry.deduplicated === false && attached.deduplicated === false, `the remediation run answered ${JSON.stringify([entry, attached])}`);
+		const workAgain = await executeWorkflow(install, folder, remediation);
+		check(!workAgain.error && workAgain.output('Log remediation time')[0].deduplicated === true && workAgain.output('Attach remediation log')[0].deduplicated === true, 'the second remediation run on Autotask wrote again');
+		const files = autotask.db.attachments.filter((attachment) => attachment.parentID === entry.ticketId);
+		check(files.length === 1 && Buffer.from(files[0].data, 'base64').toString('utf8').includes('health check ok'), `the Autotask ticket holds ${files.length} attachments`);
+		check(autotask.db.timeEntries.filter((candidate) => candidate.ticketID === entry.ticketId).length === 1, 'the Autotask ticket does not hold exactly one time entry');
 		const output = JSON.stringify([lifecycle.output('Alert fires: link to a ticket'), first.output('Link alert to ticket')]);
 		check(!output.includes(autotask.credentials.secret), 'the Autotask secret appears in the node output');
-		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs`);
+		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs; remediation: one time entry, one log file`);
 	});
 
 	await steps.run('n8n execute member-resolve.json: alice@acme.example is adoe, remembered in the member map', async (log) => {
