@@ -10,6 +10,7 @@ import * as concurrency from './concurrency';
 import * as overhead from './overhead';
 import * as store from './store';
 import * as memory from './memory';
+import * as upload from './upload';
 import { analysis } from './analysis';
 
 const SCENARIOS: Array<{ name: string; run: () => Promise<Section> }> = [
@@ -18,6 +19,7 @@ const SCENARIOS: Array<{ name: string; run: () => Promise<Section> }> = [
 	{ name: 'overhead', run: overhead.run },
 	{ name: 'store', run: store.run },
 	{ name: 'memory', run: memory.run },
+	{ name: 'upload', run: upload.run },
 ];
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import * as m007 from './007_note_receipt_owner';
 import * as m008 from './008_link_lifecycle';
 import * as m009 from './009_request_limits';
 import * as m010 from './010_callback_secrets';
+import * as m011 from './011_receipt_record_kind';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'008_link_lifecycle': m008,
 	'009_request_limits': m009,
 	'010_callback_secrets': m010,
+	'011_receipt_record_kind': m011,
 });

@@ -4,7 +4,7 @@ import type { HttpTransport } from './http';
 import type { RetryPolicy } from './request';
 import type { RequestEvent } from './request-events';
 import type { SharedRequestLimits } from './shared-limits';
-import type { PsaProvider, PsaTicketCapabilities } from './types';
+import type { PsaProvider, PsaTicketCapabilities, PsaWorkCapabilities } from './types';
 
 /** What a provider is built with: the transport (n8n's or fetch), the shared cache, and the clocks tests replace. */
 export interface ProviderDeps {
@@ -94,6 +94,8 @@ export interface ProviderDeclaration {
 	outcomeSettleMs: number;
 	/** The ticket fields the PSA has beyond the basics: the nodes offer and check fields by it. */
 	ticketCapabilities: PsaTicketCapabilities;
+	/** What time entries need and how large an attachment may be. */
+	workCapabilities: PsaWorkCapabilities;
 	/**
 	 * Further names under which PSA Connect's Test also reports apiLocation, for workflows that read the field by the
 	 * name an earlier release gave it.

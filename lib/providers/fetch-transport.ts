@@ -5,12 +5,18 @@ export function createFetchTransport(options: { timeoutMs?: number } = {}): Http
 	const defaultTimeoutMs = options.timeoutMs ?? 30_000;
 	return async (request: HttpRequest): Promise<HttpResponse> => {
 		const headers: Record<string, string> = { ...request.headers };
-		const encoded = encodedBody(request);
-		if (encoded && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = encoded.contentType;
+		const upload = request.upload;
+		const encoded = upload ? undefined : encodedBody(request);
+		if (upload) {
+			headers['Content-Type'] = upload.contentType;
+			headers['Content-Length'] = String(upload.length);
+		} else if (encoded && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = encoded.contentType;
 		const response = await fetch(request.url, {
 			method: request.method,
 			headers,
-			body: encoded?.text,
+			// Streamed: the upload's chunks go out as they are read.
+			body: upload ? ReadableStream.from(upload.chunks()) : encoded?.text,
+			...(upload ? { duplex: 'half' as const } : {}),
 			// Redirects are not followed: the Authorization header must not travel to a host the user did not configure.
 			redirect: 'manual',
 			signal: AbortSignal.timeout(request.timeoutMs ?? defaultTimeoutMs),
@@ -19,6 +25,9 @@ export function createFetchTransport(options: { timeoutMs?: number } = {}): Http
 		response.headers.forEach((value, name) => {
 			responseHeaders[name.toLowerCase()] = value;
 		});
+		if (request.binaryResponse && response.status >= 200 && response.status < 300) {
+			return { status: response.status, headers: responseHeaders, body: Buffer.from(await response.arrayBuffer()) };
+		}
 		const text = await response.text();
 		let body: unknown = text;
 		if (text && /json/i.test(responseHeaders['content-type'] ?? '')) {

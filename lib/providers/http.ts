@@ -9,6 +9,10 @@ export interface HttpRequest {
 	body?: unknown;
 	/** Fields sent as application/x-www-form-urlencoded instead of `body` (OAuth 2 token requests). */
 	form?: Record<string, string>;
+	/** A body sent as bytes, streamed (multipart uploads, large JSON): instead of `body`. */
+	upload?: HttpUpload;
+	/** The answer's body as bytes (a Buffer) when the request succeeds: downloads. */
+	binaryResponse?: boolean;
 	/** Abort after this many milliseconds. */
 	timeoutMs?: number;
 	/**
@@ -25,11 +29,20 @@ export interface HttpRequest {
 	endpoint?: string;
 }
 
+/** Bytes streamed to the PSA: never the whole body in memory at once (a 20 MB file stays one copy, read in chunks). */
+export interface HttpUpload {
+	contentType: string;
+	/** Total bytes, sent as Content-Length (some PSAs refuse chunked uploads). */
+	length: number;
+	/** A fresh stream of the body each call: a resend after a 429 reads it again. */
+	chunks(): AsyncIterable<Uint8Array>;
+}
+
 export interface HttpResponse {
 	status: number;
 	/** Header names lower-cased. */
 	headers: Record<string, string>;
-	/** Parsed JSON when the response is JSON, else the text ('' when empty). */
+	/** Parsed JSON when the response is JSON, else the text ('' when empty); a Buffer for a successful `binaryResponse`. */
 	body: unknown;
 }
 

@@ -313,6 +313,89 @@ export interface PsaNoteCreate {
 	memberId?: number;
 }
 
+/** How a time entry is billed: ConnectWise billableOption (Billable, DoNotBill, NoCharge); Autotask isNonBillable (no-charge there). */
+export type PsaBillable = 'billable' | 'do-not-bill' | 'no-charge';
+
+export interface PsaTimeEntry {
+	id: number;
+	ticketId: number;
+	memberId?: number;
+	/** ISO 8601, UTC. */
+	start: string;
+	end?: string;
+	hours: number;
+	/** The notes the customer may see (ConnectWise notes, Autotask summaryNotes). */
+	notes: string;
+	/** The internal notes (where the package's dedupe marker lives). */
+	internalNotes: string;
+	billable?: PsaBillable;
+	/** ConnectWise work type; Autotask billing code (work type). */
+	workTypeId?: number;
+	/** ConnectWise work role; Autotask role. */
+	workRoleId?: number;
+	createdAt?: string;
+}
+
+export interface PsaTimeEntryCreate {
+	ticketId: number;
+	memberId: number;
+	/** ISO 8601; end after start, both on the same work day as the PSA counts them. */
+	start: string;
+	end: string;
+	notes?: string;
+	internalNotes?: string;
+	billable?: PsaBillable;
+	workTypeId?: number;
+	workRoleId?: number;
+}
+
+/** The choices a time entry names, offered as dropdowns: ConnectWise work types / roles, Autotask billing codes / roles. */
+export type PsaWorkChoiceKind = 'workType' | 'workRole';
+
+/** What a PSA needs for time entries and takes for attachments (from its declaration). Data only. */
+export interface PsaWorkCapabilities {
+	/** Choices a time entry must name (Autotask: a role); the others are optional (the PSA's default applies). */
+	requiredChoices: readonly PsaWorkChoiceKind[];
+	/** Whether the customer-visible notes are required (Autotask's summaryNotes). */
+	notesRequired: boolean;
+	/** The longest time entry the PSA takes, in hours. */
+	maxHours: number;
+	/** The largest attachment the package uploads, in bytes (checked before any byte is sent). */
+	maxAttachmentBytes: number;
+	/** Longest attachment title the PSA keeps. */
+	maxAttachmentTitle: number;
+}
+
+/** A file attached to a ticket (ConnectWise document, Autotask ticket attachment). */
+export interface PsaAttachment {
+	id: number;
+	ticketId: number;
+	title: string;
+	fileName: string;
+	contentType?: string;
+	/** Bytes, when the PSA says. */
+	size?: number;
+	/** Visible beyond internal staff (ConnectWise: not private; Autotask: published to all Autotask users). */
+	public?: boolean;
+	createdAt?: string;
+}
+
+/** The bytes of an upload, read once, in chunks (never the whole file twice in memory). */
+export interface PsaUploadContent {
+	size: number;
+	/** A fresh stream of the file's bytes each call (a retry after a refusal reads it again). */
+	open(): AsyncIterable<Buffer>;
+}
+
+export interface PsaAttachmentCreate {
+	ticketId: number;
+	title: string;
+	fileName: string;
+	contentType: string;
+	public: boolean;
+	content: PsaUploadContent;
+}
+
 export interface PsaListQuery {
 	/** Free text matched against the record's name / summary / identifier. */
 	search?: string;
@@ -449,6 +532,8 @@ export interface PsaProvider {
 	readonly callbackSecrets?: boolean;
 	/** The ticket fields this PSA has beyond the basics (from its declaration). */
 	readonly ticketCapabilities: PsaTicketCapabilities;
+	/** What time entries need and attachments may be (from its declaration). */
+	readonly workCapabilities: PsaWorkCapabilities;
 
 	info(): Promise<PsaServerInfo>;
 	checkPermissions(): Promise<PsaPermissionCheck[]>;
@@ -473,6 +558,17 @@ export interface PsaProvider {
 
 	addNote(input: PsaNoteCreate): Promise<PsaNote>;
 	listNotes(ticketId: number, query?: PsaNoteListQuery): Promise<PsaNote[]>;
+
+	/** One POST; never sent again by the client (a lost answer is settled by the caller, by the entry's marker). */
+	addTimeEntry(input: PsaTimeEntryCreate): Promise<PsaTimeEntry>;
+	/** The ticket's time entries, newest first when asked (a recovery looks among the latest). */
+	listTimeEntries(ticketId: number, query?: PsaNoteListQuery): Promise<PsaTimeEntry[]>;
+	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]>;
+	/** One upload, never sent again by the client; its size is checked against workCapabilities first. */
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment>;
+	listAttachments(ticketId: number, query?: PsaNoteListQuery): Promise<PsaAttachment[]>;
+	/** The attachment's bytes and what the PSA says they are. */
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }>;
 
 	/** Classification choices: types of a board (PSA-wide where `classificationPerBoard` is false; boardId then ignored). */
 	listTicketTypes(boardId?: number): Promise<PsaChoice[]>;

@@ -7,3 +7,5 @@ export * from './member-map';
 export * from './connection';
 export * from './ticket-ref';
 export * from './ticket-state';
+export * from './time-entry';
+export * from './attachment';

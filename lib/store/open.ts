@@ -60,6 +60,8 @@ async function assemble(adapter: StoreEngineAdapter, opened: OpenedEngine): Prom
 		connections: createConnectionRepository(context),
 		links: createLinkRepository(context),
 		noteReceipts: createNoteReceiptRepository(context),
+		timeEntryReceipts: createNoteReceiptRepository(context, 'time-entry'),
+		attachmentReceipts: createNoteReceiptRepository(context, 'attachment'),
 		memberMap: createMemberMapRepository(context),
 		statusMap: createStatusMapRepository(context),
 		audit: createAuditRepository(context),

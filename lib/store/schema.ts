@@ -1,6 +1,6 @@
 // Row shapes of the store's tables as Kysely sees them; times are epoch milliseconds on both engines.
 import type { ColumnType, Generated } from 'kysely';
-import type { LinkState, MemberMapKind, NoteReceiptState, TicketState } from './types';
+import type { LinkState, MemberMapKind, NoteReceiptState, ReceiptRecordKind, TicketState } from './types';
 
 /** pg returns int8 as a string; better-sqlite3 returns a number. Mappers convert with Number(). */
 type Int8 = ColumnType<number | string, number, number>;
@@ -46,6 +46,8 @@ export interface NoteReceiptsTable {
 	dedupe_key: string;
 	state: NoteReceiptState;
 	ticket_id: Int8;
+	/** What note_id names: a note, a time entry or an attachment (ids are unique per kind). */
+	record_kind: ColumnType<ReceiptRecordKind, ReceiptRecordKind | undefined, ReceiptRecordKind>;
 	note_id: NullableInt8;
 	claim_token: string | null;
 	created_at: Int8;

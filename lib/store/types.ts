@@ -48,6 +48,9 @@ export interface ClaimResult {
 
 export type NoteReceiptState = 'pending' | 'posted';
 
+/** The kinds of PSA record a receipt can own; a record id belongs to at most one key per kind. */
+export type ReceiptRecordKind = 'note' | 'time-entry' | 'attachment';
+
 export interface NoteReceipt {
 	connectionId: string;
 	dedupeKey: string;
@@ -289,6 +292,10 @@ export interface PsaStore {
 	readonly connections: ConnectionRepository;
 	readonly links: LinkRepository;
 	readonly noteReceipts: NoteReceiptRepository;
+	/** Receipts of time entries: the same table and protocol as notes, keys and record ids apart from theirs. */
+	readonly timeEntryReceipts: NoteReceiptRepository;
+	/** Receipts of ticket attachments, likewise. */
+	readonly attachmentReceipts: NoteReceiptRepository;
 	readonly memberMap: MemberMapRepository;
 	readonly statusMap: StatusMapRepository;
 	readonly audit: AuditRepository;

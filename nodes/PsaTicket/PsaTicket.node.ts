@@ -1,4 +1,4 @@
-// PSA Ticket node: read a ticket whole, search tickets, update any field, and attach or detach configuration items.
+// PSA Ticket node: read a ticket whole, search tickets, update any field, attach or detach configuration items, and read its time entries and attachments.
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { listSearch, loadOptions } from '../shared/methods';
 import { psaActionDescription } from '../shared/nodeDescription';
@@ -8,6 +8,7 @@ import * as get from './actions/get.operation';
 import * as removeConfigurationItem from './actions/removeConfigurationItem.operation';
 import * as search from './actions/search.operation';
 import * as update from './actions/update.operation';
+import { downloadAttachmentOperation, listAttachmentsOperation, listTimeEntriesOperation } from './actions/work.operation';
 
 const operations: Operations = {
 	get: { module: get, name: 'Get', description: 'Read a ticket with its custom fields and devices', action: 'Get a PSA ticket with its custom fields and configuration items' },
@@ -25,6 +26,14 @@ const operations: Operations = {
 		description: 'Detach a device from the ticket',
 		action: 'Detach a configuration item (device) from a PSA ticket',
 	},
+	listTimeEntries: { module: listTimeEntriesOperation, name: 'List Time Entries', description: 'Read the time logged on a ticket', action: 'List the time entries of a ticket' },
+	listAttachments: { module: listAttachmentsOperation, name: 'List Attachments', description: 'Read the files attached to a ticket', action: 'List the attachments of a ticket' },
+	downloadAttachment: {
+		module: downloadAttachmentOperation,
+		name: 'Download Attachment',
+		description: 'Get an attached file as binary data',
+		action: 'Download an attachment of a ticket',
+	},
 };
 
 const router = operationRouter(operations);
@@ -34,7 +43,7 @@ export class PsaTicket implements INodeType {
 		...psaActionDescription({
 			displayName: 'PSA Ticket',
 			name: 'psaTicket',
-			description: 'Get, search and update PSA tickets: classification, custom fields, configuration items',
+			description: 'Get, search and update PSA tickets: classification, custom fields, configuration items, time entries and attachments',
 			operations,
 			defaultOperation: 'get',
 		}),

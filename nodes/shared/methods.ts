@@ -107,6 +107,18 @@ export const loadOptions = {
 		return choiceOptions(await listedChoices(this, 'getTeams'));
 	},
 
+	/** ConnectWise work roles, Autotask roles: what a time entry is billed under. */
+	async getWorkRoles(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+		const provider = await providerFor(this);
+		return choiceOptions(await provider.listWorkChoices('workRole'));
+	},
+
+	/** ConnectWise work types, Autotask billing codes. */
+	async getWorkTypes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+		const provider = await providerFor(this);
+		return choiceOptions(await provider.listWorkChoices('workType'));
+	},
+
 	async getSources(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 		return choiceOptions(await listedChoices(this, 'getSources'));
 	},

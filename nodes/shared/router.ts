@@ -1,5 +1,5 @@
 // The one item loop and the one operation router of every PSA action node: items in flight in input order, continueOnFail, pairedItem, each item's own warnings.
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+import { NodeOperationError, type IBinaryKeyData, type IDataObject, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 import type { PsaServiceContext } from '../../lib/services/context';
 import { withOwnWarnings } from '../../lib/providers/warnings';
 import { serviceContextOf } from './context';
@@ -16,6 +16,24 @@ export const MAX_CONCURRENCY = 50;
  * in the limiter stays well inside the request layer's retry budget (at 100 requests/s, 32 items wait about 0.3 s).
  */
 export const AUTOMATIC_CONCURRENCY = 32;
+
+/** Where an operation's output item carries binary data (a download): taken off the JSON by the router. */
+const BINARY = Symbol('psa-binary');
+
+/** An output item with binary data beside its JSON. */
+export function withBinary(json: IDataObject, binary: IBinaryKeyData): IDataObject {
+	return Object.assign(json, { [BINARY]: binary });
+}
+
+function outputItem(json: IDataObject, warnings: unknown[], item: number): INodeExecutionData {
+	const binary = (json as { [BINARY]?: IBinaryKeyData })[BINARY];
+	const plainJson = binary ? (({ [BINARY]: _binary, ...rest }) => rest)(json as IDataObject & { [BINARY]?: IBinaryKeyData }) : json;
+	return {
+		json: warnings.length > 0 ? { ...plainJson, warnings: warnings as unknown as IDataObject[] } : plainJson,
+		...(binary ? { binary } : {}),
+		pairedItem: { item },
+	};
+}
 
 export type ItemOperation = (this: IExecuteFunctions, ctx: PsaServiceContext, itemIndex: number) => Promise<IDataObject | IDataObject[]>;
 
@@ -89,10 +107,7 @@ export async function runItems(
 			const { warnings } = outcome;
 			if (!('error' in outcome)) {
 				const objects = Array.isArray(outcome.output) ? outcome.output : [outcome.output];
-				results[index] = objects.map((json) => ({
-					json: warnings.length > 0 ? { ...json, warnings: warnings as unknown as IDataObject[] } : json,
-					pairedItem: { item: index },
-				}));
+				results[index] = objects.map((json) => outputItem(json, warnings, index));
 			} else {
 				const { error } = outcome;
 				if (asTool) {

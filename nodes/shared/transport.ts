@@ -10,17 +10,25 @@ import type {
 	IPollFunctions,
 	IWebhookFunctions,
 } from 'n8n-workflow';
+import { Readable } from 'node:stream';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
 export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions | IPollFunctions, credentialType: string): HttpTransport {
 	return async (request): Promise<HttpResponse> => {
+		const upload = request.upload;
 		const options: IHttpRequestOptions = {
 			method: request.method as IHttpRequestMethods,
 			url: request.url,
-			// Form fields go as an encoded string with their content type, which n8n's helper sends as it is.
-			headers: request.form ? { ...request.headers, 'Content-Type': 'application/x-www-form-urlencoded' } : { ...request.headers },
-			body: (request.form ? new URLSearchParams(request.form).toString() : request.body) as never,
-			json: true,
+			// Form fields go as an encoded string with their content type, which n8n's helper sends as it is; an upload is
+			// streamed from its chunks, never joined into one buffer here.
+			headers: upload
+				? { ...request.headers, 'Content-Type': upload.contentType, 'Content-Length': String(upload.length) }
+				: request.form
+					? { ...request.headers, 'Content-Type': 'application/x-www-form-urlencoded' }
+					: { ...request.headers },
+			body: (upload ? Readable.from(upload.chunks()) : request.form ? new URLSearchParams(request.form).toString() : request.body) as never,
+			json: !upload && !request.binaryResponse,
+			...(request.binaryResponse ? { encoding: 'arraybuffer' as const } : {}),
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			timeout: request.timeoutMs,
@@ -37,6 +45,21 @@ export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IH
 			if (value === undefined || value === null) continue;
 			headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
 		}
-		return { status: response.statusCode, headers, body: response.body ?? '' };
+		return { status: response.statusCode, headers, body: bodyOf(response.body, headers, request.binaryResponse === true && response.statusCode >= 200 && response.statusCode < 300) };
 	};
+}
+
+/** The answer as the providers read it: bytes for a download, parsed JSON where n8n left JSON text (uploads and downloads are sent without json). */
+function bodyOf(body: unknown, headers: Record<string, string>, binary: boolean): unknown {
+	if (body === undefined || body === null) return '';
+	if (binary) return Buffer.isBuffer(body) ? body : body instanceof ArrayBuffer ? Buffer.from(body) : Buffer.from(String(body));
+	const text = Buffer.isBuffer(body) ? body.toString('utf8') : body instanceof ArrayBuffer ? Buffer.from(body).toString('utf8') : body;
+	if (typeof text === 'string' && text && /json/i.test(headers['content-type'] ?? '')) {
+		try {
+			return JSON.parse(text);
+		} catch {
+			return text;
+		}
+	}
+	return text;
 }

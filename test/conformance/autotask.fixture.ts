@@ -58,6 +58,19 @@ export const autotaskFixture: ProviderFixture = {
 			changeAsTechnician: (ticketId, statusId) => void sandbox.changeTicket(ticketId, { status: statusId }),
 			ticketConfigurationItems: (ticketId) => sandbox.ticketConfigurationItems(ticketId),
 			ticketCustomFields: (ticketId) => sandbox.ticketCustomFields(ticketId),
+			work: {
+				workRoleName: 'Technician',
+				loseNextTimeEntryAnswer: () => sandbox.addFault({ method: 'POST', path: '/TimeEntries', kind: 'drop-after-commit', times: 1 }),
+				timeEntriesOn: (ticketId) =>
+					sandbox.db.timeEntries
+						.filter((entry) => entry.ticketID === ticketId)
+						.map((entry) => ({ id: entry.id, memberId: entry.resourceID, hours: entry.hoursWorked, internalNotes: entry.internalNotes ?? '' })),
+				loseNextAttachmentAnswer: () => sandbox.addFault({ method: 'POST', path: '/Tickets/{parentId}/Attachments', kind: 'drop-after-commit', times: 1 }),
+				attachmentsOn: (ticketId) =>
+					sandbox.db.attachments
+						.filter((attachment) => attachment.parentID === ticketId)
+						.map((attachment) => ({ id: attachment.id, title: attachment.title, fileName: attachment.fullPath, data: Buffer.from(attachment.data, 'base64'), public: attachment.publish === 1 })),
+			},
 			writeCount: () => sandbox.writeRequests,
 			callbackUrl: 'http://127.0.0.1:9/webhook/psa-conformance',
 			async nextCallbacks(count) {

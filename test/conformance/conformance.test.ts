@@ -10,7 +10,8 @@ import { linkKeyOf } from '../../lib/providers/link-key';
 import { createProvider, definitionFor, providerDefinitions } from '../../lib/providers/registry';
 import type { RequestEvent } from '../../lib/providers/request-events';
 import type { PsaProvider } from '../../lib/providers/types';
-import { addNote, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
+import { bufferContent } from '../../lib/providers/upload';
+import { addAttachment, addNote, addTimeEntry, downloadAttachment, link, mapExternalState, resolveMember, setStatus, type PsaServiceContext } from '../../lib/services';
 import { addConfigurationItem, removeConfigurationItem, searchTickets, updateTicket } from '../../lib/services/ticket';
 import { receiveEvent, type TriggerRules } from '../../lib/services/trigger';
 import { openStore } from '../../lib/store';
@@ -169,6 +170,125 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 		const contacts = await provider().listContacts({ companyId: world.seeded.companyId });
 		expect(contacts.length).toBeGreaterThan(0);
 		expect(contacts.every((contact) => contact.companyId === undefined || contact.companyId === world.seeded.companyId)).toBe(true);
+	});
+
+	describe('time entries', () => {
+		/** A context whose requests are counted, writes apart (Autotask reads with POST .../query). */
+		const countedContext = () => {
+			const sent: HttpRequest[] = [];
+			const deps = world.deps({ cache: new PsaCache() });
+			const http: HttpTransport = (request) => {
+				sent.push(request);
+				return deps.http(request);
+			};
+			const ctx: PsaServiceContext = { provider: createProvider(world.credentialType, world.credentials, { ...deps, http }), store, cache: new PsaCache(), now: Date.now };
+			// ConnectWise's codebase lookup (once an hour per process) is the connection's, not the entry's.
+			const api = () => sent.filter((request) => !/\/login\/companyinfo\//.test(request.url));
+			return { ctx, sent: api, writes: () => api().filter((request) => request.method !== 'GET' && !/\/query(\?|$)/i.test(new URL(request.url).pathname)).length };
+		};
+		const roleId = async (psa: PsaProvider) => (await psa.listWorkChoices('workRole')).find((choice) => choice.name === world.work.workRoleName)!.id;
+		const newTicket = async (what: string) => (await link(context(), { source: 'conformance', externalId: unique(what) }, { summary: `Work ${what}`, companyId: world.seeded.companyId })).ticketId;
+
+		it('logs one entry per dedupe key: one POST, the repeat sends nothing, the marker in the internal notes', async () => {
+			const ticketId = await newTicket('time');
+			const workRoleId = await roleId(provider());
+			const { ctx, sent, writes } = countedContext();
+			const entry = { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 12, notes: 'Restarted the service', workRoleId, billable: 'no-charge' as const };
+			const first = await addTimeEntry(ctx, entry);
+			expect(first).toMatchObject({ ticketId, deduplicated: false, hours: 0.2, memberId: world.seeded.activeMemberId });
+			expect(writes()).toBe(1);
+			expect(sent()).toHaveLength(1);
+			const again = await addTimeEntry(ctx, entry);
+			expect(again).toMatchObject({ deduplicated: true, timeEntryId: first.timeEntryId });
+			expect(sent()).toHaveLength(1);
+			const held = world.work.timeEntriesOn(ticketId);
+			expect(held).toEqual([{ id: first.timeEntryId, memberId: world.seeded.activeMemberId, hours: 0.2, internalNotes: expect.stringMatching(/^\[psa:[0-9a-f]{16}\]$/) }]);
+			const listed = await provider().listTimeEntries(ticketId);
+			expect(listed).toEqual([expect.objectContaining({ id: first.timeEntryId, ticketId, notes: 'Restarted the service', billable: 'no-charge', workRoleId })]);
+		});
+
+		it('an entry whose answer was lost is found by its marker after the settle window, not logged twice', async () => {
+			const ticketId = await newTicket('time-lost');
+			const workRoleId = await roleId(provider());
+			const entry = { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T11:00:00Z', end: '2026-03-02T11:30:00Z', notes: 'Cleared the queue', workRoleId, dedupeKey: unique('lost-entry') };
+			world.work.loseNextTimeEntryAnswer();
+			expect(await kindOf(addTimeEntry(context(), entry))).not.toBe('resolved');
+			// The next attempt after the settle window (0 here) takes the receipt over and finds the entry by its marker.
+			const recovered = await addTimeEntry(context(), { ...entry, staleAfterMs: 0 });
+			expect(recovered).toMatchObject({ recovered: true, deduplicated: false });
+			expect(world.work.timeEntriesOn(ticketId)).toHaveLength(1);
+			expect((await addTimeEntry(context(), entry)).deduplicated).toBe(true);
+		});
+
+		it('refuses a bad entry before sending anything, with what to fix', async () => {
+			const ticketId = await newTicket('time-bad');
+			const before = world.writeCount();
+			await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T11:00:00Z', end: '2026-03-02T10:00:00Z', notes: 'x', workRoleId: 1 })).rejects.toMatchObject({ kind: 'invalid-input' });
+			await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: 'yesterday', durationMinutes: 5 })).rejects.toMatchObject({ kind: 'invalid-input' });
+			const caps = provider().workCapabilities;
+			if (caps.requiredChoices.includes('workRole')) {
+				await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 5, notes: 'x' })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'workRole' } });
+			}
+			expect(world.writeCount()).toBe(before);
+		});
+	});
+
+	describe('attachments', () => {
+		const countedContext = () => {
+			const sent: HttpRequest[] = [];
+			const deps = world.deps({ cache: new PsaCache() });
+			const http: HttpTransport = (request) => {
+				sent.push(request);
+				return deps.http(request);
+			};
+			const ctx: PsaServiceContext = { provider: createProvider(world.credentialType, world.credentials, { ...deps, http }), store, cache: new PsaCache(), now: Date.now };
+			return { ctx, sent: () => sent.filter((request) => !/\/login\/companyinfo\//.test(request.url)) };
+		};
+		const newTicket = async (what: string) => (await link(context(), { source: 'conformance', externalId: unique(what) }, { summary: `Files ${what}`, companyId: world.seeded.companyId })).ticketId;
+		// Bytes of every value, so an encoding slip (text, base64 alignment) shows.
+		const file = Buffer.from(Array.from({ length: 100_003 }, (_, index) => (index * 7 + 3) % 256));
+
+		it('attaches one file per dedupe key with one upload, the marker in the title; the repeat sends nothing; the download gives the same bytes', async () => {
+			const ticketId = await newTicket('file');
+			const { ctx, sent } = countedContext();
+			const input = { ticket: { ticketId }, fileName: 'remediation.log', title: 'Remediation log', content: bufferContent(file, 4096) };
+			const first = await addAttachment(ctx, input);
+			expect(first).toMatchObject({ ticketId, deduplicated: false, size: file.length, contentType: 'text/plain', fileName: 'remediation.log' });
+			expect(sent()).toHaveLength(1);
+			const again = await addAttachment(ctx, input);
+			expect(again).toMatchObject({ deduplicated: true, attachmentId: first.attachmentId });
+			expect(sent()).toHaveLength(1);
+			const held = world.work.attachmentsOn(ticketId);
+			expect(held).toHaveLength(1);
+			expect(held[0]).toMatchObject({ id: first.attachmentId, fileName: 'remediation.log', public: false, title: expect.stringMatching(/^Remediation log \[psa:[0-9a-f]{16}\]$/) });
+			expect(held[0].data.equals(file)).toBe(true);
+			const downloaded = await downloadAttachment(context(), { ticketId }, first.attachmentId!);
+			expect(downloaded.data.equals(file)).toBe(true);
+			expect(downloaded.attachment).toMatchObject({ id: first.attachmentId, fileName: 'remediation.log' });
+			expect((await provider().listAttachments(ticketId)).map((attachment) => attachment.id)).toEqual([first.attachmentId]);
+		});
+
+		it('an upload whose answer was lost is found by its marker after the settle window, not attached twice', async () => {
+			const ticketId = await newTicket('file-lost');
+			const input = { ticket: { ticketId }, fileName: 'graph.png', content: bufferContent(file), public: true, dedupeKey: unique('lost-file') };
+			world.work.loseNextAttachmentAnswer();
+			expect(await kindOf(addAttachment(context(), input))).not.toBe('resolved');
+			const recovered = await addAttachment(context(), { ...input, staleAfterMs: 0 });
+			expect(recovered).toMatchObject({ recovered: true, contentType: 'image/png' });
+			expect(world.work.attachmentsOn(ticketId)).toHaveLength(1);
+			expect(world.work.attachmentsOn(ticketId)[0].public).toBe(true);
+		});
+
+		it('refuses a file over the PSA\'s limit, or without a usable name, before reading or sending a byte', async () => {
+			const ticketId = await newTicket('file-big');
+			const before = world.writeCount();
+			const limit = provider().workCapabilities.maxAttachmentBytes;
+			const tooBig = { size: limit + 1, open: () => { throw new Error('the file must not be read'); } };
+			const error = await addAttachment(context(), { ticket: { ticketId }, fileName: 'dump.bin', content: tooBig }).catch((caught: unknown) => caught);
+			expect(error).toMatchObject({ kind: 'invalid-input', message: expect.stringMatching(/at most .* MB/), details: { refused: true } });
+			await expect(addAttachment(context(), { ticket: { ticketId }, fileName: '../etc/passwd', content: bufferContent(file) })).rejects.toMatchObject({ kind: 'invalid-input' });
+			expect(world.writeCount()).toBe(before);
+		});
 	});
 
 	describe('ticket depth', () => {

@@ -51,6 +51,19 @@ export const connectWiseFixture: ProviderFixture = {
 				if (!ticket) throw new Error(`The sandbox holds no ticket ${ticketId}`);
 				return Object.fromEntries(ticket.customFields.map((field) => [field.caption, field.value ?? null]));
 			},
+			work: {
+				workRoleName: 'Technician',
+				loseNextTimeEntryAnswer: () => sandbox.addFault({ method: 'POST', path: '/time/entries', kind: 'drop-after-commit', times: 1 }),
+				timeEntriesOn: (ticketId) =>
+					sandbox.db.timeEntries
+						.filter((entry) => entry.chargeToType === 'ServiceTicket' && entry.chargeToId === ticketId)
+						.map((entry) => ({ id: entry.id, memberId: entry.member.id, hours: entry.actualHours, internalNotes: entry.internalNotes ?? '' })),
+				loseNextAttachmentAnswer: () => sandbox.addFault({ method: 'POST', path: '/system/documents', kind: 'drop-after-commit', times: 1 }),
+				attachmentsOn: (ticketId) =>
+					sandbox.db.documents
+						.filter((document) => document.recordType === 'Ticket' && document.recordId === ticketId)
+						.map((document) => ({ id: document.id, title: document.title, fileName: document.fileName, data: document.data, public: document.publicFlag })),
+			},
 			// Write requests received, refused ones included: a refusal by the provider before sending leaves it unchanged.
 			writeCount: () => sandbox.writesReceived,
 			// Nothing listens there: the sandbox records each delivery (body and signature) whether or not it arrives.

@@ -77,6 +77,15 @@ export interface ConformanceWorld {
 	ticketConfigurationItems(ticketId: number): number[];
 	/** The ticket's custom field values by name, as the PSA holds them. */
 	ticketCustomFields(ticketId: number): Record<string, unknown>;
+	/** Work records: the role a time entry names (required where the PSA needs one), the next time entry's answer lost, the entries on a ticket. */
+	work: {
+		workRoleName: string;
+		loseNextTimeEntryAnswer(): void;
+		timeEntriesOn(ticketId: number): Array<{ id: number; memberId: number; hours: number; internalNotes: string }>;
+		loseNextAttachmentAnswer(): void;
+		/** The ticket's attachments as the PSA holds them, with their bytes. */
+		attachmentsOn(ticketId: number): Array<{ id: number; title: string; fileName: string; data: Buffer; public: boolean }>;
+	};
 	/** Write requests the PSA received so far, refused ones included (for "nothing sent" checks). */
 	writeCount(): number;
 	/** An address callbacks may be registered for. */

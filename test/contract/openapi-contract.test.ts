@@ -1,6 +1,10 @@
 // Drives every sandbox endpoint the OpenAPI document describes and checks each request and response against it.
 import { existsSync, readFileSync } from 'node:fs';
+import { PsaCache } from '../../lib/cache';
 import { CONNECTWISE_DECLARATION } from '../../lib/providers/connectwise/declaration';
+import { createFetchTransport } from '../../lib/providers/fetch-transport';
+import { createProvider } from '../../lib/providers/registry';
+import { bufferContent } from '../../lib/providers/upload';
 import { GO_CLIENT_LOCATION } from './go-client';
 import { OPENAPI_FILE, loadGoClientContract, loadOpenApiContract, summarizeReport, validateExchanges } from './openapi';
 import { sandboxClient } from '../sandbox/client';
@@ -214,6 +218,29 @@ describe('OpenAPI contract of the sandbox', () => {
 		expect(goChecked).toBe(report.requestsChecked - 3);
 		expect(goChecked).toBeGreaterThanOrEqual(22);
 		expect(report.responsesChecked).toBe(report.requestsChecked);
+	});
+
+	it('serves time entries and ticket documents as the Go client describes them, to the provider as it uses them', async () => {
+		sandbox.resetLog();
+		const psa = createProvider('connectWisePsaApi', { ...sandbox.credentials, site: sandbox.site }, { http: createFetchTransport({ timeoutMs: 5000 }), cache: new PsaCache(), sleep: async () => undefined });
+		const ticketId = sandbox.addTicket({ summary: 'Contract work', company: { id: 250 }, board: { id: 1 } }).id;
+		const [role] = await psa.listWorkChoices('workRole');
+		const [type] = await psa.listWorkChoices('workType');
+		await psa.addTimeEntry({ ticketId, memberId: 150, start: '2026-03-02T10:00:00Z', end: '2026-03-02T10:12:00Z', notes: 'Restarted', internalNotes: '[psa:0123456789abcdef]', workRoleId: role.id, workTypeId: type.id, billable: 'billable' });
+		await psa.listTimeEntries(ticketId, { newestFirst: true });
+		const file = Buffer.from(Array.from({ length: 70_001 }, (_, index) => index % 251));
+		const added = await psa.addAttachment({ ticketId, title: 'Graph', fileName: 'cpu.png', contentType: 'image/png', public: true, content: bufferContent(file, 4096) });
+		await psa.listAttachments(ticketId);
+		const downloaded = await psa.downloadAttachment(ticketId, added.id);
+		expect(downloaded.data.equals(file)).toBe(true);
+
+		const report = validateExchanges(sandbox.requests.filter((entry) => !entry.path.startsWith('/login/')));
+		console.log(summarizeReport(report));
+		expect(report.violations).toEqual([]);
+		const goChecked = Object.entries(report.checkedBy).find(([name]) => name.startsWith('Go client'))?.[1] ?? 0;
+		// workRoles, workTypes, POST and GET /time/entries, POST and GET /system/documents, GET /system/documents/{id} and its download.
+		expect(goChecked).toBe(report.requestsChecked);
+		expect(goChecked).toBe(8);
 	});
 
 	it('reports what breaks the Go client\'s models: unknown fields, missing required ones, wrong types', () => {

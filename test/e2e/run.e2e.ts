@@ -242,6 +242,27 @@ async function main(): Promise<number> {
 		}
 	});
 
+	await steps.run('n8n execute alert-remediation-work.json twice: one time entry and the real log file attached once', async (log) => {
+		const { id } = example('alert-remediation-work.json');
+		const first = await executeWorkflow(install, folderA, id);
+		check(!first.error, `the first run failed: ${first.error?.message}`);
+		const [entry] = first.output('Log remediation time');
+		const [attached] = first.output('Attach remediation log');
+		check(entry.deduplicated === false && typeof entry.timeEntryId === 'number', `Log remediation time answered ${JSON.stringify(entry)}`);
+		check(attached.deduplicated === false && attached.fileName === 'remediation-web01.log', `Attach remediation log answered ${JSON.stringify(attached)}`);
+		const ticketId = entry.ticketId as number;
+		const documents = sandbox.db.documents.filter((document) => document.recordId === ticketId);
+		check(documents.length === 1 && documents[0].data.toString('utf8').includes('health check ok'), `the ticket holds ${documents.length} documents`);
+		check(sandbox.db.timeEntries.filter((candidate) => candidate.chargeToId === ticketId).length === 1, 'the ticket does not hold exactly one time entry');
+
+		const second = await executeWorkflow(install, folderA, id);
+		check(!second.error, `the second run failed: ${second.error?.message}`);
+		check(second.output('Log remediation time')[0].deduplicated === true, 'the second run logged the time again');
+		check(second.output('Attach remediation log')[0].deduplicated === true, 'the second run attached the file again');
+		check(sandbox.db.documents.filter((document) => document.recordId === ticketId).length === 1, 'the second run attached another file');
+		log(`ticket #${ticketId}: time entry #${entry.timeEntryId}, document #${attached.attachmentId} (${documents[0].size} bytes), once each`);
+	});
+
 	await steps.run('n8n execute alert-lifecycle.json: fires, fires again, resolves (closed), fires after close (reopened); one ticket', async (log) => {
 		const run = await executeWorkflow(install, folderA, example('alert-lifecycle.json').id);
 		check(!run.error, `the run failed: ${run.error?.message}`);
@@ -271,7 +292,7 @@ async function main(): Promise<number> {
 		log(`ticket #${ticket.id}: Incident / Network / Outage, Alert Source set, configuration ACME-FW01 attached, read back`);
 	});
 
-	await steps.run('Autotask: its sandbox, a user folder with its credential and docs/examples/autotask; the alert examples run on one ticket', async (log) => {
+	await steps.run('Autotask: its sandbox, a user folder with its credential and docs/examples/autotask; the alert examples run on one ticket, the remediation example writes its time entry and log file once', async (log) => {
 		const autotask: AutotaskSandbox = await startAutotaskSandbox({ port: 0 });
 		onCleanup('stop the Autotask sandbox', () => autotask.stop());
 		// A user folder of its own: in folder A the editor step expects ConnectWise's boards, and n8n preselects the newest credential.
@@ -308,9 +329,20 @@ async function main(): Promise<number> {
 		check(autotask.ticketCustomFields(atTicket.id)['Monitoring Alert ID'] === 'demo-rmm:disk-smart-srv01', 'the Autotask ticket lacks its UDF value');
 		const [atRead] = classified.output('Read the ticket back');
 		check(atRead.type === 'Hardware' && atRead.subtype === 'Server', `PSA Ticket > Get on Autotask answered ${JSON.stringify(atRead)}`);
+		const remediation = find('alert-remediation-work.json').id;
+		const work = await executeWorkflow(install, folder, remediation);
+		check(!work.error, `alert-remediation-work on Autotask failed: ${work.error?.message}`);
+		const [entry] = work.output('Log remediation time');
+		const [attached] = work.output('Attach remediation log');
+		check(entry.deduplicated === false && attached.deduplicated === false, `the remediation run answered ${JSON.stringify([entry, attached])}`);
+		const workAgain = await executeWorkflow(install, folder, remediation);
+		check(!workAgain.error && workAgain.output('Log remediation time')[0].deduplicated === true && workAgain.output('Attach remediation log')[0].deduplicated === true, 'the second remediation run on Autotask wrote again');
+		const files = autotask.db.attachments.filter((attachment) => attachment.parentID === entry.ticketId);
+		check(files.length === 1 && Buffer.from(files[0].data, 'base64').toString('utf8').includes('health check ok'), `the Autotask ticket holds ${files.length} attachments`);
+		check(autotask.db.timeEntries.filter((candidate) => candidate.ticketID === entry.ticketId).length === 1, 'the Autotask ticket does not hold exactly one time entry');
 		const output = JSON.stringify([lifecycle.output('Alert fires: link to a ticket'), first.output('Link alert to ticket')]);
 		check(!output.includes(autotask.credentials.secret), 'the Autotask secret appears in the node output');
-		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs`);
+		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs; remediation: one time entry, one log file`);
 	});
 
 	await steps.run('HaloPSA: its sandbox, a user folder with its credential and docs/examples/halopsa; alert-to-ticket runs twice on one ticket, the secret never in the output', async (log) => {

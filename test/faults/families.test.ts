@@ -1,5 +1,6 @@
 // The fault-suite families beyond Link / Note / Close at npm-test size, on each PSA and engine: status set / reopen,
-// the member map, linkExisting / unlink racing Link, ticket depth (classified creates with devices, updates, attaches). FAULT_FAMILY, FAULT_PSA and FAULT_ENGINE narrow a run to replay one.
+// the member map, linkExisting / unlink racing Link, ticket depth (classified creates with devices, updates, attaches),
+// time entries and attachments once per key. FAULT_FAMILY, FAULT_PSA and FAULT_ENGINE narrow a run to replay one.
 import { checkFamily, replayFromEnvironment, type Family } from './families';
 import { statusFamily } from './family-status';
 import { memberMapFamily } from './family-member-map';
@@ -9,6 +10,7 @@ import { recoveryFamily } from './family-recovery';
 import { flappingFamily } from './family-flapping';
 import { windowsFamily } from './family-windows';
 import { catchUpFamily, startCatchUpWorld, type CatchUpWorld } from './family-catch-up';
+import { attachmentsFamily, timeEntriesFamily } from './family-records';
 import { sharedLimitsFamily, startLimitsWorld, type LimitsWorld } from './family-shared-limits';
 import { startTriggerWorld, triggerFamily, type TriggerWorld } from './family-trigger';
 import { psasFromEnvironment, TARGETS, type PsaName } from './targets';
@@ -23,7 +25,7 @@ const SIZES: Record<string, Record<Engine, number>> = { status: { sqlite: 40, po
 const runsOf = (family: string, engine: Engine): number =>
 	Number(process.env[`FAULT_FAMILY_RUNS_${engine.toUpperCase()}`] ?? SIZES[family]?.[engine] ?? (engine === 'sqlite' ? 60 : 25));
 
-export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily, recoveryFamily, flappingFamily, windowsFamily] as unknown as Array<Family<never>>;
+export const VIRTUAL_FAMILIES: Array<Family<never>> = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily, recoveryFamily, flappingFamily, windowsFamily, timeEntriesFamily, attachmentsFamily] as unknown as Array<Family<never>>;
 
 const families = VIRTUAL_FAMILIES.filter((family) => !process.env.FAULT_FAMILY || process.env.FAULT_FAMILY === family.name);
 const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => !process.env.FAULT_ENGINE || process.env.FAULT_ENGINE === engine);

@@ -4,6 +4,7 @@ import type { PsaStore } from '../../lib/store/types';
 import { catchUpFamily, startCatchUpWorld, type CatchUpSchedule, type CatchUpWorld } from './family-catch-up';
 import { flappingFamily, type FlappingSchedule } from './family-flapping';
 import { recoveryFamily, type RecoverySchedule } from './family-recovery';
+import { attachmentsFamily, type RecordSchedule } from './family-records';
 import { startTriggerWorld, triggerFamily, type TriggerSchedule, type TriggerWorld } from './family-trigger';
 import { SoakStats } from './schedule';
 import { TARGETS } from './targets';
@@ -179,5 +180,38 @@ describe('PSA Catch-Up Trigger and PSA Trigger in one workflow, ConnectWise', ()
 			concurrency: 1,
 		};
 		await catchUpFamily.run(world, schedule, new SoakStats());
+	}, 60_000);
+});
+
+describe('Attachments on Autotask, SQLite', () => {
+	let world: World;
+
+	beforeAll(async () => {
+		world = await startWorld('sqlite', TARGETS.autotask);
+	});
+
+	afterAll(async () => {
+		await world?.close();
+	});
+
+	// Found by the attachments family (FAULT_FAMILY=attachments FAULT_PSA=autotask FAULT_ENGINE=sqlite
+	// FAULT_SEED=178986283, shrunk). An upload commits after the client gave up (late commit, answer dropped); the
+	// takeover looks for it, and the ticket's attachment list comes back as an answer without its items. The provider
+	// read that as an empty list, so the takeover proved the attachment absent and uploaded it a second time.
+	it('an attachment list answered without its items is not read as "no attachment there"', async () => {
+		const schedule: RecordSchedule = {
+			tickets: 2,
+			keys: 3,
+			workers: [
+				{ startMs: 0, ops: [{ op: { key: 0 }, gapMs: 0 }], storeFailures: [] },
+				{ startMs: 0, ops: [{ op: { key: 0 }, gapMs: 10576 }, { op: { key: 0 }, gapMs: 29004 }], storeFailures: [] },
+				{ startMs: 0, ops: [{ op: { key: 0 }, gapMs: 0 }], storeFailures: [] },
+			],
+			faults: [
+				{ target: 'attachments-list', kind: 'garbled', ms: 0, times: 1 },
+				{ target: 'attachment', kind: 'late-commit', ms: 0, times: 1 },
+			],
+		};
+		await attachmentsFamily.run(world, schedule, new SoakStats());
 	}, 60_000);
 });

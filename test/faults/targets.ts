@@ -1,17 +1,18 @@
 // The PSAs the fault suite runs against: one small adapter per PSA (its sandbox on the suite's clock, its credential, its
 // fault routes, its records read for the invariants). Everything else in test/faults is the same for every PSA.
 import { startSandbox, type Fault as CwFault } from '../sandbox';
-import { startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
+import { ACTIVE_TECHNICIAN_ID, startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
 import { ACME_SERVER_CI_ID, ACME_WORKSTATION_CI_ID } from '../sandbox/autotask/data';
 import { DEPTH_SEED } from '../sandbox/depth-data';
 import { startHaloSandbox } from '../sandbox/halopsa';
 import { LINK_TYPE } from '../../lib/providers/halopsa/read';
+import { TECHNICIAN_ROLE_ID } from '../sandbox/autotask/work';
 
 export type PsaName = 'connectwise' | 'autotask' | 'halopsa';
 export const PSA_NAMES: readonly PsaName[] = ['connectwise', 'autotask', 'halopsa'];
 
 /** The request a fault hits, named by what it does (each PSA maps it to its own verb and path). */
-export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'attach' | 'device-lookup';
+export type FaultTarget = 'create' | 'search' | 'note' | 'notes-list' | 'patch' | 'ticket-read' | 'lookup' | 'members' | 'attach' | 'device-lookup' | 'time-entry' | 'time-entries-list' | 'attachment' | 'attachments-list';
 /** 'thread-limit' exists in Autotask only (3 concurrent requests per endpoint, refused with a 500 or 429, nothing done). */
 /** '5xx-after-commit': the work is done, then a 500 of the PSA's own or a gateway's 503 is answered. */
 export type FaultClass = 'request-lost' | 'response-lost' | 'late-commit' | 'garbled' | '429' | '5xx' | '5xx-after-commit' | 'thread-limit';
@@ -37,6 +38,10 @@ export interface PsaRecords {
 	lostStatusAnswers(ticketId: number): number;
 	/** The ticket's current status as the PSA shows it (name as the PSA spells it), undefined for no such ticket. */
 	statusOf(ticketId: number): { name: string; closed: boolean } | undefined;
+	/** Time entries on tickets, with the internal notes their dedupe marker lives in. */
+	timeEntries: Array<{ id: number; ticketId: number; internalNotes: string }>;
+	/** Attachments on tickets, with the title their dedupe marker lives in and their size. */
+	attachments: Array<{ id: number; ticketId: number; title: string; size: number }>;
 	/** The PSA's members (ConnectWise members, Autotask resources) with every email they can be found by, lower-cased. */
 	members: Array<{ id: number; identifier: string; emails: string[]; active: boolean }>;
 	/** Configuration items on the ticket as the PSA holds them, one entry per attachment (a double attach shows twice). */
@@ -100,6 +105,8 @@ export interface PsaTarget {
 	readonly faultClasses: readonly FaultClass[];
 	/** Status names on the suite's board (ConnectWise board 1, Autotask's statuses): open ones, and the closed one. */
 	readonly statusNames: { open: readonly string[]; closed: string };
+	/** What a time entry names here: an active member and the role (required by Autotask). */
+	readonly work: { memberId: number; workRoleId: number };
 	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
 	readonly memberIdentifiers: readonly string[];
 	/** The depth records of `ticketFields.companyId` (the depth family's tickets use this board, not ticketFields'). */
@@ -177,6 +184,10 @@ const CW_ROUTES: Record<FaultTarget, Route> = {
 	members: { method: 'GET', path: '/system/members' },
 	attach: { method: 'POST', path: '/service/tickets/{parentId}/configurations' },
 	'device-lookup': { method: 'GET', path: '/company/configurations' },
+	'time-entry': { method: 'POST', path: '/time/entries' },
+	'time-entries-list': { method: 'GET', path: '/time/entries' },
+	attachment: { method: 'POST', path: '/system/documents' },
+	'attachments-list': { method: 'GET', path: '/system/documents' },
 };
 
 export const connectWiseTarget: PsaTarget = {
@@ -188,6 +199,7 @@ export const connectWiseTarget: PsaTarget = {
 	memberIdentifiers: ['jsmith', 'adoe', 'bwayne', 'oldtech'],
 	depth: { boardId: DEPTH_SEED.boardId, typeName: DEPTH_SEED.typeName, subtypeName: DEPTH_SEED.subtypeName, deviceName: DEPTH_SEED.configurationItem.name, deviceSerial: DEPTH_SEED.configurationItem.serialNumber, deviceId: DEPTH_SEED.configurationItem.id, secondDeviceId: DEPTH_SEED.secondConfigurationItemId, textField: DEPTH_SEED.textFieldName },
 	signsCallbackBody: true,
+	work: { memberId: 150, workRoleId: 10 },
 	async start(clock) {
 		const sandbox = await startSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.closedStatus === true;
@@ -211,6 +223,8 @@ export const connectWiseTarget: PsaTarget = {
 			records: () => ({
 				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: ticket.externalXRef ?? null })),
 				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketId, text: note.text })),
+				timeEntries: sandbox.db.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.chargeToId, internalNotes: entry.internalNotes ?? '' })),
+				attachments: sandbox.db.documents.filter((document) => document.recordType === 'Ticket').map((document) => ({ id: document.id, ticketId: document.recordId, title: document.title, size: document.size })),
 				statusChanges: sandbox.db.statusChanges.map((change) => ({
 					ticketId: change.ticketId,
 					fromClosed: closed(change.fromStatusId),
@@ -257,6 +271,10 @@ const AT_ROUTES: Record<FaultTarget, Route> = {
 	members: { method: 'POST', path: '/Resources/query' },
 	attach: { method: 'POST', path: '/Tickets/{parentId}/AdditionalConfigurationItems' },
 	'device-lookup': { method: 'POST', path: '/ConfigurationItems/query' },
+	'time-entry': { method: 'POST', path: '/TimeEntries' },
+	'time-entries-list': { method: 'POST', path: '/TimeEntries/query' },
+	attachment: { method: 'POST', path: '/Tickets/{parentId}/Attachments' },
+	'attachments-list': { method: 'GET', path: '/Tickets/{parentId}/Attachments' },
 };
 const AT_STATUS_NAMES: Record<number, string> = { 1: 'New', 5: 'Complete', 7: 'Waiting Customer', 8: 'In Progress', 9: 'Waiting Materials' };
 const AT_COMPLETE = 5;
@@ -271,6 +289,7 @@ export const autotaskTarget: PsaTarget = {
 	memberIdentifiers: ['jsmith', 'jdoe', 'oldtech'],
 	depth: { boardId: 8, typeName: 'Hardware', subtypeName: 'Server', deviceName: 'ACME-SRV-01', deviceSerial: 'SN-ACME-0001', deviceId: ACME_SERVER_CI_ID, secondDeviceId: ACME_WORKSTATION_CI_ID, textField: 'Monitoring Alert ID' },
 	signsCallbackBody: true,
+	work: { memberId: ACTIVE_TECHNICIAN_ID, workRoleId: TECHNICIAN_ROLE_ID },
 	async start(clock, options = {}) {
 		// Thread-limit refusals come as 500 with the thread-threshold message (the harder reading: a 500 that did nothing);
 		// the hourly threshold is off (virtual hours pass in seconds); the 3-thread limit per endpoint stays on.
@@ -295,6 +314,8 @@ export const autotaskTarget: PsaTarget = {
 			records: () => ({
 				tickets: sandbox.db.tickets.map((ticket) => ({ id: ticket.id, reference: typeof ticket.externalID === 'string' ? ticket.externalID : null })),
 				notes: sandbox.db.notes.map((note) => ({ id: note.id, ticketId: note.ticketID, text: note.description })),
+				timeEntries: sandbox.db.timeEntries.map((entry) => ({ id: entry.id, ticketId: entry.ticketID, internalNotes: entry.internalNotes ?? '' })),
+				attachments: sandbox.db.attachments.map((attachment) => ({ id: attachment.id, ticketId: attachment.parentID, title: attachment.title, size: attachment.fileSize })),
 				statusChanges: sandbox.db.statusChanges.map((change) => ({
 					ticketId: change.ticketId,
 					fromClosed: change.fromStatus === AT_COMPLETE,

@@ -93,7 +93,7 @@ export class WorkerRun {
 	/** The store as this process sees it: every repository call goes through the kill and failure points. */
 	store(inner: PsaStore): PsaStore {
 		const wrapped: Record<string, unknown> = { engine: inner.engine, location: inner.location, appliedMigrations: inner.appliedMigrations };
-		for (const name of ['connections', 'links', 'noteReceipts', 'memberMap', 'statusMap', 'audit'] as const) {
+		for (const name of ['connections', 'links', 'noteReceipts', 'timeEntryReceipts', 'attachmentReceipts', 'memberMap', 'statusMap', 'audit'] as const) {
 			const repository = inner[name] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
 			wrapped[name] = new Proxy(repository, {
 				get: (target, property) => {

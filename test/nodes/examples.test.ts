@@ -146,3 +146,32 @@ it('RMM alert -> classified ticket with its device attached: type, subtype, item
 	// The re-fire: 0 requests for the link; the read back costs its reads (ticket; its configuration list and their records).
 	expect(psaRequests(fx.sandbox)).toEqual({ 'GET /service/tickets/{id}': 1, 'GET /service/tickets/{parentId}/configurations': 1, 'GET /company/configurations': 1, total: 3 });
 });
+
+it('alert remediation -> time entry + log file (the Code node\'s output pinned): one entry and one document on the ticket; a second run sends nothing', async () => {
+	// n8n-nodes-base's Code node is not installed here: its output is pinned on the trigger instead (the e2e runs it as is).
+	const exported = example('alert-remediation-work.json');
+	const code = exported.nodes.find((node: { name: string }) => node.name === 'Remediation finished');
+	const pinned = { json: JSON.parse(/json: (\{.*\}),\n/.exec(code.parameters.jsCode)![1]), binary: { log: { data: /data: '([^']+)'/.exec(code.parameters.jsCode)![1], mimeType: 'text/plain', fileName: 'remediation-web01.log' } } };
+	const workflow = {
+		...exported,
+		nodes: exported.nodes.filter((node: { name: string }) => node !== code).map((node: { type: string }) => (node.type === 'n8n-nodes-base.manualTrigger' ? { ...node, name: 'Remediation finished' } : node)),
+		connections: Object.fromEntries(Object.entries(exported.connections).filter(([from]) => from !== "When clicking 'Execute workflow'")),
+		pinData: { 'Remediation finished': [pinned] },
+	};
+	const first = await fx.engine.run(workflow);
+	expect(first.error).toBeUndefined();
+	const ticketId = first.output('Link alert to ticket')[0].json.ticketId as number;
+	expect(first.output('Log remediation time')[0].json).toMatchObject({ ticketId, memberId: 150, hours: 0.2, deduplicated: false, dedupeKey: 'remediation-2026-03-02-1000:time' });
+	expect(first.output('Attach remediation log')[0].json).toMatchObject({ ticketId, fileName: 'remediation-web01.log', contentType: 'text/plain', deduplicated: false });
+	expect(fx.sandbox.db.timeEntries.filter((entry) => entry.chargeToId === ticketId)).toMatchObject([{ billableOption: 'NoCharge', timeStart: '2026-03-02T10:00:00Z', timeEnd: '2026-03-02T10:12:00Z' }]);
+	const documents = fx.sandbox.db.documents.filter((document) => document.recordId === ticketId);
+	expect(documents).toHaveLength(1);
+	expect(documents[0].data.toString('utf8')).toContain('health check ok');
+	expect(documents[0].publicFlag).toBe(false);
+
+	fx.sandbox.resetLog();
+	const second = await fx.engine.run(workflow);
+	expect(second.output('Log remediation time')[0].json.deduplicated).toBe(true);
+	expect(second.output('Attach remediation log')[0].json.deduplicated).toBe(true);
+	expect(psaRequests(fx.sandbox).total).toBe(0);
+});

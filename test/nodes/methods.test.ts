@@ -93,7 +93,7 @@ afterEach(() => {
 
 describe('loadOptions', () => {
 	it('every PSA node exposes the same methods', () => {
-		expect(Object.keys(new PsaStatus().methods.loadOptions).sort()).toEqual(['getBoardStatuses', 'getBoards', 'getContacts', 'getCustomFields', 'getPriorities', 'getSites', 'getSources', 'getTeams', 'getTicketItems', 'getTicketSubtypes', 'getTicketTypes']);
+		expect(Object.keys(new PsaStatus().methods.loadOptions).sort()).toEqual(['getBoardStatuses', 'getBoards', 'getContacts', 'getCustomFields', 'getPriorities', 'getSites', 'getSources', 'getTeams', 'getTicketItems', 'getTicketSubtypes', 'getTicketTypes', 'getWorkRoles', 'getWorkTypes']);
 		expect(Object.keys(new PsaStatus().methods.listSearch).sort()).toEqual(['searchBoards', 'searchCompanies', 'searchMembers', 'searchTickets']);
 	});
 

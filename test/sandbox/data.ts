@@ -1,5 +1,6 @@
 // The sandbox's in-memory ConnectWise data: record types (stored in the current 2025.8 model) and the stable seed.
 import { type CwCustomFieldValue, type SandboxDepthDb, createDepthSeed } from './depth-data';
+import { type SandboxWorkDb, createWorkSeed } from './work';
 
 export type Info = Record<string, string>;
 
@@ -156,7 +157,7 @@ export interface CwCallback {
 	_info: Info;
 }
 
-export interface SandboxDb extends SandboxDepthDb {
+export interface SandboxDb extends SandboxDepthDb, SandboxWorkDb {
 	companies: CwCompany[];
 	contacts: CwContact[];
 	boards: CwBoard[];
@@ -335,5 +336,6 @@ export function createSeed(): SandboxDb {
 		sequences: { ticket: 1001, note: 5001, callback: 1 },
 		statusChanges: [],
 		...createDepthSeed(seedInfo, SEED_TIME),
+		...createWorkSeed(),
 	};
 }

@@ -22,7 +22,11 @@ export type ResourceKind =
 	| 'site'
 	| 'configuration'
 	| 'configurationReference'
-	| 'userDefinedField';
+	| 'userDefinedField'
+	| 'timeEntry'
+	| 'workType'
+	| 'workRole'
+	| 'document';
 
 /** `2024.2` -> [2024, 2]; undefined when it is not YYYY.N. */
 export function parseVersion(version: string): [number, number] | undefined {
@@ -133,6 +137,13 @@ const currentFields: Record<ResourceKind, string[]> = {
 		'osType', 'activeFlag', 'billFlag',
 	],
 	configurationReference: ['id', 'deviceIdentifier'],
+	timeEntry: [
+		'id', 'chargeToId', 'chargeToType', 'member', 'timeStart', 'timeEnd', 'actualHours', 'billableOption', 'notes', 'internalNotes',
+		'workType', 'workRole',
+	],
+	workType: ['id', 'name', 'inactiveFlag'],
+	workRole: ['id', 'name', 'inactiveFlag'],
+	document: ['id', 'title', 'fileName', 'serverFileName', 'owner', 'linkFlag', 'imageFlag', 'publicFlag', 'htmlTemplateFlag', 'readOnlyFlag', 'size', 'urlFlag', 'createdOnCloudFlag', 'guid', 'documentType', 'recordType', 'recordId'],
 	userDefinedField: [
 		'id', 'podId', 'caption', 'sequenceNumber', 'screenId', 'helpText', 'fieldTypeIdentifier', 'numberDecimals', 'entryTypeIdentifier',
 		'requiredFlag', 'displayOnScreenFlag', 'readOnlyFlag', 'listViewFlag', 'options', 'dateCreated',

@@ -10,6 +10,7 @@ import type { ModelVersion, ResourceKind } from './models';
 import { knownFields, MODEL_VERSIONS, shapeRecord } from './models';
 import { listRecords, parseFields, pickFields } from './query';
 import { DEPTH_TICKET_FIELDS, SandboxDepth } from './depth';
+import { SandboxWork } from './work';
 import { type ReferenceRequest, asObject, describeReference, readReference, sameText } from './references';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -61,6 +62,7 @@ function idParam(context: RequestContext, name: string, resource: string): numbe
 export class SandboxApi {
 	readonly routes: Route[];
 	readonly depth: SandboxDepth;
+	readonly work: SandboxWork;
 
 	constructor(
 		readonly db: SandboxDb,
@@ -68,7 +70,8 @@ export class SandboxApi {
 		private readonly settings: { origin: () => string; companyId: string; currentVersion: string },
 	) {
 		this.depth = new SandboxDepth(this);
-		this.routes = [...this.buildRoutes(), ...this.depth.routes()];
+		this.work = new SandboxWork(this);
+		this.routes = [...this.buildRoutes(), ...this.depth.routes(), ...this.work.routes()];
 	}
 
 	// ---- lookups ----

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { CallbackDispatcher, type Delivery } from './callbacks';
 import { createSeed, cwTimestamp, setSandboxClock, type CwMember, type CwTicket, type SandboxDb } from './data';
 import { ApiError } from './errors';
+import { multipartBoundary, parseMultipart } from './multipart';
 import { compareVersions, currentModel, MODEL_VERSIONS, type ModelVersion, parseVersion, resolveModel, versionFromAccept } from './models';
 import { QueryError } from './query';
 import { type HttpMethod, type Route, SandboxApi } from './resources';
@@ -124,6 +125,8 @@ interface ActiveFault {
 
 const REDACTED = '[REDACTED]';
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Multipart uploads (documents) may be larger than a JSON body; past this the sandbox answers 413. */
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 function compileTemplate(template: string): { regex: RegExp; names: string[] } {
 	const names: string[] = [];
@@ -277,6 +280,8 @@ export class Sandbox {
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.notes.length = 0;
+		this.db.timeEntries.length = 0;
+		this.db.documents.length = 0;
 		this.db.statusChanges.length = 0;
 		this.db.ticketConfigurations = {};
 	}
@@ -383,6 +388,12 @@ export class Sandbox {
 	}
 
 	private send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): string | undefined {
+		if (Buffer.isBuffer(body)) {
+			// A download: the bytes as they are, with the content type the handler named.
+			response.writeHead(status, { 'api-current-version': this.versions.current, 'content-length': String(body.length), ...headers });
+			response.end(body);
+			return undefined;
+		}
 		// A string with its own content type is a page sent as is (a gateway's); anything else is JSON.
 		const raw = typeof body === 'string' && headers['content-type'] !== undefined;
 		const text = body === undefined ? undefined : raw ? (body as string) : JSON.stringify(body);
@@ -393,15 +404,15 @@ export class Sandbox {
 		return text;
 	}
 
-	private async readBody(request: IncomingMessage): Promise<string> {
+	private async readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
 		const chunks: Buffer[] = [];
 		let size = 0;
 		for await (const chunk of request) {
 			size += (chunk as Buffer).length;
-			if (size > MAX_BODY_BYTES) throw new ApiError(413, 'PayloadTooLarge', `Request body over ${MAX_BODY_BYTES} bytes`);
+			if (size > limit) throw new ApiError(413, 'PayloadTooLarge', `Request body over ${limit} bytes`);
 			chunks.push(chunk as Buffer);
 		}
-		return Buffer.concat(chunks).toString('utf8');
+		return Buffer.concat(chunks);
 	}
 
 	private matchRoute(method: string, path: string) {
@@ -451,7 +462,10 @@ export class Sandbox {
 	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
 		const url = new URL(request.url ?? '/', this.url);
 		const method = (request.method ?? 'GET').toUpperCase();
-		const rawBody = await this.readBody(request);
+		// A multipart upload (documents) is kept as bytes and parsed as a form; every other body is text.
+		const boundary = multipartBoundary(request.headers['content-type']);
+		const bytes = await this.readBody(request, boundary ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
+		const rawBody = boundary ? '' : bytes.toString('utf8');
 
 		if (url.pathname.startsWith('/__sandbox/')) {
 			this.handleControl(method, url.pathname, rawBody, response);
@@ -462,7 +476,13 @@ export class Sandbox {
 		const path = isApi ? url.pathname.slice(API_PREFIX.length) || '/' : url.pathname;
 		const query = Object.fromEntries(url.searchParams);
 		let body: unknown;
-		if (rawBody) {
+		if (boundary) {
+			try {
+				body = parseMultipart(bytes, boundary);
+			} catch (error) {
+				body = `malformed multipart body: ${error instanceof Error ? error.message : String(error)}`;
+			}
+		} else if (rawBody) {
 			try {
 				body = JSON.parse(rawBody);
 			} catch {

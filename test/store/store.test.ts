@@ -246,6 +246,27 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 		});
 	});
 
+	describe('receipts of time entries and attachments', () => {
+		it('keep keys and record ids apart from notes and from each other, with the same claim protocol', async () => {
+			const { store } = await fresh();
+			// The same key text and the same record id in each kind: three receipts, none owning another's record.
+			for (const receipts of [store.noteReceipts, store.timeEntryReceipts, store.attachmentReceipts]) {
+				expect((await receipts.claim('c', 'alert-9', 77, 'tok')).claimed).toBe(true);
+				expect(await receipts.markPosted('c', 'alert-9', 'tok', 500)).toBe('posted');
+			}
+			expect(await store.timeEntryReceipts.find('c', 'alert-9')).toMatchObject({ dedupeKey: 'alert-9', state: 'posted', noteId: 500 });
+			// Within a kind a record belongs to one key.
+			await store.timeEntryReceipts.claim('c', 'alert-10', 77, 'tok-2');
+			expect(await store.timeEntryReceipts.markPosted('c', 'alert-10', 'tok-2', 500)).toBe('owned');
+			expect(await store.attachmentReceipts.find('c', 'alert-10')).toBeUndefined();
+			now += 20_000;
+			const taken = await store.timeEntryReceipts.takeOver('c', 'alert-10', 'tok-3', 10_000);
+			expect(taken).toMatchObject({ claimed: true, row: { dedupeKey: 'alert-10', searchFirst: true } });
+			expect(await store.timeEntryReceipts.markPosted('c', 'alert-10', 'tok-3', 501)).toBe('posted');
+			expect(await store.noteReceipts.find('c', 'alert-10')).toBeUndefined();
+		});
+	});
+
 	describe('note receipts', () => {
 		it('claim once per dedupe key, markPosted with the holding token, release, releaseStale, find', async () => {
 			const { store } = await fresh();

@@ -3,7 +3,7 @@ import { PsaCache } from '../../cache';
 import { PsaClient } from '../client-base';
 import type { ProviderDeclaration } from '../definition';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
-import { HttpRequest, HttpResponse, HttpTransport } from '../http';
+import { HttpRequest, HttpResponse, HttpTransport, HttpUpload } from '../http';
 import type { RequestEvent } from '../request-events';
 import type { SharedRequestLimits } from '../shared-limits';
 import { RetryPolicy, ResponseClassifier, parseRetryAfter } from '../request';
@@ -38,6 +38,8 @@ export interface AutotaskRequest {
 	/** Path after /V1.0, e.g. "/Tickets/query". */
 	path: string;
 	body?: unknown;
+	/** A streamed JSON body (an attachment's base64) instead of `body`. */
+	upload?: HttpUpload;
 	/** Create or update as this resource (ImpersonationResourceId); Autotask refuses the header on queries. */
 	impersonate?: number;
 	/** A create: sent again only after a refusal (nothing done), never after an unknown outcome. */
@@ -213,7 +215,7 @@ export class AutotaskClient extends PsaClient {
 		}
 		const headers: Record<string, string> = { Accept: 'application/json', ...this.authHeaders() };
 		if (request.impersonate !== undefined) headers.ImpersonationResourceId = String(request.impersonate);
-		const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body, endpoint: entityEndpoint(request.path) }, label, {
+		const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body, ...(request.upload ? { upload: request.upload } : {}), endpoint: entityEndpoint(request.path) }, label, {
 			idempotent: !request.create,
 			noRetry: request.noRetry,
 		});

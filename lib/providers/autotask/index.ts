@@ -36,9 +36,15 @@ import type {
 	PsaTicketCreate,
 	PsaTicketListQuery,
 	PsaWarning,
+	PsaTimeEntry,
+	PsaTimeEntryCreate,
+	PsaWorkChoiceKind,
+	PsaAttachment,
+	PsaAttachmentCreate,
 } from '../types';
 import { filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
 import { AutotaskClient } from './client';
+import { AutotaskWork } from './work';
 import { AutotaskConfigurationItems } from './configuration-items';
 import { type AutotaskUdf, customFieldDefinitionsOf, publicDefinitions } from './custom-fields';
 import { AUTOTASK_DECLARATION, TITLE_MAX } from './declaration';
@@ -81,6 +87,7 @@ export class AutotaskProvider implements PsaProvider {
 	private readonly webhooks: AutotaskWebhooks;
 	private readonly lookups: AutotaskLookups;
 	private readonly configurationItems: AutotaskConfigurationItems;
+	private readonly work: AutotaskWork;
 
 	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
 	constructor(settings: AutotaskSettings & { zoneLookupOrigin?: string }, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = AUTOTASK_DECLARATION) {
@@ -114,6 +121,7 @@ export class AutotaskProvider implements PsaProvider {
 		this.webhooks = new AutotaskWebhooks(this.client, this.cache, { username, connectionId }, (path, filter, limit) => this.query(path, filter, limit));
 		this.lookups = new AutotaskLookups(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
 		this.configurationItems = new AutotaskConfigurationItems(this.client, this.cache, connectionId, (path, filter, limit) => this.query(path, filter, limit));
+		this.work = new AutotaskWork(this.client, (path, filter, limit) => this.query(path, filter, limit), () => this.declaration.workCapabilities);
 	}
 
 	async info(): Promise<PsaServerInfo> {
@@ -381,6 +389,30 @@ export class AutotaskProvider implements PsaProvider {
 		return query.newestFirst ? notes.reverse().slice(0, Math.max(0, limit)) : notes.slice(0, Math.max(0, limit));
 	}
 
+	addTimeEntry(input: PsaTimeEntryCreate): Promise<PsaTimeEntry> {
+		return this.work.addTimeEntry(input);
+	}
+
+	listTimeEntries(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaTimeEntry[]> {
+		return this.work.listTimeEntries(ticketId, query);
+	}
+
+	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
+		return this.work.listChoices(kind);
+	}
+
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		return this.work.addAttachment(input);
+	}
+
+	listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		return this.work.listAttachments(ticketId, query);
+	}
+
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		return this.work.downloadAttachment(ticketId, attachmentId);
+	}
+
 	async listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
 		return filterLocally(queuesFrom(await this.ticketPicklists()), query, (queue) => [queue.name]);
 	}
@@ -436,6 +468,10 @@ export class AutotaskProvider implements PsaProvider {
 
 	get ticketCapabilities() {
 		return this.declaration.ticketCapabilities;
+	}
+
+	get workCapabilities() {
+		return this.declaration.workCapabilities;
 	}
 
 	/** Issue types: PSA-wide picklist values (the board is ignored: Autotask's classification does not depend on the queue). */

@@ -3,7 +3,7 @@ import { PsaCache } from '../../cache';
 import { PsaClient } from '../client-base';
 import type { ProviderDeclaration } from '../definition';
 import { PsaError, PsaErrorDetails, PsaErrorKind } from '../errors';
-import { HttpRequest, HttpResponse, HttpTransport } from '../http';
+import { HttpRequest, HttpResponse, HttpTransport, HttpUpload } from '../http';
 import { RetryPolicy, parseRetryAfter } from '../request';
 import type { RequestEvent } from '../request-events';
 import { CONNECTWISE_DECLARATION } from './declaration';
@@ -51,6 +51,10 @@ export interface ApiRequest {
 	path: string;
 	query?: Record<string, QueryValue>;
 	body?: unknown;
+	/** A streamed byte body (multipart upload) instead of `body`. */
+	upload?: HttpUpload;
+	/** The answer's body as bytes (downloads). */
+	binaryResponse?: boolean;
 	headers?: Record<string, string>;
 	/** A POST is retried after a lost response or a 5xx only when this is true. */
 	retrySafe?: boolean;
@@ -157,7 +161,8 @@ export class ConnectWiseClient extends PsaClient {
 			const codebase = await this.resolveCodebase();
 			const url = `${this.config.site.origin}/${codebase}apis/3.0${request.path}${queryString(request.query)}`;
 			const idempotent = request.method !== 'POST' || request.retrySafe === true;
-			const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body, endpoint: template }, label, {
+			const transfer = { ...(request.upload ? { upload: request.upload } : {}), ...(request.binaryResponse ? { binaryResponse: true } : {}) };
+			const { response, attempts } = await this.send({ method: request.method, url, headers, body: request.body, ...transfer, endpoint: template }, label, {
 				idempotent,
 				noRetry: request.noRetry,
 			});

@@ -33,4 +33,15 @@ export const CONNECTWISE_DECLARATION: ProviderDeclaration = {
 		// Ticket configurations are a child collection (POST /service/tickets/{id}/configurations), not a create field.
 		configurationItemsOnCreate: 0,
 	},
+	workCapabilities: {
+		// Work type and role default from the member's settings when absent (TimeEntry model: both optional).
+		requiredChoices: [],
+		notesRequired: false,
+		maxHours: 24,
+		// ConnectWise publishes no document size limit for the API; its cloud's upload limit is not documented either.
+		// 25 MiB is the package's own ceiling (a 20 MB monitoring export fits), not a confirmed ConnectWise value.
+		maxAttachmentBytes: 25 * 1024 * 1024,
+		// DocumentReference.title: no maxLength in the Go client's model; ConnectWise's UI keeps 100.
+		maxAttachmentTitle: 100,
+	},
 };

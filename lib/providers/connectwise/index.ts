@@ -35,6 +35,11 @@ import {
 	PsaTicketCreate,
 	PsaTicketListQuery,
 	PsaWarning,
+	PsaTimeEntry,
+	PsaTimeEntryCreate,
+	PsaWorkChoiceKind,
+	PsaAttachment,
+	PsaAttachmentCreate,
 } from '../types';
 import { verifyCallback } from './callbacks';
 import { ConnectWiseClient, isObject } from './client';
@@ -52,6 +57,7 @@ import { ConnectWiseConfigurationItems } from './configuration-items';
 import { CLASSIFICATION_CACHE_PREFIX, ConnectWiseDepthLookups } from './depth';
 import { searchTickets } from './search';
 import { createFields, updateOperations } from './ticket-fields';
+import { ConnectWiseWork } from './work';
 
 export { DEFAULT_API_VERSION } from './versions';
 export type { ProviderDeps } from '../definition';
@@ -93,6 +99,7 @@ export class ConnectWiseProvider implements PsaProvider {
 	private readonly lookups: ConnectWiseLookups;
 	private readonly depth: ConnectWiseDepthLookups;
 	private readonly configurationItems: ConnectWiseConfigurationItems;
+	private readonly work: ConnectWiseWork;
 
 	/** `declaration`: what the registry's definition declares (limits, retry, versions, reference field). */
 	constructor(settings: ConnectWiseSettings, deps: ProviderDeps, private readonly declaration: ProviderDeclaration = CONNECTWISE_DECLARATION) {
@@ -135,6 +142,7 @@ export class ConnectWiseProvider implements PsaProvider {
 		this.lookups = new ConnectWiseLookups(this.client, this.cache, connectionId, (path, options, read) => this.list(path, options, read));
 		this.depth = new ConnectWiseDepthLookups(this.cache, connectionId, (path, options, read) => this.list(path, options, read));
 		this.configurationItems = new ConnectWiseConfigurationItems(this.client, (path, options, read) => this.list(path, options, read));
+		this.work = new ConnectWiseWork(this.client, (path, options, read) => this.list(path, options, read), () => this.declaration.workCapabilities);
 	}
 
 	get pinnedApiVersion(): string {
@@ -313,6 +321,30 @@ export class ConnectWiseProvider implements PsaProvider {
 		);
 	}
 
+	addTimeEntry(input: PsaTimeEntryCreate): Promise<PsaTimeEntry> {
+		return this.work.addTimeEntry(input);
+	}
+
+	listTimeEntries(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaTimeEntry[]> {
+		return this.work.listTimeEntries(ticketId, query);
+	}
+
+	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
+		return this.work.listChoices(kind);
+	}
+
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		return this.work.addAttachment(input);
+	}
+
+	listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		return this.work.listAttachments(ticketId, query);
+	}
+
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		return this.work.downloadAttachment(ticketId, attachmentId);
+	}
+
 	listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {
 		return this.lookups.listBoards(query);
 	}
@@ -367,6 +399,10 @@ export class ConnectWiseProvider implements PsaProvider {
 
 	get ticketCapabilities() {
 		return this.declaration.ticketCapabilities;
+	}
+
+	get workCapabilities() {
+		return this.declaration.workCapabilities;
 	}
 
 	searchTickets(query: PsaTicketSearch): Promise<PsaTicket[]> {

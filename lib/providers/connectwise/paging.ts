@@ -17,6 +17,8 @@ export interface ListOptions {
 	/** Forward-only (keyset) paging, cheaper on large tables; ConnectWise supports it on tickets and members among others. */
 	forwardOnly?: boolean;
 	pageSize?: number;
+	/** Query parameters an endpoint takes besides the paging ones (GET /system/documents: recordType, recordId). */
+	extraQuery?: Record<string, QueryValue>;
 }
 
 export async function listAll<T>(
@@ -33,6 +35,7 @@ export async function listAll<T>(
 	const results: T[] = [];
 	const headers = options.forwardOnly ? { 'pagination-type': 'forward-only' } : undefined;
 	let query: Record<string, QueryValue> = {
+		...options.extraQuery,
 		conditions: options.conditions,
 		customFieldConditions: options.customFieldConditions,
 		fields: options.fields,

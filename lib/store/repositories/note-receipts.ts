@@ -1,11 +1,42 @@
-// The note-receipt repository: dedupe keys claimed, taken over and marked posted, each note owned by one key.
+// The receipt repository: dedupe keys claimed, taken over and marked posted, each PSA record (note, time entry, attachment) owned by one key.
 import { type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import { StoreError } from '../errors';
 import type { StoreDatabase, NoteReceiptsTable } from '../schema';
-import type { NoteReceipt, NoteReceiptRepository } from '../types';
+import type { NoteReceipt, NoteReceiptRepository, ReceiptRecordKind } from '../types';
 import { precompiled, heldBy, isTakenOver, requireAge, isUniqueViolation, toNumber, toNullableNumber, changed, requireText, requireId, type RepositoryContext, CLAIM_ATTEMPTS, TAKEOVER_PREFIX } from './shared';
 
-export function createNoteReceiptRepository({ db, clock, durably }: RepositoryContext): NoteReceiptRepository {
+/**
+ * Receipts of one kind of record. The kinds share a table: a kind's keys are stored behind a prefix no dedupe key can
+ * hold (a control character, refused in keys), and a record id is unique per kind (a note and a time entry may share one).
+ */
+export function createNoteReceiptRepository(context: RepositoryContext, kind: ReceiptRecordKind = 'note'): NoteReceiptRepository {
+	const receipts = createReceiptRows(context, kind);
+	if (kind === 'note') return receipts;
+	const prefix = `${kind}\u001f`;
+	const stored = (dedupeKey: string) => (typeof dedupeKey === 'string' && dedupeKey !== '' ? prefix + dedupeKey : dedupeKey);
+	const shown = (receipt: NoteReceipt): NoteReceipt => ({ ...receipt, dedupeKey: receipt.dedupeKey.slice(prefix.length) });
+	return {
+		claim: async (connectionId, dedupeKey, ticketId, claimToken) => {
+			const { claimed, receipt } = await receipts.claim(connectionId, stored(dedupeKey), ticketId, claimToken);
+			return { claimed, receipt: shown(receipt) };
+		},
+		markPosted: (connectionId, dedupeKey, claimToken, recordId) => receipts.markPosted(connectionId, stored(dedupeKey), claimToken, recordId),
+		release: (connectionId, dedupeKey, claimToken) => receipts.release(connectionId, stored(dedupeKey), claimToken),
+		takeOver: async (connectionId, dedupeKey, claimToken, olderThanMs) => {
+			const { claimed, row } = await receipts.takeOver(connectionId, stored(dedupeKey), claimToken, olderThanMs);
+			return { claimed, row: row ? shown(row) : undefined };
+		},
+		refresh: (connectionId, dedupeKey, claimToken) => receipts.refresh(connectionId, stored(dedupeKey), claimToken),
+		expire: (connectionId, dedupeKey, claimToken, olderThanMs) => receipts.expire(connectionId, stored(dedupeKey), claimToken, olderThanMs),
+		releaseStale: (connectionId, dedupeKey, olderThanMs) => receipts.releaseStale(connectionId, stored(dedupeKey), olderThanMs),
+		find: async (connectionId, dedupeKey) => {
+			const receipt = await receipts.find(connectionId, stored(dedupeKey));
+			return receipt ? shown(receipt) : undefined;
+		},
+	};
+}
+
+function createReceiptRows({ db, clock, durably }: RepositoryContext, kind: ReceiptRecordKind): NoteReceiptRepository {
 	const selectRow = precompiled(2, (connectionId, dedupeKey) =>
 		db.selectFrom('psa_note_receipts').selectAll().where('connection_id', '=', connectionId).where('dedupe_key', '=', dedupeKey),
 	);
@@ -18,6 +49,8 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 				connection_id: connectionId,
 				dedupe_key: dedupeKey,
 				state: 'pending',
+				// Notes keep the column's default, so a store opened with an older migration set still takes note receipts.
+				...(kind === 'note' ? {} : { record_kind: kind }),
 				ticket_id: ticketId as unknown as number,
 				note_id: null,
 				claim_token: claimToken,
@@ -45,7 +78,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 					return { claimed, receipt: toReceipt(row) };
 				}
 			}
-			throw new StoreError('conflict', `The note receipt ${dedupeKey} kept being released while claiming it; try again`);
+			throw new StoreError('conflict', `The ${kind} receipt ${dedupeKey} kept being released while claiming it; try again`);
 		},
 
 		async markPosted(connectionId, dedupeKey, claimToken, noteId) {
@@ -60,7 +93,7 @@ export function createNoteReceiptRepository({ db, clock, durably }: RepositoryCo
 					.executeTakeFirst();
 				return changed(result) > 0 ? 'posted' : 'lost';
 			} catch (error) {
-				// The unique index on (connection, note id): another key's receipt names this note.
+				// The unique index on (connection, kind, record id): another key's receipt names this record.
 				if (isUniqueViolation(error)) return 'owned';
 				throw error;
 			}

@@ -5,6 +5,7 @@ import { PsaCache } from '../../../lib/cache';
 import { createFetchTransport } from '../../../lib/providers/fetch-transport';
 import { linkKeyOf } from '../../../lib/providers/link-key';
 import { createProvider } from '../../../lib/providers/registry';
+import { bufferContent } from '../../../lib/providers/upload';
 import { atClient, TICKET } from './client';
 import { ACME_SERVER_CI_ID, ACME_WAREHOUSE_LOCATION_ID, ACME_WORKSTATION_CI_ID, ACTIVE_TECHNICIAN_ID, API_USER_ID } from './data';
 import type { FieldInfo } from './metadata';
@@ -192,6 +193,51 @@ if (!present) {
 				const shape = (field: Record<string, unknown>) => Object.entries(field).map(([key, value]) => `${key}:${key === 'picklistValues' ? 'list' : typeOf(value)}`).sort();
 				const answer = sandbox.requests.find((entry) => /userDefinedFields$/.test(entry.path))?.response as { fields: Array<Record<string, unknown>> };
 				for (const field of answer.fields) expect(shape(field)).toEqual(shape(realUdf.find((real) => real.isPickList === field.isPickList) ?? realUdf[0]));
+			} finally {
+				await sandbox.stop();
+			}
+		});
+
+		it("the adapter's time entry and attachment requests and the sandbox's answers hold only what the work subset's models declare", async () => {
+			const sandbox = await startAutotaskSandbox();
+			try {
+				const psa = createProvider('autotaskPsaApi', { ...sandbox.credentials }, { http: createFetchTransport({ timeoutMs: 5000 }), cache: new PsaCache(), sleep: async () => undefined });
+				const ticketId = sandbox.addTicket({ title: 'Contract work', companyID: 175, queueID: 8, status: 1, priority: 2 }).id;
+				const roles = await psa.listWorkChoices('workRole');
+				const codes = await psa.listWorkChoices('workType');
+				await psa.addTimeEntry({ ticketId, memberId: ACTIVE_TECHNICIAN_ID, start: '2026-03-02T10:00:00Z', end: '2026-03-02T10:12:00Z', notes: 'Restarted', internalNotes: '[psa:0123456789abcdef]', workRoleId: roles[0].id, workTypeId: codes[0].id, billable: 'no-charge' });
+				await psa.listTimeEntries(ticketId);
+				// 100,001 bytes: the base64 is built across chunk edges that are not 3-byte aligned.
+				const added = await psa.addAttachment({ ticketId, title: 'Log', fileName: 'run.log', contentType: 'text/plain', public: false, content: bufferContent(Buffer.alloc(100_001, 'x'), 4096) });
+				await psa.listAttachments(ticketId);
+				const downloaded = await psa.downloadAttachment(ticketId, added.id);
+				expect(downloaded.data.equals(Buffer.alloc(100_001, 'x'))).toBe(true);
+
+				const problems: string[] = [];
+				const checked = new Set<string>();
+				for (const entry of sandbox.requests) {
+					const models = contractModels(entry.method, entry.path);
+					if (!models) {
+						problems.push(`${entry.method} ${entry.path}: not in the contract`);
+						continue;
+					}
+					checked.add(`${entry.method} ${models.path}`);
+					const at = `${entry.method} ${entry.path}`;
+					if (entry.body !== undefined && models.body) problems.push(...shapeProblems(entry.body, models.body, models.definitions, `${at} body`));
+					problems.push(...answerProblems(entry.response, models, `${at} answer`));
+				}
+				expect(problems).toEqual([]);
+				expect([...checked].sort()).toEqual(
+					expect.arrayContaining([
+						'POST /V1.0/Roles/query',
+						'POST /V1.0/BillingCodes/query',
+						'POST /V1.0/TimeEntries',
+						'POST /V1.0/TimeEntries/query',
+						'POST /V1.0/Tickets/{parentId}/Attachments',
+						'GET /V1.0/Tickets/{parentId}/Attachments',
+						'GET /V1.0/Tickets/{parentId}/Attachments/{id}',
+					]),
+				);
 			} finally {
 				await sandbox.stop();
 			}

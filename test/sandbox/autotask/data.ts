@@ -1,4 +1,5 @@
 // The Autotask sandbox's records and seed data: companies, contacts, resources (the API users and technicians), picklists, configuration items, locations and UDFs.
+import { type AutotaskWorkDb, createWorkSeed } from './work';
 import { seedPicklists, seedUserDefinedFields, type PicklistValue, type UdfInfo } from './metadata';
 
 export type Row = Record<string, unknown> & { id: number };
@@ -135,7 +136,7 @@ export interface AutotaskStatusChange {
 	at: string;
 }
 
-export interface AutotaskDb {
+export interface AutotaskDb extends AutotaskWorkDb {
 	tickets: AutotaskTicket[];
 	notes: AutotaskNote[];
 	/** Every write that carried a status, in order; cleared with the tickets. */
@@ -226,6 +227,7 @@ export function createSeed(): AutotaskDb {
 		tickets: [],
 		notes: [],
 		statusChanges: [],
+		...createWorkSeed(),
 		resources: [
 			resource(API_USER_ID, 'PSA Bridge', 'API', API_USER.username, 'psabridge-api@sandbox.example', { licenseType: 7, title: 'API User' }),
 			resource(ACTIVE_TECHNICIAN_ID, 'John', 'Smith', 'jsmith', 'john.smith@acme.example', { title: 'Technician' }),

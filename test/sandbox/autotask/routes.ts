@@ -4,6 +4,7 @@ import { entityInfo } from './metadata';
 import { apiError, AutotaskError, filterKeyOf, parseQuery, type QueryOptions } from './query';
 import { attachConfigurationItem, detachConfigurationItem } from './ticket-depth';
 import { normalizeBody, type Actor, type TicketStore } from './tickets';
+import { createAttachment, createTimeEntry } from './work';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -78,6 +79,9 @@ const SINGULAR: Record<string, string> = {
 	ConfigurationItemTypes: 'ConfigurationItemType',
 	CompanyLocations: 'CompanyLocation',
 	TicketAdditionalConfigurationItems: 'TicketAdditionalConfigurationItem',
+	TimeEntries: 'TimeEntry',
+	Roles: 'Role',
+	BillingCodes: 'BillingCode',
 };
 
 export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOptions): Route[] {
@@ -92,6 +96,9 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 		ConfigurationItemTypes: () => db.configurationItemTypes,
 		CompanyLocations: () => db.companyLocations,
 		TicketAdditionalConfigurationItems: () => db.ticketAdditionalConfigurationItems,
+		TimeEntries: () => db.timeEntries,
+		Roles: () => db.roles,
+		BillingCodes: () => db.billingCodes,
 	};
 	const routes: Route[] = [];
 	const add = (method: HttpMethod, template: string, entity: string, kind: Route['kind'], handle: Route['handle']) =>
@@ -162,7 +169,7 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 	}
 	for (const entity of [...Object.keys(tables), 'TicketWebhookFields']) {
 		const singular = SINGULAR[entity];
-		const writable = ['Tickets', 'TicketNotes', 'TicketWebhooks', 'Companies', 'TicketAdditionalConfigurationItems'].includes(entity);
+		const writable = ['Tickets', 'TicketNotes', 'TicketWebhooks', 'Companies', 'TicketAdditionalConfigurationItems', 'TimeEntries'].includes(entity);
 		const deletable = entity === 'TicketWebhooks' || entity === 'TicketAdditionalConfigurationItems';
 		const webhooks = ['Tickets', 'TicketNotes', 'Companies', 'Contacts', 'ConfigurationItems'].includes(entity);
 		add('GET', `/${entity}/entityInformation`, entity, 'read', () => ok({ info: entityInfo(singular, { create: writable, update: writable, delete: deletable, webhooks }) }));
@@ -185,6 +192,18 @@ export function buildRoutes(db: AutotaskDb, store: TicketStore, options: RouteOp
 		ok({ itemId: store.createNote(Number(context.params.parentId), context.body, context.actor).id }),
 	);
 	add('PATCH', '/Tickets/{parentId}/Notes', 'TicketNotes', 'write', (context) => ok({ itemId: store.updateNote(Number(context.params.parentId), context.body).id }));
+
+	// A ticket's attachments: listed and added under the ticket, counted against TicketAttachments; a list leaves the data out.
+	const attachmentsOf = (id: string) => db.attachments.filter((row) => row.parentID === Number(id)).sort((left, right) => left.id - right.id);
+	const withoutData = ({ data: _data, ...row }: Row) => row;
+	add('GET', '/Tickets/{parentId}/Attachments', 'TicketAttachments', 'read', (context) => list(attachmentsOf(context.params.parentId).map(withoutData)));
+	add('GET', '/Tickets/{parentId}/Attachments/{id}', 'TicketAttachments', 'read', (context) => item(byId(attachmentsOf(context.params.parentId), context.params.id)));
+	add('POST', '/Tickets/{parentId}/Attachments', 'TicketAttachments', 'write', (context) =>
+		ok({ itemId: createAttachment(db, Number(context.params.parentId), normalizeBody(context.body, store.fields('TicketAttachments')), context.actor.resource.id, store.now()).id }),
+	);
+	add('POST', '/TimeEntries', 'TimeEntries', 'write', (context) =>
+		ok({ itemId: createTimeEntry(db, normalizeBody(context.body, store.fields('TimeEntries')), context.actor.resource.id, store.now()).id }),
+	);
 
 	// A ticket's additional configuration items: listed and added under the ticket (work subset), counted against their own endpoint.
 	const additionalOf = (id: string) => db.ticketAdditionalConfigurationItems.filter((row) => row.ticketID === Number(id)).sort((left, right) => left.id - right.id);

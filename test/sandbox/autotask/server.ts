@@ -162,6 +162,8 @@ export class AutotaskSandbox {
 		this.db.notes.length = 0;
 		this.db.statusChanges.length = 0;
 		this.db.ticketAdditionalConfigurationItems.length = 0;
+		this.db.timeEntries.length = 0;
+		this.db.attachments.length = 0;
 	}
 
 	/** A technician's change in the Autotask UI (default: the active technician): fires webhooks like an API update. */

@@ -37,7 +37,7 @@ export class TicketStore {
 
 	constructor(
 		private readonly db: AutotaskDb,
-		private readonly now: () => number,
+		readonly now: () => number,
 		private readonly options: WriteOptions,
 		private readonly dispatch: (target: DispatchTarget, payload: AutotaskWebhookPayload) => void,
 	) {}
