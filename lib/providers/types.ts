@@ -354,8 +354,12 @@ export type PsaWorkChoiceKind = 'workType' | 'workRole';
 
 /** What a PSA needs for time entries and takes for attachments (from its declaration). Data only. */
 export interface PsaWorkCapabilities {
+	/** The choices the PSA has on a time entry (HaloPSA has no role): one it lacks is refused, its list empty in the node. */
+	choices: readonly PsaWorkChoiceKind[];
 	/** Choices a time entry must name (Autotask: a role); the others are optional (the PSA's default applies). */
 	requiredChoices: readonly PsaWorkChoiceKind[];
+	/** The billable options the PSA can record (HaloPSA: billable or not, no "no charge"); another one is refused. */
+	billableOptions: readonly PsaBillable[];
 	/** Whether the customer-visible notes are required (Autotask's summaryNotes). */
 	notesRequired: boolean;
 	/** The longest time entry the PSA takes, in hours. */

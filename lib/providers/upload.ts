@@ -26,11 +26,14 @@ export function multipartUpload(fields: Record<string, string>, file: { field: s
 	};
 }
 
-/** `{...fields, [dataField]: base64(content)}` as JSON, the base64 produced per chunk (3-byte aligned). */
-export function jsonBase64Upload(fields: Record<string, unknown>, dataField: string, content: PsaUploadContent): HttpUpload {
+/**
+ * `{...fields, [dataField]: base64(content)}` as JSON, the base64 produced per chunk (3-byte aligned); with `inArray`,
+ * that object as the one record of a JSON array (HaloPSA's upserts take arrays only).
+ */
+export function jsonBase64Upload(fields: Record<string, unknown>, dataField: string, content: PsaUploadContent, options: { inArray?: boolean } = {}): HttpUpload {
 	const open = JSON.stringify(fields);
-	const head = Buffer.from(`${open.slice(0, -1)}${open.length > 2 ? ',' : ''}${JSON.stringify(dataField)}:"`, 'utf8');
-	const tail = Buffer.from('"}', 'utf8');
+	const head = Buffer.from(`${options.inArray ? '[' : ''}${open.slice(0, -1)}${open.length > 2 ? ',' : ''}${JSON.stringify(dataField)}:"`, 'utf8');
+	const tail = Buffer.from(options.inArray ? '"}]' : '"}', 'utf8');
 	return {
 		contentType: 'application/json',
 		length: head.length + Math.ceil(content.size / 3) * 4 + tail.length,

@@ -45,6 +45,14 @@ function timeEntryChecked(input: PsaTimeEntryCreate, capabilities: PsaWorkCapabi
 	if (input.billable !== undefined && !BILLABLE_OPTIONS.includes(input.billable)) {
 		throw new PsaError('invalid-input', `'${String(input.billable)}' is not a billable option (${BILLABLE_OPTIONS.join(', ')})`, { field: 'billable' });
 	}
+	if (input.billable !== undefined && !capabilities.billableOptions.includes(input.billable)) {
+		throw new PsaError('invalid-input', `This PSA cannot record a time entry as '${input.billable}'`, { field: 'billable', hint: `Choose one of: ${capabilities.billableOptions.join(', ')}.` });
+	}
+	for (const [kind, id] of [['workRole', input.workRoleId], ['workType', input.workTypeId]] as const) {
+		if (id !== undefined && id !== null && !capabilities.choices.includes(kind)) {
+			throw new PsaError('invalid-input', `This PSA has no ${kind === 'workRole' ? 'role' : 'work type'} on a time entry`, { field: kind, hint: `Leave the ${kind === 'workRole' ? 'Work Role' : 'Work Type'} empty.` });
+		}
+	}
 	if (capabilities.notesRequired && !String(input.notes ?? '').trim()) {
 		throw new PsaError('invalid-input', 'This PSA needs notes on a ticket time entry', { field: 'notes', hint: 'Give Notes: what was done.' });
 	}

@@ -186,14 +186,19 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const api = () => sent.filter((request) => !/\/login\/companyinfo\//.test(request.url));
 			return { ctx, sent: api, writes: () => api().filter((request) => request.method !== 'GET' && !/\/query(\?|$)/i.test(new URL(request.url).pathname)).length };
 		};
-		const roleId = async (psa: PsaProvider) => (await psa.listWorkChoices('workRole')).find((choice) => choice.name === world.work.workRoleName)!.id;
+		/** The fixture's role, or undefined where the PSA has none (HaloPSA): nothing is sent for it then. */
+		const roleId = async (psa: PsaProvider) =>
+			psa.workCapabilities.choices.includes('workRole') ? (await psa.listWorkChoices('workRole')).find((choice) => choice.name === world.work.workRoleName)!.id : undefined;
+		/** 'no-charge' where the PSA records it, else the other option that is not plain 'billable'. */
+		const unbilled = (psa: PsaProvider) => (psa.workCapabilities.billableOptions.includes('no-charge') ? ('no-charge' as const) : ('do-not-bill' as const));
 		const newTicket = async (what: string) => (await link(context(), { source: 'conformance', externalId: unique(what) }, { summary: `Work ${what}`, companyId: world.seeded.companyId })).ticketId;
 
 		it('logs one entry per dedupe key: one POST, the repeat sends nothing, the marker in the internal notes', async () => {
 			const ticketId = await newTicket('time');
 			const workRoleId = await roleId(provider());
 			const { ctx, sent, writes } = countedContext();
-			const entry = { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 12, notes: 'Restarted the service', workRoleId, billable: 'no-charge' as const };
+			const billable = unbilled(provider());
+			const entry = { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 12, notes: 'Restarted the service', workRoleId, billable };
 			const first = await addTimeEntry(ctx, entry);
 			expect(first).toMatchObject({ ticketId, deduplicated: false, hours: 0.2, memberId: world.seeded.activeMemberId });
 			expect(writes()).toBe(1);
@@ -204,7 +209,7 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const held = world.work.timeEntriesOn(ticketId);
 			expect(held).toEqual([{ id: first.timeEntryId, memberId: world.seeded.activeMemberId, hours: 0.2, internalNotes: expect.stringMatching(/^\[psa:[0-9a-f]{16}\]$/) }]);
 			const listed = await provider().listTimeEntries(ticketId);
-			expect(listed).toEqual([expect.objectContaining({ id: first.timeEntryId, ticketId, notes: 'Restarted the service', billable: 'no-charge', workRoleId })]);
+			expect(listed).toEqual([expect.objectContaining({ id: first.timeEntryId, ticketId, notes: 'Restarted the service', billable, ...(workRoleId !== undefined ? { workRoleId } : {}) })]);
 		});
 
 		it('an entry whose answer was lost is found by its marker after the settle window, not logged twice', async () => {
@@ -228,6 +233,15 @@ describe.each(FIXTURES.map((fixture) => [fixture.name, fixture] as const))('prov
 			const caps = provider().workCapabilities;
 			if (caps.requiredChoices.includes('workRole')) {
 				await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 5, notes: 'x' })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'workRole' } });
+			}
+			// What the PSA does not have is refused, never sent and never made up (HaloPSA: no role, no "no charge").
+			for (const kind of (['workRole', 'workType'] as const).filter((candidate) => !caps.choices.includes(candidate))) {
+				await expect(provider().listWorkChoices(kind)).rejects.toMatchObject({ kind: 'invalid-input' });
+				const named = kind === 'workRole' ? { workRoleId: 7 } : { workTypeId: 7 };
+				await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 5, notes: 'x', ...named })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: kind } });
+			}
+			for (const billable of (['billable', 'do-not-bill', 'no-charge'] as const).filter((option) => !caps.billableOptions.includes(option))) {
+				await expect(addTimeEntry(context(), { ticket: { ticketId }, member: { memberId: world.seeded.activeMemberId }, start: '2026-03-02T10:00:00Z', durationMinutes: 5, notes: 'x', billable })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'billable' } });
 			}
 			expect(world.writeCount()).toBe(before);
 		});

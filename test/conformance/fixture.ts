@@ -79,7 +79,8 @@ export interface ConformanceWorld {
 	ticketCustomFields(ticketId: number): Record<string, unknown>;
 	/** Work records: the role a time entry names (required where the PSA needs one), the next time entry's answer lost, the entries on a ticket. */
 	work: {
-		workRoleName: string;
+		/** A role time entries may name; absent where the PSA has none (HaloPSA). */
+		workRoleName?: string;
 		loseNextTimeEntryAnswer(): void;
 		timeEntriesOn(ticketId: number): Array<{ id: number; memberId: number; hours: number; internalNotes: string }>;
 		loseNextAttachmentAnswer(): void;

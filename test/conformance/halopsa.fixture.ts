@@ -52,6 +52,19 @@ export const haloFixture: ProviderFixture = {
 			changeAsTechnician: (ticketId, statusId) => void sandbox.changeTicket(ticketId, { status_id: statusId }),
 			ticketConfigurationItems: (ticketId) => [...(sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.assets ?? [])],
 			ticketCustomFields: (ticketId) => Object.fromEntries((sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.customfields ?? []).map((field) => [field.name, field.value])),
+			work: {
+				// Halo's actions name no role (workCapabilities.choices has none).
+				loseNextTimeEntryAnswer: () => sandbox.addFault({ method: 'POST', path: '/Actions', kind: 'drop-after-commit', times: 1 }),
+				timeEntriesOn: (ticketId) =>
+					sandbox.db.actions
+						.filter((action) => action.ticket_id === ticketId && (action.timetaken ?? 0) > 0)
+						.map((action) => ({ id: action.id, memberId: action.who_agentid, hours: action.timetaken ?? 0, internalNotes: action.private_note ?? '' })),
+				loseNextAttachmentAnswer: () => sandbox.addFault({ method: 'POST', path: '/Attachment', kind: 'drop-after-commit', times: 1 }),
+				attachmentsOn: (ticketId) =>
+					sandbox.db.attachments
+						.filter((attachment) => attachment.ticket_id === ticketId)
+						.map((attachment) => ({ id: attachment.id, title: attachment.desc, fileName: attachment.filename, data: attachment.data, public: attachment.showforusers })),
+			},
 			writeCount: writes,
 			callbackUrl: 'http://127.0.0.1:9/webhook/psa-conformance',
 			async nextCallbacks(count) {

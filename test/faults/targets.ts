@@ -4,7 +4,7 @@ import { startSandbox, type Fault as CwFault } from '../sandbox';
 import { ACTIVE_TECHNICIAN_ID, startAutotaskSandbox, type Fault as AtFault } from '../sandbox/autotask';
 import { ACME_SERVER_CI_ID, ACME_WORKSTATION_CI_ID } from '../sandbox/autotask/data';
 import { DEPTH_SEED } from '../sandbox/depth-data';
-import { startHaloSandbox } from '../sandbox/halopsa';
+import { ACTIVE_AGENT_ID, startHaloSandbox } from '../sandbox/halopsa';
 import { LINK_TYPE } from '../../lib/providers/halopsa/read';
 import { TECHNICIAN_ROLE_ID } from '../sandbox/autotask/work';
 
@@ -105,8 +105,8 @@ export interface PsaTarget {
 	readonly faultClasses: readonly FaultClass[];
 	/** Status names on the suite's board (ConnectWise board 1, Autotask's statuses): open ones, and the closed one. */
 	readonly statusNames: { open: readonly string[]; closed: string };
-	/** What a time entry names here: an active member and the role (required by Autotask). */
-	readonly work: { memberId: number; workRoleId: number };
+	/** What a time entry names here: an active member and the role (required by Autotask; HaloPSA has none). */
+	readonly work: { memberId: number; workRoleId?: number };
 	/** Member identifiers (login names) PSA Member Map > Set may name: active ones and an inactive one. */
 	readonly memberIdentifiers: readonly string[];
 	/** The depth records of `ticketFields.companyId` (the depth family's tickets use this board, not ticketFields'). */
@@ -370,6 +370,11 @@ const HALO_ROUTES: Record<FaultTarget, Route> = {
 	// Halo attaches assets with the same upsert that creates and changes tickets.
 	attach: { method: 'POST', path: '/Tickets' },
 	'device-lookup': { method: 'GET', path: '/Asset' },
+	// Time is an action with timetaken: the same upsert and list as notes.
+	'time-entry': { method: 'POST', path: '/Actions' },
+	'time-entries-list': { method: 'GET', path: '/Actions' },
+	attachment: { method: 'POST', path: '/Attachment' },
+	'attachments-list': { method: 'GET', path: '/Attachment' },
 };
 
 export const haloTarget: PsaTarget = {
@@ -383,6 +388,8 @@ export const haloTarget: PsaTarget = {
 	faultClasses: COMMON_FAULT_CLASSES,
 	statusNames: { open: ['New', 'In Progress', 'Waiting on Customer'], closed: 'Closed' },
 	memberIdentifiers: ['John Smith', 'Sam Second', 'Old Tech'],
+	// John Smith; Halo's actions name no role.
+	work: { memberId: ACTIVE_AGENT_ID },
 	async start(clock, options = {}) {
 		const sandbox = await startHaloSandbox({ port: 0, recordResponses: false, ...(clock ? { clock } : {}), ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
 		const closed = (statusId: number) => sandbox.db.statuses.find((status) => status.id === statusId)?.type === 2;
@@ -421,6 +428,8 @@ export const haloTarget: PsaTarget = {
 					const ticket = sandbox.db.tickets.find((candidate) => candidate.id === ticketId && !candidate.deleted);
 					return ticket ? { name: sandbox.db.statuses.find((status) => status.id === ticket.status_id)?.name ?? String(ticket.status_id), closed: closed(ticket.status_id) } : undefined;
 				},
+				timeEntries: sandbox.db.actions.filter((action) => (action.timetaken ?? 0) > 0).map((action) => ({ id: action.id, ticketId: action.ticket_id, internalNotes: action.private_note ?? '' })),
+				attachments: sandbox.db.attachments.map((attachment) => ({ id: attachment.id, ticketId: attachment.ticket_id, title: attachment.desc, size: attachment.filesize })),
 				members: sandbox.db.agents.filter((agent) => !agent.isapiagent).map((agent) => ({ id: agent.id, identifier: agent.name, emails: [agent.email.toLowerCase()], active: !agent.isdisabled })),
 				ticketDevices: (ticketId) => [...(sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.assets ?? [])],
 				ticketCustomFields: (ticketId) => Object.fromEntries((sandbox.db.tickets.find((ticket) => ticket.id === ticketId)?.customfields ?? []).map((field) => [field.name, field.value ?? null])),

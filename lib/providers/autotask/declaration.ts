@@ -36,11 +36,14 @@ export const AUTOTASK_DECLARATION: ProviderDeclaration = {
 		configurationItemsOnCreate: 1,
 	},
 	workCapabilities: {
+		// Roles and billing codes (the work type) on every ticket time entry.
+		choices: ['workRole', 'workType'],
 		// A ticket time entry names the resource's role (TimeEntries.roleID); the billing code defaults from the role.
 		requiredChoices: ['workRole'],
 		// summaryNotes is required on a ticket time entry.
 		notesRequired: true,
 		maxHours: 24,
+		billableOptions: ['billable', 'do-not-bill', 'no-charge'],
 		// Autotask's AttachmentInfo help: "6 to 7 MB" per file through the API (10,000,000 bytes in 5 minutes): the lower bound.
 		maxAttachmentBytes: 6_000_000,
 		// Autotask's attachment title holds 255 characters.

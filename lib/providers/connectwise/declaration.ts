@@ -34,10 +34,13 @@ export const CONNECTWISE_DECLARATION: ProviderDeclaration = {
 		configurationItemsOnCreate: 0,
 	},
 	workCapabilities: {
+		// Work roles and work types on every time entry.
+		choices: ['workRole', 'workType'],
 		// Work type and role default from the member's settings when absent (TimeEntry model: both optional).
 		requiredChoices: [],
 		notesRequired: false,
 		maxHours: 24,
+		billableOptions: ['billable', 'do-not-bill', 'no-charge'],
 		// ConnectWise publishes no document size limit for the API; its cloud's upload limit is not documented either.
 		// 25 MiB is the package's own ceiling (a 20 MB monitoring export fits), not a confirmed ConnectWise value.
 		maxAttachmentBytes: 25 * 1024 * 1024,

@@ -3,7 +3,7 @@ import type { PsaCache } from '../../cache';
 import { PsaClient } from '../client-base';
 import type { ProviderDeclaration } from '../definition';
 import { PsaError, type PsaErrorDetails, type PsaErrorKind } from '../errors';
-import type { HttpResponse, HttpTransport } from '../http';
+import type { HttpResponse, HttpTransport, HttpUpload } from '../http';
 import { parseRetryAfter, type RetryPolicy } from '../request';
 import type { RequestEvent } from '../request-events';
 import type { SharedRequestLimits } from '../shared-limits';
@@ -34,6 +34,8 @@ export interface HaloRequest {
 	path: string;
 	query?: Record<string, string | number | boolean | undefined>;
 	body?: unknown;
+	/** A streamed body (an attachment's JSON with its base64 data) instead of `body`. */
+	upload?: HttpUpload;
 	/** A write that may create a record: not repeated after a failure whose outcome is unknown. */
 	create?: boolean;
 	noRetry?: boolean;
@@ -129,23 +131,36 @@ export class HaloClient extends PsaClient {
 
 	/** One API call with the connection's token; a 401 renews the token and sends once more. Returns the parsed body. */
 	async request(request: HaloRequest): Promise<unknown> {
+		const response = await this.exchange(request, false);
+		return typeof response.body === 'string' && /^\s*[[{]/.test(response.body) ? parseJson(response.body) : response.body;
+	}
+
+	/** A GET whose answer is kept as bytes, with its content type (a file, or JSON describing one). */
+	async download(request: Omit<HaloRequest, 'method' | 'body' | 'upload' | 'create'>): Promise<{ body: Buffer; contentType: string }> {
+		const response = await this.exchange({ ...request, method: 'GET' }, true);
+		const body = Buffer.isBuffer(response.body) ? response.body : Buffer.from(typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? ''));
+		return { body, contentType: String(response.headers['content-type'] ?? '') };
+	}
+
+	private async exchange(request: HaloRequest, binaryResponse: boolean): Promise<HttpResponse> {
 		const label = `${request.method} ${request.path}`;
 		const url = this.urlOf(request.path, request.query);
 		let token = (await this.tokens.get()).token;
-		let outcome = await this.sendWith(request, url, label, token);
+		let outcome = await this.sendWith(request, url, label, token, binaryResponse);
 		if (outcome.response.status === 401) {
 			token = (await this.tokens.renew(token)).token;
-			outcome = await this.sendWith(request, url, label, token);
+			outcome = await this.sendWith(request, url, label, token, binaryResponse);
 		}
 		const { response, attempts } = outcome;
 		this.observe(response, request.path);
 		if (response.status < 200 || response.status >= 300) throw this.mapError(response, label, attempts, request.create);
-		return typeof response.body === 'string' && /^\s*[[{]/.test(response.body) ? parseJson(response.body) : response.body;
+		return response;
 	}
 
-	private sendWith(request: HaloRequest, url: string, label: string, token: string) {
-		const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
-		return this.send({ method: request.method, url, headers, ...(request.body !== undefined ? { body: request.body } : {}), endpoint: endpointOf(request.path) }, label, {
+	private sendWith(request: HaloRequest, url: string, label: string, token: string, binaryResponse: boolean) {
+		const headers = { Accept: binaryResponse ? '*/*' : 'application/json', Authorization: `Bearer ${token}` };
+		const transfer = { ...(request.upload ? { upload: request.upload } : request.body !== undefined ? { body: request.body } : {}), ...(binaryResponse ? { binaryResponse: true } : {}) };
+		return this.send({ method: request.method, url, headers, ...transfer, endpoint: endpointOf(request.path) }, label, {
 			idempotent: !request.create,
 			...(request.noRetry ? { noRetry: true } : {}),
 		});
@@ -229,9 +244,16 @@ function parseJson(text: string): unknown {
 	}
 }
 
-/** The records of a list reply: `body[key]`, a bare array, or (tolerantly) the one array the object holds. */
-export function listOf(body: unknown, key: string, what: string): Array<Record<string, unknown>> {
-	const records = Array.isArray(body)
+/**
+ * The records of a list reply: `body[key]`, a bare array, or (tolerantly) the one array the object holds. `strict`
+ * takes `body[key]` only: where an empty list decides that something is absent, an answer of another shape must fail.
+ */
+export function listOf(body: unknown, key: string, what: string, options: { strict?: boolean } = {}): Array<Record<string, unknown>> {
+	const records = options.strict
+		? isObject(body) && Array.isArray(body[key])
+			? (body[key] as unknown[])
+			: undefined
+		: Array.isArray(body)
 		? body
 		: isObject(body)
 			? Array.isArray(body[key])

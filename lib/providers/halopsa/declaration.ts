@@ -21,6 +21,13 @@ export const HALO_OUTCOME_SETTLE_MS = 180_000;
 /** Third parties state about 500 requests per 3 minutes per tenant; Halo publishes no limit (docs/halopsa-api.md). */
 export const HALO_REQUEST_BUDGET = { limit: 500, windowMs: 3 * 60 * 1000 };
 
+/**
+ * Halo publishes no attachment size limit. The file travels as base64 in a JSON body (4/3 of its size), and ASP.NET's
+ * default request limit (IIS maxAllowedContentLength, Kestrel MaxRequestBodySize) is 30,000,000 bytes: 22,000,000
+ * bytes of file fit with room for the record's fields. The package's own ceiling, not a confirmed Halo value.
+ */
+export const HALO_MAX_ATTACHMENT_BYTES = 22_000_000;
+
 export const HALO_DECLARATION: ProviderDeclaration = {
 	key: 'halopsa',
 	displayName: 'HaloPSA',
@@ -41,5 +48,18 @@ export const HALO_DECLARATION: ProviderDeclaration = {
 		dueDate: true,
 		// Faults.assets is a list sent with the create.
 		configurationItemsOnCreate: 50,
+	},
+	workCapabilities: {
+		// An action's type (outcome) is its work type; an action names no role, so Halo has none.
+		choices: ['workType'],
+		// Halo defaults the action type and its charge rate; a note for the end user is optional.
+		requiredChoices: [],
+		notesRequired: false,
+		maxHours: 24,
+		// Actions.actisbillable is all Halo records of billing on an action: billable or not, no "no charge".
+		billableOptions: ['billable', 'do-not-bill'],
+		maxAttachmentBytes: HALO_MAX_ATTACHMENT_BYTES,
+		// Attachment.desc has no length in Halo's description; 255 is the package's own ceiling.
+		maxAttachmentTitle: 255,
 	},
 };

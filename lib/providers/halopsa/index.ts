@@ -36,6 +36,11 @@ import type {
 	PsaTicketSearch,
 	PsaTicketUpdate,
 	PsaWarning,
+	PsaWorkChoiceKind,
+	PsaTimeEntry,
+	PsaTimeEntryCreate,
+	PsaAttachment,
+	PsaAttachmentCreate,
 } from '../types';
 import { filterLocally, isObject, recordId, requiredSetting, searchText } from '../values';
 import { HaloClient } from './client';
@@ -46,6 +51,7 @@ import { LINK_TYPE, idOf, readAgent, readAsset, readChoice, readClient, readNote
 import { type HaloSettings, haloConnectionId } from './settings';
 import { SUMMARY_MAX, checkSearchFields, detailFields, matches, positiveId, serverQuery } from './tickets';
 import { HaloWebhooks } from './webhooks';
+import { HaloWork } from './work';
 
 export type { HaloSettings } from './settings';
 
@@ -69,6 +75,7 @@ export class HaloPsaProvider implements PsaProvider {
 	private readonly cache: PsaCache;
 	private readonly lookups: HaloLookups;
 	private readonly webhooks: HaloWebhooks;
+	private readonly work: HaloWork;
 	private readonly webOrigin: string;
 
 	constructor(
@@ -99,10 +106,15 @@ export class HaloPsaProvider implements PsaProvider {
 		});
 		this.lookups = new HaloLookups(this.client, this.cache, connectionId);
 		this.webhooks = new HaloWebhooks(this.client, this.cache, connectionId);
+		this.work = new HaloWork(this.client, this.lookups, () => this.declaration.workCapabilities);
 	}
 
 	get ticketCapabilities() {
 		return this.declaration.ticketCapabilities;
+	}
+
+	get workCapabilities() {
+		return this.declaration.workCapabilities;
 	}
 
 	/** /InstanceInfo names the tenant's version: recorded, and a newer one than the tested pin is reported as drift. */
@@ -360,6 +372,30 @@ export class HaloPsaProvider implements PsaProvider {
 			.sort((a, b) => a.id - b.id);
 		const limit = Math.max(0, query.limit ?? DEFAULT_LIST_LIMIT);
 		return query.newestFirst ? notes.reverse().slice(0, limit) : notes.slice(0, limit);
+	}
+
+	addTimeEntry(input: PsaTimeEntryCreate): Promise<PsaTimeEntry> {
+		return this.work.addTimeEntry(input);
+	}
+
+	listTimeEntries(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaTimeEntry[]> {
+		return this.work.listTimeEntries(ticketId, query);
+	}
+
+	listWorkChoices(kind: PsaWorkChoiceKind): Promise<PsaChoice[]> {
+		return this.work.listChoices(kind);
+	}
+
+	addAttachment(input: PsaAttachmentCreate): Promise<PsaAttachment> {
+		return this.work.addAttachment(input);
+	}
+
+	listAttachments(ticketId: number, query: PsaNoteListQuery = {}): Promise<PsaAttachment[]> {
+		return this.work.listAttachments(ticketId, query);
+	}
+
+	downloadAttachment(ticketId: number, attachmentId: number): Promise<{ attachment: PsaAttachment; data: Buffer }> {
+		return this.work.downloadAttachment(ticketId, attachmentId);
 	}
 
 	async listBoards(query: PsaListQuery = {}): Promise<PsaBoard[]> {

@@ -98,17 +98,20 @@ export class HaloLookups {
 		return this.cached('categories', async () => (await this.client.list('/Category', 'categories', { type_id: 1 })).map((record) => readChoice(record, 'GET /Category', record.value !== undefined ? 'value' : 'name')));
 	}
 
-	/** Action types by name (lower-cased) -> id. */
-	outcomes(): Promise<Map<string, number>> {
-		return this.cached('outcomes', async () => {
-			const map = new Map<string, number>();
-			for (const record of await this.client.list('/Outcome', 'outcomes')) {
+	/** Action types (TOutcome), hidden ones marked inactive: a note's action type, a time entry's work type. */
+	actionTypes(): Promise<PsaChoice[]> {
+		return this.cached('outcomes', async () =>
+			(await this.client.list('/Outcome', 'outcomes')).flatMap((record) => {
 				const id = idOf(record.id);
 				const name = textOf(record.outcome) ?? textOf(record.buttonname);
-				if (id !== undefined && name) map.set(name.trim().toLowerCase(), id);
-			}
-			return map;
-		});
+				return id !== undefined && name ? [{ id, name: name.trim(), ...(record.hidden === true ? { inactive: true } : {}) }] : [];
+			}),
+		);
+	}
+
+	/** Action types by name (lower-cased) -> id. */
+	async outcomes(): Promise<Map<string, number>> {
+		return new Map((await this.actionTypes()).map((choice) => [choice.name.toLowerCase(), choice.id]));
 	}
 
 	customFields(): Promise<PsaCustomFieldDefinition[]> {

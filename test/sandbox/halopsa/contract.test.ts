@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PsaCache } from '../../../lib/cache';
 import { createFetchTransport } from '../../../lib/providers/fetch-transport';
 import { haloDefinition } from '../../../lib/providers/halopsa/definition';
-import { addNote, link, setStatus } from '../../../lib/services';
+import { addAttachment, addNote, addTimeEntry, downloadAttachment, link, listAttachments, listTimeEntries, setStatus } from '../../../lib/services';
+import { bufferContent } from '../../../lib/providers/upload';
 import { openStore } from '../../../lib/store';
 import { tmpdir } from 'node:os';
 import { buildRoutes } from './routes';
@@ -33,7 +34,7 @@ const UNDESCRIBED_TICKET_FIELDS = ['user_name', 'external_links'];
 
 	it('serves only routes the description has (besides the ones named as outside it)', () => {
 		const db = createSeed();
-		const routes = buildRoutes(db, new TicketStore(db, Date.now, () => undefined), () => ({}));
+		const routes = buildRoutes(db, new TicketStore(db, Date.now, () => undefined), () => ({}), Date.now);
 		for (const route of routes) {
 			const name = `${route.method} ${route.template}`;
 			if (OUTSIDE_CONTRACT.includes(name)) continue;
@@ -59,6 +60,12 @@ const UNDESCRIBED_TICKET_FIELDS = ['user_name', 'external_links'];
 				configurationItems: [{ by: 'serialNumber', value: 'SN-WEB01' }],
 			});
 			await addNote(ctx, { ticket: { ticketId }, text: 'note', type: 'internal', dedupeKey: 'contract-1' });
+			const [workType] = await provider.listWorkChoices('workType');
+			await addTimeEntry(ctx, { ticket: { ticketId }, member: { memberId: 2 }, start: '2026-03-02T10:00:00Z', durationMinutes: 30, notes: 'Restarted', workTypeId: workType.id, billable: 'do-not-bill' });
+			await listTimeEntries(ctx, { ticketId });
+			const { attachmentId } = await addAttachment(ctx, { ticket: { ticketId }, fileName: 'run.log', title: 'Run log', content: bufferContent(Buffer.from('log line\n')) });
+			await listAttachments(ctx, { ticketId });
+			await downloadAttachment(ctx, { ticketId }, attachmentId!);
 			await setStatus(ctx, { ticketId }, { by: 'name', name: 'Closed' });
 			await provider.getTicketDetails(ticketId);
 			const registration = await provider.registerCallback({ url: 'http://127.0.0.1:9/hook', description: 'contract', level: 'owner', objectId: 0, selfSuppressed: true });
@@ -72,7 +79,10 @@ const UNDESCRIBED_TICKET_FIELDS = ['user_name', 'external_links'];
 
 		it('writes arrays of the described record, with described fields only', () => {
 			const writes = sandbox.requests.filter((request) => request.method === 'POST' && request.template);
-			expect(writes.length).toBeGreaterThanOrEqual(4);
+			expect(writes.length).toBeGreaterThanOrEqual(6);
+			// The time entry (an action with time) and the attachment (its data as base64) are among them.
+			expect(writes.some((write) => write.template === '/Actions' && (write.body as Array<Record<string, unknown>>)[0].timetaken === 0.5)).toBe(true);
+			expect(writes.some((write) => write.template === '/Attachment' && (write.body as Array<Record<string, unknown>>)[0].data === Buffer.from('log line\n').toString('base64'))).toBe(true);
 			for (const write of writes) {
 				const { type, name } = schemaOfWrite(write.template!);
 				expect({ write: write.template, type }).toEqual({ write: write.template, type: 'array' });

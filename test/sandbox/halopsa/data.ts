@@ -56,7 +56,27 @@ export interface HaloAction {
 	/** Made by Halo itself (logged, status changed): left out with excludesys. */
 	system: boolean;
 	new_status?: number;
+	/** Hours: an action with time is a time entry [spec]. */
 	timetaken?: number;
+	/** Staff only [open: the description names the field, not who sees it]. */
+	private_note?: string;
+	actionarrivaldate?: string;
+	actioncompletiondate?: string;
+	actisbillable?: boolean;
+}
+
+/** A file on a ticket as the sandbox keeps it: its bytes beside the record Halo lists. */
+export interface HaloAttachment {
+	id: number;
+	ticket_id: number;
+	filename: string;
+	desc: string;
+	content_type: string;
+	filesize: number;
+	showforusers: boolean;
+	datecreated: string;
+	agent_id: number;
+	data: Buffer;
 }
 
 export interface HaloExternalLink {
@@ -108,12 +128,13 @@ export interface HaloDb {
 	assets: Array<{ id: number; inventory_number: string; key_field: string; key_field2: string; key_field3: string; client_id: number; site_id: number; assettype_name: string; inactive: boolean; datto_id: string }>;
 	tickets: HaloTicket[];
 	actions: HaloAction[];
+	attachments: HaloAttachment[];
 	externalLinks: HaloExternalLink[];
 	webhooks: HaloWebhook[];
 	notifications: HaloNotification[];
 	/** Every status change Halo applied, in order (fault-suite invariants read it). */
 	statusChanges: Array<{ ticketId: number; fromStatus: number; toStatus: number; reopened: boolean }>;
-	next: { ticket: number; action: number; link: number; notification: number };
+	next: { ticket: number; action: number; link: number; notification: number; attachment: number };
 }
 
 export function createSeed(): HaloDb {
@@ -186,11 +207,12 @@ export function createSeed(): HaloDb {
 		],
 		tickets: [],
 		actions: [],
+		attachments: [],
 		externalLinks: [],
 		webhooks: [],
 		notifications: [],
 		statusChanges: [],
-		next: { ticket: 1001, action: 5001, link: 7001, notification: 9001 },
+		next: { ticket: 1001, action: 5001, link: 7001, notification: 9001, attachment: 8001 },
 	};
 }
 

@@ -1,6 +1,7 @@
 // The HaloPSA sandbox's API routes: list envelopes and paging, records as Halo shapes them, upsert arrays, the scopes each route needs.
 import { randomUUID } from 'node:crypto';
 import type { HaloDb, HaloTicket, Row } from './data';
+import { attachmentRoutes } from './attachments';
 import { HaloError, invalid, type TicketStore } from './tickets';
 
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -43,7 +44,7 @@ function arrayBody(body: unknown): Row[] {
 /** One saved record answers as itself, several as a list [client]. */
 const saved = (records: Row[]) => (records.length === 1 ? records[0] : records);
 
-export function buildRoutes(db: HaloDb, store: TicketStore, instance: () => Row): Route[] {
+export function buildRoutes(db: HaloDb, store: TicketStore, instance: () => Row, now: () => number): Route[] {
 	const nameOf = <T extends { id: number }>(list: T[], id: number, field: keyof T) => String(list.find((entry) => entry.id === id)?.[field] ?? '');
 	const ticketRecord = (ticket: HaloTicket, withLastAction: boolean): Row => {
 		const record: Row = {
@@ -110,7 +111,9 @@ export function buildRoutes(db: HaloDb, store: TicketStore, instance: () => Row)
 			scope: 'read:tickets',
 			handle: ({ query }) => {
 				const ticketId = int(query.ticket_id);
-				const actions = db.actions.filter((action) => (ticketId === undefined || action.ticket_id === ticketId) && !(truthy(query.excludesys) && action.system));
+				const actions = db.actions.filter(
+					(action) => (ticketId === undefined || action.ticket_id === ticketId) && !(truthy(query.excludesys) && action.system) && !(truthy(query.timeentriesonly) && !(action.timetaken && action.timetaken > 0)),
+				);
 				return envelope('actions', actions.map(({ system: _system, ...action }) => ({ ...action, who: nameOf(db.agents, action.who_agentid, 'name') })), query);
 			},
 		},
@@ -204,6 +207,7 @@ export function buildRoutes(db: HaloDb, store: TicketStore, instance: () => Row)
 				),
 		},
 		{ method: 'POST', template: '/ExternalLink', scope: 'edit:tickets', handle: ({ body }) => saved(arrayBody(body).map((record) => store.addLink(record))) },
+		...attachmentRoutes(db, store, now, arrayBody),
 		{ method: 'GET', template: '/Webhook', scope: 'admin', handle: () => db.webhooks.map(({ basic_password: _password, ...webhook }) => ({ ...webhook })) },
 		{
 			method: 'POST',

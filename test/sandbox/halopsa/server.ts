@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { type Fault, FaultList } from '../autotask/limits';
 import { API_APPLICATION, APPLICATIONS, READONLY_APPLICATION, createSeed, type HaloApplication, type HaloDb, type HaloTicket, type Row } from './data';
+import { HaloFile, MAX_REQUEST_BYTES } from './attachments';
 import { buildRoutes, compileRoute, type Method, type Route } from './routes';
 import { HaloError, TicketStore } from './tickets';
 import { type HaloDelivery, WebhookDispatcher } from './webhooks';
@@ -88,7 +89,7 @@ export class HaloSandbox {
 		this.recordResponses = options.recordResponses ?? true;
 		this.dispatcher = new WebhookDispatcher(this.db, () => this.clock.now());
 		this.store = new TicketStore(this.db, () => this.clock.now(), (event) => this.dispatcher.dispatch(event));
-		this.routes = buildRoutes(this.db, this.store, () => ({ version: this.version, name: 'Halo Sandbox', is_hosted: false, licence: 'HaloPSA' })).map(compileRoute);
+		this.routes = buildRoutes(this.db, this.store, () => ({ version: this.version, name: 'Halo Sandbox', is_hosted: false, licence: 'HaloPSA' }), () => this.clock.now()).map(compileRoute);
 		this.server = createServer((request, response) => {
 			this.handle(request, response).catch((error: unknown) => {
 				if (!response.headersSent) this.write(response, 500, { ClassName: 'System.Exception', Message: String(error) });
@@ -138,6 +139,7 @@ export class HaloSandbox {
 	clearTickets(): void {
 		this.db.tickets.length = 0;
 		this.db.actions.length = 0;
+		this.db.attachments.length = 0;
 		this.db.externalLinks.length = 0;
 		this.db.statusChanges.length = 0;
 	}
@@ -188,6 +190,11 @@ export class HaloSandbox {
 	}
 
 	private write(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+		if (body instanceof HaloFile) {
+			response.writeHead(status, { 'content-type': body.contentType, 'content-length': String(body.data.length), 'content-disposition': `attachment; filename="${body.fileName.replace(/["\\\r\n]/g, '_')}"`, ...headers });
+			response.end(body.data);
+			return;
+		}
 		const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
 		const type = typeof body === 'string' && !/^\s*[[{]/.test(body) ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
 		response.writeHead(status, { 'content-type': type, ...headers });
@@ -203,6 +210,7 @@ export class HaloSandbox {
 		const method = (request.method ?? 'GET').toUpperCase();
 		const chunks: Buffer[] = [];
 		for await (const chunk of request) chunks.push(chunk as Buffer);
+		const bodyBytes = chunks.reduce((total, chunk) => total + chunk.length, 0);
 		const rawBody = Buffer.concat(chunks).toString('utf8');
 		if (url.pathname.startsWith('/__sandbox/')) return this.control(method, url.pathname, rawBody, (status, body) => this.write(response, status, body));
 
@@ -237,6 +245,7 @@ export class HaloSandbox {
 				if (!isApi) return { status: 404, body: 'Not Found' };
 				const agentId = this.authenticate(request.headers.authorization, matched?.route);
 				if (!matched?.route) return { status: matched?.pathMatched ? 405 : 404, body: { ClassName: 'Halo.Exceptions.NotFound', Message: `No resource ${method} ${path}` } };
+				if (bodyBytes > MAX_REQUEST_BYTES) return { status: 413, body: '<html><body><h1>413 Request Entity Too Large</h1></body></html>' };
 				let body: unknown;
 				if (rawBody) {
 					try {

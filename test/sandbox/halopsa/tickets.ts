@@ -222,6 +222,7 @@ export class TicketStore {
 		if (!outcome) throw invalid('Please select a valid Action Type');
 		const who = int(record.who_agentid) ?? agentId;
 		if (!this.db.agents.some((agent) => agent.id === who && !agent.isdisabled)) throw invalid('Please select an active Agent');
+		const time = timeOf(record);
 		const action: HaloAction = {
 			id: this.db.next.action++,
 			ticket_id: ticket.id,
@@ -232,7 +233,8 @@ export class TicketStore {
 			who_agentid: who,
 			datetime: haloTime(this.now()),
 			system: false,
-			...(typeof record.timetaken === 'number' ? { timetaken: record.timetaken } : {}),
+			...time,
+			...(typeof record.private_note === 'string' && record.private_note ? { private_note: record.private_note } : {}),
 		};
 		this.db.actions.push(action);
 		ticket.last_update = action.datetime;
@@ -264,4 +266,23 @@ export class TicketStore {
 		for (const action of this.db.actions) if (action.ticket_id === ticketId && (!last || action.id > last.id)) last = action;
 		return last;
 	}
+}
+
+/** An action's time: timetaken in hours (0 to 24 here [open: Halo's own bound]), start and end dates, billable or not. */
+function timeOf(record: Row): Partial<HaloAction> {
+	if (record.timetaken === undefined || record.timetaken === null) return {};
+	if (typeof record.timetaken !== 'number' || !(record.timetaken >= 0 && record.timetaken <= 24)) throw invalid('Time taken must be a number of hours between 0 and 24');
+	const time: Partial<HaloAction> = { timetaken: Math.round(record.timetaken * 100) / 100 };
+	for (const field of ['actionarrivaldate', 'actioncompletiondate'] as const) {
+		const value = record[field];
+		if (value === undefined || value === null) continue;
+		if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalid(`${field} is not a date`);
+		time[field] = haloTime(Date.parse(value));
+	}
+	if (time.actionarrivaldate && time.actioncompletiondate && Date.parse(time.actioncompletiondate) < Date.parse(time.actionarrivaldate)) throw invalid('The end date must be after the start date');
+	if (record.actisbillable !== undefined && record.actisbillable !== null) {
+		if (typeof record.actisbillable !== 'boolean') throw invalid('actisbillable must be true or false');
+		time.actisbillable = record.actisbillable;
+	}
+	return time;
 }
