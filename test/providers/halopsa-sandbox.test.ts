@@ -1,4 +1,4 @@
-// The HaloPSA provider against its sandbox: one token shared by concurrent requests and renewed once on a 401, secrets and tokens never in errors, ticket depth, webhook verification and replays, the windowed budget.
+// The HaloPSA provider against its sandbox: one token shared by concurrent requests and renewed once on a 401, secrets and tokens never in errors, ticket depth, webhook verification and replays, the windowed budget, work records.
 import { PsaCache } from '../../lib/cache';
 import { isPsaError } from '../../lib/providers/errors';
 import { createFetchTransport } from '../../lib/providers/fetch-transport';
@@ -8,7 +8,10 @@ import type { ProviderDeps } from '../../lib/providers/definition';
 import { resetLimiters } from '../../lib/providers/limiter';
 import type { RequestEvent } from '../../lib/providers/request-events';
 import type { PsaProvider } from '../../lib/providers/types';
-import { type HaloSandbox, startHaloSandbox } from '../sandbox/halopsa';
+import { HALO_MAX_ATTACHMENT_BYTES } from '../../lib/providers/halopsa/declaration';
+import { bufferContent, jsonBase64Upload } from '../../lib/providers/upload';
+import { ACTIVE_AGENT_ID, type HaloSandbox, startHaloSandbox } from '../sandbox/halopsa';
+import { MAX_REQUEST_BYTES } from '../sandbox/halopsa/attachments';
 
 let sandbox: HaloSandbox;
 beforeAll(async () => {
@@ -233,5 +236,60 @@ describe('limits and versions', () => {
 		} finally {
 			sandbox.version = '2.196.7';
 		}
+	});
+});
+
+describe('work records', () => {
+	const newTicket = async (psa: PsaProvider) => (await psa.createTicket({ summary: `Work ${Math.random()}`, companyId: 12, externalRef: `work-${Math.random()}` })).id;
+
+	it('a time entry is an action with time: the marker field private, hidden from the end user without notes; plain notes are not listed as time', async () => {
+		const psa = provider();
+		const ticketId = await newTicket(psa);
+		await psa.addNote({ ticketId, text: 'Looked at it', type: 'internal' });
+		const entry = await psa.addTimeEntry({ ticketId, memberId: ACTIVE_AGENT_ID, start: '2026-03-02T10:00:00Z', end: '2026-03-02T10:45:00Z', internalNotes: '[psa:0123456789abcdef]', billable: 'do-not-bill' });
+		const action = sandbox.db.actions.find((candidate) => candidate.id === entry.id)!;
+		expect(action).toMatchObject({ ticket_id: ticketId, who_agentid: ACTIVE_AGENT_ID, timetaken: 0.75, hiddenfromuser: true, note: '', private_note: '[psa:0123456789abcdef]', actisbillable: false });
+		const listed = await psa.listTimeEntries(ticketId);
+		expect(listed).toEqual([expect.objectContaining({ id: entry.id, hours: 0.75, memberId: ACTIVE_AGENT_ID, start: '2026-03-02T10:00:00.000Z', end: '2026-03-02T10:45:00.000Z', billable: 'do-not-bill', internalNotes: '[psa:0123456789abcdef]' })]);
+		expect(sandbox.requests.find((request) => request.method === 'GET' && request.template === '/Actions')?.query).toMatchObject({ ticket_id: String(ticketId), timeentriesonly: 'true' });
+	});
+
+	it('work types are action types; a role is refused, nothing sent', async () => {
+		const psa = provider();
+		expect((await psa.listWorkChoices('workType')).map((choice) => choice.name)).toContain('Private Note');
+		const before = sandbox.requests.length;
+		await expect(psa.listWorkChoices('workRole')).rejects.toMatchObject({ kind: 'invalid-input' });
+		await expect(psa.addTimeEntry({ ticketId: 1, memberId: ACTIVE_AGENT_ID, start: '2026-03-02T10:00:00Z', end: '2026-03-02T11:00:00Z', workRoleId: 4 })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'workRole', refused: true } });
+		await expect(psa.addTimeEntry({ ticketId: 1, memberId: ACTIVE_AGENT_ID, start: '2026-03-02T10:00:00Z', end: '2026-03-02T11:00:00Z', billable: 'no-charge' })).rejects.toMatchObject({ kind: 'invalid-input', details: { field: 'billable' } });
+		expect(sandbox.requests.length).toBe(before);
+	});
+
+	it('a list answered without its records is an error, never "none there"', async () => {
+		const psa = provider();
+		const ticketId = await newTicket(psa);
+		sandbox.addFault({ method: 'GET', path: '/Attachment', kind: 'garbled', times: 1 });
+		await expect(psa.listAttachments(ticketId)).rejects.toMatchObject({ kind: 'unavailable' });
+		sandbox.addFault({ method: 'GET', path: '/Actions', kind: 'garbled', times: 1 });
+		await expect(psa.listTimeEntries(ticketId)).rejects.toMatchObject({ kind: 'unavailable' });
+	});
+
+	it('a download answered as JSON with base64 data gives the same bytes as the file itself', async () => {
+		const bytes = Buffer.from(Array.from({ length: 5000 }, (_, index) => index % 251));
+		const base = provider();
+		const ticketId = await newTicket(base);
+		const attachment = await base.addAttachment({ ticketId, title: 'dump [psa:00000000000000aa]', fileName: 'dump.bin', contentType: 'application/octet-stream', public: false, content: bufferContent(bytes, 1000) });
+		expect((await base.downloadAttachment(ticketId, attachment.id)).data.equals(bytes)).toBe(true);
+		// includedetails makes the sandbox answer the record with data_base64, the other form Halo may use.
+		const asJson = createFetchTransport({ timeoutMs: 5000 });
+		const psa = provider(sandbox.credentials, { http: (request) => asJson(/\/Attachment\/\d+$/.test(request.url) ? { ...request, url: `${request.url}?includedetails=true` } : request) });
+		const downloaded = await psa.downloadAttachment(ticketId, attachment.id);
+		expect(downloaded.data.equals(bytes)).toBe(true);
+		expect(downloaded.attachment).toMatchObject({ id: attachment.id, fileName: 'dump.bin', title: 'dump [psa:00000000000000aa]', size: 5000, public: false });
+		await expect(base.downloadAttachment(ticketId + 1, attachment.id)).rejects.toMatchObject({ kind: 'not-found' });
+	});
+
+	it('the package ceiling fits ASP.NET\'s default request limit once base64 in its JSON body', () => {
+		const upload = jsonBase64Upload({ ticket_id: 1, filename: 'f'.repeat(255), desc: 'd'.repeat(255), content_type: 'application/octet-stream', showforusers: false }, 'data', { size: HALO_MAX_ATTACHMENT_BYTES, open: () => [] as unknown as AsyncIterable<Buffer> }, { inArray: true });
+		expect(upload.length).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
 	});
 });
