@@ -1,6 +1,6 @@
 // Dropdowns and searchable lists shared by the PSA nodes: boards, statuses, priorities, companies, contacts, members, tickets.
 import type { ILoadOptionsFunctions, INodeListSearchResult, INodePropertyOptions } from 'n8n-workflow';
-import type { PsaChoice, PsaPriority, PsaProvider, PsaStatus } from '../../lib/providers/types';
+import type { PsaChoice, PsaPriority, PsaProvider, PsaStatus, PsaWorkChoiceKind } from '../../lib/providers/types';
 import { providerFor } from './context';
 
 const LIST_LIMIT = 100;
@@ -107,16 +107,14 @@ export const loadOptions = {
 		return choiceOptions(await listedChoices(this, 'getTeams'));
 	},
 
-	/** ConnectWise work roles, Autotask roles: what a time entry is billed under. */
+	/** ConnectWise work roles, Autotask roles: what a time entry is billed under. None where the PSA has no roles (HaloPSA). */
 	async getWorkRoles(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listWorkChoices('workRole'));
+		return workChoiceOptions(await providerFor(this), 'workRole');
 	},
 
-	/** ConnectWise work types, Autotask billing codes. */
+	/** ConnectWise work types, Autotask billing codes, HaloPSA action types. */
 	async getWorkTypes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const provider = await providerFor(this);
-		return choiceOptions(await provider.listWorkChoices('workType'));
+		return workChoiceOptions(await providerFor(this), 'workType');
 	},
 
 	async getSources(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
@@ -179,3 +177,9 @@ export const listSearch = {
 		return { results: boards.filter((board) => !board.inactive).map((board) => ({ name: board.name, value: String(board.id) })) };
 	},
 };
+
+/** The PSA's choices of a kind, or none where its declaration says it has no such choice (an empty list, never made up). */
+async function workChoiceOptions(provider: PsaProvider, kind: PsaWorkChoiceKind): Promise<INodePropertyOptions[]> {
+	if (!provider.workCapabilities.choices.includes(kind)) return [];
+	return choiceOptions(await provider.listWorkChoices(kind));
+}

@@ -1,6 +1,8 @@
 // The nodes' dropdowns and searchable lists (methods.loadOptions / methods.listSearch) against the sandbox, called as n8n's editor calls them.
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions, ILoadOptionsFunctions, INode } from 'n8n-workflow';
 import { ConnectWisePsaApi } from '../../credentials/ConnectWisePsaApi.credentials';
+import { HaloPsaApi } from '../../credentials/HaloPsaApi.credentials';
+import { startHaloSandbox } from '../sandbox/halopsa';
 import { PsaLink } from '../../nodes/PsaLink/PsaLink.node';
 import { PsaStatus } from '../../nodes/PsaStatus/PsaStatus.node';
 import { CredentialsHelper } from '../engine/harness';
@@ -32,11 +34,13 @@ async function sendOverFetch(options: IHttpRequestOptions): Promise<{ statusCode
 	for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name] = String(value);
 	if (options.auth) headers.authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}`;
 	const hasBody = options.body !== undefined && options.body !== null;
-	if (hasBody) headers['content-type'] = 'application/json';
+	// A string body (an OAuth token form) goes as it is, with the content type its sender gave.
+	const asText = typeof options.body === 'string';
+	if (hasBody && !(asText && Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))) headers['content-type'] = 'application/json';
 	const response = await fetch(options.url, {
 		method: options.method ?? 'GET',
 		headers,
-		body: hasBody ? JSON.stringify(options.body) : undefined,
+		body: hasBody ? (asText ? (options.body as string) : JSON.stringify(options.body)) : undefined,
 		redirect: options.disableFollowRedirect ? 'manual' : 'follow',
 		signal: AbortSignal.timeout(options.timeout ?? 10000),
 	});
@@ -51,14 +55,14 @@ async function sendOverFetch(options: IHttpRequestOptions): Promise<{ statusCode
 }
 
 /** What n8n hands a loadOptions / listSearch method: the node's current parameters and the credential applied to requests. */
-function loadOptionsContext(parameters: Record<string, unknown> = {}): ILoadOptionsFunctions {
-	const node = { id: 'n', name: 'PSA Link', type: 'n8n-nodes-psa-bridge.psaLink', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
+function loadOptionsContext(parameters: Record<string, unknown> = {}, credential: { helper: CredentialsHelper; id: string } = { helper: credentialsHelper, id: 'cw' }): ILoadOptionsFunctions {
+	const node = { id: 'n', name: 'PSA Link', type: 'n8n-nodes-psa-bridge.psaLink', typeVersion: 1, position: [0, 0], parameters: 'authentication' in parameters ? { authentication: parameters.authentication } : {} } as unknown as INode;
 	const parameter = (name: string) => {
 		if (!(name in parameters)) throw new Error(`Could not get parameter "${name}"`);
 		const value = parameters[name];
 		return value && typeof value === 'object' && '__rl' in value ? (value as unknown as { value: unknown }).value : value;
 	};
-	const credentials = async (type: string) => credentialsHelper.getDecrypted({} as never, { id: 'cw', name: 'ConnectWise sandbox' }, type);
+	const credentials = async (type: string) => credential.helper.getDecrypted({} as never, { id: credential.id, name: credential.id }, type);
 	return {
 		getNode: () => node,
 		getCurrentNodeParameter: (name: string) => parameter(name),
@@ -67,7 +71,7 @@ function loadOptionsContext(parameters: Record<string, unknown> = {}): ILoadOpti
 		helpers: {
 			httpRequest: sendOverFetch,
 			async httpRequestWithAuthentication(type: string, options: IHttpRequestOptions) {
-				const authenticated = await credentialsHelper.authenticate(await credentials(type), type, { ...options, headers: { ...options.headers } });
+				const authenticated = await credential.helper.authenticate(await credentials(type), type, { ...options, headers: { ...options.headers } });
 				return sendOverFetch(authenticated);
 			},
 		},
@@ -185,4 +189,21 @@ describe('listSearch', () => {
 
 afterAll(() => {
 	console.log(`OpenAPI contract over the methods' requests: ${checked.requests} requests and ${checked.responses} responses checked, 0 violations`);
+});
+
+describe('work choices on HaloPSA', () => {
+	it('getWorkTypes lists the visible action types; getWorkRoles is empty (Halo has no role) and asks nothing', async () => {
+		const halo = await startHaloSandbox({ port: 0 });
+		try {
+			const helper = new CredentialsHelper(new Map([['halo', { id: 'halo', name: 'halo', type: 'haloPsaApi', data: { ...halo.credentials } }]]), { haloPsaApi: new HaloPsaApi() });
+			const context = () => loadOptionsContext({ authentication: 'haloPsaApi' }, { helper, id: 'halo' });
+			const types = await methods.loadOptions.getWorkTypes.call(context());
+			expect(types.map((type) => type.name)).toEqual(halo.db.outcomes.filter((outcome) => !outcome.hidden).map((outcome) => outcome.outcome).sort((a, b) => a.localeCompare(b)));
+			halo.resetLog();
+			expect(await methods.loadOptions.getWorkRoles.call(context())).toEqual([]);
+			expect(halo.requests).toHaveLength(0);
+		} finally {
+			await halo.stop();
+		}
+	});
 });

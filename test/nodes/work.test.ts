@@ -1,5 +1,5 @@
-// PSA Note > Add Time Entry through n8n's engine on ConnectWise and Autotask: one POST per entry, none for a repeat, by member identity.
-import { AUTOTASK_CREDENTIAL, autotaskRequests, chainWorkflow, psaRequests, startAutotaskEngineFixture, startEngineFixture, type AutotaskEngineFixture, type EngineFixture } from '../engine/setup';
+// PSA Note > Add Time Entry and Add Attachment, PSA Ticket's work lists and download, through n8n's engine on ConnectWise, Autotask and HaloPSA: one POST per record, none for a repeat.
+import { AUTOTASK_CREDENTIAL, HALO_CREDENTIAL, autotaskRequests, chainWorkflow, psaRequests, startAutotaskEngineFixture, startEngineFixture, startHaloEngineFixture, type AutotaskEngineFixture, type EngineFixture, type HaloEngineFixture } from '../engine/setup';
 import { TECHNICIAN_ROLE_ID } from '../sandbox/autotask/work';
 
 const timeEntry = (parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -182,6 +182,119 @@ describe('attachments on ConnectWise', () => {
 		const item = downloaded.output('Download')[0];
 		expect(item.json).toMatchObject({ id: graphId, fileName: 'cpu.png', size: graph.length });
 		expect(item.binary?.file).toMatchObject({ fileName: 'cpu.png' });
+		expect(Buffer.from(item.binary!.file.data, 'base64').equals(graph)).toBe(true);
+	});
+});
+
+describe('on HaloPSA', () => {
+	let fx: HaloEngineFixture;
+	const credentials = { haloPsaApi: HALO_CREDENTIAL };
+	const halo = { authentication: 'haloPsaApi' };
+	/** The requests since the last reset, the token request apart (one per process and credential, not per entry). */
+	const haloRequests = () => {
+		const counts = Object.fromEntries(Object.entries(fx.sandbox.counters()).filter(([key]) => key !== 'total' && key !== 'POST /auth/token'));
+		return { ...counts, total: Object.values(counts).reduce((sum, count) => sum + count, 0) };
+	};
+	const log = Buffer.from('remediation started\nservice restarted\n', 'utf8');
+	const graph = Buffer.from(Array.from({ length: 4001 }, (_, index) => (index * 7) % 256));
+	let ticketId: number;
+
+	beforeAll(async () => {
+		fx = await startHaloEngineFixture();
+		const linked = await fx.engine.run(
+			chainWorkflow([
+				{
+					name: 'PSA Link',
+					type: 'psaLink',
+					credentials,
+					parameters: { ...halo, operation: 'link', source: 'monitor', externalId: 'work-1', summary: 'Service down', company: { __rl: true, mode: 'id', value: '12' }, boardId: 1, additionalFields: {}, options: {} },
+				},
+			]),
+		);
+		ticketId = linked.output('PSA Link')[0].json.ticketId as number;
+	});
+
+	afterAll(async () => {
+		await fx?.close();
+	});
+
+	it('refuses a role and "no charge" (Halo has neither) with nothing written, then logs an action with time once; the repeat sends nothing', async () => {
+		const withRole = await fx.engine.run(chainWorkflow([timeEntry({ ...halo, workRoleId: 5 }, { credentials, continueOnFail: true })]));
+		expect(String(withRole.output('Log remediation')[0].json.error)).toMatch(/no role/);
+		const noCharge = await fx.engine.run(chainWorkflow([timeEntry({ ...halo, additionalFields: { billable: 'no-charge' } }, { credentials, continueOnFail: true })]));
+		expect(String(noCharge.output('Log remediation')[0].json.error)).toMatch(/cannot record a time entry as 'no-charge'/);
+		expect(fx.sandbox.db.actions.filter((action) => action.ticket_id === ticketId && action.timetaken)).toHaveLength(0);
+
+		fx.sandbox.resetLog();
+		// Action type 2 ("Update") as the work type, as the Work Type dropdown offers it.
+		const entry = timeEntry({ ...halo, additionalFields: { billable: 'do-not-bill', workTypeId: 2, internalNotes: 'Script run 7' } }, { credentials });
+		const first = await fx.engine.run(chainWorkflow([entry]));
+		expect(first.error).toBeUndefined();
+		expect(first.output('Log remediation')[0].json).toMatchObject({ ticketId, memberId: 2, hours: 0.2, deduplicated: false });
+		const counts = haloRequests();
+		console.info(`HaloPSA time entry, first run: ${JSON.stringify(counts)}`);
+		// The agent was resolved (and mapped) by the refused runs: the action is all that is left.
+		expect(counts).toEqual({ 'POST /Actions': 1, total: 1 });
+		const actions = fx.sandbox.db.actions.filter((action) => action.ticket_id === ticketId && action.timetaken);
+		expect(actions).toEqual([
+			expect.objectContaining({ who_agentid: 2, timetaken: 0.2, outcome_id: 2, actisbillable: false, hiddenfromuser: false, note: 'Remediation script restarted the service', private_note: expect.stringMatching(/^Script run 7\s+\[psa:[0-9a-f]{16}\]$/) }),
+		]);
+
+		fx.sandbox.resetLog();
+		const again = await fx.engine.run(chainWorkflow([entry]));
+		expect(again.output('Log remediation')[0].json).toMatchObject({ deduplicated: true });
+		expect(haloRequests().total).toBe(0);
+
+		const listed = await fx.engine.run(chainWorkflow([{ name: 'List', type: 'psaTicket', credentials, parameters: { ...halo, operation: 'listTimeEntries', ticketBy: 'link', source: 'monitor', externalId: 'work-1', returnAll: false, limit: 10 } }]));
+		expect(listed.output('List').map((item) => item.json)).toEqual([expect.objectContaining({ ticketId, memberId: 2, hours: 0.2, workTypeId: 2, billable: 'do-not-bill', notes: 'Remediation script restarted the service' })]);
+	});
+
+	it('attaches each binary field once with one upload each; the repeat sends nothing; List and Download give the bytes back', async () => {
+		const attach = {
+			name: 'Attach files',
+			type: 'psaNote',
+			credentials,
+			parameters: { ...halo, operation: 'addAttachment', ticketBy: 'link', source: 'monitor', externalId: 'work-1', binaryPropertyName: 'data, graph', visibility: 'internal', additionalFields: { dedupeKey: '={{ $json.run }}' } },
+		};
+		const withFiles = (workflow: ReturnType<typeof chainWorkflow>) => ({
+			...workflow,
+			pinData: {
+				'Manual Trigger': [
+					{
+						json: { run: 'r-1' },
+						binary: {
+							data: { data: log.toString('base64'), mimeType: 'text/plain', fileName: 'remediation.log' },
+							graph: { data: graph.toString('base64'), mimeType: 'image/png', fileName: 'cpu.png' },
+						},
+					},
+				],
+			},
+		});
+		fx.sandbox.resetLog();
+		const first = await fx.engine.run(withFiles(chainWorkflow([attach])));
+		expect(first.error).toBeUndefined();
+		expect(first.output('Attach files').map((item) => item.json.deduplicated)).toEqual([false, false]);
+		expect(haloRequests()).toEqual({ 'POST /Attachment': 2, total: 2 });
+		const stored = fx.sandbox.db.attachments.filter((attachment) => attachment.ticket_id === ticketId);
+		expect(stored.map((attachment) => [attachment.filename, attachment.showforusers, attachment.data.equals(attachment.filename === 'cpu.png' ? graph : log)])).toEqual([
+			['remediation.log', false, true],
+			['cpu.png', false, true],
+		]);
+
+		fx.sandbox.resetLog();
+		const again = await fx.engine.run(withFiles(chainWorkflow([attach])));
+		expect(again.output('Attach files').map((item) => item.json.deduplicated)).toEqual([true, true]);
+		expect(haloRequests().total).toBe(0);
+
+		const listed = await fx.engine.run(chainWorkflow([{ name: 'List', type: 'psaTicket', credentials, parameters: { ...halo, operation: 'listAttachments', ticketBy: 'link', source: 'monitor', externalId: 'work-1', returnAll: true } }]));
+		const attachments = listed.output('List').map((item) => item.json);
+		expect(attachments.map((attachment) => attachment.fileName).sort()).toEqual(['cpu.png', 'remediation.log']);
+		const graphId = attachments.find((attachment) => attachment.fileName === 'cpu.png')!.id;
+		const downloaded = await fx.engine.run(
+			chainWorkflow([{ name: 'Download', type: 'psaTicket', credentials, parameters: { ...halo, operation: 'downloadAttachment', ticketBy: 'link', source: 'monitor', externalId: 'work-1', attachmentId: graphId, binaryPropertyName: 'file' } }]),
+		);
+		const item = downloaded.output('Download')[0];
+		expect(item.json).toMatchObject({ id: graphId, fileName: 'cpu.png', size: graph.length });
 		expect(Buffer.from(item.binary!.file.data, 'base64').equals(graph)).toBe(true);
 	});
 });

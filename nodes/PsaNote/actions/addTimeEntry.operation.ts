@@ -18,7 +18,7 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Identity', value: 'identity', description: 'An email (matched automatically) or an identity mapped with PSA Member Map' },
-			{ name: 'Member ID', value: 'id', description: 'The PSA member (Autotask resource) ID' },
+			{ name: 'Member ID', value: 'id', description: 'The PSA member (Autotask resource, HaloPSA agent) ID' },
 		],
 		default: 'identity',
 		displayOptions: { show },
@@ -100,7 +100,7 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		typeOptions: { loadOptionsMethod: 'getWorkRoles' },
 		default: '',
-		description: `The role the work is billed under (required by Autotask; ConnectWise defaults it from the member). ${EXPRESSION}`,
+		description: `The role the work is billed under (required by Autotask; ConnectWise defaults it from the member; HaloPSA has none, the list stays empty). ${EXPRESSION}`,
 		displayOptions: { show },
 	},
 	additionalFieldsCollection({ show }, [
@@ -111,7 +111,7 @@ export const description: INodeProperties[] = [
 			options: [
 				{ name: 'Billable', value: 'billable' },
 				{ name: 'Do Not Bill', value: 'do-not-bill' },
-				{ name: 'No Charge', value: 'no-charge', description: 'Shown on the invoice at no charge' },
+				{ name: 'No Charge', value: 'no-charge', description: 'Shown on the invoice at no charge (not on HaloPSA)' },
 			],
 			default: 'billable',
 		},
@@ -137,7 +137,7 @@ export const description: INodeProperties[] = [
 			type: 'options',
 			typeOptions: { loadOptionsMethod: 'getWorkTypes' },
 			default: '',
-			description: `ConnectWise work type, Autotask billing code. ${EXPRESSION}`,
+			description: `ConnectWise work type, Autotask billing code, HaloPSA action type. ${EXPRESSION}`,
 		},
 	]),
 ];
