@@ -84,7 +84,12 @@ export class HaloWork {
 		const { body, contentType } = await this.client.download({ path });
 		// The description declares no answer; the file itself is expected, JSON carrying it as base64 is read too.
 		if (!/^application\/json/i.test(contentType)) return { attachment, data: body };
-		const record: unknown = JSON.parse(body.toString('utf8'));
+		let record: unknown;
+		try {
+			record = JSON.parse(body.toString('utf8'));
+		} catch {
+			record = undefined;
+		}
 		const encoded = isObject(record) ? (textOf(record.data_base64) ?? textOf(record.data)) : undefined;
 		if (encoded === undefined) throw new PsaError('unavailable', `Halo answered GET ${path} without the file's data`, { request: `GET ${path}` });
 		return { attachment, data: Buffer.from(encoded, 'base64') };
