@@ -345,7 +345,7 @@ async function main(): Promise<number> {
 		log(`Autotask ${autotask.zoneUrl}: lifecycle ticket #${fired.ticketId} created, closed, reopened; alert ticket #${first.output('Link alert to ticket')[0].ticketId} once over two runs; remediation: one time entry, one log file`);
 	});
 
-	await steps.run('HaloPSA: its sandbox, a user folder with its credential and docs/examples/halopsa; alert-to-ticket runs twice on one ticket, the secret never in the output', async (log) => {
+	await steps.run('HaloPSA: its sandbox, a user folder with its credential and docs/examples/halopsa; alert-to-ticket runs twice on one ticket, the remediation example writes its time and log file once, the secret never in the output', async (log) => {
 		const halo = await startHaloSandbox({ port: 0 });
 		onCleanup('stop the HaloPSA sandbox', () => halo.stop());
 		const folder = createUserFolder('halopsa');
@@ -366,9 +366,21 @@ async function main(): Promise<number> {
 		check(second.output('Add alert note')[0].deduplicated === true, 'the second run posted the note again on HaloPSA');
 		const links = halo.db.externalLinks.filter((link) => link.third_party_id === 'demo-monitor:disk-full-web01');
 		check(links.length === 1, `the HaloPSA sandbox holds ${links.length} tickets for the alert`);
-		const output = JSON.stringify([first.output('Link alert to ticket'), second.output('Link alert to ticket')]);
+		const remediation = find('alert-remediation-work.json').id;
+		const work = await executeWorkflow(install, folder, remediation);
+		check(!work.error, `alert-remediation-work on HaloPSA failed: ${work.error?.message}`);
+		const [entry] = work.output('Log remediation time');
+		const [attached] = work.output('Attach remediation log');
+		check(entry.deduplicated === false && attached.deduplicated === false, `the remediation run answered ${JSON.stringify([entry, attached])}`);
+		const workAgain = await executeWorkflow(install, folder, remediation);
+		check(!workAgain.error && workAgain.output('Log remediation time')[0].deduplicated === true && workAgain.output('Attach remediation log')[0].deduplicated === true, 'the second remediation run on HaloPSA wrote again');
+		const files = halo.db.attachments.filter((attachment) => attachment.ticket_id === entry.ticketId);
+		check(files.length === 1 && files[0].data.toString('utf8').includes('health check ok'), `the HaloPSA ticket holds ${files.length} attachments`);
+		const timed = halo.db.actions.filter((action) => action.ticket_id === entry.ticketId && (action.timetaken ?? 0) > 0);
+		check(timed.length === 1 && Math.abs((timed[0].timetaken ?? 0) - 0.2) < 1e-9, `the HaloPSA ticket holds ${timed.length} actions with time: ${JSON.stringify(timed.map((action) => action.timetaken))}`);
+		const output = JSON.stringify([first.output('Link alert to ticket'), second.output('Link alert to ticket'), work.output('Log remediation time'), work.output('Attach remediation log')]);
 		check(!output.includes(halo.credentials.clientSecret), 'the HaloPSA client secret appears in the node output');
-		log(`HaloPSA ${halo.resourceUrl}: alert ticket #${links[0].halo_id} once over two runs (each n8n execute is a new process: ${halo.tokensIssued} token requests)`);
+		log(`HaloPSA ${halo.resourceUrl}: alert ticket #${links[0].halo_id} once over two runs (each n8n execute is a new process: ${halo.tokensIssued} token requests); remediation: one action with 0.2 h, one log file`);
 	});
 
 	await steps.run('n8n execute member-resolve.json: alice@acme.example is adoe, remembered in the member map', async (log) => {
