@@ -81,7 +81,9 @@ function panelSvg(panel: ChartPanel, offsetX: number): string {
 		}
 		for (const [index, remark] of Object.entries(series.remarks ?? {})) {
 			const value = series.values[Number(index)] ?? 0;
-			parts.push(`<text x="${x(Number(index)).toFixed(1)}" y="${(y(value) - 9).toFixed(1)}" text-anchor="middle" font-size="10" fill="${series.color}" ${FONT}>${escapeXml(remark)}</text>`);
+			// Remarks of several series at one point stack upwards instead of overprinting.
+			const below = panel.series.slice(0, panel.series.indexOf(series)).filter((other) => other.remarks?.[Number(index)] !== undefined).length;
+			parts.push(`<text x="${x(Number(index)).toFixed(1)}" y="${(y(value) - 9 - 12 * below).toFixed(1)}" text-anchor="middle" font-size="10" fill="${series.color}" ${FONT}>${escapeXml(remark)}</text>`);
 		}
 	}
 	// Legend under the x axis label, one line per series.
