@@ -3,7 +3,7 @@ import './preload';
 import type { WorkflowJson } from '../test/engine/harness';
 import { PACKAGE, PSA_CREDENTIAL } from './engine';
 import { BOARD_ID, COMPANY_ID } from './workflows';
-import { SMALL, fixed, log, ms, requestCounts, runAlone, scaled, table, timed, type Section } from './common';
+import { SMALL, endpointList, fixed, log, ms, requestCounts, runAlone, scaled, table, timed, type Section } from './common';
 import { startBench } from './engine';
 
 const LATENCY_MS = 50;
@@ -87,9 +87,7 @@ export async function run(): Promise<Section> {
 	return {
 		title: '10. Catch-up trigger backlog',
 		markdown: [
-			`${SMALL ? 'BENCH_SCALE=small. ' : ''}PSA Catch-Up Trigger (events added and updated, any state, Max Tickets per Poll ${MAX_TICKETS}, the default) on ConnectWise, sandbox latency ${LATENCY_MS} ms: after its first poll set the starting point, a technician changed ${backlog} tickets while n8n was down; then n8n polls back to back until a poll finds nothing (that poll's time and search count too) (each poll that finds changes starts one execution with them as items, run here too). Every change must come once: ${events} events for ${seen.size} distinct tickets, ${twice} twice, the next poll ${emptyAfter ? 'empty' : 'NOT empty'}. The minimum is one search page of up to ${MAX_TICKETS} tickets per poll that finds changes, one for the poll that finds none, and the connection's codebase lookup (the first poll, which only set the starting point, sent nothing): ${minimumRequests} requests. Requests: ${Object.entries(byEndpoint)
-				.map(([endpoint, value]) => `${endpoint} ${value}`)
-				.join(', ')}.`,
+			`${SMALL ? 'BENCH_SCALE=small. ' : ''}PSA Catch-Up Trigger (events added and updated, any state, Max Tickets per Poll ${MAX_TICKETS}, the default) on ConnectWise, sandbox latency ${LATENCY_MS} ms: after its first poll set the starting point, a technician changed ${backlog} tickets while n8n was down; then n8n polls back to back until a poll finds nothing (that poll's time and search count too); each poll that finds changes starts one execution with them as items, run here too. Every change must come once: ${events} events for ${seen.size} distinct tickets, ${twice} twice, the next poll ${emptyAfter ? 'empty' : 'NOT empty'}. The minimum is one search page of up to ${MAX_TICKETS} tickets per poll that finds changes, one for the poll that finds none, and the connection's codebase lookup (the first poll, which only set the starting point, sent nothing): ${minimumRequests} requests. Requests: ${endpointList(byEndpoint, ', ')}.`,
 			'',
 			table(['changed tickets', 'polls', 'events', 'requests', 'minimum', 'time', 'events/s'], [[backlog, polls.length, events, totalRequests, minimumRequests, ms(totalMs), fixed(events / (totalMs / 1000), 0)]]),
 			'',

@@ -67,6 +67,12 @@ export interface RequestCounts {
 	byEndpoint: Record<string, number>;
 }
 
+/** Requests by endpoint as table text ("POST /service/tickets: 3", one per line in a cell with '<br>'); 'none' when empty. */
+export function endpointList(byEndpoint: Record<string, number>, separator = '<br>'): string {
+	const entries = Object.entries(byEndpoint);
+	return entries.length === 0 ? 'none' : entries.map(([endpoint, count]) => `${endpoint}: ${count}`).join(separator);
+}
+
 /** What the sandbox saw since its last reset, including the codebase lookup (a real request too). */
 export function requestCounts(sandbox: Sandbox): RequestCounts {
 	const byEndpoint = { ...sandbox.counters() };

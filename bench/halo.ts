@@ -4,7 +4,7 @@ import { HALO_REQUEST_BUDGET } from '../lib/providers/halopsa/declaration';
 import { Engine, type EngineRun } from '../test/engine/harness';
 import { HALO_CREDENTIAL, chainWorkflow, sourceTypes } from '../test/engine/setup';
 import { startHaloSandbox, type HaloSandbox } from '../test/sandbox/halopsa';
-import { SMALL, fixed, log, ms, runAlone, table, timed, type Section } from './common';
+import { SMALL, endpointList, fixed, log, ms, runAlone, table, timed, type Section } from './common';
 import { benchUserFolder } from './engine';
 import { SOURCE } from './workflows';
 
@@ -140,9 +140,7 @@ export async function run(): Promise<Section> {
 					pass.known,
 					pass.refused,
 					pass.served429,
-					Object.entries(pass.byEndpoint)
-						.map(([endpoint, value]) => `${endpoint}: ${value}`)
-						.join('<br>'),
+					endpointList(pass.byEndpoint),
 				]),
 			),
 			'',

@@ -2,7 +2,7 @@
 import './preload';
 import { chainWorkflow } from '../test/engine/setup';
 import { BOARD_ID, COMPANY_ID } from './workflows';
-import { SMALL, fixed, log, ms, requestCounts, runAlone, scaled, table, timed, type RequestCounts, type Section } from './common';
+import { SMALL, endpointList, fixed, log, ms, requestCounts, runAlone, scaled, table, timed, type RequestCounts, type Section } from './common';
 import { startBench, type BenchFixture } from './engine';
 
 const LATENCY_MS = 50;
@@ -88,9 +88,7 @@ export async function run(): Promise<Section> {
 				result.deduplicated,
 				ms(result.wallMs),
 				fixed(result.items / (result.wallMs / 1000), 1),
-				Object.entries(result.counts.byEndpoint)
-					.map(([endpoint, value]) => `${endpoint}: ${value}`)
-					.join('<br>') || 'none',
+				endpointList(result.counts.byEndpoint),
 			]),
 		),
 	].join('\n');
