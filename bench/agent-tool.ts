@@ -120,7 +120,7 @@ export async function run(): Promise<Section> {
 				]),
 			),
 			'',
-			"A call's time is the whole execution (n8n's engine, the node, the sandbox's answer). The tool path's extra work is n8n's `$fromAI()` expressions and the package's check of whether it runs as a tool; the model's own time (seconds per call) is not part of it.",
+			"A call's time is the whole execution (n8n's engine, the node, the sandbox's answer); the model's own time (seconds per call) is not part of it. The tool path's extra work: n8n's `$fromAI()` expressions, the package's check of whether it runs as a tool, and for PSA Note the note's key: as a tool, a note is remembered by ticket, type and text (lib/services/note.ts, dedupeByText), so that an agent repeating a call does not post it twice, which costs the store's claim and record of that key per call. PSA Link is keyed by its alert on both paths.",
 		].join('\n'),
 		targets: [
 			{
