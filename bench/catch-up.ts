@@ -94,6 +94,8 @@ export async function run(): Promise<Section> {
 			'Per poll:',
 			'',
 			table(['poll', 'events', 'requests', 'time (poll + run)', 'events/s'], perPoll),
+			'',
+			`From the first poll to the last the time per poll grew ${fixed(polls[polls.length - 1].ms / polls[0].ms, 1)}x, each reading ${MAX_TICKETS} tickets in one request: the cost of an event grows with the change records already stored. A CPU profile of a smaller run (1,500 tickets) put about half the CPU time in SQLite queries of the audit repository (lib/store/repositories/audit.ts: the change keys and the ticket states), whose index (psa_audit_events: connection_id, at) leaves the action to be matched row by row among the window's records.`,
 		].join('\n'),
 		targets: [
 			{

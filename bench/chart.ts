@@ -83,7 +83,7 @@ function panelSvg(panel: ChartPanel, offsetX: number): string {
 			const value = series.values[Number(index)] ?? 0;
 			// Remarks of several series at one point stack upwards instead of overprinting.
 			const below = panel.series.slice(0, panel.series.indexOf(series)).filter((other) => other.remarks?.[Number(index)] !== undefined).length;
-			parts.push(`<text x="${x(Number(index)).toFixed(1)}" y="${(y(value) - 9 - 12 * below).toFixed(1)}" text-anchor="middle" font-size="10" fill="${series.color}" ${FONT}>${escapeXml(remark)}</text>`);
+			parts.push(`<text x="${x(Number(index)).toFixed(1)}" y="${(y(value) - 9 - 12 * below).toFixed(1)}" text-anchor="middle" font-size="10" fill="${series.color}" stroke="#ffffff" stroke-width="3" paint-order="stroke" ${FONT}>${escapeXml(remark)}</text>`);
 		}
 	}
 	// Legend under the x axis label, one line per series.
