@@ -1,4 +1,7 @@
 // Shared helpers of the benchmark scripts: scale, timing, request counts, percentiles and markdown tables.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Sandbox } from '../test/sandbox';
 import type { EngineRun } from '../test/engine/harness';
 
@@ -14,6 +17,8 @@ export interface Section {
 	/** Markdown: tables and the notes that explain them. */
 	markdown: string;
 	targets: TargetResult[];
+	/** Files the section's markdown shows (a chart), by path from the repository root; written with docs/benchmarks.md. */
+	files?: Array<{ path: string; content: string }>;
 }
 
 export interface TargetResult {
@@ -62,6 +67,12 @@ export interface RequestCounts {
 	byEndpoint: Record<string, number>;
 }
 
+/** Requests by endpoint as table text ("POST /service/tickets: 3", one per line in a cell with '<br>'); 'none' when empty. */
+export function endpointList(byEndpoint: Record<string, number>, separator = '<br>'): string {
+	const entries = Object.entries(byEndpoint);
+	return entries.length === 0 ? 'none' : entries.map(([endpoint, count]) => `${endpoint}: ${count}`).join(separator);
+}
+
 /** What the sandbox saw since its last reset, including the codebase lookup (a real request too). */
 export function requestCounts(sandbox: Sandbox): RequestCounts {
 	const byEndpoint = { ...sandbox.counters() };
@@ -88,13 +99,30 @@ export function log(message: string): void {
 	console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
-/** Runs a scenario on its own when its file is the entry point (`npx tsx bench/<scenario>.ts`): prints its table and targets. */
+/** Where a partial run (a scenario alone, BENCH_ONLY) writes its sections' files, so that the repository's stay one full run's. */
+export const BENCH_SCRATCH = join(tmpdir(), 'psa-bench-files');
+
+/** Writes sections' files under `root` (their paths are relative to the repository root). */
+export function writeSectionFiles(files: NonNullable<Section['files']>, root: string): void {
+	for (const file of files) {
+		const target = join(root, file.path);
+		mkdirSync(dirname(target), { recursive: true });
+		writeFileSync(target, file.content);
+		log(`wrote ${target}`);
+	}
+}
+
+/**
+ * Runs a scenario on its own when its file is the entry point (`npx tsx bench/<scenario>.ts`): prints its table and
+ * targets; its files go to BENCH_SCRATCH.
+ */
 export function runAlone(entry: NodeJS.Module, run: () => Promise<Section>): void {
 	if (require.main !== entry) return;
 	run()
 		.then((section) => {
 			console.log(section.markdown);
 			console.table(section.targets);
+			writeSectionFiles(section.files ?? [], BENCH_SCRATCH);
 		})
 		.catch((error) => {
 			console.error(error);

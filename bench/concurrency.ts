@@ -5,7 +5,7 @@ import type { IRun } from 'n8n-workflow';
 import { generateFernetKey } from '../lib/crypto/fernet';
 import { startPostgres, type RunningPostgres } from '../test/helpers/postgres';
 import { BENCH_PG_STORE_CREDENTIAL, closeBench, startAutotaskBench, startBench, type AutotaskBenchFixture } from './engine';
-import { alerts, naiveWorkflow, packageWorkflow } from './workflows';
+import { alerts, naiveWorkflow, packageWorkflow, type NaiveBatching } from './workflows';
 import { SMALL, fixed, log, ms, requestCounts, scaled, table, timed, runAlone, type Section, type TargetResult } from './common';
 
 export const LATENCY_MS = 50;
@@ -13,7 +13,7 @@ export const LATENCY_MS = 50;
 export const RATE_LIMIT = 100;
 const NODES = ['PSA Link', 'PSA Note', 'PSA Status'];
 
-interface ConcurrencyResult {
+export interface ConcurrencyResult {
 	/** undefined: Automatic (the option not set). */
 	concurrency?: number;
 	items: number;
@@ -34,8 +34,9 @@ function itemErrorsOf(run: IRun): number {
 	return errors;
 }
 
-async function measure(concurrency: number | undefined, count: number): Promise<ConcurrencyResult> {
-	const fx = await startBench({ latencyMs: LATENCY_MS, rateLimitPerSecond: RATE_LIMIT });
+/** New alerts through the package's three nodes at the given Concurrency (undefined: Automatic) under a rate limit (0: none). */
+export async function measure(concurrency: number | undefined, count: number, rateLimit = RATE_LIMIT): Promise<ConcurrencyResult> {
+	const fx = await startBench({ latencyMs: LATENCY_MS, rateLimitPerSecond: rateLimit });
 	try {
 		const items = alerts(count, `c${concurrency ?? 'auto'}`, 'fired');
 		// Errors are counted, not thrown: continueOnFail turns a 429 that reaches the user into an error item.
@@ -51,16 +52,20 @@ async function measure(concurrency: number | undefined, count: number): Promise<
 	}
 }
 
-/** The HTTP Request workflow with the node defaults under the same rate limit: its first 429 stops the execution. */
-async function measureNaive(count: number): Promise<{ wallMs: number; served429: number; requests: number; outcome: string }> {
-	const fx = await startBench({ latencyMs: LATENCY_MS, rateLimitPerSecond: RATE_LIMIT });
+/**
+ * The HTTP Request workflow under a rate limit (0: none), with the node defaults (its first 429 stops the execution) or
+ * with the nodes' Batching option set by hand; `done`: the alerts it took all the way (ticket In Progress).
+ */
+export async function measureNaive(count: number, rateLimit = RATE_LIMIT, batching?: NaiveBatching): Promise<{ wallMs: number; served429: number; requests: number; outcome: string; done: number }> {
+	const fx = await startBench({ latencyMs: LATENCY_MS, rateLimitPerSecond: rateLimit });
 	try {
-		const { result, ms: wallMs } = await timed(() => fx.engine.run(naiveWorkflow(alerts(count, 'naive-rl', 'fired'), fx.sandbox.apiBaseUrl)));
+		const { result, ms: wallMs } = await timed(() => fx.engine.run(naiveWorkflow(alerts(count, 'naive-rl', 'fired'), fx.sandbox.apiBaseUrl, { batching })));
 		const counts = requestCounts(fx.sandbox);
 		const failedNode = result.run.data.resultData.lastNodeExecuted;
 		const outcome = result.error ? `failed in "${failedNode}": ${result.error.message.slice(0, 120)}` : 'completed';
-		log(`naive burst under the rate limit: ${outcome}; ${counts.rateLimited} 429s`);
-		return { wallMs, served429: counts.rateLimited, requests: counts.total, outcome };
+		const done = fx.sandbox.db.tickets.filter((ticket) => ticket.status.name === 'In Progress').length;
+		log(`naive workflow (rate limit ${rateLimit || 'none'}${batching ? `, batches of ${batching.batchSize} every ${batching.batchIntervalMs} ms` : ''}): ${outcome}; ${counts.rateLimited} 429s, ${done} of ${count} alerts done`);
+		return { wallMs, served429: counts.rateLimited, requests: counts.total, outcome, done };
 	} finally {
 		await fx.stop();
 	}

@@ -8,7 +8,7 @@ import { NodeHelpers, type INodeType, type INodeTypes, type IVersionedNodeType }
 import { startSandbox, type Sandbox } from '../test/sandbox';
 import { startAutotaskSandbox, type AutotaskSandbox, type AutotaskSandboxOptions } from '../test/sandbox/autotask';
 import type { AutotaskSnapshot, ChildRequest } from './autotask-sandbox-child';
-import { Engine, PACKAGE, useTempUserFolder } from '../test/engine/harness';
+import { Engine, PACKAGE, useTempUserFolder, type PackageTypes } from '../test/engine/harness';
 import { AUTOTASK_CREDENTIAL, PSA_CREDENTIAL, sourceTypes } from '../test/engine/setup';
 import { EmulatedHttpRequest, EmulatedIf } from './naive-nodes';
 
@@ -71,9 +71,9 @@ export function loadBaseNodes(): BaseNodes {
 	return baseNodes;
 }
 
-function benchNodeTypes(): INodeTypes {
+function benchNodeTypes(types: PackageTypes = sourceTypes): INodeTypes {
 	const base = loadBaseNodes();
-	const harnessProbe = new Engine(sourceTypes) as unknown as { nodeTypes?: INodeTypes };
+	const harnessProbe = new Engine(types) as unknown as { nodeTypes?: INodeTypes };
 	if (!harnessProbe.nodeTypes) throw new Error('test/engine/harness.ts Engine no longer keeps its node types in `nodeTypes`; update bench/engine.ts');
 	const packageTypes = harnessProbe.nodeTypes;
 	const extra: Record<string, INodeType | IVersionedNodeType> = {
@@ -110,11 +110,11 @@ export interface SandboxAddress {
 	credentials: Sandbox['credentials'];
 }
 
-/** An engine with this package's nodes, HTTP Request and If, and credentials for the sandbox at the address. */
-export function benchEngine(sandbox: SandboxAddress): Engine {
+/** An engine with this package's nodes (or the given types), HTTP Request and If, and credentials for the sandbox at the address. */
+export function benchEngine(sandbox: SandboxAddress, types: PackageTypes = sourceTypes): Engine {
 	benchUserFolder();
-	const engine = new Engine(sourceTypes);
-	(engine as unknown as { nodeTypes: INodeTypes }).nodeTypes = benchNodeTypes();
+	const engine = new Engine(types);
+	(engine as unknown as { nodeTypes: INodeTypes }).nodeTypes = benchNodeTypes(types);
 	engine.addCredential({
 		...PSA_CREDENTIAL,
 		type: 'connectWisePsaApi',

@@ -1,17 +1,23 @@
-// Scenario 6: RSS growth while one large attachment is uploaded (20 MB to ConnectWise, Autotask's 6 MB limit), in a child process, the sandbox in this one.
+// Scenario 6: upload throughput (MB/s) and RSS growth against file size while one attachment is uploaded (ConnectWise 1 MB up to its 25 MiB limit, Autotask's 6 MB limit), in a child process, the sandbox in this one.
 import './preload';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUTOTASK_DECLARATION } from '../lib/providers/autotask/declaration';
+import { CONNECTWISE_DECLARATION } from '../lib/providers/connectwise/declaration';
 import { startSandbox } from '../test/sandbox';
 import { startAutotaskSandbox } from '../test/sandbox/autotask';
-import { fixed, log, runAlone, table, type Section } from './common';
+import { SMALL, fixed, log, runAlone, table, type Section } from './common';
 
 const TIMEOUT_MS = 3 * 60 * 1000;
 /** The issue's target: the upload grows the process by less than twice the file. */
 const TARGET_RATIO = 2;
+/** The target's file size; the other sizes show how growth and throughput follow the file size. */
+const TARGET_MB = 20;
+const MB = 1_000_000;
+/** Up to the largest attachment the package sends to ConnectWise (its declared limit, 25 MiB). */
+const CONNECTWISE_SIZES = SMALL ? [1 * MB, TARGET_MB * MB] : [1 * MB, 5 * MB, TARGET_MB * MB, CONNECTWISE_DECLARATION.workCapabilities.maxAttachmentBytes];
 
 interface UploadReport {
 	mode: string;
@@ -61,11 +67,14 @@ export async function run(): Promise<Section> {
 		const cw = await startSandbox({ port: 0, recordResponses: false });
 		try {
 			const ticketId = cw.addTicket({ summary: 'bench upload', company: { id: 250 }, board: { id: 1 } }).id;
-			const file = writeFile(folder, 'export-20mb.bin', 20 * 1_000_000);
-			for (const mode of ['stream', 'buffer']) {
-				log(`upload: ConnectWise, 20 MB, ${mode}`);
-				const report = await runChild({ BENCH_FILE: file, BENCH_MODE: mode, BENCH_UPLOAD: JSON.stringify({ credentialType: 'connectWisePsaApi', credentials: { ...cw.credentials, site: cw.site }, ticketId }) });
-				reports.push({ psa: 'ConnectWise', report });
+			for (const bytes of CONNECTWISE_SIZES) {
+				const file = writeFile(folder, `export-${bytes}.bin`, bytes);
+				for (const mode of ['stream', 'buffer']) {
+					log(`upload: ConnectWise, ${fixed(bytes / MB, 1)} MB, ${mode}`);
+					const report = await runChild({ BENCH_FILE: file, BENCH_MODE: mode, BENCH_UPLOAD: JSON.stringify({ credentialType: 'connectWisePsaApi', credentials: { ...cw.credentials, site: cw.site }, ticketId }) });
+					reports.push({ psa: 'ConnectWise', report });
+				}
+				rmSync(file);
 			}
 		} finally {
 			await cw.stop();
@@ -86,18 +95,18 @@ export async function run(): Promise<Section> {
 		rmSync(folder, { recursive: true, force: true });
 	}
 	for (const { psa, report } of reports) {
-		rows.push([psa, `${fixed(report.size / 1_000_000, 1)} MB`, report.mode, `${fixed(report.wallMs, 0)} ms`, `${fixed(report.rssBeforeMb, 1)} MB`, `${fixed(report.rssPeakMb, 1)} MB`, `${fixed(report.growthMb, 1)} MB`, `${fixed(report.ratio, 2)}x`]);
+		rows.push([psa, `${fixed(report.size / MB, 1)} MB`, report.mode, `${fixed(report.wallMs, 0)} ms`, fixed(report.size / MB / (report.wallMs / 1000), 1), `${fixed(report.rssBeforeMb, 1)} MB`, `${fixed(report.rssPeakMb, 1)} MB`, `${fixed(report.growthMb, 1)} MB`, `${fixed(report.ratio, 2)}x`]);
 	}
-	const twenty = reports.filter(({ psa }) => psa === 'ConnectWise');
+	const twenty = reports.filter(({ psa, report }) => psa === 'ConnectWise' && report.size === TARGET_MB * MB);
 	const worst = Math.max(...twenty.map(({ report }) => report.ratio));
 	return {
-		title: 'Upload memory (one large attachment)',
+		title: '6. Attachment upload: throughput and memory against file size',
 		markdown: [
-			table(['PSA', 'File', 'Source', 'Time', 'RSS before', 'RSS peak', 'Growth', 'Growth / file size'], rows),
+			table(['PSA', 'File', 'Source', 'Time', 'MB/s', 'RSS before', 'RSS peak', 'Growth', 'Growth / file size'], rows),
 			'',
-			"The file goes out in 256 kB chunks: ConnectWise as a multipart body around the file's chunks, Autotask as JSON whose base64 is encoded per chunk. 'stream' reads the file from disk as n8n's filesystem and S3 binary modes do; 'buffer' starts with the file already in memory (n8n's default mode), so the growth is what the upload adds to it. The sandbox runs in the parent process.",
+			"The file goes out in 256 kB chunks: ConnectWise as a multipart body around the file's chunks, Autotask as JSON whose base64 is encoded per chunk. 'stream' reads the file from disk as n8n's filesystem and S3 binary modes do; 'buffer' starts with the file already in memory (n8n's default mode), so the growth is what the upload adds to it. The sandbox runs in the parent process, at 0 ms latency: MB/s is what the package and the local HTTP path carry (the sandbox parses each multipart or base64 body as it arrives, on the same 2 cores), not a PSA's upload speed. Growth against size: what does not grow with the file (the HTTP client's buffers, the chunk in flight, the store) is most of a small file's growth, so the ratio only means something from a few MB up; a growth that followed the file would show as a steady ratio near 1x or above across the sizes.",
 		].join('\n'),
-		targets: [{ target: 'A 20 MB attachment grows RSS by < 2x the file size', measured: `${fixed(worst, 2)}x (worst of ${twenty.map(({ report }) => report.mode).join(', ')})`, met: worst < TARGET_RATIO }],
+		targets: [{ target: `A ${TARGET_MB} MB attachment grows RSS by < 2x the file size`, measured: `${fixed(worst, 2)}x (worst of ${twenty.map(({ report }) => report.mode).join(', ')})`, met: worst < TARGET_RATIO }],
 	};
 }
 

@@ -110,12 +110,18 @@ export function packageWorkflow(items: Alert[], options: PackageWorkflowOptions 
 	return chainWorkflow(specs, items as unknown as Array<Record<string, unknown>>);
 }
 
+/** The HTTP Request node's Batching option: `batchSize` requests, then a pause of `batchIntervalMs` (it paces sends; it does not wait for answers). */
+export interface NaiveBatching {
+	batchSize: number;
+	batchIntervalMs: number;
+}
+
 /**
  * The workflow users build with n8n's HTTP Request node: search the ticket by conditions, IF, create; POST the note;
  * GET the board's statuses, find the one by name, PATCH. Same credential data (Basic auth), same clientId and
  * Accept (version) headers as the package sends; the codebase is typed into the URL, as users do.
  */
-export function naiveWorkflow(items: Alert[], apiBaseUrl: string): WorkflowJson {
+export function naiveWorkflow(items: Alert[], apiBaseUrl: string, options: { batching?: NaiveBatching } = {}): WorkflowJson {
 	const headers = {
 		sendHeaders: true,
 		headerParameters: {
@@ -125,13 +131,14 @@ export function naiveWorkflow(items: Alert[], apiBaseUrl: string): WorkflowJson 
 			],
 		},
 	};
+	const batching = options.batching ? { batching: { batch: { batchSize: options.batching.batchSize, batchInterval: options.batching.batchIntervalMs } } } : {};
 	const http = (name: string, position: number, parameters: Record<string, unknown>): INode => ({
 		id: name.toLowerCase().replace(/\W+/g, '-'),
 		name,
 		type: 'n8n-nodes-base.httpRequest',
 		typeVersion: 4.2,
 		position: [220 * position, 0],
-		parameters: { authentication: 'genericCredentialType', genericAuthType: 'httpBasicAuth', ...headers, ...parameters },
+		parameters: { authentication: 'genericCredentialType', genericAuthType: 'httpBasicAuth', ...headers, ...parameters, options: { ...(parameters.options as Record<string, unknown>), ...batching } },
 		credentials: { httpBasicAuth: BASIC_CREDENTIAL },
 	});
 	const fullResponse = { response: { response: { fullResponse: true } } };

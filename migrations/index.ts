@@ -11,6 +11,7 @@ import * as m008 from './008_link_lifecycle';
 import * as m009 from './009_request_limits';
 import * as m010 from './010_callback_secrets';
 import * as m011 from './011_receipt_record_kind';
+import * as m012 from './012_audit_action_index';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'009_request_limits': m009,
 	'010_callback_secrets': m010,
 	'011_receipt_record_kind': m011,
+	'012_audit_action_index': m012,
 });
