@@ -2,8 +2,13 @@
 // processes) with its figures per PSA and in total.
 import { PG_URL_ENV, startPostgres, type RunningPostgres } from '../helpers/postgres';
 import { checkFamily, type Family, type FamilyWorld } from './families';
+import { depthFamily } from './family-depth';
+import { flappingFamily } from './family-flapping';
 import { memberMapFamily } from './family-member-map';
 import { linkRacesFamily } from './family-link-races';
+import { attachmentsFamily, timeEntriesFamily } from './family-records';
+import { recoveryFamily } from './family-recovery';
+import { windowsFamily } from './family-windows';
 import { sharedLimitsFamily, startLimitsWorld } from './family-shared-limits';
 import { statusFamily } from './family-status';
 import { checkProcessSchedules, startProcessWorld } from './multi-process';
@@ -29,8 +34,18 @@ const FAMILY_SIZES: Record<string, { sqlite: number; postgres: number }> = {
 	status: { sqlite: 600, postgres: 200 },
 	'member-map': { sqlite: 1000, postgres: 300 },
 	'link-races': { sqlite: 1000, postgres: 300 },
+	depth: { sqlite: 400, postgres: 150 },
+	recovery: { sqlite: 400, postgres: 150 },
+	flapping: { sqlite: 400, postgres: 150 },
+	windows: { sqlite: 300, postgres: 150 },
+	'time-entries': { sqlite: 400, postgres: 150 },
+	attachments: { sqlite: 400, postgres: 150 },
 	trigger: { sqlite: 400, postgres: 400 },
+	// ConnectWise on SQLite only (the engine's default store); real time: a second per change.
+	'catch-up': { sqlite: 30, postgres: 0 },
 };
+/** The families that run in this process on the suite's virtual clock, on every PSA and engine. */
+const VIRTUAL_FAMILIES = [statusFamily, memberMapFamily, linkRacesFamily, depthFamily, recoveryFamily, flappingFamily, windowsFamily, timeEntriesFamily, attachmentsFamily];
 for (const entry of (process.env.FAULT_SOAK_FAMILIES ?? '').split(',').filter(Boolean)) {
 	const [name, sqlite, postgres] = entry.split(':');
 	FAMILY_SIZES[name] = { sqlite: Number(sqlite), postgres: Number(postgres ?? sqlite) };
@@ -111,36 +126,38 @@ async function familyRun<S, W extends FamilyWorld & { close(): Promise<void> }>(
 	return stats;
 }
 
-const TRIGGER_FAMILY = 'trigger';
+/** The families that drive n8n's engine and the nodes, which load under jest's transform only: they run in jest. */
+const JEST_FAMILIES = [
+	{ name: 'trigger', runs: 'FAULT_FAMILY_RUNS_TRIGGER' },
+	{ name: 'catch-up', runs: 'FAULT_FAMILY_RUNS_CATCH_UP' },
+] as const;
 
-/** The trigger family in a jest run of families.test.ts at the soak's size; its figures read from the lines it prints. */
-async function triggerInJest(psas: PsaName[], sizes: { sqlite: number; postgres: number }): Promise<SoakStats> {
+/** One jest family in a jest run of families.test.ts at the soak's size; its figures read from the lines it prints. */
+async function familyInJest(name: string, runsVariable: string, psas: PsaName[], sizes: { sqlite: number; postgres: number }): Promise<SoakStats> {
 	const stats = new SoakStats();
-	const sizesByEngine = [...new Set([sizes.sqlite, sizes.postgres])];
-	for (const size of sizesByEngine) {
-		const engines = (['sqlite', 'postgres'] as Engine[]).filter((engine) => sizes[engine] === size);
-		for (const engine of engines) {
-			const { spawnSync } = await import('node:child_process');
-			const result = spawnSync('npx', ['jest', 'test/faults/families.test.ts', '--maxWorkers=1', '--silent=false'], {
-				encoding: 'utf8',
-				env: { ...process.env, FAULT_FAMILY: TRIGGER_FAMILY, FAULT_ENGINE: engine, FAULT_FAMILY_RUNS_TRIGGER: String(size), NODE_OPTIONS: '--experimental-vm-modules --no-warnings', ...(psas.length === 1 ? { FAULT_PSA: psas[0] } : {}) },
-				maxBuffer: 64 * 1024 * 1024,
-			});
-			const output = `${result.stdout}\n${result.stderr}`;
-			for (const match of output.matchAll(/\[trigger (\w+) (\w+)\] (\d+) schedules in ([\d.]+) s, (\d+) deliveries, faults: (\{.*\}), violations: (\d+)/g)) {
-				const part = new SoakStats();
-				part.schedules = Number(match[3]);
-				part.calls = Number(match[5]);
-				part.succeeded = Number(match[5]);
-				for (const [name, count] of Object.entries(JSON.parse(match[6]) as Record<string, number>)) part.count(name, count);
-				for (let index = 0; index < Number(match[7]); index++) part.violations.push(`[trigger ${match[1]} ${match[2]}] see the jest output`);
-				report(`family trigger, ${match[1]}, ${match[2]}`, part, Number(match[4]));
-				stats.merge(part);
-			}
-			if (result.status !== 0) {
-				console.log(output.split('\n').filter((line) => /violated|replay:|shrunk|violation|✕/.test(line)).join('\n'));
-				stats.violations.push(`[trigger ${engine}] the jest run failed (exit ${result.status})`);
-			}
+	for (const engine of (['sqlite', 'postgres'] as Engine[]).filter((candidate) => sizes[candidate] > 0)) {
+		const { spawnSync } = await import('node:child_process');
+		const result = spawnSync('npx', ['jest', 'test/faults/families.test.ts', '--maxWorkers=1', '--silent=false'], {
+			encoding: 'utf8',
+			env: { ...process.env, FAULT_FAMILY: name, FAULT_ENGINE: engine, [runsVariable]: String(sizes[engine]), NODE_OPTIONS: '--experimental-vm-modules --no-warnings', ...(psas.length === 1 ? { FAULT_PSA: psas[0] } : {}) },
+			maxBuffer: 64 * 1024 * 1024,
+		});
+		const output = `${result.stdout}\n${result.stderr}`;
+		const line = /\[([\w-]+) (\w+)(?: (\w+))?\] (\d+) schedules in ([\d.]+) s, (\d+) [\w ]+, faults: (\{.*\}), violations: (\d+)/g;
+		for (const match of output.matchAll(line)) {
+			if (match[1] !== name) continue;
+			const part = new SoakStats();
+			part.schedules = Number(match[4]);
+			part.calls = Number(match[6]);
+			part.succeeded = Number(match[6]);
+			for (const [fault, count] of Object.entries(JSON.parse(match[7]) as Record<string, number>)) part.count(fault, count);
+			for (let index = 0; index < Number(match[8]); index++) part.violations.push(`[${name} ${match[2]} ${match[3] ?? engine}] see the jest output`);
+			report(`family ${name}, ${match[2]}, ${match[3] ?? engine}`, part, Number(match[5]));
+			stats.merge(part);
+		}
+		if (result.status !== 0) {
+			console.log(output.split('\n').filter((text) => /violated|replay:|shrunk|violation|✕/.test(text)).join('\n'));
+			stats.violations.push(`[${name} ${engine}] the jest run failed (exit ${result.status})`);
 		}
 	}
 	return stats;
@@ -159,11 +176,13 @@ async function families(psas: PsaName[], all: SoakStats): Promise<void> {
 		all.merge(stats);
 	};
 	const engines: Engine[] = ['sqlite', 'postgres'];
-	for (const family of [statusFamily, memberMapFamily, linkRacesFamily]) {
+	for (const family of VIRTUAL_FAMILIES) {
 		for (const psa of psas) for (const engine of engines) await timed(family.name, () => familyRun(family as Family<unknown, never>, () => startWorld(engine, TARGETS[psa]) as never, FAMILY_SIZES[family.name][engine]));
 	}
-	// The trigger family drives n8n's engine and the nodes, which load under jest's transform only: it runs in jest.
-	await timed(TRIGGER_FAMILY, () => triggerInJest(psas, FAMILY_SIZES.trigger));
+	for (const family of JEST_FAMILIES) {
+		if (family.name === 'catch-up' && !psas.includes('connectwise')) continue;
+		await timed(family.name, () => familyInJest(family.name, family.runs, psas, FAMILY_SIZES[family.name]));
+	}
 	if (psas.includes('autotask')) await timed(sharedLimitsFamily.name, () => familyRun(sharedLimitsFamily, startLimitsWorld, LIMITS_SIZE));
 	console.log('');
 	for (const [name, { stats, seconds }] of perFamily) report(`family ${name}, all PSAs and engines`, stats, seconds);
