@@ -33,8 +33,11 @@ export interface LimiterOptions extends LimiterLimits {
 
 /** The tuning constants; docs/providers.md and the commit that introduced them say why each has its value. */
 export const LIMITER_TUNING = {
-	/** Ceiling when the provider declares none: a PSA without published limits still gets a bound. */
-	defaultCeiling: 64,
+	/**
+	 * Ceiling when the provider declares none: a PSA without published limits still gets a bound. n8n's HTTP Request
+	 * node sends every item of an execution at once; at 64 a 1,000-alert burst was held below it (docs/providers.md).
+	 */
+	defaultCeiling: 256,
 	/** Where a new connection starts (the former per-node default); slow start doubles it per round trip. */
 	initialConcurrency: 4,
 	minConcurrency: 1,
@@ -286,7 +289,10 @@ export class RequestLimiter {
 			stats.samples >= LIMITER_TUNING.latencyMinSamples &&
 			stats.average > stats.base * LIMITER_TUNING.latencyTolerance &&
 			stats.average - stats.base > LIMITER_TUNING.latencyMinExcessMs;
-		if (grown) {
+		// Slow start ends at the first throttle or at the ceiling, not at grown latency: while the limit doubles, the
+		// answers also wait for this process's own work on the requests it just added (a busy n8n's event loop), and
+		// taking that for the PSA's pressure left a burst at about 10 in flight, growing by one per round trip.
+		if (grown && !this.inSlowStart()) {
 			if (slot.seq >= this.decreaseSeq) this.decrease(LIMITER_TUNING.latencyBackoff);
 			return;
 		}
@@ -295,8 +301,13 @@ export class RequestLimiter {
 		if (!slot.busyAtGrant && (this.inFlight + 1) * 2 < this.limit && this.queue.length === 0) return;
 		// Answers to requests sent before the last decrease do not undo it (TCP's fast recovery does the same).
 		if (slot.seq < this.decreaseSeq) return;
-		const step = this.limit < this.slowStartUntil ? 1 : 1 / this.limit;
+		const step = this.inSlowStart() ? 1 : 1 / this.limit;
 		this.limit = Math.min(this.ceiling, this.limit + step);
+	}
+
+	/** Slow start lasts until the first decrease or until the limit reaches the ceiling. */
+	private inSlowStart(): boolean {
+		return this.limit < this.slowStartUntil && this.limit < this.ceiling;
 	}
 
 	private decrease(factor: number): void {

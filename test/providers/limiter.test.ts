@@ -110,8 +110,9 @@ describe('AIMD', () => {
 		expect(subject.snapshot().limit).toBeLessThan(before + 1.01);
 	});
 
-	it('decreases by x0.9 when latency grows past twice its baseline', async () => {
-		const { clock, limiter: subject } = limiter({ initialConcurrency: 10 });
+	it('decreases by x0.9 when latency grows past twice its baseline (after slow start)', async () => {
+		// At its ceiling the limit has left slow start.
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 10, concurrency: 10 });
 		for (let i = 0; i < 6; i++) {
 			const permit = await subject.acquire();
 			await clock.advance(40);
@@ -126,6 +127,20 @@ describe('AIMD', () => {
 			slowed = subject.snapshot().limit;
 		}
 		expect(slowed).toBeCloseTo(steady * 0.9);
+	});
+
+	it('keeps doubling through grown latency in slow start, then judges latency at the ceiling', async () => {
+		const { clock, limiter: subject } = limiter({ concurrency: 32 });
+		await round(clock, subject, 50);
+		// Each round's answers take 4x longer than the first: this process's own work, or the PSA's; slow start goes on.
+		await round(clock, subject, 200);
+		expect(subject.snapshot().limit).toBe(16);
+		await round(clock, subject, 400);
+		// Nearly doubled (an answer that came back to a half-empty limit does not grow it).
+		expect(subject.snapshot().limit).toBeGreaterThanOrEqual(30);
+		// The next round reaches the ceiling, where slow start is over: the grown latency now counts, once.
+		await round(clock, subject, 400);
+		expect(subject.snapshot().limit).toBeCloseTo(32 * 0.9);
 	});
 
 	it('ignores latency growth below the absolute floor (a loopback answer of 1 ms that takes 5 ms)', async () => {
