@@ -129,18 +129,44 @@ describe('AIMD', () => {
 		expect(slowed).toBeCloseTo(steady * 0.9);
 	});
 
-	it('keeps doubling through grown latency in slow start, then judges latency at the ceiling', async () => {
-		const { clock, limiter: subject } = limiter({ concurrency: 32 });
+	it('keeps growing through grown latency in slow start (doubling, then by half of the limited-slow-start threshold per round trip), then judges latency at the ceiling', async () => {
+		const { clock, limiter: subject } = limiter({ concurrency: 40 });
 		await round(clock, subject, 50);
-		// Each round's answers take 4x longer than the first: this process's own work, or the PSA's; slow start goes on.
+		// Each later round's answers take 4-8x longer than the first: this process's own work, or the PSA's; slow start goes on.
 		await round(clock, subject, 200);
 		expect(subject.snapshot().limit).toBe(16);
-		await round(clock, subject, 400);
-		// Nearly doubled (an answer that came back to a half-empty limit does not grow it).
-		expect(subject.snapshot().limit).toBeGreaterThanOrEqual(30);
-		// The next round reaches the ceiling, where slow start is over: the grown latency now counts, once.
-		await round(clock, subject, 400);
-		expect(subject.snapshot().limit).toBeCloseTo(32 * 0.9);
+		const above = LIMITER_TUNING.limitedSlowStartAbove;
+		let previous = subject.snapshot().limit;
+		let rounds = 0;
+		for (; previous < 40 && rounds < 20; rounds++) {
+			await round(clock, subject, 400);
+			const grown = subject.snapshot().limit - previous;
+			// At most half the threshold per round trip (less when an answer came back to a half-empty limit).
+			expect(grown).toBeGreaterThan(0);
+			expect(grown).toBeLessThanOrEqual(above / 2 + 1e-9);
+			previous = subject.snapshot().limit;
+		}
+		expect(previous).toBe(40);
+		// From 16 to 40: more round trips than doubling (2), far fewer than one per round trip (24).
+		expect(rounds).toBeGreaterThanOrEqual(3);
+		expect(rounds).toBeLessThanOrEqual(8);
+		// At the ceiling slow start is over: latency that grows now counts, once per round (the baseline has drifted up
+		// towards 400 ms over these rounds, a PSA's new normal, so it takes a clearly slower round).
+		await round(clock, subject, 4000);
+		expect(subject.snapshot().limit).toBeCloseTo(40 * 0.9);
+	});
+
+	it('learns a rate from what was sent in the second before the first throttled request, answered or still in flight', async () => {
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 100 });
+		// 60 sends 10 ms apart, answered after 100 ms: when the 61st is refused, 10 accepted ones are still in flight.
+		const permits: Permit[] = [];
+		for (let i = 0; i < 60; i++) {
+			permits.push(await subject.acquire());
+			await clock.advance(10);
+			if (i >= 10) permits[i - 10].release();
+		}
+		(await subject.acquire()).throttled(1000);
+		expect(subject.snapshot().ratePerSecond).toBeCloseTo(60 * LIMITER_TUNING.rateBackoff, 5);
 	});
 
 	it('ignores latency growth below the absolute floor (a loopback answer of 1 ms that takes 5 ms)', async () => {
