@@ -276,7 +276,7 @@ export async function run(): Promise<Section> {
 		'',
 		table(['Concurrency', 'items', 'wall time', 'items/s', 'useful requests/s', 'requests', '429s served (retried)', '429 share', 'errors reaching the user'], rows),
 		'',
-		`Best useful throughput: ${label(best)} (${fixed(useful(best), 1)} requests/s). With Automatic the connection's limiter starts at 4 requests in flight and doubles per round trip until the first 429; that 429 cuts the limit to 0.7x, pauses the connection for the Retry-After second, and caps the rate at 95% of the answers accepted in the last second, after which it probes upward by 0.1% per second. Fixed Concurrency 16 keeps sending into the limit: every 429 pauses the connection for its Retry-After.`,
+		`Best useful throughput: ${label(best)} (${fixed(useful(best), 1)} requests/s). With Automatic the connection's limiter starts at 4 requests in flight, doubles per round trip up to 16 and then grows by 8 per round trip (limited slow start) until the first 429; that 429 cuts the limit to 0.7x, pauses the connection for the Retry-After second, and caps the rate at 95% of what was sent in the second before the first refused request, after which it probes upward by 0.1% per second. Fixed Concurrency 16 keeps sending into the limit: every 429 pauses the connection for its Retry-After.`,
 		'',
 		`The HTTP Request workflow (node defaults) with ${count} alerts under the same limit: **${naive.outcome}** after ${ms(naive.wallMs)}; the sandbox served ${naive.served429} 429s out of ${naive.requests} requests. The HTTP Request node sends every item at once and does not retry a 429 unless "Retry On Fail" or batching is set up by hand.`,
 		'',

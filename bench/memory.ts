@@ -85,7 +85,7 @@ export async function run(): Promise<Section> {
 	const targets: TargetResult[] = [
 		{ target: `RSS growth < 150 MB for ${count.toLocaleString('en-US')} items through Link + Note in one execution`, measured: `${mb(growth)} (peak − before)`, met: growth < 150 },
 	];
-	// The nodes' default since issue #19 is Automatic (up to 32 items in flight); BENCH_CONCURRENCY sets the option instead.
+	// The nodes' default since issue #19 is Automatic (up to AUTOMATIC_CONCURRENCY items in flight); BENCH_CONCURRENCY sets the option instead.
 	const concurrencyLabel = process.env.BENCH_CONCURRENCY ? `Concurrency ${process.env.BENCH_CONCURRENCY}` : `Concurrency Automatic: up to ${AUTOMATIC_CONCURRENCY} items in flight`;
 	const markdown = [
 		`${SMALL ? 'BENCH_SCALE=small. ' : ''}${count.toLocaleString('en-US')} new alerts through PSA Link → PSA Note (${concurrencyLabel}) in one execution, 0 ms latency, in a child process started with \`--expose-gc\`; the sandbox runs in the parent process so its data does not count. Growth is measured from the RSS after a 200-item warm-up and a full GC.`,

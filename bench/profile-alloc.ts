@@ -1,9 +1,15 @@
 // Not a scenario: samples every allocation (also the collected ones) of one execution of N alerts through PSA Link + PSA Note, by allocating function.
 import './preload';
 import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { closeBench, startBench } from './engine';
 import { alerts, packageWorkflow } from './workflows';
 import { log } from './common';
+
+/** The repository's root, wherever it is checked out; profile URLs spell it as a path or as a file:// URL. */
+const REPO = join(__dirname, '..') + '/';
+const REPO_URL = pathToFileURL(REPO).href;
 
 interface SamplingNode {
 	callFrame: { functionName: string; url: string; lineNumber: number };
@@ -18,17 +24,29 @@ async function main(): Promise<void> {
 	session.connect();
 	try {
 		await fx.engine.run(packageWorkflow(alerts(100, 'warm', 'fired'), { withStatus: false }));
-		await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+		// PROFILE_HEAP_MB=<n>: what occupies the heap (live or not yet collected) when the heap first holds n MB during the
+		// execution, i.e. who allocated what makes the RSS peak; else every allocation of the execution, collected ones too.
+		const heapMark = process.env.PROFILE_HEAP_MB ? Number(process.env.PROFILE_HEAP_MB) * 1024 * 1024 : undefined;
+		const collected = heapMark === undefined;
+		await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: collected, includeObjectsCollectedByMinorGC: collected });
+		let marked: Promise<{ profile: { head: SamplingNode } }> | undefined;
+		const watcher = heapMark
+			? setInterval(() => {
+					if (!marked && process.memoryUsage().heapUsed >= heapMark) marked = session.post('HeapProfiler.stopSampling') as unknown as Promise<{ profile: { head: SamplingNode } }>;
+				}, 20)
+			: undefined;
 		const run = await fx.engine.run(packageWorkflow(alerts(count, 'alloc', 'fired'), { withStatus: false }));
+		clearInterval(watcher);
 		if (run.error) throw run.error;
-		const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: SamplingNode } };
+		if (heapMark && !marked) throw new Error(`the heap never held ${process.env.PROFILE_HEAP_MB} MB during the execution`);
+		const { profile } = await (marked ?? (session.post('HeapProfiler.stopSampling') as unknown as Promise<{ profile: { head: SamplingNode } }>));
 		const byOwner = new Map<string, number>();
 		let total = 0;
 		// Each allocation goes to the innermost frame of the package, the sandbox or a library (by package name).
 		const ownerOf = (url: string): string | undefined => {
-			if (url.includes('/work/main/lib/')) return `package ${url.replace(/.*\/work\/main\//, '')}`;
-			if (url.includes('/work/main/nodes/')) return `package ${url.replace(/.*\/work\/main\//, '')}`;
-			if (url.includes('/work/main/test/')) return 'sandbox (test/)';
+			const inRepo = url.startsWith(REPO) ? url.slice(REPO.length) : url.startsWith(REPO_URL) ? url.slice(REPO_URL.length) : undefined;
+			if (inRepo?.startsWith('lib/') || inRepo?.startsWith('nodes/')) return `package ${inRepo}`;
+			if (inRepo?.startsWith('test/')) return 'sandbox (test/)';
 			const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
 			return module ? `module ${module}` : undefined;
 		};

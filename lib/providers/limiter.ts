@@ -33,10 +33,19 @@ export interface LimiterOptions extends LimiterLimits {
 
 /** The tuning constants; docs/providers.md and the commit that introduced them say why each has its value. */
 export const LIMITER_TUNING = {
-	/** Ceiling when the provider declares none: a PSA without published limits still gets a bound. */
-	defaultCeiling: 64,
-	/** Where a new connection starts (the former per-node default); slow start doubles it per round trip. */
+	/**
+	 * Ceiling when the provider declares none: a PSA without published limits still gets a bound. n8n's HTTP Request
+	 * node sends every item of an execution at once; at 64 a 1,000-alert burst was held below it (docs/providers.md).
+	 */
+	defaultCeiling: 256,
+	/** Where a new connection starts (the former per-node default); slow start doubles it per round trip ... */
 	initialConcurrency: 4,
+	/**
+	 * ... up to this limit, then grows by half of it per round trip (limited slow start, RFC 3742) until the first
+	 * throttle or the ceiling: the first 429 of a rate-limited PSA comes back for every request then in flight, and
+	 * doubling to 100+ before it made that one event 3% of a 1,000-alert run's requests (docs/providers.md).
+	 */
+	limitedSlowStartAbove: 16,
 	minConcurrency: 1,
 	/** Multiplicative decrease on a throttled answer (AWS SDK adaptive retry mode's beta). */
 	throttleBackoff: 0.7,
@@ -56,6 +65,8 @@ export const LIMITER_TUNING = {
 	rateProbePerSecond: 0.001,
 	/** ... and is forgotten after this long without a throttle. */
 	rateMemoryMs: 10 * 60 * 1000,
+	/** Sends are remembered this long, to count what was sent in the second before a throttled request. */
+	sendMemoryMs: 5000,
 	/** Longest single sleep of a deadline's wake-up: one nobody needs any more keeps a process alive at most this long. */
 	maxWakeMs: 1000,
 };
@@ -164,6 +175,9 @@ export class RequestLimiter {
 	private learned?: { rate: number; at: number };
 	/** Rate spacing (GCRA, burst 2): the theoretical arrival time of the next send. */
 	private nextSendAt = 0;
+	/** Times of the sends of the last few seconds (oldest first, from `sendsHead`): what the PSA counted before a throttle. */
+	private sends: number[] = [];
+	private sendsHead = 0;
 	/** Times of the answers of the last second that were not throttled (oldest first, from `answersHead`). */
 	private answers: number[] = [];
 	private answersHead = 0;
@@ -262,7 +276,11 @@ export class RequestLimiter {
 		this.decrease(LIMITER_TUNING.throttleBackoff);
 		// Too many in flight: fewer in flight is the answer (above), not a slower pace.
 		if (cause === 'concurrency') return;
-		const accepted = this.acceptedLastSecond(now);
+		// The first throttled request of an event was refused for what was sent in the second before it, all of which the
+		// PSA had accepted; answers counted on arrival miss the accepted ones still in flight, and so learned 88 for 100.
+		// Only for a refusal that came back within the second: a late one says nothing about that second's count.
+		const sentBefore = now - slot.grantedAt < 1000 ? this.sentInSecondBefore(slot.grantedAt) : 0;
+		const accepted = Math.max(this.acceptedLastSecond(now), sentBefore);
 		const current = this.rate(now);
 		if (accepted >= LIMITER_TUNING.rateLearnMinAnswers) {
 			this.learned = { rate: Math.min(current, accepted) * LIMITER_TUNING.rateBackoff, at: now };
@@ -286,7 +304,10 @@ export class RequestLimiter {
 			stats.samples >= LIMITER_TUNING.latencyMinSamples &&
 			stats.average > stats.base * LIMITER_TUNING.latencyTolerance &&
 			stats.average - stats.base > LIMITER_TUNING.latencyMinExcessMs;
-		if (grown) {
+		// Slow start ends at the first throttle or at the ceiling, not at grown latency: while the limit doubles, the
+		// answers also wait for this process's own work on the requests it just added (a busy n8n's event loop), and
+		// taking that for the PSA's pressure left a burst at about 10 in flight, growing by one per round trip.
+		if (grown && !this.inSlowStart()) {
 			if (slot.seq >= this.decreaseSeq) this.decrease(LIMITER_TUNING.latencyBackoff);
 			return;
 		}
@@ -295,14 +316,39 @@ export class RequestLimiter {
 		if (!slot.busyAtGrant && (this.inFlight + 1) * 2 < this.limit && this.queue.length === 0) return;
 		// Answers to requests sent before the last decrease do not undo it (TCP's fast recovery does the same).
 		if (slot.seq < this.decreaseSeq) return;
-		const step = this.limit < this.slowStartUntil ? 1 : 1 / this.limit;
+		const above = LIMITER_TUNING.limitedSlowStartAbove;
+		const step = !this.inSlowStart() ? 1 / this.limit : this.limit < above ? 1 : above / (2 * this.limit);
 		this.limit = Math.min(this.ceiling, this.limit + step);
+	}
+
+	/** Slow start lasts until the first decrease or until the limit reaches the ceiling. */
+	private inSlowStart(): boolean {
+		return this.limit < this.slowStartUntil && this.limit < this.ceiling;
 	}
 
 	private decrease(factor: number): void {
 		this.limit = Math.max(LIMITER_TUNING.minConcurrency, this.limit * factor);
 		this.slowStartUntil = this.limit;
 		this.decreaseSeq = this.nextSeq;
+	}
+
+	/** Sends in the second before `at`; 0 when that second is no longer remembered. */
+	private sentInSecondBefore(at: number): number {
+		if (at - 1000 < this.clock.now() - LIMITER_TUNING.sendMemoryMs) return 0;
+		let count = 0;
+		for (let index = this.sends.length - 1; index >= this.sendsHead && this.sends[index] > at - 1000; index--) {
+			if (this.sends[index] < at) count++;
+		}
+		return count;
+	}
+
+	private recordSend(now: number): void {
+		this.sends.push(now);
+		while (this.sendsHead < this.sends.length && this.sends[this.sendsHead] <= now - LIMITER_TUNING.sendMemoryMs) this.sendsHead++;
+		if (this.sendsHead > 1024) {
+			this.sends = this.sends.slice(this.sendsHead);
+			this.sendsHead = 0;
+		}
 	}
 
 	private acceptedLastSecond(now: number): number {
@@ -343,6 +389,7 @@ export class RequestLimiter {
 		this.inFlightBy.set(endpoint, (this.inFlightBy.get(endpoint) ?? 0) + 1);
 		const rate = this.rate(now);
 		if (rate !== Infinity) this.nextSendAt = Math.max(this.nextSendAt, now) + 1000 / rate;
+		this.recordSend(now);
 		this.hourly?.budget.record(now);
 		this.windowed?.budget.record(now);
 		this.customBudget?.record(now);

@@ -110,8 +110,9 @@ describe('AIMD', () => {
 		expect(subject.snapshot().limit).toBeLessThan(before + 1.01);
 	});
 
-	it('decreases by x0.9 when latency grows past twice its baseline', async () => {
-		const { clock, limiter: subject } = limiter({ initialConcurrency: 10 });
+	it('decreases by x0.9 when latency grows past twice its baseline (after slow start)', async () => {
+		// At its ceiling the limit has left slow start.
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 10, concurrency: 10 });
 		for (let i = 0; i < 6; i++) {
 			const permit = await subject.acquire();
 			await clock.advance(40);
@@ -126,6 +127,46 @@ describe('AIMD', () => {
 			slowed = subject.snapshot().limit;
 		}
 		expect(slowed).toBeCloseTo(steady * 0.9);
+	});
+
+	it('keeps growing through grown latency in slow start (doubling, then by half of the limited-slow-start threshold per round trip), then judges latency at the ceiling', async () => {
+		const { clock, limiter: subject } = limiter({ concurrency: 40 });
+		await round(clock, subject, 50);
+		// Each later round's answers take 4-8x longer than the first: this process's own work, or the PSA's; slow start goes on.
+		await round(clock, subject, 200);
+		expect(subject.snapshot().limit).toBe(16);
+		const above = LIMITER_TUNING.limitedSlowStartAbove;
+		let previous = subject.snapshot().limit;
+		let rounds = 0;
+		for (; previous < 40 && rounds < 20; rounds++) {
+			await round(clock, subject, 400);
+			const grown = subject.snapshot().limit - previous;
+			// At most half the threshold per round trip (less when an answer came back to a half-empty limit).
+			expect(grown).toBeGreaterThan(0);
+			expect(grown).toBeLessThanOrEqual(above / 2 + 1e-9);
+			previous = subject.snapshot().limit;
+		}
+		expect(previous).toBe(40);
+		// From 16 to 40: more round trips than doubling (2), far fewer than one per round trip (24).
+		expect(rounds).toBeGreaterThanOrEqual(3);
+		expect(rounds).toBeLessThanOrEqual(8);
+		// At the ceiling slow start is over: latency that grows now counts, once per round (the baseline has drifted up
+		// towards 400 ms over these rounds, a PSA's new normal, so it takes a clearly slower round).
+		await round(clock, subject, 4000);
+		expect(subject.snapshot().limit).toBeCloseTo(40 * 0.9);
+	});
+
+	it('learns a rate from what was sent in the second before the first throttled request, answered or still in flight', async () => {
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 100 });
+		// 60 sends 10 ms apart, answered after 100 ms: when the 61st is refused, 10 accepted ones are still in flight.
+		const permits: Permit[] = [];
+		for (let i = 0; i < 60; i++) {
+			permits.push(await subject.acquire());
+			await clock.advance(10);
+			if (i >= 10) permits[i - 10].release();
+		}
+		(await subject.acquire()).throttled(1000);
+		expect(subject.snapshot().ratePerSecond).toBeCloseTo(60 * LIMITER_TUNING.rateBackoff, 5);
 	});
 
 	it('ignores latency growth below the absolute floor (a loopback answer of 1 ms that takes 5 ms)', async () => {

@@ -78,6 +78,19 @@ describe('SQLite store: which commits are synced', () => {
 		]);
 	});
 
+	it('claims asked for together share one durable commit; one that fails is rolled back alone, the others are stored', async () => {
+		failNext = /^insert into "psa_ticket_links"/;
+		const outcomes = await Promise.allSettled(['g-1', 'g-2', 'g-3'].map((id) => store.links.claim('c', 'alert', id, 'token')));
+		expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+		expect(statements()).toEqual([`${FULL} insert psa_ticket_links`, `${FULL} insert psa_ticket_links`, `${FULL} select psa_ticket_links`, `${FULL} insert psa_ticket_links`, `${FULL} select psa_ticket_links`]);
+		expect(await store.links.find('c', 'alert', 'g-1')).toBeUndefined();
+		expect(await store.links.find('c', 'alert', 'g-2')).toMatchObject({ state: 'pending' });
+		expect(await store.links.find('c', 'alert', 'g-3')).toMatchObject({ state: 'pending' });
+		seen = [];
+		await store.links.set('c', 'alert', 'g-4', 5);
+		expect(statements().every((line) => line.startsWith(`${NORMAL} `))).toBe(true);
+	});
+
 	it('a claim whose write fails leaves the connection at NORMAL and nothing stored', async () => {
 		failNext = /^insert into "psa_ticket_links"/;
 		await expect(store.links.claim('c', 'alert', 'a-2', 'token')).rejects.toThrow('disk trouble');

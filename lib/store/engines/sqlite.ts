@@ -151,20 +151,81 @@ function sqliteDatabaseFor(raw: BetterSqlite3.Database, onStatement: OpenStoreIn
 
 /**
  * Runs writes whose commits must survive an OS crash or power loss on the store's one SQLite connection, reserved (no
- * other query runs in between), with synchronous=FULL: each commit waits for the WAL to be synced, and in WAL mode that
- * sync also covers every earlier commit made under NORMAL. Back to NORMAL afterwards, also when the write fails.
+ * other query runs in between), with synchronous=FULL: the commit waits for the WAL to be synced, and in WAL mode that
+ * sync also covers every earlier commit made under NORMAL. Back to NORMAL afterwards, also when a write fails.
+ *
+ * Group commit: the durable writes asked for in the same turn of the event loop (a node's items claiming their links
+ * side by side) run in one transaction, each in its own savepoint, and share one sync. better-sqlite3 syncs on the
+ * event loop's thread, so a sync per claim stalled every item in flight (a sixth of a 1,000-alert burst's CPU profile
+ * at 50 ms latency). No write's result is given before the commit that holds it is synced; a write that fails is
+ * rolled back to its savepoint alone and gets its own error; a failed commit fails every write of the group.
  */
 function sqliteDurably(db: Kysely<StoreDatabase>, raw: BetterSqlite3.Database): RepositoryContext['durably'] {
+	interface DurableWrite {
+		write: (executor: Kysely<StoreDatabase>) => Promise<unknown>;
+		resolve: (value: unknown) => void;
+		reject: (error: unknown) => void;
+	}
+	let gathering: DurableWrite[] | undefined;
 	// Each switch is compiled afresh: SQLite applies some pragmas when they are prepared, so a prepared pragma statement
 	// run again does not reliably set the level. raw.exec compiles and runs it without the statement object and result
 	// rows raw.pragma makes (a tenth of the cost). The connection is reserved, so nothing runs in between.
-	return (write) =>
+	const commitGroup = (group: DurableWrite[]) =>
 		db.connection().execute(async (connection) => {
+			const outcomes: Array<{ value: unknown } | { error: unknown }> = [];
 			raw.exec('PRAGMA synchronous = FULL');
+			if (group.length === 1) {
+				// Alone: its statements commit (and sync) as they run, as before grouping; the transaction and savepoint
+				// cost a lone claim about 2 ms more here (bench scratch runs, 600 sequential claims).
+				try {
+					group[0].resolve(await group[0].write(connection));
+				} catch (error) {
+					group[0].reject(error);
+				} finally {
+					raw.exec('PRAGMA synchronous = NORMAL');
+				}
+				return;
+			}
 			try {
-				return await write(connection);
+				raw.exec('BEGIN IMMEDIATE');
+				try {
+					for (const entry of group) {
+						raw.exec('SAVEPOINT psa_durable_write');
+						try {
+							outcomes.push({ value: await entry.write(connection) });
+						} catch (error) {
+							raw.exec('ROLLBACK TO psa_durable_write');
+							outcomes.push({ error });
+						}
+						raw.exec('RELEASE psa_durable_write');
+					}
+					raw.exec('COMMIT');
+				} catch (error) {
+					if (raw.inTransaction) raw.exec('ROLLBACK');
+					throw error;
+				}
 			} finally {
 				raw.exec('PRAGMA synchronous = NORMAL');
 			}
+			group.forEach((entry, index) => {
+				const outcome = outcomes[index];
+				if ('value' in outcome) entry.resolve(outcome.value);
+				else entry.reject(outcome.error);
+			});
+		});
+	return <T>(write: (executor: Kysely<StoreDatabase>) => Promise<T>) =>
+		new Promise<T>((resolve, reject) => {
+			const entry: DurableWrite = { write, resolve: resolve as (value: unknown) => void, reject };
+			if (gathering) {
+				gathering.push(entry);
+				return;
+			}
+			const group = (gathering = [entry]);
+			setImmediate(() => {
+				gathering = undefined;
+				commitGroup(group).catch((error: unknown) => {
+					for (const member of group) member.reject(error);
+				});
+			});
 		});
 }
