@@ -194,6 +194,9 @@ function sqliteDurably(db: Kysely<StoreDatabase>, raw: BetterSqlite3.Database): 
 						try {
 							outcomes.push({ value: await entry.write(connection) });
 						} catch (error) {
+							// SQLite undoes the whole transaction itself on some errors (disk full, I/O): the savepoint is gone
+							// then, and the group fails with this write's own error, not "no such savepoint".
+							if (!raw.inTransaction) throw error;
 							raw.exec('ROLLBACK TO psa_durable_write');
 							outcomes.push({ error });
 						}
