@@ -62,7 +62,7 @@ export const LIMITER_TUNING = {
 	/** ... when at least this many were accepted (fewer say nothing about a per-second limit). */
 	rateLearnMinAnswers: 10,
 	/** A learned rate grows by this share per second without a throttle (probing for a raised limit) ... */
-	rateProbePerSecond: 0.001,
+	rateProbePerSecond: 0.0002,
 	/** ... and is forgotten after this long without a throttle. */
 	rateMemoryMs: 10 * 60 * 1000,
 	/** Sends are remembered this long, to count what was sent in the second before a throttled request. */
@@ -173,6 +173,8 @@ export class RequestLimiter {
 	private readonly queue: Waiter[] = [];
 	private pausedUntil = 0;
 	private learned?: { rate: number; at: number };
+	/** The second of sends the learned rate was counted from (grant times), while later refusals can still correct it. */
+	private countedSecond?: { from: number; until: number };
 	/** Rate spacing (GCRA, burst 2): the theoretical arrival time of the next send. */
 	private nextSendAt = 0;
 	/** Times of the sends of the last few seconds (oldest first, from `sendsHead`): what the PSA counted before a throttle. */
@@ -272,7 +274,16 @@ export class RequestLimiter {
 
 	private onThrottle(slot: Slot, now: number, retryAfterMs: number | undefined, cause: ThrottleCause): void {
 		if (retryAfterMs !== undefined && retryAfterMs > 0) this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterMs);
-		if (slot.seq < this.decreaseSeq) return;
+		if (slot.seq < this.decreaseSeq) {
+			// A later refusal of the same event that was sent inside the counted second was counted as accepted: take it
+			// back. Answers come back out of order, so the first refusal seen is not always the first one sent, and
+			// counting those as accepted learned 99 for a limit of 100 (then a second 429 event and a second pause).
+			const counted = this.countedSecond;
+			if (cause === 'rate' && counted && this.learned && slot.grantedAt >= counted.from && slot.grantedAt < counted.until) {
+				this.learned = { rate: Math.max(1, this.learned.rate - LIMITER_TUNING.rateBackoff), at: this.learned.at };
+			}
+			return;
+		}
 		this.decrease(LIMITER_TUNING.throttleBackoff);
 		// Too many in flight: fewer in flight is the answer (above), not a slower pace.
 		if (cause === 'concurrency') return;
@@ -282,8 +293,10 @@ export class RequestLimiter {
 		const sentBefore = now - slot.grantedAt < 1000 ? this.sentInSecondBefore(slot.grantedAt) : 0;
 		const accepted = Math.max(this.acceptedLastSecond(now), sentBefore);
 		const current = this.rate(now);
+		this.countedSecond = undefined;
 		if (accepted >= LIMITER_TUNING.rateLearnMinAnswers) {
 			this.learned = { rate: Math.min(current, accepted) * LIMITER_TUNING.rateBackoff, at: now };
+			if (accepted === sentBefore && sentBefore < current) this.countedSecond = { from: slot.grantedAt - 1000, until: slot.grantedAt };
 		} else if (this.learned) {
 			this.learned = { rate: Math.max(1, current * LIMITER_TUNING.rateBackoff), at: now };
 		}

@@ -49,7 +49,7 @@ export function buildProvider(
 export async function providerFor(fns: NodeFunctions, store?: PsaStore): Promise<PsaProvider> {
 	const credentialType = psaCredentialTypeOf(fns);
 	const credentials = await fns.getCredentials(credentialType);
-	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType), true, store ? sharedLimitsOf(store) : undefined, requestLogOf(fns));
+	return buildProvider(credentialType, credentials, n8nTransport(fns, credentialType, credentials), true, store ? sharedLimitsOf(store) : undefined, requestLogOf(fns));
 }
 
 /**

@@ -1,5 +1,6 @@
 // The provider's HTTP transport over n8n's request helper, so n8n applies the credential (auth, proxy, logging).
 import type {
+	ICredentialDataDecryptedObject,
 	ITriggerFunctions,
 	IExecuteFunctions,
 	IHookFunctions,
@@ -13,7 +14,16 @@ import type {
 import { Readable } from 'node:stream';
 import type { HttpResponse, HttpTransport } from '../../lib/providers/http';
 
-export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions | IPollFunctions, credentialType: string): HttpTransport {
+/**
+ * `credentials`: the credential as the node already read it. n8n's helper otherwise reads it again for every request
+ * (in an n8n server a database query and a decryption each), on the path between a limiter slot and the send.
+ */
+export function n8nTransport(
+	fns: IExecuteFunctions | ILoadOptionsFunctions | IHookFunctions | IWebhookFunctions | ITriggerFunctions | IPollFunctions,
+	credentialType: string,
+	credentials?: ICredentialDataDecryptedObject,
+): HttpTransport {
+	const additionalOptions = credentials ? { credentialsDecrypted: { id: '', name: credentialType, type: credentialType, data: credentials } } : undefined;
 	return async (request): Promise<HttpResponse> => {
 		const upload = request.upload;
 		const options: IHttpRequestOptions = {
@@ -38,7 +48,7 @@ export function n8nTransport(fns: IExecuteFunctions | ILoadOptionsFunctions | IH
 		const response = (
 			request.anonymous
 				? await fns.helpers.httpRequest(options)
-				: await fns.helpers.httpRequestWithAuthentication.call(fns, credentialType, options)
+				: await fns.helpers.httpRequestWithAuthentication.call(fns, credentialType, options, additionalOptions)
 		) as IN8nHttpFullResponse;
 		const headers: Record<string, string> = {};
 		for (const [name, value] of Object.entries(response.headers ?? {})) {

@@ -169,6 +169,25 @@ describe('AIMD', () => {
 		expect(subject.snapshot().ratePerSecond).toBeCloseTo(60 * LIMITER_TUNING.rateBackoff, 5);
 	});
 
+	it('takes back from the learned rate each later refusal of the same event that was sent inside the counted second', async () => {
+		const { clock, limiter: subject } = limiter({ initialConcurrency: 100 });
+		// 60 sends 10 ms apart; the refusals of sends 50 and 55 come back after that of the 61st (answers out of order).
+		const permits: Permit[] = [];
+		for (let i = 0; i < 60; i++) {
+			permits.push(await subject.acquire());
+			await clock.advance(10);
+			if (i >= 10 && i - 10 !== 50 && i - 10 !== 55 && i - 10 < 50) permits[i - 10].release();
+		}
+		(await subject.acquire()).throttled(1000);
+		expect(subject.snapshot().ratePerSecond).toBeCloseTo(60 * LIMITER_TUNING.rateBackoff, 5);
+		permits[50].throttled(1000);
+		permits[55].throttled(1000);
+		expect(subject.snapshot().ratePerSecond).toBeCloseTo(58 * LIMITER_TUNING.rateBackoff, 5);
+		// An accepted answer of the same second changes nothing, nor does a refusal of a send from outside it.
+		permits[52].release();
+		expect(subject.snapshot().ratePerSecond).toBeCloseTo(58 * LIMITER_TUNING.rateBackoff, 5);
+	});
+
 	it('ignores latency growth below the absolute floor (a loopback answer of 1 ms that takes 5 ms)', async () => {
 		const { clock, limiter: subject } = limiter({ initialConcurrency: 10 });
 		for (let i = 0; i < 30; i++) {
