@@ -1,6 +1,6 @@
 // The Autotask PSA API credential: the API-only user's user name and secret, the API tracking identifier, an optional zone.
 // Its credential test is PSA Connect's psaConnectionTest, named as testedBy in the credential list built from the provider registry.
-import type { IAuthenticateGeneric, Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, Icon, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
 
 // eslint-disable-next-line @n8n/community-nodes/credential-test-required -- tested by PSA Connect (testedBy in a list the lint cannot read)
 export class AutotaskPsaApi implements ICredentialType {
@@ -51,15 +51,16 @@ export class AutotaskPsaApi implements ICredentialType {
 		},
 	];
 
-	// Lets the HTTP Request node use this credential too; the nodes of this package send requests through it.
-	authenticate: IAuthenticateGeneric = {
-		type: 'generic',
-		properties: {
-			headers: {
-				ApiIntegrationCode: '={{$credentials.integrationCode}}',
-				UserName: '={{$credentials.username}}',
-				Secret: '={{$credentials.secret}}',
-			},
-		},
-	};
+	/**
+	 * Lets the HTTP Request node use this credential too; the nodes of this package send every request through it with
+	 * the three headers below. A function rather than a generic block: n8n evaluates each
+	 * `={{$credentials...}}` of a generic block as a full expression on every request.
+	 */
+	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+		const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
+		return {
+			...requestOptions,
+			headers: { ...requestOptions.headers, ApiIntegrationCode: text(credentials.integrationCode), UserName: text(credentials.username), Secret: text(credentials.secret) },
+		};
+	}
 }

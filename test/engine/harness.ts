@@ -80,7 +80,7 @@ export interface StoredCredential {
 	data: ICredentialDataDecryptedObject;
 }
 
-/** Holds credentials by id and applies a credential type's generic `authenticate` block, as n8n's server does. */
+/** Holds credentials by id and applies a credential type's `authenticate` (a function, or a generic block), as n8n's server does. */
 export class CredentialsHelper extends ICredentialsHelper {
 	constructor(
 		private readonly credentials: Map<string, StoredCredential>,
@@ -106,7 +106,8 @@ export class CredentialsHelper extends ICredentialsHelper {
 	): Promise<IHttpRequestOptions> {
 		const type = this.credentialTypes[typeName];
 		const authenticate = type?.authenticate;
-		if (!authenticate || typeof authenticate === 'function') return requestOptions;
+		if (!authenticate) return requestOptions;
+		if (typeof authenticate === 'function') return authenticate(credentials, requestOptions);
 		const resolve = (value: unknown): unknown => {
 			if (typeof value !== 'string' || !value.startsWith('=')) return value;
 			if (workflow && node) {
