@@ -2,7 +2,7 @@
 import { startAutotaskSandbox, type AutotaskSandboxOptions } from '../test/sandbox/autotask';
 
 export interface AutotaskSnapshot {
-	requests: Array<{ at: string; entity?: string; status: number }>;
+	requests: Array<{ at: string; entity?: string; status: number; heldMs?: number }>;
 	refusals: number;
 	maxInFlight: Record<string, number>;
 	tickets: Array<{ externalID: unknown; status: number }>;
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
 		} else if (message.cmd === 'snapshot') {
 			const entities = [...new Set(sandbox.requests.map((entry) => entry.entity).filter((entity): entity is string => Boolean(entity)))];
 			const snapshot: AutotaskSnapshot = {
-				requests: sandbox.requests.map((entry) => ({ at: entry.at, entity: entry.entity, status: entry.status })),
+				requests: sandbox.requests.map((entry) => ({ at: entry.at, entity: entry.entity, status: entry.status, heldMs: entry.heldMs })),
 				refusals: sandbox.threadLimitRefusals,
 				maxInFlight: Object.fromEntries(entities.map((entity) => [entity, sandbox.maxConcurrentSeen(entity)])),
 				tickets: sandbox.db.tickets.map((ticket) => ({ externalID: ticket.externalID, status: ticket.status })),

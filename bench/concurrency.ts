@@ -92,6 +92,10 @@ interface AutotaskNodeTime {
 	cycleMs: number;
 	/** From the last request's arrival plus the latency to the node's end. */
 	tailMs: number;
+	/** The mean time a request of the busiest endpoint held one of the PSA's threads (the sandbox's own measure). */
+	heldMs: number;
+	/** The node's time if the PSA's threads were never idle: the busiest endpoint's held time / 3. */
+	busyIdealMs: number;
 }
 
 interface AutotaskResult {
@@ -109,6 +113,8 @@ interface AutotaskResult {
 	itemErrors: number;
 	runError?: string;
 	idealMs: number;
+	/** The ideal at the PSA's own time per request (its threads never idle): the sum of the nodes' busyIdealMs. */
+	busyIdealMs: number;
 	/** If the endpoints' requests overlapped (they do not within one execution: n8n runs one node after the other). */
 	overlappedIdealMs: number;
 	nodes: AutotaskNodeTime[];
@@ -157,23 +163,39 @@ async function measureAutotask(fx: AutotaskBenchFixture, count: number, storeLab
 			const end = start + (task?.executionTime ?? 0);
 			const own: Record<string, number> = {};
 			const arrivals = new Map<string, number[]>();
+			const held = new Map<string, number>();
 			for (const entry of log_) {
 				const at = Date.parse(entry.at);
 				if (!entry.entity || at < start || at > end) continue;
 				own[entry.entity] = (own[entry.entity] ?? 0) + 1;
 				arrivals.set(entry.entity, [...(arrivals.get(entry.entity) ?? []), at]);
+				held.set(entry.entity, (held.get(entry.entity) ?? 0) + (entry.heldMs ?? 0));
 			}
+			const busiestEntity = [...arrivals.entries()].reduce<[string, number[]] | undefined>((a, b) => (!a || b[1].length > a[1].length ? b : a), undefined)?.[0];
+			const busiestHeld = busiestEntity ? (held.get(busiestEntity) ?? 0) : 0;
+			const busiestCount = busiestEntity ? (own[busiestEntity] ?? 0) : 0;
 			const busiest = [...arrivals.values()].reduce((a, b) => (b.length > a.length ? b : a), [] as number[]).sort((a, b) => a - b);
 			const first = busiest[0] ?? start;
 			const last = busiest[busiest.length - 1] ?? start;
 			const cycleMs = busiest.length > AUTOTASK_THREADS ? ((last - first) / (busiest.length - AUTOTASK_THREADS)) * AUTOTASK_THREADS : NaN;
-			return { node, wallMs: end - start, byEndpoint: own, idealMs: autotaskIdealMs(own, LATENCY_MS), headMs: first - start, cycleMs, tailMs: end - (last + LATENCY_MS) };
+			return {
+				node,
+				wallMs: end - start,
+				byEndpoint: own,
+				idealMs: autotaskIdealMs(own, LATENCY_MS),
+				headMs: first - start,
+				cycleMs,
+				tailMs: end - (last + LATENCY_MS),
+				heldMs: busiestCount > 0 ? busiestHeld / busiestCount : NaN,
+				busyIdealMs: busiestHeld / AUTOTASK_THREADS,
+			};
 		});
 		const attributed = nodes.reduce((sum, node) => sum + Object.values(node.byEndpoint).reduce((a, b) => a + b, 0), 0);
 		const requests = log_.length;
 		if (attributed !== requests) log(`Autotask (${storeLabel}): ${requests - attributed} requests outside the nodes' run times`);
 		const maxInFlight = snapshot.maxInFlight;
 		const idealMs = nodes.reduce((sum, node) => sum + node.idealMs, 0);
+		const busyIdealMs = nodes.reduce((sum, node) => sum + node.busyIdealMs, 0);
 		const outcome: AutotaskResult = {
 			store: storeLabel,
 			where,
@@ -187,6 +209,7 @@ async function measureAutotask(fx: AutotaskBenchFixture, count: number, storeLab
 			itemErrors,
 			runError: result.error?.message,
 			idealMs,
+			busyIdealMs,
 			overlappedIdealMs: autotaskIdealMs(byEndpoint, LATENCY_MS),
 			nodes,
 		};
@@ -276,7 +299,7 @@ export async function run(): Promise<Section> {
 		'',
 		table(['Concurrency', 'items', 'wall time', 'items/s', 'useful requests/s', 'requests', '429s served (retried)', '429 share', 'errors reaching the user'], rows),
 		'',
-		`Best useful throughput: ${label(best)} (${fixed(useful(best), 1)} requests/s). With Automatic the connection's limiter starts at 4 requests in flight, doubles per round trip up to 16 and then grows by 8 per round trip (limited slow start) until the first 429; that 429 cuts the limit to 0.7x, pauses the connection for the Retry-After second, and caps the rate at 95% of what was sent in the second before the first refused request, after which it probes upward by 0.1% per second. Fixed Concurrency 16 keeps sending into the limit: every 429 pauses the connection for its Retry-After.`,
+		`Best useful throughput: ${label(best)} (${fixed(useful(best), 1)} requests/s). With Automatic the connection's limiter starts at 4 requests in flight, doubles per round trip up to 16 and then grows by 8 per round trip (limited slow start) until the first 429; that 429 cuts the limit to 0.7x, pauses the connection for the Retry-After second, and caps the rate at 95% of what was sent in the second before the first refused request, after which it probes upward by 0.02% per second. Fixed Concurrency 16 keeps sending into the limit: every 429 pauses the connection for its Retry-After.`,
 		'',
 		`The HTTP Request workflow (node defaults) with ${count} alerts under the same limit: **${naive.outcome}** after ${ms(naive.wallMs)}; the sandbox served ${naive.served429} 429s out of ${naive.requests} requests. The HTTP Request node sends every item at once and does not retry a 429 unless "Retry On Fail" or batching is set up by hand.`,
 		'',
@@ -292,6 +315,14 @@ const endpoints = (counts: Record<string, number>) =>
 const autotaskErrors = (result: AutotaskResult) => result.itemErrors + (result.runError ? 1 : 0);
 /** Achieved share of the ideal: ideal time / wall time (1 = at 3 requests in flight per endpoint all the time). */
 const share = (result: AutotaskResult) => result.idealMs / result.wallMs;
+/** The share of the time the PSA's threads of the running node's endpoint were busy: busy ideal / wall time. */
+const busyShare = (result: AutotaskResult) => result.busyIdealMs / result.wallMs;
+
+/** The mean thread-held time of the nodes' busiest endpoints, weighted by their requests. */
+const meanHeld = (result: AutotaskResult) => {
+	const counted = result.nodes.map((node) => ({ held: node.busyIdealMs * AUTOTASK_THREADS, count: Math.max(0, ...Object.values(node.byEndpoint)) }));
+	return counted.reduce((sum, node) => sum + node.held, 0) / Math.max(1, counted.reduce((sum, node) => sum + node.count, 0));
+};
 
 const autotaskLabel = (result: AutotaskResult) => `${result.store === 'sqlite' ? 'embedded store' : 'PostgreSQL store'}, sandbox ${result.where === 'child' ? 'in its own process' : 'in the engine\'s process'}`;
 
@@ -307,7 +338,7 @@ function autotaskTarget(results: AutotaskResult[]): TargetResult {
 	const errors = results.reduce((sum, other) => sum + autotaskErrors(other), 0);
 	return {
 		target: 'Against the Autotask sandbox with its thread limit: 0 thread-limit errors, throughput within 10% of 3 concurrent requests per endpoint',
-		measured: `${result.items} new alerts at ${LATENCY_MS} ms (${autotaskLabel(result)}, Automatic): ${ms(result.wallMs)} against an ideal of ${ms(result.idealMs)} = ${fixed(100 * share(result), 1)}% of the ideal throughput (${fixed(result.items / (result.wallMs / 1000), 1)} alerts/s, ideal ${fixed(result.items / (result.idealMs / 1000), 1)}); ${result.refusals} thread-limit refusals, ${autotaskErrors(result)} errors reaching the user, at most ${Math.max(...Object.values(result.maxInFlight))} requests in flight per endpoint. ${others}; ${refusals} refusals and ${errors} errors in all ${results.length} rows`,
+		measured: `${result.items} new alerts at ${LATENCY_MS} ms (${autotaskLabel(result)}, Automatic): ${ms(result.wallMs)} against an ideal of ${ms(result.idealMs)} = ${fixed(100 * share(result), 1)}% of the ideal throughput (${fixed(result.items / (result.wallMs / 1000), 1)} alerts/s, ideal ${fixed(result.items / (result.idealMs / 1000), 1)}); the PSA's ${AUTOTASK_THREADS} threads were busy ${fixed(100 * busyShare(result), 1)}% of the time (each request held one ${fixed(meanHeld(result), 1)} ms on average, against the ${LATENCY_MS} ms latency); ${result.refusals} thread-limit refusals, ${autotaskErrors(result)} errors reaching the user, at most ${Math.max(...Object.values(result.maxInFlight))} requests in flight per endpoint. ${others}; ${refusals} refusals and ${errors} errors in all ${results.length} rows`,
 		met,
 	};
 }
@@ -320,6 +351,7 @@ function autotaskMarkdown(results: AutotaskResult[], postgresSkipped?: string): 
 		ms(result.wallMs),
 		ms(result.idealMs),
 		`${fixed(100 * share(result), 1)}%`,
+		`${fixed(100 * busyShare(result), 1)}%`,
 		fixed(result.items / (result.wallMs / 1000), 1),
 		endpoints(result.byEndpoint),
 		result.refusals,
@@ -338,17 +370,19 @@ function autotaskMarkdown(results: AutotaskResult[], postgresSkipped?: string): 
 			ms(node.headMs),
 			ms(node.cycleMs, 1),
 			ms(node.cycleMs - LATENCY_MS, 1),
+			ms(node.heldMs, 1),
+			ms(node.cycleMs - node.heldMs, 1),
 			ms(node.tailMs),
 		]),
 	);
 	return [
-		`**Against the Autotask sandbox's thread limit.** New alerts through the same three nodes (Automatic) on an Autotask credential, sandbox latency ${LATENCY_MS} ms, thread limit ${AUTOTASK_THREADS} requests in flight per integration and entity endpoint, a request over it answered 500 "Thread Threshold Exceeded" (the harder of Autotask's two answers; the package retries it). Each new alert is 3 requests: PSA Link's create (POST Tickets), PSA Note's post (POST Tickets/{id}/Notes, the TicketNotes endpoint), PSA Status's PATCH Tickets; zone and picklists were looked up in a warm-up on the same connection. The sandbox runs in its own process (as a remote PSA: its CPU is not the n8n process's; the target's row) and, for comparison, in the engine's process as the other scenarios of this file run theirs. **Ideal**: n8n runs the nodes one after another, each with all its items, so per node the busiest endpoint's requests go ${AUTOTASK_THREADS} at a time, one latency per round: ideal = sum over nodes of max over endpoints of ceil(requests / ${AUTOTASK_THREADS}) x ${LATENCY_MS} ms (requests are attributed to the node running when the sandbox received them). If the endpoints' requests could overlap (several executions at once) the floor would be the busiest endpoint alone: ${ms(results[0]?.overlappedIdealMs ?? NaN)}. The event-loop delay is the engine process's (perf_hooks.monitorEventLoopDelay over the run): how late, on average and at the 99th percentile, a ready callback (an answer, a slot handed over) ran.`,
+		`**Against the Autotask sandbox's thread limit.** New alerts through the same three nodes (Automatic) on an Autotask credential, sandbox latency ${LATENCY_MS} ms, thread limit ${AUTOTASK_THREADS} requests in flight per integration and entity endpoint, a request over it answered 500 "Thread Threshold Exceeded" (the harder of Autotask's two answers; the package retries it). Each new alert is 3 requests: PSA Link's create (POST Tickets), PSA Note's post (POST Tickets/{id}/Notes, the TicketNotes endpoint), PSA Status's PATCH Tickets; zone and picklists were looked up in a warm-up on the same connection. The sandbox runs in its own process (as a remote PSA: its CPU is not the n8n process's; the target's row) and, for comparison, in the engine's process as the other scenarios of this file run theirs. **PSA threads busy**: the sandbox measures how long each request holds one of its endpoint's threads (from admission to the answer written); the sum over each node's busiest endpoint, divided by ${AUTOTASK_THREADS}, is the time the node would take if the PSA's threads were never idle, and its share of the wall time is how busy the package kept them (the ideal below assumes the PSA answers in exactly the latency). **Ideal**: n8n runs the nodes one after another, each with all its items, so per node the busiest endpoint's requests go ${AUTOTASK_THREADS} at a time, one latency per round: ideal = sum over nodes of max over endpoints of ceil(requests / ${AUTOTASK_THREADS}) x ${LATENCY_MS} ms (requests are attributed to the node running when the sandbox received them). If the endpoints' requests could overlap (several executions at once) the floor would be the busiest endpoint alone: ${ms(results[0]?.overlappedIdealMs ?? NaN)}. The event-loop delay is the engine process's (perf_hooks.monitorEventLoopDelay over the run): how late, on average and at the 99th percentile, a ready callback (an answer, a slot handed over) ran.`,
 		'',
-		table(['Sandbox', 'State store', 'items', 'wall time', 'ideal', 'achieved', 'alerts/s', 'requests per endpoint', 'thread-limit refusals', 'most in flight per endpoint', 'errors reaching the user', 'event-loop delay mean / p99'], rows),
+		table(['Sandbox', 'State store', 'items', 'wall time', 'ideal', 'achieved', 'PSA threads busy', 'alerts/s', 'requests per endpoint', 'thread-limit refusals', 'most in flight per endpoint', 'errors reaching the user', 'event-loop delay mean / p99'], rows),
 		'',
 		`Where the time goes, per node (from the sandbox's arrival times): the node's start to its first request; the slot cycle, i.e. ${AUTOTASK_THREADS} x the mean time between arrivals on the node's endpoint in steady state (the ${LATENCY_MS} ms latency plus what each request costs beyond it: the client's send and parse, the sandbox's handling, handing the slot to the next request); the last answer to the node's end.`,
 		'',
-		table(['store, sandbox', 'node', 'requests per endpoint', 'wall time', 'ideal', 'excess', 'to the first request', 'slot cycle', 'beyond the latency', 'last answer to the end'], perNode),
+		table(['store, sandbox', 'node', 'requests per endpoint', 'wall time', 'ideal', 'excess', 'to the first request', 'slot cycle', 'beyond the latency', 'PSA thread held per request', 'slot cycle beyond the PSA\'s time', 'last answer to the end'], perNode),
 		...(postgresSkipped ? ['', `PostgreSQL row skipped: ${postgresSkipped}`] : []),
 	].join('\n');
 }

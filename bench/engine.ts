@@ -108,6 +108,8 @@ export interface BenchFixture {
 export interface SandboxAddress {
 	site: string;
 	credentials: Sandbox['credentials'];
+	/** For the HTTP Request workflow, which types the codebase into its URLs. */
+	apiBaseUrl?: string;
 }
 
 /** An engine with this package's nodes (or the given types), HTTP Request and If, and credentials for the sandbox at the address. */
@@ -152,7 +154,7 @@ function inProcessView(sandbox: AutotaskSandbox): AutotaskSandboxView {
 		snapshot: async () => {
 			const entities = [...new Set(sandbox.requests.map((entry) => entry.entity).filter((entity): entity is string => Boolean(entity)))];
 			return {
-				requests: sandbox.requests.map((entry) => ({ at: entry.at, entity: entry.entity, status: entry.status })),
+				requests: sandbox.requests.map((entry) => ({ at: entry.at, entity: entry.entity, status: entry.status, heldMs: entry.heldMs })),
 				refusals: sandbox.threadLimitRefusals,
 				maxInFlight: Object.fromEntries(entities.map((entity) => [entity, sandbox.maxConcurrentSeen(entity)])),
 				tickets: sandbox.db.tickets.map((ticket) => ({ externalID: ticket.externalID, status: ticket.status })),

@@ -1,7 +1,7 @@
-// Scenario 5, child process (run with --expose-gc): one execution of many items through PSA Link + PSA Note; prints RSS figures as JSON.
+// Scenario 5, child process (run with --expose-gc): one execution of many items through PSA Link + PSA Note (or the HTTP Request workflow doing the same); prints RSS figures as JSON.
 import './preload';
 import { benchEngine, closeBench, type SandboxAddress } from './engine';
-import { alerts, packageWorkflow } from './workflows';
+import { NAIVE_PACED_BATCH, alerts, naiveWorkflow, packageWorkflow } from './workflows';
 
 const MB = 1024 * 1024;
 
@@ -12,9 +12,16 @@ async function main(): Promise<void> {
 	const count = Number(process.env.BENCH_ITEMS);
 	// BENCH_CONCURRENCY=n: the nodes' Concurrency option set to n (absent: Automatic), to compare items in flight.
 	const concurrency = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+	// BENCH_FLOW=naive: the HTTP Request workflow doing the same work (search, create, note), its sends paced by its
+	// Batching option (all 10,000 at once would be 10,000 sockets).
+	const naive = process.env.BENCH_FLOW === 'naive';
+	const workflowOf = (items: ReturnType<typeof alerts>) =>
+		naive
+			? naiveWorkflow(items, sandbox.apiBaseUrl ?? '', { withStatus: false, batching: NAIVE_PACED_BATCH })
+			: packageWorkflow(items, { withStatus: false, concurrency });
 	const engine = benchEngine(sandbox);
 	// Warm-up: modules, store, caches, JIT — the steady state a running n8n is in.
-	const warm = await engine.run(packageWorkflow(alerts(200, 'warm', 'fired'), { withStatus: false }));
+	const warm = await engine.run(workflowOf(alerts(200, 'warm', 'fired')));
 	if (warm.error) throw warm.error;
 	gc();
 	gc();
@@ -38,7 +45,7 @@ async function main(): Promise<void> {
 			}, 2000)
 		: undefined;
 	const start = Date.now();
-	let run: Awaited<ReturnType<typeof engine.run>> | undefined = await engine.run(packageWorkflow(alerts(count, 'mem', 'fired'), { withStatus: false, concurrency }));
+	let run: Awaited<ReturnType<typeof engine.run>> | undefined = await engine.run(workflowOf(alerts(count, 'mem', 'fired')));
 	const wallMs = Date.now() - start;
 	clearInterval(sampler);
 	if (prober) {
@@ -46,7 +53,7 @@ async function main(): Promise<void> {
 		process.stderr.write(`live heap during the execution (MB, after a full GC every 2 s): ${live.map((value) => value.toFixed(0)).join(' ')}\n`);
 	}
 	if (run.error) throw run.error;
-	const produced = run.output('PSA Note').length;
+	const produced = run.output(naive ? 'Add note' : 'PSA Note').length;
 	gc();
 	const held = process.memoryUsage();
 	peak = Math.max(peak, held.rss);

@@ -110,6 +110,12 @@ export function packageWorkflow(items: Alert[], options: PackageWorkflowOptions 
 	return chainWorkflow(specs, items as unknown as Array<Record<string, unknown>>);
 }
 
+/**
+ * The HTTP Request workflow paced by its Batching option so that many items do not open a socket each at once (10,000
+ * did: the loopback listener reset connections): this many requests, then a pause.
+ */
+export const NAIVE_PACED_BATCH = { batchSize: 128, batchIntervalMs: 200 };
+
 /** The HTTP Request node's Batching option: `batchSize` requests, then a pause of `batchIntervalMs` (it paces sends; it does not wait for answers). */
 export interface NaiveBatching {
 	batchSize: number;
@@ -121,7 +127,7 @@ export interface NaiveBatching {
  * GET the board's statuses, find the one by name, PATCH. Same credential data (Basic auth), same clientId and
  * Accept (version) headers as the package sends; the codebase is typed into the URL, as users do.
  */
-export function naiveWorkflow(items: Alert[], apiBaseUrl: string, options: { batching?: NaiveBatching } = {}): WorkflowJson {
+export function naiveWorkflow(items: Alert[], apiBaseUrl: string, options: { batching?: NaiveBatching; withStatus?: boolean } = {}): WorkflowJson {
 	const headers = {
 		sendHeaders: true,
 		headerParameters: {
@@ -208,13 +214,16 @@ export function naiveWorkflow(items: Alert[], apiBaseUrl: string, options: { bat
 		// true: found -> straight to the note; false: create first.
 		'Ticket exists?': { main: [to('Add note'), to('Create ticket')] },
 		'Create ticket': { main: [to('Add note')] },
-		'Add note': { main: [to('Get board statuses')] },
-		'Get board statuses': { main: [to('Set status')] },
 	};
+	// Without the status: the same work as PSA Link + PSA Note (find or create, then the note).
+	if (options.withStatus !== false) {
+		connections['Add note'] = { main: [to('Get board statuses')] };
+		connections['Get board statuses'] = { main: [to('Set status')] };
+	}
 	return {
 		id: 'naive',
 		name: 'ConnectWise with HTTP Request',
-		nodes,
+		nodes: options.withStatus === false ? nodes.filter((node) => node.name !== 'Get board statuses' && node.name !== 'Set status') : nodes,
 		connections,
 		settings: { executionOrder: 'v1' },
 		pinData: { [TRIGGER]: items.map((json) => ({ json: json as never })) },

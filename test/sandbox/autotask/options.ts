@@ -48,4 +48,6 @@ export interface AutotaskRequestLogEntry {
 	fault?: Fault['kind'] | 'rate-limit' | 'threshold';
 	/** A status fault answered after the work was done (the request's effect is in the records). */
 	afterCommit?: boolean;
+	/** How long the request held one of its endpoint's threads (ms, from admission to the answer written). */
+	heldMs?: number;
 }

@@ -297,6 +297,7 @@ export class AutotaskSandbox {
 
 		const integration = String(getInsensitive(request.headers, 'apiintegrationcode') ?? '');
 		const slot = this.limits.acquireThread(`${integration.toLowerCase()}|${entity ?? ''}`, entity ?? '');
+		const admittedAt = performance.now();
 		try {
 			if (!slot.ok) {
 				entry.fault = 'thread-limit';
@@ -304,6 +305,7 @@ export class AutotaskSandbox {
 			}
 			await this.respond(request, response, { method, path, query, body, rawBody, matched, entry, reply, integration });
 		} finally {
+			if (slot.ok) entry.heldMs = performance.now() - admittedAt;
 			slot.release();
 		}
 	}
