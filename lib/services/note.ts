@@ -140,7 +140,8 @@ async function postOrDeduplicate(
 				if (!claimed && receipt.state === 'posted') {
 					return { finished: { ...base, ticketId: receipt.ticketId, noteId: receipt.noteId, deduplicated: true, dedupeKey } };
 				}
-				if (claimed) return { finished: await postClaimed(ctx, connectionId, { ...claimedInput, ticketId, claimToken, searchFirst: false }, base) };
+				// The adoption window starts at the claim, however long the post and its retries took (see record-once.ts).
+				if (claimed) return { finished: await postClaimed(ctx, connectionId, { ...claimedInput, ticketId, claimToken, searchFirst: false, claimedAt: receipt.createdAt }, base) };
 				return { heldSince: receipt.updatedAt, held: receipt };
 			},
 			takeOver: async (claimToken, receipt) => {

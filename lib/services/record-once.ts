@@ -79,7 +79,9 @@ export async function writeRecordOnce<R extends MarkedRecord>(ctx: PsaServiceCon
 				if (!claimed && receipt.state === 'posted') {
 					return { finished: { ticketId: receipt.ticketId, recordId: receipt.noteId, deduplicated: true, recovered: false } };
 				}
-				if (claimed) return { finished: await writeClaimed(ctx, spec, { ticketId: spec.ticketId, claimToken, searchFirst: false }) };
+				// The window for adopting a record after a lost answer starts at the claim, however long the write and its
+				// retries took (measured from the search instead, a search late enough would miss the record and write again).
+				if (claimed) return { finished: await writeClaimed(ctx, spec, { ticketId: spec.ticketId, claimToken, searchFirst: false, claimedAt: receipt.createdAt }) };
 				return { heldSince: receipt.updatedAt, held: receipt };
 			},
 			takeOver: async (claimToken, receipt) => {

@@ -1,7 +1,7 @@
-// The note service on a real SQLite store and the sandbox: dedupe keys survive abandoned attempts, failed searches and busy tickets.
+// The note service and the record-once protocol (time entries) on a real SQLite store and the sandbox: dedupe keys survive abandoned attempts, failed searches, busy tickets and answers that come long after the claim.
 import { PsaError } from '../../lib/providers/errors';
 import { CONNECTWISE_OUTCOME_SETTLE_MS } from '../../lib/providers/connectwise';
-import { addNote, type PsaServiceContext } from '../../lib/services';
+import { addNote, addTimeEntry, type PsaServiceContext } from '../../lib/services';
 import { useServiceFixture } from '../helpers/services';
 
 /** The note service treats a pending receipt as abandoned after the provider's settle window. */
@@ -76,4 +76,39 @@ it('an identical note posted well before the receipt was claimed is not adopted:
 	expect(result.recovered).toBeUndefined();
 	expect(result.noteId).not.toBe(earlier.id);
 	expect(notesWithText(ticketId, 'Alert resolved')).toHaveLength(2);
+});
+
+it('a note whose post was answered with an error long after the claim (slow PSA, retries) is still adopted: the window starts at the claim', async () => {
+	const ctx = fixture.context();
+	const ticketId = await newTicket(ctx, 'slow-answer');
+	const realAdd = ctx.provider.addNote.bind(ctx.provider);
+	let calls = 0;
+	ctx.provider.addNote = async (...args) => {
+		calls++;
+		// The PSA commits the note; its answer, an application error, comes 5 minutes after the claim.
+		await realAdd(...args);
+		clock.t += 5 * 60_000;
+		throw new PsaError('unavailable', 'ConnectWise failed (500)', { status: 500, answered: true });
+	};
+	const result = await addNote(ctx, { ticket: { ticketId }, text: 'Disk full on db-7', type: 'internal', dedupeKey: 'k-slow' });
+	expect(result).toMatchObject({ recovered: true, deduplicated: false });
+	expect(calls).toBe(1);
+	expect(notesWithText(ticketId, 'Disk full on db-7')).toHaveLength(1);
+});
+
+it('a time entry whose write was answered with an error long after the claim is still adopted by its marker (record-once window starts at the claim)', async () => {
+	const ctx = fixture.context();
+	const ticketId = await newTicket(ctx, 'slow-time-entry');
+	const realAdd = ctx.provider.addTimeEntry.bind(ctx.provider);
+	let calls = 0;
+	ctx.provider.addTimeEntry = async (...args) => {
+		calls++;
+		await realAdd(...args);
+		clock.t += 5 * 60_000;
+		throw new PsaError('unavailable', 'ConnectWise failed (500)', { status: 500, answered: true });
+	};
+	const result = await addTimeEntry(ctx, { ticket: { ticketId }, member: { memberId: 150 }, start: '2026-03-02T10:00:00Z', durationMinutes: 12, notes: 'Restarted the service', dedupeKey: 'k-slow-time' });
+	expect(result).toMatchObject({ recovered: true, deduplicated: false });
+	expect(calls).toBe(1);
+	expect(fixture.sandbox.db.timeEntries.filter((entry) => entry.chargeToId === ticketId)).toHaveLength(1);
 });
