@@ -19,6 +19,19 @@ async function newTicket(ctx: PsaServiceContext, summary: string): Promise<numbe
 	return (await ctx.provider.createTicket({ summary, companyId: 250, externalRef: `note-test:${summary}` })).id;
 }
 
+/** The PSA commits each write, and its answer, an application error, comes 5 minutes after the claim. */
+function answerLate(ctx: PsaServiceContext, method: 'addNote' | 'addTimeEntry'): { calls: number } {
+	const writes = { calls: 0 };
+	const real = (ctx.provider[method] as (...args: unknown[]) => Promise<unknown>).bind(ctx.provider);
+	(ctx.provider as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+		writes.calls++;
+		await real(...args);
+		clock.t += 5 * 60_000;
+		throw new PsaError('unavailable', 'ConnectWise failed (500)', { status: 500, answered: true });
+	};
+	return writes;
+}
+
 const notesWithText = (ticketId: number, text: string) => fixture.sandbox.db.notes.filter((note) => note.ticketId === ticketId && note.text === text);
 
 it('a takeover whose note search fails keeps the receipt (marked search-first), so the next attempt adopts the note instead of posting it again', async () => {
@@ -81,34 +94,19 @@ it('an identical note posted well before the receipt was claimed is not adopted:
 it('a note whose post was answered with an error long after the claim (slow PSA, retries) is still adopted: the window starts at the claim', async () => {
 	const ctx = fixture.context();
 	const ticketId = await newTicket(ctx, 'slow-answer');
-	const realAdd = ctx.provider.addNote.bind(ctx.provider);
-	let calls = 0;
-	ctx.provider.addNote = async (...args) => {
-		calls++;
-		// The PSA commits the note; its answer, an application error, comes 5 minutes after the claim.
-		await realAdd(...args);
-		clock.t += 5 * 60_000;
-		throw new PsaError('unavailable', 'ConnectWise failed (500)', { status: 500, answered: true });
-	};
+	const writes = answerLate(ctx, 'addNote');
 	const result = await addNote(ctx, { ticket: { ticketId }, text: 'Disk full on db-7', type: 'internal', dedupeKey: 'k-slow' });
 	expect(result).toMatchObject({ recovered: true, deduplicated: false });
-	expect(calls).toBe(1);
+	expect(writes.calls).toBe(1);
 	expect(notesWithText(ticketId, 'Disk full on db-7')).toHaveLength(1);
 });
 
 it('a time entry whose write was answered with an error long after the claim is still adopted by its marker (record-once window starts at the claim)', async () => {
 	const ctx = fixture.context();
 	const ticketId = await newTicket(ctx, 'slow-time-entry');
-	const realAdd = ctx.provider.addTimeEntry.bind(ctx.provider);
-	let calls = 0;
-	ctx.provider.addTimeEntry = async (...args) => {
-		calls++;
-		await realAdd(...args);
-		clock.t += 5 * 60_000;
-		throw new PsaError('unavailable', 'ConnectWise failed (500)', { status: 500, answered: true });
-	};
+	const writes = answerLate(ctx, 'addTimeEntry');
 	const result = await addTimeEntry(ctx, { ticket: { ticketId }, member: { memberId: 150 }, start: '2026-03-02T10:00:00Z', durationMinutes: 12, notes: 'Restarted the service', dedupeKey: 'k-slow-time' });
 	expect(result).toMatchObject({ recovered: true, deduplicated: false });
-	expect(calls).toBe(1);
+	expect(writes.calls).toBe(1);
 	expect(fixture.sandbox.db.timeEntries.filter((entry) => entry.chargeToId === ticketId)).toHaveLength(1);
 });
