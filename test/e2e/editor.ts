@@ -224,13 +224,21 @@ export async function openDropdown(page: Page, spec: DropdownSpec): Promise<stri
 	else await container.click();
 	const deadline = Date.now() + 20_000;
 	let entries: string[] = [];
+	let reopenAt = Date.now() + 3_000;
 	for (;;) {
 		entries = await listEntries(page, spec.kind).catch(() => []);
 		if (entries.some((entry) => spec.expect.test(entry))) break;
 		const problem = await dropdownError(page, container);
 		if (problem) throw new Error(`the "${spec.parameter}" dropdown failed to load: ${problem}`);
 		if (Date.now() > deadline) {
-			throw new Error(`the "${spec.parameter}" dropdown listed no entry matching ${spec.expect} within 20 s; it showed: ${JSON.stringify(entries)}`);
+			const issues = await container.locator('..').locator('[data-test-id="parameter-issues"]').allInnerTexts().catch(() => [] as string[]);
+			throw new Error(`the "${spec.parameter}" dropdown listed no entry matching ${spec.expect} within 20 s; it showed: ${JSON.stringify(entries)}${issues.length > 0 ? `; the parameter's issues: ${JSON.stringify(issues)}` : ''}`);
+		}
+		// A click that lands while the field just added from its collection is still settling leaves the list closed:
+		// nothing listed after a few seconds, so open it again (an open list is left alone).
+		if (entries.length === 0 && Date.now() > reopenAt && !(await page.locator('.el-select-dropdown:visible, [data-test-id="rlc-item"]:visible').count().catch(() => 0))) {
+			await (spec.kind === 'locator' ? container.getByTestId('rlc-input') : container).click().catch(() => undefined);
+			reopenAt = Date.now() + 3_000;
 		}
 		await page.waitForTimeout(250);
 	}
