@@ -23,22 +23,28 @@ const timeEntry = (parameters: Record<string, unknown>, extra: Record<string, un
 	...extra,
 });
 
+/** Links a new ticket for `monitor` / `externalId` through PSA Link (the parameters given override the ConnectWise ones) and returns its id. */
+async function linkedTicket(fx: { engine: EngineFixture['engine'] }, externalId: string, parameters: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<number> {
+	const linked = await fx.engine.run(
+		chainWorkflow([
+			{
+				name: 'PSA Link',
+				type: 'psaLink',
+				...extra,
+				parameters: { operation: 'link', source: 'monitor', externalId, summary: 'Service down', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {}, ...parameters },
+			},
+		]),
+	);
+	return linked.output('PSA Link')[0].json.ticketId as number;
+}
+
 describe('on ConnectWise', () => {
 	let fx: EngineFixture;
 	let ticketId: number;
 
 	beforeAll(async () => {
 		fx = await startEngineFixture();
-		const linked = await fx.engine.run(
-			chainWorkflow([
-				{
-					name: 'PSA Link',
-					type: 'psaLink',
-					parameters: { operation: 'link', source: 'monitor', externalId: 'work-1', summary: 'Service down', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {} },
-				},
-			]),
-		);
-		ticketId = linked.output('PSA Link')[0].json.ticketId as number;
+		ticketId = await linkedTicket(fx, 'work-1');
 	});
 
 	afterAll(async () => {
@@ -80,14 +86,7 @@ describe('on Autotask', () => {
 	});
 
 	it('needs the role, then logs the entry once with one POST; the repeat sends nothing', async () => {
-		const link = {
-			name: 'PSA Link',
-			type: 'psaLink',
-			credentials,
-			parameters: { authentication: 'autotaskPsaApi', operation: 'link', source: 'monitor', externalId: 'work-1', summary: 'Service down', company: { __rl: true, mode: 'id', value: '175' }, boardId: 8, additionalFields: {} },
-		};
-		const linked = await fx.engine.run(chainWorkflow([link]));
-		const ticketId = linked.output('PSA Link')[0].json.ticketId as number;
+		const ticketId = await linkedTicket(fx, 'work-1', { authentication: 'autotaskPsaApi', company: { __rl: true, mode: 'id', value: '175' }, boardId: 8 }, { credentials });
 
 		const withoutRole = await fx.engine.run(chainWorkflow([timeEntry({ authentication: 'autotaskPsaApi' }, { credentials, continueOnFail: true })]));
 		expect(String(withoutRole.output('Log remediation')[0].json.error)).toMatch(/needs a role/);
@@ -138,16 +137,7 @@ describe('attachments on ConnectWise', () => {
 
 	beforeAll(async () => {
 		fx = await startEngineFixture();
-		const linked = await fx.engine.run(
-			chainWorkflow([
-				{
-					name: 'PSA Link',
-					type: 'psaLink',
-					parameters: { operation: 'link', source: 'monitor', externalId: 'files-1', summary: 'Disk errors', company: { __rl: true, mode: 'id', value: '250' }, boardId: 1, additionalFields: {} },
-				},
-			]),
-		);
-		ticketId = linked.output('PSA Link')[0].json.ticketId as number;
+		ticketId = await linkedTicket(fx, 'files-1', { summary: 'Disk errors' });
 	});
 
 	afterAll(async () => {
@@ -201,17 +191,7 @@ describe('on HaloPSA', () => {
 
 	beforeAll(async () => {
 		fx = await startHaloEngineFixture();
-		const linked = await fx.engine.run(
-			chainWorkflow([
-				{
-					name: 'PSA Link',
-					type: 'psaLink',
-					credentials,
-					parameters: { ...halo, operation: 'link', source: 'monitor', externalId: 'work-1', summary: 'Service down', company: { __rl: true, mode: 'id', value: '12' }, boardId: 1, additionalFields: {}, options: {} },
-				},
-			]),
-		);
-		ticketId = linked.output('PSA Link')[0].json.ticketId as number;
+		ticketId = await linkedTicket(fx, 'work-1', { ...halo, company: { __rl: true, mode: 'id', value: '12' }, options: {} }, { credentials });
 	});
 
 	afterAll(async () => {
