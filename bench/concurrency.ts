@@ -171,10 +171,9 @@ async function measureAutotask(fx: AutotaskBenchFixture, count: number, storeLab
 				arrivals.set(entry.entity, [...(arrivals.get(entry.entity) ?? []), at]);
 				held.set(entry.entity, (held.get(entry.entity) ?? 0) + (entry.heldMs ?? 0));
 			}
-			const busiestEntity = [...arrivals.entries()].reduce<[string, number[]] | undefined>((a, b) => (!a || b[1].length > a[1].length ? b : a), undefined)?.[0];
+			const [busiestEntity, busiestArrivals] = [...arrivals.entries()].reduce<[string | undefined, number[]]>((a, b) => (b[1].length > a[1].length ? b : a), [undefined, []]);
 			const busiestHeld = busiestEntity ? (held.get(busiestEntity) ?? 0) : 0;
-			const busiestCount = busiestEntity ? (own[busiestEntity] ?? 0) : 0;
-			const busiest = [...arrivals.values()].reduce((a, b) => (b.length > a.length ? b : a), [] as number[]).sort((a, b) => a - b);
+			const busiest = [...busiestArrivals].sort((a, b) => a - b);
 			const first = busiest[0] ?? start;
 			const last = busiest[busiest.length - 1] ?? start;
 			const cycleMs = busiest.length > AUTOTASK_THREADS ? ((last - first) / (busiest.length - AUTOTASK_THREADS)) * AUTOTASK_THREADS : NaN;
@@ -186,7 +185,7 @@ async function measureAutotask(fx: AutotaskBenchFixture, count: number, storeLab
 				headMs: first - start,
 				cycleMs,
 				tailMs: end - (last + LATENCY_MS),
-				heldMs: busiestCount > 0 ? busiestHeld / busiestCount : NaN,
+				heldMs: busiest.length > 0 ? busiestHeld / busiest.length : NaN,
 				busyIdealMs: busiestHeld / AUTOTASK_THREADS,
 			};
 		});
