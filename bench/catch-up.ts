@@ -98,7 +98,7 @@ export async function run(): Promise<Section> {
 			'',
 			`Time per event: ${fixed(perEvent(polls[0]), 2)} ms in the first poll, ${fixed(perEvent(polls[polls.length - 1]), 2)} ms in the last (each poll reads its tickets in one request).${
 				perEvent(polls[polls.length - 1]) > 1.5 * perEvent(polls[0])
-					? " The cost of an event grows with the change records already stored: a CPU profile of a smaller run (1,500 tickets) put about half the CPU time in SQLite queries of the audit repository (lib/store/repositories/audit.ts: the change keys and the ticket states), whose only index (psa_audit_events: connection_id, at) leaves the action to be matched row by row among the window's records (SQLite's query plan: SEARCH USING INDEX (connection_id=? AND at>?))."
+					? " The cost of an event grows with the change records already stored (the trigger's record-once checks read them from lib/store/repositories/audit.ts; on SQLite a ticket's records are one key range of the (connection, action, at) index since the prefix lookups became ranges, so what remains is the records of the ticket itself and the window's)."
 					: ''
 			}`,
 		].join('\n'),

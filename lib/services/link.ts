@@ -84,7 +84,19 @@ export async function link(
 		ctx,
 		{
 			look: async (claimToken) => {
-				const existing = await ctx.store.links.find(connectionId, source, externalId);
+				let existing: TicketLink | undefined;
+				if ((options.whenClosed ?? 'as-is') === 'as-is') {
+					// The default policy returns a linked ticket whatever its state, so a known entity needs one statement: the
+					// count, which returns the row. Otherwise the claim comes next, as it would after a find that found nothing;
+					// a claim that loses returns the row that beat it, so a miss costs no more statements than a find-first look.
+					const counted = await ctx.store.links.seenIfLinked(connectionId, source, externalId);
+					if (counted) return { finished: await raiseOnOccurrences(ctx, connectionId, resultOf(ctx, counted), options.raisePriority) };
+					const claim = await ctx.store.links.claim(connectionId, source, externalId, claimToken);
+					if (claim.claimed) return { finished: await create({ claimToken, searchFirst: false, generation: 0 }) };
+					existing = claim.link;
+				} else {
+					existing = await ctx.store.links.find(connectionId, source, externalId);
+				}
 				if (existing && existing.ticketId !== null && existing.state !== 'pending') {
 					const decided = await applyClosedPolicy(ctx, connectionId, existing, { ...options, staleAfterMs }, {
 						create,

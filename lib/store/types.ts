@@ -174,6 +174,11 @@ export interface LinkRepository {
 	/** Counts one occurrence of the entity (occurrences + 1, first / last seen) and returns the row as it is now. */
 	seen(connectionId: string, source: string, externalId: string): Promise<TicketLink | undefined>;
 	/**
+	 * The same count, only for a row that has a ticket (linked or closed, not pending), returned as it is now; undefined
+	 * and nothing counted otherwise. A known entity's look and count in one statement.
+	 */
+	seenIfLinked(connectionId: string, source: string, externalId: string): Promise<TicketLink | undefined>;
+	/**
 	 * Starts the entity's next ticket, atomically: a link still on `fromTicketId` becomes pending under the token, one
 	 * generation on, remembering the old ticket. Of several callers one gets claimed=true; the others find it pending.
 	 * Complete it like a claim; releasing it goes back to the old ticket.

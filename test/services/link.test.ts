@@ -160,3 +160,38 @@ it('a source containing ":" is refused before anything is written, so two entiti
 	const ok = await link(ctx, { source: 'zabbix', externalId: 'prod:42' }, { summary: 'colon in id', companyId: 250 });
 	expect(ok).toMatchObject({ created: true, linkKey: 'zabbix:prod:42' });
 });
+
+it('a known entity costs one store statement (its occurrence counted, the row returned); a new one looks with the count and then claims, without a find', async () => {
+	const statements: string[] = [];
+	const own = await openStore(
+		{ engine: 'sqlite', filename: join(fixture.folder, 'statements.sqlite') },
+		{ onStatement: (sql) => statements.push(`${sql.split(' ')[0].toLowerCase()} ${/"(psa_\w+)"/.exec(sql)?.[1] ?? ''}`.trim()) },
+	);
+	try {
+		const ctx = fixture.context({ store: own });
+		const target = { source: 'counted', externalId: 'k1' };
+		statements.length = 0;
+		const first = await link(ctx, target, { summary: 'counted', companyId: 250, boardId: 1 });
+		expect(first).toMatchObject({ created: true, occurrences: 1 });
+		// The claim is an insert that reads its row back; the rest completes the link with its audit record and counts.
+		expect(statements.filter((statement) => statement.endsWith('psa_ticket_links'))).toEqual([
+			'update psa_ticket_links',
+			'insert psa_ticket_links',
+			'select psa_ticket_links',
+			'update psa_ticket_links',
+			'update psa_ticket_links',
+		]);
+		statements.length = 0;
+		const again = await link(ctx, target, { summary: 'counted', companyId: 250, boardId: 1 });
+		expect(again).toMatchObject({ created: false, ticketId: first.ticketId, occurrences: 2 });
+		expect(statements).toEqual(['update psa_ticket_links']);
+		// Another policy for a closed ticket reads the row first: what happens depends on the ticket's state.
+		statements.length = 0;
+		const reopening = await link(ctx, target, { summary: 'counted', companyId: 250, boardId: 1 }, { whenClosed: 'reopen' });
+		expect(reopening).toMatchObject({ created: false, ticketId: first.ticketId, occurrences: 3 });
+		expect(statements[0]).toBe('select psa_ticket_links');
+		expect(ticketsWithRef('counted:k1')).toHaveLength(1);
+	} finally {
+		await own.close();
+	}
+});

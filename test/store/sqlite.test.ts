@@ -179,3 +179,33 @@ describe('state store on SQLite: files and the embedded key', () => {
 		});
 	});
 });
+
+describe('state store on SQLite: audit prefix lookups', () => {
+	it('find and prune by action prefix seek the (connection, action, at) index to the prefix range instead of reading every event of the connection', async () => {
+		const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-audit-plan-'));
+		const filename = path.join(folder, 'state.sqlite');
+		const run: string[] = [];
+		const store = await openStore({ engine: 'sqlite', filename }, { onStatement: (sql) => run.push(sql) });
+		try {
+			await store.audit.record('c', 'change:ab:1:5', {});
+			run.length = 0;
+			await store.audit.findByPrefix('c', 'change:ab:1:', 0, { limit: 1 });
+			await store.audit.prune('c', 'change:ab:1:', 0);
+			const prefixed = run.filter((sql) => /\blike\b/.test(sql));
+			expect(prefixed).toHaveLength(2);
+			const db = new BetterSqlite3(filename, { readonly: true });
+			try {
+				for (const sql of prefixed) {
+					const parameters = (sql.match(/\?/g) ?? []).map(() => 'x');
+					const plan = (db.prepare(`explain query plan ${sql}`).all(...parameters) as Array<{ detail: string }>).map((step) => step.detail).join(' | ');
+					expect(plan).toMatch(/USING INDEX psa_audit_events_action \(connection_id=\? AND action>\? AND action<\?\)/);
+				}
+			} finally {
+				db.close();
+			}
+		} finally {
+			await store.close();
+			fs.rmSync(folder, { recursive: true, force: true });
+		}
+	});
+});

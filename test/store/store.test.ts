@@ -127,6 +127,22 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			expect((await store.links.claim('c', 'alert', 'a-1', 'token-3')).link.ticketId).toBe(100);
 		});
 
+		it('seenIfLinked counts an occurrence only of a row with a ticket, and returns it; pending or missing rows are left as they are', async () => {
+			const { store } = await fresh();
+			expect(await store.links.seenIfLinked('c', 'alert', 'none')).toBeUndefined();
+			await store.links.claim('c', 'alert', 'a-1', 'token-1');
+			expect(await store.links.seenIfLinked('c', 'alert', 'a-1')).toBeUndefined();
+			expect(await store.links.find('c', 'alert', 'a-1')).toMatchObject({ state: 'pending', occurrences: 0, firstSeenAt: null });
+			await store.links.complete('c', 'alert', 'a-1', 'token-1', 100);
+			now += 1000;
+			expect(await store.links.seenIfLinked('c', 'alert', 'a-1')).toMatchObject({ state: 'linked', ticketId: 100, occurrences: 1, lastSeenAt: new Date(now) });
+			expect(await store.links.setState('c', 'alert', 'a-1', 'closed')).toBe(true);
+			expect(await store.links.seenIfLinked('c', 'alert', 'a-1')).toMatchObject({ state: 'closed', ticketId: 100, occurrences: 2 });
+			expect(await store.links.seen('c', 'alert', 'a-1')).toMatchObject({ occurrences: 3 });
+			// The same external id under another connection is another row.
+			expect(await store.links.seenIfLinked('other', 'alert', 'a-1')).toBeUndefined();
+		});
+
 		it('releaseStale frees only a pending claim older than the age; release only for its token', async () => {
 			const { store } = await fresh();
 			await store.links.claim('c', 'alert', 'a-1', 'token-1');
@@ -490,6 +506,35 @@ describe.each(ENGINES)('state store on %s', (engine) => {
 			const raw = JSON.stringify(await location.query('select * from psa_audit_events'));
 			expect(raw).not.toContain('secret-person');
 			await expect(store.audit.record('c', 'x', [] as unknown as Record<string, unknown>)).rejects.toThrow('An audit detail must be an object');
+		});
+
+		it('a prefix finds and prunes exactly the actions that start with it: case, wildcards and the next character kept apart', async () => {
+			const { store, location } = await fresh();
+			const actions = ['change:ab:1:5', 'change:ab:1:', 'change:ab:1;', 'change:ab:10:5', 'CHANGE:AB:1:6', 'change:ab_1:7', 'change:ab%1:8', 'change:ab:1:\u00e9', 'other:change:ab:1:9', 'tilde~x', 'tilde~'];
+			for (const action of actions) {
+				await store.audit.record('c', action, {});
+				now += 1;
+			}
+			await store.audit.record('c2', 'change:ab:1:5', {});
+			const found = async (prefix: string) => (await store.audit.findByPrefix('c', prefix, 0)).map((event) => event.action).sort();
+			expect(await found('change:ab:1:')).toEqual(['change:ab:1:', 'change:ab:1:5', 'change:ab:1:\u00e9']);
+			expect(await found('change:ab_1:')).toEqual(['change:ab_1:7']);
+			expect(await found('change:ab%1:')).toEqual(['change:ab%1:8']);
+			expect(await found('tilde~')).toEqual(['tilde~', 'tilde~x']);
+			expect(await found('change:ab:1:\u00e9')).toEqual(['change:ab:1:\u00e9']);
+			expect((await store.audit.findByPrefix('c', 'change:ab:', 0, { limit: 2 })).map((event) => event.action)).toEqual(['change:ab:1:\u00e9', 'change:ab:10:5']);
+			expect(await store.audit.prune('c', 'change:ab:1:', now + 1)).toBe(3);
+			expect((await location.query<{ action: string }>('select action from psa_audit_events order by id')).map((row) => row.action)).toEqual([
+				'change:ab:1;',
+				'change:ab:10:5',
+				'CHANGE:AB:1:6',
+				'change:ab_1:7',
+				'change:ab%1:8',
+				'other:change:ab:1:9',
+				'tilde~x',
+				'tilde~',
+				'change:ab:1:5',
+			]);
 		});
 	});
 

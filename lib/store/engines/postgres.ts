@@ -15,7 +15,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export const postgresEngine: StoreEngineAdapter<PostgresStoreOptions> = {
 	engine: 'postgres',
 	// Several processes share one server: a check-then-insert that no unique key covers needs a lock they all see.
-	capabilities: { advisoryLocks: true },
+	capabilities: { advisoryLocks: true, bytewiseText: false },
 	open: openPostgres,
 };
 

@@ -21,7 +21,7 @@ const STATEMENT_CACHE_SIZE = 200;
 export const sqliteEngine: StoreEngineAdapter<SqliteStoreOptions> = {
 	engine: 'sqlite',
 	// One connection per process, and claims are serialised by SQLite's write lock: no advisory locks needed or offered.
-	capabilities: { advisoryLocks: false },
+	capabilities: { advisoryLocks: false, bytewiseText: true },
 	open: openSqlite,
 };
 

@@ -4,7 +4,7 @@ import { type FernetKeyring } from '../../crypto/fernet';
 import { damagedRow, StoreError, type DamagedRowReporter } from '../errors';
 import type { AuditEventsTable, StoreDatabase } from '../schema';
 import type { AuditEvent, AuditRepository } from '../types';
-import { precompiled, toNumber, changed, requireText, applyPage, type RepositoryContext } from './shared';
+import { precompiled, toNumber, changed, requireText, applyPage, type RepositoryContext, type StoreCapabilities } from './shared';
 
 /** The audit insert, compiled once (every ticket change writes one). */
 export function auditInsert(db: Kysely<StoreDatabase>) {
@@ -109,7 +109,7 @@ export function createAuditRepository({ db, keyring, clock, durably, capabilitie
 				.selectFrom('psa_audit_events')
 				.selectAll()
 				.where('connection_id', '=', connectionId)
-				.where(actionStartsWith(actionPrefix))
+				.where(actionStartsWith(actionPrefix, capabilities))
 				.where('at', '>=', since)
 				.orderBy('at', 'desc')
 				.orderBy('id', 'desc')
@@ -125,7 +125,7 @@ export function createAuditRepository({ db, keyring, clock, durably, capabilitie
 			const result = await db
 				.deleteFrom('psa_audit_events')
 				.where('connection_id', '=', connectionId)
-				.where(actionStartsWith(actionPrefix))
+				.where(actionStartsWith(actionPrefix, capabilities))
 				.where('at', '<', before)
 				.executeTakeFirst();
 			return changed(result);
@@ -151,10 +151,20 @@ export function createAuditRepository({ db, keyring, clock, durably, capabilitie
 	}
 }
 
-/** `action like 'prefix%'` with the prefix's own wildcards escaped (same on SQLite and PostgreSQL). */
-function actionStartsWith(actionPrefix: string) {
+/**
+ * `action like 'prefix%'` with the prefix's own wildcards escaped (same on SQLite and PostgreSQL). Where text compares
+ * byte by byte, also the key range the prefix spans: a LIKE alone cannot use the (connection, action, at) index (SQLite's
+ * LIKE ignores case), so every event of the connection was read; the range reads only the prefix's events.
+ */
+function actionStartsWith(actionPrefix: string, capabilities: StoreCapabilities) {
 	const escaped = actionPrefix.replace(/[\\%_]/g, (char) => `\\${char}`);
-	return sql<boolean>`action like ${`${escaped}%`} escape '\\'`;
+	const like = sql<boolean>`action like ${`${escaped}%`} escape '\\'`;
+	const last = actionPrefix.charCodeAt(actionPrefix.length - 1);
+	// UTF-8 keeps code point order, so the prefix with its last character one higher bounds it; kept to ASCII endings,
+	// where one higher is still one character (the actions' prefixes end in ":" or a letter).
+	if (!capabilities.bytewiseText || !(last < 0x7e)) return like;
+	const upper = `${actionPrefix.slice(0, -1)}${String.fromCharCode(last + 1)}`;
+	return sql<boolean>`action >= ${actionPrefix} and action < ${upper} and ${like}`;
 }
 
 export function damagedAuditRow(row: Pick<Selectable<AuditEventsTable>, 'id' | 'action'>, cause: unknown) {

@@ -45,7 +45,7 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 	);
 
 	// Every Link call counts an occurrence: the hottest write after the claim.
-	const updateSeen = precompiled(4, (now, connectionId, source, externalId) =>
+	const countSeen = (now: string, connectionId: string, source: string, externalId: string) =>
 		db
 			.updateTable('psa_ticket_links')
 			.set({
@@ -55,8 +55,10 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 			})
 			.where('connection_id', '=', connectionId)
 			.where('source', '=', source)
-			.where('external_id', '=', externalId)
-			.returningAll(),
+			.where('external_id', '=', externalId);
+	const updateSeen = precompiled(4, (now, connectionId, source, externalId) => countSeen(now, connectionId, source, externalId).returningAll());
+	const updateSeenIfLinked = precompiled(4, (now, connectionId, source, externalId) =>
+		countSeen(now, connectionId, source, externalId).where('state', '<>', 'pending').where('ticket_id', 'is not', null).returningAll(),
 	);
 
 	const validateKey = (connectionId: string, source: string, externalId: string) => {
@@ -266,6 +268,12 @@ export function createLinkRepository({ db, keyring, clock, durably }: Repository
 		async seen(connectionId, source, externalId) {
 			validateKey(connectionId, source, externalId);
 			const row = (await updateSeen(db, clock(), connectionId, source, externalId)).rows[0];
+			return row ? toLink(row) : undefined;
+		},
+
+		async seenIfLinked(connectionId, source, externalId) {
+			validateKey(connectionId, source, externalId);
+			const row = (await updateSeenIfLinked(db, clock(), connectionId, source, externalId)).rows[0];
 			return row ? toLink(row) : undefined;
 		},
 

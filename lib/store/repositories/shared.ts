@@ -22,6 +22,11 @@ export interface RepositoryContext {
 export interface StoreCapabilities {
 	/** Transaction-scoped advisory locks (PostgreSQL): serialise a check and an insert that no unique key covers. */
 	advisoryLocks: boolean;
+	/**
+	 * Text compares byte by byte (SQLite's BINARY collation), so the strings with a prefix are one key range an index can
+	 * seek. A linguistic collation (PostgreSQL's default) may order punctuation otherwise: there a prefix is only a LIKE.
+	 */
+	bytewiseText: boolean;
 }
 
 /**
