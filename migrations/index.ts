@@ -12,7 +12,7 @@ import * as m009 from './009_request_limits';
 import * as m010 from './010_callback_secrets';
 import * as m011 from './011_receipt_record_kind';
 import * as m012 from './012_audit_action_index';
-import * as m013 from './013_audit_lean_writes';
+import * as m013 from './013_audit_connection_index';
 
 export interface StoreMigration {
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,5 +34,5 @@ export const migrations: Readonly<Record<string, StoreMigration>> = Object.freez
 	'010_callback_secrets': m010,
 	'011_receipt_record_kind': m011,
 	'012_audit_action_index': m012,
-	'013_audit_lean_writes': m013,
+	'013_audit_connection_index': m013,
 });

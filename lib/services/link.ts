@@ -79,16 +79,18 @@ export async function link(
 	const staleAfterMs = options.staleAfterMs ?? ctx.provider.outcomeSettleMs;
 	const create = (claim: ClaimHeld) => createClaimed(ctx, connectionId, target, ticketInput, fields, { ...claim, staleAfterMs });
 	const { source, externalId } = target;
+	// Once another run's claim was seen, the looks that wait for it read (a count and a claim attempt would be two writes).
+	let waiting = false;
 
 	return writeUnderClaim<LinkResult, TicketLink>(
 		ctx,
 		{
 			look: async (claimToken) => {
 				let existing: TicketLink | undefined;
-				if ((options.whenClosed ?? 'as-is') === 'as-is') {
+				if ((options.whenClosed ?? 'as-is') === 'as-is' && !waiting) {
 					// The default policy returns a linked ticket whatever its state, so a known entity needs one statement: the
 					// count, which returns the row. Otherwise the claim comes next, as it would after a find that found nothing;
-					// a claim that loses returns the row that beat it, so a miss costs no more statements than a find-first look.
+					// a claim that loses reads back the row that beat it, so a new entity costs as many statements as before.
 					const counted = await ctx.store.links.seenIfLinked(connectionId, source, externalId);
 					if (counted) return { finished: await raiseOnOccurrences(ctx, connectionId, resultOf(ctx, counted), options.raisePriority) };
 					const claim = await ctx.store.links.claim(connectionId, source, externalId, claimToken);
@@ -115,6 +117,7 @@ export async function link(
 					const adopted = await adoptCommitted(ctx, connectionId, existing, existing.claimToken, (ticket) => afterCreate(ctx, ticket, fields, ticketInput.companyId, undefined));
 					if (adopted) return adopted;
 				}
+				waiting = true;
 				return { heldSince: existing.updatedAt, held: existing };
 			},
 			takeOver: async (claimToken, existing) => {

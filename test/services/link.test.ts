@@ -195,3 +195,27 @@ it('a known entity costs one store statement (its occurrence counted, the row re
 		await own.close();
 	}
 });
+
+it('while another run holds the claim, the looks that wait for it read the row: no count and no claim attempt per poll', async () => {
+	const statements: string[] = [];
+	const own = await openStore(
+		{ engine: 'sqlite', filename: join(fixture.folder, 'waiting.sqlite') },
+		{ onStatement: (sql) => statements.push(`${sql.split(' ')[0].toLowerCase()} ${/"(psa_\w+)"/.exec(sql)?.[1] ?? ''}`.trim()) },
+	);
+	try {
+		const ctx = fixture.context({ store: own });
+		const connectionId = ctx.provider.connection.connectionId;
+		await own.links.claim(connectionId, 'held', 'h1', 'other-run');
+		statements.length = 0;
+		await expect(link(ctx, { source: 'held', externalId: 'h1' }, { summary: 'held', companyId: 250 }, { waitMs: 400, staleAfterMs: 60_000 })).rejects.toThrow(/Another run is creating the ticket/);
+		const linkStatements = statements.filter((statement) => statement.endsWith('psa_ticket_links'));
+		// The first look: the count (no row with a ticket) and the claim that loses and reads back the holder's row.
+		expect(linkStatements.slice(0, 3)).toEqual(['update psa_ticket_links', 'insert psa_ticket_links', 'select psa_ticket_links']);
+		const waits = linkStatements.slice(3);
+		expect(waits.length).toBeGreaterThan(0);
+		expect(new Set(waits)).toEqual(new Set(['select psa_ticket_links']));
+		expect(await own.links.find(connectionId, 'held', 'h1')).toMatchObject({ state: 'pending', claimToken: 'other-run', occurrences: 0 });
+	} finally {
+		await own.close();
+	}
+});

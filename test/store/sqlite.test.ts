@@ -180,6 +180,32 @@ describe('state store on SQLite: files and the embedded key', () => {
 	});
 });
 
+describe('state store on SQLite: audit ids', () => {
+	it('an audit id is never handed out twice, also after the newest row was pruned (record-once decides by the lowest id)', async () => {
+		const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-audit-ids-'));
+		const filename = path.join(folder, 'state.sqlite');
+		const store = await openStore({ engine: 'sqlite', filename });
+		try {
+			await store.audit.record('c', 'note.quiet:1:k', {});
+			const ids = () => {
+				const db = new BetterSqlite3(filename, { readonly: true });
+				try {
+					return (db.prepare('select id from psa_audit_events order by id').all() as Array<{ id: number }>).map((row) => row.id);
+				} finally {
+					db.close();
+				}
+			};
+			const [first] = ids();
+			expect(await store.audit.prune('c', 'note.quiet:1:', Date.now() + 1000)).toBe(1);
+			expect(await store.audit.recordOnce('c', 'note.quiet:1:k', {}, 0)).toBe(true);
+			expect(ids()).toEqual([first + 1]);
+		} finally {
+			await store.close();
+			fs.rmSync(folder, { recursive: true, force: true });
+		}
+	});
+});
+
 describe('state store on SQLite: audit prefix lookups', () => {
 	it('find and prune by action prefix seek the (connection, action, at) index to the prefix range instead of reading every event of the connection', async () => {
 		const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'psa-audit-plan-'));
