@@ -161,12 +161,18 @@ it('a source containing ":" is refused before anything is written, so two entiti
 	expect(ok).toMatchObject({ created: true, linkKey: 'zabbix:prod:42' });
 });
 
-it('a known entity costs one store statement (its occurrence counted, the row returned); a new one looks with the count and then claims, without a find', async () => {
+/** A store of its own whose statements are listed as "<verb> <first table>" as they run (SQLite's statement tracer). */
+async function tracedStore(name: string) {
 	const statements: string[] = [];
-	const own = await openStore(
-		{ engine: 'sqlite', filename: join(fixture.folder, 'statements.sqlite') },
+	const store = await openStore(
+		{ engine: 'sqlite', filename: join(fixture.folder, `${name}.sqlite`) },
 		{ onStatement: (sql) => statements.push(`${sql.split(' ')[0].toLowerCase()} ${/"(psa_\w+)"/.exec(sql)?.[1] ?? ''}`.trim()) },
 	);
+	return { store, statements };
+}
+
+it('a known entity costs one store statement (its occurrence counted, the row returned); a new one looks with the count and then claims, without a find', async () => {
+	const { store: own, statements } = await tracedStore('statements');
 	try {
 		const ctx = fixture.context({ store: own });
 		const target = { source: 'counted', externalId: 'k1' };
@@ -197,11 +203,7 @@ it('a known entity costs one store statement (its occurrence counted, the row re
 });
 
 it('while another run holds the claim, the looks that wait for it read the row: no count and no claim attempt per poll', async () => {
-	const statements: string[] = [];
-	const own = await openStore(
-		{ engine: 'sqlite', filename: join(fixture.folder, 'waiting.sqlite') },
-		{ onStatement: (sql) => statements.push(`${sql.split(' ')[0].toLowerCase()} ${/"(psa_\w+)"/.exec(sql)?.[1] ?? ''}`.trim()) },
-	);
+	const { store: own, statements } = await tracedStore('waiting');
 	try {
 		const ctx = fixture.context({ store: own });
 		const connectionId = ctx.provider.connection.connectionId;
