@@ -111,8 +111,11 @@ export type ThrottleCause = 'rate' | 'concurrency';
 
 /** A slot held for one send; give it back with exactly one of its methods when the answer (or no answer) is in. */
 export interface Permit {
-	/** Answered, not throttled. `sample` false for an answer whose latency says nothing (a 5xx, no answer). */
-	release(sample?: boolean): void;
+	/**
+	 * Answered, not throttled. `sample` false for an answer whose latency says nothing (a 5xx, no answer). True when
+	 * the freed slot went at once to a request waiting for it.
+	 */
+	release(sample?: boolean): boolean;
 	/** Answered with a refusal to do the work now (429, a thread or rate threshold); Retry-After pauses the connection. */
 	throttled(retryAfterMs?: number, cause?: ThrottleCause): void;
 }
@@ -144,10 +147,10 @@ class Slot implements Permit {
 		readonly grantedAt: number,
 		readonly busyAtGrant: boolean,
 	) {}
-	release(sample = true): void {
-		if (this.done) return;
+	release(sample = true): boolean {
+		if (this.done) return false;
 		this.done = true;
-		this.limiter.settle(this, sample ? 'ok' : 'failed');
+		return this.limiter.settle(this, sample ? 'ok' : 'failed') > 0;
 	}
 	throttled(retryAfterMs?: number, cause: ThrottleCause = 'rate'): void {
 		if (this.done) return;
@@ -256,8 +259,8 @@ export class RequestLimiter {
 		};
 	}
 
-	/** Called by a permit: one answer (or none) is in. */
-	settle(slot: Slot, outcome: 'ok' | 'failed' | 'throttled', retryAfterMs?: number, cause: ThrottleCause = 'rate'): void {
+	/** Called by a permit: one answer (or none) is in. Returns how many waiting requests were granted a slot. */
+	settle(slot: Slot, outcome: 'ok' | 'failed' | 'throttled', retryAfterMs?: number, cause: ThrottleCause = 'rate'): number {
 		const now = this.clock.now();
 		this.inFlight--;
 		const count = (this.inFlightBy.get(slot.endpoint) ?? 1) - 1;
@@ -269,7 +272,7 @@ export class RequestLimiter {
 			if (this.answers.length > 4096) this.acceptedLastSecond(now);
 			if (outcome === 'ok') this.onAnswer(slot, now);
 		}
-		this.pump();
+		return this.pump();
 	}
 
 	private onThrottle(slot: Slot, now: number, retryAfterMs: number | undefined, cause: ThrottleCause): void {
@@ -425,9 +428,10 @@ export class RequestLimiter {
 		);
 	}
 
-	/** Grants what may go now, refuses what cannot go by its deadline, and sets a wake-up for the rest. */
-	private pump(): void {
-		if (this.queue.length === 0) return;
+	/** Grants what may go now, refuses what cannot go by its deadline, and sets a wake-up for the rest; returns the grants. */
+	private pump(): number {
+		if (this.queue.length === 0) return 0;
+		let granted = 0;
 		const now = this.clock.now();
 		let blocked = this.blockedUntil(now);
 		// First whoever cannot go by its deadline (it is never sent), then grants in order.
@@ -447,15 +451,17 @@ export class RequestLimiter {
 			}
 			this.queue.splice(index, 1);
 			waiter.resolve(this.grant(waiter.endpoint, now));
+			granted++;
 			blocked = this.blockedUntil(now);
 		}
-		if (this.queue.length === 0) return;
+		if (this.queue.length === 0) return granted;
 		let deadline = Infinity;
 		for (const waiter of this.queue) if (waiter.deadline < deadline) deadline = waiter.deadline;
 		// A pause or the rate's spacing ends at a known time: one sleep. A deadline is a guard that a free slot usually
 		// makes unnecessary, so its wake-up comes in short sleeps (a stale one keeps the process alive no longer than that).
 		if (blocked > now && blocked <= deadline) this.wakeUpAt(blocked, now, Infinity);
 		else this.wakeUpAt(deadline, now, LIMITER_TUNING.maxWakeMs);
+		return granted;
 	}
 
 	private wakeUpAt(at: number, now: number, longestSleep: number): void {

@@ -167,7 +167,10 @@ export class RequestSender {
 				return { response, attempts: attempt };
 			}
 			const transient = this.classifier.transient(response);
-			permit?.release(!transient);
+			// The freed slot went to a waiting request: let it go out before this answer's caller carries on. Otherwise the
+			// caller's own work (store writes, its next item) runs first and the slot sits granted but unsent; against a
+			// thread limit that idle time is lost from every slot cycle (docs/benchmarks.md, table 2).
+			if (permit?.release(!transient)) await letGrantedRequestGo();
 			if (options.noRetry) return { response, attempts: attempt };
 			if (transient && options.idempotent) {
 				const delay = this.backoff(attempt);
@@ -222,6 +225,17 @@ export class RequestSender {
 }
 
 /** A request the limiter held past its retry budget: never sent, a definite outcome (callers may release claims). */
+/**
+ * Two turns of the event loop, so that the request granted the freed slot is on its way before the caller of the
+ * answer that freed it carries on: in the first the granted send's chain of promises runs up to its connection, in the
+ * second the I/O callbacks run (a connection that opened at once, as to a local PSA, takes the request's bytes then).
+ * Measured against the Autotask sandbox's thread limit: one turn cut the idle time per slot cycle by about 2 ms, the
+ * second by about 1 ms more, a third by nothing.
+ */
+async function letGrantedRequestGo(): Promise<void> {
+	for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 function notSent(request: Omit<HttpRequest, 'timeoutMs'>, refusal: LimiterRefusal, now: number): PsaError {
 	const label = `${request.method} ${request.endpoint ?? pathOf(request.url)}`;
 	return new PsaError('rate-limited', `Nothing was sent for ${label}: ${refusal.message}`, {

@@ -76,7 +76,7 @@ export function withSharedLimits(local: RequestLimiter, plan: SharedLimitsPlan):
 			return {
 				release(sample?: boolean) {
 					held?.release();
-					permit.release(sample);
+					return permit.release(sample);
 				},
 				throttled(retryAfterMs?: number, cause?: ThrottleCause) {
 					held?.release();

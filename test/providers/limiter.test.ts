@@ -238,6 +238,16 @@ describe('ceilings and order', () => {
 		for (const next of [retry, ...waiting]) (await next).release();
 		expect(order).toEqual(['retry', 'a', 'b', 'c']);
 	});
+
+	it('a release says whether the freed slot went to a waiting request, and a second release says nothing', async () => {
+		const { clock, limiter: subject } = limiter({ concurrency: 1, initialConcurrency: 1 });
+		const first = await subject.acquire();
+		const waiting = track(clock, subject.acquire());
+		expect(first.release()).toBe(true);
+		expect(first.release()).toBe(false);
+		await flush();
+		expect(waiting.permit?.release()).toBe(false);
+	});
 });
 
 describe('pauses, rates and budgets', () => {
@@ -481,6 +491,44 @@ describe('RequestSender with a limiter', () => {
 		const started = clock.time;
 		for (let i = 0; i < 10; i++) (await subject.acquire({ endpoint: 'Companies' })).release();
 		expect(clock.time).toBe(started);
+	});
+
+	it('the request granted a freed slot is on its way before the caller of the answer that freed it resumes', async () => {
+		// Against a thread limit, what the caller does next (store writes, its next item) would otherwise run while the
+		// freed slot sits granted but unsent. n8n's HTTP path takes many steps before the socket: 50 here.
+		const { limiter: subject } = limiter({ concurrency: 1, initialConcurrency: 1 });
+		const order: string[] = [];
+		let answerFirst: (response: HttpResponse) => void = () => undefined;
+		const http = async (request: HttpRequest): Promise<HttpResponse> => {
+			if (request.url === 'first') return new Promise((resolve) => (answerFirst = resolve));
+			for (let step = 0; step < 50; step++) await Promise.resolve();
+			order.push('second on its way');
+			return ok;
+		};
+		const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: () => 0.5 };
+		const make = () => new RequestSender(http, { ...DEFAULT_RETRY_POLICY, budgetMs: 5000 }, clock, undefined, { limiter: subject });
+		const first = make()
+			.send({ method: 'POST', url: 'first', headers: {} }, { idempotent: false, noAnswer })
+			.then((outcome) => (order.push('first caller resumes'), outcome));
+		const second = make().send({ method: 'POST', url: 'second', headers: {} }, { idempotent: false, noAnswer });
+		await flush();
+		expect(subject.snapshot()).toMatchObject({ inFlight: 1, queued: 1 });
+		answerFirst(ok);
+		await Promise.all([first, second]);
+		expect(order).toEqual(['second on its way', 'first caller resumes']);
+	});
+
+	it('an answer that frees no awaited slot returns without waiting a turn', async () => {
+		const { limiter: subject } = limiter({ concurrency: 2, initialConcurrency: 2 });
+		const order: string[] = [];
+		const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: () => 0.5 };
+		const sent = make();
+		function make() {
+			return new RequestSender(async () => ok, { ...DEFAULT_RETRY_POLICY, budgetMs: 5000 }, clock, undefined, { limiter: subject });
+		}
+		setImmediate(() => order.push('next turn'));
+		await sent.send({ method: 'GET', url: 'x', headers: {} }, { idempotent: true, noAnswer }).then(() => order.push('caller resumes'));
+		expect(order).toEqual(['caller resumes']);
 	});
 
 	it('a Retry-After holds the other requests of the connection until it ends; the throttled one goes first', async () => {
