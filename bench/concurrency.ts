@@ -1,6 +1,9 @@
 // Scenario 2: under the sandbox's rate limit at 50 ms latency: Automatic (the connection's limiter) against fixed Concurrency 4 and 16: throughput and 429s; and against the Autotask sandbox's thread limit (3 in flight per endpoint).
 import './preload';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+// n8n-core's request helpers end in this service (a dependency of n8n-core): the baseline sends through it directly.
+import { OutboundHttp } from '@n8n/backend-network';
+import { Container } from '@n8n/di';
 import type { IRun } from 'n8n-workflow';
 import { generateFernetKey } from '../lib/crypto/fernet';
 import { startPostgres, type RunningPostgres } from '../test/helpers/postgres';
@@ -221,6 +224,54 @@ async function measureAutotask(fx: AutotaskBenchFixture, count: number, storeLab
 	}
 }
 
+/** n8n's HTTP path alone against the same thread limit: what any node sending through n8n's helper can reach. */
+interface HttpAloneResult {
+	requests: number;
+	wallMs: number;
+	idealMs: number;
+	/** Mean time the sandbox held a thread per request. */
+	heldMs: number;
+	/** Mean time of one request as the client saw it. */
+	clientMs: number;
+	refusals: number;
+}
+
+/**
+ * The baseline for table 2's Autotask rows: the same number of requests as the package's run, sent through n8n's
+ * outbound HTTP service (where n8n's request helpers end: axios, new agents and a new connection per request), 3 in
+ * flight, nothing else in the process (no engine, no package, no store). Each is a read of one ticket (POST
+ * Tickets/query, counted against the Tickets endpoint's threads), so the ideal is requests / 3 x the latency.
+ */
+async function measureHttpAlone(fx: AutotaskBenchFixture, requests: number): Promise<HttpAloneResult> {
+	const http = Container.get(OutboundHttp).requests();
+	const zone = fx.credentials.zoneUrl.replace(/\/$/, '');
+	const headers = { ApiIntegrationCode: fx.credentials.integrationCode, UserName: fx.credentials.username, Secret: fx.credentials.secret, 'Content-Type': 'application/json' };
+	const send = () => http.request({ method: 'POST', url: `${zone}/V1.0/Tickets/query`, headers, body: { filter: [{ op: 'eq', field: 'id', value: 1 }] }, json: true });
+	// Warm-up: the code paths compiled and the connection guard set up, outside the measurement.
+	for (let i = 0; i < 6; i++) await send();
+	await fx.sandbox.resetLog();
+	let started = 0;
+	let clientTotal = 0;
+	const { ms: wallMs } = await timed(() =>
+		Promise.all(
+			Array.from({ length: AUTOTASK_THREADS }, async () => {
+				while (started < requests) {
+					started++;
+					const at = performance.now();
+					await send();
+					clientTotal += performance.now() - at;
+				}
+			}),
+		),
+	);
+	const snapshot = await fx.sandbox.snapshot();
+	await fx.sandbox.resetLog();
+	const held = snapshot.requests.reduce((sum, entry) => sum + (entry.heldMs ?? 0), 0);
+	const result = { requests, wallMs, idealMs: Math.ceil(requests / AUTOTASK_THREADS) * LATENCY_MS, heldMs: held / Math.max(1, snapshot.requests.length), clientMs: clientTotal / requests, refusals: snapshot.refusals };
+	log(`Autotask baseline, n8n's HTTP path alone: ${requests} requests 3 at a time in ${wallMs.toFixed(0)} ms (ideal ${result.idealMs} ms), ${result.refusals} refusals`);
+	return result;
+}
+
 const label = (result: ConcurrencyResult) => (result.concurrency === undefined ? 'Automatic (default)' : String(result.concurrency));
 const useful = (result: ConcurrencyResult) => (result.requests - result.served429) / (result.wallMs / 1000);
 const errorsOf = (result: ConcurrencyResult) => result.itemErrors + (result.runError ? 1 : 0);
@@ -249,12 +300,14 @@ export async function run(): Promise<Section> {
 	}
 	const pg = postgres ? { host: postgres.host, port: postgres.port, user: postgres.user, database: 'postgres', schema: 'psa_bench_autotask', encryptionKey: generateFernetKey() } : undefined;
 	const autotask: AutotaskResult[] = [];
+	let httpAlone: HttpAloneResult | undefined;
 	try {
 		// First with the sandbox in its own process, as a remote PSA (the target's row), then in the engine's process as the other rows of this file run it.
 		for (const child of [true, false]) {
 			const autotaskFx = await startAutotaskBench({ latencyMs: LATENCY_MS, threadLimit: AUTOTASK_THREADS, threadLimitStatus: 500, postgres: pg, child });
 			try {
 				autotask.push(await measureAutotask(autotaskFx, autotaskCount, 'sqlite'));
+				if (child) httpAlone = await measureHttpAlone(autotaskFx, autotask[autotask.length - 1].requests);
 				if (pg) autotask.push(await measureAutotask(autotaskFx, autotaskCount, 'postgres'));
 			} finally {
 				await autotaskFx.stop();
@@ -286,7 +339,7 @@ export async function run(): Promise<Section> {
 			measured: `${fixed(useful(automatic), 1)} useful requests/s (${automatic.requests - automatic.served429} answered, not 429, in ${ms(automatic.wallMs)}; ${automatic.items} alerts); ${errorsOf(automatic)} errors reaching the user; 429s ${automatic.served429} of ${automatic.requests} (${fixed(100 * share429, 2)}%)`,
 			met: useful(automatic) >= 90 && errorsOf(automatic) === 0 && share429 < 0.02,
 		},
-		autotaskTarget(autotask),
+		autotaskTarget(autotask, httpAlone),
 		{
 			target: 'No 429 reaches the user under the rate limit (Automatic, Concurrency 4 and 16)',
 			measured: `${results.reduce((sum, result) => sum + result.served429, 0)} 429s served and retried; ${reached} errors in the outputs`,
@@ -302,7 +355,7 @@ export async function run(): Promise<Section> {
 		'',
 		`The HTTP Request workflow (node defaults) with ${count} alerts under the same limit: **${naive.outcome}** after ${ms(naive.wallMs)}; the sandbox served ${naive.served429} 429s out of ${naive.requests} requests. The HTTP Request node sends every item at once and does not retry a 429 unless "Retry On Fail" or batching is set up by hand.`,
 		'',
-		autotaskMarkdown(autotask, postgresSkipped),
+		autotaskMarkdown(autotask, httpAlone, postgresSkipped),
 	].join('\n');
 	return { title: '2. Concurrency under a rate limit', markdown, targets };
 }
@@ -325,7 +378,9 @@ const meanHeld = (result: AutotaskResult) => {
 
 const autotaskLabel = (result: AutotaskResult) => `${result.store === 'sqlite' ? 'embedded store' : 'PostgreSQL store'}, sandbox ${result.where === 'child' ? 'in its own process' : 'in the engine\'s process'}`;
 
-function autotaskTarget(results: AutotaskResult[]): TargetResult {
+const httpAloneShare = (baseline: HttpAloneResult) => baseline.idealMs / baseline.wallMs;
+
+function autotaskTarget(results: AutotaskResult[], baseline: HttpAloneResult | undefined): TargetResult {
 	// The target's row: the default setup (embedded store) against the sandbox in its own process, as a remote PSA is.
 	const result = results.find((candidate) => candidate.store === 'sqlite' && candidate.where === 'child') ?? results[0];
 	const met = result.refusals === 0 && autotaskErrors(result) === 0 && share(result) >= 0.9;
@@ -337,12 +392,12 @@ function autotaskTarget(results: AutotaskResult[]): TargetResult {
 	const errors = results.reduce((sum, other) => sum + autotaskErrors(other), 0);
 	return {
 		target: 'Against the Autotask sandbox with its thread limit: 0 thread-limit errors, throughput within 10% of 3 concurrent requests per endpoint',
-		measured: `${result.items} new alerts at ${LATENCY_MS} ms (${autotaskLabel(result)}, Automatic): ${ms(result.wallMs)} against an ideal of ${ms(result.idealMs)} = ${fixed(100 * share(result), 1)}% of the ideal throughput (${fixed(result.items / (result.wallMs / 1000), 1)} alerts/s, ideal ${fixed(result.items / (result.idealMs / 1000), 1)}); the PSA's ${AUTOTASK_THREADS} threads were busy ${fixed(100 * busyShare(result), 1)}% of the time (each request held one ${fixed(meanHeld(result), 1)} ms on average, against the ${LATENCY_MS} ms latency); ${result.refusals} thread-limit refusals, ${autotaskErrors(result)} errors reaching the user, at most ${Math.max(...Object.values(result.maxInFlight))} requests in flight per endpoint. ${others}; ${refusals} refusals and ${errors} errors in all ${results.length} rows`,
+		measured: `${result.items} new alerts at ${LATENCY_MS} ms (${autotaskLabel(result)}, Automatic): ${ms(result.wallMs)} against an ideal of ${ms(result.idealMs)} = ${fixed(100 * share(result), 1)}% of the ideal throughput (${fixed(result.items / (result.wallMs / 1000), 1)} alerts/s, ideal ${fixed(result.items / (result.idealMs / 1000), 1)}); the PSA's ${AUTOTASK_THREADS} threads were busy ${fixed(100 * busyShare(result), 1)}% of the time (each request held one ${fixed(meanHeld(result), 1)} ms on average, against the ${LATENCY_MS} ms latency); ${result.refusals} thread-limit refusals, ${autotaskErrors(result)} errors reaching the user, at most ${Math.max(...Object.values(result.maxInFlight))} requests in flight per endpoint. ${baseline ? `n8n's HTTP path alone (the same ${baseline.requests} requests through n8n's outbound HTTP service, 3 in flight, nothing else in the process): ${fixed(100 * httpAloneShare(baseline), 1)}% of its ideal. ` : ''}${others}; ${refusals} refusals and ${errors} errors in all ${results.length} rows`,
 		met,
 	};
 }
 
-function autotaskMarkdown(results: AutotaskResult[], postgresSkipped?: string): string {
+function autotaskMarkdown(results: AutotaskResult[], baseline: HttpAloneResult | undefined, postgresSkipped?: string): string {
 	const rows = results.map((result) => [
 		result.where === 'child' ? 'own process' : 'engine\'s process',
 		result.store === 'sqlite' ? 'embedded SQLite (this process\'s limiter)' : 'PostgreSQL (+ slots leased in the store)',
@@ -379,6 +434,12 @@ function autotaskMarkdown(results: AutotaskResult[], postgresSkipped?: string): 
 		'',
 		table(['Sandbox', 'State store', 'items', 'wall time', 'ideal', 'achieved', 'PSA threads busy', 'alerts/s', 'requests per endpoint', 'thread-limit refusals', 'most in flight per endpoint', 'errors reaching the user', 'event-loop delay mean / p99'], rows),
 		'',
+		...(baseline
+			? [
+					`**Baseline: n8n's HTTP path alone.** The same ${baseline.requests} requests sent straight through n8n's outbound HTTP service (\`@n8n/backend-network\`, where n8n's request helpers end: axios, new agents and a new connection per request), ${AUTOTASK_THREADS} in flight, against the same sandbox in its own process, with nothing else in the engine's process: no workflow, no package, no store. Each is a read of one ticket (POST Tickets/query, the Tickets endpoint's threads). It took ${ms(baseline.wallMs)} against an ideal of ${ms(baseline.idealMs)}: **${fixed(100 * httpAloneShare(baseline), 1)}% of the ideal**; a request took ${fixed(baseline.clientMs, 1)} ms as the client saw it, of which the sandbox held its thread ${fixed(baseline.heldMs, 1)} ms; ${baseline.refusals} refusals. This is what a node sending through n8n's helper reaches on this machine before doing any work of its own.`,
+					'',
+				]
+			: []),
 		`Where the time goes, per node (from the sandbox's arrival times): the node's start to its first request; the slot cycle, i.e. ${AUTOTASK_THREADS} x the mean time between arrivals on the node's endpoint in steady state (the ${LATENCY_MS} ms latency plus what each request costs beyond it: the client's send and parse, the sandbox's handling, handing the slot to the next request); the last answer to the node's end.`,
 		'',
 		table(['store, sandbox', 'node', 'requests per endpoint', 'wall time', 'ideal', 'excess', 'to the first request', 'slot cycle', 'beyond the latency', 'PSA thread held per request', 'slot cycle beyond the PSA\'s time', 'last answer to the end'], perNode),

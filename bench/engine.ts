@@ -144,6 +144,8 @@ export interface AutotaskSandboxView {
 export interface AutotaskBenchFixture {
 	sandbox: AutotaskSandboxView;
 	engine: Engine;
+	/** The API user and its zone: for requests sent past the package (table 2's baseline). */
+	credentials: Record<string, string>;
 	stop(): Promise<void>;
 }
 
@@ -239,7 +241,7 @@ export async function startAutotaskBench(options: {
 			data: { engine: 'postgres', host: pg.host, port: pg.port, database: pg.database, user: pg.user, password: '', ssl: 'off', schema: pg.schema, encryptionKey: pg.encryptionKey, previousKeys: '' },
 		});
 	}
-	return { sandbox: view, engine, stop };
+	return { sandbox: view, engine, credentials, stop };
 }
 
 export async function closeBench(): Promise<void> {
