@@ -224,18 +224,19 @@ export class RequestSender {
 	}
 }
 
-/** A request the limiter held past its retry budget: never sent, a definite outcome (callers may release claims). */
 /**
- * Two turns of the event loop, so that the request granted the freed slot is on its way before the caller of the
- * answer that freed it carries on: in the first the granted send's chain of promises runs up to its connection, in the
- * second the I/O callbacks run (a connection that opened at once, as to a local PSA, takes the request's bytes then).
- * Measured against the Autotask sandbox's thread limit: one turn cut the idle time per slot cycle by about 2 ms, the
- * second by about 1 ms more, a third by nothing.
+ * Two turns of the event loop, so that the request granted the freed slot gets going before the caller of the answer
+ * that freed it carries on: in the first the granted send's chain of promises runs up to its connection, in the second
+ * the I/O callbacks run (a connection that opened at once, as to a PSA on the local network, takes the request's bytes
+ * then; a TLS handshake or a shared slot taken from the store still takes longer). Measured against the Autotask
+ * sandbox's thread limit: one turn cut the idle time per slot cycle by about 2 ms, the second by about 1 ms more, a
+ * third by nothing.
  */
 async function letGrantedRequestGo(): Promise<void> {
 	for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** A request the limiter held past its retry budget: never sent, a definite outcome (callers may release claims). */
 function notSent(request: Omit<HttpRequest, 'timeoutMs'>, refusal: LimiterRefusal, now: number): PsaError {
 	const label = `${request.method} ${request.endpoint ?? pathOf(request.url)}`;
 	return new PsaError('rate-limited', `Nothing was sent for ${label}: ${refusal.message}`, {

@@ -495,18 +495,19 @@ describe('RequestSender with a limiter', () => {
 
 	it('the request granted a freed slot is on its way before the caller of the answer that freed it resumes', async () => {
 		// Against a thread limit, what the caller does next (store writes, its next item) would otherwise run while the
-		// freed slot sits granted but unsent. n8n's HTTP path takes many steps before the socket: 50 here.
-		const { limiter: subject } = limiter({ concurrency: 1, initialConcurrency: 1 });
+		// freed slot sits granted but unsent. n8n's HTTP path takes many steps before the socket (50 here), then a turn of
+		// I/O (the connection opening) before the request's bytes go out.
+		const { clock, limiter: subject } = limiter({ concurrency: 1, initialConcurrency: 1 });
 		const order: string[] = [];
 		let answerFirst: (response: HttpResponse) => void = () => undefined;
 		const http = async (request: HttpRequest): Promise<HttpResponse> => {
 			if (request.url === 'first') return new Promise((resolve) => (answerFirst = resolve));
 			for (let step = 0; step < 50; step++) await Promise.resolve();
+			await new Promise<void>((resolve) => setImmediate(resolve));
 			order.push('second on its way');
 			return ok;
 		};
-		const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: () => 0.5 };
-		const make = () => new RequestSender(http, { ...DEFAULT_RETRY_POLICY, budgetMs: 5000 }, clock, undefined, { limiter: subject });
+		const make = () => new RequestSender(http, { ...DEFAULT_RETRY_POLICY, budgetMs: 5000 }, { now: clock.now, sleep: clock.sleep, random: () => 0.5 }, undefined, { limiter: subject });
 		const first = make()
 			.send({ method: 'POST', url: 'first', headers: {} }, { idempotent: false, noAnswer })
 			.then((outcome) => (order.push('first caller resumes'), outcome));
@@ -519,13 +520,9 @@ describe('RequestSender with a limiter', () => {
 	});
 
 	it('an answer that frees no awaited slot returns without waiting a turn', async () => {
-		const { limiter: subject } = limiter({ concurrency: 2, initialConcurrency: 2 });
+		const { clock, limiter: subject } = limiter({ concurrency: 2, initialConcurrency: 2 });
 		const order: string[] = [];
-		const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: () => 0.5 };
-		const sent = make();
-		function make() {
-			return new RequestSender(async () => ok, { ...DEFAULT_RETRY_POLICY, budgetMs: 5000 }, clock, undefined, { limiter: subject });
-		}
+		const sent = new RequestSender(async () => ok, { ...DEFAULT_RETRY_POLICY, budgetMs: 5000 }, { now: clock.now, sleep: clock.sleep, random: () => 0.5 }, undefined, { limiter: subject });
 		setImmediate(() => order.push('next turn'));
 		await sent.send({ method: 'GET', url: 'x', headers: {} }, { idempotent: true, noAnswer }).then(() => order.push('caller resumes'));
 		expect(order).toEqual(['caller resumes']);

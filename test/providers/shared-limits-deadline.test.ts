@@ -58,3 +58,14 @@ it('an unreachable store whose call fails only after the budget: nothing is sent
 	await send(sender).catch(() => undefined);
 	expect(sentAt.length === 0 || sentAt[0] - started <= POLICY.budgetMs).toBe(true);
 });
+
+it("a permit holding a shared slot says, like the process's own, whether its release handed the slot to a waiting request", async () => {
+	let slot = 0;
+	const clock = { now: () => 1_000_000, sleep: async () => undefined };
+	const shared = storeRequestLimits({ tryAcquire: async () => slot++, release: async () => undefined, addRequests: async () => undefined, requestsSince: async () => ({ requests: 0, now: clock.now() }) }, clock);
+	const limiter = withSharedLimits(new RequestLimiter({ clock, concurrency: 1, initialConcurrency: 1 }), { shared, key: 'k', perEndpoint: 3, leaseMs: 35_000, clock });
+	const first = await limiter.acquire({ endpoint: 'Tickets' });
+	const second = limiter.acquire({ endpoint: 'Tickets' });
+	expect(first.release()).toBe(true);
+	expect((await second).release()).toBe(false);
+});
