@@ -64,7 +64,9 @@ const windowAction = (id: string) => `window:${id}`;
 const heldPrefix = (id: string) => `window.held:${id}:`;
 const releasedAction = (id: string, hash: string) => `window.released:${id}:${hash}`;
 const doneAction = (id: string) => `window.done:${id}`;
-const leaseAction = (id: string) => `window.lease:${id}`;
+// Ends with a separator (window ids hold no ':'): a lease is given back by a prefix prune, which must not also take
+// the lease of a window whose id merely starts with this one's ("night" and "night-2").
+const leaseAction = (id: string) => `window.lease:${id}:`;
 
 function timeOf(value: unknown, what: string): number {
 	const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Date.parse(value) : Number.NaN;

@@ -5,7 +5,8 @@ import { catchUp } from '../../lib/services/catch-up';
 import { setStatus } from '../../lib/services/status';
 import { receiveEvent, type TriggerContext } from '../../lib/services/trigger';
 import { filteredOut, type TriggerSettings } from '../../lib/services/trigger-filter';
-import { setWindow } from '../../lib/services/windows';
+import { connectionOf } from '../../lib/services/context';
+import { listWindows, releaseWindow, setWindow } from '../../lib/services/windows';
 import { useServiceFixture } from '../helpers/services';
 
 let clock = Date.parse('2026-05-01T10:00:00Z');
@@ -49,6 +50,45 @@ it('a window that ended is released by the next event of an alert it covers, bef
 	const next = await handleAlertEvent(ctx, { target: { source: 'mon', externalId: 'lazy-b' }, state: 'firing', fields: fields('lazy-b') });
 	expect(next).toMatchObject({ action: 'linked', releasedWindows: [{ windowId: 'lazy-1', released: true, tickets: [{ externalId: 'lazy-a', created: true }] }] });
 	expect(fx.sandbox.db.tickets.filter((ticket) => String(ticket.summary).startsWith('Alert lazy-'))).toHaveLength(2);
+});
+
+it('a window release that fails gives back its own lease only, not that of a window whose id starts with its id', async () => {
+	const ctx = fx.context();
+	const connectionId = await connectionOf(ctx);
+	await setWindow(ctx, { id: 'lease', sourcePattern: 'lease-one', startsAt: clock - minutes(1), endsAt: clock + minutes(30) });
+	await setWindow(ctx, { id: 'lease-2', sourcePattern: 'lease-two', startsAt: clock - minutes(1), endsAt: clock + minutes(30) });
+	// One alert held in each; the first one's company does not exist, so its release fails (and is to be tried again).
+	expect((await handleAlertEvent(ctx, { target: { source: 'lease-one', externalId: 'x' }, state: 'firing', fields: { ...fields('x'), companyId: 987_654 } })).action).toBe('held');
+	expect((await handleAlertEvent(ctx, { target: { source: 'lease-two', externalId: 'y' }, state: 'firing', fields: fields('y') })).action).toBe('held');
+	clock += minutes(31);
+	const windows = await listWindows(ctx, { includeReleased: false });
+	const window = (id: string) => windows.find((candidate) => candidate.id === id)!;
+	// A run releasing "lease-2" holds that window's lease while its ticket is being created.
+	let open = () => undefined as void;
+	const gate = new Promise<void>((resolve) => (open = resolve));
+	let creating = false;
+	const slow = fx.context();
+	const provider = Object.create(slow.provider) as typeof slow.provider;
+	provider.createTicket = async (...args) => {
+		creating = true;
+		await gate;
+		return slow.provider.createTicket(...args);
+	};
+	const first = releaseWindow({ ...slow, provider }, connectionId, window('lease-2'));
+	let settled: unknown;
+	void first.then((value) => (settled = value ?? 'undefined'), (error: unknown) => (settled = error));
+	while (!creating && settled === undefined) await new Promise((resolve) => setImmediate(resolve));
+	expect(settled).toBeUndefined();
+	const failed = await releaseWindow(ctx, connectionId, window('lease'));
+	expect(failed.failed).toHaveLength(1);
+	// Another run finds "lease-2" still held: the failed release gave back only its own lease. (Had it taken the lease,
+	// it would wait on the first run's claim of the alert's link; the race names that instead of the test's timeout.)
+	const again = releaseWindow(fx.context(), connectionId, window('lease-2'));
+	const tookLease = new Promise((resolve) => setTimeout(() => resolve('still releasing after 5 s: it took the lease'), 5000).unref());
+	expect(await Promise.race([again, tookLease])).toMatchObject({ released: false, tickets: [] });
+	open();
+	expect(await first).toMatchObject({ released: true, tickets: [{ externalId: 'y', created: true }] });
+	expect(fx.sandbox.db.tickets.filter((ticket) => ticket.summary === 'Alert y')).toHaveLength(1);
 });
 
 describe('PSA Trigger catch-up', () => {
