@@ -69,3 +69,52 @@ it("a permit holding a shared slot says, like the process's own, whether its rel
 	expect(first.release()).toBe(true);
 	expect((await second).release()).toBe(false);
 });
+
+it("a slot this process has given back but the store has not yet written is waited for, not polled for", async () => {
+	// One slot; the release of the request that held it reaches the store only when `written` is called.
+	let held = false;
+	let written = () => undefined as void;
+	const sleeps: number[] = [];
+	const repository: RequestLimitsRepository = {
+		tryAcquire: async () => (held ? undefined : ((held = true), 0)),
+		release: () => new Promise<void>((resolve) => (written = () => ((held = false), resolve()))),
+		addRequests: async () => undefined,
+		requestsSince: async () => ({ requests: 0, now: 0 }),
+	};
+	// Polls are real timers here (2.5 ms at the least): the write below comes in this turn of the event loop, before any.
+	const shared = storeRequestLimits(repository, { sleep: (ms) => new Promise<void>((resolve) => setTimeout(() => (sleeps.push(ms), resolve()), ms)) });
+	const first = await shared.acquire('k', 1, Date.now() + 30_000, 35_000);
+	first?.release();
+	const second = shared.acquire('k', 1, Date.now() + 30_000, 35_000);
+	await new Promise((resolve) => setImmediate(resolve));
+	written();
+	expect(await second).toBeDefined();
+	expect(sleeps).toEqual([]);
+});
+
+it('a write of its own that never lands does not stop the polls: a slot another worker frees is still taken', async () => {
+	// Slot 0 is this process's, given back but its write hangs (a stuck connection); slot 1 is another worker's, freed later.
+	let otherHolds = true;
+	let polls = 0;
+	const repository: RequestLimitsRepository = {
+		tryAcquire: async () => {
+			polls++;
+			return otherHolds ? undefined : 1;
+		},
+		release: () => new Promise<void>(() => undefined),
+		addRequests: async () => undefined,
+		requestsSince: async () => ({ requests: 0, now: 0 }),
+	};
+	let now = 1_000_000;
+	// Each poll interval passes in one turn of the event loop.
+	const shared = storeRequestLimits(repository, { now: () => now, sleep: (ms) => new Promise<void>((resolve) => setImmediate(() => ((now += ms), resolve()))) });
+	otherHolds = false;
+	const mine = await shared.acquire('k', 2, now + 30_000, 35_000);
+	otherHolds = true;
+	mine?.release();
+	const next = shared.acquire('k', 2, now + 30_000, 35_000);
+	for (let turn = 0; turn < 20 && polls < 4; turn++) await new Promise((resolve) => setImmediate(resolve));
+	otherHolds = false;
+	expect(await next).toBeDefined();
+	expect(polls).toBeGreaterThanOrEqual(4);
+});
