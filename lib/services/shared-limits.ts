@@ -49,19 +49,14 @@ export function storeRequestLimits(repository: RequestLimitsRepository, options:
 	const random = options.random ?? Math.random;
 	const syncEveryMs = options.syncEveryMs ?? 5000;
 	const budgets = new Map<string, RequestBudget>();
-	/** This process's releases still on their way to the store, per slot name, and how many have arrived. */
-	const releasing = new Map<string, Set<Promise<void>>>();
-	const releasedCount = new Map<string, number>();
 
 	return {
 		async acquire(key, capacity, deadline, leaseMs): Promise<SharedSlot | undefined> {
 			// One holder per acquisition: a late release of a lapsed lease cannot free the slot someone took after it.
 			const holder = `${process.pid}-${randomUUID()}`;
-			let poll = POLL_FIRST_MS;
-			for (;;) {
+			for (let poll = POLL_FIRST_MS; ; poll = Math.min(POLL_MAX_MS, poll * 2)) {
 				const left = deadline - now();
 				if (!(left > 0)) return undefined;
-				const releasedBefore = releasedCount.get(key) ?? 0;
 				const slot = await withinDeadline(repository.tryAcquire(key, capacity, holder, leaseMs), left, (late) => repository.release(key, late, holder));
 				if (slot !== undefined) {
 					let released = false;
@@ -70,37 +65,13 @@ export function storeRequestLimits(repository: RequestLimitsRepository, options:
 							if (released) return;
 							released = true;
 							// Not awaited: the answer is in; should the release fail, the lease ends by itself.
-							const done = repository.release(key, slot, holder).then(
-								() => undefined,
-								() => undefined,
-							);
-							const pending = releasing.get(key) ?? new Set<Promise<void>>();
-							releasing.set(key, pending);
-							pending.add(done);
-							void done.then(() => {
-								releasedCount.set(key, (releasedCount.get(key) ?? 0) + 1);
-								pending.delete(done);
-								if (pending.size === 0 && releasing.get(key) === pending) releasing.delete(key);
-							});
+							repository.release(key, slot, holder).catch(() => undefined);
 						},
 					};
 				}
-				// A release of this process's own arrived while this attempt ran: that slot is free now, try again.
-				if ((releasedCount.get(key) ?? 0) !== releasedBefore) continue;
 				const wait = Math.floor(poll / 2 + random() * poll);
-				const own = releasing.get(key);
-				if (own && own.size > 0) {
-					// One of the slots is this process's own, given back by a request that just answered and on its way
-					// to the store: the freed slot was handed to this request in the same tick, before the write landed.
-					// Its write ends the wait, or the poll interval does (a stuck write must not stop the polls that find
-					// a slot another worker frees).
-					const landed = await Promise.race([Promise.race(own).then(() => true), sleep(Math.max(0, Math.min(wait, deadline - now()))).then(() => false)]);
-					poll = landed ? POLL_FIRST_MS : Math.min(POLL_MAX_MS, poll * 2);
-					continue;
-				}
 				if (now() + wait > deadline) return undefined;
 				await sleep(wait);
-				poll = Math.min(POLL_MAX_MS, poll * 2);
 			}
 		},
 
