@@ -44,7 +44,7 @@ The limit itself holds: table 2's Autotask rows show 0 thread-limit refusals and
 So the package reaches the thread limit without tripping it, and its throughput sits 2-4 points under what n8n's own HTTP path reaches alone on this machine, which itself moves around the 90% line from run to run. What would close the gap:
 - n8n's helper opens a new connection for every request; with reuse, fetch alone reached 92.8-94.4% in the same scratch runs.
 - A real Autotask zone answers in 100-300 ms rather than 50, which makes the same few ms a smaller share: at 100 ms the same cycle overhead is about 5%.
-- With the PostgreSQL store each request also takes a slot row in the store (one conditional UPDATE, awaited before the send), which costs a few more points (table 2).`,
+- With the PostgreSQL store each request also takes a slot row in the store before it is sent (one conditional UPDATE per slot tried, lowest first, each a round trip), which costs a few more points (table 2).`,
 	},
 	{
 		match: 'Package overhead per item (no n8n',
