@@ -268,7 +268,7 @@ async function measureHttpAlone(fx: AutotaskBenchFixture, requests: number): Pro
 	const snapshot = await fx.sandbox.snapshot();
 	await fx.sandbox.resetLog();
 	const held = snapshot.requests.reduce((sum, entry) => sum + (entry.heldMs ?? 0), 0);
-	const result = { requests, wallMs, idealMs: Math.ceil(requests / AUTOTASK_THREADS) * LATENCY_MS, heldMs: held / Math.max(1, snapshot.requests.length), clientMs: clientTotal / requests, refusals: snapshot.refusals };
+	const result = { requests, wallMs, idealMs: autotaskIdealMs({ Tickets: requests }, LATENCY_MS), heldMs: held / Math.max(1, snapshot.requests.length), clientMs: clientTotal / requests, refusals: snapshot.refusals };
 	log(`Autotask baseline, n8n's HTTP path alone: ${requests} requests 3 at a time in ${wallMs.toFixed(0)} ms (ideal ${result.idealMs} ms), ${result.refusals} refusals`);
 	return result;
 }
